@@ -1,0 +1,25 @@
+"""Stable hashes for inputs and tasks, in the range of Prodigy's 32-bit signed hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+from annotations.model import Span
+
+
+def _signed32(data: bytes) -> int:
+    """A signed 32-bit integer from a digest of ``data``."""
+    return int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "big", signed=True)
+
+
+def input_hash(text: str) -> int:
+    """The hash that identifies an input by its text."""
+    return _signed32(text.encode("utf-8", "surrogatepass"))
+
+
+def task_hash(input_hash_value: int, spans: Iterable[Span]) -> int:
+    """The hash that identifies an input together with its spans and labels."""
+    key = json.dumps([input_hash_value, [list(s.key()) for s in sorted(spans)]], ensure_ascii=False)
+    return _signed32(key.encode("utf-8", "surrogatepass"))

@@ -1,0 +1,138 @@
+"""The data model: spans, tokens, documents and answers, as small frozen values.
+
+Offsets are Python ``str`` indices (code points) into the document's text, end exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any
+
+
+class Answer(StrEnum):
+    """The annotator's decision about a whole document (Prodigy's three answers)."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    IGNORE = "ignore"
+
+
+class SpanSource(StrEnum):
+    """Who proposed a span: the model (unchanged since) or a person."""
+
+    MODEL = "model"
+    HUMAN = "human"
+
+
+class InvalidSpan(ValueError):
+    """A span that cannot exist in its document (outside the text, empty, overlapping)."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A labelled character range ``text[start:end]``."""
+
+    start: int
+    end: int
+    label: str
+    source: SpanSource = field(default=SpanSource.HUMAN, compare=False)
+
+    def overlaps(self, other: Span | tuple[int, int]) -> bool:
+        """Whether the two ranges share at least one character."""
+        start, end = (other.start, other.end) if isinstance(other, Span) else other
+        return self.start < end and start < self.end
+
+    def with_label(self, label: str) -> Span:
+        """The same range with another label, now the human's."""
+        return replace(self, label=label, source=SpanSource.HUMAN)
+
+    def with_range(self, start: int, end: int) -> Span:
+        """The same label over another range, now the human's."""
+        return replace(self, start=start, end=end, source=SpanSource.HUMAN)
+
+    def key(self) -> tuple[int, int, str]:
+        """The span's identity for comparisons that ignore who made it."""
+        return (self.start, self.end, self.label)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A token's character range; its text is ``document.text[start:end]``."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """What a person can change about a document: its spans and its answer."""
+
+    spans: tuple[Span, ...] = ()
+    answer: Answer | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A stored document with its tokens, the model's proposal and the human's current state."""
+
+    id: int
+    dataset: str
+    text: str
+    tokens: tuple[Token, ...]
+    state: DocumentState
+    predicted: tuple[Span, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    input_hash: int = 0
+    task_hash: int | None = None
+    rev: int = 0
+    annotator: str | None = None
+    updated: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def spans(self) -> tuple[Span, ...]:
+        """The human's current spans, sorted by start."""
+        return self.state.spans
+
+    @property
+    def answer(self) -> Answer | None:
+        """The human's answer, or None while the document is pending."""
+        return self.state.answer
+
+
+def check_span(span: Span, text_length: int) -> None:
+    """Raise InvalidSpan unless the span is a non-empty range inside the text."""
+    if not span.label:
+        raise InvalidSpan(f"span {span.start}-{span.end} has no label")
+    if span.start < 0 or span.end > text_length:
+        raise InvalidSpan(
+            f"span {span.start}-{span.end} ({span.label}) lies outside the text "
+            f"(length {text_length})"
+        )
+    if span.end <= span.start:
+        raise InvalidSpan(f"span {span.start}-{span.end} ({span.label}) ends before it starts")
+
+
+def check_spans(spans: Sequence[Span], text_length: int) -> tuple[Span, ...]:
+    """Validate entity spans (inside the text, non-empty, not overlapping); return them sorted."""
+    ordered = tuple(sorted(spans))
+    for span in ordered:
+        check_span(span, text_length)
+    for before, after in zip(ordered, ordered[1:]):
+        if before.overlaps(after):
+            raise InvalidSpan(
+                f"spans {before.start}-{before.end} ({before.label}) and "
+                f"{after.start}-{after.end} ({after.label}) overlap"
+            )
+    return ordered
+
+
+def without_overlaps(spans: Iterable[Span], new: Span) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+    """Split spans into those kept beside ``new`` and those it replaces (they overlap it)."""
+    kept: list[Span] = []
+    replaced: list[Span] = []
+    for span in spans:
+        (replaced if span.overlaps(new) else kept).append(span)
+    return tuple(kept), tuple(replaced)

@@ -1,0 +1,199 @@
+"""An annotation session: the document on screen and the edits a person makes to it.
+
+The GUI turns gestures into ``Edit`` values built here and applies them through ``Session.apply``;
+every applied edit is one transaction with one history event, so nothing depends on a save.
+Undo applies the reverse edit, which is the same mechanism.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlite_utils import Database
+
+from annotations import store
+from annotations.model import Answer, Document, DocumentState, InvalidSpan, Span, SpanSource, Token, check_span
+from annotations.text import tokens_for_spans
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """One change to one document: its state before and after, and a short description."""
+
+    document_id: int
+    kind: str
+    description: str
+    before: DocumentState
+    after: DocumentState
+
+    def reversed(self) -> Edit:
+        """The edit that undoes this one."""
+        return Edit(self.document_id, f"undo {self.kind}", f"Undo {self.description}", self.after, self.before)
+
+
+# ---------------------------------------------------------------- pure edit builders
+
+
+def with_span(state: DocumentState, span: Span) -> tuple[DocumentState, tuple[Span, ...]]:
+    """The state with ``span`` added, and the spans it replaced because they overlap it."""
+    kept = tuple(s for s in state.spans if not s.overlaps(span))
+    replaced = tuple(s for s in state.spans if s.overlaps(span))
+    return replace(state, spans=tuple(sorted((*kept, span)))), replaced
+
+
+def without_span(state: DocumentState, span: Span) -> DocumentState:
+    """The state with ``span`` removed."""
+    return replace(state, spans=tuple(s for s in state.spans if s.key() != span.key()))
+
+
+def token_edges(document: Document, spans: tuple[Span, ...] | None = None) -> tuple[Token, ...]:
+    """The document's tokens split at every span edge (so spans inside a token are whole tokens)."""
+    return tokens_for_spans(document.tokens, document.spans if spans is None else spans)
+
+
+def moved_edge(tokens: tuple[Token, ...], span: Span, edge: str, step: int) -> tuple[int, int] | None:
+    """The span's range with its ``start`` or ``end`` edge moved by ``step`` tokens; None if impossible."""
+    starts = [t.start for t in tokens]
+    ends = [t.end for t in tokens]
+    if edge == "end":
+        index = _index_of(ends, span.end) + step
+        if not 0 <= index < len(tokens) or ends[index] <= span.start:
+            return None
+        return span.start, ends[index]
+    index = _index_of(starts, span.start) + step
+    if not 0 <= index < len(tokens) or starts[index] >= span.end:
+        return None
+    return starts[index], span.end
+
+
+def _index_of(offsets: list[int], offset: int) -> int:
+    """The index of the nearest token edge at or before ``offset``."""
+    import bisect
+
+    return max(0, bisect.bisect_right(offsets, offset) - 1)
+
+
+# ---------------------------------------------------------------- the session
+
+
+class Session:
+    """The current document of one annotator and the edits applied to it."""
+
+    def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
+        self.db = db
+        self.annotator = annotator
+        self.dataset = dataset
+        self.document: Document | None = None
+
+    # -- navigation
+
+    def open(self, document_id: int) -> Document:
+        """Load a document (fresh from the store) and make it current."""
+        self.document = store.load_document(self.db, document_id)
+        return self.document
+
+    def reload(self) -> Document | None:
+        """Reload the current document from the store (after a conflict, or a change elsewhere)."""
+        return self.open(self.document.id) if self.document else None
+
+    def _current(self) -> Document:
+        """The current document; a clear error if none is open."""
+        if self.document is None:
+            raise RuntimeError("no document is open")
+        return self.document
+
+    # -- building edits (nothing is written until ``apply``)
+
+    def add_span(self, start: int, end: int, label: str) -> Edit:
+        """Label ``text[start:end]``; spans it overlaps are replaced."""
+        document = self._current()
+        span = Span(start, end, label, SpanSource.HUMAN)
+        check_span(span, len(document.text))
+        after, replaced = with_span(document.state, span)
+        note = f" (replacing {len(replaced)})" if replaced else ""
+        return self._edit("add", f"add {label} {_quote(document.text, start, end)}{note}", after)
+
+    def remove_span(self, span: Span) -> Edit:
+        """Delete a span."""
+        document = self._current()
+        after = without_span(document.state, span)
+        return self._edit("remove", f"delete {span.label} {_quote(document.text, span.start, span.end)}", after)
+
+    def relabel(self, span: Span, label: str) -> Edit:
+        """Give a span another label."""
+        document = self._current()
+        after, _ = with_span(without_span(document.state, span), span.with_label(label))
+        return self._edit("relabel", f"relabel {span.label} as {label}", after)
+
+    def resize(self, span: Span, start: int, end: int) -> Edit:
+        """Move a span's edges; spans the new range overlaps are replaced."""
+        document = self._current()
+        moved = span.with_range(start, end)
+        check_span(moved, len(document.text))
+        after, _ = with_span(without_span(document.state, span), moved)
+        return self._edit("resize", f"resize {span.label} to {_quote(document.text, start, end)}", after)
+
+    def nudge(self, span: Span, edge: str, step: int) -> Edit | None:
+        """Move one edge of a span by ``step`` tokens; None when it cannot move that way."""
+        document = self._current()
+        moved = moved_edge(token_edges(document), span, edge, step)
+        if moved is None:
+            return None
+        return self.resize(span, *moved)
+
+    def set_answer(self, answer: Answer | None) -> Edit:
+        """Accept, reject or ignore the document (None: back to pending)."""
+        document = self._current()
+        after = replace(document.state, answer=answer)
+        return self._edit("answer", f"answer {answer.value if answer else 'pending'}", after)
+
+    def _edit(self, kind: str, description: str, after: DocumentState) -> Edit:
+        document = self._current()
+        return Edit(document.id, kind, description, document.state, after)
+
+    # -- applying
+
+    def apply(self, edit: Edit) -> Document:
+        """Store an edit (one transaction, one event) and make its document current.
+
+        Raises store.EditConflict, reloading the document, when it was changed elsewhere.
+        """
+        document = self._document_for(edit)
+        if _state_key(document.state) != _state_key(edit.before):
+            self.open(document.id)
+            raise store.EditConflict(document.id, document.rev, store.current_rev(self.db, document.id))
+        try:
+            rev = store.write_state(
+                self.db,
+                edit.document_id,
+                edit.after,
+                kind=edit.kind,
+                annotator=self.annotator,
+                expected_rev=document.rev,
+                before=edit.before,
+            )
+        except store.EditConflict:
+            self.open(document.id)
+            raise
+        self.document = replace(document, state=edit.after, rev=rev, annotator=self.annotator)
+        return self.document
+
+    def _document_for(self, edit: Edit) -> Document:
+        """The edit's document: the current one, or loaded fresh (undo across documents)."""
+        if self.document is not None and self.document.id == edit.document_id:
+            return self.document
+        return self.open(edit.document_id)
+
+
+def _state_key(state: DocumentState) -> tuple[tuple[tuple[int, int, str], ...], Answer | None]:
+    """What must match for an edit's ``before`` to be the stored state."""
+    return tuple(s.key() for s in state.spans), state.answer
+
+
+def _quote(text: str, start: int, end: int, limit: int = 40) -> str:
+    """The spanned text in quotes, shortened for menus and messages."""
+    snippet = " ".join(text[start:end].split())
+    return f"“{snippet if len(snippet) <= limit else snippet[: limit - 1] + '…'}”"
+
+
+__all__ = ["Edit", "InvalidSpan", "Session", "moved_edge", "token_edges", "with_span", "without_span"]

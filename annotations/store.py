@@ -1,0 +1,505 @@
+"""The SQLite store: opening a database and the functions that read and write it.
+
+Every access goes through sqlite-utils. Each edit is one short write transaction with one
+history event; the model's predictions are written once and never changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotations.migrations import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
+from annotations.model import Answer, Document, DocumentState, Span, SpanSource, Token
+
+BUSY_TIMEOUT_SECONDS = 30.0
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+class StoreError(Exception):
+    """A database that cannot be used as it is; the message says why, naming the file."""
+
+
+class EditConflict(StoreError):
+    """The document was changed elsewhere since this session loaded it."""
+
+    def __init__(self, document_id: int, expected_rev: int, actual_rev: int) -> None:
+        super().__init__(
+            f"document {document_id} was changed elsewhere (revision {actual_rev}, "
+            f"this window had {expected_rev})"
+        )
+        self.document_id = document_id
+        self.actual_rev = actual_rev
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What a model proposed for a document."""
+
+    model: str
+    model_version: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document ready to be stored: text, tokens, and what arrived or was predicted with it."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    input_hash: int
+    state: DocumentState = DocumentState()
+    prediction: Prediction | None = None
+    task_hash: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    annotator: str | None = None
+    timestamp: float | None = None
+
+
+# ---------------------------------------------------------------- opening
+
+
+def open_store(path: str | os.PathLike[str], *, read_only: bool = False) -> Database:
+    """Open (creating if needed) a spandesk database: WAL, busy timeout, schema up to date."""
+    location = Path(path)
+    _check_is_sqlite(location)
+    connection = _connect(location, read_only)
+    db = Database(connection, execute_plugins=False)
+    try:
+        _check_not_newer(db, location)
+        if not read_only:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            migrations.apply(db)
+    except sqlite3.DatabaseError as error:
+        db.close()
+        raise StoreError(f"{location}: {_describe(error)}") from error
+    return db
+
+
+def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
+    """A connection with a busy timeout, usable from worker threads."""
+    try:
+        if read_only:
+            uri = f"{location.resolve().as_uri()}?mode=ro"
+            connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        else:
+            connection = sqlite3.connect(location, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        connection.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.DatabaseError as error:
+        raise StoreError(f"{location}: {_describe(error)}") from error
+    return connection
+
+
+def _check_is_sqlite(location: Path) -> None:
+    """Refuse a file that exists but is not an SQLite database, before touching it."""
+    if location.is_dir():
+        raise StoreError(f"{location}: is a folder, not a database file")
+    if not location.exists() or location.stat().st_size == 0:
+        return
+    with open(location, "rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header != SQLITE_HEADER:
+        raise StoreError(f"{location}: is not an SQLite database (it was left untouched)")
+
+
+def _check_not_newer(db: Database, location: Path) -> None:
+    """Refuse a database written by a newer spandesk (migrations this version does not know)."""
+    if not db["_sqlite_migrations"].exists():
+        return
+    applied = {m.name for m in migrations.applied(db)}
+    unknown = sorted(applied - set(KNOWN_MIGRATIONS))
+    if unknown:
+        raise StoreError(
+            f"{location}: was written by a newer spandesk (schema {unknown[-1]}); "
+            "upgrade spandesk to open it. The file was left untouched."
+        )
+
+
+def _describe(error: sqlite3.Error) -> str:
+    """A short, human message for an SQLite error."""
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        return "is corrupt or not an SQLite database (it was left untouched)"
+    if "readonly" in text or "read-only" in text:
+        return "is read-only; open a copy, or make the file writable"
+    if "disk is full" in text or "disk I/O" in text:
+        return "the disk is full or failing; nothing was written"
+    if "unable to open" in text:
+        return "cannot be opened (check the folder exists and is writable)"
+    return text
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One write transaction, taken at once (BEGIN IMMEDIATE) and committed at the end."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        try:
+            db.commit()
+        except sqlite3.Error:
+            db.rollback()
+            raise
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def encode_spans(spans: Iterable[Span]) -> str:
+    """Spans as compact JSON: ``[[start, end, label, source], ...]``."""
+    return json.dumps([[s.start, s.end, s.label, s.source.value] for s in spans], ensure_ascii=False)
+
+
+def decode_spans(raw: str | None) -> tuple[Span, ...]:
+    """Spans from their JSON form."""
+    if not raw:
+        return ()
+    return tuple(Span(s, e, label, SpanSource(source)) for s, e, label, source in json.loads(raw))
+
+
+def encode_tokens(tokens: Sequence[Token]) -> str:
+    """Tokens as a flat JSON list of offsets ``[s0, e0, s1, e1, ...]``."""
+    return json.dumps([offset for t in tokens for offset in (t.start, t.end)])
+
+
+def decode_tokens(raw: str) -> tuple[Token, ...]:
+    """Tokens from their flat JSON form."""
+    flat = json.loads(raw)
+    return tuple(Token(flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
+
+
+def encode_state(state: DocumentState) -> str:
+    """A document state as JSON, for the history."""
+    answer = state.answer.value if state.answer else None
+    return json.dumps({"spans": json.loads(encode_spans(state.spans)), "answer": answer}, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- datasets and documents
+
+
+def ensure_dataset(db: Database, name: str) -> int:
+    """The id of the dataset called ``name``, created if needed."""
+    row = next(db.query("SELECT id FROM datasets WHERE name = ?", [name]), None)
+    if row:
+        return int(row["id"])
+    return int(db["datasets"].insert({"name": name, "created": time.time()}).last_pk)
+
+
+def dataset_names(db: Database) -> list[str]:
+    """All dataset names, oldest first."""
+    return [row["name"] for row in db.query("SELECT name FROM datasets ORDER BY id")]
+
+
+def dataset_id(db: Database, name: str) -> int | None:
+    """The id of a dataset, or None if there is none by that name."""
+    row = next(db.query("SELECT id FROM datasets WHERE name = ?", [name]), None)
+    return int(row["id"]) if row else None
+
+
+def input_hashes(db: Database, dataset: int) -> set[int]:
+    """The input hashes already stored in a dataset (for de-duplication)."""
+    rows = db.execute("SELECT input_hash FROM documents WHERE dataset_id = ?", [dataset])
+    return {row[0] for row in rows}
+
+
+def insert_documents(db: Database, dataset: int, documents: Iterable[NewDocument]) -> int:
+    """Store new documents (call inside a transaction); skip those already in the dataset."""
+    now = time.time()
+    inserted = 0
+    for document in documents:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO documents (dataset_id, input_hash, task_hash, text, meta, extra,"
+            " tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                dataset,
+                document.input_hash,
+                document.task_hash,
+                document.text,
+                json.dumps(document.meta, ensure_ascii=False),
+                json.dumps(document.extra, ensure_ascii=False),
+                encode_tokens(document.tokens),
+                now,
+            ],
+        )
+        if cursor.rowcount == 0:
+            continue
+        _insert_annotation_rows(db, int(cursor.lastrowid or 0), document, now)
+        inserted += 1
+    return inserted
+
+
+def _insert_annotation_rows(db: Database, document_id: int, document: NewDocument, now: float) -> None:
+    """The prediction (if any) and the initial human state of a new document."""
+    if document.prediction is not None:
+        db.execute(
+            "INSERT INTO predictions (document_id, model, model_version, spans, created) VALUES (?, ?, ?, ?, ?)",
+            [
+                document_id,
+                document.prediction.model,
+                document.prediction.model_version,
+                encode_spans(document.prediction.spans),
+                now,
+            ],
+        )
+    answer = document.state.answer.value if document.state.answer else None
+    db.execute(
+        "INSERT INTO annotations (document_id, annotator, spans, answer, rev, updated) VALUES (?, ?, ?, ?, 0, ?)",
+        [document_id, document.annotator, encode_spans(document.state.spans), answer, document.timestamp],
+    )
+
+
+_DOCUMENT_SELECT = """
+    SELECT d.id, ds.name AS dataset, d.text, d.tokens, d.meta, d.extra, d.input_hash, d.task_hash,
+           a.spans, a.answer, a.rev, a.annotator, a.updated,
+           (SELECT p.spans FROM predictions p WHERE p.document_id = d.id ORDER BY p.created DESC LIMIT 1)
+             AS predicted
+    FROM documents d
+    JOIN datasets ds ON ds.id = d.dataset_id
+    JOIN annotations a ON a.document_id = d.id
+"""
+
+
+def _document_from_row(row: dict[str, Any]) -> Document:
+    """A Document from a row of ``_DOCUMENT_SELECT``."""
+    answer = Answer(row["answer"]) if row["answer"] else None
+    return Document(
+        id=row["id"],
+        dataset=row["dataset"],
+        text=row["text"],
+        tokens=decode_tokens(row["tokens"]),
+        state=DocumentState(decode_spans(row["spans"]), answer),
+        predicted=decode_spans(row["predicted"]),
+        meta=json.loads(row["meta"]),
+        input_hash=row["input_hash"],
+        task_hash=row["task_hash"],
+        rev=row["rev"],
+        annotator=row["annotator"],
+        updated=row["updated"],
+        extra=json.loads(row["extra"]),
+    )
+
+
+def load_document(db: Database, document_id: int) -> Document:
+    """One document with its current state; KeyError if there is none with that id."""
+    row = next(db.query(_DOCUMENT_SELECT + " WHERE d.id = ?", [document_id]), None)
+    if row is None:
+        raise KeyError(document_id)
+    return _document_from_row(row)
+
+
+def iter_documents(
+    db: Database,
+    dataset: str | None = None,
+    answers: Iterable[Answer] | None = None,
+    include_unanswered: bool = False,
+) -> Iterator[Document]:
+    """Stream documents in import order, filtered by dataset and answer, never all in memory."""
+    where, params = _answer_filter(answers, include_unanswered)
+    if dataset is not None:
+        where.append("ds.name = ?")
+        params.append(dataset)
+    sql = _DOCUMENT_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.id"
+    for row in db.query(sql, params):
+        yield _document_from_row(row)
+
+
+def _answer_filter(answers: Iterable[Answer] | None, include_unanswered: bool) -> tuple[list[str], list[Any]]:
+    """SQL conditions selecting documents by answer."""
+    chosen = [a.value for a in (answers if answers is not None else Answer)]
+    clause = f"a.answer IN ({', '.join('?' for _ in chosen)})" if chosen else "0"
+    if include_unanswered:
+        clause = f"({clause} OR a.answer IS NULL)"
+    return [clause], list(chosen)
+
+
+def document_ids(
+    db: Database,
+    dataset: str | None = None,
+    status: Sequence[str | None] | None = None,
+    search: str = "",
+    offset: int = 0,
+    limit: int = -1,
+) -> list[int]:
+    """A page of document ids in queue order; ``status`` holds answers, None meaning pending."""
+    where, params = _queue_filter(dataset, status, search)
+    sql = (
+        "SELECT d.id FROM documents d JOIN datasets ds ON ds.id = d.dataset_id "
+        "JOIN annotations a ON a.document_id = d.id"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY d.id LIMIT ? OFFSET ?"
+    )
+    return [row[0] for row in db.execute(sql, [*params, limit, offset])]
+
+
+def count_queue(
+    db: Database, dataset: str | None = None, status: Sequence[str | None] | None = None, search: str = ""
+) -> int:
+    """How many documents the queue shows with these filters."""
+    where, params = _queue_filter(dataset, status, search)
+    sql = (
+        "SELECT count(*) FROM documents d JOIN datasets ds ON ds.id = d.dataset_id "
+        "JOIN annotations a ON a.document_id = d.id" + (" WHERE " + " AND ".join(where) if where else "")
+    )
+    return int(db.execute(sql, params).fetchone()[0])
+
+
+def _queue_filter(
+    dataset: str | None, status: Sequence[str | None] | None, search: str
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions for the document queue."""
+    where: list[str] = []
+    params: list[Any] = []
+    if dataset is not None:
+        where.append("ds.name = ?")
+        params.append(dataset)
+    if status is not None:
+        answers = [s for s in status if s is not None]
+        parts = [f"a.answer IN ({', '.join('?' for _ in answers)})"] if answers else []
+        if None in status:
+            parts.append("a.answer IS NULL")
+        where.append("(" + " OR ".join(parts or ["0"]) + ")")
+        params.extend(answers)
+    if search:
+        where.append("instr(lower(d.text), lower(?)) > 0")
+        params.append(search)
+    return where, params
+
+
+def queue_rows(db: Database, ids: Sequence[int]) -> dict[int, tuple[str | None, str]]:
+    """For each id: its answer and the first 200 characters of its text (for the queue)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    sql = (
+        "SELECT d.id, a.answer, substr(d.text, 1, 200) FROM documents d "
+        f"JOIN annotations a ON a.document_id = d.id WHERE d.id IN ({marks})"
+    )
+    return {row[0]: (row[1], row[2]) for row in db.execute(sql, list(ids))}
+
+
+def answer_counts(db: Database, dataset: str | None = None) -> dict[str | None, int]:
+    """How many documents have each answer (None: pending)."""
+    sql = (
+        "SELECT a.answer, count(*) FROM documents d JOIN datasets ds ON ds.id = d.dataset_id "
+        "JOIN annotations a ON a.document_id = d.id"
+        + (" WHERE ds.name = ?" if dataset is not None else "")
+        + " GROUP BY a.answer"
+    )
+    params = [dataset] if dataset is not None else []
+    return {row[0]: row[1] for row in db.execute(sql, params)}
+
+
+# ---------------------------------------------------------------- edits
+
+
+def write_state(
+    db: Database,
+    document_id: int,
+    state: DocumentState,
+    *,
+    kind: str,
+    annotator: str | None,
+    expected_rev: int,
+    before: DocumentState | None = None,
+) -> int:
+    """Store a document's new state and one history event in one transaction; return the new rev.
+
+    Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev``.
+    """
+    now = time.time()
+    answer = state.answer.value if state.answer else None
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE annotations SET spans = ?, answer = ?, annotator = ?, rev = rev + 1, updated = ? "
+            "WHERE document_id = ? AND rev = ?",
+            [encode_spans(state.spans), answer, annotator, now, document_id, expected_rev],
+        )
+        if cursor.rowcount != 1:
+            raise EditConflict(document_id, expected_rev, current_rev(db, document_id))
+        db.execute(
+            "INSERT INTO events (document_id, annotator, at, kind, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+            [document_id, annotator, now, kind, encode_state(before) if before else None, encode_state(state)],
+        )
+    return expected_rev + 1
+
+
+def current_rev(db: Database, document_id: int) -> int:
+    """The stored revision of a document's annotation (-1 if it has none)."""
+    row = db.execute("SELECT rev FROM annotations WHERE document_id = ?", [document_id]).fetchone()
+    return int(row[0]) if row else -1
+
+
+def history(db: Database, document_id: int) -> list[dict[str, Any]]:
+    """The append-only history of a document, oldest first."""
+    return list(db.query("SELECT * FROM events WHERE document_id = ? ORDER BY id", [document_id]))
+
+
+# ---------------------------------------------------------------- labels and settings
+
+
+def labels(db: Database) -> list[tuple[str, str]]:
+    """The label set in display order, as (name, colour) pairs."""
+    return [(row["name"], row["colour"]) for row in db.query("SELECT name, colour FROM labels ORDER BY position, name")]
+
+
+def add_labels(db: Database, names: Iterable[str], colours: dict[str, str] | None = None) -> None:
+    """Add labels not yet known, at the end of the label set, with a colour each."""
+    from annotations.labels import colour_for
+
+    known = {name for name, _ in labels(db)}
+    position = len(known)
+    for name in names:
+        if name in known:
+            continue
+        colour = (colours or {}).get(name) or colour_for(name)
+        db.execute("INSERT INTO labels (name, colour, position) VALUES (?, ?, ?)", [name, colour, position])
+        known.add(name)
+        position += 1
+
+
+def set_label_colour(db: Database, name: str, colour: str) -> None:
+    """Change one label's colour."""
+    db.execute("UPDATE labels SET colour = ? WHERE name = ?", [colour, name])
+
+
+def get_setting(db: Database, key: str, default: str | None = None) -> str | None:
+    """A stored setting, or ``default``."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(db: Database, key: str, value: str) -> None:
+    """Store a setting."""
+    db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
+
+
+def integrity_problems(db: Database) -> list[str]:
+    """What ``PRAGMA integrity_check`` and ``foreign_key_check`` report; empty when all is well."""
+    problems = [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
+    problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check")]
+    return problems
+
+
+def backup(db: Database, target: str | os.PathLike[str]) -> None:
+    """Write a consistent copy of the database to ``target`` (SQLite's online backup API)."""
+    destination = sqlite3.connect(target)
+    try:
+        db.conn.backup(destination)
+    finally:
+        destination.close()

@@ -1,0 +1,172 @@
+"""Offset helpers: code points against UTF-16, grapheme boundaries, token splitting.
+
+Everything here is pure, so the GUI's offset mapping is tested without Qt.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+from annotations.model import Span, Token
+
+_ASTRAL_OR_CRLF = regex.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
+_GRAPHEME = regex.compile(r"\X")
+_WHITESPACE = regex.compile(r"\s")
+# Characters Qt's text document rewrites or mishandles, and what we show instead (same width).
+_DISPLAY_REPLACEMENTS = {
+    0xFEFF: "\u2060",  # a leading BOM is dropped by Qt: show a word joiner instead
+    0x2028: "\n",  # line and paragraph separators become breaks anyway
+    0x2029: "\n",
+    0x0D: "\n",  # a lone CR (CR before LF is removed, see DisplayText)
+    **{c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)},
+    0x7F: "\u2421",
+    **{c: "\ufffd" for c in range(0xD800, 0xE000)},  # lone surrogates cannot reach Qt
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayText:
+    """The text as given to Qt, with maps between code points and Qt's UTF-16 positions.
+
+    Qt counts UTF-16 units, turns CRLF into one break and drops a leading BOM. The display
+    string avoids every rewrite: CR before LF is removed (zero width), other troublesome
+    characters are replaced one for one. Each code point is therefore 0, 1 or 2 units wide.
+    """
+
+    source: str
+    display: str
+    _event_cps: tuple[int, ...]
+    _cumulative: tuple[int, ...]
+    _passed_at: tuple[int, ...]
+
+    @classmethod
+    def of(cls, text: str) -> DisplayText:
+        """Build the display text and offset maps for ``text``."""
+        event_cps: list[int] = []
+        deltas: list[int] = []
+        for match in _ASTRAL_OR_CRLF.finditer(text):
+            event_cps.append(match.start())
+            deltas.append(-1 if match.group() == "\r" else 1)
+        cumulative = [0]
+        for delta in deltas:
+            cumulative.append(cumulative[-1] + delta)
+        passed_at = tuple(cp + 1 + cumulative[k + 1] for k, cp in enumerate(event_cps))
+        display = text.replace("\r\n", "\n").translate(_DISPLAY_REPLACEMENTS)
+        return cls(text, display, tuple(event_cps), tuple(cumulative), passed_at)
+
+    def to_qt(self, offset: int) -> int:
+        """Qt's position for a code-point offset (0 <= offset <= len(text))."""
+        return offset + self._cumulative[bisect.bisect_left(self._event_cps, offset)]
+
+    def from_qt(self, position: int) -> int:
+        """The last code-point offset whose Qt position is at or before ``position``."""
+        passed = bisect.bisect_right(self._passed_at, position)
+        offset = position - self._cumulative[passed]
+        if passed < len(self._event_cps):
+            offset = min(offset, self._event_cps[passed])
+        return max(0, min(offset, len(self.source)))
+
+    @property
+    def qt_length(self) -> int:
+        """The number of UTF-16 units Qt holds for the text."""
+        return self.to_qt(len(self.source))
+
+
+def utf16_length(text: str) -> int:
+    """How many UTF-16 code units encode ``text``."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def _cluster_window(text: str, offset: int) -> int:
+    """A safe place to start grapheme segmentation before ``offset`` (a break before whitespace)."""
+    low = max(0, offset - 256)
+    for index in range(offset - 1, low - 1, -1):
+        if text[index] in " \n\t":
+            return index
+    return low
+
+
+def grapheme_bounds(text: str, offset: int) -> tuple[int, int]:
+    """The start and end of the user-perceived character around ``offset``."""
+    if offset <= 0 or offset >= len(text):
+        return (max(0, min(offset, len(text))),) * 2
+    position = _cluster_window(text, offset)
+    for match in _GRAPHEME.finditer(text, position, min(len(text), offset + 64)):
+        if match.start() == offset:
+            return offset, offset
+        if match.start() < offset < match.end():
+            return match.start(), match.end()
+    return offset, offset
+
+
+def snap_to_graphemes(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen ``start:end`` so that neither edge cuts through a user-perceived character."""
+    return grapheme_bounds(text, start)[0], grapheme_bounds(text, end)[1]
+
+
+def token_index_at(tokens: Sequence[Token], offset: int) -> int:
+    """The index of the token containing ``offset``, or of the first token after it."""
+    starts = [token.start for token in tokens]
+    index = bisect.bisect_right(starts, offset) - 1
+    if index >= 0 and tokens[index].end > offset:
+        return index
+    return index + 1
+
+
+def snap_to_tokens(tokens: Sequence[Token], start: int, end: int) -> tuple[int, int] | None:
+    """Widen ``start:end`` to whole tokens; None when it covers no token."""
+    first = token_index_at(tokens, start)
+    touched = [t for t in tokens[first:] if t.start < end]
+    if not touched:
+        return None
+    return min(touched[0].start, start), touched[-1].end
+
+
+def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``start:end`` so that it neither starts nor ends with white space."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_tokens(tokens: Sequence[Token], cuts: Iterable[int]) -> tuple[Token, ...]:
+    """Split tokens at each cut that falls strictly inside one (a span edge inside a token)."""
+    pending = sorted(set(cuts))
+    result: list[Token] = []
+    for token in tokens:
+        inside = [c for c in _cuts_within(pending, token.start, token.end)]
+        edges = [token.start, *inside, token.end]
+        result.extend(Token(a, b) for a, b in zip(edges, edges[1:]))
+    return tuple(result)
+
+
+def _cuts_within(cuts: Sequence[int], start: int, end: int) -> list[int]:
+    """The cuts strictly between ``start`` and ``end`` (cuts sorted)."""
+    low = bisect.bisect_right(cuts, start)
+    high = bisect.bisect_left(cuts, end)
+    return list(cuts[low:high])
+
+
+def tokens_for_spans(tokens: Sequence[Token], spans: Iterable[Span]) -> tuple[Token, ...]:
+    """The tokens split so that every span starts and ends on a token boundary."""
+    cuts = [edge for span in spans for edge in (span.start, span.end)]
+    return split_tokens(tokens, cuts)
+
+
+def token_range(tokens: Sequence[Token], span: Span) -> tuple[int, int]:
+    """Prodigy's ``token_start`` and inclusive ``token_end`` for a span over ``tokens``."""
+    starts = [token.start for token in tokens]
+    first = token_index_at(tokens, span.start)
+    last = bisect.bisect_left(starts, span.end) - 1
+    return first, max(first, last)
+
+
+def whitespace_tokens(text: str) -> tuple[Token, ...]:
+    """A fallback tokenisation on white space (used only when no tokenizer is at hand)."""
+    return tuple(Token(m.start(), m.end()) for m in regex.finditer(r"\S+", text))
