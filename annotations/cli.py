@@ -1,0 +1,218 @@
+"""The ``spandesk`` command: argument parsing and messages only; the work is in the core modules."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlite_utils import Database
+
+from annotations import store
+from annotations.exporting import FORMATS, ExportFailure, export
+from annotations.importing import ImportFailure, import_sources
+from annotations.model import Answer
+from annotations.stats import dataset_stats, format_stats
+
+ANSWER_CHOICES = [a.value for a in Answer]
+
+
+def default_db_path() -> Path:
+    """The database used when --db is not given: $SPANDESK_DB, else one in the user's data folder."""
+    if os.environ.get("SPANDESK_DB"):
+        return Path(os.environ["SPANDESK_DB"])
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("spandesk", appauthor=False)) / "spandesk.db"
+
+
+def db_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared ``--db PATH`` option."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
+    )(function)
+
+
+@contextmanager
+def opened(db_path: Path | None, *, create: bool = True, read_only: bool = False) -> Iterator[Database]:
+    """The database, or a clear error and exit 1."""
+    path = db_path or default_db_path()
+    if not create and not path.exists():
+        raise click.ClickException(f"{path}: no such database")
+    if create and not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = store.open_store(path, read_only=read_only)
+    except store.StoreError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _answers(value: str | None) -> list[Answer] | None:
+    """Parse ``accept,reject`` into answers."""
+    if not value:
+        return None
+    try:
+        return [Answer(part.strip()) for part in value.split(",") if part.strip()]
+    except ValueError as error:
+        raise click.BadParameter(f"answers are {', '.join(ANSWER_CHOICES)} (got {value!r})") from error
+
+
+def _labels(value: str | None) -> list[str] | None:
+    """Parse ``A,B,C`` into labels."""
+    return [part.strip() for part in value.split(",") if part.strip()] if value else None
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="spandesk")
+@click.pass_context
+def cli(context: click.Context) -> None:
+    """Correct spaCy's entity spans and export training data. With no command, open the window."""
+    if context.invoked_subcommand is None:
+        context.invoke(gui)
+
+
+@cli.command("gui")
+@db_option
+def gui(db_path: Path | None = None) -> None:
+    """Open the annotation window (the bundled sample is imported into an empty database)."""
+    from gui.app import main as run_window
+
+    sys.exit(run_window(db_path or default_db_path()))
+
+
+@cli.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@db_option
+@click.option("--dataset", default="default", show_default=True, help="The dataset to import into.")
+@click.option("--model", default=None, help="spaCy pipeline name or path (default: en_core_web_sm if installed).")
+@click.option("--patterns", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Patterns JSONL.")
+@click.option("--label", "label", default=None, help="Only these labels, comma-separated (e.g. PERSON,ORG).")
+@click.option("--answer", type=click.Choice(ANSWER_CHOICES), default=None, help="Answer for records without one.")
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes for spaCy.")
+def import_command(
+    sources: tuple[Path, ...],
+    db_path: Path | None,
+    dataset: str,
+    model: str | None,
+    patterns: Path | None,
+    label: str | None,
+    answer: str | None,
+    jobs: int,
+) -> None:
+    """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
+    with opened(db_path) as db, _progress_bar("Pre-annotating") as progress:
+        try:
+            report = import_sources(
+                db, sources, dataset=dataset, model=model, patterns=patterns, labels=_labels(label),
+                answer=Answer(answer) if answer else None, jobs=jobs, progress=progress,
+            )
+        except ImportFailure as error:
+            raise click.ClickException(f"{error}\nNothing was imported; the database is unchanged.") from error
+    model_note = f", pre-annotated {report.preannotated} with {report.model}" if report.model else ""
+    click.echo(f"Imported {report.added} documents into {dataset!r}{model_note}; {report.duplicates} already there.")
+
+
+@cli.command("export")
+@db_option
+@click.option("--dataset", default=None, help="Only this dataset (default: all).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Output file (JSONL: stdout).")
+@click.option("--all", "include_all", is_flag=True, help="Also export unanswered documents (no answer key).")
+@click.option("--answer", "answers", default=None, help="Only these answers, e.g. accept,reject.")
+@click.option("--split", type=float, default=None, help="spacy: dev fraction; -o is then a folder.")
+def export_command(
+    db_path: Path | None,
+    dataset: str | None,
+    fmt: str,
+    output: Path | None,
+    include_all: bool,
+    answers: str | None,
+    split: float | None,
+) -> None:
+    """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
+    with opened(db_path, create=False, read_only=False) as db:
+        try:
+            report = export(
+                db, fmt, output, dataset=dataset, answers=_answers(answers), include_unanswered=include_all,
+                split=split, stream=click.get_text_stream("stdout"),
+            )
+        except ExportFailure as error:
+            raise click.ClickException(str(error)) from error
+    if report.paths:
+        where = ", ".join(str(p) for p in report.paths)
+        click.echo(f"Exported {report.documents} documents ({report.spans} spans) to {where}", err=True)
+
+
+@cli.command("stats")
+@db_option
+def stats_command(db_path: Path | None) -> None:
+    """Documents by answer, spans by label, and what people did with the model's spans."""
+    with opened(db_path, create=False) as db:
+        click.echo(format_stats(dataset_stats(db)))
+
+
+@cli.command("check")
+@db_option
+def check_command(db_path: Path | None) -> None:
+    """Check the database's integrity (exit 1 if it has problems)."""
+    with opened(db_path, create=False, read_only=True) as db:
+        problems = store.integrity_problems(db)
+    if problems:
+        raise click.ClickException("integrity problems:\n  " + "\n  ".join(problems))
+    click.echo(f"{db_path or default_db_path()}: ok")
+
+
+@cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def backup_command(target: Path, db_path: Path | None) -> None:
+    """Write a consistent copy of the database to TARGET, even while a window has it open."""
+    if target.exists():
+        raise click.ClickException(f"{target}: already exists; choose a new file name")
+    with opened(db_path, create=False) as db:
+        try:
+            store.backup(db, target)
+        except (OSError, sqlite3.Error) as error:
+            target.unlink(missing_ok=True)
+            raise click.ClickException(f"{target}: the backup could not be written ({error})") from error
+    click.echo(f"Backed up to {target}")
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a bar on a terminal (none when stderr is not one)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state.get("done", 0))
+        state["done"] = done
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+def main() -> None:
+    """Entry point of the ``spandesk`` console script."""
+    cli(prog_name="spandesk")

@@ -1,0 +1,193 @@
+"""The export pipeline: stream stored documents into Prodigy JSONL, doccano JSONL or spaCy DocBin.
+
+JSONL is written line by line from a cursor (never all documents in memory) to a temporary file
+that replaces the target only when complete, so an interrupted export never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TextIO
+
+from sqlite_utils import Database
+
+from annotations import store
+from annotations.formats import doccano, docbin, prodigy
+from annotations.model import Answer, Document
+
+Format = Literal["prodigy", "doccano", "spacy"]
+FORMATS: tuple[Format, ...] = ("prodigy", "doccano", "spacy")
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 500
+
+
+class ExportFailure(Exception):
+    """The export could not be written; the message says why."""
+
+
+class ExportCancelled(ExportFailure):
+    """The user cancelled the export; no file was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportReport:
+    """What an export wrote."""
+
+    documents: int
+    spans: int
+    paths: tuple[Path, ...]
+
+
+def export(
+    db: Database,
+    fmt: Format,
+    output: Path | None,
+    *,
+    dataset: str | None = None,
+    answers: Sequence[Answer] | None = None,
+    include_unanswered: bool = False,
+    split: float | None = None,
+    stream: TextIO | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ExportReport:
+    """Export the chosen documents in ``fmt`` to ``output`` (or ``stream`` for JSONL)."""
+    if fmt not in FORMATS:
+        raise ExportFailure(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if dataset is not None and store.dataset_id(db, dataset) is None:
+        raise ExportFailure(f"there is no dataset called {dataset!r} (have: {', '.join(store.dataset_names(db))})")
+    chosen = _default_answers(fmt, answers)
+    total = _count(db, dataset, chosen, include_unanswered)
+    documents = _watched(store.iter_documents(db, dataset, chosen, include_unanswered), total, progress, cancelled)
+    if fmt == "spacy":
+        return _export_docbin(documents, output, split)
+    return _export_jsonl(documents, fmt, output, stream)
+
+
+def _default_answers(fmt: Format, answers: Sequence[Answer] | None) -> tuple[Answer, ...]:
+    """What to export when the user did not say: accepted only for training data, else every answer."""
+    if answers is not None:
+        return tuple(answers)
+    return (Answer.ACCEPT,) if fmt == "spacy" else tuple(Answer)
+
+
+def _count(db: Database, dataset: str | None, answers: Sequence[Answer], include_unanswered: bool) -> int:
+    """How many documents the export will write (for progress)."""
+    counts = store.answer_counts(db, dataset)
+    chosen: list[str | None] = [a.value for a in answers] + ([None] if include_unanswered else [])
+    return sum(counts.get(key, 0) for key in chosen)
+
+
+def _watched(
+    documents: Iterator[Document], total: int, progress: Progress | None, cancelled: Callable[[], bool] | None
+) -> Iterator[Document]:
+    """Documents passed through, reporting progress and stopping when cancelled."""
+    done = 0
+    for done, document in enumerate(documents, start=1):
+        if cancelled is not None and done % 64 == 0 and cancelled():
+            raise ExportCancelled("export cancelled; no file was written")
+        yield document
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, total)
+    if progress is not None:
+        progress(done, total)
+
+
+# ---------------------------------------------------------------- JSONL
+
+
+def _export_jsonl(documents: Iterable[Document], fmt: Format, output: Path | None, stream: TextIO | None) -> ExportReport:
+    """Write one JSON object per line, to a file (atomically) or a stream."""
+    to_record = prodigy.task_from_document if fmt == "prodigy" else doccano.record_from_document
+    if output is None:
+        written, spans = _write_lines(documents, to_record, stream or sys.stdout)
+        return ExportReport(written, spans, ())
+    with _atomic_text_file(output) as handle:
+        written, spans = _write_lines(documents, to_record, handle)
+    return ExportReport(written, spans, (output,))
+
+
+def _write_lines(documents: Iterable[Document], to_record: Callable[[Document], dict], handle: TextIO) -> tuple[int, int]:
+    """Write each document's record as a line; return how many documents and spans."""
+    written = spans = 0
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for document in documents:
+        handle.write(dumps(to_record(document)))
+        handle.write("\n")
+        written += 1
+        spans += len(document.spans)
+    return written, spans
+
+
+@contextmanager
+def _atomic_text_file(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at ``path`` only once fully written."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportFailure(f"{path}: the folder {folder} does not exist")
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- DocBin
+
+
+def _export_docbin(documents: Iterable[Document], output: Path | None, split: float | None) -> ExportReport:
+    """A DocBin at ``output``, or with ``split`` a folder holding train.spacy and dev.spacy."""
+    if output is None:
+        raise ExportFailure("--format spacy writes a binary file: give its path with -o PATH")
+    if split is None:
+        count, spans = _write_docbin(documents, output)
+        return ExportReport(count, spans, (output,))
+    if not 0.0 < split < 1.0:
+        raise ExportFailure(f"--split must be between 0 and 1 (got {split})")
+    return _export_split(list(documents), output, split)
+
+
+def _export_split(documents: list[Document], folder: Path, split: float) -> ExportReport:
+    """Split documents deterministically by input hash into train.spacy and dev.spacy."""
+    if folder.exists() and not folder.is_dir():
+        raise ExportFailure(f"{folder}: exists and is not a folder (with --split, -o names a folder)")
+    folder.mkdir(parents=True, exist_ok=True)
+    dev = [d for d in documents if in_dev_split(d.input_hash, split)]
+    train = [d for d in documents if not in_dev_split(d.input_hash, split)]
+    train_count, train_spans = _write_docbin(train, folder / "train.spacy")
+    dev_count, dev_spans = _write_docbin(dev, folder / "dev.spacy")
+    paths = (folder / "train.spacy", folder / "dev.spacy")
+    return ExportReport(train_count + dev_count, train_spans + dev_spans, paths)
+
+
+def in_dev_split(input_hash: int, fraction: float) -> bool:
+    """Whether a document belongs to the dev set: a stable function of its input hash."""
+    digest = hashlib.blake2b(str(input_hash).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64 < fraction
+
+
+def _write_docbin(documents: Iterable[Document], path: Path) -> tuple[int, int]:
+    """Write a DocBin atomically; turn a span that cannot be an entity into ExportFailure."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportFailure(f"{path}: the folder {folder} does not exist")
+    temporary = folder / f".{path.name}.partial"
+    try:
+        counts = docbin.write_docbin(documents, temporary)
+        os.replace(temporary, path)
+    except ValueError as error:
+        raise ExportFailure(str(error)) from error
+    finally:
+        temporary.unlink(missing_ok=True)
+    return counts

@@ -1,0 +1,257 @@
+"""The import pipeline: read and validate every record, pre-annotate, then store in one transaction.
+
+All or nothing: any bad record aborts with one message naming the file and line, and the
+database is left exactly as it was. spaCy runs before the write transaction, so no lock is
+held while the model works.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from annotations import hashing, store
+from annotations.formats.jsonl import read_jsonl
+from annotations.formats.textfile import read_text_file
+from annotations.model import Answer, DocumentState
+from annotations.preannotate import MAX_DOCUMENT_CHARS, ModelNotFound, Pipeline, load_pipeline, tokenize
+from annotations.records import Record, RecordError
+
+Progress = Callable[[int, int], None]
+JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+BATCH_SIZE = 64
+
+
+class ImportFailure(Exception):
+    """The import stopped; the message names the file and line; nothing was stored."""
+
+
+class ImportCancelled(ImportFailure):
+    """The user cancelled the import; nothing was stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What an import stored."""
+
+    added: int
+    duplicates: int
+    preannotated: int
+    model: str | None
+    labels: tuple[str, ...]
+
+
+def import_sources(
+    db: Database,
+    sources: Sequence[str | Path],
+    *,
+    dataset: str = "default",
+    model: str | None = None,
+    patterns: Path | None = None,
+    labels: Sequence[str] | None = None,
+    answer: Answer | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportReport:
+    """Import text and JSONL files (or folders of them) into ``dataset``, all or nothing."""
+    records, duplicates = _new_records(db, dataset, read_sources(sources))
+    _check_labels(records, labels)
+    to_predict = [r for r in records if not r.arrives_annotated]
+    pipeline = _load(model, patterns, labels) if to_predict else None
+    documents = list(_documents(records, pipeline, answer, jobs, progress, cancelled or (lambda: False)))
+    file_labels = {span.label for r in records for span in (r.spans or ())}
+    model_labels = set(pipeline.labels) if pipeline else set()
+    added = _store(db, dataset, documents, sorted(model_labels) + sorted(file_labels - model_labels))
+    return ImportReport(
+        added=added,
+        duplicates=duplicates + len(documents) - added,
+        preannotated=len(to_predict),
+        model=f"{pipeline.name} {pipeline.version}" if pipeline else None,
+        labels=tuple(sorted(model_labels | file_labels)),
+    )
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_sources(sources: Sequence[str | Path]) -> Iterator[Record]:
+    """Every record of every source, in order; ImportFailure for a missing or unreadable source."""
+    for path in expand_sources(sources):
+        reader = read_jsonl if path.suffix.lower() in JSONL_SUFFIXES else _read_text
+        try:
+            yield from reader(path)
+        except RecordError as error:
+            raise ImportFailure(str(error)) from error
+        except OSError as error:
+            raise ImportFailure(f"{path}: cannot be read ({error.strerror or error})") from error
+
+
+def _read_text(path: Path) -> Iterator[Record]:
+    """A text file as one record."""
+    yield read_text_file(path)
+
+
+def expand_sources(sources: Sequence[str | Path]) -> list[Path]:
+    """Files named, and the text and JSONL files inside folders named, in a stable order."""
+    if not sources:
+        raise ImportFailure("nothing to import: name at least one file or folder")
+    files: list[Path] = []
+    for source in map(Path, sources):
+        if source.is_dir():
+            files.extend(_folder_files(source))
+        elif source.exists():
+            files.append(source)
+        else:
+            raise ImportFailure(f"{source}: no such file or folder")
+    return files
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The importable files in a folder and its subfolders; ImportFailure when there are none."""
+    wanted = JSONL_SUFFIXES | TEXT_SUFFIXES
+    found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in wanted)
+    if not found:
+        raise ImportFailure(f"{folder}: holds no .txt or .jsonl files to import")
+    return found
+
+
+def _new_records(db: Database, dataset: str, records: Iterator[Record]) -> tuple[list[Record], int]:
+    """Records with their input hash set, minus those already stored or repeated (and how many)."""
+    known = _known_hashes(db, dataset)
+    fresh: list[Record] = []
+    duplicates = 0
+    for record in records:
+        _check_size(record)
+        hashed = record if record.input_hash is not None else replace(record, input_hash=hashing.input_hash(record.text))
+        if hashed.input_hash in known:
+            duplicates += 1
+            continue
+        known.add(hashed.input_hash)
+        fresh.append(hashed)
+    return fresh, duplicates
+
+
+def _known_hashes(db: Database, dataset: str) -> set[int]:
+    """The input hashes already in the dataset (none if it does not exist yet)."""
+    existing = store.dataset_id(db, dataset)
+    return store.input_hashes(db, existing) if existing is not None else set()
+
+
+def _check_size(record: Record) -> None:
+    """Refuse documents too long to annotate or pre-annotate."""
+    if len(record.text) > MAX_DOCUMENT_CHARS:
+        raise ImportFailure(
+            f"{record.where}: the document has {len(record.text):,} characters; spandesk takes at most "
+            f"{MAX_DOCUMENT_CHARS:,} per document. Split it into smaller documents (e.g. one per chapter)."
+        )
+
+
+def _check_labels(records: list[Record], labels: Sequence[str] | None) -> None:
+    """With a --label set, refuse records whose spans use other labels."""
+    if not labels:
+        return
+    allowed = set(labels)
+    for record in records:
+        unknown = sorted({s.label for s in record.spans or () if s.label not in allowed})
+        if unknown:
+            raise ImportFailure(
+                f"{record.where}: label {', '.join(unknown)} is not in the --label set ({', '.join(labels)})"
+            )
+
+
+def _load(model: str | None, patterns: Path | None, labels: Sequence[str] | None) -> Pipeline:
+    """The pipeline, with loading problems turned into ImportFailure."""
+    try:
+        return load_pipeline(model, patterns, labels)
+    except (ModelNotFound, ValueError) as error:
+        raise ImportFailure(str(error)) from error
+
+
+# ---------------------------------------------------------------- annotating
+
+
+def _documents(
+    records: list[Record],
+    pipeline: Pipeline | None,
+    answer: Answer | None,
+    jobs: int,
+    progress: Progress | None,
+    cancelled: Callable[[], bool],
+) -> Iterator[store.NewDocument]:
+    """Records turned into documents: pre-annotated, or tokenized when they arrive annotated."""
+    predicted = _predictions(records, pipeline, jobs)
+    bare = _tokens_for_annotated(records)
+    total = len(records)
+    for done, record in enumerate(records, start=1):
+        if cancelled():
+            raise ImportCancelled("import cancelled; nothing was stored")
+        if record.arrives_annotated:
+            yield _annotated_document(record, next(bare) if record.tokens is None else record.tokens, answer)
+        else:
+            yield _predicted_document(record, next(predicted), pipeline, answer)
+        if progress and (done % BATCH_SIZE == 0 or done == total):
+            progress(done, total)
+
+
+def _predictions(records: list[Record], pipeline: Pipeline | None, jobs: int) -> Iterator:
+    """The model's output for the records that need it, lazily and in order."""
+    if pipeline is None:
+        return iter(())
+    texts = (r.text for r in records if not r.arrives_annotated)
+    return pipeline.annotate(texts, batch_size=BATCH_SIZE, n_process=max(1, jobs))
+
+
+def _tokens_for_annotated(records: list[Record]) -> Iterator:
+    """Tokens for annotated records that bring none, lazily and in order."""
+    return tokenize(r.text for r in records if r.arrives_annotated and r.tokens is None)
+
+
+def _annotated_document(record: Record, tokens: tuple, answer: Answer | None) -> store.NewDocument:
+    """A document that keeps the spans and answer it arrived with."""
+    state = DocumentState(record.spans or (), record.answer or answer)
+    return _new_document(record, tokens, state, None)
+
+
+def _predicted_document(record: Record, annotated, pipeline: Pipeline | None, answer: Answer | None):
+    """A document whose spans start as the model's proposal (kept apart as its prediction)."""
+    assert pipeline is not None
+    prediction = store.Prediction(pipeline.name, pipeline.version, annotated.spans)
+    state = DocumentState(annotated.spans, record.answer or answer)
+    return _new_document(record, annotated.tokens, state, prediction)
+
+
+def _new_document(record: Record, tokens: tuple, state: DocumentState, prediction) -> store.NewDocument:
+    """The store's form of a record."""
+    return store.NewDocument(
+        text=record.text,
+        tokens=tokens,
+        input_hash=record.input_hash if record.input_hash is not None else hashing.input_hash(record.text),
+        state=state,
+        prediction=prediction,
+        task_hash=record.task_hash,
+        meta=record.meta,
+        extra=record.extra,
+        annotator=record.annotator,
+        timestamp=record.timestamp,
+    )
+
+
+# ---------------------------------------------------------------- storing
+
+
+def _store(db: Database, dataset: str, documents: list[store.NewDocument], labels: list[str]) -> int:
+    """Write everything in one transaction; a database problem becomes ImportFailure."""
+    try:
+        with store.write_transaction(db):
+            dataset_key = store.ensure_dataset(db, dataset)
+            added = store.insert_documents(db, dataset_key, documents)
+            store.add_labels(db, labels)
+    except sqlite3.Error as error:
+        raise ImportFailure(f"the database could not be written ({error}); nothing was stored") from error
+    return added

