@@ -1,0 +1,104 @@
+"""Offsets: code points against Qt's UTF-16 positions, graphemes, and tokens split at span edges."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from annotations.model import Span, Token
+from annotations.text import (
+    DisplayText,
+    grapheme_bounds,
+    snap_to_graphemes,
+    snap_to_tokens,
+    split_tokens,
+    token_range,
+    tokens_for_spans,
+    utf16_length,
+)
+
+TRICKY = ["a", " ", "\n", "\r\n", "\r", "é", "e\u0301", "😀", "👨‍👩‍👧", "🇫🇷", "\u00a0", "\u2028", "\ufeff", "\t", "x"]
+tricky_text = st.lists(st.sampled_from(TRICKY), max_size=40).map("".join)
+unicode_text = st.text(max_size=60)
+
+
+def reference_qt_position(text: str, offset: int) -> int:
+    """Qt's position computed the slow, obvious way: UTF-16 units of the prefix, CR-before-LF removed."""
+    prefix = text[:offset].replace("\r\n", "\n")
+    if prefix.endswith("\r") and text[offset : offset + 1] == "\n":
+        prefix = prefix[:-1]
+    return utf16_length(prefix)
+
+
+@given(st.one_of(tricky_text, unicode_text))
+def test_every_code_point_maps_to_the_utf16_position_qt_uses(text: str) -> None:
+    display = DisplayText.of(text)
+    for offset in range(len(text) + 1):
+        assert display.to_qt(offset) == reference_qt_position(text, offset)
+    assert display.qt_length == utf16_length(display.display)
+
+
+@given(st.one_of(tricky_text, unicode_text))
+def test_qt_positions_map_back_to_the_code_point_they_came_from(text: str) -> None:
+    display = DisplayText.of(text)
+    for offset in range(len(text) + 1):
+        back = display.from_qt(display.to_qt(offset))
+        assert display.to_qt(back) == display.to_qt(offset)
+        assert back >= offset or text[back:offset] == "\r"
+
+
+def test_a_position_inside_a_surrogate_pair_maps_to_the_emoji_start() -> None:
+    display = DisplayText.of("a😀b")
+    assert [display.to_qt(i) for i in range(4)] == [0, 1, 3, 4]
+    assert display.from_qt(2) == 1
+
+
+def test_crlf_counts_as_one_break_and_the_cr_has_no_width() -> None:
+    display = DisplayText.of("ab\r\ncd")
+    assert display.display == "ab\ncd"
+    assert [display.to_qt(i) for i in range(7)] == [0, 1, 2, 2, 3, 4, 5]
+    assert display.from_qt(3) == 4
+
+
+def test_characters_qt_rewrites_are_shown_one_for_one() -> None:
+    text = "\ufeffHi\u2028there\x00\u00a0!"
+    display = DisplayText.of(text)
+    assert len(display.display) == len(text)
+    assert display.display.startswith("\u2060")
+    assert "\x00" not in display.display
+    assert "\u00a0" in display.display
+
+
+def test_grapheme_bounds_keep_emoji_sequences_and_combining_marks_whole() -> None:
+    text = "a👨‍👩‍👧b🇫🇷e\u0301"
+    assert grapheme_bounds(text, 2) == (1, 6)
+    assert grapheme_bounds(text, 8) == (7, 9)
+    assert grapheme_bounds(text, 10) == (9, 11)
+    assert grapheme_bounds(text, 6) == (6, 6)
+    assert snap_to_graphemes(text, 3, 8) == (1, 9)
+
+
+def test_snapping_a_selection_to_tokens_widens_it_to_whole_tokens() -> None:
+    tokens = (Token(0, 5), Token(6, 11), Token(12, 15))
+    assert snap_to_tokens(tokens, 2, 7) == (0, 11)
+    assert snap_to_tokens(tokens, 11, 12) is None
+    assert snap_to_tokens(tokens, 5, 6) is None
+
+
+def test_a_span_inside_a_token_splits_that_token() -> None:
+    text = "the borderPutin has"
+    tokens = (Token(0, 3), Token(4, 15), Token(16, 19))
+    span = Span(10, 15, "PERSON")
+    split = tokens_for_spans(tokens, [span])
+    assert [text[t.start : t.end] for t in split] == ["the", "border", "Putin", "has"]
+    assert token_range(split, span) == (2, 2)
+
+
+@given(st.lists(st.integers(0, 30), max_size=8))
+def test_splitting_tokens_keeps_every_character_they_covered(cuts: list[int]) -> None:
+    tokens = (Token(0, 7), Token(8, 20), Token(21, 30))
+    split = split_tokens(tokens, cuts)
+    covered = {i for t in split for i in range(t.start, t.end)}
+    assert covered == {i for t in tokens for i in range(t.start, t.end)}
+    assert all(t.start < t.end for t in split)
+    assert {t.start for t in split} >= {c for c in cuts if any(t.start < c < t.end for t in tokens)}
