@@ -1,0 +1,77 @@
+"""The store: schema versions, WAL, de-duplication, append-only history, labels."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlite_utils import Database
+
+from annotations import store
+from annotations.migrations import KNOWN_MIGRATIONS
+from annotations.model import Answer, DocumentState, Span, SpanSource, Token
+
+
+def new(text: str, input_hash: int, spans=(), answer=None) -> store.NewDocument:
+    return store.NewDocument(text, (Token(0, len(text)),), input_hash, DocumentState(tuple(spans), answer))
+
+
+def test_a_new_database_is_in_wal_mode_with_every_migration_recorded(db: Database) -> None:
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    applied = [row["name"] for row in db["_sqlite_migrations"].rows]
+    assert applied == list(KNOWN_MIGRATIONS)
+    assert {"datasets", "documents", "predictions", "annotations", "events", "labels"} <= set(db.table_names())
+
+
+def test_reopening_applies_nothing_twice(db_path) -> None:
+    store.open_store(db_path).close()
+    reopened = store.open_store(db_path)
+    assert reopened["_sqlite_migrations"].count == len(KNOWN_MIGRATIONS)
+
+
+def test_documents_are_deduplicated_within_a_dataset_not_across(db: Database) -> None:
+    with store.write_transaction(db):
+        news, blogs = store.ensure_dataset(db, "news"), store.ensure_dataset(db, "blogs")
+        assert store.insert_documents(db, news, [new("a", 1), new("a", 1), new("b", 2)]) == 2
+        assert store.insert_documents(db, blogs, [new("a", 1)]) == 1
+    assert store.count_queue(db, "news") == 2 and store.count_queue(db) == 3
+
+
+def test_texts_are_stored_exactly(db: Database) -> None:
+    text = "\ufeffCRLF\r\nNBSP\u00a0emoji 👨‍👩‍👧 e\u0301\u2028"
+    with store.write_transaction(db):
+        store.insert_documents(db, store.ensure_dataset(db, "x"), [new(text, 3)])
+    assert store.load_document(db, 1).text == text
+
+
+def test_history_is_append_only(db: Database) -> None:
+    with store.write_transaction(db):
+        store.insert_documents(db, store.ensure_dataset(db, "x"), [new("Paris", 1)])
+    state = DocumentState((Span(0, 5, "GPE", SpanSource.HUMAN),), Answer.ACCEPT)
+    store.write_state(db, 1, state, kind="add", annotator="ana", expected_rev=0)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM events")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE events SET kind = 'x'")
+    assert len(store.history(db, 1)) == 1
+
+
+def test_queue_filters_by_status_and_text(db: Database) -> None:
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "x")
+        store.insert_documents(
+            db, dataset, [new("Paris in spring", 1, answer=Answer.ACCEPT), new("Rome", 2), new("paris again", 3)]
+        )
+    assert store.document_ids(db, status=[None]) == [2, 3]
+    assert store.document_ids(db, status=["accept", None], search="PARIS") == [1, 3]
+    assert store.document_ids(db, offset=1, limit=1) == [2]
+    assert store.answer_counts(db) == {"accept": 1, None: 2}
+
+
+def test_labels_keep_their_order_and_colours(db: Database) -> None:
+    store.add_labels(db, ["PERSON", "ORG", "PERSON", "MY_LABEL"])
+    names = [name for name, _ in store.labels(db)]
+    assert names == ["PERSON", "ORG", "MY_LABEL"]
+    store.set_label_colour(db, "ORG", "#123456")
+    assert dict(store.labels(db))["ORG"] == "#123456"
+    assert dict(store.labels(db))["PERSON"] == "#aa9cfc"
