@@ -1,0 +1,84 @@
+"""Checks shared by the format readers: each failure is a RecordError naming where it happened."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from annotations.model import InvalidSpan, Span, check_spans
+from annotations.records import RecordError
+
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def fail(where: str, message: str) -> RecordError:
+    """A RecordError whose message starts with the place it refers to."""
+    return RecordError(f"{where}: {message}")
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is a JSON integer (``true``/``false`` are not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def require_text(obj: dict[str, Any], where: str) -> str:
+    """The record's non-empty ``"text"`` string."""
+    if "text" not in obj:
+        raise fail(where, 'has no "text" key (every record needs the text to annotate)')
+    text = obj["text"]
+    if not isinstance(text, str):
+        raise fail(where, f'"text" must be a string, not {json_type(text)}')
+    if not text:
+        raise fail(where, '"text" is empty')
+    check_no_surrogates(text, where, '"text"')
+    return text
+
+
+def check_no_surrogates(text: str, where: str, what: str) -> None:
+    """Refuse a string holding an unpaired surrogate (a ``\\ud800`` escape): it is not valid Unicode."""
+    for offset, char in enumerate(text):
+        if ord(char) in _SURROGATES:
+            raise fail(
+                where,
+                f"{what} holds an unpaired surrogate \\u{ord(char):04x} at offset {offset}, "
+                "which is not valid Unicode",
+            )
+
+
+def check_no_surrogates_anywhere(obj: Any, where: str) -> None:
+    """Refuse any string inside ``obj`` (keys included) holding an unpaired surrogate."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise fail(
+            where, "holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not valid Unicode"
+        )
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list"}
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    return names.get(type(value), type(value).__name__)
+
+
+def checked_spans(spans: Iterable[Span], text: str, where: str, hint: str = "") -> tuple[Span, ...]:
+    """The spans sorted, or a RecordError when one lies outside the text, is empty or overlaps another."""
+    try:
+        return check_spans(tuple(spans), len(text))
+    except InvalidSpan as error:
+        raise fail(where, f"{error}{hint}") from None
+
+
+def checked_span_text(span: Span, stated: Any, text: str, where: str) -> None:
+    """Refuse a span whose own ``"text"`` differs from the text at its offsets (offsets in other units)."""
+    if isinstance(stated, str) and stated != text[span.start : span.end]:
+        raise fail(
+            where,
+            f"span {span.start}-{span.end} ({span.label}) says its text is {stated!r} but the text there is "
+            f"{text[span.start : span.end]!r} (offsets must count Unicode characters)",
+        )

@@ -1,0 +1,73 @@
+"""JSONL files of Prodigy tasks, plain inputs or doccano records, read one line at a time.
+
+Each line is decoded strictly as UTF-8 (a UTF-8 BOM before the first line is allowed) and parsed
+on its own; the object's keys decide the shape: doccano (a ``"label"`` list, ``"labels"`` or
+``"entities"``) or Prodigy / plain input (everything else).
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from annotations.formats import doccano, prodigy
+from annotations.formats.fields import check_no_surrogates_anywhere, fail, json_type
+from annotations.records import Record, RecordError
+
+
+def read_jsonl(path: Path) -> Iterator[Record]:
+    """The records of a JSONL file, in order; RecordError naming file and line for the first bad one."""
+    found = False
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            where = f"{path}:{number}"
+            line = _decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
+            if line.strip():
+                found = True
+                yield parse_object(_parse_json(line, where), where)
+    if not found:
+        raise RecordError(f"{path}: is empty (it holds no JSON lines)")
+
+
+def parse_object(obj: Any, where: str) -> Record:
+    """The Record one parsed JSON line describes, read as doccano or Prodigy by its keys."""
+    if not isinstance(obj, dict):
+        raise fail(where, f'must be a JSON object with a "text" key, not {json_type(obj)}')
+    if doccano.is_doccano(obj):
+        return doccano.parse_record(obj, where)
+    return prodigy.parse_task(obj, where)
+
+
+def _decode_line(raw: bytes, where: str) -> str:
+    """One line's text (strict UTF-8), with a hint when the file is UTF-16."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise fail(where, "the file is UTF-16, not UTF-8; re-save it as UTF-8") from None
+        raise fail(
+            where,
+            f"is not valid UTF-8: byte 0x{raw[error.start]:02x} at byte {error.start} of the line; "
+            "re-save the file as UTF-8",
+        ) from None
+
+
+def _parse_json(line: str, where: str) -> Any:
+    """The JSON value of one line, with the column of a syntax error."""
+    try:
+        value = json.loads(line, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as error:
+        raise fail(where, f"invalid JSON at column {error.colno}: {error.msg}") from None
+    except ValueError as error:
+        raise fail(where, f"invalid JSON: {error}") from None
+    if "\\u" in line:
+        check_no_surrogates_anywhere(value, where)
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    """Refuse ``NaN`` and ``Infinity``, which JSON does not allow."""
+    raise ValueError(f"{name} is not a JSON value")

@@ -1,0 +1,215 @@
+"""Prodigy task JSONL (``ner_manual``): one task object to a Record, one Document to a task object.
+
+``_view_id`` belongs to the format: it is not kept in ``extra``, and export always writes
+``"ner_manual"`` (every exported task carries its complete, manually corrected spans).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from annotations import hashing
+from annotations.formats.fields import checked_span_text, checked_spans, fail, is_int, json_type, require_text
+from annotations.formats.layout import WordIndex, export_words, word_text
+from annotations.model import Answer, Document, Span, Token
+from annotations.records import Record, RecordError
+
+VIEW_ID = "ner_manual"
+_OWN_KEYS = frozenset(
+    ["text", "tokens", "spans", "answer", "meta", "_input_hash", "_task_hash", "_annotator_id", "_timestamp"]
+    + ["_view_id"]
+)
+_ANSWER_VALUES = frozenset(answer.value for answer in Answer)
+
+
+def parse_task(obj: dict[str, Any], where: str) -> Record:
+    """The Record a Prodigy task (or a plain ``{"text", "meta"}`` input) describes."""
+    text = require_text(obj, where)
+    answer = _answer(obj.get("answer"), where)
+    spans = _spans(obj.get("spans"), text, where)
+    if spans is None and answer is not None:
+        spans = ()
+    return Record(
+        text=text,
+        where=where,
+        spans=spans,
+        tokens=_tokens(obj.get("tokens"), text, where),
+        answer=answer,
+        meta=_meta(obj.get("meta"), where),
+        input_hash=_hash(obj, "_input_hash", where),
+        task_hash=_hash(obj, "_task_hash", where),
+        annotator=_annotator(obj.get("_annotator_id"), where),
+        timestamp=_timestamp(obj.get("_timestamp"), where),
+        extra={key: value for key, value in obj.items() if key not in _OWN_KEYS},
+    )
+
+
+def _answer(value: Any, where: str) -> Answer | None:
+    """The task's answer, or None when it has none."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value in _ANSWER_VALUES:
+        return Answer(value)
+    raise fail(where, f'"answer" must be "accept", "reject" or "ignore", not {value!r}')
+
+
+def _spans(value: Any, text: str, where: str) -> tuple[Span, ...] | None:
+    """The task's spans, validated and sorted; None when the task has no ``"spans"`` key."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise fail(where, f'"spans" must be a list, not {json_type(value)}')
+    spans = [_span(item, number, where) for number, item in enumerate(value, 1)]
+    spans = checked_spans(spans, text, where)
+    for span, item in zip(sorted(spans), sorted(value, key=_span_key)):
+        checked_span_text(span, item.get("text"), text, where)
+    return spans
+
+
+def _span(item: Any, number: int, where: str) -> Span:
+    """One span object: integer ``start`` and ``end`` and a non-empty string ``label``."""
+    if not isinstance(item, dict):
+        raise fail(where, f"span {number} must be an object, not {json_type(item)}")
+    for key in ("start", "end"):
+        if not is_int(item.get(key)):
+            raise fail(where, f'span {number} needs an integer "{key}", not {item.get(key)!r}')
+    label = item.get("label")
+    if not isinstance(label, str) or not label:
+        raise fail(where, f'span {number} ({item["start"]}-{item["end"]}) needs a non-empty string "label"')
+    return Span(item["start"], item["end"], label)
+
+
+def _span_key(item: dict[str, Any]) -> tuple[int, int, str]:
+    """The sort key of a validated span object (matches Span's order)."""
+    return (item["start"], item["end"], item["label"])
+
+
+def _tokens(value: Any, text: str, where: str) -> tuple[Token, ...] | None:
+    """The task's tokens, checked to lie inside the text in order; None when it has none."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise fail(where, f'"tokens" must be a list, not {json_type(value)}')
+    tokens: list[Token] = []
+    for number, item in enumerate(value):
+        token = _token(item, text, f"{where}: token {number}")
+        if tokens and token.start < tokens[-1].end:
+            raise fail(
+                where, f"token {number} ({token.start}-{token.end}) overlaps or precedes the one before"
+            )
+        tokens.append(token)
+    return tuple(tokens)
+
+
+def _token(item: Any, text: str, where: str) -> Token:
+    """One token object with integer ``start`` < ``end`` inside the text."""
+    if not isinstance(item, dict) or not is_int(item.get("start")) or not is_int(item.get("end")):
+        raise RecordError(f'{where} must be an object with integer "start" and "end"')
+    token = Token(item["start"], item["end"])
+    if not 0 <= token.start < token.end <= len(text):
+        raise RecordError(f"{where} ({token.start}-{token.end}) lies outside the text (length {len(text)})")
+    stated = item.get("text")
+    if isinstance(stated, str) and stated != text[token.start : token.end]:
+        raise RecordError(
+            f"{where} says its text is {stated!r} but the text at {token.start}-{token.end} is "
+            f"{text[token.start : token.end]!r} (offsets must count Unicode characters)"
+        )
+    return token
+
+
+def _meta(value: Any, where: str) -> dict[str, Any]:
+    """The task's ``meta`` object (empty when absent)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail(where, f'"meta" must be an object, not {json_type(value)}')
+    return value
+
+
+def _hash(obj: dict[str, Any], key: str, where: str) -> int | None:
+    """An integer hash the task carries, or None."""
+    value = obj.get(key)
+    if value is None or is_int(value):
+        return value
+    raise fail(where, f'"{key}" must be an integer, not {value!r}')
+
+
+def _annotator(value: Any, where: str) -> str | None:
+    """The annotator (session) name, or None."""
+    if value is None or isinstance(value, str):
+        return value
+    raise fail(where, f'"_annotator_id" must be a string, not {value!r}')
+
+
+def _timestamp(value: Any, where: str) -> float | None:
+    """The time of the answer (seconds since 1970), or None."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise fail(where, f'"_timestamp" must be a number, not {value!r}')
+
+
+def task_from_document(document: Document) -> dict[str, Any]:
+    """The Prodigy ``ner_manual`` task for a document, with tokens split at every span edge."""
+    spans = document.spans
+    words = export_words(document.text, document.tokens, spans)
+    task: dict[str, Any] = {
+        "text": document.text,
+        "_input_hash": document.input_hash,
+        "_task_hash": _task_hash(document),
+        "tokens": [
+            {
+                "text": word_text(document.text, word),
+                "start": word.start,
+                "end": word.end,
+                "id": i,
+                "ws": word.ws,
+            }
+            for i, word in enumerate(words)
+        ],
+        "_view_id": VIEW_ID,
+        "spans": _span_objects(spans, WordIndex(words)),
+    }
+    task.update(_answer_fields(document))
+    for key, value in document.extra.items():
+        task.setdefault(key, value)
+    return task
+
+
+def _task_hash(document: Document) -> int:
+    """The stored task hash, or one computed from the input hash and the spans."""
+    if document.task_hash is not None:
+        return document.task_hash
+    return hashing.task_hash(document.input_hash, document.spans)
+
+
+def _span_objects(spans: tuple[Span, ...], index: WordIndex) -> list[dict[str, Any]]:
+    """Prodigy span objects with inclusive token ranges."""
+    objects = []
+    for span in spans:
+        first, last = index.token_range(span)
+        objects.append(
+            {
+                "start": span.start,
+                "end": span.end,
+                "token_start": first,
+                "token_end": last,
+                "label": span.label,
+            }
+        )
+    return objects
+
+
+def _answer_fields(document: Document) -> dict[str, Any]:
+    """The answer, timestamp, annotator and meta keys, each only when known."""
+    fields: dict[str, Any] = {}
+    if document.answer is not None:
+        fields["answer"] = document.answer.value
+    if document.updated is not None:
+        fields["_timestamp"] = int(document.updated)
+    if document.annotator:
+        fields["_annotator_id"] = document.annotator
+    if document.meta:
+        fields["meta"] = document.meta
+    return fields
