@@ -48,9 +48,10 @@ def _label_key(obj: dict[str, Any]) -> str | None:
     return next((key for key in present if isinstance(obj[key], list)), present[0] if present else None)
 
 
-def _spans(value: Any, key: str, where: str) -> list[Span]:
-    """The spans under one label key."""
-    return _entity_spans(value, where) if key == "entities" else _label_spans(value, key, where)
+def _spans(value: Any, key: str, text: str, where: str) -> tuple[Span, ...]:
+    """The spans under one label key, validated and sorted."""
+    spans = _entity_spans(value, where) if key == "entities" else _label_spans(value, key, where)
+    return checked_spans(spans, text, where, _OVERLAP_HINT)
 
 
 def _label_spans(value: Any, key: str, where: str) -> list[Span]:

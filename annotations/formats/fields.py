@@ -51,9 +51,8 @@ def check_no_surrogates_anywhere(obj: Any, where: str) -> None:
     try:
         json.dumps(obj, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise fail(
-            where, "holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not valid Unicode"
-        )
+        message = "holds an unpaired surrogate (a \\ud800-\\udfff escape), which is not valid Unicode"
+        raise fail(where, message) from None
 
 
 def json_type(value: Any) -> str:

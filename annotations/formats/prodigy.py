@@ -10,7 +10,7 @@ from typing import Any
 
 from annotations import hashing
 from annotations.formats.fields import checked_span_text, checked_spans, fail, is_int, json_type, require_text
-from annotations.formats.layout import WordIndex, export_words, word_text
+from annotations.formats.layout import Word, WordIndex, export_words, word_text
 from annotations.model import Answer, Document, Span, Token
 from annotations.records import Record, RecordError
 
@@ -61,7 +61,7 @@ def _spans(value: Any, text: str, where: str) -> tuple[Span, ...] | None:
         raise fail(where, f'"spans" must be a list, not {json_type(value)}')
     spans = [_span(item, number, where) for number, item in enumerate(value, 1)]
     spans = checked_spans(spans, text, where)
-    for span, item in zip(sorted(spans), sorted(value, key=_span_key)):
+    for span, item in zip(spans, sorted(value, key=_span_key), strict=True):
         checked_span_text(span, item.get("text"), text, where)
     return spans
 
@@ -175,6 +175,11 @@ def task_from_document(document: Document) -> dict[str, Any]:
     for key, value in document.extra.items():
         task.setdefault(key, value)
     return task
+
+
+def _token_object(text: str, word: Word, index: int) -> dict[str, Any]:
+    """One Prodigy token: its text, offsets, index and whether a space follows it."""
+    return {"text": word_text(text, word), "start": word.start, "end": word.end, "id": index, "ws": word.ws}
 
 
 def _task_hash(document: Document) -> int:
