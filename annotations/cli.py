@@ -147,7 +147,7 @@ def export_command(
         try:
             report = export(
                 db, fmt, output, dataset=dataset, answers=_answers(answers), include_unanswered=include_all,
-                split=split, stream=click.get_text_stream("stdout"),
+                split=split, stream=sys.stdout,
             )
         except ExportFailure as error:
             raise click.ClickException(str(error)) from error
