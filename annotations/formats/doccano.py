@@ -34,9 +34,7 @@ def parse_record(obj: dict[str, Any], where: str) -> Record:
     return Record(
         text=text,
         where=where,
-        spans=None
-        if key is None
-        else checked_spans(_spans(obj[key], key, where), text, where, _OVERLAP_HINT),
+        spans=None if key is None else _spans(obj[key], key, text, where),
         meta=meta if isinstance(meta, dict) else {},
         extra={name: value for name, value in obj.items() if name not in extra_keys},
     )
