@@ -120,11 +120,18 @@ def _write_lines(documents: Iterable[Document], to_record: Callable[[Document], 
     written = spans = 0
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for document in documents:
-        handle.write(dumps(to_record(document)))
+        handle.write(_escape_line_separators(dumps(to_record(document))))
         handle.write("\n")
         written += 1
         spans += len(document.spans)
     return written, spans
+
+
+def _escape_line_separators(line: str) -> str:
+    """Escape U+2028/U+2029 (valid in JSON strings, but line breaks to many line readers)."""
+    if "\u2028" in line or "\u2029" in line:
+        return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return line
 
 
 @contextmanager
