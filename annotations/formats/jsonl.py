@@ -27,7 +27,7 @@ def read_jsonl(path: Path) -> Iterator[Record]:
             line = _decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
             if line.strip():
                 found = True
-                yield parse_object(_parse_json(line, where), where)
+                yield _record(line, where)
     if not found:
         raise RecordError(f"{path}: is empty (it holds no JSON lines)")
 
@@ -39,6 +39,15 @@ def parse_object(obj: Any, where: str) -> Record:
     if doccano.is_doccano(obj):
         return doccano.parse_record(obj, where)
     return prodigy.parse_task(obj, where)
+
+
+def _record(line: str, where: str) -> Record:
+    """The Record one line describes; its strings must all be valid Unicode (storable)."""
+    obj = _parse_json(line, where)
+    record = parse_object(obj, where)
+    if "\\u" in line:
+        check_no_surrogates_anywhere(obj, where)
+    return record
 
 
 def _decode_line(raw: bytes, where: str) -> str:
@@ -63,8 +72,6 @@ def _parse_json(line: str, where: str) -> Any:
         raise fail(where, f"invalid JSON at column {error.colno}: {error.msg}") from None
     except ValueError as error:
         raise fail(where, f"invalid JSON: {error}") from None
-    if "\\u" in line:
-        check_no_surrogates_anywhere(value, where)
     return value
 
 
