@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from corpus import GeneratedText, Generator, iter_posts
+from corpus import GeneratedText, Generator, _words, iter_posts
 from harness import ensure_repo_on_path
 
 ensure_repo_on_path()
@@ -66,9 +66,10 @@ def build_database(
     return added
 
 
-LABELS = (
-    "PERSON ORG GPE NORP DATE MONEY CARDINAL PERCENT ORDINAL TIME FAC EVENT PRODUCT WORK_OF_ART LAW LANGUAGE LOC QUANTITY"
-).split(" ")
+LABELS = _words(
+    "PERSON ORG GPE NORP DATE MONEY CARDINAL PERCENT ORDINAL TIME FAC EVENT PRODUCT WORK_OF_ART LAW "
+    "LANGUAGE LOC QUANTITY"
+)
 
 
 def build_posts_database(path: Path, documents: int, seed: int = 7) -> int:
