@@ -1,0 +1,68 @@
+"""The application: a QApplication, the database, and the bundled sample on a first start."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from annotations import store
+from annotations.resources import sample_article
+from gui.main_window import MainWindow
+from gui.workers import WorkerRun
+
+SAMPLE_DATASET = "sample"
+
+
+def default_annotator(db) -> str:
+    """The annotator id kept in the database (set to the OS user name on first use)."""
+    annotator = store.get_setting(db, "annotator")
+    if annotator:
+        return annotator
+    try:
+        annotator = getpass.getuser()
+    except (KeyError, OSError):
+        annotator = "annotator"
+    store.set_setting(db, "annotator", annotator)
+    return annotator
+
+
+def default_db_path() -> Path:
+    """The database used when none is given (the command line's default)."""
+    from annotations.cli import default_db_path as cli_default
+
+    return cli_default()
+
+
+def build_window(db_path: Path, settings: QSettings | None = None) -> MainWindow | None:
+    """Open the database and build the window; a message box (not a traceback) if it cannot open."""
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        db = store.open_store(db_path)
+    except (store.StoreError, OSError) as error:
+        QMessageBox.critical(None, "spandesk cannot open the database", str(error))
+        return None
+    return MainWindow(db_path, db, default_annotator(db), settings)
+
+
+def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
+    """On a first start (no documents), import and pre-annotate the sample article in a worker."""
+    if store.count_queue(window.db) > 0:
+        return None
+    window.statusBar().showMessage("First start: pre-annotating the sample article with spaCy…")
+    return window.start_import([sample_article()], SAMPLE_DATASET)
+
+
+def main(db_path: Path | None = None) -> int:
+    """Run the window on ``db_path`` (default: the user's database) until it is closed."""
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("spandesk")
+    window = build_window(Path(db_path) if db_path else default_db_path())
+    if window is None:
+        return 1
+    window.show()
+    import_sample_if_empty(window)
+    return app.exec()

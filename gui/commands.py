@@ -1,0 +1,46 @@
+"""Undoable commands: one QUndoCommand per edit, persisting the edit the moment it is made."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtGui import QUndoCommand
+
+from annotations.session import Edit
+from annotations.store import EditConflict
+
+
+class EditTarget(Protocol):
+    """What a command applies its edit through (the controller, in the window)."""
+
+    def apply(self, edit: Edit) -> object:
+        """Store the edit and show its document."""
+        ...
+
+    def report_conflict(self, error: EditConflict) -> None:
+        """Tell the person the document changed elsewhere and was reloaded."""
+        ...
+
+
+class EditCommand(QUndoCommand):
+    """One edit of one document: redo stores the edit, undo stores its reverse (Session.apply)."""
+
+    def __init__(self, target: EditTarget, edit: Edit) -> None:
+        super().__init__(edit.description[:1].upper() + edit.description[1:])
+        self.target = target
+        self.edit = edit
+
+    def redo(self) -> None:
+        """Apply the edit (the first push and every redo)."""
+        self._apply(self.edit)
+
+    def undo(self) -> None:
+        """Apply the reverse edit."""
+        self._apply(self.edit.reversed())
+
+    def _apply(self, edit: Edit) -> None:
+        try:
+            self.target.apply(edit)
+        except EditConflict as error:
+            self.setObsolete(True)
+            self.target.report_conflict(error)

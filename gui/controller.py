@@ -1,0 +1,107 @@
+"""The annotation controller: the session, the undo stack and the signals the widgets follow."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+from sqlite_utils import Database
+
+from annotations.model import Answer, Document, InvalidSpan, Span
+from annotations.session import Edit, Session
+from annotations.store import EditConflict
+from gui.commands import EditCommand
+
+
+class AnnotationController(QObject):
+    """Turns gestures into commands; every document change goes out as one signal."""
+
+    document_opened = Signal(object)  # a Document now shown (another one than before, or reloaded)
+    document_edited = Signal(object)  # the current Document after an edit
+    notice = Signal(str)  # a short message for the status bar
+    conflict = Signal(str)  # the document was changed in another window and reloaded
+
+    def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
+        super().__init__()
+        self.session = Session(db, annotator, dataset)
+        self.undo_stack = QUndoStack(self)
+
+    @property
+    def document(self) -> Document | None:
+        """The document on screen."""
+        return self.session.document
+
+    def open(self, document_id: int) -> Document:
+        """Show a document, fresh from the store."""
+        document = self.session.open(document_id)
+        self.document_opened.emit(document)
+        return document
+
+    # -- the one way edits are made
+
+    def push(self, edit: Edit | None) -> bool:
+        """Make an edit as an undoable command (stored at once); False when there was nothing to do."""
+        if edit is None or edit.before == edit.after:
+            return False
+        self.undo_stack.push(EditCommand(self, edit))
+        return True
+
+    def apply(self, edit: Edit) -> Document:
+        """Store an edit (called by commands) and announce the changed document."""
+        shown = self.session.document.id if self.session.document else None
+        document = self.session.apply(edit)
+        (self.document_edited if document.id == shown else self.document_opened).emit(document)
+        return document
+
+    def report_conflict(self, error: EditConflict) -> None:
+        """The document changed elsewhere: show what is stored now and say so."""
+        message = "This document was changed in another window and has been reloaded; your last action was not applied."
+        if self.session.document is not None:
+            self.document_opened.emit(self.session.document)
+        self.conflict.emit(message)
+
+    # -- gestures
+
+    def add_span(self, start: int, end: int, label: str) -> Span | None:
+        """Label a range; spans it overlaps are replaced (and the status bar says so)."""
+        document = self.session.document
+        if document is None or not label:
+            return None
+        try:
+            edit = self.session.add_span(start, end, label)
+        except InvalidSpan as error:
+            self.notice.emit(str(error))
+            return None
+        replaced = [s for s in edit.before.spans if s not in edit.after.spans]
+        self.push(edit)
+        if replaced:
+            names = ", ".join(f"{s.label} “{document.text[s.start : s.end]}”" for s in replaced)
+            self.notice.emit(f"Replaced {names} (Ctrl+Z brings it back)")
+        return next((s for s in edit.after.spans if (s.start, s.end) == (start, end)), None)
+
+    def remove_span(self, span: Span) -> None:
+        """Delete a span."""
+        if self.session.document is not None:
+            self.push(self.session.remove_span(span))
+
+    def relabel(self, span: Span, label: str) -> Span:
+        """Give a span another label; returns the relabelled span."""
+        if span.label != label:
+            self.push(self.session.relabel(span, label))
+        return span.with_label(label) if span.label != label else span
+
+    def nudge(self, span: Span, edge: str, step: int) -> Span | None:
+        """Move one edge of a span by a token; returns the moved span (None if it cannot move)."""
+        try:
+            edit = self.session.nudge(span, edge, step)
+        except InvalidSpan:
+            return None
+        if edit is None or not self.push(edit):
+            return None
+        added = set(edit.after.spans) - set(edit.before.spans)
+        return next(iter(added), None)
+
+    def answer(self, answer: Answer) -> bool:
+        """Store the document's answer (undoable)."""
+        if self.session.document is None:
+            return False
+        return self.push(self.session.set_answer(answer)) or self.session.document.answer == answer

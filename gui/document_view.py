@@ -1,0 +1,414 @@
+"""The document: read-only text with spans painted from the core's span index (displaCy's look).
+
+Positions cross between the core's code-point offsets and Qt's UTF-16 positions only here,
+through ``DisplayText``; the text shown is never read back from the widget.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QSyntaxHighlighter,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
+
+from annotations.model import Document, Span, SpanSource, Token
+from annotations.session import token_edges
+from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
+
+TAG_PADDING = 10.0
+MODEL_TINT = 0.45  # how strongly a model proposal is tinted, against 1.0 for the human's spans
+
+
+class SpanIndex:
+    """The document's spans in order, with their Qt start and end positions, for bisecting."""
+
+    def __init__(self, spans: Sequence[Span], display: DisplayText) -> None:
+        self.spans = tuple(sorted(spans))
+        self.qt_starts = [display.to_qt(span.start) for span in self.spans]
+        self.qt_ends = [display.to_qt(span.end) for span in self.spans]
+
+    def between(self, qt_from: int, qt_to: int) -> range:
+        """Indices of the spans that share a position with ``qt_from:qt_to``."""
+        return range(bisect.bisect_right(self.qt_ends, qt_from), bisect.bisect_left(self.qt_starts, qt_to))
+
+    def at(self, qt_position: int) -> int | None:
+        """The index of the span covering the character at ``qt_position``, if any."""
+        index = bisect.bisect_right(self.qt_starts, qt_position) - 1
+        return index if index >= 0 and self.qt_ends[index] > qt_position else None
+
+
+def mixed(colour: QColor, weight: float) -> QColor:
+    """``colour`` blended with white (weight 1.0: the colour itself)."""
+    return QColor.fromRgbF(*(1 - weight + weight * c for c in colour.getRgbF()[:3]))
+
+
+class SpanStyle:
+    """Fonts, colours and cached character formats for spans and their label tags."""
+
+    def __init__(self, base_font: QFont) -> None:
+        self.colours: dict[str, QColor] = {}
+        self.tag_font = QFont(base_font)
+        self.tag_font.setPointSizeF(max(6.0, base_font.pointSizeF() * 0.62))
+        self.tag_font.setBold(True)
+        self.tag_font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 105)
+        self._metrics = QFontMetricsF(self.tag_font)
+        self._formats: dict[tuple[str, SpanSource, bool], QTextCharFormat] = {}
+
+    def set_colours(self, colours: dict[str, str]) -> None:
+        """Use these label colours (hex strings) from now on."""
+        self.colours = {label: QColor(colour) for label, colour in colours.items()}
+        self._formats.clear()
+
+    def colour(self, label: str) -> QColor:
+        """A label's colour (grey for a label without one)."""
+        return self.colours.get(label, QColor("#d9d9d9"))
+
+    def tag_width(self, label: str) -> float:
+        """The room a label tag takes after its span."""
+        return self._metrics.horizontalAdvance(label) + TAG_PADDING
+
+    def char_format(self, span: Span, last: bool) -> QTextCharFormat:
+        """The format of a span's characters; the last one carries the room for the tag."""
+        key = (span.label, span.source, last)
+        if key not in self._formats:
+            self._formats[key] = self._build_format(span, last)
+        return self._formats[key]
+
+    def _build_format(self, span: Span, last: bool) -> QTextCharFormat:
+        colour = self.colour(span.label)
+        model = span.source is SpanSource.MODEL
+        text_format = QTextCharFormat()
+        text_format.setBackground(mixed(colour, MODEL_TINT) if model else colour)
+        text_format.setUnderlineStyle(
+            QTextCharFormat.UnderlineStyle.DashUnderline
+            if model
+            else QTextCharFormat.UnderlineStyle.NoUnderline
+        )
+        text_format.setUnderlineColor(colour.darker(170))
+        if last:
+            text_format.setFontLetterSpacingType(QFont.SpacingType.AbsoluteSpacing)
+            text_format.setFontLetterSpacing(self.tag_width(span.label))
+        return text_format
+
+
+class SpanHighlighter(QSyntaxHighlighter):
+    """Paints each block from the span index (bisecting per block), never from the document."""
+
+    def __init__(self, document: QTextDocument, view: DocumentView) -> None:
+        super().__init__(document)
+        self._view = view
+
+    def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        view = self._view
+        block = self.currentBlock()
+        start = block.position()
+        end = start + block.length() - 1
+        index = view.span_index
+        for i in index.between(start, end):
+            span, qt_start, qt_end = index.spans[i], index.qt_starts[i], index.qt_ends[i]
+            first, last_end = max(qt_start, start), min(qt_end, end)
+            if qt_end <= end:
+                last_start = view.display.to_qt(span.end - 1)
+                self.setFormat(first - start, last_start - first, view.style.char_format(span, False))
+                self.setFormat(last_start - start, qt_end - last_start, view.style.char_format(span, True))
+            else:
+                self.setFormat(first - start, last_end - first, view.style.char_format(span, False))
+
+
+class DocumentView(QPlainTextEdit):
+    """The current document: spans with visible labels, snapping selection, one focused span."""
+
+    span_drawn = Signal(int, int)  # a new span's range (code points), already snapped
+    span_clicked = Signal(object)  # the Span clicked, or None for a click outside spans
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setFont(_reading_font())
+        self.setViewportMargins(28, 20, 28, 20)
+        self.setCursorWidth(0)
+        self.document().setDocumentMargin(6)
+        self.display = DisplayText.of("")
+        self.span_index = SpanIndex((), self.display)
+        self.tokens: tuple[Token, ...] = ()
+        self.style = SpanStyle(self.font())
+        self.characters_mode = False
+        self.selected: Span | None = None
+        self.pending: tuple[int, int] | None = None
+        self.key_handler: Callable[[QKeyEvent], bool] | None = None
+        self._press_position: int | None = None
+        self._press_characters = False
+        self._dragged = False
+        self._highlighter = SpanHighlighter(self.document(), self)
+
+    # ------------------------------------------------------------ showing
+
+    @property
+    def text(self) -> str:
+        """The document's stored text (what offsets refer to)."""
+        return self.display.source
+
+    def show_document(self, document: Document, colours: dict[str, str]) -> None:
+        """Show a document (full layout and painting, once per document opened)."""
+        self.style.set_colours(colours)
+        self.display = DisplayText.of(document.text)
+        self.span_index = SpanIndex(document.spans, self.display)
+        self.tokens = token_edges(document)
+        self.selected, self.pending = None, None
+        self._highlighter.blockSignals(True)
+        self.setPlainText(self.display.display)  # highlights each block from the index
+        self._highlighter.blockSignals(False)
+        self._update_extra_selections()
+
+    def update_spans(self, document: Document) -> None:
+        """Repaint only the blocks whose spans changed (the same document, edited)."""
+        old = self.span_index
+        self.span_index = SpanIndex(document.spans, self.display)
+        self.tokens = token_edges(document)
+        changed = {(s.key(), s.source) for s in old.spans} ^ {(s.key(), s.source) for s in document.spans}
+        ranges = [(self.display.to_qt(start), self.display.to_qt(end)) for (start, end, _), _ in changed]
+        self._rehighlight(ranges)
+        if self.selected is not None and self.selected not in document.spans:
+            self.selected = self._same_range(self.selected)
+        self._update_extra_selections()
+
+    def set_colours(self, colours: dict[str, str]) -> None:
+        """Use new label colours (repaints every block: rare, user-initiated)."""
+        self.style.set_colours(colours)
+        self._highlighter.rehighlight()
+        self._update_extra_selections()
+
+    def _rehighlight(self, qt_ranges: list[tuple[int, int]]) -> None:
+        blocks = {}
+        for start, end in qt_ranges:
+            block = self.document().findBlock(start)
+            while block.isValid() and block.position() <= end:
+                blocks[block.blockNumber()] = block
+                block = block.next()
+        for block in blocks.values():
+            self._highlighter.rehighlightBlock(block)
+        self.viewport().update()
+
+    def _same_range(self, span: Span) -> Span | None:
+        """The current span over ``span``'s range (after a relabel), if any."""
+        for candidate in self.span_index.spans:
+            if (candidate.start, candidate.end) == (span.start, span.end):
+                return candidate
+        return None
+
+    # ------------------------------------------------------------ focus: the selected span, the keyboard selection
+
+    def select_span(self, span: Span | None) -> None:
+        """Focus one span (None: none) and scroll to it."""
+        self.selected, self.pending = span, None
+        self._update_extra_selections()
+        if span is not None:
+            self.reveal(span.start, span.end)
+
+    def set_pending(self, offsets: tuple[int, int] | None) -> None:
+        """Show a keyboard-made selection (code points) that Enter or a label key will label."""
+        self.pending = offsets
+        if offsets is not None:
+            self.selected = None
+            self.reveal(*offsets)
+        self._update_extra_selections()
+
+    def reveal(self, start: int, end: int) -> None:
+        """Scroll so that ``start:end`` is visible."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.display.to_qt(end))
+        self.setTextCursor(cursor)
+        cursor.setPosition(self.display.to_qt(start))
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+
+    def _update_extra_selections(self) -> None:
+        chosen: list[QTextEdit.ExtraSelection] = []
+        if self.selected is not None:
+            colour = self.style.colour(self.selected.label).darker(135)
+            chosen.append(self._extra(self.selected.start, self.selected.end, colour, QColor("white")))
+        if self.pending is not None:
+            chosen.append(self._extra(*self.pending, QColor("#3b82f6"), QColor("white")))
+        self.setExtraSelections(chosen)
+
+    def _extra(
+        self, start: int, end: int, background: QColor, foreground: QColor
+    ) -> QTextEdit.ExtraSelection:
+        selection = QTextEdit.ExtraSelection()
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.display.to_qt(start))
+        cursor.setPosition(self.display.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        selection.cursor = cursor
+        selection.format.setBackground(background)
+        selection.format.setForeground(foreground)
+        selection.format.setProperty(QTextFormat.Property.FullWidthSelection, False)
+        return selection
+
+    # ------------------------------------------------------------ positions
+
+    def offset_at(self, point: QPoint) -> int:
+        """The code-point offset of the caret position nearest to a viewport point."""
+        return self.display.from_qt(self.cursorForPosition(point).position())
+
+    def span_at(self, point: QPoint) -> Span | None:
+        """The span drawn under a viewport point (its text or its label tag)."""
+        position = self.cursorForPosition(point).position()
+        for candidate in (position, position - 1):
+            index = self.span_index.at(candidate) if candidate >= 0 else None
+            if index is not None and self._point_inside(point, index):
+                return self.span_index.spans[index]
+        return None
+
+    def _point_inside(self, point: QPoint, index: int) -> bool:
+        start = self.cursorRect(self._cursor_at(self.span_index.qt_starts[index]))
+        end = self.cursorRect(self._cursor_at(self.span_index.qt_ends[index]))
+        if start.top() == end.top():
+            return start.left() <= point.x() <= end.left() and start.top() <= point.y() <= end.bottom()
+        return start.top() <= point.y() <= end.bottom()
+
+    def _cursor_at(self, qt_position: int) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(qt_position)
+        return cursor
+
+    def snapped(self, start: int, end: int, characters: bool) -> tuple[int, int] | None:
+        """A selection widened to tokens (or to user-perceived characters), white space trimmed."""
+        start, end = trim_whitespace(self.text, min(start, end), max(start, end))
+        if end <= start:
+            return None
+        if characters:
+            return snap_to_graphemes(self.text, start, end)
+        return snap_to_tokens(self.tokens, start, end)
+
+    def token_at(self, offset: int) -> Token | None:
+        """The token containing ``offset`` (or starting there)."""
+        starts = [token.start for token in self.tokens]
+        index = bisect.bisect_right(starts, offset) - 1
+        if index >= 0 and self.tokens[index].start <= offset < self.tokens[index].end:
+            return self.tokens[index]
+        return None
+
+    # ------------------------------------------------------------ mouse
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            return super().mousePressEvent(event)
+        self.setFocus()
+        self._press_position = self.cursorForPosition(event.position().toPoint()).position()
+        self._press_characters = self.characters_mode or bool(
+            event.modifiers() & Qt.KeyboardModifier.AltModifier
+        )
+        self._dragged = False
+        self.setTextCursor(self._cursor_at(self._press_position))
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._press_position is None:
+            return super().mouseMoveEvent(event)
+        position = self.cursorForPosition(event.position().toPoint()).position()
+        self._dragged = self._dragged or position != self._press_position
+        cursor = self._cursor_at(self._press_position)
+        cursor.setPosition(position, QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._press_position is None:
+            return super().mouseReleaseEvent(event)
+        position = self.cursorForPosition(event.position().toPoint()).position()
+        pressed, self._press_position = self._press_position, None
+        self.setTextCursor(self._cursor_at(position))
+        if self._dragged and position != pressed:
+            start, end = sorted((self.display.from_qt(pressed), self.display.from_qt(position)))
+            snapped = self.snapped(start, end, self._press_characters)
+            if snapped is not None:
+                self.span_drawn.emit(*snapped)
+            return
+        self.span_clicked.emit(self.span_at(event.position().toPoint()))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._press_position = None
+        if self.span_at(event.position().toPoint()) is not None:
+            return
+        token = self.token_at(self.offset_at(event.position().toPoint()))
+        if token is not None:
+            self.span_drawn.emit(token.start, token.end)
+
+    # ------------------------------------------------------------ keys
+
+    def event(self, event) -> bool:  # noqa: A003
+        if event.type() == event.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            self.keyPressEvent(event)
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if self.key_handler is not None and self.key_handler(event):
+            event.accept()
+            return
+        scroll = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}.get(Qt.Key(event.key()))
+        if scroll is not None:
+            bar = self.verticalScrollBar()
+            bar.setValue(bar.value() + scroll * bar.singleStep())
+            return
+        super().keyPressEvent(event)
+
+    # ------------------------------------------------------------ label tags
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        super().paintEvent(event)
+        if not self.span_index.spans:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setFont(self.style.tag_font)
+        first = self.cursorForPosition(QPoint(0, 0)).position()
+        rect = self.viewport().rect()
+        last = self.cursorForPosition(QPoint(rect.width(), rect.height())).position()
+        for index in self.span_index.between(first, last + 1):
+            self._paint_tag(painter, index)
+        painter.end()
+
+    def _paint_tag(self, painter: QPainter, index: int) -> None:
+        span = self.span_index.spans[index]
+        qt_end = self.span_index.qt_ends[index]
+        block = self.document().findBlock(qt_end - 1)
+        layout = block.layout()
+        relative = qt_end - block.position()
+        line = layout.lineForTextPosition(max(0, relative - 1))
+        if not line.isValid():
+            return
+        top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top() + line.y()
+        width = self.style.tag_width(span.label)
+        right = line.cursorToX(relative)[0] + layout.position().x()
+        box = QRectF(right - width + 1, top + line.height() * 0.22, width - 4, line.height() * 0.56)
+        chosen = self.selected is not None and self.selected.key() == span.key()
+        model = span.source is SpanSource.MODEL
+        painter.setPen(QColor("white") if chosen else QColor(40, 40, 40, 150 if model else 230))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, span.label)
+
+
+def _reading_font() -> QFont:
+    """A readable proportional font for running text."""
+    font = QFont()
+    font.setFamilies(["Source Sans 3", "Noto Sans", "DejaVu Sans", "Helvetica", "Arial"])
+    font.setPointSizeF(12.5)
+    return font

@@ -1,0 +1,165 @@
+"""The label bar: labels in their colours with keys 1-9 and 0, a filter box, the active label."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QColorDialog,
+    QHBoxLayout,
+    QLayout,
+    QLayoutItem,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+LABEL_KEYS = "1234567890"
+
+
+class FlowLayout(QLayout):
+    """Lays widgets out left to right, wrapping onto new rows (Qt's flow layout example)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setSpacing(spacing)
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        x, y, row_height = rect.x(), rect.y(), 0
+        for item in self._items:
+            if item.widget() is not None and item.widget().isHidden():
+                continue
+            hint = item.sizeHint()
+            if x + hint.width() > rect.right() and row_height > 0:
+                x, y, row_height = rect.x(), y + row_height + self.spacing(), 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self.spacing()
+            row_height = max(row_height, hint.height())
+        return y + row_height - rect.y()
+
+
+class LabelBar(QWidget):
+    """Buttons for the labels; one is the active label new spans get."""
+
+    active_changed = Signal(str)
+    colour_changed = Signal(str, str)  # label, new colour (hex)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.buttons: dict[str, QPushButton] = {}
+        self.names: list[str] = []
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self._flow = FlowLayout()
+        self.filter_box = QLineEdit(placeholderText="Filter labels…", clearButtonEnabled=True)
+        self.filter_box.setFixedWidth(150)
+        self.filter_box.textChanged.connect(self._apply_filter)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 8, 12, 8)
+        row.addLayout(self._flow, 1)
+        row.addWidget(self.filter_box, 0, Qt.AlignmentFlag.AlignTop)
+
+    def set_labels(self, labels: list[tuple[str, str]]) -> None:
+        """Show these (name, colour) labels, keeping the active one if it still exists."""
+        active = self.active
+        for button in self.buttons.values():
+            self._group.removeButton(button)
+            self._flow.removeWidget(button)
+            button.deleteLater()
+        self.buttons, self.names = {}, [name for name, _ in labels]
+        for position, (name, colour) in enumerate(labels):
+            self.buttons[name] = self._button(position, name, colour)
+            self._flow.addWidget(self.buttons[name])
+        self.set_active(active if active in self.buttons else (self.names[0] if self.names else ""))
+        self._apply_filter(self.filter_box.text())
+
+    def _button(self, position: int, name: str, colour: str) -> QPushButton:
+        key = LABEL_KEYS[position] if position < len(LABEL_KEYS) else ""
+        button = QPushButton(f"{key}  {name}" if key else name, checkable=True)
+        button.setToolTip(f"{name}: press {key} to use it" if key else name)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        button.customContextMenuRequested.connect(lambda _pos, label=name: self.choose_colour(label))
+        button.clicked.connect(lambda _checked=False, label=name: self.set_active(label))
+        button.setStyleSheet(_button_style(QColor(colour)))
+        button.setProperty("colour", colour)
+        self._group.addButton(button)
+        return button
+
+    @property
+    def active(self) -> str:
+        """The label new spans get."""
+        checked = self._group.checkedButton()
+        return next((name for name, button in self.buttons.items() if button is checked), "")
+
+    def set_active(self, label: str) -> None:
+        """Make ``label`` the active label."""
+        if label in self.buttons and label != self.active:
+            self.buttons[label].setChecked(True)
+            self.active_changed.emit(label)
+
+    def label_for_key(self, text: str) -> str | None:
+        """The label bound to a key 1-9 or 0, if there is one."""
+        position = LABEL_KEYS.find(text) if len(text) == 1 else -1
+        return self.names[position] if 0 <= position < len(self.names) else None
+
+    def choose_colour(self, label: str) -> None:
+        """Ask for a new colour for ``label`` (right-click on its button)."""
+        button = self.buttons[label]
+        current = QColor(button.property("colour") or "#d9d9d9")
+        colour = QColorDialog.getColor(current, self, f"Colour of {label}")
+        if colour.isValid():
+            self.colour_changed.emit(label, colour.name())
+
+    def _apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for name, button in self.buttons.items():
+            button.setVisible(not needle or needle in name.lower())
+        self._flow.invalidate()
+
+
+def _button_style(colour: QColor) -> str:
+    """A pill in the label's colour; the active one gets a dark outline."""
+    return (
+        f"QPushButton {{ background: {colour.name()}; border: 2px solid {colour.name()}; border-radius: 11px;"
+        " padding: 3px 10px; font-weight: 600; font-size: 11px; color: #1f2328; }"
+        f" QPushButton:hover {{ border-color: {colour.darker(130).name()}; }}"
+        " QPushButton:checked { border: 2px solid #1f2328; }"
+    )

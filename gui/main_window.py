@@ -1,0 +1,517 @@
+"""The main window: composition of the queue, the label bar, the document and the span list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlite_utils import Database
+
+from annotations import store
+from annotations.model import Answer, Document, DocumentState, Span
+from gui.controller import AnnotationController
+from gui.document_view import DocumentView
+from gui.keyboard import KeyboardEditor, Navigation
+from gui.label_bar import LabelBar
+from gui.queue_model import STATUSES, DocumentIdRole, QueueModel
+from gui.shortcuts import shortcuts_html
+from gui.span_list import SpanList
+from gui.workers import Worker, WorkerRun, export_job, import_job, progress_dialog
+
+EXPORT_FORMATS = (
+    ("prodigy", "Prodigy JSONL", "jsonl"),
+    ("doccano", "doccano JSONL", "jsonl"),
+    ("spacy", "spaCy DocBin", "spacy"),
+)
+MAX_RECENT = 8
+PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
+STYLE_SHEET = """
+QMainWindow, QWidget#side { background: #f6f7f9; }
+QWidget#paper { background: white; border: 1px solid #e3e5e8; border-radius: 8px; }
+QListView { background: white; border: 1px solid #e3e5e8; border-radius: 6px; padding: 2px; }
+QListView::item { padding: 5px 4px; }
+QListView::item:selected { background: #e8f0fe; color: #1f2328; }
+QLabel.heading { color: #57606a; font-weight: 600; font-size: 11px; letter-spacing: 1px; }
+QProgressBar { border: none; background: #e3e5e8; border-radius: 4px; height: 8px; text-align: center; }
+QProgressBar::chunk { background: #2da44e; border-radius: 4px; }
+QPushButton.answer { border-radius: 6px; padding: 6px 16px; font-weight: 600; color: white; }
+"""
+
+
+class MainWindow(QMainWindow):
+    """spandesk's window; everything it changes goes through the controller's commands."""
+
+    def __init__(
+        self, db_path: Path, db: Database, annotator: str, settings: QSettings | None = None
+    ) -> None:
+        super().__init__()
+        self.db_path, self.db, self.annotator = db_path, db, annotator
+        self.settings = settings if settings is not None else QSettings("spandesk", "spandesk")
+        self.runs: list[WorkerRun] = []
+        self.colours: dict[str, str] = {}
+        self.setWindowTitle(f"spandesk — {db_path.name}")
+        self.setStyleSheet(STYLE_SHEET)
+        self.resize(1320, 840)
+        self._build_widgets()
+        self._build_layout()
+        self._build_menus()
+        self._build_status_bar()
+        self._attach(db, db_path)
+
+    # ------------------------------------------------------------ building
+
+    def _build_widgets(self) -> None:
+        self.view = DocumentView()
+        self.view.setPlaceholderText("No documents yet: use File ▸ Import… to add some.")
+        self.label_bar = LabelBar()
+        self.span_list = SpanList()
+        self.queue_view = QListView()
+        self.queue_view.setUniformItemSizes(True)
+        self.status_filter = QComboBox()
+        self.status_filter.addItems(["All documents", *(s.capitalize() for s in STATUSES)])
+        self.search_box = QLineEdit(placeholderText="Search text…", clearButtonEnabled=True)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(False)
+        self.progress_text = QLabel()
+        self._search_timer = QTimer(self, singleShot=True, interval=250)
+
+    def _build_layout(self) -> None:
+        splitter = QSplitter()
+        splitter.addWidget(self._side_panel("QUEUE", self._queue_widgets()))
+        splitter.addWidget(self._centre())
+        splitter.addWidget(self._side_panel("SPANS", [self.span_list]))
+        splitter.setSizes([300, 760, 260])
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+
+    def _queue_widgets(self) -> list[QWidget]:
+        return [self.progress_text, self.progress, self.status_filter, self.search_box, self.queue_view]
+
+    def _side_panel(self, title: str, widgets: list[QWidget]) -> QWidget:
+        panel = QWidget(objectName="side")
+        column = QVBoxLayout(panel)
+        column.setContentsMargins(10, 10, 10, 10)
+        heading = QLabel(title)
+        heading.setProperty("class", "heading")
+        column.addWidget(heading)
+        for widget in widgets:
+            column.addWidget(widget)
+        return panel
+
+    def _centre(self) -> QWidget:
+        paper = QWidget(objectName="paper")
+        column = QVBoxLayout(paper)
+        column.setContentsMargins(1, 1, 1, 1)
+        column.setSpacing(0)
+        column.addWidget(self.label_bar)
+        rule = QFrame(frameShape=QFrame.Shape.HLine)
+        rule.setStyleSheet("color: #e3e5e8;")
+        column.addWidget(rule)
+        column.addWidget(self.view, 1)
+        column.addWidget(self._answer_bar())
+        holder = QWidget(objectName="side")
+        outer = QVBoxLayout(holder)
+        outer.setContentsMargins(4, 10, 4, 10)
+        outer.addWidget(paper)
+        return holder
+
+    def _answer_bar(self) -> QWidget:
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(12, 8, 12, 10)
+        self.legend = QLabel(
+            "<span style='color:#57606a'>light, dashed: the model's proposal · solid: yours</span>"
+        )
+        row.addWidget(self.legend)
+        row.addStretch(1)
+        for text, colour, answer in (
+            ("Accept  (A)", "#2da44e", Answer.ACCEPT),
+            ("Reject  (X)", "#cf222e", Answer.REJECT),
+            ("Ignore  (Space)", "#8c959f", Answer.IGNORE),
+        ):
+            button = QPushButton(text, focusPolicy=Qt.FocusPolicy.NoFocus)
+            button.setStyleSheet(
+                f"QPushButton {{ background: {colour}; color: white; border: none; border-radius: 6px;"
+                " padding: 6px 16px; font-weight: 600; }"
+            )
+            button.clicked.connect(lambda _checked=False, chosen=answer: self.answer(chosen))
+            row.addWidget(button)
+        return bar
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Import…", self.choose_import, QKeySequence("Ctrl+I"))
+        export_menu = file_menu.addMenu("&Export")
+        for fmt, title, _suffix in EXPORT_FORMATS:
+            self._action(export_menu, f"{title}…", lambda _c=False, chosen=fmt: self.choose_export(chosen))
+        file_menu.addSeparator()
+        self._action(file_menu, "&Open database…", self.choose_database, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "&New database…", self.choose_new_database, QKeySequence.StandardKey.New)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self._action(edit_menu, "&Undo", self.undo, QKeySequence("Ctrl+Z"))
+        self.redo_action = self._action(edit_menu, "&Redo", self.redo, QKeySequence("Ctrl+Shift+Z"))
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        edit_menu.addSeparator()
+        self.characters_action = self._action(
+            edit_menu, "Select &characters (not tokens)", self._toggle_characters
+        )
+        self.characters_action.setCheckable(True)
+        document_menu = self.menuBar().addMenu("&Document")
+        self._action(document_menu, "&Accept\tA", lambda: self.answer(Answer.ACCEPT))
+        self._action(document_menu, "&Reject\tX", lambda: self.answer(Answer.REJECT))
+        self._action(document_menu, "&Ignore\tSpace", lambda: self.answer(Answer.IGNORE))
+        self._action(document_menu, "&Next\tRight", self.next_document)
+        self._action(document_menu, "&Previous\tLeft", self.previous_document)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
+
+    def _action(self, menu, text: str, slot, shortcut: QKeySequence | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_status_bar(self) -> None:
+        self.model_label, self.dataset_label = QLabel(), QLabel()
+        self.annotator_label, self.counts_label = QLabel(), QLabel()
+        for label in (self.model_label, self.dataset_label, self.annotator_label, self.counts_label):
+            label.setStyleSheet("color: #57606a; padding: 0 8px;")
+            self.statusBar().addPermanentWidget(label)
+
+    # ------------------------------------------------------------ a database
+
+    def _attach(self, db: Database, db_path: Path) -> None:
+        """Work on this database: a controller, a queue, labels; show the first document."""
+        self.db, self.db_path = db, db_path
+        self.setWindowTitle(f"spandesk — {db_path.name}")
+        self.controller = AnnotationController(db, self.annotator)
+        self.controller.document_opened.connect(self._on_document_opened)
+        self.controller.document_edited.connect(self._on_document_edited)
+        self.controller.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.controller.conflict.connect(self._on_conflict)
+        self.controller.undo_stack.indexChanged.connect(self._update_undo_actions)
+        self.queue_model = QueueModel(db)
+        self.queue_view.setModel(self.queue_model)
+        self.keyboard = KeyboardEditor(
+            self.view,
+            self.controller,
+            self.label_bar,
+            Navigation(self.next_document, self.previous_document, self.answer),
+        )
+        self.view.key_handler = self.keyboard.handle
+        self._connect_once()
+        self._remember_recent(db_path)
+        self.refresh_contents()
+
+    def _connect_once(self) -> None:
+        if getattr(self, "_connected", False):
+            return
+        self._connected = True
+        self.view.span_drawn.connect(self._on_span_drawn)
+        self.view.span_clicked.connect(self._on_span_clicked)
+        self.span_list.span_chosen.connect(self._on_span_clicked)
+        self.queue_view.clicked.connect(self._on_queue_clicked)
+        self.label_bar.colour_changed.connect(self.set_label_colour)
+        self.status_filter.currentIndexChanged.connect(lambda _i: self._apply_queue_filter())
+        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+        self._search_timer.timeout.connect(self._apply_queue_filter)
+
+    def refresh_contents(self) -> None:
+        """Re-read labels, queue and counts (after an import or on opening a database)."""
+        self.colours = dict(store.labels(self.db))
+        self.label_bar.set_labels(store.labels(self.db))
+        self._apply_queue_filter()
+        self._update_status()
+        if self.controller.document is None and self.queue_model.rowCount():
+            self.open_row(0)
+        self.view.setFocus()
+
+    # ------------------------------------------------------------ documents
+
+    def open_row(self, row: int) -> None:
+        """Show the document in a queue row."""
+        document_id = self.queue_model.document_id(row)
+        if document_id is not None:
+            self.controller.open(document_id)
+
+    def _current_row(self) -> int | None:
+        document = self.controller.document
+        return self.queue_model.row_of(document.id) if document else None
+
+    def next_document(self) -> None:
+        """Show the next document in the queue (without answering)."""
+        row = self._current_row()
+        following = (
+            self.queue_model.row_after(row)
+            if row is not None
+            else (0 if self.queue_model.rowCount() else None)
+        )
+        if following is None:
+            self.statusBar().showMessage("That was the last document in the queue.", 5000)
+            return
+        self.open_row(following)
+
+    def previous_document(self) -> None:
+        """Show the previous document in the queue."""
+        row = self._current_row()
+        if row:
+            self.open_row(row - 1)
+
+    def answer(self, answer: Answer) -> None:
+        """Store the answer (undoable) and go to the next document."""
+        if self.controller.answer(answer):
+            self.statusBar().showMessage(f"Document {PAST[answer]}.", 4000)
+            self.next_document()
+
+    def undo(self) -> None:
+        """Undo the last edit or answer (of any document)."""
+        self.controller.undo_stack.undo()
+
+    def redo(self) -> None:
+        """Redo the last undone edit or answer."""
+        self.controller.undo_stack.redo()
+
+    def _on_document_opened(self, document: Document) -> None:
+        self.view.show_document(document, self._colours_for(document))
+        self.keyboard.caret = 0
+        self.span_list.show_spans(document, self.colours)
+        self._mark_queue_row(document.id)
+        self.queue_model.refresh(document.id)
+        self._update_status()
+        self.view.setFocus()
+
+    def _on_document_edited(self, document: Document) -> None:
+        unknown = {span.label for span in document.spans} - set(self.colours)
+        if unknown:
+            self.view.style.set_colours(self._colours_for(document))
+        self.view.update_spans(document)
+        self.span_list.show_spans(document, self.colours)
+        self.span_list.mark(self.view.selected)
+        self.queue_model.refresh(document.id)
+        self._update_status()
+
+    def _colours_for(self, document: Document) -> dict[str, str]:
+        from annotations.labels import colour_for
+
+        return {**{s.label: colour_for(s.label) for s in document.spans}, **self.colours}
+
+    def _mark_queue_row(self, document_id: int) -> None:
+        row = self.queue_model.row_of(document_id)
+        if row is not None:
+            self.queue_view.setCurrentIndex(self.queue_model.index(row))
+
+    def _on_conflict(self, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Information, "Document reloaded", message, parent=self)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.conflict_box = box
+
+    def _update_undo_actions(self) -> None:
+        stack = self.controller.undo_stack
+        self.undo_action.setText(f"&Undo {stack.undoText()}" if stack.canUndo() else "&Undo")
+        self.redo_action.setText(f"&Redo {stack.redoText()}" if stack.canRedo() else "&Redo")
+
+    # ------------------------------------------------------------ spans
+
+    def _on_span_drawn(self, start: int, end: int) -> None:
+        self.keyboard.select(self.controller.add_span(start, end, self.label_bar.active))
+        self.span_list.mark(self.view.selected)
+
+    def _on_span_clicked(self, span: Span | None) -> None:
+        self.view.select_span(span)
+        self.span_list.mark(span)
+        if span is not None:
+            self.keyboard.caret = span.start
+        self.view.setFocus()
+
+    def set_label_colour(self, label: str, colour: str) -> None:
+        """Store a label's new colour and repaint with it."""
+        store.set_label_colour(self.db, label, colour)
+        self.colours = dict(store.labels(self.db))
+        self.label_bar.set_labels(store.labels(self.db))
+        document = self.controller.document
+        self.view.set_colours(self._colours_for(document) if document else self.colours)
+        self.span_list.show_spans(document, self.colours)
+
+    def _toggle_characters(self) -> None:
+        self.view.characters_mode = self.characters_action.isChecked()
+        mode = "characters" if self.view.characters_mode else "whole tokens"
+        self.statusBar().showMessage(f"Selections now snap to {mode}.", 4000)
+
+    # ------------------------------------------------------------ queue and status
+
+    def _on_queue_clicked(self, index: QModelIndex) -> None:
+        self.controller.open(index.data(DocumentIdRole))
+
+    def _apply_queue_filter(self) -> None:
+        chosen = self.status_filter.currentIndex()
+        statuses = None if chosen <= 0 else [STATUSES[chosen - 1]]
+        self.queue_model.set_filter(statuses, self.search_box.text().strip())
+        if self.controller.document is not None:
+            self._mark_queue_row(self.controller.document.id)
+
+    def _update_status(self) -> None:
+        counts = store.answer_counts(self.db)
+        total = sum(counts.values())
+        done = total - counts.get(None, 0)
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress_text.setText(f"{done:,} of {total:,} done")
+        document = self.controller.document
+        self.model_label.setText(f"Model: {store.get_setting(self.db, 'model') or '—'}")
+        self.dataset_label.setText(f"Dataset: {document.dataset if document else '—'}")
+        self.annotator_label.setText(f"Annotator: {self.annotator}")
+        parts = [f"{counts.get(a.value, 0):,} {PAST[a]}" for a in Answer]
+        self.counts_label.setText(" · ".join([*parts, f"{counts.get(None, 0):,} pending"]))
+
+    # ------------------------------------------------------------ files: import, export, databases
+
+    def choose_import(self) -> None:
+        """Ask for files and a dataset, then import them off the GUI thread."""
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import documents", "", "Text and JSONL (*.txt *.jsonl *.json *.ndjson);;All files (*)"
+        )
+        if not paths:
+            return
+        current = self.controller.document.dataset if self.controller.document else "default"
+        dataset, ok = QInputDialog.getText(self, "Import into dataset", "Dataset:", text=current)
+        if ok and dataset.strip():
+            self.start_import([Path(p) for p in paths], dataset.strip())
+
+    def start_import(self, paths: list[Path], dataset: str, model: str | None = None) -> WorkerRun:
+        """Import files in a worker thread with a progress dialog; the window stays usable."""
+        run = self._run(import_job(paths, dataset, model), f"Importing {len(paths)} file(s)…")
+        run.finished.connect(self._on_imported)
+        run.failed.connect(lambda message: self._on_failed("Import failed", message))
+        run.start()
+        return run
+
+    def _on_imported(self, report) -> None:
+        if report.model:
+            store.set_setting(self.db, "model", report.model)
+        self.refresh_contents()
+        self.statusBar().showMessage(
+            f"Imported {report.added:,} document(s) ({report.duplicates:,} already there, "
+            f"{report.preannotated:,} pre-annotated).",
+            10000,
+        )
+
+    def choose_export(self, fmt: str) -> None:
+        """Ask where to export in ``fmt``, then export off the GUI thread."""
+        suffix = dict((f, s) for f, _t, s in EXPORT_FORMATS)[fmt]
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {fmt}", f"annotations.{suffix}", f"*.{suffix}")
+        if path:
+            self.start_export(fmt, Path(path))
+
+    def start_export(self, fmt: str, output: Path) -> WorkerRun:
+        """Export the answered documents in a worker thread."""
+        run = self._run(export_job(fmt, output), f"Exporting {fmt}…")
+        run.finished.connect(
+            lambda report: self.statusBar().showMessage(
+                f"Exported {report.documents:,} document(s), {report.spans:,} span(s) to {output}", 10000
+            )
+        )
+        run.failed.connect(lambda message: self._on_failed("Export failed", message))
+        run.start()
+        return run
+
+    def _run(self, job, title: str) -> WorkerRun:
+        run = WorkerRun(Worker(self.db_path, job), self)
+        self.progress_dialog = progress_dialog(self, title, run)
+        run.done.connect(lambda: self.runs.remove(run) if run in self.runs else None)
+        self.runs.append(run)
+        return run
+
+    def _on_failed(self, title: str, message: str) -> None:
+        self.statusBar().showMessage(f"{title}: {message}", 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.failure_box = box
+
+    def choose_database(self) -> None:
+        """Open another database file."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open database", str(self.db_path.parent), "*.db;;All files (*)"
+        )
+        if path:
+            self.open_database(Path(path))
+
+    def choose_new_database(self) -> None:
+        """Create a new, empty database file and switch to it."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, "New database", str(self.db_path.parent / "new.db"), "*.db"
+        )
+        if path:
+            self.open_database(Path(path))
+
+    def open_database(self, path: Path) -> bool:
+        """Switch to another database (a clear message if it cannot be used)."""
+        try:
+            db = store.open_store(path)
+        except store.StoreError as error:
+            QMessageBox.warning(self, "Cannot open database", str(error))
+            return False
+        old = self.db
+        self.controller.deleteLater()
+        self.view.show_document(_EMPTY, {})
+        self.span_list.show_spans(None, {})
+        self._attach(db, path)
+        old.close()
+        return True
+
+    def _remember_recent(self, path: Path) -> None:
+        recent = [p for p in self.recent_databases() if p != str(path.resolve())]
+        recent.insert(0, str(path.resolve()))
+        self.settings.setValue("recent_databases", recent[:MAX_RECENT])
+        self.recent_menu.clear()
+        for entry in recent[:MAX_RECENT]:
+            self._action(
+                self.recent_menu, entry, lambda _c=False, chosen=entry: self.open_database(Path(chosen))
+            )
+
+    def recent_databases(self) -> list[str]:
+        """Databases opened lately, newest first."""
+        value = self.settings.value("recent_databases", [])
+        return [value] if isinstance(value, str) else list(value or [])
+
+    def show_shortcuts(self) -> None:
+        """The keyboard shortcut sheet."""
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(), parent=self)
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setWindowModality(Qt.WindowModality.NonModal)
+        box.show()
+        self.shortcuts_box = box
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        for run in list(self.runs):
+            run.cancel()
+            run.wait()
+        super().closeEvent(event)
+
+
+_EMPTY = Document(id=0, dataset="", text="", tokens=(), state=DocumentState())

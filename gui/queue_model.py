@@ -1,0 +1,129 @@
+"""The document queue: a lazy list model over the store (pages of ids, never all documents)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+from sqlite_utils import Database
+
+from annotations import store
+
+PAGE_SIZE = 200
+STATUSES = ("pending", "accepted", "rejected", "ignored")
+STATUS_OF_ANSWER = {None: "pending", "accept": "accepted", "reject": "rejected", "ignore": "ignored"}
+ANSWER_OF_STATUS = {status: answer for answer, status in STATUS_OF_ANSWER.items()}
+STATUS_COLOURS = {"pending": "#9aa0a6", "accepted": "#2da44e", "rejected": "#cf222e", "ignored": "#bf8700"}
+DocumentIdRole = Qt.ItemDataRole.UserRole + 1
+StatusRole = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class QueueModel(QAbstractListModel):
+    """Documents in queue order with their status; fetched a page at a time."""
+
+    def __init__(self, db: Database, dataset: str | None = None) -> None:
+        super().__init__()
+        self.db = db
+        self.dataset = dataset
+        self.statuses: Sequence[str] | None = None
+        self.search = ""
+        self._ids: list[int] = []
+        self._rows: dict[int, tuple[str | None, str]] = {}
+        self._row_of: dict[int, int] = {}
+        self._total = 0
+        self.reload()
+
+    # -- filters
+
+    def set_filter(self, statuses: Sequence[str] | None = None, search: str = "") -> None:
+        """Show only documents with these statuses (None: all) whose text contains ``search``."""
+        self.statuses, self.search = statuses, search
+        self.reload()
+
+    def reload(self) -> None:
+        """Start again from the store (after an import, or a change of filter or database)."""
+        self.beginResetModel()
+        self._ids, self._rows, self._row_of = [], {}, {}
+        self._total = store.count_queue(self.db, self.dataset, self._answers(), self.search)
+        self.endResetModel()
+        if self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())
+
+    def _answers(self) -> list[str | None] | None:
+        return None if self.statuses is None else [ANSWER_OF_STATUS[s] for s in self.statuses]
+
+    # -- the Qt model
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def canFetchMore(self, parent: _Index) -> bool:  # noqa: N802
+        return not parent.isValid() and len(self._ids) < self._total
+
+    def fetchMore(self, parent: _Index) -> None:  # noqa: N802
+        if parent.isValid():
+            return
+        page = store.document_ids(
+            self.db, self.dataset, self._answers(), self.search, offset=len(self._ids), limit=PAGE_SIZE
+        )
+        if not page:
+            self._total = len(self._ids)
+            return
+        self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
+        self._rows.update(store.queue_rows(self.db, page))
+        for document_id in page:
+            self._row_of[document_id] = len(self._ids)
+            self._ids.append(document_id)
+        self.endInsertRows()
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        document_id = self._ids[index.row()]
+        answer, snippet = self._rows.get(document_id, (None, ""))
+        status = STATUS_OF_ANSWER.get(answer, "pending")
+        if role == Qt.ItemDataRole.DisplayRole:
+            return " ".join(snippet.split())[:90] or "(empty document)"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Document {document_id}: {status}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            return QColor(STATUS_COLOURS[status])
+        if role == DocumentIdRole:
+            return document_id
+        if role == StatusRole:
+            return status
+        return None
+
+    # -- lookups and updates
+
+    def document_id(self, row: int) -> int | None:
+        """The id of the document in ``row``."""
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, document_id: int) -> int | None:
+        """The row showing a document, if it is loaded."""
+        return self._row_of.get(document_id)
+
+    def row_after(self, row: int) -> int | None:
+        """The next row, fetching another page if needed; None at the end of the queue."""
+        if row + 1 >= len(self._ids) and self.canFetchMore(QModelIndex()):
+            self.fetchMore(QModelIndex())
+        return row + 1 if row + 1 < len(self._ids) else None
+
+    def refresh(self, document_id: int) -> None:
+        """Show a document's current status (after an answer or its undo)."""
+        row = self._row_of.get(document_id)
+        if row is None:
+            return
+        self._rows.update(store.queue_rows(self.db, [document_id]))
+        index = self.index(row)
+        self.dataChanged.emit(index, index)
+
+    @property
+    def total(self) -> int:
+        """How many documents the queue holds with the current filters."""
+        return self._total

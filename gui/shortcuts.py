@@ -1,0 +1,84 @@
+"""The keyboard shortcuts, as one table: shown in Help ▸ Keyboard shortcuts and in docs/shortcuts.md."""
+
+from __future__ import annotations
+
+SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Answer and move",
+        (
+            ("A", "Accept the document and go to the next one"),
+            ("X", "Reject the document and go to the next one"),
+            ("Space", "Ignore the document and go to the next one"),
+            ("Right / Page Down", "Next document, without answering"),
+            ("Left / Page Up", "Previous document, without answering"),
+            ("Ctrl+Z", "Undo the last edit or answer (in any document)"),
+            ("Ctrl+Shift+Z / Ctrl+Y", "Redo"),
+        ),
+    ),
+    (
+        "Labels",
+        (
+            (
+                "1 … 9, 0",
+                "Relabel the selected span, label the keyboard selection, or else choose the active label",
+            ),
+            ("Right-click a label", "Change the label's colour (kept in the database)"),
+            ("Filter box", "Show only the labels whose name contains the text"),
+        ),
+    ),
+    (
+        "Spans with the mouse",
+        (
+            ("Drag over text", "Label it with the active label (snaps to whole tokens)"),
+            ("Alt + drag", "Label single characters (snaps to user-perceived characters)"),
+            ("Edit ▸ Select characters", "Make character selection the default"),
+            ("Double-click a word", "Label that word with the active label"),
+            ("Click a span", "Select it"),
+        ),
+    ),
+    (
+        "Spans with the keyboard",
+        (
+            ("Tab / Shift+Tab", "Select the next / previous span"),
+            ("Delete / Backspace", "Delete the selected span"),
+            ("Shift+Right / Shift+Left", "Move the selected span's end one token right / left"),
+            ("Ctrl+Shift+Left / Ctrl+Shift+Right", "Move the selected span's start one token left / right"),
+            ("Ctrl+Right / Ctrl+Left", "Put the keyboard selection on the next / previous token"),
+            (
+                "Shift+Right / Shift+Left (no span selected)",
+                "Grow / shrink the keyboard selection by a token",
+            ),
+            ("Enter", "Label the keyboard selection with the active label"),
+            ("Escape", "Clear the selection"),
+            ("Up / Down", "Scroll"),
+        ),
+    ),
+)
+
+
+def shortcuts_markdown() -> str:
+    """The shortcut sheet as Markdown (docs/shortcuts.md)."""
+    lines = [
+        "# Keyboard shortcuts",
+        "",
+        "Every edit is saved the moment it is made; there is no Save button.",
+        "",
+    ]
+    for title, rows in SHORTCUTS:
+        lines += [f"## {title}", "", "| Key | Does |", "|---|---|"]
+        lines += [f"| {key} | {does} |" for key, does in rows]
+        lines.append("")
+    lines.append(
+        "Spans the model proposed have a light background and a dashed underline; your own are solid."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def shortcuts_html() -> str:
+    """The shortcut sheet as HTML (the Help dialog)."""
+    parts = ["<style>td{padding:3px 12px 3px 0} th{text-align:left;padding-top:10px}</style><table>"]
+    for title, rows in SHORTCUTS:
+        parts.append(f"<tr><th colspan=2>{title}</th></tr>")
+        parts += [f"<tr><td><b>{key}</b></td><td>{does}</td></tr>" for key, does in rows]
+    parts.append("</table><p>Model proposals: light, dashed underline. Your spans: solid.</p>")
+    return "".join(parts)

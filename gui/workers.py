@@ -1,0 +1,160 @@
+"""Import and export off the GUI thread: a worker with progress, finished, failed and a cancel flag.
+
+Each job opens its own store connection in the worker thread; results are applied on the GUI
+thread through queued signals. Signals are connected before the thread starts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from annotations import store
+
+# A job gets its own database, a progress callback and a "was cancelled" callable.
+Job = Callable[[Any, Callable[[int, int], None], Callable[[], bool]], Any]
+
+
+class Worker(QObject):
+    """Runs one job in a QThread and reports through signals (never touching widgets)."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, db_path: Path, job: Job) -> None:
+        super().__init__()
+        self.db_path = db_path
+        self.job = job
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check (it then stores nothing)."""
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether cancel was asked for."""
+        return self._cancel.is_set()
+
+    @Slot()
+    def run(self) -> None:
+        """Open a connection of this thread's own and run the job."""
+        try:
+            db = store.open_store(self.db_path)
+        except store.StoreError as error:
+            self.failed.emit(str(error))
+            return
+        try:
+            result = self.job(db, self.progress.emit, self._cancel.is_set)
+        except Exception as error:  # every failure is reported as a message, never a traceback
+            self.failed.emit(str(error) or type(error).__name__)
+        else:
+            self.finished.emit(result)
+        finally:
+            db.close()
+
+
+class WorkerRun(QObject):
+    """A worker and its thread; its own signals re-emit the worker's on the GUI thread."""
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+    failed = Signal(str)
+    done = Signal()
+
+    def __init__(self, worker: Worker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.thread = QThread()
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self._relay_progress)
+        self.worker.finished.connect(self._relay_finished)
+        self.worker.failed.connect(self._relay_failed)
+        self.thread.finished.connect(self._relay_done)
+
+    @Slot()
+    def cancel(self) -> None:
+        """Set the worker's cancel flag (a plain call from the GUI thread; the flag is thread-safe)."""
+        self.worker.cancel()
+
+    @Slot(int, int)
+    def _relay_progress(self, done: int, total: int) -> None:
+        self.progress.emit(done, total)
+
+    @Slot(object)
+    def _relay_finished(self, result: object) -> None:
+        self.thread.quit()
+        self.finished.emit(result)
+
+    @Slot(str)
+    def _relay_failed(self, message: str) -> None:
+        self.thread.quit()
+        self.failed.emit(message)
+
+    @Slot()
+    def _relay_done(self) -> None:
+        self.done.emit()
+
+    def start(self) -> None:
+        """Start the thread (after every signal is connected)."""
+        self.thread.start()
+
+    def wait(self, milliseconds: int = 60_000) -> bool:
+        """Block until the thread has ended (for closing the window and for tests)."""
+        return self.thread.wait(milliseconds)
+
+
+def progress_dialog(parent: QWidget, title: str, run: WorkerRun) -> QProgressDialog:
+    """A non-modal progress dialog following a worker; Cancel sets its cancel flag."""
+    dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setWindowModality(Qt.WindowModality.NonModal)
+    dialog.setMinimumDuration(300)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    dialog.canceled.connect(run.cancel)
+    run.progress.connect(lambda done, total: _show_progress(dialog, done, total))
+    run.done.connect(dialog.close)
+    return dialog
+
+
+def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
+    dialog.setMaximum(max(total, 1))
+    dialog.setValue(min(done, max(total, 1)))
+
+
+def import_job(sources: Sequence[Path], dataset: str, model: str | None = None) -> Job:
+    """A job importing files into ``dataset`` (pre-annotating what arrives without spans)."""
+    from annotations.importing import import_sources
+
+    def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
+        return import_sources(
+            db, list(sources), dataset=dataset, model=model, progress=progress, cancelled=cancelled
+        )
+
+    return run
+
+
+def export_job(fmt: str, output: Path, dataset: str | None = None, include_unanswered: bool = False) -> Job:
+    """A job exporting documents in ``fmt`` to ``output``."""
+    from annotations.exporting import export
+
+    def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
+        return export(
+            db,
+            fmt,  # type: ignore[arg-type]
+            output,
+            dataset=dataset,
+            include_unanswered=include_unanswered,
+            progress=progress,
+            cancelled=cancelled,
+        )
+
+    return run
