@@ -88,19 +88,32 @@ def cli(context: click.Context) -> None:
 @db_option
 def gui(db_path: Path | None = None) -> None:
     """Open the annotation window (the bundled sample is imported into an empty database)."""
-    from gui.app import main as run_window
+    sys.exit(_front_end()(db_path or default_db_path()))
 
-    sys.exit(run_window(db_path or default_db_path()))
+
+def _front_end() -> Callable[[Path], int]:
+    """The window's entry point, registered by the Qt package (the core never imports it)."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="spandesk.frontends"):
+        return entry.load()
+    raise click.ClickException("no window front end is installed (reinstall spandesk: pip install -e .)")
 
 
 @cli.command("import")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @click.option("--dataset", default="default", show_default=True, help="The dataset to import into.")
-@click.option("--model", default=None, help="spaCy pipeline name or path (default: en_core_web_sm if installed).")
-@click.option("--patterns", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Patterns JSONL.")
+@click.option(
+    "--model", default=None, help="spaCy pipeline name or path (default: en_core_web_sm if installed)."
+)
+@click.option(
+    "--patterns", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Patterns JSONL."
+)
 @click.option("--label", "label", default=None, help="Only these labels, comma-separated (e.g. PERSON,ORG).")
-@click.option("--answer", type=click.Choice(ANSWER_CHOICES), default=None, help="Answer for records without one.")
+@click.option(
+    "--answer", type=click.Choice(ANSWER_CHOICES), default=None, help="Answer for records without one."
+)
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes for spaCy.")
 def import_command(
     sources: tuple[Path, ...],
@@ -116,20 +129,33 @@ def import_command(
     with opened(db_path) as db, _progress_bar("Pre-annotating") as progress:
         try:
             report = import_sources(
-                db, sources, dataset=dataset, model=model, patterns=patterns, labels=_labels(label),
-                answer=Answer(answer) if answer else None, jobs=jobs, progress=progress,
+                db,
+                sources,
+                dataset=dataset,
+                model=model,
+                patterns=patterns,
+                labels=_labels(label),
+                answer=Answer(answer) if answer else None,
+                jobs=jobs,
+                progress=progress,
             )
         except ImportFailure as error:
-            raise click.ClickException(f"{error}\nNothing was imported; the database is unchanged.") from error
+            raise click.ClickException(
+                f"{error}\nNothing was imported; the database is unchanged."
+            ) from error
     model_note = f", pre-annotated {report.preannotated} with {report.model}" if report.model else ""
-    click.echo(f"Imported {report.added} documents into {dataset!r}{model_note}; {report.duplicates} already there.")
+    click.echo(
+        f"Imported {report.added} documents into {dataset!r}{model_note}; {report.duplicates} already there."
+    )
 
 
 @cli.command("export")
 @db_option
 @click.option("--dataset", default=None, help="Only this dataset (default: all).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The output format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Output file (JSONL: stdout).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), default=None, help="Output file (JSONL: stdout)."
+)
 @click.option("--all", "include_all", is_flag=True, help="Also export unanswered documents (no answer key).")
 @click.option("--answer", "answers", default=None, help="Only these answers, e.g. accept,reject.")
 @click.option("--split", type=float, default=None, help="spacy: dev fraction; -o is then a folder.")
@@ -146,8 +172,14 @@ def export_command(
     with opened(db_path, create=False, read_only=False) as db:
         try:
             report = export(
-                db, fmt, output, dataset=dataset, answers=_answers(answers), include_unanswered=include_all,
-                split=split, stream=sys.stdout,
+                db,
+                fmt,
+                output,
+                dataset=dataset,
+                answers=_answers(answers),
+                include_unanswered=include_all,
+                split=split,
+                stream=sys.stdout,
             )
         except ExportFailure as error:
             raise click.ClickException(str(error)) from error

@@ -20,7 +20,7 @@ from typing import Literal, TextIO
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.formats import doccano, docbin, prodigy
+from annotations.formats import docbin, doccano, prodigy
 from annotations.model import Answer, Document
 
 Format = Literal["prodigy", "doccano", "spacy"]
@@ -63,10 +63,14 @@ def export(
     if fmt not in FORMATS:
         raise ExportFailure(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if dataset is not None and store.dataset_id(db, dataset) is None:
-        raise ExportFailure(f"there is no dataset called {dataset!r} (have: {', '.join(store.dataset_names(db))})")
+        raise ExportFailure(
+            f"there is no dataset called {dataset!r} (have: {', '.join(store.dataset_names(db))})"
+        )
     chosen = _default_answers(fmt, answers)
     total = _count(db, dataset, chosen, include_unanswered)
-    documents = _watched(store.iter_documents(db, dataset, chosen, include_unanswered), total, progress, cancelled)
+    documents = _watched(
+        store.iter_documents(db, dataset, chosen, include_unanswered), total, progress, cancelled
+    )
     if fmt == "spacy":
         return _export_docbin(documents, output, split)
     return _export_jsonl(documents, fmt, output, stream)
@@ -104,7 +108,9 @@ def _watched(
 # ---------------------------------------------------------------- JSONL
 
 
-def _export_jsonl(documents: Iterable[Document], fmt: Format, output: Path | None, stream: TextIO | None) -> ExportReport:
+def _export_jsonl(
+    documents: Iterable[Document], fmt: Format, output: Path | None, stream: TextIO | None
+) -> ExportReport:
     """Write one JSON object per line, to a file (atomically) or a stream."""
     to_record = prodigy.task_from_document if fmt == "prodigy" else doccano.record_from_document
     if output is None:
@@ -115,7 +121,9 @@ def _export_jsonl(documents: Iterable[Document], fmt: Format, output: Path | Non
     return ExportReport(written, spans, (output,))
 
 
-def _write_lines(documents: Iterable[Document], to_record: Callable[[Document], dict], handle: TextIO) -> tuple[int, int]:
+def _write_lines(
+    documents: Iterable[Document], to_record: Callable[[Document], dict], handle: TextIO
+) -> tuple[int, int]:
     """Write each document's record as a line; return how many documents and spans."""
     written = spans = 0
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

@@ -128,7 +128,11 @@ def _new_records(db: Database, dataset: str, records: Iterator[Record]) -> tuple
     duplicates = 0
     for record in records:
         _check_size(record)
-        hashed = record if record.input_hash is not None else replace(record, input_hash=hashing.input_hash(record.text))
+        hashed = (
+            record
+            if record.input_hash is not None
+            else replace(record, input_hash=hashing.input_hash(record.text))
+        )
         if hashed.input_hash in known:
             duplicates += 1
             continue

@@ -108,8 +108,7 @@ def check_span(span: Span, text_length: int) -> None:
         raise InvalidSpan(f"span {span.start}-{span.end} has no label")
     if span.start < 0 or span.end > text_length:
         raise InvalidSpan(
-            f"span {span.start}-{span.end} ({span.label}) lies outside the text "
-            f"(length {text_length})"
+            f"span {span.start}-{span.end} ({span.label}) lies outside the text (length {text_length})"
         )
     if span.end <= span.start:
         raise InvalidSpan(f"span {span.start}-{span.end} ({span.label}) ends before it starts")

@@ -44,7 +44,9 @@ def resolve_model_name(requested: str | None) -> str:
     if requested:
         if Path(requested).exists() or importlib.util.find_spec(requested.replace("-", "_")) is not None:
             return requested
-        raise ModelNotFound(f"spaCy model {requested!r} is neither an installed package nor a folder. {INSTALL_HINT}")
+        raise ModelNotFound(
+            f"spaCy model {requested!r} is neither an installed package nor a folder. {INSTALL_HINT}"
+        )
     for name in DEFAULT_MODELS:
         if importlib.util.find_spec(name) is not None:
             return name
@@ -153,9 +155,9 @@ def _pattern_row(line: str, where: str) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise ValueError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from error
     if not isinstance(row, dict) or not isinstance(row.get("label"), str):
-        raise ValueError(f"{where}: a pattern needs a \"label\" string and a \"pattern\"")
+        raise ValueError(f'{where}: a pattern needs a "label" string and a "pattern"')
     if not isinstance(row.get("pattern"), str | list):
-        raise ValueError(f"{where}: \"pattern\" must be a phrase (string) or a list of token patterns")
+        raise ValueError(f'{where}: "pattern" must be a phrase (string) or a list of token patterns')
     return {"label": row["label"], "pattern": row["pattern"], **({"id": row["id"]} if "id" in row else {})}
 
 

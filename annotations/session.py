@@ -12,7 +12,16 @@ from dataclasses import dataclass, replace
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.model import Answer, Document, DocumentState, InvalidSpan, Span, SpanSource, Token, check_span
+from annotations.model import (
+    Answer,
+    Document,
+    DocumentState,
+    InvalidSpan,
+    Span,
+    SpanSource,
+    Token,
+    check_span,
+)
 from annotations.text import tokens_for_spans
 
 
@@ -28,7 +37,9 @@ class Edit:
 
     def reversed(self) -> Edit:
         """The edit that undoes this one."""
-        return Edit(self.document_id, f"undo {self.kind}", f"Undo {self.description}", self.after, self.before)
+        return Edit(
+            self.document_id, f"undo {self.kind}", f"Undo {self.description}", self.after, self.before
+        )
 
 
 # ---------------------------------------------------------------- pure edit builders
@@ -117,7 +128,9 @@ class Session:
         """Delete a span."""
         document = self._current()
         after = without_span(document.state, span)
-        return self._edit("remove", f"delete {span.label} {_quote(document.text, span.start, span.end)}", after)
+        return self._edit(
+            "remove", f"delete {span.label} {_quote(document.text, span.start, span.end)}", after
+        )
 
     def relabel(self, span: Span, label: str) -> Edit:
         """Give a span another label."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from annotations.migrations import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
+from annotations.migrations import KNOWN_MIGRATIONS, migrations
 from annotations.model import Answer, Document, DocumentState, Span, SpanSource, Token
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -248,7 +248,8 @@ def _insert_annotation_rows(db: Database, document_id: int, document: NewDocumen
     """The prediction (if any) and the initial human state of a new document."""
     if document.prediction is not None:
         db.execute(
-            "INSERT INTO predictions (document_id, model, model_version, spans, created) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO predictions (document_id, model, model_version, spans, created)"
+            " VALUES (?, ?, ?, ?, ?)",
             [
                 document_id,
                 document.prediction.model,
@@ -259,7 +260,8 @@ def _insert_annotation_rows(db: Database, document_id: int, document: NewDocumen
         )
     answer = document.state.answer.value if document.state.answer else None
     db.execute(
-        "INSERT INTO annotations (document_id, annotator, spans, answer, rev, updated) VALUES (?, ?, ?, ?, 0, ?)",
+        "INSERT INTO annotations (document_id, annotator, spans, answer, rev, updated)"
+        " VALUES (?, ?, ?, ?, 0, ?)",
         [document_id, document.annotator, encode_spans(document.state.spans), answer, document.timestamp],
     )
 
@@ -434,7 +436,14 @@ def write_state(
             raise EditConflict(document_id, expected_rev, current_rev(db, document_id))
         db.execute(
             "INSERT INTO events (document_id, annotator, at, kind, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-            [document_id, annotator, now, kind, encode_state(before) if before else None, encode_state(state)],
+            [
+                document_id,
+                annotator,
+                now,
+                kind,
+                encode_state(before) if before else None,
+                encode_state(state),
+            ],
         )
     return expected_rev + 1
 
@@ -455,7 +464,10 @@ def history(db: Database, document_id: int) -> list[dict[str, Any]]:
 
 def labels(db: Database) -> list[tuple[str, str]]:
     """The label set in display order, as (name, colour) pairs."""
-    return [(row["name"], row["colour"]) for row in db.query("SELECT name, colour FROM labels ORDER BY position, name")]
+    return [
+        (row["name"], row["colour"])
+        for row in db.query("SELECT name, colour FROM labels ORDER BY position, name")
+    ]
 
 
 def add_labels(db: Database, names: Iterable[str], colours: dict[str, str] | None = None) -> None:

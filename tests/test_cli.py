@@ -12,8 +12,11 @@ from click.testing import CliRunner
 from annotations.cli import cli
 
 ROWS = [
-    {"text": "Tim Cook runs Apple in Cupertino.", "answer": "accept",
-     "spans": [{"start": 0, "end": 8, "label": "PERSON"}, {"start": 14, "end": 19, "label": "ORG"}]},
+    {
+        "text": "Tim Cook runs Apple in Cupertino.",
+        "answer": "accept",
+        "spans": [{"start": 0, "end": 8, "label": "PERSON"}, {"start": 14, "end": 19, "label": "ORG"}],
+    },
     {"text": "Nothing to see.", "answer": "reject"},
     {"text": "Angela Merkel visited Paris."},
 ]
@@ -48,7 +51,9 @@ def test_import_then_export_jsonl_to_stdout(runner, source, db_path) -> None:
 
 def test_export_filters_by_answer_and_dataset(runner, source, db_path, tmp_path) -> None:
     run(runner, "import", str(source), "--db", str(db_path), "--dataset", "a")
-    out = run(runner, "export", "--db", str(db_path), "--format", "doccano", "--answer", "reject", "--dataset", "a")
+    out = run(
+        runner, "export", "--db", str(db_path), "--format", "doccano", "--answer", "reject", "--dataset", "a"
+    )
     assert [json.loads(line)["text"] for line in out.stdout.splitlines()] == ["Nothing to see."]
     missing = run(runner, "export", "--db", str(db_path), "--format", "doccano", "--dataset", "nope")
     assert missing.exit_code == 1 and "no dataset called 'nope'" in missing.output
@@ -62,7 +67,10 @@ def test_answer_and_label_options_on_import(runner, tmp_path, db_path) -> None:
     plain.write_text('{"text": "Angela Merkel visited Paris."}\n', encoding="utf-8")
     result = run(runner, "import", str(plain), "--db", str(db_path), "--label", "GPE", "--answer", "accept")
     assert result.exit_code == 0, result.output
-    (row,) = [json.loads(x) for x in run(runner, "export", "--db", str(db_path), "--format", "prodigy").stdout.splitlines()]
+    (row,) = [
+        json.loads(x)
+        for x in run(runner, "export", "--db", str(db_path), "--format", "prodigy").stdout.splitlines()
+    ]
     assert row["answer"] == "accept" and {s["label"] for s in row["spans"]} == {"GPE"}
 
 

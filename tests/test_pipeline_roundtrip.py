@@ -34,15 +34,25 @@ PRODIGY_TASKS = [
         "_annotator_id": "2024-02-06_10-17-19",
         "_session_id": "2024-02-06_10-17-19",
     },
-    {"text": "Old export without tokens: Berlin.", "spans": [{"start": 27, "end": 33, "label": "GPE"}],
-     "answer": "reject", "meta": {"source": "old"}},
+    {
+        "text": "Old export without tokens: Berlin.",
+        "spans": [{"start": 27, "end": 33, "label": "GPE"}],
+        "answer": "reject",
+        "meta": {"source": "old"},
+    },
     {"text": "Accepted with no spans key at all.", "answer": "ignore", "meta": {"id": 3}},
-    {"text": "Family 👨‍👩‍👧 in Zürich\r\nnext\u00a0line", "answer": "accept",
-     "spans": [{"start": 17, "end": 23, "label": "GPE"}]},
+    {
+        "text": "Family 👨‍👩‍👧 in Zürich\r\nnext\u00a0line",
+        "answer": "accept",
+        "spans": [{"start": 17, "end": 23, "label": "GPE"}],
+    },
 ]
 DOCCANO_RECORDS = [
-    {"text": "EU rejects German call to boycott British lamb.", "label": [[0, 2, "ORG"], [11, 17, "MISC"]],
-     "meta": {"id": 1}},
+    {
+        "text": "EU rejects German call to boycott British lamb.",
+        "label": [[0, 2, "ORG"], [11, 17, "MISC"]],
+        "meta": {"id": 1},
+    },
     {"text": "Nothing here.", "label": [], "id": 7, "Comments": ["ok"]},
 ]
 
@@ -92,7 +102,9 @@ def test_importing_the_same_file_twice_adds_nothing(db, tmp_path: Path) -> None:
 
 
 def test_plain_text_is_pre_annotated_and_unanswered_until_asked(db, tmp_path: Path) -> None:
-    plain = write_jsonl(tmp_path / "plain.jsonl", [{"text": "Angela Merkel visited Paris.", "meta": {"n": 1}}])
+    plain = write_jsonl(
+        tmp_path / "plain.jsonl", [{"text": "Angela Merkel visited Paris.", "meta": {"n": 1}}]
+    )
     report = import_sources(db, [plain])
     assert report.preannotated == 1 and report.model.startswith("en_core_web_sm")
     assert exported(db, "prodigy") == []
@@ -114,7 +126,9 @@ def test_a_bad_record_stores_nothing_and_names_file_and_line(db, tmp_path: Path)
     import_sources(db, [good])
     before = [dict(r) for r in db.query("SELECT * FROM documents")]
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"text": "fine"}\n{"text": "span past the end", "spans": [{"start": 0, "end": 99, "label": "X"}]}\n')
+    bad.write_text(
+        '{"text": "fine"}\n{"text": "span past the end", "spans": [{"start": 0, "end": 99, "label": "X"}]}\n'
+    )
     with pytest.raises(ImportFailure, match=r"bad.jsonl:2"):
         import_sources(db, [bad])
     assert [dict(r) for r in db.query("SELECT * FROM documents")] == before
@@ -143,7 +157,9 @@ def test_folders_of_text_files_are_imported_one_document_per_file(db, tmp_path: 
 def test_a_span_inside_a_token_survives_every_export(db, tmp_path: Path) -> None:
     text = "tension along the Ukrainian borderPutin has had calls"
     start = text.index("Putin")
-    rows = [{"text": text, "answer": "accept", "spans": [{"start": start, "end": start + 5, "label": "PERSON"}]}]
+    rows = [
+        {"text": text, "answer": "accept", "spans": [{"start": start, "end": start + 5, "label": "PERSON"}]}
+    ]
     import_sources(db, [write_jsonl(tmp_path / "in.jsonl", rows)])
     (task,) = exported(db, "prodigy")
     (span,) = task["spans"]
@@ -151,8 +167,8 @@ def test_a_span_inside_a_token_survives_every_export(db, tmp_path: Path) -> None
     assert span["token_start"] == span["token_end"] and (token["start"], token["end"]) == (start, start + 5)
     (record,) = exported(db, "doccano")
     assert record["label"] == [[start, start + 5, "PERSON"]]
-    from spacy.tokens import DocBin
     import spacy
+    from spacy.tokens import DocBin
 
     export(db, "spacy", tmp_path / "out.spacy")
     (doc,) = DocBin().from_disk(tmp_path / "out.spacy").get_docs(spacy.blank("en").vocab)
@@ -192,8 +208,12 @@ def annotated_record(draw) -> dict:
         for a, b in zip(cuts[::2], cuts[1::2])
         if a < b and text[a:b].strip()
     ]
-    return {"text": text, "spans": spans, "answer": draw(st.sampled_from(["accept", "reject", "ignore"])),
-            "meta": {"n": draw(st.integers())}}
+    return {
+        "text": text,
+        "spans": spans,
+        "answer": draw(st.sampled_from(["accept", "reject", "ignore"])),
+        "meta": {"n": draw(st.integers())},
+    }
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -68,7 +68,9 @@ def test_patterns_add_rule_matches(tmp_path: Path) -> None:
 
 def test_a_broken_patterns_file_names_the_line(tmp_path: Path) -> None:
     patterns = tmp_path / "patterns.jsonl"
-    patterns.write_text('{"label": "ORG", "pattern": "Apple"}\n{"label": "ORG", "pattern": \n', encoding="utf-8")
+    patterns.write_text(
+        '{"label": "ORG", "pattern": "Apple"}\n{"label": "ORG", "pattern": \n', encoding="utf-8"
+    )
     with pytest.raises(ValueError, match="patterns.jsonl:2"):
         read_patterns(patterns)
 

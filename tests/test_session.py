@@ -11,8 +11,15 @@ from annotations.session import Session
 
 TEXT = "Russian President Vladimir Putin met Xi in Beijing."
 TOKENS = (
-    Token(0, 7), Token(8, 17), Token(18, 26), Token(27, 32), Token(33, 36),
-    Token(37, 39), Token(40, 42), Token(43, 50), Token(50, 51),
+    Token(0, 7),
+    Token(8, 17),
+    Token(18, 26),
+    Token(27, 32),
+    Token(33, 36),
+    Token(37, 39),
+    Token(40, 42),
+    Token(43, 50),
+    Token(50, 51),
 )
 MODEL_SPANS = (Span(0, 7, "NORP", SpanSource.MODEL), Span(18, 32, "PERSON", SpanSource.MODEL))
 
@@ -21,7 +28,9 @@ def add_document(db: Database, text: str = TEXT, tokens=TOKENS, spans=MODEL_SPAN
     with store.write_transaction(db):
         dataset = store.ensure_dataset(db, "news")
         prediction = store.Prediction("en_core_web_sm", "3.8.0", spans)
-        store.insert_documents(db, dataset, [store.NewDocument(text, tokens, 7, DocumentState(spans), prediction)])
+        store.insert_documents(
+            db, dataset, [store.NewDocument(text, tokens, 7, DocumentState(spans), prediction)]
+        )
     return store.document_ids(db)[-1]
 
 

@@ -46,13 +46,30 @@ def test_spacy_train_runs_on_an_export_split_into_train_and_dev(db_path: Path, t
     assert (corpus / "train.spacy").stat().st_size > 0 and (corpus / "dev.spacy").stat().st_size > 0
     config = tmp_path / "config.cfg"
     spacy = [sys.executable, "-m", "spacy"]
-    subprocess.run([*spacy, "init", "config", str(config), "--lang", "en", "--pipeline", "ner"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [*spacy, "init", "config", str(config), "--lang", "en", "--pipeline", "ner"],
+        check=True,
+        capture_output=True,
+    )
     trained = subprocess.run(
-        [*spacy, "train", str(config), "--output", str(tmp_path / "model"),
-         "--paths.train", str(corpus / "train.spacy"), "--paths.dev", str(corpus / "dev.spacy"),
-         "--training.max_steps", "6", "--training.eval_frequency", "3"],
-        capture_output=True, text=True, timeout=600,
+        [
+            *spacy,
+            "train",
+            str(config),
+            "--output",
+            str(tmp_path / "model"),
+            "--paths.train",
+            str(corpus / "train.spacy"),
+            "--paths.dev",
+            str(corpus / "dev.spacy"),
+            "--training.max_steps",
+            "6",
+            "--training.eval_frequency",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert trained.returncode == 0, trained.stdout[-2000:] + trained.stderr[-2000:]
     assert (tmp_path / "model" / "model-last" / "meta.json").exists()

@@ -20,7 +20,9 @@ def test_a_new_database_is_in_wal_mode_with_every_migration_recorded(db: Databas
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     applied = [row["name"] for row in db["_sqlite_migrations"].rows]
     assert applied == list(KNOWN_MIGRATIONS)
-    assert {"datasets", "documents", "predictions", "annotations", "events", "labels"} <= set(db.table_names())
+    assert {"datasets", "documents", "predictions", "annotations", "events", "labels"} <= set(
+        db.table_names()
+    )
 
 
 def test_reopening_applies_nothing_twice(db_path) -> None:
@@ -60,7 +62,9 @@ def test_queue_filters_by_status_and_text(db: Database) -> None:
     with store.write_transaction(db):
         dataset = store.ensure_dataset(db, "x")
         store.insert_documents(
-            db, dataset, [new("Paris in spring", 1, answer=Answer.ACCEPT), new("Rome", 2), new("paris again", 3)]
+            db,
+            dataset,
+            [new("Paris in spring", 1, answer=Answer.ACCEPT), new("Rome", 2), new("paris again", 3)],
         )
     assert store.document_ids(db, status=[None]) == [2, 3]
     assert store.document_ids(db, status=["accept", None], search="PARIS") == [1, 3]

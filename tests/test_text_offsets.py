@@ -17,7 +17,23 @@ from annotations.text import (
     utf16_length,
 )
 
-TRICKY = ["a", " ", "\n", "\r\n", "\r", "é", "e\u0301", "😀", "👨‍👩‍👧", "🇫🇷", "\u00a0", "\u2028", "\ufeff", "\t", "x"]
+TRICKY = [
+    "a",
+    " ",
+    "\n",
+    "\r\n",
+    "\r",
+    "é",
+    "e\u0301",
+    "😀",
+    "👨‍👩‍👧",
+    "🇫🇷",
+    "\u00a0",
+    "\u2028",
+    "\ufeff",
+    "\t",
+    "x",
+]
 tricky_text = st.lists(st.sampled_from(TRICKY), max_size=40).map("".join)
 unicode_text = st.text(max_size=60)
 
