@@ -63,7 +63,13 @@ def test_doc_text_is_the_document_text_exactly(nlp: Language, text: str, tokeniz
     tokens = {"spacy": spacy_tokens(nlp, text), "whitespace": whitespace_tokens(text), "none": ()}[tokenizer]
     doc = doc_from_document(document(text, (), tokens), nlp.vocab)
     assert doc.text == text
-    assert [t.whitespace_ in ("", " ") for t in doc] == [True] * len(doc)
+
+
+@pytest.mark.parametrize("text", ["Tabs\there\tand  two  spaces", "  lead and trail  ", "A.\n\n B \r\n C \t"])
+def test_without_spans_the_doc_is_tokenized_as_spacy_does(nlp: Language, text: str) -> None:
+    doc = doc_from_document(document(text, (), spacy_tokens(nlp, text)), nlp.vocab)
+    expected = nlp.make_doc(text)
+    assert [(t.text, t.whitespace_) for t in doc] == [(t.text, t.whitespace_) for t in expected]
 
 
 def test_white_space_at_span_edges_is_left_out_of_the_entity(nlp: Language) -> None:
