@@ -1,0 +1,1 @@
+"""File formats as pure functions: readers yield Records, writers turn Documents into records or Docs."""
