@@ -54,7 +54,10 @@ class AnnotationController(QObject):
 
     def report_conflict(self, error: EditConflict) -> None:
         """The document changed elsewhere: show what is stored now and say so."""
-        message = "This document was changed in another window and has been reloaded; your last action was not applied."
+        message = (
+            "This document was changed in another window and has been reloaded; "
+            "your last action was not applied."
+        )
         if self.session.document is not None:
             self.document_opened.emit(self.session.document)
         self.conflict.emit(message)

@@ -156,7 +156,6 @@ class DocumentView(QPlainTextEdit):
         self.key_handler: Callable[[QKeyEvent], bool] | None = None
         self._press_position: int | None = None
         self._press_characters = False
-        self._dragged = False
         self._highlighter = SpanHighlighter(self.document(), self)
 
     # ------------------------------------------------------------ showing
@@ -214,7 +213,7 @@ class DocumentView(QPlainTextEdit):
                 return candidate
         return None
 
-    # ------------------------------------------------------------ focus: the selected span, the keyboard selection
+    # ------------------------------------------------------------ the selected span, the keyboard selection
 
     def select_span(self, span: Span | None) -> None:
         """Focus one span (None: none) and scroll to it."""
@@ -316,14 +315,12 @@ class DocumentView(QPlainTextEdit):
         self._press_characters = self.characters_mode or bool(
             event.modifiers() & Qt.KeyboardModifier.AltModifier
         )
-        self._dragged = False
         self.setTextCursor(self._cursor_at(self._press_position))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self._press_position is None:
             return super().mouseMoveEvent(event)
         position = self.cursorForPosition(event.position().toPoint()).position()
-        self._dragged = self._dragged or position != self._press_position
         cursor = self._cursor_at(self._press_position)
         cursor.setPosition(position, QTextCursor.MoveMode.KeepAnchor)
         self.setTextCursor(cursor)
@@ -334,7 +331,7 @@ class DocumentView(QPlainTextEdit):
         position = self.cursorForPosition(event.position().toPoint()).position()
         pressed, self._press_position = self._press_position, None
         self.setTextCursor(self._cursor_at(position))
-        if self._dragged and position != pressed:
+        if position != pressed:
             start, end = sorted((self.display.from_qt(pressed), self.display.from_qt(position)))
             snapped = self.snapped(start, end, self._press_characters)
             if snapped is not None:

@@ -30,6 +30,8 @@ class Navigation:
     next_document: Callable[[], None]
     previous_document: Callable[[], None]
     answered: Callable[[Answer], None]
+    undo: Callable[[], None]
+    redo: Callable[[], None]
 
 
 class KeyboardEditor:
@@ -54,6 +56,10 @@ class KeyboardEditor:
         key = Key(event.key())
         if modifiers & (Mod.ControlModifier | Mod.ShiftModifier) and key in (Key.Key_Left, Key.Key_Right):
             return self._edge_key(key, modifiers)
+        if modifiers & Mod.ControlModifier and key in (Key.Key_Z, Key.Key_Y):
+            redo = key == Key.Key_Y or bool(modifiers & Mod.ShiftModifier)
+            (self.navigation.redo if redo else self.navigation.undo)()
+            return True
         if key == Key.Key_Backtab:
             self.step_span(-1)
             return True

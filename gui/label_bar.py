@@ -16,6 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 LABEL_KEYS = "1234567890"
+# spaCy's most used entity labels come first, so that they get the number keys.
+PREFERRED_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP", "DATE", "FAC", "EVENT", "PRODUCT", "MONEY")
+
+
+def in_key_order(labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The labels with spaCy's most used ones first (they get keys 1-9, 0), the rest as stored."""
+    rank = {name: position for position, name in enumerate(PREFERRED_ORDER)}
+    return sorted(labels, key=lambda pair: rank.get(pair[0], len(rank)))
 
 
 class FlowLayout(QLayout):
@@ -99,6 +107,7 @@ class LabelBar(QWidget):
     def set_labels(self, labels: list[tuple[str, str]]) -> None:
         """Show these (name, colour) labels, keeping the active one if it still exists."""
         active = self.active
+        labels = in_key_order(labels)
         for button in self.buttons.values():
             self._group.removeButton(button)
             self._flow.removeWidget(button)

@@ -85,6 +85,9 @@ class MainWindow(QMainWindow):
         self.span_list = SpanList()
         self.queue_view = QListView()
         self.queue_view.setUniformItemSizes(True)
+        self.queue_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.queue_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.span_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.status_filter = QComboBox()
         self.status_filter.addItems(["All documents", *(s.capitalize() for s in STATUSES)])
         self.search_box = QLineEdit(placeholderText="Search text…", clearButtonEnabled=True)
@@ -97,7 +100,7 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()
         splitter.addWidget(self._side_panel("QUEUE", self._queue_widgets()))
         splitter.addWidget(self._centre())
-        splitter.addWidget(self._side_panel("SPANS", [self.span_list]))
+        splitter.addWidget(self._side_panel("SPANS  (italic: the model's)", [self.span_list]))
         splitter.setSizes([300, 760, 260])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
@@ -219,7 +222,7 @@ class MainWindow(QMainWindow):
             self.view,
             self.controller,
             self.label_bar,
-            Navigation(self.next_document, self.previous_document, self.answer),
+            Navigation(self.next_document, self.previous_document, self.answer, self.undo, self.redo),
         )
         self.view.key_handler = self.keyboard.handle
         self._connect_once()
@@ -332,6 +335,10 @@ class MainWindow(QMainWindow):
 
     def _update_undo_actions(self) -> None:
         stack = self.controller.undo_stack
+        try:
+            stack.canUndo()
+        except RuntimeError:  # the stack emits while it is being destroyed with its window
+            return
         self.undo_action.setText(f"&Undo {stack.undoText()}" if stack.canUndo() else "&Undo")
         self.redo_action.setText(f"&Redo {stack.redoText()}" if stack.canRedo() else "&Redo")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from annotations.model import Document, Span, SpanSource
@@ -40,8 +40,13 @@ class SpanListModel(QAbstractListModel):
         span = self.spans[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             snippet = " ".join(self.text[span.start : span.end].split())
-            who = "model" if span.source is SpanSource.MODEL else "yours"
-            return f"{span.label}  ·  {snippet[:60]}  ·  {who}"
+            return f"{span.label}   {snippet[:60]}"
+        if role == Qt.ItemDataRole.FontRole and span.source is SpanSource.MODEL:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and span.source is SpanSource.MODEL:
+            return QColor("#57606a")
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(self.colours.get(span.label, "#d9d9d9"))
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -1,0 +1,141 @@
+"""Correcting a document without the mouse, answering, moving and undoing across documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_helpers import drag, key, make_database, open_window, stored, stored_keys
+from PySide6.QtCore import Qt
+
+from annotations import store
+from annotations.model import Answer, Span
+
+Key = Qt.Key
+Shift, Ctrl = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
+TEXT = "Angela Merkel met Emmanuel Macron in Paris on Monday"
+#       0      7      14  18       27     34 37    43 46
+MODEL = [Span(0, 13, "ORG"), Span(18, 33, "PERSON"), Span(37, 42, "GPE")]
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    database = tmp_path / "keys.db"
+    make_database(database, [TEXT, "Second document about Berlin", "Third one"], [MODEL])
+    return database
+
+
+def test_tab_selects_spans_and_a_label_key_relabels(qtbot, path):
+    window = open_window(qtbot, path)
+    key(window.view, Key.Key_Tab)
+    assert window.view.selected.key() == (0, 13, "ORG")
+    key(window.view, Key.Key_1)  # PERSON
+    assert stored_keys(path, 1)[0] == (0, 13, "PERSON")
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_Backtab)
+    assert window.view.selected.key() == (18, 33, "PERSON")
+
+
+def test_delete_and_backspace_remove_the_selected_span(qtbot, path):
+    window = open_window(qtbot, path)
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_Delete)
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_Backspace)
+    assert stored_keys(path, 1) == [(37, 42, "GPE")]
+
+
+def test_shift_and_ctrl_shift_arrows_move_the_edges_by_a_token(qtbot, path):
+    window = open_window(qtbot, path)
+    for _ in range(3):
+        key(window.view, Key.Key_Tab)  # Paris
+    key(window.view, Key.Key_Right, Shift)  # end one token right: "Paris on"
+    assert (37, 45, "GPE") in stored_keys(path, 1)
+    key(window.view, Key.Key_Left, Shift)
+    key(window.view, Key.Key_Left, Ctrl | Shift)  # start one token left: "in Paris"
+    assert (34, 42, "GPE") in stored_keys(path, 1)
+    key(window.view, Key.Key_Right, Ctrl | Shift)
+    assert (37, 42, "GPE") in stored_keys(path, 1)
+
+
+def test_a_span_is_made_with_the_keyboard_alone(qtbot, path):
+    window = open_window(qtbot, path)
+    for _ in range(3):
+        key(window.view, Key.Key_Tab)  # Paris
+    key(window.view, Key.Key_Right, Ctrl)  # the keyboard selection: "on"
+    key(window.view, Key.Key_Right, Ctrl)  # "Monday"
+    assert window.view.pending == (46, 52)
+    window.label_bar.set_active("LOC")
+    key(window.view, Key.Key_Return)
+    assert (46, 52, "LOC") in stored_keys(path, 1)
+    key(window.view, Key.Key_Escape)
+    key(window.view, Key.Key_Left, Ctrl)  # back to "on"
+    key(window.view, Key.Key_Right, Shift)  # grow to "on Monday"
+    key(window.view, Key.Key_3)  # GPE: labels it, replacing "Monday"
+    assert stored_keys(path, 1)[-1] == (43, 52, "GPE")
+
+
+def test_a_new_span_replaces_those_it_overlaps_visibly_and_undoably(qtbot, path):
+    window = open_window(qtbot, path)
+    window.label_bar.set_active("LOC")
+    drag(window.view, 8, 21)  # "Merkel met Emmanuel" overlaps two model spans
+    assert stored_keys(path, 1) == [(7, 26, "LOC"), (37, 42, "GPE")]
+    assert "Replaced" in window.statusBar().currentMessage()
+    key(window.view, Key.Key_Z, Ctrl)
+    assert stored_keys(path, 1) == [span.key() for span in MODEL]
+
+
+@pytest.mark.parametrize(
+    "letter, answer", [(Key.Key_A, "accept"), (Key.Key_X, "reject"), (Key.Key_Space, "ignore")]
+)
+def test_answer_keys_store_the_answer_and_move_on(qtbot, path, letter, answer):
+    window = open_window(qtbot, path)
+    key(window.view, letter)
+    assert stored(path, 1).answer == Answer(answer)
+    assert window.controller.document.id == 2
+    assert window.queue_model.index(0).data(Qt.ItemDataRole.UserRole + 2) == f"{answer}ed".replace(
+        "eed", "ed"
+    )
+    assert window.progress_text.text() == "1 of 3 done"
+
+
+def test_arrows_and_page_keys_move_without_answering(qtbot, path):
+    window = open_window(qtbot, path)
+    key(window.view, Key.Key_Right)
+    key(window.view, Key.Key_PageDown)
+    assert window.controller.document.id == 3
+    key(window.view, Key.Key_PageUp)
+    key(window.view, Key.Key_Left)
+    assert window.controller.document.id == 1
+    assert all(stored(path, i).answer is None for i in (1, 2, 3))
+
+
+def test_undo_and_redo_work_across_documents(qtbot, path):
+    window = open_window(qtbot, path)
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_Delete)
+    key(window.view, Key.Key_A)  # accept document 1, now on document 2
+    key(window.view, Key.Key_X)  # reject document 2, now on document 3
+    for _ in range(2):
+        key(window.view, Key.Key_Z, Ctrl)
+    assert stored(path, 2).answer is None and stored(path, 1).answer is None
+    assert window.controller.document.id == 1
+    key(window.view, Key.Key_Z, Ctrl)
+    assert stored_keys(path, 1) == [span.key() for span in MODEL]
+    for _ in range(3):
+        key(window.view, Key.Key_Z, Ctrl | Shift)
+    assert stored(path, 1).answer == Answer.ACCEPT and stored(path, 2).answer == Answer.REJECT
+    assert stored_keys(path, 1) == [(18, 33, "PERSON"), (37, 42, "GPE")]
+
+
+def test_every_edit_is_one_history_event_written_at_once(qtbot, path):
+    window = open_window(qtbot, path)
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_1)
+    key(window.view, Key.Key_A)
+    db = store.open_store(path)
+    kinds = [event["kind"] for event in store.history(db, 1)]
+    db.close()
+    assert kinds == ["relabel", "answer"]
+    assert window.windowTitle().startswith("spandesk")
