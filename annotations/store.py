@@ -79,8 +79,8 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False) -> Data
         _check_not_newer(db, location)
         if not read_only:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            migrations.apply(db)
+            db.execute("PRAGMA synchronous=FULL")
+            _migrate(db, location)
     except sqlite3.DatabaseError as error:
         db.close()
         raise StoreError(f"{location}: {_describe(error)}") from error
@@ -125,6 +125,15 @@ def _check_not_newer(db: Database, location: Path) -> None:
             f"{location}: was written by a newer spandesk (schema {unknown[-1]}); "
             "upgrade spandesk to open it. The file was left untouched."
         )
+
+
+def _migrate(db: Database, location: Path) -> None:
+    """Apply pending migrations holding the write lock, so windows opening a new file at once agree."""
+    if db["_sqlite_migrations"].exists() and not migrations.pending(db):
+        return
+    with write_transaction(db):
+        _check_not_newer(db, location)
+        migrations.apply(db)
 
 
 def _describe(error: sqlite3.Error) -> str:
@@ -434,6 +443,8 @@ def write_state(
         )
         if cursor.rowcount != 1:
             raise EditConflict(document_id, expected_rev, current_rev(db, document_id))
+        if before is not None and before.spans != state.spans:
+            _forget_imported_task_hash(db, document_id)
         db.execute(
             "INSERT INTO events (document_id, annotator, at, kind, before, after) VALUES (?, ?, ?, ?, ?, ?)",
             [
@@ -446,6 +457,11 @@ def write_state(
             ],
         )
     return expected_rev + 1
+
+
+def _forget_imported_task_hash(db: Database, document_id: int) -> None:
+    """A task hash that arrived with the document no longer describes it once its spans change."""
+    db.execute("UPDATE documents SET task_hash = NULL WHERE id = ? AND task_hash IS NOT NULL", [document_id])
 
 
 def current_rev(db: Database, document_id: int) -> int:

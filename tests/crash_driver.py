@@ -1,9 +1,10 @@
 """A child process for the reliability tests: drives the window's edit path, or an import, to be killed.
 
-    python crash_driver.py edits DB SEED [OPS] [DOC_IDS]   edits and answers through Session.apply;
-        prints ``ACK {json}`` (flushed) after each apply returns; runs forever unless OPS is given
-    python crash_driver.py import DB SOURCE [DATASET]      annotations.importing.import_sources
-        prints ``PROGRESS done total`` while preparing and ``DONE added`` at the end
+python crash_driver.py edits DB SEED [OPS] [DOC_IDS]   edits and answers through Session.apply;
+    prints ``ACK {json}`` (flushed) after each apply returns; runs forever unless OPS is given
+python crash_driver.py import DB SOURCE [DATASET]      annotations.importing.import_sources
+    prints ``PROGRESS done total`` while preparing, ``WRITING`` inside its write transaction
+    and ``DONE added duplicates seconds`` at the end
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import json
 import random
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlite_utils import Database
 
 from annotations import store
 from annotations.model import Answer
@@ -81,6 +86,7 @@ def drive_import(db_path: str, source: str, dataset: str) -> int:
     from annotations.importing import ImportFailure, import_sources
 
     db = store.open_store(db_path)
+    _announce_write_transactions()
     say("READY")
     started = time.monotonic()
     try:
@@ -91,6 +97,19 @@ def drive_import(db_path: str, source: str, dataset: str) -> int:
     say(f"DONE {report.added} {report.duplicates} {time.monotonic() - started:.3f}")
     db.close()
     return 0
+
+
+def _announce_write_transactions() -> None:
+    """Print ``WRITING`` once a write transaction has begun (so the parent can kill inside it)."""
+    original = store.write_transaction
+
+    @contextmanager
+    def announced(db: Database) -> Iterator[Database]:
+        with original(db) as inside:
+            say("WRITING")
+            yield inside
+
+    store.write_transaction = announced
 
 
 def main(argv: list[str]) -> int:

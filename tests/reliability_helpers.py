@@ -20,7 +20,21 @@ from annotations.text import whitespace_tokens
 
 DRIVER = Path(__file__).with_name("crash_driver.py")
 LABELS = ("PERSON", "ORG", "GPE", "DATE")
-WORDS = ("Angela", "Merkel", "met", "Acme", "Corp", "in", "Berlin", "on", "Monday", "and", "Zoë", "🇩🇪", "naïve")
+WORDS = (
+    "Angela",
+    "Merkel",
+    "met",
+    "Acme",
+    "Corp",
+    "in",
+    "Berlin",
+    "on",
+    "Monday",
+    "and",
+    "Zoë",
+    "🇩🇪",
+    "naïve",
+)
 
 
 def sample_text(index: int, words: int = 24) -> str:
@@ -113,7 +127,9 @@ def _document_history_problems(db: Any, document_id: int) -> list[str]:
         problems.append(f"document {document_id}: rev {document.rev} but {len(events)} events")
     for earlier, later in zip(events, events[1:]):
         if decode_event_state(earlier["after"]) != decode_event_state(later["before"]):
-            problems.append(f"document {document_id}: event {later['id']} did not start from event {earlier['id']}")
+            problems.append(
+                f"document {document_id}: event {later['id']} did not start from event {earlier['id']}"
+            )
     if events and decode_event_state(events[-1]["after"]) != state_key(document.state):
         problems.append(f"document {document_id}: stored state differs from its last event")
     return problems
@@ -177,8 +193,32 @@ def answer_value(answer: Answer | None) -> str | None:
     return answer.value if answer else None
 
 
-def run_spandesk(*args: str, cwd: Path | None = None, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
+def run_spandesk(
+    *args: str, cwd: Path | None = None, timeout: float = 120.0
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``spandesk`` console script (from the venv this test runs in)."""
     script = Path(sys.executable).with_name("spandesk")
-    command: Sequence[str] = [str(script), *args] if script.exists() else [sys.executable, "-m", "annotations.cli", *args]
+    command: Sequence[str] = (
+        [str(script), *args] if script.exists() else [sys.executable, "-m", "annotations.cli", *args]
+    )
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, timeout=timeout)
+
+
+def write_annotated_corpus(path: Path, count: int, start: int = 0) -> Path:
+    """A Prodigy JSONL corpus whose records arrive annotated with their tokens (no model runs)."""
+    with path.open("w", encoding="utf-8") as handle:
+        for index in range(start, start + count):
+            text = sample_text(index)
+            tokens = whitespace_tokens(text)
+            task = {
+                "text": text,
+                "tokens": [
+                    {"text": text[t.start : t.end], "start": t.start, "end": t.end, "id": i, "ws": True}
+                    for i, t in enumerate(tokens)
+                ],
+                "spans": [{"start": 0, "end": 8, "token_start": 0, "token_end": 0, "label": "ORG"}],
+                "answer": "accept",
+                "meta": {"index": index},
+            }
+            handle.write(json.dumps(task, ensure_ascii=False) + "\n")
+    return path

@@ -1,0 +1,190 @@
+"""Two windows, or a window and an import, on one database: no lost update, no "database is locked"."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from reliability_helpers import (
+    Child,
+    history_problems,
+    integrity,
+    run_spandesk,
+    seed_documents,
+    write_annotated_corpus,
+)
+
+from annotations import store
+from annotations.model import Answer
+from annotations.session import Session
+
+
+@pytest.fixture
+def two_windows(tmp_path: Path):
+    """Two sessions on two connections to one database, both showing the first document."""
+    db_path = tmp_path / "shared.db"
+    first = seed_documents(db_path, 3)[0]
+    connections = [store.open_store(db_path), store.open_store(db_path)]
+    sessions = [Session(connection, annotator) for connection, annotator in zip(connections, ("ann", "bob"))]
+    for session in sessions:
+        session.open(first)
+    yield db_path, sessions
+    for connection in connections:
+        connection.close()
+
+
+def test_second_window_gets_a_conflict_and_reloads_instead_of_overwriting(two_windows) -> None:
+    """Window B edits a document A changed since B loaded it: B is refused and shows A's change."""
+    db_path, (window_a, window_b) = two_windows
+    window_a.apply(window_a.add_span(10, 16, "PERSON"))
+    stale_edit = window_b.set_answer(Answer.REJECT)
+    with pytest.raises(store.EditConflict) as conflict:
+        window_b.apply(stale_edit)
+    assert "changed elsewhere" in str(conflict.value)
+    assert (10, 16, "PERSON") in [s.key() for s in window_b.document.spans]
+    window_b.apply(window_b.set_answer(Answer.REJECT))
+    stored = store.load_document(window_a.db, window_a.document.id)
+    assert (10, 16, "PERSON") in [s.key() for s in stored.spans] and stored.answer is Answer.REJECT
+    assert history_problems(db_path) == []
+
+
+def test_undo_in_a_stale_window_is_refused(two_windows) -> None:
+    """Undo in window A after window B changed the document does not wipe out B's work."""
+    _, (window_a, window_b) = two_windows
+    edit = window_a.add_span(10, 16, "PERSON")
+    window_a.apply(edit)
+    window_b.open(window_a.document.id)
+    window_b.apply(window_b.set_answer(Answer.ACCEPT))
+    with pytest.raises(store.EditConflict):
+        window_a.apply(edit.reversed())
+    assert store.load_document(window_a.db, window_a.document.id).answer is Answer.ACCEPT
+
+
+def _hammer(db_path: Path, seed: int, ids: list[int], operations: int, errors: list[BaseException]) -> None:
+    """One window making random edits on a few shared documents, retrying after each conflict."""
+    db = store.open_store(db_path)
+    session = Session(db, f"thread-{seed}")
+    rng = random.Random(seed)
+    try:
+        for _ in range(operations):
+            session.open(rng.choice(ids))
+            while True:
+                edit = (
+                    session.set_answer(rng.choice(list(Answer)))
+                    if rng.random() < 0.5
+                    else _toggle(session, rng)
+                )
+                try:
+                    session.apply(edit)
+                    break
+                except store.EditConflict:
+                    continue  # the session reloaded; rebuild the edit on what is stored now
+    except BaseException as error:  # noqa: BLE001 - reported to the test thread
+        errors.append(error)
+    finally:
+        db.close()
+
+
+def _toggle(session: Session, rng: random.Random):
+    """Add a span on a random token, or remove one."""
+    document = session.document
+    if document.spans and rng.random() < 0.5:
+        return session.remove_span(rng.choice(document.spans))
+    token = rng.choice(document.tokens)
+    return session.add_span(token.start, token.end, rng.choice(("PERSON", "ORG")))
+
+
+def test_windows_in_threads_editing_the_same_documents_lose_nothing(tmp_path: Path) -> None:
+    """Four windows (threads) edit three documents at once: each write builds on the last, none is locked."""
+    db_path = tmp_path / "threads.db"
+    ids = seed_documents(db_path, 3)
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_hammer, args=(db_path, seed, ids, 150, errors)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert errors == []
+    assert history_problems(db_path) == []
+    db = store.open_store(db_path)
+    assert sum(len(store.history(db, i)) for i in ids) == 4 * 150
+    db.close()
+
+
+def test_windows_in_processes_editing_the_same_documents_lose_nothing(tmp_path: Path) -> None:
+    """Three processes edit the same two documents: all finish, no lock errors, the history is one chain."""
+    db_path = tmp_path / "processes.db"
+    ids = seed_documents(db_path, 2)
+    children = [Child("edits", str(db_path), str(seed), "200", ",".join(map(str, ids))) for seed in range(3)]
+    for child in children:
+        assert child.finish(120) == 0, child.stderr()
+        assert child.wait_for("FINISHED").startswith("FINISHED 200 ")
+    assert history_problems(db_path) == []
+    assert integrity(db_path) == ["ok"]
+    db = store.open_store(db_path)
+    assert sum(len(store.history(db, i)) for i in ids) == 3 * 200
+    db.close()
+
+
+def test_first_opens_of_a_new_database_race_without_error(tmp_path: Path) -> None:
+    """Several windows opening a brand-new database at once all get a migrated database."""
+    db_path = tmp_path / "fresh.db"
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            store.open_store(db_path).close()
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    db = store.open_store(db_path)
+    assert db["documents"].exists()
+    db.close()
+
+
+def test_window_keeps_editing_while_the_cli_imports(tmp_path: Path) -> None:
+    """A window edits while `spandesk import` writes thousands of documents: both finish, nothing locked."""
+    db_path = tmp_path / "busy.db"
+    ids = seed_documents(db_path, 4)
+    corpus = write_annotated_corpus(tmp_path / "corpus.jsonl", 3000)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    edits = [0]
+
+    def window() -> None:
+        db = store.open_store(db_path)
+        session = Session(db, "window")
+        rng = random.Random(1)
+        try:
+            while not stop.is_set():
+                session.open(rng.choice(ids))
+                session.apply(session.set_answer(rng.choice(list(Answer))))
+                edits[0] += 1
+        except (sqlite3.Error, store.StoreError) as error:
+            errors.append(error)
+        finally:
+            db.close()
+
+    thread = threading.Thread(target=window)
+    thread.start()
+    try:
+        result = run_spandesk("import", str(corpus), "--db", str(db_path), "--dataset", "big")
+    finally:
+        stop.set()
+        thread.join(60)
+    assert result.returncode == 0, result.stderr
+    assert "Imported 3000 documents" in result.stdout
+    assert errors == [] and edits[0] > 0
+    assert "locked" not in result.stderr
+    assert history_problems(db_path) == []
