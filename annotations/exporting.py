@@ -20,7 +20,7 @@ from typing import Literal, TextIO
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.formats import docbin, doccano, prodigy
+from annotations.formats import doccano, prodigy
 from annotations.model import Answer, Document
 
 Format = Literal["prodigy", "doccano", "spacy"]
@@ -194,6 +194,8 @@ def in_dev_split(input_hash: int, fraction: float) -> bool:
 
 def _write_docbin(documents: Iterable[Document], path: Path) -> tuple[int, int]:
     """Write a DocBin atomically; turn a span that cannot be an entity into ExportFailure."""
+    from annotations.formats import docbin  # imports spaCy: only when a DocBin is written
+
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportFailure(f"{path}: the folder {folder} does not exist")
