@@ -136,21 +136,23 @@ def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def split_tokens(tokens: Sequence[Token], cuts: Iterable[int]) -> tuple[Token, ...]:
-    """Split tokens at each cut that falls strictly inside one (a span edge inside a token)."""
-    pending = sorted(set(cuts))
+    """Split (sorted) tokens at each cut that falls strictly inside one (a span edge inside a token)."""
+    starts = [token.start for token in tokens]
+    inside: dict[int, list[int]] = {}
+    for cut in set(cuts):
+        index = bisect.bisect_right(starts, cut) - 1
+        if index >= 0 and tokens[index].start < cut < tokens[index].end:
+            inside.setdefault(index, []).append(cut)
+    if not inside:
+        return tuple(tokens)
     result: list[Token] = []
-    for token in tokens:
-        inside = [c for c in _cuts_within(pending, token.start, token.end)]
-        edges = [token.start, *inside, token.end]
+    for index, token in enumerate(tokens):
+        if index not in inside:
+            result.append(token)
+            continue
+        edges = [token.start, *sorted(inside[index]), token.end]
         result.extend(Token(a, b) for a, b in zip(edges, edges[1:]))
     return tuple(result)
-
-
-def _cuts_within(cuts: Sequence[int], start: int, end: int) -> list[int]:
-    """The cuts strictly between ``start`` and ``end`` (cuts sorted)."""
-    low = bisect.bisect_right(cuts, start)
-    high = bisect.bisect_left(cuts, end)
-    return list(cuts[low:high])
 
 
 def tokens_for_spans(tokens: Sequence[Token], spans: Iterable[Span]) -> tuple[Token, ...]:

@@ -226,3 +226,15 @@ def test_prodigy_and_doccano_round_trips_hold_for_any_unicode_text(tmp_path_fact
     doccano = exported(db, "doccano")
     assert [essentials(r, "label")[:2] for r in doccano] == [essentials(r)[:2] for r in rows]
     db.close()
+
+
+def test_an_imported_task_hash_is_kept_until_the_spans_change(db, tmp_path: Path) -> None:
+    from annotations.session import Session
+
+    import_sources(db, [write_jsonl(tmp_path / "in.jsonl", PRODIGY_TASKS[:1])])
+    session = Session(db, "ana")
+    session.open(1)
+    session.apply(session.set_answer(Answer.REJECT))
+    assert exported(db, "prodigy")[0]["_task_hash"] == -1486695581
+    session.apply(session.add_span(0, 2, "PERSON"))
+    assert exported(db, "prodigy")[0]["_task_hash"] != -1486695581
