@@ -76,6 +76,7 @@ def point_at(view, offset: int) -> QPoint:
 
 def drag(view, start: int, end: int, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     """Press at ``start``, move and release at ``end`` (code points) on the document."""
+    view.reveal(start, end)
     viewport = view.viewport()
     QTest.mousePress(viewport, Qt.MouseButton.LeftButton, modifier, point_at(view, start))
     QTest.mouseMove(viewport, point_at(view, end))
@@ -83,7 +84,8 @@ def drag(view, start: int, end: int, modifier=Qt.KeyboardModifier.NoModifier) ->
 
 
 def click(view, offset: int) -> None:
-    """Click on the character at ``offset``."""
+    """Click on the character at ``offset`` (scrolled into view first)."""
+    view.reveal(offset, offset)
     QTest.mouseClick(
         view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point_at(view, offset)
     )

@@ -1,0 +1,100 @@
+"""Import and export off the GUI thread: progress, cancel, results applied in the window."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gui_helpers import key, make_database, open_window
+from PySide6.QtCore import Qt
+
+from annotations import store
+
+
+@pytest.fixture
+def annotated_jsonl(tmp_path: Path) -> Path:
+    source = tmp_path / "tasks.jsonl"
+    lines = []
+    for i in range(300):
+        text = f"Document {i} mentions Berlin"
+        lines.append(
+            {"text": text, "spans": [{"start": text.index("Berlin"), "end": len(text), "label": "GPE"}]}
+        )
+    source.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    return source
+
+
+def _count(path: Path) -> int:
+    db = store.open_store(path)
+    try:
+        return store.count_queue(db)
+    finally:
+        db.close()
+
+
+def test_an_import_runs_in_a_worker_and_fills_the_queue(qtbot, tmp_path, annotated_jsonl):
+    path = tmp_path / "import.db"
+    make_database(path, [])
+    window = open_window(qtbot, path)
+    run = window.start_import([annotated_jsonl], "tasks")
+    with qtbot.waitSignal(run.finished, timeout=60_000):
+        pass
+    assert _count(path) == 300
+    qtbot.waitUntil(lambda: window.queue_model.total == 300)
+    assert window.controller.document is not None
+    assert [s.key() for s in window.controller.document.spans] == [(20, 26, "GPE")]
+    assert "Imported 300" in window.statusBar().currentMessage()
+
+
+def test_a_cancelled_import_stores_nothing_and_says_so(qtbot, tmp_path, annotated_jsonl):
+    path = tmp_path / "cancel.db"
+    make_database(path, ["An existing document"])
+    window = open_window(qtbot, path)
+    run = window.start_import([annotated_jsonl], "tasks")
+    run.cancel()  # the Cancel button of the progress dialog does this
+    with qtbot.waitSignal(run.done, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: "Import failed" in window.statusBar().currentMessage())
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert _count(path) == 1
+
+
+def test_the_progress_dialog_cancel_button_sets_the_cancel_flag(qtbot, tmp_path, annotated_jsonl):
+    path = tmp_path / "dialog.db"
+    make_database(path, [])
+    window = open_window(qtbot, path)
+    run = window.start_import([annotated_jsonl], "tasks")
+    window.progress_dialog.canceled.emit()  # what its Cancel button emits
+    assert run.worker.cancelled
+    with qtbot.waitSignal(run.done, timeout=60_000):
+        pass
+
+
+def test_export_runs_in_a_worker_and_writes_the_answered_documents(qtbot, tmp_path):
+    path = tmp_path / "export.db"
+    make_database(path, ["Angela Merkel spoke", "Nobody spoke"])
+    window = open_window(qtbot, path)
+    key(window.view, Qt.Key.Key_A)
+    output = tmp_path / "out.jsonl"
+    run = window.start_export("prodigy", output)
+    with qtbot.waitSignal(run.finished, timeout=60_000) as finished:
+        pass
+    assert finished.args[0].documents == 1
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert [(r["text"], r["answer"]) for r in records] == [("Angela Merkel spoke", "accept")]
+    qtbot.waitUntil(lambda: "Exported 1 document" in window.statusBar().currentMessage())
+
+
+def test_a_bad_file_is_reported_in_a_message_and_stores_nothing(qtbot, tmp_path):
+    path = tmp_path / "bad.db"
+    make_database(path, [])
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"text": "fine"}\n{"text": 5}\n', encoding="utf-8")
+    window = open_window(qtbot, path)
+    run = window.start_import([source], "tasks")
+    with qtbot.waitSignal(run.failed, timeout=60_000) as failed:
+        pass
+    assert "bad.jsonl" in failed.args[0] and ":2" in failed.args[0]
+    assert window.failure_box.isVisible()
+    assert _count(path) == 0
