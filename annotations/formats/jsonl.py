@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,11 +68,21 @@ def _decode_line(raw: bytes, where: str) -> str:
 def _parse_json(line: str, where: str) -> Any:
     """The JSON value of one line, with the column of a syntax error."""
     try:
-        value = json.loads(line, parse_constant=_refuse_constant)
+        value = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as error:
         raise fail(where, f"invalid JSON at column {error.colno}: {error.msg}") from None
     except ValueError as error:
         raise fail(where, f"invalid JSON: {error}") from None
+    except RecursionError:
+        raise fail(where, "the JSON is nested too deeply to read") from None
+    return value
+
+
+def _finite_float(literal: str) -> float:
+    """A JSON number as a float; refuse one too large to write back as JSON (it would become Infinity)."""
+    value = float(literal)
+    if math.isinf(value):
+        raise ValueError(f"the number {literal[:20]} is too large")
     return value
 
 

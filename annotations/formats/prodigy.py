@@ -129,9 +129,9 @@ def _meta(value: Any, where: str) -> dict[str, Any]:
 def _hash(obj: dict[str, Any], key: str, where: str) -> int | None:
     """An integer hash the task carries, or None."""
     value = obj.get(key)
-    if value is None or is_int(value):
+    if value is None or (is_int(value) and -(2**63) <= value < 2**63):
         return value
-    raise fail(where, f'"{key}" must be an integer, not {value!r}')
+    raise fail(where, f'"{key}" must be an integer (64-bit at most), not {str(value)[:40]}')
 
 
 def _annotator(value: Any, where: str) -> str | None:
@@ -145,9 +145,9 @@ def _timestamp(value: Any, where: str) -> float | None:
     """The time of the answer (seconds since 1970), or None."""
     if value is None:
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e15:
         return float(value)
-    raise fail(where, f'"_timestamp" must be a number, not {value!r}')
+    raise fail(where, f'"_timestamp" must be a number of seconds since 1970, not {str(value)[:40]}')
 
 
 def task_from_document(document: Document) -> dict[str, Any]:
