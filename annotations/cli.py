@@ -56,6 +56,9 @@ def opened(db_path: Path | None, *, create: bool = True, read_only: bool = False
         raise click.ClickException(str(error)) from error
     try:
         yield db
+    except (sqlite3.DatabaseError, store.StoreError) as error:
+        detail = error if isinstance(error, store.StoreError) else f"{path}: {store.describe_error(error)}"
+        raise click.ClickException(f"{detail}\nRun `spandesk check` to examine it.") from error
     finally:
         db.close()
 
@@ -203,7 +206,8 @@ def check_command(db_path: Path | None) -> None:
     with opened(db_path, create=False, read_only=True) as db:
         problems = store.integrity_problems(db)
     if problems:
-        raise click.ClickException("integrity problems:\n  " + "\n  ".join(problems))
+        where = db_path or default_db_path()
+        raise click.ClickException(f"{where}: integrity problems:\n  " + "\n  ".join(problems))
     click.echo(f"{db_path or default_db_path()}: ok")
 
 

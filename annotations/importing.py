@@ -257,5 +257,6 @@ def _store(db: Database, dataset: str, documents: list[store.NewDocument], label
             added = store.insert_documents(db, dataset_key, documents)
             store.add_labels(db, labels)
     except sqlite3.Error as error:
-        raise ImportFailure(f"the database could not be written ({error}); nothing was stored") from error
+        where = store.database_file(db)
+        raise ImportFailure(f"{where}: {store.describe_error(error)}; nothing was stored") from error
     return added

@@ -83,7 +83,7 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False) -> Data
             _migrate(db, location)
     except sqlite3.DatabaseError as error:
         db.close()
-        raise StoreError(f"{location}: {_describe(error)}") from error
+        raise StoreError(f"{location}: {describe_error(error)}") from error
     return db
 
 
@@ -98,7 +98,7 @@ def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
         connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
         connection.execute("PRAGMA foreign_keys=ON")
     except sqlite3.DatabaseError as error:
-        raise StoreError(f"{location}: {_describe(error)}") from error
+        raise StoreError(f"{location}: {describe_error(error)}") from error
     return connection
 
 
@@ -136,7 +136,7 @@ def _migrate(db: Database, location: Path) -> None:
         migrations.apply(db)
 
 
-def _describe(error: sqlite3.Error) -> str:
+def describe_error(error: sqlite3.Error) -> str:
     """A short, human message for an SQLite error."""
     text = str(error)
     if "not a database" in text or "malformed" in text:
@@ -435,8 +435,25 @@ def write_state(
 ) -> int:
     """Store a document's new state and one history event in one transaction; return the new rev.
 
-    Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev``.
+    Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev``;
+    StoreError (nothing written) when the file cannot be written: disk full, read-only, I/O error.
     """
+    try:
+        return _write_state(db, document_id, state, kind, annotator, expected_rev, before)
+    except sqlite3.OperationalError as error:
+        raise StoreError(f"{database_file(db)}: {describe_error(error)}") from error
+
+
+def _write_state(
+    db: Database,
+    document_id: int,
+    state: DocumentState,
+    kind: str,
+    annotator: str | None,
+    expected_rev: int,
+    before: DocumentState | None,
+) -> int:
+    """The transaction of ``write_state``."""
     now = time.time()
     answer = state.answer.value if state.answer else None
     with write_transaction(db):
@@ -523,9 +540,18 @@ def set_setting(db: Database, key: str, value: str) -> None:
 
 def integrity_problems(db: Database) -> list[str]:
     """What ``PRAGMA integrity_check`` and ``foreign_key_check`` report; empty when all is well."""
-    problems = [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
-    problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check")]
+    try:
+        problems = [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
+        problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check")]
+    except sqlite3.DatabaseError as error:  # damage bad enough that the check itself cannot finish
+        problems = [f"the check could not finish: {error}; restore a backup"]
     return problems
+
+
+def database_file(db: Database) -> str:
+    """The file a connection has open (for messages)."""
+    rows = db.execute("PRAGMA database_list").fetchall()
+    return next((row[2] for row in rows if row[1] == "main" and row[2]), "the database")
 
 
 def backup(db: Database, target: str | os.PathLike[str]) -> None:
