@@ -25,10 +25,15 @@ def ensure_repo_on_path() -> None:
 
 
 def run_worker(
-    script: str, *args: str, env: dict[str, str] | None = None, timeout: float = 900
+    script: str, *args: str, env: dict[str, str] | None = None, launch: bool = False, timeout: float = 900
 ) -> dict[str, Any]:
-    """Run ``bench/<script> args...`` in a fresh interpreter and return the JSON result it reports."""
+    """Run ``bench/<script> args...`` in a fresh interpreter and return the JSON result it reports.
+
+    With ``launch``, the child finds the launch time (``time.time()``) in ``BENCH_LAUNCH``.
+    """
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(BENCH)]), **(env or {})}
+    if launch:
+        environment["BENCH_LAUNCH"] = repr(time.time())
     completed = subprocess.run(
         [sys.executable, str(BENCH / script), *args],
         capture_output=True,

@@ -156,7 +156,7 @@ def run_next(db_path: Path, count: int) -> dict:
 
 def run_edit(db_path: Path, count: int) -> dict:
     """On the long document: open it, then relabel ``count`` visible spans with a label key each."""
-    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtCore import QPoint
     from PySide6.QtTest import QTest
 
     app, window = open_window(db_path)
