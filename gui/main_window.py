@@ -481,7 +481,7 @@ class MainWindow(QMainWindow):
         try:
             db = store.open_store(path)
         except store.StoreError as error:
-            QMessageBox.warning(self, "Cannot open database", str(error))
+            self._on_failed("Cannot open database", str(error))
             return False
         old = self.db
         self.controller.deleteLater()

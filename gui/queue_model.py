@@ -35,6 +35,7 @@ class QueueModel(QAbstractListModel):
         self._rows: dict[int, tuple[str | None, str]] = {}
         self._row_of: dict[int, int] = {}
         self._total = 0
+        self._fetching = False  # no nested fetch while rows are being inserted
         self.reload()
 
     # -- filters
@@ -62,10 +63,10 @@ class QueueModel(QAbstractListModel):
         return 0 if parent.isValid() else len(self._ids)
 
     def canFetchMore(self, parent: _Index) -> bool:  # noqa: N802
-        return not parent.isValid() and len(self._ids) < self._total
+        return not parent.isValid() and not self._fetching and len(self._ids) < self._total
 
     def fetchMore(self, parent: _Index) -> None:  # noqa: N802
-        if parent.isValid():
+        if parent.isValid() or self._fetching:
             return
         page = store.document_ids(
             self.db, self.dataset, self._answers(), self.search, offset=len(self._ids), limit=PAGE_SIZE
@@ -73,12 +74,14 @@ class QueueModel(QAbstractListModel):
         if not page:
             self._total = len(self._ids)
             return
+        self._fetching = True
         self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
         self._rows.update(store.queue_rows(self.db, page))
         for document_id in page:
             self._row_of[document_id] = len(self._ids)
             self._ids.append(document_id)
         self.endInsertRows()
+        self._fetching = False
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):

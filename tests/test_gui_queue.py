@@ -1,0 +1,59 @@
+"""The document queue: a lazy model, status per row, filter, search and progress."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_helpers import key, make_database, open_window
+from PySide6.QtCore import QModelIndex, Qt
+
+from annotations import store
+from gui.queue_model import PAGE_SIZE, QueueModel, StatusRole
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    database = tmp_path / "queue.db"
+    make_database(
+        database, [f"Document number {i} about {'Berlin' if i % 3 == 0 else 'Paris'}" for i in range(1240)]
+    )
+    return database
+
+
+def test_the_queue_model_passes_qtmodeltester_and_loads_pages_lazily(qtmodeltester, path):
+    db = store.open_store(path)
+    model = QueueModel(db)
+    assert model.rowCount() == PAGE_SIZE and model.total == 1240
+    qtmodeltester.check(model)
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert model.rowCount() == 1240
+    db.close()
+
+
+def test_status_filter_search_and_progress_follow_the_answers(qtbot, path):
+    window = open_window(qtbot, path)
+    for _ in range(37):
+        key(window.view, Qt.Key.Key_A)
+    key(window.view, Qt.Key.Key_X)
+    assert window.progress_text.text() == "38 of 1,240 done"
+    assert window.queue_model.index(37).data(StatusRole) == "rejected"
+    window.status_filter.setCurrentText("Accepted")
+    assert window.queue_model.total == 37
+    assert {window.queue_model.index(r).data(StatusRole) for r in range(37)} == {"accepted"}
+    window.status_filter.setCurrentText("All documents")
+    window.search_box.setText("berlin")
+    qtbot.waitUntil(lambda: window.queue_model.total == 414, timeout=3000)
+    assert "Berlin" in window.queue_model.index(1).data()
+    assert "37 accepted" in window.counts_label.text() and "1 rejected" in window.counts_label.text()
+
+
+def test_clicking_a_queue_row_opens_that_document(qtbot, path):
+    window = open_window(qtbot, path)
+    rect = window.queue_view.visualRect(window.queue_model.index(4))
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(window.queue_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.controller.document.id == window.queue_model.document_id(4)
+    assert window.controller.document.text == "Document number 4 about Paris"
