@@ -170,9 +170,13 @@ def write_transaction(db: Database) -> Iterator[Database]:
 # ---------------------------------------------------------------- encoding
 
 
+_SOURCE_VALUES = {source: source.value for source in SpanSource}
+
+
 def encode_spans(spans: Iterable[Span]) -> str:
     """Spans as compact JSON: ``[[start, end, label, source], ...]``."""
-    return json.dumps([[s.start, s.end, s.label, s.source.value] for s in spans], ensure_ascii=False)
+    values = _SOURCE_VALUES
+    return json.dumps([[s.start, s.end, s.label, values[s.source]] for s in spans], ensure_ascii=False)
 
 
 def decode_spans(raw: str | None) -> tuple[Span, ...]:
@@ -193,10 +197,11 @@ def decode_tokens(raw: str) -> tuple[Token, ...]:
     return tuple(Token(flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
 
 
-def encode_state(state: DocumentState) -> str:
-    """A document state as JSON, for the history."""
-    answer = state.answer.value if state.answer else None
-    return json.dumps({"spans": json.loads(encode_spans(state.spans)), "answer": answer}, ensure_ascii=False)
+def encode_state(state: DocumentState, encoded_spans: str | None = None) -> str:
+    """A document state as JSON, for the history (``encoded_spans``: its spans already encoded)."""
+    answer = json.dumps(state.answer.value if state.answer else None)
+    spans = encode_spans(state.spans) if encoded_spans is None else encoded_spans
+    return '{"spans": ' + spans + ', "answer": ' + answer + "}"  # what json.dumps of the dict gives
 
 
 # ---------------------------------------------------------------- datasets and documents
@@ -456,11 +461,12 @@ def _write_state(
     """The transaction of ``write_state``."""
     now = time.time()
     answer = state.answer.value if state.answer else None
+    spans = encode_spans(state.spans)
     with write_transaction(db):
         cursor = db.execute(
             "UPDATE annotations SET spans = ?, answer = ?, annotator = ?, rev = rev + 1, updated = ? "
             "WHERE document_id = ? AND rev = ?",
-            [encode_spans(state.spans), answer, annotator, now, document_id, expected_rev],
+            [spans, answer, annotator, now, document_id, expected_rev],
         )
         if cursor.rowcount != 1:
             raise EditConflict(document_id, expected_rev, current_rev(db, document_id))
@@ -474,7 +480,7 @@ def _write_state(
                 now,
                 kind,
                 encode_state(before) if before else None,
-                encode_state(state),
+                encode_state(state, spans),
             ],
         )
     return expected_rev + 1
