@@ -52,6 +52,18 @@ class SpanIndex:
         return index if index >= 0 and self.qt_ends[index] > qt_position else None
 
 
+def changed_range(old: Sequence[Span], new: Sequence[Span]) -> list[tuple[int, int]]:
+    """The offsets covering every span that differs (unchanged spans are the same objects)."""
+    prefix = 0
+    while prefix < min(len(old), len(new)) and old[prefix] is new[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] is new[-1 - suffix]:
+        suffix += 1
+    changed = [*old[prefix : len(old) - suffix], *new[prefix : len(new) - suffix]]
+    return [(min(s.start for s in changed), max(s.end for s in changed))] if changed else []
+
+
 def mixed(colour: QColor, weight: float) -> QColor:
     """``colour`` blended with white (weight 1.0: the colour itself)."""
     return QColor.fromRgbF(*(1 - weight + weight * c for c in colour.getRgbF()[:3]))
@@ -182,8 +194,10 @@ class DocumentView(QPlainTextEdit):
         old = self.span_index
         self.span_index = SpanIndex(document.spans, self.display)
         self.tokens = token_edges(document)
-        changed = {(s.key(), s.source) for s in old.spans} ^ {(s.key(), s.source) for s in document.spans}
-        ranges = [(self.display.to_qt(start), self.display.to_qt(end)) for (start, end, _), _ in changed]
+        ranges = [
+            (self.display.to_qt(start), self.display.to_qt(end))
+            for start, end in changed_range(old.spans, document.spans)
+        ]
         self._rehighlight(ranges)
         if self.selected is not None and self.selected not in document.spans:
             self.selected = self._same_range(self.selected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -59,7 +60,9 @@ class SpanListModel(QAbstractListModel):
         """The row listing ``span``."""
         if span is None:
             return None
-        return next((row for row, s in enumerate(self.spans) if s.key() == span.key()), None)
+        starts = [s.start for s in self.spans]
+        row = bisect.bisect_left(starts, span.start)
+        return row if row < len(self.spans) and self.spans[row].end == span.end else None
 
 
 class SpanList(QListView):
