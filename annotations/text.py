@@ -15,7 +15,11 @@ from annotations.model import Span, Token
 
 _ASTRAL_OR_CRLF = regex.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
 _GRAPHEME = regex.compile(r"\X")
-_WHITESPACE = regex.compile(r"\s")
+_SENTENCE_END = regex.compile(r"[.!?。！？][\"'”’)\]]* ")
+# Qt lays out a whole block again after any format change in it: long paragraphs are shown as
+# blocks of at most this many characters, broken at a sentence end (or a space) where possible.
+DISPLAY_BLOCK_TARGET = 1_000
+DISPLAY_BLOCK_LIMIT = 2_000
 # Characters Qt's text document rewrites or mishandles, and what we show instead (same width).
 _DISPLAY_REPLACEMENTS = {
     0xFEFF: "\u2060",  # a leading BOM is dropped by Qt: show a word joiner instead
@@ -55,7 +59,7 @@ class DisplayText:
         for delta in deltas:
             cumulative.append(cumulative[-1] + delta)
         passed_at = tuple(cp + 1 + cumulative[k + 1] for k, cp in enumerate(event_cps))
-        display = text.replace("\r\n", "\n").translate(_DISPLAY_REPLACEMENTS)
+        display = break_long_blocks(text.replace("\r\n", "\n").translate(_DISPLAY_REPLACEMENTS))
         return cls(text, display, tuple(event_cps), tuple(cumulative), passed_at)
 
     def to_qt(self, offset: int) -> int:
@@ -74,6 +78,36 @@ class DisplayText:
     def qt_length(self) -> int:
         """The number of UTF-16 units Qt holds for the text."""
         return self.to_qt(len(self.source))
+
+
+def break_long_blocks(display: str, target: int = DISPLAY_BLOCK_TARGET, limit: int = DISPLAY_BLOCK_LIMIT) -> str:
+    """Turn a space into a break wherever a block would run past ``limit`` (same length, same offsets)."""
+    breaks: list[int] = []
+    line_start = 0
+    while line_start < len(display):
+        line_end = display.find("\n", line_start)
+        line_end = len(display) if line_end < 0 else line_end
+        breaks.extend(_block_breaks(display, line_start, line_end, target, limit))
+        line_start = line_end + 1
+    if not breaks:
+        return display
+    pieces = [display[a:b] for a, b in zip([0, *(i + 1 for i in breaks)], [*breaks, len(display)])]
+    return "\n".join(pieces)
+
+
+def _block_breaks(display: str, start: int, end: int, target: int, limit: int) -> list[int]:
+    """Positions of the spaces to break a long line at, preferring sentence ends."""
+    breaks: list[int] = []
+    position = start
+    while end - position > limit:
+        sentence = _SENTENCE_END.search(display, position + target, position + limit)
+        space = sentence.end() - 1 if sentence else display.rfind(" ", position + 1, position + limit)
+        if space <= position:
+            position += limit
+            continue
+        breaks.append(space)
+        position = space + 1
+    return breaks
 
 
 def utf16_length(text: str) -> int:

@@ -118,3 +118,21 @@ def test_splitting_tokens_keeps_every_character_they_covered(cuts: list[int]) ->
     assert covered == {i for t in tokens for i in range(t.start, t.end)}
     assert all(t.start < t.end for t in split)
     assert {t.start for t in split} >= {c for c in cuts if any(t.start < c < t.end for t in tokens)}
+
+
+def test_a_long_paragraph_is_shown_in_blocks_broken_at_sentence_ends() -> None:
+    sentence = "Putin met Xi in Beijing on Wednesday to talk about the border. "
+    text = sentence * 5000 + "End"
+    display = DisplayText.of(text)
+    assert len(display.display) == len(text)
+    blocks = display.display.split("\n")
+    assert max(len(block) for block in blocks) <= 2_000 and len(blocks) > 100
+    changed = [i for i, (a, b) in enumerate(zip(text, display.display)) if a != b]
+    assert all(text[i] == " " and text[i - 1] == "." for i in changed)
+    assert [display.to_qt(i) for i in (0, 1000, len(text))] == [0, 1000, len(text)]
+
+
+def test_a_long_block_without_sentences_breaks_at_spaces_and_one_without_spaces_stays_whole() -> None:
+    words = DisplayText.of("word " * 2000).display.split("\n")
+    assert max(len(b) for b in words) <= 2_000 and len(words) > 1
+    assert DisplayText.of("x" * 5000).display == "x" * 5000
