@@ -135,3 +135,26 @@ def without_overlaps(spans: Iterable[Span], new: Span) -> tuple[tuple[Span, ...]
     for span in spans:
         (replaced if span.overlaps(new) else kept).append(span)
     return tuple(kept), tuple(replaced)
+
+
+def span_changes(before: Sequence[Span], after: Sequence[Span]) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+    """The spans only ``before`` has and those only ``after`` has (both sorted).
+
+    Spans an edit did not touch are the same objects in both, so the unchanged prefix and suffix
+    are found by identity, without comparing every span.
+    """
+    prefix = 0
+    shortest = min(len(before), len(after))
+    while prefix < shortest and before[prefix] is after[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < shortest - prefix and before[-1 - suffix] is after[-1 - suffix]:
+        suffix += 1
+    removed = before[prefix : len(before) - suffix]
+    added = after[prefix : len(after) - suffix]
+    removed_ids = {(span.key(), span.source) for span in removed}
+    added_ids = {(span.key(), span.source) for span in added}
+    return (
+        tuple(span for span in removed if (span.key(), span.source) not in added_ids),
+        tuple(span for span in added if (span.key(), span.source) not in removed_ids),
+    )

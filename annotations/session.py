@@ -7,6 +7,7 @@ Undo applies the reverse edit, which is the same mechanism.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
@@ -45,16 +46,35 @@ class Edit:
 # ---------------------------------------------------------------- pure edit builders
 
 
+def overlapping(spans: tuple[Span, ...], start: int, end: int) -> range:
+    """Indices of the sorted, non-overlapping ``spans`` that share a character with ``start:end``."""
+    first = bisect.bisect_right(spans, start, key=_span_end)
+    last = bisect.bisect_left(spans, end, lo=first, key=_span_start)
+    return range(first, max(first, last))
+
+
+def _span_start(span: Span) -> int:
+    return span.start
+
+
+def _span_end(span: Span) -> int:
+    return span.end
+
+
 def with_span(state: DocumentState, span: Span) -> tuple[DocumentState, tuple[Span, ...]]:
     """The state with ``span`` added, and the spans it replaced because they overlap it."""
-    kept = tuple(s for s in state.spans if not s.overlaps(span))
-    replaced = tuple(s for s in state.spans if s.overlaps(span))
-    return replace(state, spans=tuple(sorted((*kept, span)))), replaced
+    spans = state.spans
+    hit = overlapping(spans, span.start, span.end)
+    replaced = spans[hit.start : hit.stop]
+    return replace(state, spans=(*spans[: hit.start], span, *spans[hit.stop :])), replaced
 
 
 def without_span(state: DocumentState, span: Span) -> DocumentState:
     """The state with ``span`` removed."""
-    return replace(state, spans=tuple(s for s in state.spans if s.key() != span.key()))
+    spans = state.spans
+    hit = overlapping(spans, span.start, span.end)
+    kept = tuple(s for s in spans[hit.start : hit.stop] if s.key() != span.key())
+    return replace(state, spans=(*spans[: hit.start], *kept, *spans[hit.stop :]))
 
 
 def token_edges(document: Document, spans: tuple[Span, ...] | None = None) -> tuple[Token, ...]:
@@ -79,8 +99,6 @@ def moved_edge(tokens: tuple[Token, ...], span: Span, edge: str, step: int) -> t
 
 def _index_of(offsets: list[int], offset: int) -> int:
     """The index of the nearest token edge at or before ``offset``."""
-    import bisect
-
     return max(0, bisect.bisect_right(offsets, offset) - 1)
 
 
@@ -172,7 +190,7 @@ class Session:
         Raises store.EditConflict, reloading the document, when it was changed elsewhere.
         """
         document = self._document_for(edit)
-        if _state_key(document.state) != _state_key(edit.before):
+        if document.state is not edit.before and _state_key(document.state) != _state_key(edit.before):
             self.open(document.id)
             raise store.EditConflict(document.id, document.rev, store.current_rev(self.db, document.id))
         try:

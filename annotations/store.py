@@ -19,7 +19,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotations.migrations import KNOWN_MIGRATIONS, migrations
-from annotations.model import Answer, Document, DocumentState, Span, SpanSource, Token
+from annotations.model import Answer, Document, DocumentState, Span, SpanSource, Token, span_changes
 
 BUSY_TIMEOUT_SECONDS = 30.0
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -197,11 +197,15 @@ def decode_tokens(raw: str) -> tuple[Token, ...]:
     return tuple(Token(flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
 
 
-def encode_state(state: DocumentState, encoded_spans: str | None = None) -> str:
-    """A document state as JSON, for the history (``encoded_spans``: its spans already encoded)."""
-    answer = json.dumps(state.answer.value if state.answer else None)
-    spans = encode_spans(state.spans) if encoded_spans is None else encoded_spans
-    return '{"spans": ' + spans + ', "answer": ' + answer + "}"  # what json.dumps of the dict gives
+def encode_change(spans: Iterable[Span], answer: Answer | None) -> str:
+    """One side of a history event: the spans it removed (or added) and the answer before (or after)."""
+    return json.dumps({"spans": json.loads(encode_spans(spans)), "answer": answer.value if answer else None})
+
+
+def decode_change(raw: str) -> tuple[tuple[Span, ...], Answer | None]:
+    """One side of a history event, decoded."""
+    change = json.loads(raw)
+    return decode_spans(json.dumps(change["spans"])), Answer(change["answer"]) if change["answer"] else None
 
 
 # ---------------------------------------------------------------- datasets and documents
@@ -436,9 +440,12 @@ def write_state(
     kind: str,
     annotator: str | None,
     expected_rev: int,
-    before: DocumentState | None = None,
+    before: DocumentState,
 ) -> int:
     """Store a document's new state and one history event in one transaction; return the new rev.
+
+    The event records what changed: the spans removed and the answer before (``before``), the
+    spans added and the answer after (``after``); ``replay_history`` rebuilds every state.
 
     Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev``;
     StoreError (nothing written) when the file cannot be written: disk full, read-only, I/O error.
@@ -456,9 +463,10 @@ def _write_state(
     kind: str,
     annotator: str | None,
     expected_rev: int,
-    before: DocumentState | None,
+    before: DocumentState,
 ) -> int:
     """The transaction of ``write_state``."""
+    removed, added = span_changes(before.spans, state.spans)
     now = time.time()
     answer = state.answer.value if state.answer else None
     spans = encode_spans(state.spans)
@@ -470,7 +478,7 @@ def _write_state(
         )
         if cursor.rowcount != 1:
             raise EditConflict(document_id, expected_rev, current_rev(db, document_id))
-        if before is not None and before.spans != state.spans:
+        if removed or added:
             _forget_imported_task_hash(db, document_id)
         db.execute(
             "INSERT INTO events (document_id, annotator, at, kind, before, after) VALUES (?, ?, ?, ?, ?, ?)",
@@ -479,8 +487,8 @@ def _write_state(
                 annotator,
                 now,
                 kind,
-                encode_state(before) if before else None,
-                encode_state(state, spans),
+                encode_change(removed, before.answer),
+                encode_change(added, state.answer),
             ],
         )
     return expected_rev + 1
@@ -500,6 +508,36 @@ def current_rev(db: Database, document_id: int) -> int:
 def history(db: Database, document_id: int) -> list[dict[str, Any]]:
     """The append-only history of a document, oldest first."""
     return list(db.query("SELECT * FROM events WHERE document_id = ? ORDER BY id", [document_id]))
+
+
+class HistoryMismatch(StoreError):
+    """A document's history does not lead to its stored state (which would mean a lost update)."""
+
+
+def replay_history(db: Database, document_id: int) -> list[DocumentState]:
+    """The document's state after each of its events, oldest first, rebuilt back from the stored one.
+
+    Raises HistoryMismatch when an event's added spans or answer are not in the state it led to.
+    """
+    state = load_document(db, document_id).state
+    states = [state]
+    for event in reversed(history(db, document_id)):
+        state = _state_before(state, event, document_id)
+        states.append(state)
+    states.reverse()
+    return states[1:]
+
+
+def _state_before(after: DocumentState, event: dict[str, Any], document_id: int) -> DocumentState:
+    """Undo one event on the state it led to, checking that it did lead there."""
+    removed, answer_before = decode_change(event["before"])
+    added, answer_after = decode_change(event["after"])
+    present = {span.key() for span in after.spans}
+    if answer_after != after.answer or any(span.key() not in present for span in added):
+        raise HistoryMismatch(f"document {document_id}: event {event['id']} does not lead to the next state")
+    gone = {span.key() for span in added}
+    spans = sorted([s for s in after.spans if s.key() not in gone] + list(removed))
+    return DocumentState(tuple(spans), answer_before)
 
 
 # ---------------------------------------------------------------- labels and settings

@@ -50,7 +50,7 @@ def test_history_is_append_only(db: Database) -> None:
     with store.write_transaction(db):
         store.insert_documents(db, store.ensure_dataset(db, "x"), [new("Paris", 1)])
     state = DocumentState((Span(0, 5, "GPE", SpanSource.HUMAN),), Answer.ACCEPT)
-    store.write_state(db, 1, state, kind="add", annotator="ana", expected_rev=0)
+    store.write_state(db, 1, state, kind="add", annotator="ana", expected_rev=0, before=DocumentState())
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         db.execute("DELETE FROM events")
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -79,3 +79,33 @@ def test_labels_keep_their_order_and_colours(db: Database) -> None:
     store.set_label_colour(db, "ORG", "#123456")
     assert dict(store.labels(db))["ORG"] == "#123456"
     assert dict(store.labels(db))["PERSON"] == "#aa9cfc"
+
+
+def test_history_records_what_changed_and_replays_to_every_state(db: Database) -> None:
+    from annotations.session import Session
+
+    with store.write_transaction(db):
+        spans = (Span(0, 5, "GPE", SpanSource.MODEL), Span(9, 15, "GPE", SpanSource.MODEL))
+        store.insert_documents(db, store.ensure_dataset(db, "x"), [new("Paris or London", 1, spans)])
+    session = Session(db, "ana")
+    document = session.open(1)
+    session.apply(session.relabel(document.spans[1], "ORG"))
+    session.apply(session.set_answer(Answer.ACCEPT))
+    first, second = store.history(db, 1)
+    assert store.decode_change(first["before"]) == ((Span(9, 15, "GPE"),), None)
+    assert store.decode_change(first["after"]) == ((Span(9, 15, "ORG"),), None)
+    assert store.decode_change(second["before"]) == ((), None)
+    assert store.decode_change(second["after"]) == ((), Answer.ACCEPT)
+    states = store.replay_history(db, 1)
+    assert [[s.key() for s in state.spans] for state in states] == [[(0, 5, "GPE"), (9, 15, "ORG")]] * 2
+    assert [state.answer for state in states] == [None, Answer.ACCEPT]
+
+
+def test_a_history_that_does_not_lead_to_the_stored_state_is_reported(db: Database) -> None:
+    with store.write_transaction(db):
+        store.insert_documents(db, store.ensure_dataset(db, "x"), [new("Paris", 1)])
+    added = DocumentState((Span(0, 5, "GPE", SpanSource.HUMAN),))
+    store.write_state(db, 1, added, kind="add", annotator="a", expected_rev=0, before=DocumentState())
+    db.execute("UPDATE annotations SET spans = '[]'")  # an overwrite that bypassed the history
+    with pytest.raises(store.HistoryMismatch):
+        store.replay_history(db, 1)
