@@ -44,9 +44,17 @@ def run_bare(db_path: Path, output: Path) -> dict:
     start = time.perf_counter()
     written = 0
     with output.open("w", encoding="utf-8") as handle:
-        for text, meta, tokens, input_hash, task_hash, spans, answer, annotator, updated in connection.execute(
-            BARE_SQL
-        ):
+        for (
+            text,
+            meta,
+            tokens,
+            input_hash,
+            task_hash,
+            spans,
+            answer,
+            annotator,
+            updated,
+        ) in connection.execute(BARE_SQL):
             record = {
                 "text": text,
                 "meta": json.loads(meta),
