@@ -5,6 +5,7 @@ Offsets are Python ``str`` indices (code points) into the document's text, end e
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -137,21 +138,24 @@ def without_overlaps(spans: Iterable[Span], new: Span) -> tuple[tuple[Span, ...]
     return tuple(kept), tuple(replaced)
 
 
-def span_changes(before: Sequence[Span], after: Sequence[Span]) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
-    """The spans only ``before`` has and those only ``after`` has (both sorted).
+def unchanged_ends(before: Sequence[Span], after: Sequence[Span]) -> tuple[int, int]:
+    """How many spans at the start and at the end two versions share (the very same objects).
 
-    Spans an edit did not touch are the same objects in both, so the unchanged prefix and suffix
-    are found by identity, without comparing every span.
+    Spans an edit did not touch are the same objects before and after it, so this finds the
+    changed middle without comparing every span.
     """
-    prefix = 0
-    shortest = min(len(before), len(after))
-    while prefix < shortest and before[prefix] is after[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < shortest - prefix and before[-1 - suffix] is after[-1 - suffix]:
-        suffix += 1
-    removed = before[prefix : len(before) - suffix]
-    added = after[prefix : len(after) - suffix]
+    same = list(map(operator.is_, before, after))
+    prefix = same.index(False) if False in same else len(same)
+    tail = list(map(operator.is_, reversed(before), reversed(after)))[: len(same) - prefix]
+    suffix = tail.index(False) if False in tail else len(tail)
+    return prefix, suffix
+
+
+def span_changes(before: Sequence[Span], after: Sequence[Span]) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+    """The spans only ``before`` has and those only ``after`` has (both sorted)."""
+    prefix, suffix = unchanged_ends(before, after)
+    removed = tuple(before[prefix : len(before) - suffix])
+    added = tuple(after[prefix : len(after) - suffix])
     removed_ids = {(span.key(), span.source) for span in removed}
     added_ids = {(span.key(), span.source) for span in added}
     return (

@@ -26,7 +26,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
-from annotations.model import Document, Span, SpanSource, Token
+from annotations.model import Document, Span, SpanSource, Token, span_changes
 from annotations.session import token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 
@@ -38,9 +38,9 @@ class SpanIndex:
     """The document's spans in order, with their Qt start and end positions, for bisecting."""
 
     def __init__(self, spans: Sequence[Span], display: DisplayText) -> None:
-        self.spans = tuple(sorted(spans))
-        self.qt_starts = [display.to_qt(span.start) for span in self.spans]
-        self.qt_ends = [display.to_qt(span.end) for span in self.spans]
+        self.spans = tuple(spans)  # a document's spans are kept sorted
+        self.qt_starts = display.to_qt_many([span.start for span in self.spans])
+        self.qt_ends = display.to_qt_many([span.end for span in self.spans])
 
     def between(self, qt_from: int, qt_to: int) -> range:
         """Indices of the spans that share a position with ``qt_from:qt_to``."""
@@ -53,15 +53,13 @@ class SpanIndex:
 
 
 def changed_range(old: Sequence[Span], new: Sequence[Span]) -> list[tuple[int, int]]:
-    """The offsets covering every span that differs (unchanged spans are the same objects)."""
-    prefix = 0
-    while prefix < min(len(old), len(new)) and old[prefix] is new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] is new[-1 - suffix]:
-        suffix += 1
-    changed = [*old[prefix : len(old) - suffix], *new[prefix : len(new) - suffix]]
+    """The offsets covering every span that differs between two versions of a document's spans."""
+    changed = [span for side in span_changes(old, new) for span in side]
     return [(min(s.start for s in changed), max(s.end for s in changed))] if changed else []
+
+
+def _start(span: Span) -> int:
+    return span.start
 
 
 def mixed(colour: QColor, weight: float) -> QColor:
@@ -160,7 +158,8 @@ class DocumentView(QPlainTextEdit):
         self.document().setDocumentMargin(6)
         self.display = DisplayText.of("")
         self.span_index = SpanIndex((), self.display)
-        self.tokens: tuple[Token, ...] = ()
+        self._document: Document | None = None
+        self._tokens: tuple[Token, ...] | None = None
         self.style = SpanStyle(self.font())
         self.characters_mode = False
         self.selected: Span | None = None
@@ -173,6 +172,13 @@ class DocumentView(QPlainTextEdit):
     # ------------------------------------------------------------ showing
 
     @property
+    def tokens(self) -> tuple[Token, ...]:
+        """The tokens split at every span edge (computed when a selection first needs them)."""
+        if self._tokens is None:
+            self._tokens = token_edges(self._document) if self._document is not None else ()
+        return self._tokens
+
+    @property
     def text(self) -> str:
         """The document's stored text (what offsets refer to)."""
         return self.display.source
@@ -182,7 +188,7 @@ class DocumentView(QPlainTextEdit):
         self.style.set_colours(colours)
         self.display = DisplayText.of(document.text)
         self.span_index = SpanIndex(document.spans, self.display)
-        self.tokens = token_edges(document)
+        self._document, self._tokens = document, None
         self.selected, self.pending = None, None
         self._highlighter.blockSignals(True)
         self.setPlainText(self.display.display)  # highlights each block from the index
@@ -193,7 +199,7 @@ class DocumentView(QPlainTextEdit):
         """Repaint only the blocks whose spans changed (the same document, edited)."""
         old = self.span_index
         self.span_index = SpanIndex(document.spans, self.display)
-        self.tokens = token_edges(document)
+        self._document, self._tokens = document, None
         ranges = [
             (self.display.to_qt(start), self.display.to_qt(end))
             for start, end in changed_range(old.spans, document.spans)
@@ -222,9 +228,10 @@ class DocumentView(QPlainTextEdit):
 
     def _same_range(self, span: Span) -> Span | None:
         """The current span over ``span``'s range (after a relabel), if any."""
-        for candidate in self.span_index.spans:
-            if (candidate.start, candidate.end) == (span.start, span.end):
-                return candidate
+        spans = self.span_index.spans
+        index = bisect.bisect_left(spans, span.start, key=_start)
+        if index < len(spans) and (spans[index].start, spans[index].end) == (span.start, span.end):
+            return spans[index]
         return None
 
     # ------------------------------------------------------------ the selected span, the keyboard selection

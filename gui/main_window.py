@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.model import Answer, Document, DocumentState, Span
+from annotations.model import Answer, Document, DocumentState, Span, span_changes
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
 from gui.keyboard import KeyboardEditor, Navigation
@@ -307,11 +307,12 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def _on_document_edited(self, document: Document) -> None:
-        unknown = {span.label for span in document.spans} - set(self.colours)
+        unknown = {span.label for span in span_changes(self.view.span_index.spans, document.spans)[1]}
+        unknown -= set(self.colours)
         if unknown:
             self.view.style.set_colours(self._colours_for(document))
         self.view.update_spans(document)
-        self.span_list.show_spans(document, self.colours)
+        self.span_list.update_spans(document)
         self.span_list.mark(self.view.selected)
         self.queue_model.refresh(document.id)
         self._update_status()

@@ -3,65 +3,66 @@
 from __future__ import annotations
 
 import bisect
-from typing import Any
-
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from annotations.model import Document, Span, SpanSource
+from annotations.model import Document, Span, SpanSource, unchanged_ends
 
 SpanRole = Qt.ItemDataRole.UserRole + 1
-_Index = QModelIndex | QPersistentModelIndex
 
 
-class SpanListModel(QAbstractListModel):
-    """A thin adapter over the document's span tuple."""
+class SpanListModel(QStandardItemModel):
+    """The document's spans as list rows; an edit replaces only the rows of the spans it changed.
+
+    A Python list model would be a thinner adapter, but Qt's list layout calls ``rowCount`` once per
+    row after every change: 11,000 spans cost ~20 ms per edit that way, against ~4 ms here.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.spans: tuple[Span, ...] = ()
         self.text = ""
         self.colours: dict[str, str] = {}
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     def set_document(self, document: Document | None, colours: dict[str, str]) -> None:
-        """Show a document's spans."""
-        self.beginResetModel()
+        """Show a document's spans (all rows anew)."""
         self.spans = document.spans if document else ()
         self.text = document.text if document else ""
         self.colours = colours
-        self.endResetModel()
+        self.clear()
+        if self.spans:
+            self.invisibleRootItem().appendRows([self._item(span) for span in self.spans])
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802, B008
-        return 0 if parent.isValid() else len(self.spans)
+    def update_spans(self, spans: tuple[Span, ...]) -> None:
+        """Show the same document's spans after an edit (rows of unchanged spans stay)."""
+        old, self.spans = self.spans, spans
+        prefix, suffix = unchanged_ends(old, spans)
+        if len(old) - suffix > prefix:
+            self.removeRows(prefix, len(old) - suffix - prefix)
+        for row, span in enumerate(spans[prefix : len(spans) - suffix], start=prefix):
+            self.insertRow(row, self._item(span))
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.spans):
-            return None
-        span = self.spans[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            snippet = " ".join(self.text[span.start : span.end].split())
-            return f"{span.label}   {snippet[:60]}"
-        if role == Qt.ItemDataRole.FontRole and span.source is SpanSource.MODEL:
-            font = QFont()
-            font.setItalic(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole and span.source is SpanSource.MODEL:
-            return QColor("#57606a")
-        if role == Qt.ItemDataRole.DecorationRole:
-            return QColor(self.colours.get(span.label, "#d9d9d9"))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{span.label} {span.start}-{span.end}, proposed by the {span.source.value}"
-        if role == SpanRole:
-            return span
-        return None
+    def _item(self, span: Span) -> QStandardItem:
+        """The row of one span: label and text, the label's colour, italics for the model's."""
+        snippet = " ".join(self.text[span.start : span.end].split())
+        item = QStandardItem(f"{span.label}   {snippet[:60]}")
+        item.setEditable(False)
+        item.setData(QColor(self.colours.get(span.label, "#d9d9d9")), Qt.ItemDataRole.DecorationRole)
+        item.setToolTip(f"{span.label} {span.start}-{span.end}, proposed by the {span.source.value}")
+        item.setData(span, SpanRole)
+        if span.source is SpanSource.MODEL:
+            item.setFont(self._italic)
+            item.setForeground(QColor("#57606a"))
+        return item
 
     def row_of(self, span: Span | None) -> int | None:
         """The row listing ``span``."""
         if span is None:
             return None
-        starts = [s.start for s in self.spans]
-        row = bisect.bisect_left(starts, span.start)
+        row = bisect.bisect_left(self.spans, span.start, key=lambda s: s.start)
         return row if row < len(self.spans) and self.spans[row].end == span.end else None
 
 
@@ -83,12 +84,16 @@ class SpanList(QListView):
         """List a document's spans."""
         self.span_model.set_document(document, colours)
 
+    def update_spans(self, document: Document) -> None:
+        """List the same document's spans after an edit."""
+        self.span_model.update_spans(document.spans)
+
     def mark(self, span: Span | None) -> None:
         """Highlight the row of the selected span (without emitting span_chosen)."""
         row = self.span_model.row_of(span)
         if row is None:
             self.clearSelection()
             return
-        index = self.span_model.index(row)
+        index = self.span_model.index(row, 0)
         self.setCurrentIndex(index)
         self.scrollTo(index)

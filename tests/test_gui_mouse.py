@@ -57,7 +57,7 @@ def test_clicking_a_span_selects_it_and_delete_removes_it(qtbot, path):
 
 def test_clicking_a_span_in_the_span_list_selects_it(qtbot, path):
     window = open_window(qtbot, path)
-    index = window.span_list.span_model.index(0)
+    index = window.span_list.span_model.index(0, 0)
     rect = window.span_list.visualRect(index)
     QTest.mouseClick(window.span_list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.view.selected is not None and window.view.selected.key() == (43, 54, "ORG")
