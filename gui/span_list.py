@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
