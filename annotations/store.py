@@ -416,6 +416,12 @@ def queue_rows(db: Database, ids: Sequence[int]) -> dict[int, tuple[str | None, 
     return {row[0]: (row[1], row[2]) for row in db.execute(sql, list(ids))}
 
 
+def model_names(db: Database) -> list[str]:
+    """The models (name and version) whose predictions the database holds."""
+    rows = db.execute("SELECT DISTINCT model, model_version FROM predictions ORDER BY model, model_version")
+    return [f"{model} {version}" for model, version in rows]
+
+
 def answer_counts(db: Database, dataset: str | None = None) -> dict[str | None, int]:
     """How many documents have each answer (None: pending)."""
     if dataset is None:  # one annotations row per document: no need to touch the documents table

@@ -7,7 +7,7 @@ from typing import Protocol
 from PySide6.QtGui import QUndoCommand
 
 from annotations.session import Edit
-from annotations.store import EditConflict
+from annotations.store import EditConflict, StoreError
 
 
 class EditTarget(Protocol):
@@ -19,6 +19,10 @@ class EditTarget(Protocol):
 
     def report_conflict(self, error: EditConflict) -> None:
         """Tell the person the document changed elsewhere and was reloaded."""
+        ...
+
+    def report_failure(self, error: StoreError) -> None:
+        """Tell the person the edit could not be stored (disk full, read-only file)."""
         ...
 
 
@@ -44,3 +48,6 @@ class EditCommand(QUndoCommand):
         except EditConflict as error:
             self.setObsolete(True)
             self.target.report_conflict(error)
+        except StoreError as error:
+            self.setObsolete(True)
+            self.target.report_failure(error)

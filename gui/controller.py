@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from annotations.model import Answer, Document, InvalidSpan, Span
 from annotations.session import Edit, Session
-from annotations.store import EditConflict
+from annotations.store import EditConflict, StoreError
 from gui.commands import EditCommand
 
 
@@ -19,6 +19,7 @@ class AnnotationController(QObject):
     document_edited = Signal(object)  # the current Document after an edit
     notice = Signal(str)  # a short message for the status bar
     conflict = Signal(str)  # the document was changed in another window and reloaded
+    failure = Signal(str)  # an edit could not be stored (nothing changed)
 
     def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
         super().__init__()
@@ -61,6 +62,13 @@ class AnnotationController(QObject):
         if self.session.document is not None:
             self.document_opened.emit(self.session.document)
         self.conflict.emit(message)
+
+    def report_failure(self, error: StoreError) -> None:
+        """The edit could not be stored: show what is stored and say why."""
+        if self.session.document is not None:
+            self.session.reload()
+            self.document_opened.emit(self.session.document)
+        self.failure.emit(f"{error}\nThe edit was not applied; everything stored before it is safe.")
 
     # -- gestures
 

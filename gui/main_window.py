@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         self.controller.document_edited.connect(self._on_document_edited)
         self.controller.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.conflict.connect(self._on_conflict)
+        self.controller.failure.connect(lambda message: self._on_failed("Could not save the edit", message))
         self.controller.undo_stack.indexChanged.connect(self._update_undo_actions)
         self.queue_model = QueueModel(db)
         self.queue_view.setModel(self.queue_model)
@@ -246,6 +247,7 @@ class MainWindow(QMainWindow):
         """Re-read labels, queue and counts (after an import or on opening a database)."""
         self.colours = dict(store.labels(self.db))
         self.label_bar.set_labels(store.labels(self.db))
+        self.model_label.setText(f"Model: {', '.join(store.model_names(self.db)) or '—'}")
         self._apply_queue_filter()
         self._update_status()
         if self.controller.document is None and self.queue_model.rowCount():
@@ -390,7 +392,6 @@ class MainWindow(QMainWindow):
         self.progress.setValue(done)
         self.progress_text.setText(f"{done:,} of {total:,} done")
         document = self.controller.document
-        self.model_label.setText(f"Model: {store.get_setting(self.db, 'model') or '—'}")
         self.dataset_label.setText(f"Dataset: {document.dataset if document else '—'}")
         self.annotator_label.setText(f"Annotator: {self.annotator}")
         parts = [f"{counts.get(a.value, 0):,} {PAST[a]}" for a in Answer]
@@ -419,8 +420,6 @@ class MainWindow(QMainWindow):
         return run
 
     def _on_imported(self, report) -> None:
-        if report.model:
-            store.set_setting(self.db, "model", report.model)
         self.refresh_contents()
         self.statusBar().showMessage(
             f"Imported {report.added:,} document(s) ({report.duplicates:,} already there, "

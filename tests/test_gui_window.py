@@ -104,3 +104,15 @@ def test_the_shortcut_sheet_in_docs_matches_the_one_in_the_app(qtbot, path):
     window = open_window(qtbot, path)
     window.show_shortcuts()
     assert "Ctrl+Shift+Left" in window.shortcuts_box.text()
+
+
+def test_an_edit_that_cannot_be_stored_says_why_and_changes_nothing(qtbot, path):
+    window = open_window(qtbot, path)
+    window.db.execute("PRAGMA query_only = ON")  # as if the file had become read-only
+    click(window.view, 3)
+    key(window.view, Qt.Key.Key_Delete)
+    assert "read-only" in window.statusBar().currentMessage()
+    assert window.failure_box.isVisible()
+    assert stored_keys(path, 1) == [(0, 13, "PERSON")]
+    assert [s.key() for s in window.view.span_index.spans] == [(0, 13, "PERSON")]
+    assert not window.controller.undo_stack.canUndo()

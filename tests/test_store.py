@@ -109,3 +109,11 @@ def test_a_history_that_does_not_lead_to_the_stored_state_is_reported(db: Databa
     db.execute("UPDATE annotations SET spans = '[]'")  # an overwrite that bypassed the history
     with pytest.raises(store.HistoryMismatch):
         store.replay_history(db, 1)
+
+
+def test_the_models_that_proposed_spans_are_listed(db: Database) -> None:
+    with store.write_transaction(db):
+        prediction = store.Prediction("en_core_web_sm", "3.8.0", ())
+        document = store.NewDocument("Paris", (Token(0, 5),), 1, prediction=prediction)
+        store.insert_documents(db, store.ensure_dataset(db, "x"), [document])
+    assert store.model_names(db) == ["en_core_web_sm 3.8.0"]
