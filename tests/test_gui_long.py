@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -33,23 +32,30 @@ def _spans_on_paris(text: str) -> list[Span]:
 @pytest.mark.parametrize(
     "words, paragraph_every", [(100_000, 60), (50_000, None)], ids=["100k-words", "one-300k-block"]
 )
-def test_a_long_document_opens_at_once_and_relabels_without_lag(
-    qtbot, tmp_path: Path, words, paragraph_every
+def test_a_long_document_relabels_by_repainting_only_the_changed_block(
+    qtbot, tmp_path: Path, monkeypatch, words, paragraph_every
 ):
+    """Timing is measured by bench/run.py; here: the fast path repaints one block, and stays correct."""
     text = _long_text(words, paragraph_every)
     path = tmp_path / "long.db"
     spans = _spans_on_paris(text)
     make_database(path, [text], [spans])
-    began = time.perf_counter()
     window = open_window(qtbot, path)
-    opened = time.perf_counter() - began
-    key(window.view, Qt.Key.Key_Tab)
-    window.view.select_span(window.view.span_index.spans[len(spans) // 2])
+    assert window.view.document().blockCount() > 100  # even the 300,000-character paragraph
+    target = window.view.span_index.spans[len(spans) // 2]
+    window.view.select_span(target)
     window.view.repaint()
-    began = time.perf_counter()
+    painted: list[int] = []
+    highlighter = window.view._highlighter
+    rehighlight = highlighter.rehighlightBlock
+    monkeypatch.setattr(
+        highlighter,
+        "rehighlightBlock",
+        lambda block: (painted.append(block.blockNumber()), rehighlight(block)),
+    )
     key(window.view, Qt.Key.Key_2)  # relabel as ORG: stored, then only its block is repainted
     window.view.repaint()
-    relabelled = time.perf_counter() - began
-    assert stored_keys(path, 1)[len(spans) // 2][2] == "ORG"
-    assert opened < 5.0, f"opening took {opened:.2f}s"
-    assert relabelled < 0.25, f"relabelling took {relabelled * 1000:.0f} ms"
+    assert stored_keys(path, 1)[len(spans) // 2] == (target.start, target.end, "ORG")
+    block = window.view.document().findBlock(window.view.display.to_qt(target.start)).blockNumber()
+    assert painted == [block]
+    assert window.span_list.span_model.item(len(spans) // 2).text().startswith("ORG")
