@@ -145,6 +145,7 @@ class DocumentView(QPlainTextEdit):
 
     span_drawn = Signal(int, int)  # a new span's range (code points), already snapped
     span_clicked = Signal(object)  # the Span clicked, or None for a click outside spans
+    span_selected = Signal(object)  # the Span now selected (by mouse, keyboard or an edit), or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -242,6 +243,7 @@ class DocumentView(QPlainTextEdit):
         self._update_extra_selections()
         if span is not None:
             self.reveal(span.start, span.end)
+        self.span_selected.emit(span)
 
     def set_pending(self, offsets: tuple[int, int] | None) -> None:
         """Show a keyboard-made selection (code points) that Enter or a label key will label."""

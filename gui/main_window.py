@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
         self.view.span_drawn.connect(self._on_span_drawn)
         self.view.span_clicked.connect(self._on_span_clicked)
         self.span_list.span_chosen.connect(self._on_span_clicked)
+        self.view.span_selected.connect(self.span_list.mark)
         self.queue_view.clicked.connect(self._on_queue_clicked)
         self.label_bar.colour_changed.connect(self.set_label_colour)
         self.status_filter.currentIndexChanged.connect(lambda _i: self._apply_queue_filter())

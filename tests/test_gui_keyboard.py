@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from annotations import store
 from annotations.model import Answer, Span
+from gui.span_list import SpanRole
 
 Key = Qt.Key
 Shift, Ctrl = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
@@ -139,3 +140,15 @@ def test_every_edit_is_one_history_event_written_at_once(qtbot, path):
     db.close()
     assert kinds == ["relabel", "answer"]
     assert window.windowTitle().startswith("spandesk")
+
+
+def test_the_span_list_follows_the_span_selected_by_keyboard(qtbot, tmp_path):
+    path = tmp_path / "list.db"
+    make_database(path, ["Angela Merkel visited Paris"], [[Span(0, 13, "PERSON"), Span(22, 27, "GPE")]])
+    window = open_window(qtbot, path)
+    key(window.view, Qt.Key.Key_Tab)
+    key(window.view, Qt.Key.Key_Tab)
+    assert window.span_list.currentIndex().row() == 1
+    key(window.view, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    selected = window.view.selected
+    assert selected is not None and window.span_list.currentIndex().data(SpanRole) == selected
