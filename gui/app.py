@@ -53,7 +53,7 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
     if store.count_queue(window.db) > 0:
         return None
     window.statusBar().showMessage("First start: pre-annotating the sample article with spaCy…")
-    return window.start_import([sample_article()], SAMPLE_DATASET)
+    return window.files.start_import([sample_article()], SAMPLE_DATASET)
 
 
 def main(db_path: Path | None = None) -> int:

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFileDialog,
     QFrame,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QLineEdit,
-    QListView,
     QMainWindow,
+    QMenu,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -29,19 +24,14 @@ from annotations import store
 from annotations.model import Answer, Document, DocumentState, Span, span_changes
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
+from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
-from gui.queue_model import STATUSES, DocumentIdRole, QueueModel
-from gui.shortcuts import shortcuts_html
+from gui.queue_model import QueueModel
+from gui.queue_panel import QueuePanel
+from gui.shortcuts import ShortcutSheet
 from gui.span_list import SpanList
-from gui.workers import Worker, WorkerRun, export_job, import_job, progress_dialog
 
-EXPORT_FORMATS = (
-    ("prodigy", "Prodigy JSONL", "jsonl"),
-    ("doccano", "doccano JSONL", "jsonl"),
-    ("spacy", "spaCy DocBin", "spacy"),
-)
-MAX_RECENT = 8
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 STYLE_SHEET = """
 QMainWindow, QWidget#side { background: #f6f7f9; }
@@ -65,7 +55,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.db_path, self.db, self.annotator = db_path, db, annotator
         self.settings = settings if settings is not None else QSettings("spandesk", "spandesk")
-        self.runs: list[WorkerRun] = []
         self.colours: dict[str, str] = {}
         self.setWindowTitle(f"spandesk — {db_path.name}")
         self.setStyleSheet(STYLE_SHEET)
@@ -83,30 +72,17 @@ class MainWindow(QMainWindow):
         self.view.setPlaceholderText("No documents yet: use File ▸ Import… to add some.")
         self.label_bar = LabelBar()
         self.span_list = SpanList()
-        self.queue_view = QListView()
-        self.queue_view.setUniformItemSizes(True)
-        self.queue_view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.queue_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.span_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.status_filter = QComboBox()
-        self.status_filter.addItems(["All documents", *(s.capitalize() for s in STATUSES)])
-        self.search_box = QLineEdit(placeholderText="Search text…", clearButtonEnabled=True)
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(False)
-        self.progress_text = QLabel()
-        self._search_timer = QTimer(self, singleShot=True, interval=250)
+        self.queue_panel = QueuePanel()
 
     def _build_layout(self) -> None:
         splitter = QSplitter()
-        splitter.addWidget(self._side_panel("QUEUE", self._queue_widgets()))
+        splitter.addWidget(self.queue_panel)
         splitter.addWidget(self._centre())
         splitter.addWidget(self._side_panel("SPANS  (italic: the model's)", [self.span_list]))
         splitter.setSizes([300, 760, 260])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
-
-    def _queue_widgets(self) -> list[QWidget]:
-        return [self.progress_text, self.progress, self.status_filter, self.search_box, self.queue_view]
 
     def _side_panel(self, title: str, widgets: list[QWidget]) -> QWidget:
         panel = QWidget(objectName="side")
@@ -161,14 +137,19 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self._action(file_menu, "&Import…", self.choose_import, QKeySequence("Ctrl+I"))
+        self.files = FileActions(self, self.settings, QMenu("Open &Recent", self))
+        self._action(file_menu, "&Import…", self.files.choose_import, QKeySequence("Ctrl+I"))
         export_menu = file_menu.addMenu("&Export")
         for fmt, title, _suffix in EXPORT_FORMATS:
-            self._action(export_menu, f"{title}…", lambda _c=False, chosen=fmt: self.choose_export(chosen))
+            self._action(
+                export_menu, f"{title}…", lambda _c=False, chosen=fmt: self.files.choose_export(chosen)
+            )
         file_menu.addSeparator()
-        self._action(file_menu, "&Open database…", self.choose_database, QKeySequence.StandardKey.Open)
-        self._action(file_menu, "&New database…", self.choose_new_database, QKeySequence.StandardKey.New)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self._action(file_menu, "&Open database…", self.files.choose_database, QKeySequence.StandardKey.Open)
+        self._action(
+            file_menu, "&New database…", self.files.choose_new_database, QKeySequence.StandardKey.New
+        )
+        file_menu.addMenu(self.files.recent_menu)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -215,10 +196,12 @@ class MainWindow(QMainWindow):
         self.controller.document_edited.connect(self._on_document_edited)
         self.controller.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.conflict.connect(self._on_conflict)
-        self.controller.failure.connect(lambda message: self._on_failed("Could not save the edit", message))
+        self.controller.failure.connect(
+            lambda message: self.files.show_failure("Could not save the edit", message)
+        )
         self.controller.undo_stack.indexChanged.connect(self._update_undo_actions)
         self.queue_model = QueueModel(db)
-        self.queue_view.setModel(self.queue_model)
+        self.queue_panel.set_model(self.queue_model)
         self.keyboard = KeyboardEditor(
             self.view,
             self.controller,
@@ -227,7 +210,7 @@ class MainWindow(QMainWindow):
         )
         self.view.key_handler = self.keyboard.handle
         self._connect_once()
-        self._remember_recent(db_path)
+        self.files.remember_recent(db_path)
         self.refresh_contents()
 
     def _connect_once(self) -> None:
@@ -238,18 +221,16 @@ class MainWindow(QMainWindow):
         self.view.span_clicked.connect(self._on_span_clicked)
         self.span_list.span_chosen.connect(self._on_span_clicked)
         self.view.span_selected.connect(self.span_list.mark)
-        self.queue_view.clicked.connect(self._on_queue_clicked)
+        self.queue_panel.document_chosen.connect(lambda document_id: self.controller.open(document_id))
         self.label_bar.colour_changed.connect(self.set_label_colour)
-        self.status_filter.currentIndexChanged.connect(lambda _i: self._apply_queue_filter())
-        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
-        self._search_timer.timeout.connect(self._apply_queue_filter)
 
     def refresh_contents(self) -> None:
         """Re-read labels, queue and counts (after an import or on opening a database)."""
         self.colours = dict(store.labels(self.db))
         self.label_bar.set_labels(store.labels(self.db))
         self.model_label.setText(f"Model: {', '.join(store.model_names(self.db)) or '—'}")
-        self._apply_queue_filter()
+        self.queue_panel.apply_filter()
+        self._mark_current_row()
         self._update_status()
         if self.controller.document is None and self.queue_model.rowCount():
             self.open_row(0)
@@ -304,7 +285,7 @@ class MainWindow(QMainWindow):
         self.view.show_document(document, self._colours_for(document))
         self.keyboard.caret = 0
         self.span_list.show_spans(document, self.colours)
-        self._mark_queue_row(document.id)
+        self.queue_panel.mark(document.id)
         self.queue_model.refresh(document.id)
         self._update_status()
         self.view.setFocus()
@@ -325,10 +306,9 @@ class MainWindow(QMainWindow):
 
         return {**{s.label: colour_for(s.label) for s in document.spans}, **self.colours}
 
-    def _mark_queue_row(self, document_id: int) -> None:
-        row = self.queue_model.row_of(document_id)
-        if row is not None:
-            self.queue_view.setCurrentIndex(self.queue_model.index(row))
+    def _mark_current_row(self) -> None:
+        if self.controller.document is not None:
+            self.queue_panel.mark(self.controller.document.id)
 
     def _on_conflict(self, message: str) -> None:
         self.statusBar().showMessage(message, 15000)
@@ -375,23 +355,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ queue and status
 
-    def _on_queue_clicked(self, index: QModelIndex) -> None:
-        self.controller.open(index.data(DocumentIdRole))
-
-    def _apply_queue_filter(self) -> None:
-        chosen = self.status_filter.currentIndex()
-        statuses = None if chosen <= 0 else [STATUSES[chosen - 1]]
-        self.queue_model.set_filter(statuses, self.search_box.text().strip())
-        if self.controller.document is not None:
-            self._mark_queue_row(self.controller.document.id)
-
     def _update_status(self) -> None:
         counts = store.answer_counts(self.db)
         total = sum(counts.values())
         done = total - counts.get(None, 0)
-        self.progress.setMaximum(max(total, 1))
-        self.progress.setValue(done)
-        self.progress_text.setText(f"{done:,} of {total:,} done")
+        self.queue_panel.show_progress(done, total)
         document = self.controller.document
         self.dataset_label.setText(f"Dataset: {document.dataset if document else '—'}")
         self.annotator_label.setText(f"Annotator: {self.annotator}")
@@ -400,125 +368,22 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ files: import, export, databases
 
-    def choose_import(self) -> None:
-        """Ask for files and a dataset, then import them off the GUI thread."""
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import documents", "", "Text and JSONL (*.txt *.jsonl *.json *.ndjson);;All files (*)"
-        )
-        if not paths:
-            return
-        current = self.controller.document.dataset if self.controller.document else "default"
-        dataset, ok = QInputDialog.getText(self, "Import into dataset", "Dataset:", text=current)
-        if ok and dataset.strip():
-            self.start_import([Path(p) for p in paths], dataset.strip())
-
-    def start_import(self, paths: list[Path], dataset: str, model: str | None = None) -> WorkerRun:
-        """Import files in a worker thread with a progress dialog; the window stays usable."""
-        run = self._run(import_job(paths, dataset, model), f"Importing {len(paths)} file(s)…")
-        run.finished.connect(self._on_imported)
-        run.failed.connect(lambda message: self._on_failed("Import failed", message))
-        run.start()
-        return run
-
-    def _on_imported(self, report) -> None:
-        self.refresh_contents()
-        self.statusBar().showMessage(
-            f"Imported {report.added:,} document(s) ({report.duplicates:,} already there, "
-            f"{report.preannotated:,} pre-annotated).",
-            10000,
-        )
-
-    def choose_export(self, fmt: str) -> None:
-        """Ask where to export in ``fmt``, then export off the GUI thread."""
-        suffix = dict((f, s) for f, _t, s in EXPORT_FORMATS)[fmt]
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {fmt}", f"annotations.{suffix}", f"*.{suffix}")
-        if path:
-            self.start_export(fmt, Path(path))
-
-    def start_export(self, fmt: str, output: Path) -> WorkerRun:
-        """Export the answered documents in a worker thread."""
-        run = self._run(export_job(fmt, output), f"Exporting {fmt}…")
-        run.finished.connect(
-            lambda report: self.statusBar().showMessage(
-                f"Exported {report.documents:,} document(s), {report.spans:,} span(s) to {output}", 10000
-            )
-        )
-        run.failed.connect(lambda message: self._on_failed("Export failed", message))
-        run.start()
-        return run
-
-    def _run(self, job, title: str) -> WorkerRun:
-        run = WorkerRun(Worker(self.db_path, job), self)
-        self.progress_dialog = progress_dialog(self, title, run)
-        run.done.connect(lambda: self.runs.remove(run) if run in self.runs else None)
-        self.runs.append(run)
-        return run
-
-    def _on_failed(self, title: str, message: str) -> None:
-        self.statusBar().showMessage(f"{title}: {message}", 15000)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
-        box.setWindowModality(Qt.WindowModality.NonModal)
-        box.show()
-        self.failure_box = box
-
-    def choose_database(self) -> None:
-        """Open another database file."""
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open database", str(self.db_path.parent), "*.db;;All files (*)"
-        )
-        if path:
-            self.open_database(Path(path))
-
-    def choose_new_database(self) -> None:
-        """Create a new, empty database file and switch to it."""
-        path, _ = QFileDialog.getSaveFileName(
-            self, "New database", str(self.db_path.parent / "new.db"), "*.db"
-        )
-        if path:
-            self.open_database(Path(path))
-
-    def open_database(self, path: Path) -> bool:
-        """Switch to another database (a clear message if it cannot be used)."""
-        try:
-            db = store.open_store(path)
-        except store.StoreError as error:
-            self._on_failed("Cannot open database", str(error))
-            return False
+    def switch_database(self, db: Database, path: Path) -> None:
+        """Work on another, already opened database (a fresh undo history)."""
         old = self.db
         self.controller.deleteLater()
         self.view.show_document(_EMPTY, {})
         self.span_list.show_spans(None, {})
         self._attach(db, path)
         old.close()
-        return True
-
-    def _remember_recent(self, path: Path) -> None:
-        recent = [p for p in self.recent_databases() if p != str(path.resolve())]
-        recent.insert(0, str(path.resolve()))
-        self.settings.setValue("recent_databases", recent[:MAX_RECENT])
-        self.recent_menu.clear()
-        for entry in recent[:MAX_RECENT]:
-            self._action(
-                self.recent_menu, entry, lambda _c=False, chosen=entry: self.open_database(Path(chosen))
-            )
-
-    def recent_databases(self) -> list[str]:
-        """Databases opened lately, newest first."""
-        value = self.settings.value("recent_databases", [])
-        return [value] if isinstance(value, str) else list(value or [])
 
     def show_shortcuts(self) -> None:
         """The keyboard shortcut sheet."""
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", shortcuts_html(), parent=self)
-        box.setTextFormat(Qt.TextFormat.RichText)
-        box.setWindowModality(Qt.WindowModality.NonModal)
-        box.show()
-        self.shortcuts_box = box
+        self.shortcuts_box = ShortcutSheet(self)
+        self.shortcuts_box.show()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
-        for run in list(self.runs):
-            run.cancel()
-            run.wait()
+        self.files.cancel_all()
         super().closeEvent(event)
 
 

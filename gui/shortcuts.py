@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
+
 SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
         "Answer and move",
@@ -82,3 +84,23 @@ def shortcuts_html() -> str:
         parts += [f"<tr><td><b>{key}</b></td><td>{does}</td></tr>" for key, does in rows]
     parts.append("</table><p>Model proposals: light, dashed underline. Your spans: solid.</p>")
     return "".join(parts)
+
+
+class ShortcutSheet(QDialog):
+    """The shortcut sheet in a scrollable, non-modal window (Help ▸ Keyboard shortcuts, F1)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(620, 640)
+        self.browser = QTextBrowser()
+        self.browser.setHtml(shortcuts_html())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.close)
+        column = QVBoxLayout(self)
+        column.addWidget(self.browser)
+        column.addWidget(buttons)
+
+    def text(self) -> str:
+        """The sheet as plain text."""
+        return self.browser.toPlainText()

@@ -98,7 +98,7 @@ def test_answer_keys_store_the_answer_and_move_on(qtbot, path, letter, answer):
     assert window.queue_model.index(0).data(Qt.ItemDataRole.UserRole + 2) == f"{answer}ed".replace(
         "eed", "ed"
     )
-    assert window.progress_text.text() == "1 of 3 done"
+    assert window.queue_panel.progress_text.text() == "1 of 3 done"
 
 
 def test_arrows_and_page_keys_move_without_answering(qtbot, path):

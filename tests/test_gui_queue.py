@@ -37,13 +37,13 @@ def test_status_filter_search_and_progress_follow_the_answers(qtbot, path):
     for _ in range(37):
         key(window.view, Qt.Key.Key_A)
     key(window.view, Qt.Key.Key_X)
-    assert window.progress_text.text() == "38 of 1,240 done"
+    assert window.queue_panel.progress_text.text() == "38 of 1,240 done"
     assert window.queue_model.index(37).data(StatusRole) == "rejected"
-    window.status_filter.setCurrentText("Accepted")
+    window.queue_panel.status_filter.setCurrentText("Accepted")
     assert window.queue_model.total == 37
     assert {window.queue_model.index(r).data(StatusRole) for r in range(37)} == {"accepted"}
-    window.status_filter.setCurrentText("All documents")
-    window.search_box.setText("berlin")
+    window.queue_panel.status_filter.setCurrentText("All documents")
+    window.queue_panel.search_box.setText("berlin")
     qtbot.waitUntil(lambda: window.queue_model.total == 414, timeout=3000)
     assert "Berlin" in window.queue_model.index(1).data()
     assert "37 accepted" in window.counts_label.text() and "1 rejected" in window.counts_label.text()
@@ -51,9 +51,9 @@ def test_status_filter_search_and_progress_follow_the_answers(qtbot, path):
 
 def test_clicking_a_queue_row_opens_that_document(qtbot, path):
     window = open_window(qtbot, path)
-    rect = window.queue_view.visualRect(window.queue_model.index(4))
+    rect = window.queue_panel.queue_view.visualRect(window.queue_model.index(4))
     from PySide6.QtTest import QTest
 
-    QTest.mouseClick(window.queue_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    QTest.mouseClick(window.queue_panel.queue_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.controller.document.id == window.queue_model.document_id(4)
     assert window.controller.document.text == "Document number 4 about Paris"

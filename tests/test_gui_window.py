@@ -77,11 +77,11 @@ def test_opening_another_database_switches_and_remembers_it(qtbot, path, tmp_pat
     window = open_window(qtbot, path)
     other = tmp_path / "other.db"
     make_database(other, ["Completely different text"])
-    assert window.open_database(other)
+    assert window.files.open_database(other)
     assert window.controller.document.text == "Completely different text"
-    assert window.recent_databases()[:2] == [str(other.resolve()), str(path.resolve())]
-    assert [a.text() for a in window.recent_menu.actions()][:2] == window.recent_databases()[:2]
-    assert not window.open_database(tmp_path)  # a folder: refused, still on the other database
+    assert window.files.recent_databases()[:2] == [str(other.resolve()), str(path.resolve())]
+    assert [a.text() for a in window.files.recent_menu.actions()][:2] == window.files.recent_databases()[:2]
+    assert not window.files.open_database(tmp_path)  # a folder: refused, still on the other database
     assert window.db_path == other
 
 
@@ -112,7 +112,7 @@ def test_an_edit_that_cannot_be_stored_says_why_and_changes_nothing(qtbot, path)
     click(window.view, 3)
     key(window.view, Qt.Key.Key_Delete)
     assert "read-only" in window.statusBar().currentMessage()
-    assert window.failure_box.isVisible()
+    assert window.files.failure_box.isVisible()
     assert stored_keys(path, 1) == [(0, 13, "PERSON")]
     assert [s.key() for s in window.view.span_index.spans] == [(0, 13, "PERSON")]
     assert not window.controller.undo_stack.canUndo()

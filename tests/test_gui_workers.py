@@ -37,7 +37,7 @@ def test_an_import_runs_in_a_worker_and_fills_the_queue(qtbot, tmp_path, annotat
     path = tmp_path / "import.db"
     make_database(path, [])
     window = open_window(qtbot, path)
-    run = window.start_import([annotated_jsonl], "tasks")
+    run = window.files.start_import([annotated_jsonl], "tasks")
     with qtbot.waitSignal(run.finished, timeout=60_000):
         pass
     assert _count(path) == 300
@@ -51,7 +51,7 @@ def test_a_cancelled_import_stores_nothing_and_says_so(qtbot, tmp_path, annotate
     path = tmp_path / "cancel.db"
     make_database(path, ["An existing document"])
     window = open_window(qtbot, path)
-    run = window.start_import([annotated_jsonl], "tasks")
+    run = window.files.start_import([annotated_jsonl], "tasks")
     run.cancel()  # the Cancel button of the progress dialog does this
     with qtbot.waitSignal(run.done, timeout=60_000):
         pass
@@ -64,8 +64,8 @@ def test_the_progress_dialog_cancel_button_sets_the_cancel_flag(qtbot, tmp_path,
     path = tmp_path / "dialog.db"
     make_database(path, [])
     window = open_window(qtbot, path)
-    run = window.start_import([annotated_jsonl], "tasks")
-    window.progress_dialog.canceled.emit()  # what its Cancel button emits
+    run = window.files.start_import([annotated_jsonl], "tasks")
+    window.files.progress_dialog.canceled.emit()  # what its Cancel button emits
     assert run.worker.cancelled
     with qtbot.waitSignal(run.done, timeout=60_000):
         pass
@@ -77,7 +77,7 @@ def test_export_runs_in_a_worker_and_writes_the_answered_documents(qtbot, tmp_pa
     window = open_window(qtbot, path)
     key(window.view, Qt.Key.Key_A)
     output = tmp_path / "out.jsonl"
-    run = window.start_export("prodigy", output)
+    run = window.files.start_export("prodigy", output)
     with qtbot.waitSignal(run.finished, timeout=60_000) as finished:
         pass
     assert finished.args[0].documents == 1
@@ -92,9 +92,9 @@ def test_a_bad_file_is_reported_in_a_message_and_stores_nothing(qtbot, tmp_path)
     source = tmp_path / "bad.jsonl"
     source.write_text('{"text": "fine"}\n{"text": 5}\n', encoding="utf-8")
     window = open_window(qtbot, path)
-    run = window.start_import([source], "tasks")
+    run = window.files.start_import([source], "tasks")
     with qtbot.waitSignal(run.failed, timeout=60_000) as failed:
         pass
     assert "bad.jsonl" in failed.args[0] and ":2" in failed.args[0]
-    assert window.failure_box.isVisible()
+    assert window.files.failure_box.isVisible()
     assert _count(path) == 0

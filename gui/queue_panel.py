@@ -1,0 +1,74 @@
+"""The document queue beside the text: progress, a status filter, a text search and the lazy list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListView, QProgressBar, QVBoxLayout, QWidget
+
+from gui.queue_model import STATUSES, DocumentIdRole, QueueModel
+
+SEARCH_DELAY_MS = 250
+
+
+class QueuePanel(QWidget):
+    """Shows a QueueModel; says which document the person chose."""
+
+    document_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="side")
+        self.queue_model: QueueModel | None = None
+        self._build_widgets()
+        self._build_layout()
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+        self._search_timer.timeout.connect(self.apply_filter)
+        self.queue_view.clicked.connect(self._on_clicked)
+
+    def _build_widgets(self) -> None:
+        self.heading = QLabel("QUEUE")
+        self.heading.setProperty("class", "heading")
+        self.progress_text = QLabel()
+        self.progress = QProgressBar(textVisible=False)
+        self.status_filter = QComboBox()
+        self.status_filter.addItems(["All documents", *(s.capitalize() for s in STATUSES)])
+        self.search_box = QLineEdit(placeholderText="Search text…", clearButtonEnabled=True)
+        self.queue_view = QListView(uniformItemSizes=True)
+        self.queue_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.queue_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+
+    def _build_layout(self) -> None:
+        column = QVBoxLayout(self)
+        column.setContentsMargins(10, 10, 10, 10)
+        for widget in (self.heading, self.progress_text, self.progress, self.status_filter, self.search_box):
+            column.addWidget(widget)
+        column.addWidget(self.queue_view, 1)
+
+    def set_model(self, queue_model: QueueModel) -> None:
+        """Show another database's queue."""
+        self.queue_model = queue_model
+        self.queue_view.setModel(queue_model)
+
+    def apply_filter(self) -> None:
+        """Show only the documents with the chosen status and text."""
+        if self.queue_model is None:
+            return
+        chosen = self.status_filter.currentIndex()
+        statuses = None if chosen <= 0 else [STATUSES[chosen - 1]]
+        self.queue_model.set_filter(statuses, self.search_box.text().strip())
+
+    def mark(self, document_id: int) -> None:
+        """Highlight the row of the document on screen (if the filter shows it)."""
+        row = self.queue_model.row_of(document_id) if self.queue_model else None
+        if row is not None:
+            self.queue_view.setCurrentIndex(self.queue_model.index(row))
+
+    def show_progress(self, done: int, total: int) -> None:
+        """``done`` of ``total`` documents answered."""
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress_text.setText(f"{done:,} of {total:,} done")
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        self.document_chosen.emit(index.data(DocumentIdRole))
