@@ -6,16 +6,24 @@ Everything here is pure, so the GUI's offset mapping is tested without Qt.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import regex
+from functools import cache
 
 from annotations.model import Span, Token
 
-_ASTRAL_OR_CRLF = regex.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
-_GRAPHEME = regex.compile(r"\X")
-_SENTENCE_END = regex.compile(r"[.!?。！？][\"'”’)\]]* ")
+_ASTRAL_OR_CRLF = re.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]* ")
+_NON_SPACE = re.compile(r"\S+")
+
+
+@cache
+def _grapheme_pattern():  # noqa: ANN202 (a regex.Pattern; the module loads only when needed)
+    """Extended grapheme clusters (UAX #29), from the ``regex`` module, imported on first use."""
+    import regex
+
+    return regex.compile(r"\X")
 # Qt lays out a whole block again after any format change in it: long paragraphs are shown as
 # blocks of at most this many characters, broken at a sentence end (or a space) where possible.
 DISPLAY_BLOCK_TARGET = 1_000
@@ -139,7 +147,7 @@ def grapheme_bounds(text: str, offset: int) -> tuple[int, int]:
     if offset <= 0 or offset >= len(text):
         return (max(0, min(offset, len(text))),) * 2
     position = _cluster_window(text, offset)
-    for match in _GRAPHEME.finditer(text, position, min(len(text), offset + 64)):
+    for match in _grapheme_pattern().finditer(text, position, min(len(text), offset + 64)):
         if match.start() == offset:
             return offset, offset
         if match.start() < offset < match.end():
@@ -215,4 +223,4 @@ def token_range(tokens: Sequence[Token], span: Span) -> tuple[int, int]:
 
 def whitespace_tokens(text: str) -> tuple[Token, ...]:
     """A fallback tokenisation on white space (used only when no tokenizer is at hand)."""
-    return tuple(Token(m.start(), m.end()) for m in regex.finditer(r"\S+", text))
+    return tuple(Token(m.start(), m.end()) for m in _NON_SPACE.finditer(text))
