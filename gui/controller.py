@@ -20,6 +20,7 @@ class AnnotationController(QObject):
     notice = Signal(str)  # a short message for the status bar
     conflict = Signal(str)  # the document was changed in another window and reloaded
     failure = Signal(str)  # an edit could not be stored (nothing changed)
+    answers_changed = Signal()  # a document's answer changed (progress and counts are stale)
 
     def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
         super().__init__()
@@ -51,6 +52,8 @@ class AnnotationController(QObject):
         shown = self.session.document.id if self.session.document else None
         document = self.session.apply(edit)
         (self.document_edited if document.id == shown else self.document_opened).emit(document)
+        if edit.before.answer != edit.after.answer:
+            self.answers_changed.emit()
         return document
 
     def report_conflict(self, error: EditConflict) -> None:

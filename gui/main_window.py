@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self.controller.document_edited.connect(self._on_document_edited)
         self.controller.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.controller.conflict.connect(self._on_conflict)
+        self.controller.answers_changed.connect(self._count_answers)
         self.controller.failure.connect(
             lambda message: self.files.show_failure("Could not save the edit", message)
         )
@@ -232,6 +233,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.apply_filter()
         self._mark_current_row()
         self._update_status()
+        self._count_answers()
         if self.controller.document is None and self.queue_model.rowCount():
             self.open_row(0)
         self.view.setFocus()
@@ -311,6 +313,7 @@ class MainWindow(QMainWindow):
             self.queue_panel.mark(self.controller.document.id)
 
     def _on_conflict(self, message: str) -> None:
+        self._count_answers()  # another window may have answered documents
         self.statusBar().showMessage(message, 15000)
         box = QMessageBox(QMessageBox.Icon.Information, "Document reloaded", message, parent=self)
         box.setWindowModality(Qt.WindowModality.NonModal)
@@ -356,13 +359,15 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ queue and status
 
     def _update_status(self) -> None:
-        counts = store.answer_counts(self.db)
-        total = sum(counts.values())
-        done = total - counts.get(None, 0)
-        self.queue_panel.show_progress(done, total)
         document = self.controller.document
         self.dataset_label.setText(f"Dataset: {document.dataset if document else '—'}")
         self.annotator_label.setText(f"Annotator: {self.annotator}")
+
+    def _count_answers(self) -> None:
+        """Progress and counts (a query over every document: run when answers change, not per move)."""
+        counts = store.answer_counts(self.db)
+        total = sum(counts.values())
+        self.queue_panel.show_progress(total - counts.get(None, 0), total)
         parts = [f"{counts.get(a.value, 0):,} {PAST[a]}" for a in Answer]
         self.counts_label.setText(" · ".join([*parts, f"{counts.get(None, 0):,} pending"]))
 

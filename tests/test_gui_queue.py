@@ -57,3 +57,18 @@ def test_clicking_a_queue_row_opens_that_document(qtbot, path):
     QTest.mouseClick(window.queue_panel.queue_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.controller.document.id == window.queue_model.document_id(4)
     assert window.controller.document.text == "Document number 4 about Paris"
+
+
+def test_moving_between_documents_does_not_recount_the_whole_database(qtbot, path, monkeypatch):
+    window = open_window(qtbot, path)
+    counted = []
+    original = store.answer_counts
+    monkeypatch.setattr(store, "answer_counts", lambda *args: counted.append(args) or original(*args))
+    for _ in range(3):
+        key(window.view, Qt.Key.Key_Right)
+    assert counted == []
+    key(window.view, Qt.Key.Key_A)
+    assert len(counted) == 1
+    assert window.queue_panel.progress_text.text() == "1 of 1,240 done"
+    key(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.queue_panel.progress_text.text() == "0 of 1,240 done"
