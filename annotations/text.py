@@ -24,6 +24,8 @@ def _grapheme_pattern():  # noqa: ANN202 (a regex.Pattern; the module loads only
     import regex
 
     return regex.compile(r"\X")
+
+
 # Qt lays out a whole block again after any format change in it: long paragraphs are shown as
 # blocks of at most this many characters, broken at a sentence end (or a space) where possible.
 DISPLAY_BLOCK_TARGET = 1_000
