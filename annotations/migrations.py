@@ -81,4 +81,10 @@ _INITIAL_SCHEMA = (
 )
 
 
+@migrations()
+def m002_predictions_model_index(db: Database) -> None:
+    """An index to list the models that made predictions without reading every prediction."""
+    db.execute("CREATE INDEX predictions_model ON predictions(model, model_version)")
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in migrations._migrations)

@@ -117,3 +117,37 @@ def test_the_models_that_proposed_spans_are_listed(db: Database) -> None:
         document = store.NewDocument("Paris", (Token(0, 5),), 1, prediction=prediction)
         store.insert_documents(db, store.ensure_dataset(db, "x"), [document])
     assert store.model_names(db) == ["en_core_web_sm 3.8.0"]
+
+
+def test_listing_models_uses_the_index_not_every_prediction(db: Database) -> None:
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "x")
+        for number, (model, version) in enumerate([("b", "1"), ("a", "2"), ("a", "1"), ("b", "1")]):
+            prediction = store.Prediction(model, version, ())
+            document = store.NewDocument(f"text {number}", (Token(0, 4),), number, prediction=prediction)
+            store.insert_documents(db, dataset, [document])
+    assert store.model_names(db) == ["a 1", "a 2", "b 1"]
+    plan = db.execute(
+        "EXPLAIN QUERY PLAN SELECT model, model_version FROM predictions"
+        " WHERE (model, model_version) > (?, ?) ORDER BY model, model_version LIMIT 1",
+        ["a", "1"],
+    ).fetchall()
+    assert any("predictions_model" in row[-1] for row in plan)
+
+
+def test_edits_of_a_long_document_store_exactly_what_a_full_encoding_gives(db: Database) -> None:
+    from annotations.session import Session
+
+    text = "Paris " * 3000
+    spans = tuple(Span(i * 6, i * 6 + 5, "GPE", SpanSource.MODEL) for i in range(3000))
+    with store.write_transaction(db):
+        store.insert_documents(db, store.ensure_dataset(db, "x"), [new(text, 1, spans)])
+    session = Session(db, "ana")
+    session.open(1)
+    for index in (5, -1, 0, 1500, 1500):
+        span = session.document.spans[index]
+        session.apply(session.relabel(span, "ORG" if span.label == "GPE" else "GPE"))
+        session.apply(session.remove_span(session.document.spans[index - 1]))
+        raw = db.execute("SELECT spans FROM annotations WHERE document_id = 1").fetchone()[0]
+        assert raw == store.encode_spans(session.document.spans)
+        assert store.load_document(db, 1).spans == session.document.spans
