@@ -188,7 +188,7 @@ def bench_export(work: Path, sizes: Sizes) -> list[Row]:
             "-",
             None,
             f"byte-identical to spandesk's file: {'yes' if proto['identical'] else 'NO'}; "
-            "the fix proposed in /work/notes/bench_report.md",
+            "the fix described under Performance in README.md",
         ),
         Row(
             f"Export peak RSS, {ours['documents']:,} vs {ours_small['documents']:,} documents",
