@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import BinaryIO, Literal, TextIO
 
+import orjson
 from sqlite_utils import Database
 
 from annotations import store
@@ -69,7 +70,10 @@ def export(
     chosen = _default_answers(fmt, answers)
     total = _count(db, dataset, chosen, include_unanswered)
     documents = _watched(
-        store.iter_documents(db, dataset, chosen, include_unanswered), total, progress, cancelled
+        store.iter_documents(db, dataset, chosen, include_unanswered, with_predictions=False),
+        total,
+        progress,
+        cancelled,
     )
     if fmt == "spacy":
         return _export_docbin(documents, output, split)
@@ -114,43 +118,56 @@ def _export_jsonl(
     """Write one JSON object per line, to a file (atomically) or a stream."""
     to_record = prodigy.task_from_document if fmt == "prodigy" else doccano.record_from_document
     if output is None:
-        written, spans = _write_lines(documents, to_record, stream or sys.stdout)
-        return ExportReport(written, spans, ())
-    with _atomic_text_file(output) as handle:
-        written, spans = _write_lines(documents, to_record, handle)
+        target = stream or sys.stdout
+        buffer = getattr(target, "buffer", None)
+        if buffer is not None:
+            target.flush()
+            return ExportReport(*_write_lines(documents, to_record, buffer.write), ())
+        write_text = target.write
+        return ExportReport(*_write_lines(documents, to_record, lambda line: write_text(line.decode())), ())
+    with _atomic_file(output) as handle:
+        written, spans = _write_lines(documents, to_record, handle.write)
     return ExportReport(written, spans, (output,))
 
 
 def _write_lines(
-    documents: Iterable[Document], to_record: Callable[[Document], dict], handle: TextIO
+    documents: Iterable[Document], to_record: Callable[[Document], dict], write: Callable[[bytes], object]
 ) -> tuple[int, int]:
-    """Write each document's record as a line; return how many documents and spans."""
+    """Write each document's record as a UTF-8 line; return how many documents and spans."""
     written = spans = 0
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for document in documents:
-        handle.write(_escape_line_separators(dumps(to_record(document))))
-        handle.write("\n")
+        write(json_line(to_record(document)))
         written += 1
         spans += len(document.spans)
     return written, spans
 
 
-def _escape_line_separators(line: str) -> str:
-    """Escape U+2028/U+2029 (valid in JSON strings, but line breaks to many line readers)."""
-    if "\u2028" in line or "\u2029" in line:
-        return line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-    return line
+_FALLBACK = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def json_line(record: dict) -> bytes:
+    """One record as a compact JSON line (orjson; the standard library for integers beyond 64 bits).
+
+    U+2028 and U+2029 are escaped: valid inside JSON strings, but line breaks to many line readers.
+    """
+    try:
+        line = orjson.dumps(record)
+    except TypeError:  # orjson.JSONEncodeError: e.g. an integer of more than 64 bits in meta
+        line = _FALLBACK(record).encode("utf-8", "surrogatepass")
+    if b"\xe2\x80\xa8" in line or b"\xe2\x80\xa9" in line:
+        line = line.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
+    return line + b"\n"
 
 
 @contextmanager
-def _atomic_text_file(path: Path) -> Iterator[TextIO]:
-    """A text file that appears at ``path`` only once fully written."""
+def _atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """A file that appears at ``path`` only once fully written."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportFailure(f"{path}: the folder {folder} does not exist")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(descriptor, "wb") as handle:
             yield handle
         os.replace(temporary, path)
     except BaseException:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 
 from annotations.migrations import KNOWN_MIGRATIONS, migrations
@@ -231,7 +232,11 @@ def decode_spans(raw: str | None) -> tuple[Span, ...]:
     """Spans from their JSON form."""
     if not raw:
         return ()
-    return tuple(Span(s, e, label, SpanSource(source)) for s, e, label, source in json.loads(raw))
+    sources = _SOURCES
+    return tuple(Span(s, e, label, sources[source]) for s, e, label, source in orjson.loads(raw))
+
+
+_SOURCES = {source.value: source for source in SpanSource}
 
 
 def encode_tokens(tokens: Sequence[Token]) -> str:
@@ -241,8 +246,8 @@ def encode_tokens(tokens: Sequence[Token]) -> str:
 
 def decode_tokens(raw: str) -> tuple[Token, ...]:
     """Tokens from their flat JSON form."""
-    flat = json.loads(raw)
-    return tuple(Token(flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
+    flat = orjson.loads(raw)
+    return tuple(map(Token, flat[0::2], flat[1::2]))
 
 
 def encode_change(spans: Iterable[Span], answer: Answer | None) -> str:
@@ -332,11 +337,10 @@ def _insert_annotation_rows(db: Database, document_id: int, document: NewDocumen
     )
 
 
+_PREDICTED = "(SELECT p.spans FROM predictions p WHERE p.document_id = d.id ORDER BY p.created DESC LIMIT 1)"
 _DOCUMENT_SELECT = """
     SELECT d.id, ds.name AS dataset, d.text, d.tokens, d.meta, d.extra, d.input_hash, d.task_hash,
-           a.spans, a.answer, a.rev, a.annotator, a.updated,
-           (SELECT p.spans FROM predictions p WHERE p.document_id = d.id ORDER BY p.created DESC LIMIT 1)
-             AS predicted
+           a.spans, a.answer, a.rev, a.annotator, a.updated, {predicted} AS predicted
     FROM documents d
     JOIN datasets ds ON ds.id = d.dataset_id
     JOIN annotations a ON a.document_id = d.id
@@ -365,7 +369,9 @@ def _document_from_row(row: dict[str, Any]) -> Document:
 
 def load_document(db: Database, document_id: int) -> Document:
     """One document with its current state; KeyError if there is none with that id."""
-    row = next(db.query(_DOCUMENT_SELECT + " WHERE d.id = ?", [document_id]), None)
+    row = next(
+        db.query(_DOCUMENT_SELECT.format(predicted=_PREDICTED) + " WHERE d.id = ?", [document_id]), None
+    )
     if row is None:
         raise KeyError(document_id)
     return _document_from_row(row)
@@ -376,13 +382,18 @@ def iter_documents(
     dataset: str | None = None,
     answers: Iterable[Answer] | None = None,
     include_unanswered: bool = False,
+    with_predictions: bool = True,
 ) -> Iterator[Document]:
-    """Stream documents in import order, filtered by dataset and answer, never all in memory."""
+    """Stream documents in import order, filtered by dataset and answer, never all in memory.
+
+    ``with_predictions=False`` leaves ``Document.predicted`` empty (exports do not need it).
+    """
     where, params = _answer_filter(answers, include_unanswered)
     if dataset is not None:
         where.append("ds.name = ?")
         params.append(dataset)
-    sql = _DOCUMENT_SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.id"
+    select = _DOCUMENT_SELECT.format(predicted=_PREDICTED if with_predictions else "NULL")
+    sql = select + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.id"
     for row in db.query(sql, params):
         yield _document_from_row(row)
 

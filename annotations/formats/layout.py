@@ -30,6 +30,14 @@ def export_words(text: str, tokens: Sequence[Token], spans: Sequence[Span]) -> t
     base = [token for token in (tokens or whitespace_tokens(text)) if token.end > token.start]
     span_starts = {span.start for span in spans}
     span_ends = {span.end for span in spans}
+    simple = _simple_words(text, base, span_starts, span_ends)
+    return simple if simple is not None else _general_words(text, base, spans)
+
+
+def _general_words(text: str, base: Sequence[Token], spans: Sequence[Span]) -> tuple[Word, ...]:
+    """Any tokens: gaps other than one joining space become tokens, tokens split at span edges."""
+    span_starts = {span.start for span in spans}
+    span_ends = {span.end for span in spans}
     covering: list[Token] = []
     position = 0
     for token in [*base, Token(len(text), len(text))]:
@@ -46,6 +54,24 @@ def export_words(text: str, tokens: Sequence[Token], spans: Sequence[Span]) -> t
         Word(token.start, token.end, _followed_by_space(split, index, len(text)))
         for index, token in enumerate(split)
     )
+
+
+def _simple_words(
+    text: str, base: Sequence[Token], span_starts: set[int], span_ends: set[int]
+) -> tuple[Word, ...] | None:
+    """The common case at a glance: tokens already spaCy-like (covering the text, joined by single
+    spaces at most) and every span edge a token edge. None when the general layout is needed."""
+    if not base or base[0].start != 0:
+        return None
+    starts = [token.start for token in base]
+    ends = [token.end for token in base]
+    if not (span_starts <= set(starts) and span_ends <= set(ends)):
+        return None
+    following = [*starts[1:], len(text)]
+    for end, after in zip(ends, following):
+        if after != end and not (after == end + 1 and text[end] == " " and end not in span_starts):
+            return None
+    return tuple(map(Word, starts, ends, (after > end for end, after in zip(ends, following))))
 
 
 def _space_joins(text: str, gap_start: int, gap_end: int, span_starts: set[int], span_ends: set[int]) -> bool:

@@ -152,21 +152,15 @@ def _timestamp(value: Any, where: str) -> float | None:
 
 def task_from_document(document: Document) -> dict[str, Any]:
     """The Prodigy ``ner_manual`` task for a document, with tokens split at every span edge."""
-    spans = document.spans
-    words = export_words(document.text, document.tokens, spans)
+    spans, text = document.spans, document.text
+    words = export_words(text, document.tokens, spans)
     task: dict[str, Any] = {
-        "text": document.text,
+        "text": text,
         "_input_hash": document.input_hash,
         "_task_hash": _task_hash(document),
         "tokens": [
-            {
-                "text": word_text(document.text, word),
-                "start": word.start,
-                "end": word.end,
-                "id": i,
-                "ws": word.ws,
-            }
-            for i, word in enumerate(words)
+            {"text": text[w.start : w.end], "start": w.start, "end": w.end, "id": i, "ws": w.ws}
+            for i, w in enumerate(words)
         ],
         "_view_id": VIEW_ID,
         "spans": _span_objects(spans, WordIndex(words)),
