@@ -160,14 +160,7 @@ def bench_export(work: Path, sizes: Sizes) -> list[Row]:
     )
     ours = run_worker("export_bench.py", "spandesk", str(large), str(work / "spandesk.jsonl"))
     ours_small = run_worker("export_bench.py", "spandesk", str(small), str(work / "spandesk-small.jsonl"))
-    proto = run_worker(
-        "export_prototype.py", str(large), str(work / "prototype.jsonl"), str(work / "spandesk.jsonl")
-    )
-    say(
-        f"  bare {bare['seconds']:.1f} s, spandesk {ours['seconds']:.1f} s, "
-        f"prototype {proto['seconds']:.1f} s"
-    )
-    proto_rate = proto["documents"] / proto["seconds"]
+    say(f"  bare {bare['seconds']:.1f} s, spandesk {ours['seconds']:.1f} s")
     ours_rate, bare_rate = ours["documents"] / ours["seconds"], bare["documents"] / bare["seconds"]
     growth, growth_small = ours["peak"] - ours["rss_before"], ours_small["peak"] - ours_small["rss_before"]
     return [
@@ -179,16 +172,6 @@ def bench_export(work: Path, sizes: Sizes) -> list[Row]:
             ">= 0.5x",
             ours_rate / bare_rate >= 0.5,
             "baseline: one SELECT, JSON columns decoded, one json.dumps per line",
-        ),
-        Row(
-            "(reference) prototype fast path, bench/export_prototype.py",
-            f"{proto_rate:,.0f} docs/s",
-            f"{bare_rate:,.0f} docs/s",
-            f"{proto_rate / bare_rate:.2f}x",
-            "-",
-            None,
-            f"byte-identical to spandesk's file: {'yes' if proto['identical'] else 'NO'}; "
-            "the fix described under Performance in README.md",
         ),
         Row(
             f"Export peak RSS, {ours['documents']:,} vs {ours_small['documents']:,} documents",
