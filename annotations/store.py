@@ -6,15 +6,16 @@ history event; the model's predictions are written once and never changed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlite_utils import Database
@@ -31,6 +32,7 @@ from annotations.model import (
     unchanged_ends,
 )
 
+T = TypeVar("T")
 BUSY_TIMEOUT_SECONDS = 30.0
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -503,6 +505,20 @@ def answer_counts(db: Database, dataset: str | None = None) -> dict[str | None, 
 # ---------------------------------------------------------------- edits
 
 
+def _as_store_error(function: Callable[..., T]) -> Callable[..., T]:
+    """Turn SQLite's operational errors (disk full, read-only file, I/O) into a StoreError naming the file."""
+
+    @functools.wraps(function)
+    def storing(db: Database, *args: Any, **kwargs: Any) -> T:
+        try:
+            return function(db, *args, **kwargs)
+        except sqlite3.OperationalError as error:
+            raise StoreError(f"{database_file(db)}: {describe_error(error)}") from error
+
+    return storing
+
+
+@_as_store_error
 def write_state(
     db: Database,
     document_id: int,
@@ -521,22 +537,6 @@ def write_state(
     Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev``;
     StoreError (nothing written) when the file cannot be written: disk full, read-only, I/O error.
     """
-    try:
-        return _write_state(db, document_id, state, kind, annotator, expected_rev, before)
-    except sqlite3.OperationalError as error:
-        raise StoreError(f"{database_file(db)}: {describe_error(error)}") from error
-
-
-def _write_state(
-    db: Database,
-    document_id: int,
-    state: DocumentState,
-    kind: str,
-    annotator: str | None,
-    expected_rev: int,
-    before: DocumentState,
-) -> int:
-    """The transaction of ``write_state``."""
     removed, added = span_changes(before.spans, state.spans)
     now = time.time()
     answer = state.answer.value if state.answer else None

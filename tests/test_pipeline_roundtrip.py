@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from samples import FREYA
 
 from annotations import store
 from annotations.exporting import export
@@ -16,24 +17,7 @@ from annotations.importing import ImportFailure, import_sources
 from annotations.model import Answer
 
 PRODIGY_TASKS = [
-    {
-        "text": "My name is Freya.",
-        "_input_hash": 896529854,
-        "_task_hash": -1486695581,
-        "tokens": [
-            {"text": "My", "start": 0, "end": 2, "id": 0, "ws": True},
-            {"text": "name", "start": 3, "end": 7, "id": 1, "ws": True},
-            {"text": "is", "start": 8, "end": 10, "id": 2, "ws": True},
-            {"text": "Freya", "start": 11, "end": 16, "id": 3, "ws": False},
-            {"text": ".", "start": 16, "end": 17, "id": 4, "ws": False},
-        ],
-        "_view_id": "ner_manual",
-        "spans": [{"start": 11, "end": 16, "token_start": 3, "token_end": 3, "label": "PERSON"}],
-        "answer": "accept",
-        "_timestamp": 1707211049,
-        "_annotator_id": "2024-02-06_10-17-19",
-        "_session_id": "2024-02-06_10-17-19",
-    },
+    FREYA,
     {
         "text": "Old export without tokens: Berlin.",
         "spans": [{"start": 27, "end": 33, "label": "GPE"}],
