@@ -120,3 +120,15 @@ def test_file_without_records_is_refused(tmp_path: Path, content: bytes) -> None
     path = tmp_path / "in.jsonl"
     path.write_bytes(content)
     assert error_for(path) == f"{path}: is empty (it holds no JSON lines)"
+
+
+def test_a_json_array_file_gets_a_hint_to_convert_it(tmp_path) -> None:
+    import pytest
+
+    from annotations.formats.jsonl import read_jsonl
+    from annotations.records import RecordError
+
+    path = tmp_path / "export.json"
+    path.write_text('[{"text": "a"},\n {"text": "b"}]\n', encoding="utf-8")
+    with pytest.raises(RecordError, match=r"export.json:1: this looks like one JSON array.*jq -c"):
+        list(read_jsonl(path))

@@ -18,6 +18,11 @@ from annotations.formats import doccano, prodigy
 from annotations.formats.fields import check_no_surrogates_anywhere, fail, json_type
 from annotations.records import Record, RecordError
 
+ARRAY_HINT = (
+    "this looks like one JSON array; spandesk reads JSON Lines, one object per line "
+    "(convert it with: jq -c '.[]' FILE > FILE.jsonl)"
+)
+
 
 def read_jsonl(path: Path) -> Iterator[Record]:
     """The records of a JSONL file, in order; RecordError naming file and line for the first bad one."""
@@ -27,6 +32,8 @@ def read_jsonl(path: Path) -> Iterator[Record]:
             where = f"{path}:{number}"
             line = _decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
             if line.strip():
+                if not found and line.lstrip().startswith("["):
+                    raise fail(where, ARRAY_HINT)
                 found = True
                 yield _record(line, where)
     if not found:
