@@ -151,9 +151,14 @@ def unchanged_ends(before: Sequence[Span], after: Sequence[Span]) -> tuple[int, 
     return prefix, suffix
 
 
-def span_changes(before: Sequence[Span], after: Sequence[Span]) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
-    """The spans only ``before`` has and those only ``after`` has (both sorted)."""
-    prefix, suffix = unchanged_ends(before, after)
+def span_changes(
+    before: Sequence[Span], after: Sequence[Span], ends: tuple[int, int] | None = None
+) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+    """The spans only ``before`` has and those only ``after`` has (both sorted).
+
+    ``ends``: ``unchanged_ends(before, after)`` when the caller has it already.
+    """
+    prefix, suffix = ends if ends is not None else unchanged_ends(before, after)
     removed = tuple(before[prefix : len(before) - suffix])
     added = tuple(after[prefix : len(after) - suffix])
     removed_ids = {(span.key(), span.source) for span in removed}

@@ -204,19 +204,24 @@ class _EditedSpansJson:
     def __init__(self) -> None:
         self._recent: dict[int, tuple[tuple[Span, ...], list[str]]] = {}
 
-    def encode(self, spans: tuple[Span, ...], previous: tuple[Span, ...]) -> str:
-        """The JSON of ``spans``, reusing what ``previous`` (the spans before the edit) was written as."""
-        pieces = self._pieces(spans, previous)
+    def encode(self, spans: tuple[Span, ...], previous: tuple[Span, ...], ends: tuple[int, int]) -> str:
+        """The JSON of ``spans``, reusing what ``previous`` (the spans before the edit) was written as.
+
+        ``ends`` is ``unchanged_ends(previous, spans)``.
+        """
+        pieces = self._pieces(spans, previous, ends)
         if len(self._recent) >= self.KEEP:
             self._recent.clear()
         self._recent[id(spans)] = (spans, pieces)
         return "[" + ", ".join(pieces) + "]"
 
-    def _pieces(self, spans: tuple[Span, ...], previous: tuple[Span, ...]) -> list[str]:
+    def _pieces(
+        self, spans: tuple[Span, ...], previous: tuple[Span, ...], ends: tuple[int, int]
+    ) -> list[str]:
         cached = self._recent.get(id(previous))
         if cached is None or cached[0] is not previous:
             return [_span_json(span) for span in spans]
-        prefix, suffix = unchanged_ends(previous, spans)
+        prefix, suffix = ends
         old = cached[1]
         middle = [_span_json(span) for span in spans[prefix : len(spans) - suffix]]
         return [*old[:prefix], *middle, *old[len(old) - suffix :]]
@@ -537,10 +542,11 @@ def write_state(
     Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev``;
     StoreError (nothing written) when the file cannot be written: disk full, read-only, I/O error.
     """
-    removed, added = span_changes(before.spans, state.spans)
+    ends = unchanged_ends(before.spans, state.spans)
+    removed, added = span_changes(before.spans, state.spans, ends)
     now = time.time()
     answer = state.answer.value if state.answer else None
-    spans = _edited_spans_json.encode(state.spans, before.spans)
+    spans = _edited_spans_json.encode(state.spans, before.spans, ends)
     with write_transaction(db):
         cursor = db.execute(
             "UPDATE annotations SET spans = ?, answer = ?, annotator = ?, rev = rev + 1, updated = ? "

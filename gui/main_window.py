@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.model import Answer, Document, DocumentState, Span, span_changes
+from annotations.model import Answer, Document, DocumentState, Span
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
@@ -293,10 +293,7 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def _on_document_edited(self, document: Document) -> None:
-        unknown = {span.label for span in span_changes(self.view.span_index.spans, document.spans)[1]}
-        unknown -= set(self.colours)
-        if unknown:
-            self.view.style.set_colours(self._colours_for(document))
+        # Edits use labels of the label bar, which all have colours: no new colour is needed here.
         self.view.update_spans(document)
         self.span_list.update_spans(document)
         self.span_list.mark(self.view.selected)
