@@ -18,6 +18,7 @@ from annotations.formats import doccano, prodigy
 from annotations.formats.fields import check_no_surrogates_anywhere, fail, json_type
 from annotations.records import Record, RecordError
 
+NESTED_TOO_DEEPLY = "the JSON is nested too deeply to read"
 ARRAY_HINT = (
     "this looks like one JSON array; spandesk reads JSON Lines, one object per line "
     "(convert it with: jq -c '.[]' FILE > FILE.jsonl)"
@@ -33,11 +34,22 @@ def read_jsonl(path: Path) -> Iterator[Record]:
             line = _decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
             if line.strip():
                 if not found and line.lstrip().startswith("["):
-                    raise fail(where, ARRAY_HINT)
+                    _refuse_array(line, where)
                 found = True
                 yield _record(line, where)
     if not found:
         raise RecordError(f"{path}: is empty (it holds no JSON lines)")
+
+
+def _refuse_array(line: str, where: str) -> None:
+    """A first line that opens a JSON array: the file is one JSON document, not JSON Lines."""
+    try:
+        json.loads(line)
+    except RecursionError:
+        raise fail(where, NESTED_TOO_DEEPLY) from None
+    except ValueError:
+        pass
+    raise fail(where, ARRAY_HINT)
 
 
 def parse_object(obj: Any, where: str) -> Record:
@@ -81,7 +93,7 @@ def _parse_json(line: str, where: str) -> Any:
     except ValueError as error:
         raise fail(where, f"invalid JSON: {error}") from None
     except RecursionError:
-        raise fail(where, "the JSON is nested too deeply to read") from None
+        raise fail(where, NESTED_TOO_DEEPLY) from None
     return value
 
 
