@@ -9,7 +9,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Answer(StrEnum):
@@ -58,9 +58,11 @@ class Span:
         return (self.start, self.end, self.label)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
-    """A token's character range; its text is ``document.text[start:end]``."""
+class Token(NamedTuple):
+    """A token's character range; its text is ``document.text[start:end]``.
+
+    A named tuple rather than a dataclass: documents hold many thousands, built on every load.
+    """
 
     start: int
     end: int

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from annotations.model import Span, Token
 from annotations.text import tokens_for_spans, whitespace_tokens
 
 
-@dataclass(frozen=True, slots=True)
-class Word:
+class Word(NamedTuple):
     """An exported token: its range and whether one space follows it."""
 
     start: int

@@ -159,8 +159,8 @@ def task_from_document(document: Document) -> dict[str, Any]:
         "_input_hash": document.input_hash,
         "_task_hash": _task_hash(document),
         "tokens": [
-            {"text": text[w.start : w.end], "start": w.start, "end": w.end, "id": i, "ws": w.ws}
-            for i, w in enumerate(words)
+            {"text": text[start:end], "start": start, "end": end, "id": i, "ws": ws}
+            for i, (start, end, ws) in enumerate(words)
         ],
         "_view_id": VIEW_ID,
         "spans": _span_objects(spans, WordIndex(words)),
