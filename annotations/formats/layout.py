@@ -9,6 +9,7 @@ is a token edge (a space a span starts or ends with becomes its own token).
 from __future__ import annotations
 
 import bisect
+import operator
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -62,15 +63,17 @@ def _simple_words(
     spaces at most) and every span edge a token edge. None when the general layout is needed."""
     if not base or base[0].start != 0:
         return None
-    starts = [token.start for token in base]
-    ends = [token.end for token in base]
+    starts, ends = map(list, zip(*base))
     if not (span_starts <= set(starts) and span_ends <= set(ends)):
         return None
-    following = [*starts[1:], len(text)]
-    for end, after in zip(ends, following):
-        if after != end and not (after == end + 1 and text[end] == " " and end not in span_starts):
-            return None
-    return tuple(map(Word, starts, ends, (after > end for end, after in zip(ends, following))))
+    following = starts[1:]
+    following.append(len(text))
+    gaps = list(map(operator.sub, following, ends))
+    if not set(gaps) <= {0, 1}:
+        return None
+    if any(text[end] != " " for end, gap in zip(ends, gaps) if gap):
+        return None
+    return tuple(map(Word, starts, ends, map(bool, gaps)))
 
 
 def _space_joins(text: str, gap_start: int, gap_end: int, span_starts: set[int], span_ends: set[int]) -> bool:
