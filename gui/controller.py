@@ -6,8 +6,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 from sqlite_utils import Database
 
-from annotations.model import Answer, Document, InvalidSpan, Span
-from annotations.session import Edit, Session
+from annotations.model import Answer, Document, InvalidSpan, Span, span_changes
+from annotations.session import Edit, Session, overlapping
 from annotations.store import EditConflict, StoreError
 from gui.commands import EditCommand
 
@@ -85,12 +85,13 @@ class AnnotationController(QObject):
         except InvalidSpan as error:
             self.notice.emit(str(error))
             return None
-        replaced = [s for s in edit.before.spans if s not in edit.after.spans]
+        replaced, _added = span_changes(edit.before.spans, edit.after.spans)
         self.push(edit)
         if replaced:
             names = ", ".join(f"{s.label} “{document.text[s.start : s.end]}”" for s in replaced)
             self.notice.emit(f"Replaced {names} (Ctrl+Z brings it back)")
-        return next((s for s in edit.after.spans if (s.start, s.end) == (start, end)), None)
+        hit = overlapping(edit.after.spans, start, end)
+        return edit.after.spans[hit.start] if hit else None
 
     def remove_span(self, span: Span) -> None:
         """Delete a span."""

@@ -206,7 +206,7 @@ class DocumentView(QPlainTextEdit):
             for start, end in changed_range(old.spans, document.spans)
         ]
         self._rehighlight(ranges)
-        if self.selected is not None and self.selected not in document.spans:
+        if self.selected is not None:  # by range (a bisection): a relabelled span stays selected
             self.selected = self._same_range(self.selected)
         self._update_extra_selections()
 

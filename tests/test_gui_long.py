@@ -59,3 +59,18 @@ def test_a_long_document_relabels_by_repainting_only_the_changed_block(
     block = window.view.document().findBlock(window.view.display.to_qt(target.start)).blockNumber()
     assert painted == [block]
     assert window.span_list.span_model.item(len(spans) // 2).text().startswith("ORG")
+
+
+def test_a_new_span_in_a_long_document_replaces_only_what_it_overlaps(qtbot, tmp_path: Path):
+    text = _long_text(100_000, 60)
+    path = tmp_path / "long.db"
+    spans = _spans_on_paris(text)
+    make_database(path, [text], [spans])
+    window = open_window(qtbot, path)
+    middle = spans[len(spans) // 2]
+    start = text.rindex("visited", 0, middle.start)  # "visited Paris", one span over both words
+    added = window.controller.add_span(start, middle.end, "ORG")
+    assert added is not None and (added.start, added.end, added.label) == (start, middle.end, "ORG")
+    stored = stored_keys(path, 1)
+    assert len(stored) == len(spans) and (start, middle.end, "ORG") in stored
+    assert "Replaced GPE “Paris”" in window.statusBar().currentMessage()
