@@ -213,3 +213,40 @@ def write_annotated_corpus(path: Path, count: int, start: int = 0) -> Path:
             }
             handle.write(json.dumps(task, ensure_ascii=False) + "\n")
     return path
+
+
+class BusyWindow:
+    """A window in use: a thread answering random documents through a Session until the block ends."""
+
+    def __init__(self, db_path: Path, document_ids: Sequence[int], seed: int) -> None:
+        self.db_path, self.document_ids, self.seed = db_path, list(document_ids), seed
+        self.edits = 0
+        self.errors: list[BaseException] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._work)
+
+    def __enter__(self) -> BusyWindow:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(60)
+
+    def _work(self) -> None:
+        import random
+
+        from annotations.session import Session
+
+        db = store.open_store(self.db_path)
+        session = Session(db, "window")
+        rng = random.Random(self.seed)
+        try:
+            while not self._stop.is_set():
+                session.open(rng.choice(self.document_ids))
+                session.apply(session.set_answer(rng.choice(list(Answer))))
+                self.edits += 1
+        except Exception as error:  # noqa: BLE001 - reported to the test
+            self.errors.append(error)
+        finally:
+            db.close()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 import threading
 from pathlib import Path
 
 import pytest
 from reliability_helpers import (
+    BusyWindow,
     Child,
     history_problems,
     integrity,
@@ -158,33 +158,10 @@ def test_window_keeps_editing_while_the_cli_imports(tmp_path: Path) -> None:
     db_path = tmp_path / "busy.db"
     ids = seed_documents(db_path, 4)
     corpus = write_annotated_corpus(tmp_path / "corpus.jsonl", 3000)
-    errors: list[BaseException] = []
-    stop = threading.Event()
-    edits = [0]
-
-    def window() -> None:
-        db = store.open_store(db_path)
-        session = Session(db, "window")
-        rng = random.Random(1)
-        try:
-            while not stop.is_set():
-                session.open(rng.choice(ids))
-                session.apply(session.set_answer(rng.choice(list(Answer))))
-                edits[0] += 1
-        except (sqlite3.Error, store.StoreError) as error:
-            errors.append(error)
-        finally:
-            db.close()
-
-    thread = threading.Thread(target=window)
-    thread.start()
-    try:
+    with BusyWindow(db_path, ids, seed=1) as window:
         result = run_spandesk("import", str(corpus), "--db", str(db_path), "--dataset", "big")
-    finally:
-        stop.set()
-        thread.join(60)
     assert result.returncode == 0, result.stderr
     assert "Imported 3000 documents" in result.stdout
-    assert errors == [] and edits[0] > 0
+    assert window.errors == [] and window.edits > 0
     assert "locked" not in result.stderr
     assert history_problems(db_path) == []

@@ -6,7 +6,6 @@ import os
 import random
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from reliability_helpers import (
+    BusyWindow,
     dump,
     file_digest,
     history_problems,
@@ -207,30 +207,9 @@ def test_backup_while_a_window_writes_is_consistent(tmp_path: Path) -> None:
     """`spandesk backup` while another connection keeps editing: a sound copy whose history is whole."""
     path = tmp_path / "live.db"
     ids = seed_documents(path, 30)
-    stop = threading.Event()
-    errors: list[BaseException] = []
-
-    def window() -> None:
-        db = store.open_store(path)
-        session = Session(db, "ann")
-        rng = random.Random(5)
-        try:
-            while not stop.is_set():
-                session.open(rng.choice(ids))
-                session.apply(session.set_answer(rng.choice(list(Answer))))
-        except BaseException as error:  # noqa: BLE001 - reported to the test
-            errors.append(error)
-        finally:
-            db.close()
-
-    thread = threading.Thread(target=window)
-    thread.start()
-    try:
+    with BusyWindow(path, ids, seed=5) as window:
         results = [_run("backup", str(tmp_path / f"copy{i}.db"), "--db", str(path)) for i in range(3)]
-    finally:
-        stop.set()
-        thread.join(30)
-    assert errors == []
+    assert window.errors == [] and window.edits > 0
     for i, result in enumerate(results):
         assert result.exit_code == 0, result.output
         copy = tmp_path / f"copy{i}.db"
