@@ -58,6 +58,7 @@ class Worker(QObject):
             self.finished.emit(result)
         finally:
             db.close()
+            self.thread().quit()  # from here, not from the GUI thread: that one may be waiting for us
 
 
 class WorkerRun(QObject):

@@ -98,3 +98,44 @@ def test_a_bad_file_is_reported_in_a_message_and_stores_nothing(qtbot, tmp_path)
     assert "bad.jsonl" in failed.args[0] and ":2" in failed.args[0]
     assert window.files.failure_box.isVisible()
     assert _count(path) == 0
+
+
+def test_the_window_keeps_taking_edits_while_spacy_pre_annotates_an_import(qtbot, tmp_path):
+    from annotations.model import Span
+
+    path = tmp_path / "busy.db"
+    make_database(path, ["Angela Merkel visited Paris"], [[Span(0, 13, "PERSON")]])
+    source = tmp_path / "plain.jsonl"
+    texts = [f"Report {i}: Angela Merkel met Emmanuel Macron in Paris on Monday." for i in range(400)]
+    source.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    window = open_window(qtbot, path)
+    run = window.files.start_import([source], "reports")
+    progressed, finished = [], []
+    run.progress.connect(lambda done, total: progressed.append(done))
+    run.finished.connect(finished.append)
+    qtbot.waitUntil(lambda: bool(progressed or finished), timeout=120_000)
+    key(window.view, Qt.Key.Key_Tab)
+    key(window.view, Qt.Key.Key_2)  # relabel PERSON -> ORG while the worker pre-annotates
+    edited_while_running = not finished
+    qtbot.waitUntil(lambda: bool(finished), timeout=120_000)
+    assert edited_while_running
+    db = store.open_store(path)
+    assert [s.key() for s in store.load_document(db, 1).spans] == [(0, 13, "ORG")]
+    assert store.count_queue(db, "reports") == 400
+    db.close()
+
+
+def test_closing_the_window_during_an_import_cancels_it_at_once(qtbot, tmp_path):
+    path = tmp_path / "closing.db"
+    make_database(path, ["An existing document"])
+    source = tmp_path / "plain.jsonl"
+    texts = [f"Report {i}: Angela Merkel met Emmanuel Macron in Paris on Monday." for i in range(2000)]
+    source.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts), encoding="utf-8")
+    window = open_window(qtbot, path)
+    run = window.files.start_import([source], "reports")
+    progressed: list[int] = []
+    run.progress.connect(lambda done, total: progressed.append(done))
+    qtbot.waitUntil(lambda: bool(progressed), timeout=120_000)
+    window.close()  # cancels the import and waits for its thread
+    assert run.thread.isFinished()
+    assert _count(path) == 1
