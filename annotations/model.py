@@ -6,7 +6,7 @@ Offsets are Python ``str`` indices (code points) into the document's text, end e
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -129,15 +129,6 @@ def check_spans(spans: Sequence[Span], text_length: int) -> tuple[Span, ...]:
                 f"{after.start}-{after.end} ({after.label}) overlap"
             )
     return ordered
-
-
-def without_overlaps(spans: Iterable[Span], new: Span) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
-    """Split spans into those kept beside ``new`` and those it replaces (they overlap it)."""
-    kept: list[Span] = []
-    replaced: list[Span] = []
-    for span in spans:
-        (replaced if span.overlaps(new) else kept).append(span)
-    return tuple(kept), tuple(replaced)
 
 
 def unchanged_ends(before: Sequence[Span], after: Sequence[Span]) -> tuple[int, int]:

@@ -53,6 +53,14 @@ def overlapping(spans: tuple[Span, ...], start: int, end: int) -> range:
     return range(first, max(first, last))
 
 
+def index_of_range(spans: tuple[Span, ...], start: int, end: int) -> int | None:
+    """The index of the span over exactly ``start:end`` in sorted, non-overlapping ``spans``, if any."""
+    index = bisect.bisect_left(spans, start, key=_span_start)
+    if index < len(spans) and spans[index].start == start and spans[index].end == end:
+        return index
+    return None
+
+
 def _span_start(span: Span) -> int:
     return span.start
 

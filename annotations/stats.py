@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.model import Document, Span
+from annotations.model import Span
 
 OUTCOMES = ("kept", "relabelled", "resized", "deleted")
 
@@ -89,8 +89,3 @@ def _format_one(stats: DatasetStats) -> str:
 def _counter_line(counter: Counter[str]) -> str:
     """``LABEL n, LABEL n`` by decreasing count."""
     return ", ".join(f"{label} {count}" for label, count in counter.most_common())
-
-
-def document_outcomes(document: Document) -> tuple[Counter[str], Counter[str]]:
-    """The comparison for one document (for the window's status)."""
-    return compare(document.predicted, document.spans)

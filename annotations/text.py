@@ -215,14 +215,6 @@ def tokens_for_spans(tokens: Sequence[Token], spans: Iterable[Span]) -> tuple[To
     return split_tokens(tokens, cuts)
 
 
-def token_range(tokens: Sequence[Token], span: Span) -> tuple[int, int]:
-    """Prodigy's ``token_start`` and inclusive ``token_end`` for a span over ``tokens``."""
-    starts = [token.start for token in tokens]
-    first = token_index_at(tokens, span.start)
-    last = bisect.bisect_left(starts, span.end) - 1
-    return first, max(first, last)
-
-
 def whitespace_tokens(text: str) -> tuple[Token, ...]:
     """A fallback tokenisation on white space (used only when no tokenizer is at hand)."""
     return tuple(Token(m.start(), m.end()) for m in _NON_SPACE.finditer(text))

@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
 from annotations.model import Document, Span, SpanSource, Token, span_changes
-from annotations.session import token_edges
+from annotations.session import index_of_range, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 
 TAG_PADDING = 10.0
@@ -56,10 +56,6 @@ def changed_range(old: Sequence[Span], new: Sequence[Span]) -> list[tuple[int, i
     """The offsets covering every span that differs between two versions of a document's spans."""
     changed = [span for side in span_changes(old, new) for span in side]
     return [(min(s.start for s in changed), max(s.end for s in changed))] if changed else []
-
-
-def _start(span: Span) -> int:
-    return span.start
 
 
 def mixed(colour: QColor, weight: float) -> QColor:
@@ -229,11 +225,8 @@ class DocumentView(QPlainTextEdit):
 
     def _same_range(self, span: Span) -> Span | None:
         """The current span over ``span``'s range (after a relabel), if any."""
-        spans = self.span_index.spans
-        index = bisect.bisect_left(spans, span.start, key=_start)
-        if index < len(spans) and (spans[index].start, spans[index].end) == (span.start, span.end):
-            return spans[index]
-        return None
+        index = index_of_range(self.span_index.spans, span.start, span.end)
+        return None if index is None else self.span_index.spans[index]
 
     # ------------------------------------------------------------ the selected span, the keyboard selection
 

@@ -227,8 +227,9 @@ class MainWindow(QMainWindow):
 
     def refresh_contents(self) -> None:
         """Re-read labels, queue and counts (after an import or on opening a database)."""
-        self.colours = dict(store.labels(self.db))
-        self.label_bar.set_labels(store.labels(self.db))
+        labels = store.labels(self.db)
+        self.colours = dict(labels)
+        self.label_bar.set_labels(labels)
         self.model_label.setText(f"Model: {', '.join(store.model_names(self.db)) or '—'}")
         self.queue_panel.apply_filter()
         self._mark_current_row()
@@ -342,8 +343,9 @@ class MainWindow(QMainWindow):
     def set_label_colour(self, label: str, colour: str) -> None:
         """Store a label's new colour and repaint with it."""
         store.set_label_colour(self.db, label, colour)
-        self.colours = dict(store.labels(self.db))
-        self.label_bar.set_labels(store.labels(self.db))
+        labels = store.labels(self.db)
+        self.colours = dict(labels)
+        self.label_bar.set_labels(labels)
         document = self.controller.document
         self.view.set_colours(self._colours_for(document) if document else self.colours)
         self.span_list.show_spans(document, self.colours)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from annotations.model import Document, Span, SpanSource, unchanged_ends
+from annotations.session import index_of_range
 
 SpanRole = Qt.ItemDataRole.UserRole + 1
 
@@ -63,8 +62,7 @@ class SpanListModel(QStandardItemModel):
         """The row listing ``span``."""
         if span is None:
             return None
-        row = bisect.bisect_left(self.spans, span.start, key=lambda s: s.start)
-        return row if row < len(self.spans) and self.spans[row].end == span.end else None
+        return index_of_range(self.spans, span.start, span.end)
 
 
 class SpanList(QListView):
