@@ -141,6 +141,12 @@ def _new_records(db: Database, dataset: str, records: Iterator[Record]) -> tuple
     return fresh, duplicates
 
 
+def _hashed(record: Record) -> int:
+    """The input hash ``_new_records`` gave every record it kept."""
+    assert record.input_hash is not None, f"{record.where}: record was not hashed"
+    return record.input_hash
+
+
 def _known_hashes(db: Database, dataset: str) -> set[int]:
     """The input hashes already in the dataset (none if it does not exist yet)."""
     existing = store.dataset_id(db, dataset)
@@ -235,7 +241,7 @@ def _new_document(record: Record, tokens: tuple, state: DocumentState, predictio
     return store.NewDocument(
         text=record.text,
         tokens=tokens,
-        input_hash=record.input_hash if record.input_hash is not None else hashing.input_hash(record.text),
+        input_hash=_hashed(record),
         state=state,
         prediction=prediction,
         task_hash=record.task_hash,
