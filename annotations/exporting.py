@@ -195,8 +195,10 @@ def _export_split(documents: list[Document], folder: Path, split: float) -> Expo
     if folder.exists() and not folder.is_dir():
         raise ExportFailure(f"{folder}: exists and is not a folder (with --split, -o names a folder)")
     folder.mkdir(parents=True, exist_ok=True)
-    dev = [d for d in documents if in_dev_split(d.input_hash, split)]
-    train = [d for d in documents if not in_dev_split(d.input_hash, split)]
+    train: list[Document] = []
+    dev: list[Document] = []
+    for document in documents:
+        (dev if in_dev_split(document.input_hash, split) else train).append(document)
     train_count, train_spans = _write_docbin(train, folder / "train.spacy")
     dev_count, dev_spans = _write_docbin(dev, folder / "dev.spacy")
     paths = (folder / "train.spacy", folder / "dev.spacy")
