@@ -9,6 +9,7 @@ import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import compress, count, islice
 from typing import Any, NamedTuple
 
 
@@ -135,12 +136,13 @@ def unchanged_ends(before: Sequence[Span], after: Sequence[Span]) -> tuple[int, 
     """How many spans at the start and at the end two versions share (the very same objects).
 
     Spans an edit did not touch are the same objects before and after it, so this finds the
-    changed middle without comparing every span.
+    changed middle without comparing every span; both scans stop at the first difference.
     """
-    same = list(map(operator.is_, before, after))
-    prefix = same.index(False) if False in same else len(same)
-    tail = list(map(operator.is_, reversed(before), reversed(after)))[: len(same) - prefix]
-    suffix = tail.index(False) if False in tail else len(tail)
+    shorter = min(len(before), len(after))
+    prefix = next(compress(count(), map(operator.is_not, before, after)), shorter)
+    rest = shorter - prefix
+    from_end = islice(map(operator.is_not, reversed(before), reversed(after)), rest)
+    suffix = next(compress(count(), from_end), rest)
     return prefix, suffix
 
 

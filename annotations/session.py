@@ -8,7 +8,7 @@ Undo applies the reverse edit, which is the same mechanism.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlite_utils import Database
 
@@ -22,6 +22,7 @@ from annotations.model import (
     SpanSource,
     Token,
     check_span,
+    unchanged_ends,
 )
 from annotations.text import tokens_for_spans
 
@@ -35,6 +36,12 @@ class Edit:
     description: str
     before: DocumentState
     after: DocumentState
+    # How many spans at the start and at the end the edit leaves alone (``unchanged_ends``),
+    # worked out once here for the store, the view and the span list.
+    unchanged: tuple[int, int] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unchanged", unchanged_ends(self.before.spans, self.after.spans))
 
     def reversed(self) -> Edit:
         """The edit that undoes this one."""
@@ -210,6 +217,7 @@ class Session:
                 annotator=self.annotator,
                 expected_rev=document.rev,
                 before=edit.before,
+                unchanged=edit.unchanged,
             )
         except store.EditConflict:
             self.open(document.id)

@@ -16,7 +16,7 @@ class AnnotationController(QObject):
     """Turns gestures into commands; every document change goes out as one signal."""
 
     document_opened = Signal(object)  # a Document now shown (another one than before, or reloaded)
-    document_edited = Signal(object)  # the current Document after an edit
+    document_edited = Signal(object, object)  # the current Document after an Edit, and the Edit
     notice = Signal(str)  # a short message for the status bar
     conflict = Signal(str)  # the document was changed in another window and reloaded
     failure = Signal(str)  # an edit could not be stored (nothing changed)
@@ -51,7 +51,10 @@ class AnnotationController(QObject):
         """Store an edit (called by commands) and announce the changed document."""
         shown = self.session.document.id if self.session.document else None
         document = self.session.apply(edit)
-        (self.document_edited if document.id == shown else self.document_opened).emit(document)
+        if document.id == shown:
+            self.document_edited.emit(document, edit)
+        else:
+            self.document_opened.emit(document)
         if edit.before.answer != edit.after.answer:
             self.answers_changed.emit()
         return document
@@ -85,7 +88,7 @@ class AnnotationController(QObject):
         except InvalidSpan as error:
             self.notice.emit(str(error))
             return None
-        replaced, _added = span_changes(edit.before.spans, edit.after.spans)
+        replaced, _added = span_changes(edit.before.spans, edit.after.spans, edit.unchanged)
         self.push(edit)
         if replaced:
             names = ", ".join(f"{s.label} “{document.text[s.start : s.end]}”" for s in replaced)

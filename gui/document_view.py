@@ -19,14 +19,16 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QSyntaxHighlighter,
+    QTextBlock,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextLine,
 )
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
-from annotations.model import Document, Span, SpanSource, Token, span_changes
+from annotations.model import Document, Span, SpanSource, Token, span_changes, unchanged_ends
 from annotations.session import index_of_range, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 
@@ -42,6 +44,18 @@ class SpanIndex:
         self.qt_starts = display.to_qt_many([span.start for span in self.spans])
         self.qt_ends = display.to_qt_many([span.end for span in self.spans])
 
+    def edited(self, spans: tuple[Span, ...], unchanged: tuple[int, int], display: DisplayText) -> SpanIndex:
+        """The index of ``spans``, an edit of these spans that kept ``unchanged`` = (prefix, suffix) of
+        them: only the changed middle is converted to Qt positions."""
+        prefix, suffix = unchanged
+        middle = SpanIndex(spans[prefix : len(spans) - suffix], display)
+        kept_to = len(self.spans) - suffix
+        index = SpanIndex.__new__(SpanIndex)
+        index.spans = spans
+        index.qt_starts = [*self.qt_starts[:prefix], *middle.qt_starts, *self.qt_starts[kept_to:]]
+        index.qt_ends = [*self.qt_ends[:prefix], *middle.qt_ends, *self.qt_ends[kept_to:]]
+        return index
+
     def between(self, qt_from: int, qt_to: int) -> range:
         """Indices of the spans that share a position with ``qt_from:qt_to``."""
         return range(bisect.bisect_right(self.qt_ends, qt_from), bisect.bisect_left(self.qt_starts, qt_to))
@@ -52,9 +66,11 @@ class SpanIndex:
         return index if index >= 0 and self.qt_ends[index] > qt_position else None
 
 
-def changed_range(old: Sequence[Span], new: Sequence[Span]) -> list[tuple[int, int]]:
+def changed_range(
+    old: Sequence[Span], new: Sequence[Span], unchanged: tuple[int, int] | None = None
+) -> list[tuple[int, int]]:
     """The offsets covering every span that differs between two versions of a document's spans."""
-    changed = [span for side in span_changes(old, new) for span in side]
+    changed = [span for side in span_changes(old, new, unchanged) for span in side]
     return [(min(s.start for s in changed), max(s.end for s in changed))] if changed else []
 
 
@@ -73,6 +89,9 @@ class SpanStyle:
         self.tag_font.setBold(True)
         self.tag_font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 105)
         self._metrics = QFontMetricsF(self.tag_font)
+        self._tag_widths: dict[str, float] = {}
+        # label tag text: on the selected span, on a model proposal, on a person's span
+        self.tag_pens = (QColor("white"), QColor(40, 40, 40, 150), QColor(40, 40, 40, 230))
         self._formats: dict[tuple[str, SpanSource, bool], QTextCharFormat] = {}
 
     def set_colours(self, colours: dict[str, str]) -> None:
@@ -86,7 +105,10 @@ class SpanStyle:
 
     def tag_width(self, label: str) -> float:
         """The room a label tag takes after its span."""
-        return self._metrics.horizontalAdvance(label) + TAG_PADDING
+        width = self._tag_widths.get(label)
+        if width is None:
+            width = self._tag_widths[label] = self._metrics.horizontalAdvance(label) + TAG_PADDING
+        return width
 
     def char_format(self, span: Span, last: bool) -> QTextCharFormat:
         """The format of a span's characters; the last one carries the room for the tag."""
@@ -192,14 +214,19 @@ class DocumentView(QPlainTextEdit):
         self._highlighter.blockSignals(False)
         self._update_extra_selections()
 
-    def update_spans(self, document: Document) -> None:
-        """Repaint only the blocks whose spans changed (the same document, edited)."""
+    def update_spans(self, document: Document, unchanged: tuple[int, int] | None = None) -> None:
+        """Repaint only the blocks whose spans changed (the same document, edited).
+
+        ``unchanged``: how many spans at the start and the end the edit kept (``Edit.unchanged``).
+        """
         old = self.span_index
-        self.span_index = SpanIndex(document.spans, self.display)
+        if unchanged is None:
+            unchanged = unchanged_ends(old.spans, document.spans)
+        self.span_index = old.edited(document.spans, unchanged, self.display)
         self._document, self._tokens = document, None
         ranges = [
             (self.display.to_qt(start), self.display.to_qt(end))
-            for start, end in changed_range(old.spans, document.spans)
+            for start, end in changed_range(old.spans, document.spans, unchanged)
         ]
         self._rehighlight(ranges)
         if self.selected is not None:  # by range (a bisection): a relabelled span stays selected
@@ -393,29 +420,46 @@ class DocumentView(QPlainTextEdit):
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setFont(self.style.tag_font)
-        first = self.cursorForPosition(QPoint(0, 0)).position()
-        rect = self.viewport().rect()
-        last = self.cursorForPosition(QPoint(rect.width(), rect.height())).position()
-        for index in self.span_index.between(first, last + 1):
-            self._paint_tag(painter, index)
+        region = QRectF(event.rect())
+        offset = self.contentOffset()
+        block = self.firstVisibleBlock()
+        while block.isValid():  # only the blocks the paint event covers (an edit repaints one)
+            geometry = self.blockBoundingGeometry(block).translated(offset)
+            if geometry.top() > region.bottom():
+                break
+            if block.isVisible() and geometry.bottom() >= region.top():
+                self._paint_tags(painter, block, geometry.top(), region)
+            block = block.next()
         painter.end()
 
-    def _paint_tag(self, painter: QPainter, index: int) -> None:
+    def _paint_tags(self, painter: QPainter, block: QTextBlock, top: float, region: QRectF) -> None:
+        """The label tags of the spans whose last character lies in ``block`` (drawn at ``top``)."""
+        position, layout = block.position(), block.layout()
+        ends = self.span_index.qt_ends
+        first = bisect.bisect_left(ends, position + 1)
+        for index in range(first, bisect.bisect_right(ends, position + block.length(), lo=first)):
+            relative = ends[index] - position
+            line = layout.lineForTextPosition(max(0, relative - 1))
+            if not line.isValid():
+                continue
+            line_top = top + line.y()
+            if line_top > region.bottom() or line_top + line.height() < region.top():
+                continue
+            self._paint_tag(
+                painter, index, line, line_top, line.cursorToX(relative)[0] + layout.position().x()
+            )
+
+    def _paint_tag(self, painter: QPainter, index: int, line: QTextLine, top: float, right: float) -> None:
+        """One span's label tag, right-aligned at ``right`` on ``line`` (whose top is ``top``)."""
         span = self.span_index.spans[index]
-        qt_end = self.span_index.qt_ends[index]
-        block = self.document().findBlock(qt_end - 1)
-        layout = block.layout()
-        relative = qt_end - block.position()
-        line = layout.lineForTextPosition(max(0, relative - 1))
-        if not line.isValid():
-            return
-        top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top() + line.y()
         width = self.style.tag_width(span.label)
-        right = line.cursorToX(relative)[0] + layout.position().x()
-        box = QRectF(right - width + 1, top + line.height() * 0.22, width - 4, line.height() * 0.56)
-        chosen = self.selected is not None and self.selected.key() == span.key()
-        model = span.source is SpanSource.MODEL
-        painter.setPen(QColor("white") if chosen else QColor(40, 40, 40, 150 if model else 230))
+        height = line.height()
+        box = QRectF(right - width + 1, top + height * 0.22, width - 4, height * 0.56)
+        chosen = (
+            self.selected is not None and self.selected.start == span.start and self.selected.end == span.end
+        )
+        selected, model, human = self.style.tag_pens
+        painter.setPen(selected if chosen else model if span.source is SpanSource.MODEL else human)
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, span.label)
 
 

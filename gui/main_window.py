@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -22,6 +23,7 @@ from sqlite_utils import Database
 
 from annotations import store
 from annotations.model import Answer, Document, DocumentState, Span
+from annotations.session import Edit
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
@@ -292,11 +294,12 @@ class MainWindow(QMainWindow):
         self.queue_model.refresh(document.id)
         self._update_status()
         self.view.setFocus()
+        keep_out_of_garbage_collection()
 
-    def _on_document_edited(self, document: Document) -> None:
+    def _on_document_edited(self, document: Document, edit: Edit) -> None:
         # Edits use labels of the label bar, which all have colours: no new colour is needed here.
-        self.view.update_spans(document)
-        self.span_list.update_spans(document)
+        self.view.update_spans(document, edit.unchanged)
+        self.span_list.update_spans(document, edit.unchanged)
         self.span_list.mark(self.view.selected)
         self.queue_model.refresh(document.id)
         self._update_status()
@@ -392,3 +395,14 @@ class MainWindow(QMainWindow):
 
 
 _EMPTY = Document(id=0, dataset="", text="", tokens=(), state=DocumentState())
+
+
+def keep_out_of_garbage_collection() -> None:
+    """Exempt everything alive now (the window, the document just shown) from the cyclic collector.
+
+    A long document's spans and tokens are hundreds of thousands of objects that live until the next
+    document replaces them; each full collection rescanned them (~40 ms at 20,000 spans, a visible
+    stutter in the middle of an edit). Frozen objects are still freed by reference counting as usual:
+    only garbage held in a reference cycle at this moment would stay.
+    """
+    gc.freeze()

@@ -26,6 +26,7 @@ class SpanListModel(QStandardItemModel):
         self.colours: dict[str, str] = {}
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._model_colour = QColor("#57606a")
 
     def set_document(self, document: Document | None, colours: dict[str, str]) -> None:
         """Show a document's spans (all rows anew)."""
@@ -36,27 +37,38 @@ class SpanListModel(QStandardItemModel):
         if self.spans:
             self.invisibleRootItem().appendRows([self._item(span) for span in self.spans])
 
-    def update_spans(self, spans: tuple[Span, ...]) -> None:
-        """Show the same document's spans after an edit (rows of unchanged spans stay)."""
+    def update_spans(self, spans: tuple[Span, ...], unchanged: tuple[int, int] | None = None) -> None:
+        """Show the same document's spans after an edit: rows of unchanged spans stay, changed rows
+        are rewritten in place (a relabel moves no row), and only a difference in number is inserted
+        or removed. ``unchanged`` is ``unchanged_ends(old spans, spans)`` when the caller knows it."""
         old, self.spans = self.spans, spans
-        prefix, suffix = unchanged_ends(old, spans)
-        if len(old) - suffix > prefix:
-            self.removeRows(prefix, len(old) - suffix - prefix)
-        for row, span in enumerate(spans[prefix : len(spans) - suffix], start=prefix):
-            self.insertRow(row, self._item(span))
+        prefix, suffix = unchanged if unchanged is not None else unchanged_ends(old, spans)
+        old_middle, new_middle = len(old) - suffix - prefix, len(spans) - suffix - prefix
+        rewritten = min(old_middle, new_middle)
+        for row in range(prefix, prefix + rewritten):
+            self._fill(self.item(row), spans[row])
+        if old_middle > rewritten:
+            self.removeRows(prefix + rewritten, old_middle - rewritten)
+        for row in range(prefix + rewritten, prefix + new_middle):
+            self.insertRow(row, self._item(spans[row]))
 
     def _item(self, span: Span) -> QStandardItem:
-        """The row of one span: label and text, the label's colour, italics for the model's."""
-        snippet = " ".join(self.text[span.start : span.end].split())
-        item = QStandardItem(f"{span.label}   {snippet[:60]}")
+        """A new row for one span."""
+        item = QStandardItem()
         item.setEditable(False)
+        self._fill(item, span)
+        return item
+
+    def _fill(self, item: QStandardItem, span: Span) -> None:
+        """Show one span in a row: label and text, the label's colour, italics for the model's."""
+        snippet = " ".join(self.text[span.start : span.end].split())
+        item.setText(f"{span.label}   {snippet[:60]}")
         item.setData(QColor(self.colours.get(span.label, "#d9d9d9")), Qt.ItemDataRole.DecorationRole)
         item.setToolTip(f"{span.label} {span.start}-{span.end}, proposed by the {span.source.value}")
         item.setData(span, SpanRole)
-        if span.source is SpanSource.MODEL:
-            item.setFont(self._italic)
-            item.setForeground(QColor("#57606a"))
-        return item
+        model = span.source is SpanSource.MODEL  # the model's in italics and grey, a person's plain
+        item.setData(self._italic if model else None, Qt.ItemDataRole.FontRole)
+        item.setData(self._model_colour if model else None, Qt.ItemDataRole.ForegroundRole)
 
     def row_of(self, span: Span | None) -> int | None:
         """The row listing ``span``."""
@@ -83,9 +95,9 @@ class SpanList(QListView):
         """List a document's spans."""
         self.span_model.set_document(document, colours)
 
-    def update_spans(self, document: Document) -> None:
-        """List the same document's spans after an edit."""
-        self.span_model.update_spans(document.spans)
+    def update_spans(self, document: Document, unchanged: tuple[int, int] | None = None) -> None:
+        """List the same document's spans after an edit (``unchanged``: see ``SpanListModel``)."""
+        self.span_model.update_spans(document.spans, unchanged)
 
     def mark(self, span: Span | None) -> None:
         """Highlight the row of the selected span (without emitting span_chosen)."""

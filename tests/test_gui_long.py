@@ -74,3 +74,68 @@ def test_a_new_span_in_a_long_document_replaces_only_what_it_overlaps(qtbot, tmp
     stored = stored_keys(path, 1)
     assert len(stored) == len(spans) and (start, middle.end, "ORG") in stored
     assert "Replaced GPE “Paris”" in window.statusBar().currentMessage()
+
+
+def _rows(model) -> list[tuple]:
+    """What the span list shows in each row (text, colour, tooltip, italics, the span)."""
+    from gui.span_list import SpanRole
+
+    rows = []
+    for row in range(model.rowCount()):
+        item = model.item(row)
+        font = item.data(Qt.ItemDataRole.FontRole)
+        rows.append(
+            (
+                item.text(),
+                item.data(Qt.ItemDataRole.DecorationRole).name(),
+                item.toolTip(),
+                bool(font and font.italic()),
+                item.data(Qt.ItemDataRole.ForegroundRole),
+                item.data(SpanRole).key(),
+                item.data(SpanRole).source,
+            )
+        )
+    return rows
+
+
+def test_after_edits_and_undo_the_view_and_span_list_match_a_fresh_rendering(qtbot, tmp_path: Path):
+    """Edits update the span index and the span list in place; the result is what opening shows."""
+    from gui.document_view import SpanIndex
+    from gui.span_list import SpanListModel
+
+    text = _long_text(3_000, 40)
+    path = tmp_path / "long.db"
+    spans = _spans_on_paris(text)
+    make_database(path, [text], [spans])
+    window = open_window(qtbot, path)
+    controller = window.controller
+    first, middle, last = spans[0], spans[len(spans) // 2], spans[-1]
+    controller.relabel(middle, "ORG")
+    controller.add_span(text.rindex("visited", 0, first.start), first.end, "PERSON")  # replaces first
+    controller.remove_span(controller.document.spans[-1])
+    controller.add_span(last.end + 1, last.end + 4, "ORG")
+    controller.relabel(controller.document.spans[1], "GPE")
+    window.undo()
+    window.undo()
+    controller.add_span(middle.start - 4, middle.start - 1, "DATE")
+    document = controller.document
+    assert [s.key() for s in document.spans] == stored_keys(path, 1)
+    fresh = SpanIndex(document.spans, window.view.display)
+    index = window.view.span_index
+    assert (index.spans, index.qt_starts, index.qt_ends) == (fresh.spans, fresh.qt_starts, fresh.qt_ends)
+    reference = SpanListModel()
+    reference.set_document(document, window.span_list.span_model.colours)
+    assert _rows(window.span_list.span_model) == _rows(reference)
+
+
+def test_opening_a_document_keeps_its_spans_out_of_the_cyclic_collector(qtbot, tmp_path: Path):
+    """A full collection would otherwise rescan every span and token of a long document mid-edit."""
+    import gc
+
+    text = _long_text(2_000, 40)
+    path = tmp_path / "long.db"
+    make_database(path, [text], [_spans_on_paris(text)])
+    window = open_window(qtbot, path)
+    spans = window.controller.document.spans
+    tracked = {id(o) for o in gc.get_objects()}
+    assert id(spans[0]) not in tracked and id(spans) not in tracked
