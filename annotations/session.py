@@ -134,6 +134,7 @@ class Session:
     def open(self, document_id: int) -> Document:
         """Load a document (fresh from the store) and make it current."""
         self.document = store.load_document(self.db, document_id)
+        store.prepare_to_edit(self.document)
         return self.document
 
     def reload(self) -> Document | None:

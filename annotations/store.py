@@ -204,15 +204,22 @@ class _EditedSpansJson:
     def __init__(self) -> None:
         self._recent: dict[int, tuple[tuple[Span, ...], list[str]]] = {}
 
+    def remember(self, spans: tuple[Span, ...]) -> None:
+        """Split the JSON of spans just loaded, so that their first edit is spliced too."""
+        self._keep(spans, [_span_json(span) for span in spans])
+
+    def _keep(self, spans: tuple[Span, ...], pieces: list[str]) -> None:
+        if len(self._recent) >= self.KEEP:
+            self._recent.clear()
+        self._recent[id(spans)] = (spans, pieces)
+
     def encode(self, spans: tuple[Span, ...], previous: tuple[Span, ...], ends: tuple[int, int]) -> str:
         """The JSON of ``spans``, reusing what ``previous`` (the spans before the edit) was written as.
 
         ``ends`` is ``unchanged_ends(previous, spans)``.
         """
         pieces = self._pieces(spans, previous, ends)
-        if len(self._recent) >= self.KEEP:
-            self._recent.clear()
-        self._recent[id(spans)] = (spans, pieces)
+        self._keep(spans, pieces)
         return "[" + ", ".join(pieces) + "]"
 
     def _pieces(
@@ -245,6 +252,11 @@ _SOURCE_JSON = {source: json.dumps(source.value) for source in SpanSource}
 
 
 _edited_spans_json = _EditedSpansJson()
+
+
+def prepare_to_edit(document: Document) -> None:
+    """Get ready for edits of a document just opened (its first edit then costs what any edit costs)."""
+    _edited_spans_json.remember(document.spans)
 
 
 def decode_spans(raw: str | None) -> tuple[Span, ...]:

@@ -268,7 +268,7 @@ def _frame_row(figure: str, timings: dict) -> Row:
         "-",
         f"< {FRAME_MS:.0f} ms",
         timings["worst_ms"] < FRAME_MS,
-        f"{timings['count']} key presses, key press to end of viewport repaint",
+        f"{timings['count']} key presses, from the key press until the document has repainted",
     )
 
 

@@ -2,7 +2,8 @@
 time from a key press to the end of the viewport's repaint (next document; relabel a span).
 
 Run by ``run.py`` in fresh subprocesses with ``QT_QPA_PLATFORM=offscreen``:
-``window_bench.py bare|startup|next|edit DB [COUNT]``. Start-up times are measured from the
+``window_bench.py bare|startup|next|edit DB [COUNT]``. A key press is timed until the events it
+caused have been processed and the document's viewport has painted. Start-up times are measured from the
 moment the parent launched the process (``BENCH_LAUNCH``, a ``time.time()``), so interpreter
 start, imports, opening the database and the first paint all count, on both sides.
 
@@ -122,12 +123,19 @@ def run_startup(db_path: Path) -> dict:
     }
 
 
-def repaint_time(app, view, action) -> float:
-    """Milliseconds from ``action()`` (a key press) to the end of the viewport's repaint."""
+def repaint_time(app, counter, action, limit: float = 10.0) -> float:
+    """Milliseconds from ``action()`` (a key press) until the events it caused, including the
+    viewport's repaint, have been processed (``counter`` counts the viewport's paint events).
+
+    An action that never repaints the viewport is an error, not a fast result.
+    """
+    painted = counter.count
     start = time.perf_counter()
     action()
-    app.processEvents()
-    view.viewport().repaint()
+    while counter.count == painted:
+        app.processEvents()
+        if time.perf_counter() - start > limit:
+            raise RuntimeError("the key press did not repaint the document")
     return (time.perf_counter() - start) * 1000
 
 
@@ -143,8 +151,9 @@ def run_next(db_path: Path, count: int) -> dict:
 
     app, window = open_window(db_path)
     view = window.view
+    counter = paint_counter(view.viewport())
     first = window.controller.document.id
-    times = [repaint_time(app, view, lambda: QTest.keyClick(view, Qt.Key.Key_Right)) for _ in range(count)]
+    times = [repaint_time(app, counter, lambda: QTest.keyClick(view, Qt.Key.Key_Right)) for _ in range(count)]
     moved = window.controller.document.id != first
     return {
         **summary(times),
@@ -161,6 +170,7 @@ def run_edit(db_path: Path, count: int) -> dict:
 
     app, window = open_window(db_path)
     view = window.view
+    counter = paint_counter(view.viewport())
     document = window.controller.document
     words = len(document.text.split())
     keys = {window.label_bar.label_for_key(key): key for key in "123"}
@@ -176,7 +186,7 @@ def run_edit(db_path: Path, count: int) -> dict:
         window.keyboard.select(span)
         app.processEvents()
         key = next(k for label, k in keys.items() if label and label != span.label)
-        times.append(repaint_time(app, view, lambda key=key: QTest.keyClick(view, key)))
+        times.append(repaint_time(app, counter, lambda key=key: QTest.keyClick(view, key)))
     relabelled = window.controller.undo_stack.count()
     return {
         **summary(times),

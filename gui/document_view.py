@@ -49,11 +49,11 @@ class SpanIndex:
         them: only the changed middle is converted to Qt positions."""
         prefix, suffix = unchanged
         middle = SpanIndex(spans[prefix : len(spans) - suffix], display)
-        kept_to = len(self.spans) - suffix
         index = SpanIndex.__new__(SpanIndex)
         index.spans = spans
-        index.qt_starts = [*self.qt_starts[:prefix], *middle.qt_starts, *self.qt_starts[kept_to:]]
-        index.qt_ends = [*self.qt_ends[:prefix], *middle.qt_ends, *self.qt_ends[kept_to:]]
+        index.qt_starts, index.qt_ends = self.qt_starts.copy(), self.qt_ends.copy()
+        index.qt_starts[prefix : len(self.spans) - suffix] = middle.qt_starts
+        index.qt_ends[prefix : len(self.spans) - suffix] = middle.qt_ends
         return index
 
     def between(self, qt_from: int, qt_to: int) -> range:

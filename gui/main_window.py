@@ -301,8 +301,8 @@ class MainWindow(QMainWindow):
         self.view.update_spans(document, edit.unchanged)
         self.span_list.update_spans(document, edit.unchanged)
         self.span_list.mark(self.view.selected)
-        self.queue_model.refresh(document.id)
-        self._update_status()
+        if edit.before.answer != edit.after.answer:  # the queue shows answers, not spans
+            self.queue_model.refresh(document.id)
 
     def _colours_for(self, document: Document) -> dict[str, str]:
         from annotations.labels import colour_for

@@ -106,5 +106,7 @@ class SpanList(QListView):
             self.clearSelection()
             return
         index = self.span_model.index(row, 0)
-        self.setCurrentIndex(index)
-        self.scrollTo(index)
+        if index != self.currentIndex() or not self.selectionModel().isSelected(index):
+            self.setCurrentIndex(index)
+        if not self.viewport().rect().contains(self.visualRect(index)):
+            self.scrollTo(index)
