@@ -461,14 +461,16 @@ def count_queue(
     db: Database, dataset: str | None = None, status: Sequence[str | None] | None = None, search: str = ""
 ) -> int:
     """How many documents the queue shows with these filters."""
+    if not search:  # every document has exactly one annotation: the kept answer counts say it
+        counts = answer_counts(db, dataset)
+        return (
+            sum(counts.values()) if status is None else sum(counts.get(answer, 0) for answer in set(status))
+        )
     where, params = _queue_filter(dataset, status, search)
-    # Every document has exactly one annotations row (and foreign keys hold), so without a dataset or
-    # search filter the small annotations table alone gives the count (no scan of the documents' text).
-    joined = (
-        "FROM documents d JOIN datasets ds ON ds.id = d.dataset_id JOIN annotations a ON a.document_id = d.id"
+    sql = (
+        "SELECT count(*) FROM documents d JOIN datasets ds ON ds.id = d.dataset_id "
+        "JOIN annotations a ON a.document_id = d.id WHERE " + " AND ".join(where)
     )
-    source = "FROM annotations a" if dataset is None and not search else joined
-    sql = f"SELECT count(*) {source}" + (" WHERE " + " AND ".join(where) if where else "")
     return int(db.execute(sql, params).fetchone()[0])
 
 
@@ -538,16 +540,29 @@ def _first(db: Database, sql: str, params: Sequence[Any] = ()) -> Any:
 
 
 def answer_counts(db: Database, dataset: str | None = None) -> dict[str | None, int]:
-    """How many documents have each answer (None: pending)."""
-    if dataset is None:  # one annotations row per document: no need to touch the documents table
-        sql = "SELECT a.answer, count(*) FROM annotations a GROUP BY a.answer"
-    else:
-        sql = (
-            "SELECT a.answer, count(*) FROM documents d JOIN datasets ds ON ds.id = d.dataset_id "
-            "JOIN annotations a ON a.document_id = d.id WHERE ds.name = ? GROUP BY a.answer"
-        )
-    params = [dataset] if dataset is not None else []
-    return {row[0]: row[1] for row in db.execute(sql, params)}
+    """How many documents have each answer (None: pending); answers no document has are left out.
+
+    Read from the ``answer_counts`` table that triggers keep (a few rows, whatever the corpus size).
+    """
+    sql = "SELECT c.answer, sum(c.documents) FROM answer_counts c"
+    if dataset is not None:
+        sql += " JOIN datasets ds ON ds.id = c.dataset_id WHERE ds.name = ?"
+    rows = db.execute(sql + " GROUP BY c.answer", [dataset] if dataset is not None else [])
+    return {answer or None: documents for answer, documents in rows if documents}
+
+
+def counted_answers(db: Database) -> dict[tuple[int, str | None], int]:
+    """Documents per dataset and answer, counted from the annotations themselves (for ``check``)."""
+    sql = (
+        "SELECT d.dataset_id, a.answer, count(*) FROM annotations a JOIN documents d ON d.id = a.document_id "
+        "GROUP BY d.dataset_id, a.answer"
+    )
+    return {(dataset_id, answer): documents for dataset_id, answer, documents in db.execute(sql)}
+
+
+def _kept_answer_counts(db: Database) -> dict[tuple[int, str | None], int]:
+    rows = db.execute("SELECT dataset_id, answer, documents FROM answer_counts WHERE documents != 0")
+    return {(dataset_id, answer or None): documents for dataset_id, answer, documents in rows}
 
 
 # ---------------------------------------------------------------- edits
@@ -709,6 +724,8 @@ def integrity_problems(db: Database) -> list[str]:
     try:
         problems = [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check")]
+        if not problems and _kept_answer_counts(db) != counted_answers(db):
+            problems.append("the answer counts kept for progress do not match the annotations")
     except sqlite3.DatabaseError as error:  # damage bad enough that the check itself cannot finish
         problems = [f"the check could not finish: {error}; restore a backup"]
     return problems

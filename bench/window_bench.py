@@ -86,10 +86,11 @@ def run_bare(db_path: Path) -> dict:
 
 def open_window(db_path: Path):
     """The application and spandesk's main window on ``db_path``, shown, first document painted."""
+    from gui.app import build_window, import_sample_if_empty  # the core, then Qt: as `spandesk` does
+
+    # isort: split
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
-
-    from gui.app import build_window, import_sample_if_empty
 
     app = QApplication(sys.argv)
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
@@ -106,9 +107,36 @@ def open_window(db_path: Path):
 
 
 def run_startup(db_path: Path) -> dict:
-    """spandesk's window: time to the first painted document, spaCy, the queue's rows, peak memory."""
-    app, window = open_window(db_path)
+    """``spandesk gui --db DB``, the command a user types: time to the first painted document, spaCy,
+    the queue's rows, peak memory. The command runs as its console script does (``annotations.cli``,
+    click, the front end's entry point, ``gui.app.main``); only its event loop is replaced by one that
+    stops once the document has painted (``QSettings`` go to a throw-away folder, see ``run.py``)."""
+    from annotations.cli import main
+
+    # isort: split
+    from PySide6.QtWidgets import QApplication
+
+    shown = {}
+
+    def until_first_paint(app) -> int:
+        from gui.main_window import MainWindow
+
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        process_until_painted(app, paint_counter(window.view.viewport()))
+        shown["app"], shown["window"] = app, window
+        return 0
+
+    QApplication.exec = until_first_paint
+    sys.argv = ["spandesk", "gui", "--db", str(db_path)]
+    try:
+        main()
+    except SystemExit as leaving:
+        if leaving.code:
+            raise RuntimeError(f"spandesk exited with {leaving.code}") from None
     first_paint = since_launch()
+    app, window = shown["app"], shown["window"]
+    if window.controller.document is None:
+        raise RuntimeError("the window painted without a document")
     spacy_loaded = "spacy" in sys.modules
     rows = window.queue_model.rowCount()
     total = window.queue_model.total

@@ -156,3 +156,17 @@ def test_model_and_patterns_options_reach_the_pre_annotation(runner, tmp_path, d
     out = run(runner, "export", "--db", str(db_path), "--format", "doccano", "--all")
     (row,) = [json.loads(line) for line in out.stdout.splitlines()]
     assert [4, 15, "PRODUCT"] in row["label"]
+
+
+def test_the_window_is_found_by_name_then_by_entry_point(monkeypatch) -> None:
+    import click
+    import pytest
+
+    from annotations import cli
+
+    assert cli._front_end().__module__ == "gui.app"
+    monkeypatch.setattr(cli, "BUNDLED_FRONT_END", "not_a_spandesk_front_end")
+    assert cli._front_end().__module__ == "gui.app"  # through the spandesk.frontends entry point
+    monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [])
+    with pytest.raises(click.ClickException, match="no window front end is installed"):
+        cli._front_end()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from annotations import store
@@ -158,3 +160,78 @@ def test_edits_of_a_long_document_store_exactly_what_a_full_encoding_gives(db: D
         raw = db.execute("SELECT spans FROM annotations WHERE document_id = 1").fetchone()[0]
         assert raw == store.encode_spans(session.document.spans)
         assert store.load_document(db, 1).spans == session.document.spans
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    answers=st.lists(st.sampled_from([None, *Answer]), min_size=1, max_size=12),
+    steps=st.lists(
+        st.tuples(st.integers(0, 11), st.sampled_from([None, *Answer]), st.booleans()), max_size=25
+    ),
+)
+def test_progress_counts_follow_every_answer_and_undo(answers, steps) -> None:
+    """The answer counts that triggers keep equal a count of the annotations, per dataset."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = store.open_store(Path(folder) / "counts.db")
+        try:
+            _answer_and_undo(db, answers, steps)
+        finally:
+            db.close()
+
+
+def _answer_and_undo(db: Database, answers, steps) -> None:
+    from annotations.session import Session
+
+    with store.write_transaction(db):
+        for number, answer in enumerate(answers):
+            dataset = store.ensure_dataset(db, f"set{number % 2}")
+            store.insert_documents(db, dataset, [new(f"text {number}", number, answer=answer)])
+    session = Session(db, "ana")
+    ids = store.document_ids(db)
+    for index, answer, undo in steps:
+        session.open(ids[index % len(ids)])
+        edit = session.set_answer(answer)
+        session.apply(edit)
+        if undo:
+            session.apply(edit.reversed())
+    assert store.integrity_problems(db) == []
+    for dataset in ("set0", "set1", None):
+        recount: dict[str | None, int] = {}
+        for document_id in store.document_ids(db, dataset):
+            answer = store.load_document(db, document_id).answer
+            recount[answer.value if answer else None] = recount.get(answer.value if answer else None, 0) + 1
+        assert store.answer_counts(db, dataset) == recount
+        assert store.count_queue(db, dataset) == len(store.document_ids(db, dataset))
+        assert store.count_queue(db, dataset, status=["accept", None]) == len(
+            store.document_ids(db, dataset, status=["accept", None])
+        )
+
+
+def test_a_database_from_before_the_answer_counts_gets_them_on_opening(db_path) -> None:
+    db = store.open_store(db_path)
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "x")
+        store.insert_documents(db, dataset, [new("a", 1, answer=Answer.ACCEPT), new("b", 2), new("c", 3)])
+    for name in ("answer_counts_insert", "answer_counts_update", "answer_counts_delete"):
+        db.execute(f"DROP TRIGGER {name}")
+    db.execute("DROP TABLE answer_counts")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_answer_counts'")
+    db.conn.commit()
+    db.close()
+    reopened = store.open_store(db_path)
+    assert store.answer_counts(reopened) == {"accept": 1, None: 2}
+    assert store.integrity_problems(reopened) == []
+
+
+def test_check_reports_answer_counts_that_do_not_match(db: Database) -> None:
+    with store.write_transaction(db):
+        store.insert_documents(db, store.ensure_dataset(db, "x"), [new("a", 1), new("b", 2)])
+    assert store.integrity_problems(db) == []
+    db.execute("UPDATE answer_counts SET documents = 5")
+    db.conn.commit()
+    assert store.integrity_problems(db) == [
+        "the answer counts kept for progress do not match the annotations"
+    ]
