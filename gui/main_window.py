@@ -38,7 +38,6 @@ PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ig
 STYLE_SHEET = """
 QMainWindow, QWidget#side { background: #f6f7f9; }
 QWidget#paper { background: white; border: 1px solid #e3e5e8; border-radius: 8px; }
-QListView { background: white; border: 1px solid #e3e5e8; border-radius: 6px; padding: 2px; }
 QListView::item { padding: 5px 4px; }
 QListView::item:selected { background: #e8f0fe; color: #1f2328; }
 QLabel.heading { color: #57606a; font-weight: 600; font-size: 11px; letter-spacing: 1px; }
