@@ -20,6 +20,8 @@ def new(text: str, input_hash: int, spans=(), answer=None) -> store.NewDocument:
 
 def test_a_new_database_is_in_wal_mode_with_every_migration_recorded(db: Database) -> None:
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: a commit is on disk
+    assert db.execute("PRAGMA secure_delete").fetchone()[0] == 2  # FAST: no extra writes to zero pages
     applied = [row["name"] for row in db["_sqlite_migrations"].rows]
     assert applied == list(KNOWN_MIGRATIONS)
     assert {"datasets", "documents", "predictions", "annotations", "events", "labels"} <= set(
