@@ -545,8 +545,16 @@ def _first(db: Database, sql: str, params: Sequence[Any] = ()) -> Any:
 def answer_counts(db: Database, dataset: str | None = None) -> dict[str | None, int]:
     """How many documents have each answer (None: pending); answers no document has are left out.
 
-    Read from the ``answer_counts`` table that triggers keep (a few rows, whatever the corpus size).
+    Read from the ``answer_counts`` table that triggers keep (a few rows, whatever the corpus size); a
+    database from before that table, opened read-only (so not upgraded), is counted row by row.
     """
+    if not db["answer_counts"].exists():
+        chosen = None if dataset is None else dataset_id(db, dataset)
+        counted: dict[str | None, int] = {}
+        for (in_dataset, answer), documents in counted_answers(db).items():
+            if dataset is None or in_dataset == chosen:
+                counted[answer] = counted.get(answer, 0) + documents
+        return counted
     sql = "SELECT c.answer, sum(c.documents) FROM answer_counts c"
     if dataset is not None:
         sql += " JOIN datasets ds ON ds.id = c.dataset_id WHERE ds.name = ?"
@@ -727,7 +735,8 @@ def integrity_problems(db: Database) -> list[str]:
     try:
         problems = [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
         problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check")]
-        if not problems and _kept_answer_counts(db) != counted_answers(db):
+        kept_counts = db["answer_counts"].exists()
+        if not problems and kept_counts and _kept_answer_counts(db) != counted_answers(db):
             problems.append("the answer counts kept for progress do not match the annotations")
     except sqlite3.DatabaseError as error:  # damage bad enough that the check itself cannot finish
         problems = [f"the check could not finish: {error}; restore a backup"]

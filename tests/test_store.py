@@ -223,6 +223,12 @@ def test_a_database_from_before_the_answer_counts_gets_them_on_opening(db_path) 
     db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_answer_counts'")
     db.conn.commit()
     db.close()
+    read_only = store.open_store(db_path, read_only=True)  # not upgraded: counted row by row
+    assert store.answer_counts(read_only) == {"accept": 1, None: 2}
+    assert store.answer_counts(read_only, "x") == {"accept": 1, None: 2}
+    assert store.count_queue(read_only, status=[None]) == 2
+    assert store.integrity_problems(read_only) == []
+    read_only.close()
     reopened = store.open_store(db_path)
     assert store.answer_counts(reopened) == {"accept": 1, None: 2}
     assert store.integrity_problems(reopened) == []
