@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, TextIO
+from typing import Any, BinaryIO, Literal, TextIO, TypeVar
 
 import orjson
 from sqlite_utils import Database
@@ -28,6 +28,7 @@ Format = Literal["prodigy", "doccano", "spacy"]
 FORMATS: tuple[Format, ...] = ("prodigy", "doccano", "spacy")
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 500
+T = TypeVar("T")
 
 
 class ExportFailure(Exception):
@@ -69,6 +70,9 @@ def export(
         )
     chosen = _default_answers(fmt, answers)
     total = _count(db, dataset, chosen, include_unanswered)
+    if fmt == "prodigy":  # the stored rows straight to tasks: no Document, Token or Span objects
+        rows = store.iter_document_rows(db, dataset, chosen, include_unanswered)
+        return _export_jsonl(map(prodigy_task, _watched(rows, total, progress, cancelled)), output, stream)
     documents = _watched(
         store.iter_documents(db, dataset, chosen, include_unanswered, with_predictions=False),
         total,
@@ -77,7 +81,7 @@ def export(
     )
     if fmt == "spacy":
         return _export_docbin(documents, output, split)
-    return _export_jsonl(documents, fmt, output, stream)
+    return _export_jsonl(map(_doccano_record, documents), output, stream)
 
 
 def _default_answers(fmt: Format, answers: Sequence[Answer] | None) -> tuple[Answer, ...]:
@@ -95,9 +99,9 @@ def _count(db: Database, dataset: str | None, answers: Sequence[Answer], include
 
 
 def _watched(
-    documents: Iterator[Document], total: int, progress: Progress | None, cancelled: Callable[[], bool] | None
-) -> Iterator[Document]:
-    """Documents passed through, reporting progress and stopping when cancelled."""
+    documents: Iterator[T], total: int, progress: Progress | None, cancelled: Callable[[], bool] | None
+) -> Iterator[T]:
+    """Documents (or their rows) passed through, reporting progress and stopping when cancelled."""
     done = 0
     for done, document in enumerate(documents, start=1):
         if cancelled is not None and done % 64 == 0 and cancelled():
@@ -112,33 +116,57 @@ def _watched(
 # ---------------------------------------------------------------- JSONL
 
 
-def _export_jsonl(
-    documents: Iterable[Document], fmt: Format, output: Path | None, stream: TextIO | None
-) -> ExportReport:
+Counted = tuple[dict[str, Any], int]
+"""A record to write as one JSON line, and how many spans it holds."""
+
+
+def prodigy_task(row: store.DocumentRow) -> Counted:
+    """The Prodigy task of a stored row (``prodigy.task_from_document`` of its Document), and its spans."""
+    starts, ends = store.decode_token_offsets(row.tokens)
+    spans = store.decode_span_keys(row.spans)
+    task = prodigy.task(
+        row.text,
+        starts,
+        ends,
+        spans,
+        input_hash=row.input_hash,
+        task_hash=row.task_hash,
+        answer=row.answer,
+        updated=row.updated,
+        annotator=row.annotator,
+        meta=store.decode_object(row.meta),
+        extra=store.decode_object(row.extra),
+    )
+    return task, len(spans)
+
+
+def _doccano_record(document: Document) -> Counted:
+    """A document's doccano record, and its spans."""
+    return doccano.record_from_document(document), len(document.spans)
+
+
+def _export_jsonl(records: Iterable[Counted], output: Path | None, stream: TextIO | None) -> ExportReport:
     """Write one JSON object per line, to a file (atomically) or a stream."""
-    to_record = prodigy.task_from_document if fmt == "prodigy" else doccano.record_from_document
     if output is None:
         target = stream or sys.stdout
         buffer = getattr(target, "buffer", None)
         if buffer is not None:
             target.flush()
-            return ExportReport(*_write_lines(documents, to_record, buffer.write), ())
+            return ExportReport(*_write_lines(records, buffer.write), ())
         write_text = target.write
-        return ExportReport(*_write_lines(documents, to_record, lambda line: write_text(line.decode())), ())
+        return ExportReport(*_write_lines(records, lambda line: write_text(line.decode())), ())
     with _atomic_file(output) as handle:
-        written, spans = _write_lines(documents, to_record, handle.write)
+        written, spans = _write_lines(records, handle.write)
     return ExportReport(written, spans, (output,))
 
 
-def _write_lines(
-    documents: Iterable[Document], to_record: Callable[[Document], dict], write: Callable[[bytes], object]
-) -> tuple[int, int]:
-    """Write each document's record as a UTF-8 line; return how many documents and spans."""
+def _write_lines(records: Iterable[Counted], write: Callable[[bytes], object]) -> tuple[int, int]:
+    """Write each record as a UTF-8 line; return how many records and spans."""
     written = spans = 0
-    for document in documents:
-        write(json_line(to_record(document)))
+    for record, span_count in records:
+        write(json_line(record))
         written += 1
-        spans += len(document.spans)
+        spans += span_count
     return written, spans
 
 
@@ -151,12 +179,12 @@ def json_line(record: dict) -> bytes:
     U+2028 and U+2029 are escaped: valid inside JSON strings, but line breaks to many line readers.
     """
     try:
-        line = orjson.dumps(record)
+        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
     except TypeError:  # orjson.JSONEncodeError: e.g. an integer of more than 64 bits in meta
-        line = _FALLBACK(record).encode("utf-8", "surrogatepass")
+        line = _FALLBACK(record).encode("utf-8", "surrogatepass") + b"\n"
     if b"\xe2\x80\xa8" in line or b"\xe2\x80\xa9" in line:
         line = line.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
-    return line + b"\n"
+    return line
 
 
 @contextmanager

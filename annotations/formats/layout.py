@@ -149,17 +149,6 @@ def word_text(text: str, word: Word) -> str:
     return text[word.start : word.end]
 
 
-class WordIndex:
-    """Token indices for spans over exported tokens (token starts computed once per document)."""
-
-    def __init__(self, words: Sequence[Word]) -> None:
-        self._starts = [word.start for word in words]
-
-    def token_range(self, span: Span) -> tuple[int, int]:
-        """Prodigy's ``token_start`` and inclusive ``token_end`` for a span whose edges are token edges."""
-        return token_range(self._starts, span.start, span.end)
-
-
 def token_range(starts: list[int], start: int, end: int) -> tuple[int, int]:
     """Prodigy's ``token_start`` and inclusive ``token_end`` of ``start:end`` over exported tokens
     (given their starts), when both edges are token edges."""
