@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotations.formats import layout
-from annotations.formats.layout import _general_words, export_offsets, export_words
+from annotations.formats.layout import _general_words, export_layout, export_words, token_range
 from annotations.model import Span, Token
 from annotations.text import whitespace_tokens
 
@@ -65,9 +65,14 @@ def tokens_and_spans(draw, kinds: tuple[str, ...] = ALL_KINDS) -> tuple[str, tup
         "none": lambda _text: st.just(()),
     }[kind](text)
     tokens = draw(tokens)
-    if draw(st.booleans()):  # span edges on token edges (the fast path), or anywhere
+    mode = draw(st.sampled_from(["tokens", "laid out", "anywhere"]))  # where span edges may fall
+    if mode == "tokens":
         usable = tokens or whitespace_tokens(text)
         candidates = sorted({t.start for t in usable} | {t.end for t in usable}) or [0]
+        picked = draw(st.lists(st.sampled_from(candidates), max_size=6))
+    elif mode == "laid out":  # the edges of the tokens exported without spans (gap tokens too)
+        words = reference(text, tokens, [])
+        candidates = sorted({w.start for w in words} | {w.end for w in words}) or [0]
         picked = draw(st.lists(st.sampled_from(candidates), max_size=6))
     else:
         picked = draw(st.lists(st.integers(0, len(text)), max_size=6))
@@ -91,13 +96,15 @@ def test_the_fast_layout_equals_the_general_one(case) -> None:
 
 @settings(max_examples=400)
 @given(tokens_and_spans())
-def test_the_flat_layout_equals_the_general_one_and_leaves_its_input_alone(case) -> None:
+def test_the_flat_layout_and_token_ranges_equal_the_reference_and_leave_the_input_alone(case) -> None:
     text, tokens, spans = case
     starts, ends = [t.start for t in tokens], [t.end for t in tokens]
     before = (list(starts), list(ends))
-    got = export_offsets(text, starts, ends, {s.start for s in spans}, {s.end for s in spans})
+    offsets, ranges = export_layout(text, starts, ends, [s.key() for s in spans])
     words = reference(text, tokens, spans)
-    assert got == ([w.start for w in words], [w.end for w in words], [w.ws for w in words])
+    word_starts = [w.start for w in words]
+    assert offsets == (word_starts, [w.end for w in words], [w.ws for w in words])
+    assert ranges == [token_range(word_starts, s.start, s.end) for s in spans]
     assert (starts, ends) == before
 
 
@@ -112,43 +119,47 @@ def test_exported_words_rebuild_the_text_and_keep_every_span_edge(case) -> None:
 
 def _layout_without_reference(
     monkeypatch: pytest.MonkeyPatch, text: str, spans: list[Span]
-) -> layout.Offsets:
-    """export_offsets of white-space tokens, failing if it asks the reference layout."""
+) -> tuple[layout.Offsets, list[tuple[int, int]]]:
+    """export_layout of white-space tokens, failing if it asks the reference layout."""
 
     def refuse(*args: object) -> None:
         raise AssertionError("the reference layout was used")
 
     monkeypatch.setattr(layout, "_reference_offsets", refuse)
     tokens = whitespace_tokens(text)
-    starts, ends = [t.start for t in tokens], [t.end for t in tokens]
-    return export_offsets(text, starts, ends, {s.start for s in spans}, {s.end for s in spans})
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Putin met Xi .",
-        "Putin met Xi . ",
-        "Putin\nmet  Xi\r\n\r\n.",
-        "Putin \n met\t\tXi \u2028",
-        "😀 e\u0301 x\n",
-    ],
-)
-def test_sorted_tokens_from_the_start_with_span_edges_on_token_edges_take_the_fast_path(
-    monkeypatch, text
-) -> None:
-    spans = [Span(0, whitespace_tokens(text)[0].end, "X")]
-    got = _layout_without_reference(monkeypatch, text, spans)
-    words = reference(text, whitespace_tokens(text), spans)
-    assert got == ([w.start for w in words], [w.end for w in words], [w.ws for w in words])
+    return export_layout(text, [t.start for t in tokens], [t.end for t in tokens], [s.key() for s in spans])
 
 
 @pytest.mark.parametrize(
     ("text", "spans"),
-    [  # a span edge inside a token, white space before the first token, a span edge inside a gap
-        ("Putin met", [Span(1, 5, "X")]),
-        (" Putin met", []),
-        ("Putin  met", [Span(0, 6, "X")]),
+    [
+        ("Putin met Xi .", [Span(0, 5, "X")]),
+        ("Putin met Xi . ", [Span(6, 12, "X")]),
+        ("Putin\nmet  Xi\r\n\r\n.", [Span(5, 6, "NEWLINE"), Span(11, 13, "X")]),  # a gap token, after a space
+        (" \tPutin \n met\t\tXi \u2028", [Span(0, 2, "LEADING"), Span(2, 7, "X")]),
+        ("😀 e\u0301 x\n", [Span(2, 4, "X")]),
+    ],
+)
+def test_sorted_tokens_with_span_edges_on_laid_out_token_edges_take_the_fast_path(
+    monkeypatch, text, spans
+) -> None:
+    got = _layout_without_reference(monkeypatch, text, spans)
+    words = reference(text, whitespace_tokens(text), spans)
+    starts = [w.start for w in words]
+    assert got == (
+        (starts, [w.end for w in words], [w.ws for w in words]),
+        [token_range(starts, s.start, s.end) for s in spans],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("Putin met", [Span(1, 5, "X")]),  # a span edge inside a token
+        ("Putin  met", [Span(0, 6, "X")]),  # a span ending on the space that would join
+        ("Putin  met", [Span(5, 7, "X")]),  # a span starting on it
+        ("Putin met", [Span(5, 6, "X")]),  # a span over a single joining space
+        ("   ", []),  # no token at all
     ],
 )
 def test_other_layouts_go_to_the_reference(monkeypatch, text, spans) -> None:

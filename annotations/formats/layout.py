@@ -5,9 +5,9 @@ spaCy's tokens cover the whole text: each token may be followed by one plain spa
 follow that rule, so ``"".join(word + " " * ws)`` gives back the text exactly, and every span edge
 is a token edge (a space a span starts or ends with becomes its own token).
 
-``export_offsets`` works on flat lists of offsets (what the store holds) and lays out the common
-cases without building a Python object per token; anything unusual goes to ``_general_words``,
-the reference layout, which the fast path must always equal.
+``export_layout`` works on flat lists of offsets (what the store holds) and lays out the common
+cases without building a Python object per token; anything else goes to ``_general_words``, the
+reference layout, which the fast path must always equal.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from annotations.text import split_tokens, whitespace_tokens
 
 Offsets = tuple[list[int], list[int], list[bool]]
 """Exported tokens as three parallel lists: starts, ends, and whether one space follows each."""
+SpanKey = tuple[int, int, str]
+"""A span as ``(start, end, label)``."""
 
 
 class Word(NamedTuple):
@@ -37,21 +39,32 @@ def export_words(text: str, tokens: Sequence[Token], spans: Sequence[Span]) -> t
     """spaCy-style tokens covering ``text`` exactly, with a token edge at every span edge."""
     starts = [token.start for token in tokens]
     ends = [token.end for token in tokens]
-    span_starts = {span.start for span in spans}
-    span_ends = {span.end for span in spans}
-    return tuple(map(Word, *export_offsets(text, starts, ends, span_starts, span_ends)))
+    offsets, _ = export_layout(text, starts, ends, [span.key() for span in spans])
+    return tuple(map(Word, *offsets))
 
 
-def export_offsets(
-    text: str, starts: list[int], ends: list[int], span_starts: set[int], span_ends: set[int]
-) -> Offsets:
-    """``export_words`` on flat lists: the stored tokens' starts and ends, and the spans' edges.
+def export_layout(
+    text: str, starts: list[int], ends: list[int], spans: Sequence[SpanKey]
+) -> tuple[Offsets, list[tuple[int, int]]]:
+    """``export_words`` on flat lists (the stored tokens' starts and ends), with each span's first
+    and (inclusive) last token index, as Prodigy's ``token_start`` and ``token_end``.
 
-    Fast when the tokens are sorted, every span edge is a token edge and the text before the first
-    token is empty; the gaps between tokens may hold anything (a single joining space, or white
-    space that becomes a token of its own). Otherwise the reference layout (``_general_words``).
-    The lists passed in may be returned (never changed in place).
+    Fast when the tokens are sorted and disjoint and every span edge falls on an edge of the
+    tokens so laid out; otherwise the reference layout. The lists passed in may be returned
+    (never changed in place).
     """
+    offsets = _fast_offsets(text, starts, ends)
+    ranges = _exact_token_ranges(offsets, spans) if offsets is not None else None
+    if offsets is None or ranges is None:
+        offsets = _reference_offsets(text, starts, ends, spans)
+        ranges = [token_range(offsets[0], start, end) for start, end, _ in spans]
+    return offsets, ranges
+
+
+def _fast_offsets(text: str, starts: list[int], ends: list[int]) -> Offsets | None:
+    """The layout of sorted, disjoint tokens, as if no span touched a joining space (the reference
+    layout then, unless a span starts or ends inside a token or a gap: ``_exact_token_ranges``
+    tells). None for tokens that overlap or are out of order, or a text without any token."""
     if not starts:
         base = whitespace_tokens(text)
         starts = [token.start for token in base]
@@ -59,15 +72,19 @@ def export_offsets(
     elif not all(map(operator.lt, starts, ends)):  # zero-length (or reversed) tokens are dropped
         kept = list(map(operator.lt, starts, ends))
         starts, ends = list(compress(starts, kept)), list(compress(ends, kept))
-    if not starts or starts[0] != 0 or not (span_starts <= set(starts) and span_ends <= set(ends)):
-        return _reference_offsets(text, starts, ends, span_starts, span_ends)
+    if not starts:
+        return None
     following = starts[1:]
     following.append(len(text))
     gaps = list(map(operator.sub, following, ends))
     if min(gaps) < 0:  # unsorted or overlapping tokens
-        return _reference_offsets(text, starts, ends, span_starts, span_ends)
+        return None
     ws = list(map(bool, gaps))
-    if max(gaps) <= 1 and not "".join(map(text.__getitem__, compress(ends, gaps))).strip(" "):
+    if (
+        starts[0] == 0
+        and max(gaps) <= 1
+        and not "".join(map(text.__getitem__, compress(ends, gaps))).strip(" ")
+    ):
         return starts, ends, ws  # spaCy-like already: tokens joined by nothing or by one space
     return _with_gap_tokens(text, starts, ends, ws, following, gaps)
 
@@ -75,12 +92,12 @@ def export_offsets(
 def _with_gap_tokens(
     text: str, starts: list[int], ends: list[int], ws: list[bool], following: list[int], gaps: list[int]
 ) -> Offsets:
-    """Sorted tokens starting at 0, every span edge a token edge: each gap that is not one joining
-    space becomes a token (after its first character when that is a space, which joins)."""
+    """Sorted, disjoint tokens: the text before the first one and each gap that is not one joining
+    space become tokens (a gap after its first character when that is a space, which joins)."""
     odd = [i for i, (end, gap) in enumerate(zip(ends, gaps)) if gap and (gap > 1 or text[end] != " ")]
-    out_starts: list[int] = []
-    out_ends: list[int] = []
-    out_ws: list[bool] = []
+    out_starts: list[int] = [0] if starts[0] else []
+    out_ends: list[int] = starts[:1] if starts[0] else []
+    out_ws: list[bool] = [False] if starts[0] else []
     done = 0
     for i in odd:
         joined = text[ends[i]] == " "
@@ -98,11 +115,30 @@ def _with_gap_tokens(
     return out_starts, out_ends, out_ws
 
 
-def _reference_offsets(
-    text: str, starts: list[int], ends: list[int], span_starts: set[int], span_ends: set[int]
-) -> Offsets:
-    """The reference layout's tokens as flat lists."""
-    words = _general_words(text, list(map(Token, starts, ends)), span_starts, span_ends)
+def _exact_token_ranges(offsets: Offsets, spans: Sequence[SpanKey]) -> list[tuple[int, int]] | None:
+    """Each span's first and last token, when every span starts where a token starts and ends where
+    one ends (so the reference layout would split nothing and join the same spaces); else None."""
+    starts, ends, _ = offsets
+    ranges = []
+    for start, end, _label in spans:
+        first = bisect.bisect_left(starts, start)
+        last = bisect.bisect_left(starts, end, first) - 1
+        if last < first or starts[first] != start or ends[last] != end:
+            return None
+        ranges.append((first, last))
+    return ranges
+
+
+def _reference_offsets(text: str, starts: list[int], ends: list[int], spans: Sequence[SpanKey]) -> Offsets:
+    """The reference layout's tokens as flat lists (with export_words' clean-up of the tokens first)."""
+    base = [
+        token
+        for token in (list(map(Token, starts, ends)) or whitespace_tokens(text))
+        if token.end > token.start
+    ]
+    span_starts = {start for start, _, _ in spans}
+    span_ends = {end for _, end, _ in spans}
+    words = _general_words(text, base, span_starts, span_ends)
     return [w.start for w in words], [w.end for w in words], [w.ws for w in words]
 
 

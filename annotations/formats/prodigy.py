@@ -12,7 +12,7 @@ from typing import Any
 
 from annotations import hashing
 from annotations.formats.fields import checked_span_text, checked_spans, fail, is_int, json_type, require_text
-from annotations.formats.layout import export_offsets, token_range
+from annotations.formats.layout import SpanKey, export_layout
 from annotations.model import Answer, Document, Span, Token
 from annotations.records import Record, RecordError
 
@@ -173,7 +173,7 @@ def task(
     text: str,
     starts: list[int],
     ends: list[int],
-    spans: Sequence[tuple[int, int, str]],
+    spans: Sequence[SpanKey],
     *,
     input_hash: int,
     task_hash: int | None,
@@ -188,9 +188,7 @@ def task(
 
     Builds no object per token but the token's own dict (exports call this once per document).
     """
-    span_starts = {start for start, _, _ in spans}
-    span_ends = {end for _, end, _ in spans}
-    starts, ends, ws = export_offsets(text, starts, ends, span_starts, span_ends)
+    (starts, ends, ws), ranges = export_layout(text, starts, ends, spans)
     record: dict[str, Any] = {
         "text": text,
         "_input_hash": input_hash,
@@ -200,7 +198,10 @@ def task(
             for index, start, end, space in zip(count(), starts, ends, ws)
         ],
         "_view_id": VIEW_ID,
-        "spans": _span_objects(spans, starts),
+        "spans": [
+            {"start": start, "end": end, "token_start": first, "token_end": last, "label": label}
+            for (start, end, label), (first, last) in zip(spans, ranges)
+        ],
     }
     if answer is not None:
         record["answer"] = answer
@@ -213,12 +214,3 @@ def task(
     for key, value in extra.items():
         record.setdefault(key, value)
     return record
-
-
-def _span_objects(spans: Sequence[tuple[int, int, str]], starts: list[int]) -> list[dict[str, Any]]:
-    """Prodigy span objects with inclusive token ranges over the exported tokens (given their starts)."""
-    objects = []
-    for start, end, label in spans:
-        first, last = token_range(starts, start, end)
-        objects.append({"start": start, "end": end, "token_start": first, "token_end": last, "label": label})
-    return objects
