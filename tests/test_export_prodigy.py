@@ -254,3 +254,28 @@ def test_progress_and_cancel_still_apply_to_the_fast_export(db, tmp_path) -> Non
     with pytest.raises(ExportCancelled):
         export(db, "prodigy", tmp_path / "cancelled.jsonl", cancelled=lambda: True)
     assert not (tmp_path / "cancelled.jsonl").exists()
+
+
+def test_line_and_paragraph_separators_are_escaped_wherever_they_come_from(db, tmp_path) -> None:
+    stored(
+        db,
+        [
+            new_document("in\u2028the text", input_hash=1),
+            new_document("in a label", (), (Span(0, 2, "LA\u2029BEL"),), input_hash=2),
+            new_document("in the annotator", annotator="anna\u2028", input_hash=3),
+            new_document("in meta", meta={"k\u2029": "v\u2028"}, input_hash=4),
+            new_document("in extra", extra={"note": "\u2029"}, input_hash=5),
+            new_document("escaped in meta", input_hash=6),
+            new_document("escaped in extra", input_hash=7),
+            new_document("none at all", meta={"k": "\\u2028 is only text here"}, input_hash=8),
+        ],
+    )
+    # JSON columns written by hand (or by an older version) may hold the \u escape, not the character
+    db.execute("UPDATE documents SET meta = ? WHERE input_hash = 6", ['{"k": "a\\u2028b"}'])
+    db.execute("UPDATE documents SET extra = ? WHERE input_hash = 7", ['{"x": "\\u2029"}'])
+    got = exported(db, tmp_path / "out.jsonl", include_unanswered=True)
+    assert got == reference_export(db, include_unanswered=True)
+    lines = got.splitlines()
+    assert len(lines) == 8 and b"\xe2\x80\xa8" not in got and b"\xe2\x80\xa9" not in got
+    assert all(b"\\u202" in line for line in lines[:7])
+    assert json.loads(lines[5])["meta"] == {"k": "a\u2028b"}
