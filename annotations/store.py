@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import os
 import sqlite3
 import time
@@ -266,7 +267,10 @@ def decode_span_keys(raw: str | None) -> list[tuple[int, int, str]]:
     """The spans' ``(start, end, label)`` from their JSON form, in stored order (no Span objects)."""
     if not raw:
         return []
-    return [(start, end, label) for start, end, label, _source in orjson.loads(raw)]
+    return list(map(_SPAN_KEY, orjson.loads(raw)))
+
+
+_SPAN_KEY = operator.itemgetter(0, 1, 2)  # [start, end, label, source] -> (start, end, label)
 
 
 def decode_object(raw: str) -> dict[str, Any]:
