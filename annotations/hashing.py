@@ -24,7 +24,8 @@ def task_hash(input_hash_value: int, spans: Iterable[Span]) -> int:
     return task_hash_of_keys(input_hash_value, [s.key() for s in spans])
 
 
-_ENCODE_KEY = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), built once
+# json.dumps(..., ensure_ascii=False), built once; a key holds no container twice, so no circular check
+_ENCODE_KEY = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def task_hash_of_keys(input_hash_value: int, keys: Iterable[tuple[int, int, str]]) -> int:
