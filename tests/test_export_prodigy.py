@@ -279,3 +279,10 @@ def test_line_and_paragraph_separators_are_escaped_wherever_they_come_from(db, t
     assert len(lines) == 8 and b"\xe2\x80\xa8" not in got and b"\xe2\x80\xa9" not in got
     assert all(b"\\u202" in line for line in lines[:7])
     assert json.loads(lines[5])["meta"] == {"k": "a\u2028b"}
+
+
+def test_computed_task_hashes_keep_their_values() -> None:
+    spans = [Span(6, 11, "ORG"), Span(0, 5, "PERSON"), Span(12, 17, 'Ünï"code')]  # unsorted, escaped label
+    assert hashing.task_hash(42, spans) == 1157473793  # as computed before the export fast path
+    assert hashing.task_hash_of_keys(42, [s.key() for s in spans]) == 1157473793
+    assert hashing.task_hash_of_keys(42, []) == hashing.task_hash(42, ())
