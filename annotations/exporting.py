@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, TextIO
+from typing import BinaryIO, Literal, TextIO, TypeVar
 
 import orjson
 from sqlite_utils import Database
@@ -28,6 +28,8 @@ Format = Literal["prodigy", "doccano", "spacy"]
 FORMATS: tuple[Format, ...] = ("prodigy", "doccano", "spacy")
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 500
+WRITE_BUFFER = 1 << 20  # bytes: a large JSONL export in few system calls
+T = TypeVar("T")
 
 
 class ExportFailure(Exception):
@@ -69,6 +71,9 @@ def export(
         )
     chosen = _default_answers(fmt, answers)
     total = _count(db, dataset, chosen, include_unanswered)
+    if fmt == "prodigy":  # the stored rows straight to tasks: no Document, Token or Span objects
+        rows = store.iter_document_rows(db, dataset, chosen, include_unanswered)
+        return _export_jsonl(map(prodigy_line, _watched(rows, total, progress, cancelled)), output, stream)
     documents = _watched(
         store.iter_documents(db, dataset, chosen, include_unanswered, with_predictions=False),
         total,
@@ -77,7 +82,7 @@ def export(
     )
     if fmt == "spacy":
         return _export_docbin(documents, output, split)
-    return _export_jsonl(documents, fmt, output, stream)
+    return _export_jsonl(map(_doccano_line, documents), output, stream)
 
 
 def _default_answers(fmt: Format, answers: Sequence[Answer] | None) -> tuple[Answer, ...]:
@@ -95,9 +100,9 @@ def _count(db: Database, dataset: str | None, answers: Sequence[Answer], include
 
 
 def _watched(
-    documents: Iterator[Document], total: int, progress: Progress | None, cancelled: Callable[[], bool] | None
-) -> Iterator[Document]:
-    """Documents passed through, reporting progress and stopping when cancelled."""
+    documents: Iterator[T], total: int, progress: Progress | None, cancelled: Callable[[], bool] | None
+) -> Iterator[T]:
+    """Documents (or their rows) passed through, reporting progress and stopping when cancelled."""
     done = 0
     for done, document in enumerate(documents, start=1):
         if cancelled is not None and done % 64 == 0 and cancelled():
@@ -112,51 +117,88 @@ def _watched(
 # ---------------------------------------------------------------- JSONL
 
 
-def _export_jsonl(
-    documents: Iterable[Document], fmt: Format, output: Path | None, stream: TextIO | None
-) -> ExportReport:
-    """Write one JSON object per line, to a file (atomically) or a stream."""
-    to_record = prodigy.task_from_document if fmt == "prodigy" else doccano.record_from_document
+Line = tuple[bytes, int]
+"""One JSON line to write, and how many spans its record holds."""
+
+
+def prodigy_line(row: store.DocumentRow) -> Line:
+    """The JSON line of a stored row's Prodigy task (``prodigy.task_from_document`` of its
+    Document, written by ``json_line``), and how many spans it holds."""
+    starts, ends = store.decode_token_offsets(row.tokens)
+    spans = store.decode_span_keys(row.spans)
+    task = prodigy.task(
+        row.text,
+        starts,
+        ends,
+        spans,
+        input_hash=row.input_hash,
+        task_hash=row.task_hash,
+        answer=row.answer,
+        updated=row.updated,
+        annotator=row.annotator,
+        meta=store.decode_object(row.meta),
+        extra=store.decode_object(row.extra),
+    )
+    return json_line(task, may_hold_separators=_may_hold_separators(row)), len(spans)
+
+
+def _may_hold_separators(row: store.DocumentRow) -> bool:
+    """Whether a string in the row's task may hold U+2028 or U+2029. Its strings come from the text
+    (the tokens' too), the annotator and the JSON columns (labels, meta, extra), where the character
+    may also be a \\u escape. A false alarm only costs ``json_line`` its scan of the line."""
+    for value in (row.text, row.spans, row.meta, row.extra, row.annotator or ""):
+        if "\u2028" in value or "\u2029" in value or "\\u202" in value:
+            return True
+    return False
+
+
+def _doccano_line(document: Document) -> Line:
+    """A document's doccano record as a JSON line, and how many spans it holds."""
+    return json_line(doccano.record_from_document(document)), len(document.spans)
+
+
+def _export_jsonl(lines: Iterable[Line], output: Path | None, stream: TextIO | None) -> ExportReport:
+    """Write the lines to a file (atomically) or a stream."""
     if output is None:
         target = stream or sys.stdout
         buffer = getattr(target, "buffer", None)
         if buffer is not None:
             target.flush()
-            return ExportReport(*_write_lines(documents, to_record, buffer.write), ())
+            return ExportReport(*_write_lines(lines, buffer.write), ())
         write_text = target.write
-        return ExportReport(*_write_lines(documents, to_record, lambda line: write_text(line.decode())), ())
+        return ExportReport(*_write_lines(lines, lambda line: write_text(line.decode())), ())
     with _atomic_file(output) as handle:
-        written, spans = _write_lines(documents, to_record, handle.write)
+        written, spans = _write_lines(lines, handle.write)
     return ExportReport(written, spans, (output,))
 
 
-def _write_lines(
-    documents: Iterable[Document], to_record: Callable[[Document], dict], write: Callable[[bytes], object]
-) -> tuple[int, int]:
-    """Write each document's record as a UTF-8 line; return how many documents and spans."""
+def _write_lines(lines: Iterable[Line], write: Callable[[bytes], object]) -> tuple[int, int]:
+    """Write each line; return how many lines and spans."""
     written = spans = 0
-    for document in documents:
-        write(json_line(to_record(document)))
+    for line, span_count in lines:
+        write(line)
         written += 1
-        spans += len(document.spans)
+        spans += span_count
     return written, spans
 
 
 _FALLBACK = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
-def json_line(record: dict) -> bytes:
+def json_line(record: dict, *, may_hold_separators: bool = True) -> bytes:
     """One record as a compact JSON line (orjson; the standard library for integers beyond 64 bits).
 
     U+2028 and U+2029 are escaped: valid inside JSON strings, but line breaks to many line readers.
+    ``may_hold_separators=False`` (the caller knows no string in the record holds either) skips
+    looking for them in the line.
     """
     try:
-        line = orjson.dumps(record)
+        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
     except TypeError:  # orjson.JSONEncodeError: e.g. an integer of more than 64 bits in meta
-        line = _FALLBACK(record).encode("utf-8", "surrogatepass")
-    if b"\xe2\x80\xa8" in line or b"\xe2\x80\xa9" in line:
+        line = _FALLBACK(record).encode("utf-8", "surrogatepass") + b"\n"
+    if may_hold_separators and (b"\xe2\x80\xa8" in line or b"\xe2\x80\xa9" in line):
         line = line.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
-    return line + b"\n"
+    return line
 
 
 @contextmanager
@@ -167,7 +209,7 @@ def _atomic_file(path: Path) -> Iterator[BinaryIO]:
         raise ExportFailure(f"{path}: the folder {folder} does not exist")
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        with os.fdopen(descriptor, "wb", buffering=WRITE_BUFFER) as handle:
             yield handle
         os.replace(temporary, path)
     except BaseException:

@@ -21,5 +21,14 @@ def input_hash(text: str) -> int:
 
 def task_hash(input_hash_value: int, spans: Iterable[Span]) -> int:
     """The hash that identifies an input together with its spans and labels."""
-    key = json.dumps([input_hash_value, [list(s.key()) for s in sorted(spans)]], ensure_ascii=False)
+    return task_hash_of_keys(input_hash_value, [s.key() for s in spans])
+
+
+# json.dumps(..., ensure_ascii=False), built once; a key holds no container twice, so no circular check
+_ENCODE_KEY = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+def task_hash_of_keys(input_hash_value: int, keys: Iterable[tuple[int, int, str]]) -> int:
+    """``task_hash`` from the spans' ``(start, end, label)``, in any order (sorted here)."""
+    key = _ENCODE_KEY([input_hash_value, sorted(keys)])
     return _signed32(key.encode("utf-8", "surrogatepass"))

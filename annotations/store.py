@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 import os
 import sqlite3
 import time
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from sqlite_utils import Database
@@ -280,8 +281,28 @@ def encode_tokens(tokens: Sequence[Token]) -> str:
 
 def decode_tokens(raw: str) -> tuple[Token, ...]:
     """Tokens from their flat JSON form."""
+    return tuple(map(Token, *decode_token_offsets(raw)))
+
+
+def decode_token_offsets(raw: str) -> tuple[list[int], list[int]]:
+    """The tokens' starts and ends from their flat JSON form (no object per token)."""
     flat = orjson.loads(raw)
-    return tuple(map(Token, flat[0::2], flat[1::2]))
+    return flat[0::2], flat[1::2]
+
+
+def decode_span_keys(raw: str | None) -> list[tuple[int, int, str]]:
+    """The spans' ``(start, end, label)`` from their JSON form, in stored order (no Span objects)."""
+    if not raw:
+        return []
+    return list(map(_SPAN_KEY, orjson.loads(raw)))
+
+
+_SPAN_KEY = operator.itemgetter(0, 1, 2)  # [start, end, label, source] -> (start, end, label)
+
+
+def decode_object(raw: str) -> dict[str, Any]:
+    """A stored JSON object column (meta, extra)."""
+    return {} if raw == "{}" else json.loads(raw)
 
 
 def encode_change(spans: Iterable[Span], answer: Answer | None) -> str:
@@ -391,13 +412,13 @@ def _document_from_row(row: dict[str, Any]) -> Document:
         tokens=decode_tokens(row["tokens"]),
         state=DocumentState(decode_spans(row["spans"]), answer),
         predicted=decode_spans(row["predicted"]),
-        meta=json.loads(row["meta"]),
+        meta=decode_object(row["meta"]),
         input_hash=row["input_hash"],
         task_hash=row["task_hash"],
         rev=row["rev"],
         annotator=row["annotator"],
         updated=row["updated"],
-        extra=json.loads(row["extra"]),
+        extra=decode_object(row["extra"]),
     )
 
 
@@ -422,22 +443,73 @@ def iter_documents(
 
     ``with_predictions=False`` leaves ``Document.predicted`` empty (exports do not need it).
     """
+    select = _DOCUMENT_SELECT.format(predicted=_PREDICTED if with_predictions else "NULL")
+    where, params = _document_filter(dataset, answers, include_unanswered)
+    for row in db.query(select + where, params):
+        yield _document_from_row(row)
+
+
+class DocumentRow(NamedTuple):
+    """A stored document's columns as an export needs them, JSON columns still encoded.
+
+    Exports of many documents read these instead of Documents: no Token or Span objects are built.
+    """
+
+    text: str
+    tokens: str  # the flat JSON offsets (decode_token_offsets)
+    spans: str  # the human's spans (decode_span_keys, decode_spans)
+    answer: str | None
+    input_hash: int
+    task_hash: int | None
+    annotator: str | None
+    updated: float | None
+    meta: str  # a JSON object
+    extra: str  # a JSON object
+
+
+_ROW_SELECT = """
+    SELECT d.text, d.tokens, a.spans, a.answer, d.input_hash, d.task_hash, a.annotator, a.updated,
+           d.meta, d.extra
+    FROM documents d
+    JOIN datasets ds ON ds.id = d.dataset_id
+    JOIN annotations a ON a.document_id = d.id
+"""
+
+
+def iter_document_rows(
+    db: Database,
+    dataset: str | None = None,
+    answers: Iterable[Answer] | None = None,
+    include_unanswered: bool = False,
+) -> Iterator[DocumentRow]:
+    """``iter_documents``' documents (same filter, same order, streamed) as raw DocumentRows."""
+    where, params = _document_filter(dataset, answers, include_unanswered)
+    return map(DocumentRow._make, db.execute(_ROW_SELECT + where, params))
+
+
+def _document_filter(
+    dataset: str | None, answers: Iterable[Answer] | None, include_unanswered: bool
+) -> tuple[str, list[Any]]:
+    """The WHERE and ORDER BY clauses (and their parameters) of ``iter_documents``' selection."""
     where, params = _answer_filter(answers, include_unanswered)
     if dataset is not None:
         where.append("ds.name = ?")
         params.append(dataset)
-    select = _DOCUMENT_SELECT.format(predicted=_PREDICTED if with_predictions else "NULL")
-    sql = select + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.id"
-    for row in db.query(sql, params):
-        yield _document_from_row(row)
+    return (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.id", params
 
 
 def _answer_filter(answers: Iterable[Answer] | None, include_unanswered: bool) -> tuple[list[str], list[Any]]:
-    """SQL conditions selecting documents by answer."""
+    """SQL conditions selecting documents by answer.
+
+    ``+a.answer`` keeps SQLite off the answer index: with it, SQLite gathered the rows answer by
+    answer and then sorted all of them (whole texts and tokens) in a temporary b-tree for
+    ``ORDER BY d.id``; scanning documents in id order and testing each answer streams instead
+    (100,000 documents, all answers: 0.29 s instead of 0.68 s, and no temporary file).
+    """
     chosen = [a.value for a in (answers if answers is not None else Answer)]
-    clause = f"a.answer IN ({', '.join('?' for _ in chosen)})" if chosen else "0"
+    clause = f"+a.answer IN ({', '.join('?' for _ in chosen)})" if chosen else "0"
     if include_unanswered:
-        clause = f"({clause} OR a.answer IS NULL)"
+        clause = f"({clause} OR +a.answer IS NULL)"
     return [clause], list(chosen)
 
 

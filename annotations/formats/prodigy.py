@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import count
 from typing import Any
 
 from annotations import hashing
 from annotations.formats.fields import checked_span_text, checked_spans, fail, is_int, json_type, require_text
-from annotations.formats.layout import Word, WordIndex, export_words, word_text
+from annotations.formats.layout import SpanKey, export_layout
 from annotations.model import Answer, Document, Span, Token
 from annotations.records import Record, RecordError
 
@@ -152,63 +154,63 @@ def _timestamp(value: Any, where: str) -> float | None:
 
 def task_from_document(document: Document) -> dict[str, Any]:
     """The Prodigy ``ner_manual`` task for a document, with tokens split at every span edge."""
-    spans, text = document.spans, document.text
-    words = export_words(text, document.tokens, spans)
-    task: dict[str, Any] = {
+    return task(
+        document.text,
+        [token.start for token in document.tokens],
+        [token.end for token in document.tokens],
+        [span.key() for span in document.spans],
+        input_hash=document.input_hash,
+        task_hash=document.task_hash,
+        answer=document.answer.value if document.answer is not None else None,
+        updated=document.updated,
+        annotator=document.annotator,
+        meta=document.meta,
+        extra=document.extra,
+    )
+
+
+def task(
+    text: str,
+    starts: list[int],
+    ends: list[int],
+    spans: Sequence[SpanKey],
+    *,
+    input_hash: int,
+    task_hash: int | None,
+    answer: str | None,
+    updated: float | None,
+    annotator: str | None,
+    meta: dict[str, Any],
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The Prodigy ``ner_manual`` task for a document given as plain values: its text, its stored
+    tokens' starts and ends, its spans' ``(start, end, label)`` in stored order, and the rest.
+
+    Builds no object per token but the token's own dict (exports call this once per document).
+    """
+    (starts, ends, ws), ranges = export_layout(text, starts, ends, spans)
+    record: dict[str, Any] = {
         "text": text,
-        "_input_hash": document.input_hash,
-        "_task_hash": _task_hash(document),
+        "_input_hash": input_hash,
+        "_task_hash": task_hash if task_hash is not None else hashing.task_hash_of_keys(input_hash, spans),
         "tokens": [
-            {"text": text[start:end], "start": start, "end": end, "id": i, "ws": ws}
-            for i, (start, end, ws) in enumerate(words)
+            {"text": text[start:end], "start": start, "end": end, "id": index, "ws": space}
+            for index, start, end, space in zip(count(), starts, ends, ws)
         ],
         "_view_id": VIEW_ID,
-        "spans": _span_objects(spans, WordIndex(words)),
+        "spans": [
+            {"start": start, "end": end, "token_start": first, "token_end": last, "label": label}
+            for (start, end, label), (first, last) in zip(spans, ranges)
+        ],
     }
-    task.update(_answer_fields(document))
-    for key, value in document.extra.items():
-        task.setdefault(key, value)
-    return task
-
-
-def _token_object(text: str, word: Word, index: int) -> dict[str, Any]:
-    """One Prodigy token: its text, offsets, index and whether a space follows it."""
-    return {"text": word_text(text, word), "start": word.start, "end": word.end, "id": index, "ws": word.ws}
-
-
-def _task_hash(document: Document) -> int:
-    """The stored task hash, or one computed from the input hash and the spans."""
-    if document.task_hash is not None:
-        return document.task_hash
-    return hashing.task_hash(document.input_hash, document.spans)
-
-
-def _span_objects(spans: tuple[Span, ...], index: WordIndex) -> list[dict[str, Any]]:
-    """Prodigy span objects with inclusive token ranges."""
-    objects = []
-    for span in spans:
-        first, last = index.token_range(span)
-        objects.append(
-            {
-                "start": span.start,
-                "end": span.end,
-                "token_start": first,
-                "token_end": last,
-                "label": span.label,
-            }
-        )
-    return objects
-
-
-def _answer_fields(document: Document) -> dict[str, Any]:
-    """The answer, timestamp, annotator and meta keys, each only when known."""
-    fields: dict[str, Any] = {}
-    if document.answer is not None:
-        fields["answer"] = document.answer.value
-    if document.updated is not None:
-        fields["_timestamp"] = int(document.updated)
-    if document.annotator:
-        fields["_annotator_id"] = document.annotator
-    if document.meta:
-        fields["meta"] = document.meta
-    return fields
+    if answer is not None:
+        record["answer"] = answer
+    if updated is not None:
+        record["_timestamp"] = int(updated)
+    if annotator:
+        record["_annotator_id"] = annotator
+    if meta:
+        record["meta"] = meta
+    for key, value in extra.items():
+        record.setdefault(key, value)
+    return record
