@@ -187,6 +187,7 @@ class DocumentView(QPlainTextEdit):
         self._press_position: int | None = None
         self._press_characters = False
         self._highlighter = SpanHighlighter(self.document(), self)
+        self._marked: list[tuple[int, int]] = []  # the ranges of the selected span and the pending one
 
     # ------------------------------------------------------------ showing
 
@@ -208,7 +209,7 @@ class DocumentView(QPlainTextEdit):
         self.display = DisplayText.of(document.text)
         self.span_index = SpanIndex(document.spans, self.display)
         self._document, self._tokens = document, None
-        self.selected, self.pending = None, None
+        self.selected, self.pending, self._marked = None, None, []
         self._highlighter.blockSignals(True)
         self.setPlainText(self.display.display)  # highlights each block from the index
         self._highlighter.blockSignals(False)
@@ -240,15 +241,42 @@ class DocumentView(QPlainTextEdit):
         self._update_extra_selections()
 
     def _rehighlight(self, qt_ranges: list[tuple[int, int]]) -> None:
+        """Re-format the blocks holding these Qt ranges and repaint them (everything below them too,
+        should one of them change height: a wider label tag can wrap a line)."""
         blocks = {}
         for start, end in qt_ranges:
             block = self.document().findBlock(start)
             while block.isValid() and block.position() <= end:
                 blocks[block.blockNumber()] = block
                 block = block.next()
+        layout = self.document().documentLayout()
         for block in blocks.values():
-            self._highlighter.rehighlightBlock(block)
-        self.viewport().update()
+            height = layout.blockBoundingRect(block).height()
+            # The layout re-lays the block out either way; with its signals blocked, the text widget
+            # does not also repaint the whole viewport for a change of formats alone.
+            layout.blockSignals(True)
+            try:
+                self._highlighter.rehighlightBlock(block)
+            finally:
+                layout.blockSignals(False)
+            if layout.blockBoundingRect(block).height() == height:
+                self._repaint_block(block)
+            else:  # a line wrapped differently: let Qt lay out and repaint everything as usual
+                self.document().markContentsDirty(block.position(), block.length())
+
+    def _repaint_block(self, block: QTextBlock) -> None:
+        """Schedule a repaint of one block: its text, its spans and their label tags."""
+        geometry = self.blockBoundingGeometry(block).translated(self.contentOffset()).toAlignedRect()
+        self.viewport().update(0, geometry.top() - 1, self.viewport().width(), geometry.height() + 2)
+
+    def _repaint_range(self, start: int, end: int) -> None:
+        """Schedule a repaint of the blocks holding ``start:end`` (code points)."""
+        document = self.document()
+        block = document.findBlock(self.display.to_qt(start))
+        last = document.findBlock(self.display.to_qt(max(start, end - 1))).blockNumber()
+        while block.isValid() and block.blockNumber() <= last:
+            self._repaint_block(block)
+            block = block.next()
 
     def _same_range(self, span: Span) -> Span | None:
         """The current span over ``span``'s range (after a relabel), if any."""
@@ -274,7 +302,9 @@ class DocumentView(QPlainTextEdit):
         self._update_extra_selections()
 
     def reveal(self, start: int, end: int) -> None:
-        """Scroll so that ``start:end`` is visible."""
+        """Scroll so that ``start:end`` is visible (nothing moves if it is already in view)."""
+        if self._in_view(start, end):
+            return
         cursor = QTextCursor(self.document())
         cursor.setPosition(self.display.to_qt(end))
         self.setTextCursor(cursor)
@@ -282,7 +312,22 @@ class DocumentView(QPlainTextEdit):
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
 
+    def _in_view(self, start: int, end: int) -> bool:
+        """Whether the whole of ``start:end`` (code points) is inside the viewport."""
+        area = self.viewport().rect()
+        first = self.cursorRect(self._cursor_at(self.display.to_qt(start)))
+        last = self.cursorRect(self._cursor_at(self.display.to_qt(end)))
+        return area.contains(first) and area.contains(last)
+
     def _update_extra_selections(self) -> None:
+        marked: list[tuple[int, int]] = []
+        if self.selected is not None:
+            marked.append((self.selected.start, self.selected.end))
+        if self.pending is not None:
+            marked.append(self.pending)
+        for start, end in {*self._marked, *marked}:  # the old and the new marks (Qt repaints neither)
+            self._repaint_range(start, end)
+        self._marked = marked
         chosen: list[QTextEdit.ExtraSelection] = []
         if self.selected is not None:
             colour = self.style.colour(self.selected.label).darker(135)

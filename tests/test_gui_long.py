@@ -139,3 +139,48 @@ def test_opening_a_document_keeps_its_spans_out_of_the_cyclic_collector(qtbot, t
     spans = window.controller.document.spans
     tracked = {id(o) for o in gc.get_objects()}
     assert id(spans[0]) not in tracked and id(spans) not in tracked
+
+
+def _layout_of(view) -> list[float]:
+    """Each block's laid-out height (the document's lines and what the scroll bar counts)."""
+    layout = view.document().documentLayout()
+    block, heights = view.document().begin(), []
+    while block.isValid():
+        heights.append(layout.blockBoundingRect(block).height())
+        block = block.next()
+    return heights
+
+
+def test_relabels_that_rewrap_lines_lay_out_as_a_fresh_rendering(qtbot, tmp_path: Path):
+    """An edit repaints only its block, unless a wider label tag wraps a line: then Qt re-lays out all."""
+    text = _long_text(2_000, 30)
+    path = tmp_path / "long.db"
+    make_database(path, [text], [_spans_on_paris(text)])
+    window = open_window(qtbot, path)
+    view, controller = window.view, window.controller
+    for round_ in range(2):
+        for index in range(12):  # on the first screen: nothing scrolls, so only repaints show edits
+            span = controller.document.spans[index]
+            controller.relabel(span, "WORK_OF_ART" if (index + round_) % 2 else "GPE")  # widest tag
+    assert view.verticalScrollBar().value() == 0
+    edited, scroll_range, shown = _layout_of(view), view.verticalScrollBar().maximum(), _screen(view)
+    view.show_document(controller.document, window.colours)
+    assert _layout_of(view) == edited
+    assert view.verticalScrollBar().maximum() == scroll_range
+    assert _screen(view) == shown  # what the edits repainted is what a fresh rendering paints
+
+
+def _screen(view):
+    """The document's pixels as last painted on screen (the window's backing store, not a fresh
+    rendering), scrolled to the top, no span selected."""
+    from PySide6.QtWidgets import QApplication
+
+    view.select_span(None)
+    QApplication.processEvents()
+    viewport = view.viewport()
+    corner = viewport.mapTo(viewport.window(), viewport.rect().topLeft())
+    return (
+        viewport.screen()
+        .grabWindow(viewport.window().winId(), corner.x(), corner.y(), viewport.width(), viewport.height())
+        .toImage()
+    )
