@@ -106,7 +106,7 @@ class SpanList(QListView):
             self.clearSelection()
             return
         index = self.span_model.index(row, 0)
-        if index != self.currentIndex() or not self.selectionModel().isSelected(index):
-            self.setCurrentIndex(index)
-        if not self.viewport().rect().contains(self.visualRect(index)):
-            self.scrollTo(index)
+        if index == self.currentIndex() and self.selectionModel().isSelected(index):
+            return  # already marked (a relabel keeps its row): no scrolling through 20,000 rows
+        self.setCurrentIndex(index)
+        self.scrollTo(index)
