@@ -14,10 +14,8 @@ import click
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.exporting import FORMATS, ExportFailure, export
-from annotations.importing import ImportFailure, import_sources
+from annotations.formats import FORMATS
 from annotations.model import Answer
-from annotations.stats import dataset_stats, format_stats
 
 ANSWER_CHOICES = [a.value for a in Answer]
 
@@ -141,6 +139,8 @@ def import_command(
     jobs: int,
 ) -> None:
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
+    from annotations.importing import ImportFailure, import_sources  # each command loads what it uses
+
     with opened(db_path) as db, _progress_bar("Pre-annotating") as progress:
         try:
             report = import_sources(
@@ -184,6 +184,8 @@ def export_command(
     split: float | None,
 ) -> None:
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
+    from annotations.exporting import ExportFailure, export
+
     with opened(db_path, create=False, read_only=False) as db:
         try:
             report = export(
@@ -207,6 +209,8 @@ def export_command(
 @db_option
 def stats_command(db_path: Path | None) -> None:
     """Documents by answer, spans by label, and what people did with the model's spans."""
+    from annotations.stats import dataset_stats, format_stats
+
     with opened(db_path, create=False) as db:
         click.echo(format_stats(dataset_stats(db)))
 

@@ -15,17 +15,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal, TextIO, TypeVar
+from typing import BinaryIO, TextIO, TypeVar
 
 import orjson
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.formats import doccano, prodigy
+from annotations.formats import FORMATS, Format, doccano, prodigy
 from annotations.model import Answer, Document
 
-Format = Literal["prodigy", "doccano", "spacy"]
-FORMATS: tuple[Format, ...] = ("prodigy", "doccano", "spacy")
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 500
 WRITE_BUFFER = 1 << 20  # bytes: a large JSONL export in few system calls
