@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from gui_helpers import key, make_database, open_window, stored_keys
 from PySide6.QtCore import Qt
 
 from annotations.model import Span
+from gui.main_window import MainWindow
 
 WORDS = ("Angela", "Merkel", "visited", "Paris", "and", "Berlin", "with", "Emmanuel", "Macron")
 
@@ -29,6 +31,22 @@ def _spans_on_paris(text: str) -> list[Span]:
     return spans
 
 
+class LongDocument(NamedTuple):
+    window: MainWindow
+    text: str
+    spans: list[Span]
+    path: Path
+
+
+def _open_long(qtbot, tmp_path: Path, words: int, paragraph_every: int | None) -> LongDocument:
+    """A window on a database holding one long document with a GPE span on every "Paris"."""
+    text = _long_text(words, paragraph_every)
+    path = tmp_path / "long.db"
+    spans = _spans_on_paris(text)
+    make_database(path, [text], [spans])
+    return LongDocument(open_window(qtbot, path), text, spans, path)
+
+
 @pytest.mark.parametrize(
     "words, paragraph_every", [(100_000, 60), (50_000, None)], ids=["100k-words", "one-300k-block"]
 )
@@ -36,11 +54,7 @@ def test_a_long_document_relabels_by_repainting_only_the_changed_block(
     qtbot, tmp_path: Path, monkeypatch, words, paragraph_every
 ):
     """Timing is measured by bench/run.py; here: the fast path repaints one block, and stays correct."""
-    text = _long_text(words, paragraph_every)
-    path = tmp_path / "long.db"
-    spans = _spans_on_paris(text)
-    make_database(path, [text], [spans])
-    window = open_window(qtbot, path)
+    window, text, spans, path = _open_long(qtbot, tmp_path, words, paragraph_every)
     assert window.view.document().blockCount() > 100  # even the 300,000-character paragraph
     target = window.view.span_index.spans[len(spans) // 2]
     window.view.select_span(target)
@@ -62,11 +76,7 @@ def test_a_long_document_relabels_by_repainting_only_the_changed_block(
 
 
 def test_a_new_span_in_a_long_document_replaces_only_what_it_overlaps(qtbot, tmp_path: Path):
-    text = _long_text(100_000, 60)
-    path = tmp_path / "long.db"
-    spans = _spans_on_paris(text)
-    make_database(path, [text], [spans])
-    window = open_window(qtbot, path)
+    window, text, spans, path = _open_long(qtbot, tmp_path, 100_000, 60)
     middle = spans[len(spans) // 2]
     start = text.rindex("visited", 0, middle.start)  # "visited Paris", one span over both words
     added = window.controller.add_span(start, middle.end, "ORG")
@@ -103,11 +113,7 @@ def test_after_edits_and_undo_the_view_and_span_list_match_a_fresh_rendering(qtb
     from gui.document_view import SpanIndex
     from gui.span_list import SpanListModel
 
-    text = _long_text(3_000, 40)
-    path = tmp_path / "long.db"
-    spans = _spans_on_paris(text)
-    make_database(path, [text], [spans])
-    window = open_window(qtbot, path)
+    window, text, spans, path = _open_long(qtbot, tmp_path, 3_000, 40)
     controller = window.controller
     first, middle, last = spans[0], spans[len(spans) // 2], spans[-1]
     controller.relabel(middle, "ORG")
@@ -132,10 +138,7 @@ def test_opening_a_document_keeps_its_spans_out_of_the_cyclic_collector(qtbot, t
     """A full collection would otherwise rescan every span and token of a long document mid-edit."""
     import gc
 
-    text = _long_text(2_000, 40)
-    path = tmp_path / "long.db"
-    make_database(path, [text], [_spans_on_paris(text)])
-    window = open_window(qtbot, path)
+    window = _open_long(qtbot, tmp_path, 2_000, 40).window
     spans = window.controller.document.spans
     tracked = {id(o) for o in gc.get_objects()}
     assert id(spans[0]) not in tracked and id(spans) not in tracked
@@ -153,10 +156,7 @@ def _layout_of(view) -> list[float]:
 
 def test_relabels_that_rewrap_lines_lay_out_as_a_fresh_rendering(qtbot, tmp_path: Path):
     """An edit repaints only its block, unless a wider label tag wraps a line: then Qt re-lays out all."""
-    text = _long_text(2_000, 30)
-    path = tmp_path / "long.db"
-    make_database(path, [text], [_spans_on_paris(text)])
-    window = open_window(qtbot, path)
+    window = _open_long(qtbot, tmp_path, 2_000, 30).window
     view, controller = window.view, window.controller
     for round_ in range(2):
         for index in range(12):  # on the first screen: nothing scrolls, so only repaints show edits
