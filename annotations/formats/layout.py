@@ -147,7 +147,7 @@ def _general_words(
 ) -> tuple[Word, ...]:
     """Any tokens: gaps other than one joining space become tokens, tokens split at span edges.
 
-    The reference layout (slow, one object per token): ``export_offsets`` must always equal it.
+    The reference layout (slow, one object per token): ``export_layout`` must always equal it.
     """
     covering: list[Token] = []
     position = 0
