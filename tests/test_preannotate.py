@@ -78,3 +78,27 @@ def test_a_broken_patterns_file_names_the_line(tmp_path: Path) -> None:
 def test_texts_that_arrive_annotated_are_tokenized_without_the_model() -> None:
     (tokens,) = tokenize(["Hello,  world!\n"])
     assert [(t.start, t.end) for t in tokens] == [(0, 5), (5, 6), (7, 8), (8, 13), (13, 14), (14, 15)]
+
+
+def test_two_processes_annotate_exactly_as_one_in_the_same_order() -> None:
+    """--jobs 2: forked workers send back offsets; the result is the one-process result, in order."""
+    restricted = load_pipeline(labels=["PERSON", "GPE", "DATE"])
+    texts = [
+        f"{TEXT} Item {number}: 😀 Angela Merkel visited Paris\r\non {number} May 2021."
+        for number in range(70)
+    ]
+    texts += ["", "   ", "no entities here at all"]
+    alone = list(restricted.annotate(texts, batch_size=8, n_process=1))
+    together = list(restricted.annotate(texts, batch_size=8, n_process=2))
+    assert together == alone
+    assert {span.label for annotated in together for span in annotated.spans} == {"PERSON", "GPE", "DATE"}
+
+
+def test_stopping_early_stops_the_workers(pipeline) -> None:
+    """A cancelled import closes the iterator; the worker processes end with it."""
+    import multiprocessing
+
+    annotated = pipeline.annotate([TEXT] * 200, batch_size=4, n_process=2)
+    next(annotated)
+    annotated.close()
+    assert multiprocessing.active_children() == []
