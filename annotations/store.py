@@ -392,14 +392,20 @@ def _insert_annotation_rows(db: Database, document_id: int, document: NewDocumen
     )
 
 
-_PREDICTED = "(SELECT p.spans FROM predictions p WHERE p.document_id = d.id ORDER BY p.created DESC LIMIT 1)"
-_DOCUMENT_SELECT = """
-    SELECT d.id, ds.name AS dataset, d.text, d.tokens, d.meta, d.extra, d.input_hash, d.task_hash,
-           a.spans, a.answer, a.rev, a.annotator, a.updated, {predicted} AS predicted
+# Every document with its dataset and its annotation (exactly one each): the FROM of document queries.
+_DOCUMENTS = """
     FROM documents d
     JOIN datasets ds ON ds.id = d.dataset_id
     JOIN annotations a ON a.document_id = d.id
 """
+_PREDICTED = "(SELECT p.spans FROM predictions p WHERE p.document_id = d.id ORDER BY p.created DESC LIMIT 1)"
+_DOCUMENT_SELECT = (
+    """
+    SELECT d.id, ds.name AS dataset, d.text, d.tokens, d.meta, d.extra, d.input_hash, d.task_hash,
+           a.spans, a.answer, a.rev, a.annotator, a.updated, {predicted} AS predicted
+"""
+    + _DOCUMENTS
+)
 
 
 def _document_from_row(row: dict[str, Any]) -> Document:
@@ -467,13 +473,13 @@ class DocumentRow(NamedTuple):
     extra: str  # a JSON object
 
 
-_ROW_SELECT = """
+_ROW_SELECT = (
+    """
     SELECT d.text, d.tokens, a.spans, a.answer, d.input_hash, d.task_hash, a.annotator, a.updated,
            d.meta, d.extra
-    FROM documents d
-    JOIN datasets ds ON ds.id = d.dataset_id
-    JOIN annotations a ON a.document_id = d.id
 """
+    + _DOCUMENTS
+)
 
 
 def iter_document_rows(
@@ -524,8 +530,8 @@ def document_ids(
     """A page of document ids in queue order; ``status`` holds answers, None meaning pending."""
     where, params = _queue_filter(dataset, status, search)
     sql = (
-        "SELECT d.id FROM documents d JOIN datasets ds ON ds.id = d.dataset_id "
-        "JOIN annotations a ON a.document_id = d.id"
+        "SELECT d.id"
+        + _DOCUMENTS
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY d.id LIMIT ? OFFSET ?"
     )
@@ -542,10 +548,7 @@ def count_queue(
             sum(counts.values()) if status is None else sum(counts.get(answer, 0) for answer in set(status))
         )
     where, params = _queue_filter(dataset, status, search)
-    sql = (
-        "SELECT count(*) FROM documents d JOIN datasets ds ON ds.id = d.dataset_id "
-        "JOIN annotations a ON a.document_id = d.id WHERE " + " AND ".join(where)
-    )
+    sql = "SELECT count(*)" + _DOCUMENTS + "WHERE " + " AND ".join(where)
     return int(db.execute(sql, params).fetchone()[0])
 
 
