@@ -243,3 +243,16 @@ def test_check_reports_answer_counts_that_do_not_match(db: Database) -> None:
     assert store.integrity_problems(db) == [
         "the answer counts kept for progress do not match the annotations"
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(labels=st.lists(st.text(min_size=1, max_size=8), max_size=6), model=st.booleans())
+def test_stored_span_json_is_what_json_dumps_writes(labels, model) -> None:
+    """The formatter that edits splice writes the same characters as ``json.dumps`` would."""
+    import json
+
+    source = SpanSource.MODEL if model else SpanSource.HUMAN
+    spans = [Span(i * 10, i * 10 + 3, label, source) for i, label in enumerate(labels)]
+    expected = json.dumps([[s.start, s.end, s.label, s.source.value] for s in spans], ensure_ascii=False)
+    assert store.encode_spans(spans) == expected
+    assert store.decode_spans(expected) == tuple(spans)
