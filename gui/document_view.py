@@ -28,7 +28,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
-from annotations.model import Document, Span, SpanSource, Token, span_changes, unchanged_ends
+from annotations.model import Document, Span, SpanSource, Token, span_changes
 from annotations.session import index_of_range, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 
@@ -67,7 +67,7 @@ class SpanIndex:
 
 
 def changed_range(
-    old: Sequence[Span], new: Sequence[Span], unchanged: tuple[int, int] | None = None
+    old: Sequence[Span], new: Sequence[Span], unchanged: tuple[int, int]
 ) -> list[tuple[int, int]]:
     """The offsets covering every span that differs between two versions of a document's spans."""
     changed = [span for side in span_changes(old, new, unchanged) for span in side]
@@ -215,14 +215,12 @@ class DocumentView(QPlainTextEdit):
         self._highlighter.blockSignals(False)
         self._update_extra_selections()
 
-    def update_spans(self, document: Document, unchanged: tuple[int, int] | None = None) -> None:
+    def update_spans(self, document: Document, unchanged: tuple[int, int]) -> None:
         """Repaint only the blocks whose spans changed (the same document, edited).
 
         ``unchanged``: how many spans at the start and the end the edit kept (``Edit.unchanged``).
         """
         old = self.span_index
-        if unchanged is None:
-            unchanged = unchanged_ends(old.spans, document.spans)
         self.span_index = old.edited(document.spans, unchanged, self.display)
         self._document, self._tokens = document, None
         ranges = [

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
-from annotations.model import Document, Span, SpanSource, unchanged_ends
+from annotations.model import Document, Span, SpanSource
 from annotations.session import index_of_range
 
 SpanRole = Qt.ItemDataRole.UserRole + 1
@@ -37,12 +37,12 @@ class SpanListModel(QStandardItemModel):
         if self.spans:
             self.invisibleRootItem().appendRows([self._item(span) for span in self.spans])
 
-    def update_spans(self, spans: tuple[Span, ...], unchanged: tuple[int, int] | None = None) -> None:
+    def update_spans(self, spans: tuple[Span, ...], unchanged: tuple[int, int]) -> None:
         """Show the same document's spans after an edit: rows of unchanged spans stay, changed rows
         are rewritten in place (a relabel moves no row), and only a difference in number is inserted
-        or removed. ``unchanged`` is ``unchanged_ends(old spans, spans)`` when the caller knows it."""
+        or removed. ``unchanged`` is ``unchanged_ends(old spans, spans)`` (``Edit.unchanged``)."""
         old, self.spans = self.spans, spans
-        prefix, suffix = unchanged if unchanged is not None else unchanged_ends(old, spans)
+        prefix, suffix = unchanged
         old_middle, new_middle = len(old) - suffix - prefix, len(spans) - suffix - prefix
         rewritten = min(old_middle, new_middle)
         for row in range(prefix, prefix + rewritten):
@@ -95,7 +95,7 @@ class SpanList(QListView):
         """List a document's spans."""
         self.span_model.set_document(document, colours)
 
-    def update_spans(self, document: Document, unchanged: tuple[int, int] | None = None) -> None:
+    def update_spans(self, document: Document, unchanged: tuple[int, int]) -> None:
         """List the same document's spans after an edit (``unchanged``: see ``SpanListModel``)."""
         self.span_model.update_spans(document.spans, unchanged)
 
