@@ -41,15 +41,21 @@ def db_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def opened(db_path: Path | None, *, create: bool = True, read_only: bool = False) -> Iterator[Database]:
-    """The database, or a clear error and exit 1."""
+def opened(
+    db_path: Path | None, *, create: bool = True, read_only: bool = False, upgrade: bool = True
+) -> Iterator[Database]:
+    """The database, or a clear error and exit 1.
+
+    ``read_only``: for commands that only read; nothing is written (but an older spandesk schema is
+    upgraded first, unless ``upgrade`` is False).
+    """
     path = db_path or default_db_path()
-    if not create and not path.exists():
+    if not create and not _exists(path):
         raise click.ClickException(f"{path}: no such database")
     if create and not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
     try:
-        db = store.open_store(path, read_only=read_only)
+        db = store.open_store(path, read_only=read_only, upgrade=upgrade)
     except store.StoreError as error:
         raise click.ClickException(str(error)) from error
     try:
@@ -59,6 +65,29 @@ def opened(db_path: Path | None, *, create: bool = True, read_only: bool = False
         raise click.ClickException(f"{detail}\nRun `spandesk check` to examine it.") from error
     finally:
         db.close()
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is at ``path``; a name the system refuses (too long) is an error, exit 1."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else error
+        raise click.ClickException(f"{path}: cannot be used as a database name ({reason})") from error
+    return True
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the database's folder, or say why it cannot be (exit 1)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"{folder}: the database's folder cannot be created ({error.strerror or error}); "
+            "choose another with --db or $SPANDESK_DB"
+        ) from error
 
 
 def _answers(value: str | None) -> list[Answer] | None:
@@ -186,7 +215,7 @@ def export_command(
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
     from annotations.exporting import ExportFailure, export
 
-    with opened(db_path, create=False, read_only=False) as db:
+    with opened(db_path, create=False, read_only=True) as db:
         try:
             report = export(
                 db,
@@ -211,7 +240,7 @@ def stats_command(db_path: Path | None) -> None:
     """Documents by answer, spans by label, and what people did with the model's spans."""
     from annotations.stats import dataset_stats, format_stats
 
-    with opened(db_path, create=False) as db:
+    with opened(db_path, create=False, read_only=True) as db:
         click.echo(format_stats(dataset_stats(db)))
 
 
@@ -219,7 +248,7 @@ def stats_command(db_path: Path | None) -> None:
 @db_option
 def check_command(db_path: Path | None) -> None:
     """Check the database's integrity (exit 1 if it has problems)."""
-    with opened(db_path, create=False, read_only=True) as db:
+    with opened(db_path, create=False, read_only=True, upgrade=False) as db:
         problems = store.integrity_problems(db)
     if problems:
         where = db_path or default_db_path()
@@ -234,7 +263,7 @@ def backup_command(target: Path, db_path: Path | None) -> None:
     """Write a consistent copy of the database to TARGET, even while a window has it open."""
     if target.exists():
         raise click.ClickException(f"{target}: already exists; choose a new file name")
-    with opened(db_path, create=False) as db:
+    with opened(db_path, create=False, read_only=True) as db:
         try:
             store.backup(db, target)
         except (OSError, sqlite3.Error) as error:
