@@ -32,7 +32,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 DATABASE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 TEMPORARY_NAME = re.compile(r"\.spandesk-(\d+)-[0-9a-f]{8}\.tmp(-wal|-shm|-journal)?")
 WRITE_BUFFER = 1 << 20  # bytes: a large export in few system calls
-STREAM_FOLDERS = ("/dev/", "/proc/")  # /dev/stdout, /dev/fd/3, /proc/self/fd/1: written as given
+STREAM_NAME = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|thread-self|\d+)/fd/\d+")
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",
@@ -149,12 +149,11 @@ def _holds_sqlite_header(path: Path) -> bool:
 
 
 def _written_as_given(path: Path, status: os.stat_result | None) -> bool:
-    """Whether to write straight into ``path``: a device, FIFO or socket, or a stream's name under /dev."""
+    """Whether to write straight into ``path``: a device, FIFO or socket, or a stream's name
+    (``/dev/stdout`` redirected to a file is that stream, not a file to replace)."""
     if status is None:
         return False
-    if not stat.S_ISREG(status.st_mode):
-        return True
-    return str(path.absolute()).startswith(STREAM_FOLDERS)
+    return not stat.S_ISREG(status.st_mode) or STREAM_NAME.fullmatch(str(path.absolute())) is not None
 
 
 # ---------------------------------------------------------------- writing

@@ -168,6 +168,27 @@ def test_export_to_an_open_descriptor_writes_into_it(seeded: Path) -> None:
     assert received.count(b"\n") == 5
 
 
+def test_standard_output_redirected_to_a_file_is_written_not_replaced(seeded: Path, tmp_path: Path) -> None:
+    """`spandesk export -o /proc/self/fd/1 >> log`: the lines land after what the file held."""
+    log = tmp_path / "log.jsonl"
+    log.write_text("first line\n", encoding="utf-8")
+    with open(log, "ab") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-c", "from annotations.cli import main; main()", "export", "--db", str(seeded)]
+            + ["--format", "prodigy", "--all", "-o", "/proc/self/fd/1"],
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "first line" and len(lines) == 6
+    assert _leftovers(tmp_path) == []
+
+
 def test_dash_means_standard_output(seeded: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = _export(seeded, "-")
