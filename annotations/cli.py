@@ -105,7 +105,23 @@ def _labels(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a failed file operation anywhere is a message naming the file, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from annotations.output_file import describe_os_error
+
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # `spandesk export | head`: click ends quietly
+        except OSError as error:
+            raise click.ClickException(describe_os_error(error)) from error
+
+
+@click.group(
+    cls=_Commands, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="spandesk")
 @click.pass_context
 def cli(context: click.Context) -> None:
@@ -198,7 +214,11 @@ def import_command(
 @click.option("--dataset", default=None, help="Only this dataset (default: all).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The output format.")
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), default=None, help="Output file (JSONL: stdout)."
+    "-o",
+    "--output",
+    type=click.Path(allow_dash=True),
+    default=None,
+    help="Output file; - is standard output (the default for JSONL).",
 )
 @click.option("--all", "include_all", is_flag=True, help="Also export unanswered documents (no answer key).")
 @click.option("--answer", "answers", default=None, help="Only these answers, e.g. accept,reject.")
@@ -207,7 +227,7 @@ def export_command(
     db_path: Path | None,
     dataset: str | None,
     fmt: str,
-    output: Path | None,
+    output: str | None,
     include_all: bool,
     answers: str | None,
     split: float | None,
@@ -215,12 +235,16 @@ def export_command(
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
     from annotations.exporting import ExportFailure, export
 
+    if output is None and fmt == "spacy":
+        raise click.ClickException(
+            "--format spacy writes a binary file: give its path with -o PATH (or -o -)"
+        )
     with opened(db_path, create=False, read_only=True) as db:
         try:
             report = export(
                 db,
                 fmt,
-                output,
+                None if output in (None, "-") else Path(output),
                 dataset=dataset,
                 answers=_answers(answers),
                 include_unanswered=include_all,
@@ -260,15 +284,16 @@ def check_command(db_path: Path | None) -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
 def backup_command(target: Path, db_path: Path | None) -> None:
-    """Write a consistent copy of the database to TARGET, even while a window has it open."""
-    if target.exists():
+    """Write a consistent copy of the database to TARGET (a new file), even while a window has it open."""
+    from annotations.output_file import OutputError
+
+    if os.path.lexists(target):  # before opening the database
         raise click.ClickException(f"{target}: already exists; choose a new file name")
     with opened(db_path, create=False, read_only=True) as db:
         try:
             store.backup(db, target)
-        except (OSError, sqlite3.Error) as error:
-            target.unlink(missing_ok=True)
-            raise click.ClickException(f"{target}: the backup could not be written ({error})") from error
+        except OutputError as error:
+            raise click.ClickException(str(error)) from error
     click.echo(f"Backed up to {target}")
 
 

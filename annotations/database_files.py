@@ -57,20 +57,35 @@ def database_paths(database: str | os.PathLike[str]) -> tuple[Path, ...]:
 
 def is_database_file(candidate: str | os.PathLike[str], database: str | os.PathLike[str]) -> bool:
     """Whether ``candidate`` is the database or one of its side files: the same file by ``os.stat``
-    (hard links, symlinks and other spellings of the path included), or the same name."""
-    wanted = Path(os.path.abspath(candidate))
-    names = {Path(os.path.abspath(p)) for p in database_paths(database)}
-    names |= {p.resolve() for p in names}
-    if wanted in names or wanted.resolve() in names:
-        return True
-    identity = _file_identity(wanted)
-    return identity is not None and any(identity == _file_identity(p) for p in names)
+    (hard links, symlinks and other spellings of the path included), or that name in its folder
+    (a side file that does not exist yet)."""
+    candidate_status = _stat(candidate)
+    real = Path(os.path.realpath(candidate))
+    for spelling in {Path(database), Path(os.path.realpath(database))}:
+        for side in database_paths(spelling):
+            if candidate_status is not None and _same_file(candidate_status, _stat(side)):
+                return True
+            if real.name == side.name and _same_file(_stat(real.parent), _stat(side.parent)):
+                return True
+    return False
 
 
-def _file_identity(path: Path) -> tuple[int, int] | None:
-    """(device, inode) of an existing file, None when there is none to compare."""
+def _same_file(first: os.stat_result | None, second: os.stat_result | None) -> bool:
+    """Whether two stats describe one file (device and inode)."""
+    return (
+        first is not None
+        and second is not None
+        and (first.st_dev, first.st_ino)
+        == (
+            second.st_dev,
+            second.st_ino,
+        )
+    )
+
+
+def _stat(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """What ``path`` names (links followed), None when nothing usable is there."""
     try:
-        info = os.stat(path)
-    except OSError:
+        return os.stat(path)
+    except (OSError, ValueError):
         return None
-    return info.st_dev, info.st_ino

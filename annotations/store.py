@@ -873,9 +873,11 @@ def database_file(db: Database) -> str:
 
 
 def backup(db: Database, target: str | os.PathLike[str]) -> None:
-    """Write a consistent copy of the database to ``target`` (SQLite's online backup API)."""
-    destination = sqlite3.connect(target)
-    try:
-        db.conn.backup(destination)
-    finally:
-        destination.close()
+    """Write a consistent copy of the database to the new file ``target`` (SQLite's online backup API).
+
+    The copy is written to a temporary beside ``target`` and named only when complete; an existing
+    ``target`` is refused (OutputError, as for a target that is one of the database's own files).
+    """
+    from annotations.output_file import write_backup
+
+    write_backup(db, Path(target))
