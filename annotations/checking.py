@@ -210,6 +210,8 @@ def _history_problems(
                 "(an event was deleted, or the annotation changed without one)",
             )
         )
+    if not events:
+        return problems
     state = DocumentState(store.decode_spans(spans), Answer(answer) if answer else None)
     history = [{"id": event_id, "before": before, "after": after} for _, event_id, before, after in events]
     try:

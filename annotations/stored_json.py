@@ -7,6 +7,7 @@ row; the decoders run them only on a row they failed to decode, to say which col
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import orjson
@@ -29,6 +30,8 @@ def span_list_problem(value: Any, text_length: int, *, ordered: bool = True) -> 
     """What is wrong with decoded spans."""
     if not isinstance(value, list):
         return "is not a list of spans"
+    if _all_well_formed(value, text_length, ordered):
+        return None
     previous_end = 0
     for index, span in enumerate(value):
         problem = _span_problem(span, text_length)
@@ -38,6 +41,27 @@ def span_list_problem(value: Any, text_length: int, *, ordered: bool = True) -> 
             return f"span {index} ({span[0]}-{span[1]}) overlaps or comes before the span before it"
         previous_end = span[1]
     return None
+
+
+def _all_well_formed(spans: list[Any], text_length: int, ordered: bool) -> bool:
+    """Whether every span is well-formed, tested column by column in C (``check`` reads millions);
+    when not, the caller looks span by span for the first that is not."""
+    if not spans:
+        return True
+    if not set(map(type, spans)) <= {list} or not set(map(len, spans)) <= {4}:
+        return False
+    starts, ends, labels, sources = (list(map(operator.itemgetter(i), spans)) for i in range(4))
+    return (
+        set(map(type, starts)) | set(map(type, ends)) <= {int}
+        and set(map(type, labels)) <= {str}
+        and "" not in labels
+        and set(map(type, sources)) <= {str}
+        and set(sources) <= _SOURCES
+        and min(starts) >= 0
+        and max(ends) <= text_length
+        and all(map(operator.lt, starts, ends))
+        and (not ordered or all(map(operator.le, ends[:-1], starts[1:])))
+    )
 
 
 def _span_problem(span: Any, text_length: int) -> str | None:
@@ -61,13 +85,15 @@ def tokens_problem(raw: Any, text_length: int) -> str | None:
     value, problem = _loaded(raw)
     if problem is not None:
         return problem
-    if not isinstance(value, list) or not all(map(_is_int, value)):
+    if not isinstance(value, list) or not set(map(type, value)) <= {int}:
         return "is not a flat list of integer offsets"
     if len(value) % 2:
         return f"holds an odd number of offsets ({len(value)})"
-    for index, (start, end) in enumerate(zip(value[0::2], value[1::2])):
-        if not 0 <= start <= end <= text_length:
-            return f"token {index} ({start}-{end}) is not a range inside the text ({text_length} characters)"
+    starts, ends = value[0::2], value[1::2]
+    if value and (min(value) < 0 or max(value) > text_length or not all(map(operator.le, starts, ends))):
+        index = next(i for i, (s, e) in enumerate(zip(starts, ends)) if not 0 <= s <= e <= text_length)
+        token = f"token {index} ({starts[index]}-{ends[index]})"
+        return f"{token} is not a range inside the text ({text_length} characters)"
     return None
 
 
