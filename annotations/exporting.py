@@ -132,6 +132,8 @@ def prodigy_line(row: store.DocumentRow) -> Line:
 def _prodigy_line(row: store.DocumentRow) -> Line:
     starts, ends = store.decode_token_offsets(row.tokens)
     spans = store.decode_span_keys(row.spans)
+    if spans:
+        store.check_stored_span_bounds(spans[0][0], spans[-1][1], row.text)
     task = prodigy.task(
         row.text,
         starts,

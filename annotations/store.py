@@ -433,12 +433,15 @@ def _document_from_row(row: dict[str, Any]) -> Document:
 
 def _decoded_document(row: dict[str, Any]) -> Document:
     answer = Answer(row["answer"]) if row["answer"] else None
+    spans = decode_spans(row["spans"])
+    if spans:
+        check_stored_span_bounds(spans[0].start, spans[-1].end, row["text"])
     return Document(
         id=row["id"],
         dataset=row["dataset"],
         text=row["text"],
         tokens=decode_tokens(row["tokens"]),
-        state=DocumentState(decode_spans(row["spans"]), answer),
+        state=DocumentState(spans, answer),
         predicted=decode_spans(row["predicted"]),
         meta=decode_object(row["meta"]),
         input_hash=row["input_hash"],
@@ -448,6 +451,13 @@ def _decoded_document(row: dict[str, Any]) -> Document:
         updated=row["updated"],
         extra=decode_object(row["extra"]),
     )
+
+
+def check_stored_span_bounds(first_start: int, last_end: int, text: str) -> None:
+    """ValueError unless a person's stored spans (sorted, so two numbers bound them all) lie inside
+    the text: spans past its end, decoded, would crash whatever slices the text with them."""
+    if first_start < 0 or last_end > len(text):
+        raise ValueError("spans outside the text")
 
 
 def damaged_document(row: dict[str, Any] | DocumentRow) -> DamagedRow:

@@ -72,7 +72,7 @@ def _span_problem(span: Any, text_length: int) -> str | None:
     if not (_is_int(start) and _is_int(end)):
         return f"has offsets that are not integers: {_shown(span)}"
     if not 0 <= start < end <= text_length:
-        return f"{start}-{end} is not a range inside the text ({text_length} characters)"
+        return f"({start}-{end}) is not a range inside the text ({text_length} characters)"
     if not isinstance(label, str) or not label:
         return f"has no label: {_shown(span)}"
     if source not in _SOURCES:

@@ -187,7 +187,7 @@ def test_replay_finds_the_same_events_as_check_one_document_at_a_time(damaged: P
         ),
         (
             'UPDATE annotations SET spans = \'[[0, 99, "PERSON", "human"]]\' WHERE document_id = 3',
-            "annotations (document 3): spans span 0 0-99 is not a range inside the text (28 characters)",
+            "annotations (document 3): spans span 0 (0-99) is not a range inside the text (28 characters)",
         ),
         (
             "UPDATE annotations SET spans = '[[0, 8, \"PERSON\"]]' WHERE document_id = 3",
@@ -259,6 +259,13 @@ def test_check_writes_nothing_to_a_damaged_database(damaged: Path) -> None:
 
 TRUNCATED_SPANS = 'UPDATE annotations SET spans = \'[[0, 8, "PERSON", "mod\' WHERE document_id = 3'
 SAYS_WHICH_ROW = "documents 3: annotations.spans is not valid JSON (truncated?); run `spandesk check`"
+PAST_THE_END = (
+    'UPDATE annotations SET spans = \'[[0, 6, "PER", "human"], [22, 99, "LOC", "human"]]\' '
+    "WHERE document_id = 3"
+)
+SAYS_WHERE_IT_ENDS = (
+    "documents 3: annotations.spans span 1 (22-99) is not a range inside the text (28 characters)"
+)
 
 
 @pytest.mark.parametrize(
@@ -270,13 +277,18 @@ SAYS_WHICH_ROW = "documents 3: annotations.spans is not valid JSON (truncated?);
         ["stats"],
     ],
 )
-def test_commands_name_the_damaged_row_instead_of_a_traceback(damaged: Path, command: list[str]) -> None:
-    sql(damaged, TRUNCATED_SPANS)
+@pytest.mark.parametrize(
+    ("damage", "message"), [(TRUNCATED_SPANS, SAYS_WHICH_ROW), (PAST_THE_END, SAYS_WHERE_IT_ENDS)]
+)
+def test_commands_name_the_damaged_row_instead_of_a_traceback(
+    damaged: Path, command: list[str], damage: str, message: str
+) -> None:
+    sql(damaged, damage)
     args = [part.format(folder=damaged.parent) for part in command]
     result = run(*args, "--db", str(damaged))
     assert result.exit_code == 1
     assert isinstance(result.exception, SystemExit), result.exception
-    assert SAYS_WHICH_ROW in result.output
+    assert message in result.output
     assert not (damaged.parent / "out.spacy").exists()
 
 
