@@ -60,6 +60,8 @@ def opened(
         raise click.ClickException(str(error)) from error
     try:
         yield db
+    except store.DamagedRow as error:  # its message names the row and says to run check
+        raise click.ClickException(f"{path}: {error}") from error
     except (sqlite3.DatabaseError, store.StoreError) as error:
         detail = error if isinstance(error, store.StoreError) else f"{path}: {store.describe_error(error)}"
         raise click.ClickException(f"{detail}\nRun `spandesk check` to examine it.") from error
@@ -271,13 +273,30 @@ def stats_command(db_path: Path | None) -> None:
 @cli.command("check")
 @db_option
 def check_command(db_path: Path | None) -> None:
-    """Check the database's integrity (exit 1 if it has problems)."""
+    """Check the file, the triggers, every JSON column and every document's history (exit 1 on problems)."""
+    from annotations.checking import check_database
+
     with opened(db_path, create=False, read_only=True, upgrade=False) as db:
-        problems = store.integrity_problems(db)
+        problems = check_database(db)
+    where = db_path or default_db_path()
     if problems:
-        where = db_path or default_db_path()
-        raise click.ClickException(f"{where}: integrity problems:\n  " + "\n  ".join(problems))
-    click.echo(f"{db_path or default_db_path()}: ok")
+        raise click.ClickException(f"{where}: {_counted(len(problems), 'problem')}:\n" + _listed(problems))
+    click.echo(f"{where}: ok")
+
+
+CHECK_PROBLEMS_SHOWN = 50
+
+
+def _listed(problems: list[Any], shown: int = CHECK_PROBLEMS_SHOWN) -> str:
+    """The first ``shown`` problems, one a line, and how many more there are."""
+    lines = [f"  {problem}" for problem in problems[:shown]]
+    if len(problems) > shown:
+        lines.append(f"  and {len(problems) - shown} more")
+    return "\n".join(lines)
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @cli.command("backup")

@@ -159,9 +159,19 @@ Line = tuple[bytes, int]
 
 def prodigy_line(row: store.DocumentRow) -> Line:
     """The JSON line of a stored row's Prodigy task (``prodigy.task_from_document`` of its
-    Document, written by ``json_line``), and how many spans it holds."""
+    Document, written by ``json_line``), and how many spans it holds; store.DamagedRow naming the
+    column when the row's JSON cannot be read."""
+    try:
+        return _prodigy_line(row)
+    except store.DECODE_ERRORS as error:
+        raise store.damaged_document(row) from error
+
+
+def _prodigy_line(row: store.DocumentRow) -> Line:
     starts, ends = store.decode_token_offsets(row.tokens)
     spans = store.decode_span_keys(row.spans)
+    if spans:
+        store.check_stored_span_bounds(spans[0][0], spans[-1][1], row.text)
     task = prodigy.task(
         row.text,
         starts,

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 from sqlite_utils import Database
 
+from annotations import stored_json
 from annotations.database_files import database_location
 from annotations.migrations import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 from annotations.model import (
@@ -52,6 +53,19 @@ class EditConflict(StoreError):
         )
         self.document_id = document_id
         self.actual_rev = actual_rev
+
+
+class DamagedRow(StoreError):
+    """A stored row whose JSON cannot be read: the message names the row and the column."""
+
+    def __init__(self, row: str, column: str, problem: str) -> None:
+        super().__init__(f"{row}: {column} {problem}; run `spandesk check` to list every damaged row")
+        self.row = row
+        self.column = column
+
+
+# What a decoder raises on JSON it cannot read or of the wrong shape (orjson's error is a ValueError).
+DECODE_ERRORS = (ValueError, TypeError, KeyError, IndexError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,14 +471,24 @@ _DOCUMENT_SELECT = (
 
 
 def _document_from_row(row: dict[str, Any]) -> Document:
-    """A Document from a row of ``_DOCUMENT_SELECT``."""
+    """A Document from a row of ``_DOCUMENT_SELECT``; DamagedRow if a JSON column cannot be read."""
+    try:
+        return _decoded_document(row)
+    except DECODE_ERRORS as error:
+        raise damaged_document(row) from error
+
+
+def _decoded_document(row: dict[str, Any]) -> Document:
     answer = Answer(row["answer"]) if row["answer"] else None
+    spans = decode_spans(row["spans"])
+    if spans:
+        check_stored_span_bounds(spans[0].start, spans[-1].end, row["text"])
     return Document(
         id=row["id"],
         dataset=row["dataset"],
         text=row["text"],
         tokens=decode_tokens(row["tokens"]),
-        state=DocumentState(decode_spans(row["spans"]), answer),
+        state=DocumentState(spans, answer),
         predicted=decode_spans(row["predicted"]),
         meta=decode_object(row["meta"]),
         input_hash=row["input_hash"],
@@ -474,6 +498,40 @@ def _document_from_row(row: dict[str, Any]) -> Document:
         updated=row["updated"],
         extra=decode_object(row["extra"]),
     )
+
+
+def check_stored_span_bounds(first_start: int, last_end: int, text: str) -> None:
+    """ValueError unless a person's stored spans (sorted, so two numbers bound them all) lie inside
+    the text: spans past its end, decoded, would crash whatever slices the text with them."""
+    if first_start < 0 or last_end > len(text):
+        raise ValueError("spans outside the text")
+
+
+def damaged_document(row: dict[str, Any] | DocumentRow) -> DamagedRow:
+    """The DamagedRow naming the first damaged JSON column of a document row that failed to decode.
+
+    Only called once decoding failed, so decoding itself does no validation work.
+    """
+    columns = row if isinstance(row, dict) else row._asdict()
+    length = len(columns["text"]) if isinstance(columns["text"], str) else 0
+    problems = (
+        ("documents.tokens", lambda: stored_json.tokens_problem(columns["tokens"], length)),
+        ("annotations.spans", lambda: stored_json.spans_problem(columns["spans"], length)),
+        ("predictions.spans", lambda: _prediction_problem(columns.get("predicted"), length)),
+        ("documents.meta", lambda: stored_json.object_problem(columns["meta"])),
+        ("documents.extra", lambda: stored_json.object_problem(columns["extra"])),
+    )
+    where = f"documents {columns['id']}"
+    for column, problem_of in problems:
+        problem = problem_of()
+        if problem is not None:
+            return DamagedRow(where, column, problem)
+    return DamagedRow(where, "a JSON column", "cannot be read")
+
+
+def _prediction_problem(raw: str | None, text_length: int) -> str | None:
+    """What is wrong with the predicted spans a document row holds (None: it has no prediction)."""
+    return None if raw is None else stored_json.spans_problem(raw, text_length, ordered=False)
 
 
 def load_document(db: Database, document_id: int) -> Document:
@@ -519,12 +577,13 @@ class DocumentRow(NamedTuple):
     updated: float | None
     meta: str  # a JSON object
     extra: str  # a JSON object
+    id: int  # the document's id (for messages)
 
 
 _ROW_SELECT = (
     """
     SELECT d.text, d.tokens, a.spans, a.answer, d.input_hash, d.task_hash, a.annotator, a.updated,
-           d.meta, d.extra
+           d.meta, d.extra, d.id
 """
     + _DOCUMENTS
 )
@@ -784,15 +843,27 @@ def history(db: Database, document_id: int) -> list[dict[str, Any]]:
 class HistoryMismatch(StoreError):
     """A document's history does not lead to its stored state (which would mean a lost update)."""
 
+    def __init__(self, document_id: int, event_id: int) -> None:
+        super().__init__(f"document {document_id}: event {event_id} does not lead to the next state")
+        self.document_id = document_id
+        self.event_id = event_id
+
 
 def replay_history(db: Database, document_id: int) -> list[DocumentState]:
     """The document's state after each of its events, oldest first, rebuilt back from the stored one.
 
-    Raises HistoryMismatch when an event's added spans or answer are not in the state it led to.
+    Raises HistoryMismatch when an event's added spans or answer are not in the state it led to,
+    DamagedRow when an event cannot be read.
     """
-    state = load_document(db, document_id).state
+    return replay_events(load_document(db, document_id).state, history(db, document_id), document_id)
+
+
+def replay_events(
+    state: DocumentState, events: Sequence[dict[str, Any]], document_id: int
+) -> list[DocumentState]:
+    """The state after each event (oldest first), rebuilt back from ``state``, the one after the last."""
     states = [state]
-    for event in reversed(history(db, document_id)):
+    for event in reversed(events):
         state = _state_before(state, event, document_id)
         states.append(state)
     states.reverse()
@@ -801,14 +872,27 @@ def replay_history(db: Database, document_id: int) -> list[DocumentState]:
 
 def _state_before(after: DocumentState, event: dict[str, Any], document_id: int) -> DocumentState:
     """Undo one event on the state it led to, checking that it did lead there."""
-    removed, answer_before = decode_change(event["before"])
-    added, answer_after = decode_change(event["after"])
+    removed, answer_before = _decoded_change(event, "before", document_id)
+    added, answer_after = _decoded_change(event, "after", document_id)
     present = {span.key() for span in after.spans}
     if answer_after != after.answer or any(span.key() not in present for span in added):
-        raise HistoryMismatch(f"document {document_id}: event {event['id']} does not lead to the next state")
+        raise HistoryMismatch(document_id, event["id"])
     gone = {span.key() for span in added}
     spans = sorted([s for s in after.spans if s.key() not in gone] + list(removed))
     return DocumentState(tuple(spans), answer_before)
+
+
+def _decoded_change(
+    event: dict[str, Any], side: str, document_id: int
+) -> tuple[tuple[Span, ...], Answer | None]:
+    """One side of an event, decoded; DamagedRow naming the event when it cannot be."""
+    try:
+        return decode_change(event[side])
+    except DECODE_ERRORS as error:
+        problem = stored_json.change_problem(event[side], 2**63) or "cannot be read"
+        raise DamagedRow(
+            f"events {event['id']} (document {document_id})", f"events.{side}", problem
+        ) from error
 
 
 # ---------------------------------------------------------------- labels and settings

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 from sqlite_utils import Database
 
 from annotations.model import Answer, Document, InvalidSpan, Span, span_changes
 from annotations.session import Edit, Session, overlapping
-from annotations.store import EditConflict, StoreError
+from annotations.store import DamagedRow, EditConflict, StoreError
 from gui.commands import EditCommand
 
 
@@ -20,6 +22,7 @@ class AnnotationController(QObject):
     notice = Signal(str)  # a short message for the status bar
     conflict = Signal(str)  # the document was changed in another window and reloaded
     failure = Signal(str)  # an edit could not be stored (nothing changed)
+    unreadable = Signal(str)  # a document could not be opened (its stored row is damaged)
     answers_changed = Signal()  # a document's answer changed (progress and counts are stale)
 
     def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
@@ -32,9 +35,13 @@ class AnnotationController(QObject):
         """The document on screen."""
         return self.session.document
 
-    def open(self, document_id: int) -> Document:
-        """Show a document, fresh from the store."""
-        document = self.session.open(document_id)
+    def open(self, document_id: int) -> Document | None:
+        """Show a document, fresh from the store; None (and a message) when it cannot be read."""
+        try:
+            document = self.session.open(document_id)
+        except DamagedRow as error:
+            self.unreadable.emit(f"{error}\nThe other documents can be opened as usual.")
+            return None
         self.document_opened.emit(document)
         return document
 
@@ -72,7 +79,8 @@ class AnnotationController(QObject):
     def report_failure(self, error: StoreError) -> None:
         """The edit could not be stored: show what is stored and say why."""
         if self.session.document is not None:
-            self.session.reload()
+            with contextlib.suppress(StoreError):  # still unreadable: keep showing what was loaded
+                self.session.reload()
             self.document_opened.emit(self.session.document)
         self.failure.emit(f"{error}\nThe edit was not applied; everything stored before it is safe.")
 
