@@ -753,11 +753,6 @@ def counted_answers(db: Database) -> dict[tuple[int, str | None], int]:
     return {(dataset_id, answer): documents for dataset_id, answer, documents in db.execute(sql)}
 
 
-def _kept_answer_counts(db: Database) -> dict[tuple[int, str | None], int]:
-    rows = db.execute("SELECT dataset_id, answer, documents FROM answer_counts WHERE documents != 0")
-    return {(dataset_id, answer or None): documents for dataset_id, answer, documents in rows}
-
-
 # ---------------------------------------------------------------- edits
 
 
@@ -935,19 +930,6 @@ def get_setting(db: Database, key: str, default: str | None = None) -> str | Non
 def set_setting(db: Database, key: str, value: str) -> None:
     """Store a setting."""
     db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
-
-
-def integrity_problems(db: Database) -> list[str]:
-    """What ``PRAGMA integrity_check`` and ``foreign_key_check`` report; empty when all is well."""
-    try:
-        problems = [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
-        problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check")]
-        kept_counts = db["answer_counts"].exists()
-        if not problems and kept_counts and _kept_answer_counts(db) != counted_answers(db):
-            problems.append("the answer counts kept for progress do not match the annotations")
-    except sqlite3.DatabaseError as error:  # damage bad enough that the check itself cannot finish
-        problems = [f"the check could not finish: {error}; restore a backup"]
-    return problems
 
 
 def database_file(db: Database) -> str:

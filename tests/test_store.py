@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.checking import check_database
 from annotations.migrations import KNOWN_MIGRATIONS
 from annotations.model import Answer, DocumentState, Span, SpanSource, Token
 
@@ -199,7 +200,7 @@ def _answer_and_undo(db: Database, answers, steps) -> None:
         session.apply(edit)
         if undo:
             session.apply(edit.reversed())
-    assert store.integrity_problems(db) == []
+    assert check_database(db) == []
     for dataset in ("set0", "set1", None):
         recount: dict[str | None, int] = {}
         for document_id in store.document_ids(db, dataset):
@@ -223,26 +224,24 @@ def test_a_database_from_before_the_answer_counts_gets_them_on_opening(db_path) 
     db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_answer_counts'")
     db.conn.commit()
     db.close()
-    read_only = store.open_store(db_path, read_only=True)  # not upgraded: counted row by row
+    read_only = store.open_store(db_path, read_only=True, upgrade=False)  # counted row by row
     assert store.answer_counts(read_only) == {"accept": 1, None: 2}
     assert store.answer_counts(read_only, "x") == {"accept": 1, None: 2}
     assert store.count_queue(read_only, status=[None]) == 2
-    assert store.integrity_problems(read_only) == []
+    assert check_database(read_only) == []
     read_only.close()
     reopened = store.open_store(db_path)
     assert store.answer_counts(reopened) == {"accept": 1, None: 2}
-    assert store.integrity_problems(reopened) == []
+    assert check_database(reopened) == []
 
 
 def test_check_reports_answer_counts_that_do_not_match(db: Database) -> None:
     with store.write_transaction(db):
         store.insert_documents(db, store.ensure_dataset(db, "x"), [new("a", 1), new("b", 2)])
-    assert store.integrity_problems(db) == []
+    assert check_database(db) == []
     db.execute("UPDATE answer_counts SET documents = 5")
     db.conn.commit()
-    assert store.integrity_problems(db) == [
-        "the answer counts kept for progress do not match the annotations"
-    ]
+    assert [problem.table for problem in check_database(db)] == ["answer_counts"]
 
 
 @settings(max_examples=100, deadline=None)
