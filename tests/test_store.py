@@ -11,7 +11,7 @@ from sqlite_utils import Database
 
 from annotations import store
 from annotations.checking import check_database
-from annotations.migrations import KNOWN_MIGRATIONS
+from annotations.migrations import KNOWN_MIGRATIONS, migrations
 from annotations.model import Answer, DocumentState, Span, SpanSource, Token
 
 
@@ -214,16 +214,17 @@ def _answer_and_undo(db: Database, answers, steps) -> None:
 
 
 def test_a_database_from_before_the_answer_counts_gets_them_on_opening(db_path) -> None:
-    db = store.open_store(db_path)
-    with store.write_transaction(db):
-        dataset = store.ensure_dataset(db, "x")
-        store.insert_documents(db, dataset, [new("a", 1, answer=Answer.ACCEPT), new("b", 2), new("c", 3)])
-    for name in ("answer_counts_insert", "answer_counts_update", "answer_counts_delete"):
-        db.execute(f"DROP TRIGGER {name}")
-    db.execute("DROP TABLE answer_counts")
-    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_answer_counts'")
-    db.conn.commit()
-    db.close()
+    old = Database(sqlite3.connect(db_path))
+    migrations.apply(old, stop_before="m003_answer_counts")
+    old.execute("INSERT INTO datasets (id, name, created) VALUES (1, 'x', 0)")
+    for number, (text, answer) in enumerate((("a", "accept"), ("b", None), ("c", None)), 1):
+        old.execute(
+            "INSERT INTO documents (id, dataset_id, input_hash, text, created) VALUES (?, 1, ?, ?, 0)",
+            [number, number, text],
+        )
+        old.execute("INSERT INTO annotations (document_id, answer) VALUES (?, ?)", [number, answer])
+    old.conn.commit()
+    old.close()
     read_only = store.open_store(db_path, read_only=True, upgrade=False)  # counted row by row
     assert store.answer_counts(read_only) == {"accept": 1, None: 2}
     assert store.answer_counts(read_only, "x") == {"accept": 1, None: 2}
