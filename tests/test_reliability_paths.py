@@ -190,3 +190,37 @@ def test_a_300_character_database_name_gets_a_message(tmp_path: Path) -> None:
         result = run_spandesk(*command, "--db", name, cwd=tmp_path)
         assert result.returncode == 1 and "Traceback" not in result.stderr
         assert "too long" in result.stderr
+
+
+def _old_spandesk_database(path: Path) -> None:
+    """A database as spandesk wrote it before the answer counts (migrations m001, m002), one document."""
+    from sqlite_utils import Database
+
+    from annotations.migrations import migrations
+
+    old = Database(sqlite3.connect(path))
+    migrations.apply(old, stop_before="m003_answer_counts")
+    old.execute("INSERT INTO datasets (id, name, created) VALUES (1, 'old', 0)")
+    old.execute(
+        "INSERT INTO documents (id, dataset_id, input_hash, text, created) VALUES (1, 1, 7, 'Old.', 0)"
+    )
+    old.execute("INSERT INTO annotations (document_id, answer) VALUES (1, 'accept')")
+    old.conn.commit()
+    old.close()
+
+
+def test_check_looks_at_an_older_database_as_it_is_and_stats_upgrades_it(tmp_path: Path) -> None:
+    """`check` never writes, even to upgrade; a reading command upgrades spandesk's own schema first."""
+    path = tmp_path / "old.db"
+    _old_spandesk_database(path)
+    before = _digest(path)
+    checked = run_spandesk("check", "--db", str(path))
+    assert checked.returncode == 0, checked.stderr
+    assert _digest(path) == before
+    stats = run_spandesk("stats", "--db", str(path))
+    assert stats.returncode == 0 and "1 accept" in stats.stdout
+    db = store.open_store(path, read_only=True, upgrade=False)
+    try:
+        assert db["answer_counts"].exists()
+    finally:
+        db.close()
