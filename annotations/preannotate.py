@@ -194,36 +194,91 @@ def load_pipeline(
 
 def _add_patterns(nlp: Any, path: Path) -> None:
     """Add Prodigy-style patterns (JSONL) with an entity_ruler before the statistical NER."""
-    rows = read_patterns(path)
+    rows = read_patterns(path, nlp.lang)
     where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
     ruler = nlp.add_pipe("entity_ruler", name="patterns", **where)
-    ruler.add_patterns(rows)
+    ruler.add_patterns([row for row, _ in rows])
 
 
-def read_patterns(path: Path) -> list[dict[str, Any]]:
-    """Patterns from a JSONL file; ValueError naming the file and line for a bad one."""
-    rows: list[dict[str, Any]] = []
+def read_patterns(path: Path, lang: str = "en") -> list[tuple[dict[str, Any], str]]:
+    """Patterns from a JSONL file, each with its place (``file:line``), every one checked by spaCy;
+    ValueError naming the file and line for a bad one."""
+    rows: list[tuple[dict[str, Any], str]] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot read patterns: {error}") from error
     for number, line in enumerate(lines, start=1):
         if line.strip():
-            rows.append(_pattern_row(line, f"{path}:{number}"))
+            where = f"{path}:{number}"
+            rows.append((_pattern_row(line, where), where))
+    check_patterns(rows, lang)
     return rows
 
 
 def _pattern_row(line: str, where: str) -> dict[str, Any]:
-    """One validated pattern row."""
+    """One pattern row, its keys checked (spaCy checks the pattern itself)."""
     try:
         row = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from error
-    if not isinstance(row, dict) or not isinstance(row.get("label"), str):
-        raise ValueError(f'{where}: a pattern needs a "label" string and a "pattern"')
-    if not isinstance(row.get("pattern"), str | list):
+    except (json.JSONDecodeError, RecursionError) as error:
+        detail = f"{error.msg} at column {error.colno}" if isinstance(error, json.JSONDecodeError) else error
+        raise ValueError(f"{where}: not valid JSON ({detail})") from error
+    if not isinstance(row, dict):
+        raise ValueError(f'{where}: a pattern must be an object with a "label" and a "pattern"')
+    label = row.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError(f'{where}: a pattern needs a non-empty string "label", not {_shown(label)}')
+    pattern = row.get("pattern")
+    if isinstance(pattern, str) and not pattern.strip():
+        raise ValueError(f'{where}: the phrase "pattern" is empty, so it can never match')
+    if not isinstance(pattern, str | list):
         raise ValueError(f'{where}: "pattern" must be a phrase (string) or a list of token patterns')
-    return {"label": row["label"], "pattern": row["pattern"], **({"id": row["id"]} if "id" in row else {})}
+    if "id" in row and (not isinstance(row["id"], str | int) or isinstance(row["id"], bool)):
+        raise ValueError(f'{where}: "id" must be a string, not {_shown(row["id"])}')
+    _check_extensions(pattern, where)
+    return {"label": label, "pattern": pattern, **({"id": row["id"]} if "id" in row else {})}
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as a message quotes it (shortened)."""
+    return "nothing" if value is None else json.dumps(value, ensure_ascii=False)[:40]
+
+
+def _check_extensions(pattern: str | list, where: str) -> None:
+    """Refuse a token pattern on a custom attribute (``"_"``) that no component defines."""
+    from spacy.tokens import Token as SpacyToken
+
+    for token in pattern if isinstance(pattern, list) else ():
+        names = token.get("_") if isinstance(token, dict) else None
+        for name in names if isinstance(names, dict) else ():
+            if not SpacyToken.has_extension(name):
+                message = f'the pattern uses the custom attribute "_.{name}", which is not defined'
+                raise ValueError(f"{where}: {message}")
+
+
+def check_patterns(rows: Sequence[tuple[dict[str, Any], str]], lang: str = "en") -> None:
+    """Give each pattern to a scratch entity_ruler that validates, one at a time, so that spaCy's
+    refusal (a bad key or operator, no tokens, a broken REGEX) names the pattern's line."""
+    import re
+
+    import spacy
+
+    scratch = spacy.blank(lang)
+    ruler = scratch.add_pipe("entity_ruler", config={"validate": True})
+    for row, where in rows:
+        try:
+            ruler.add_patterns([row])
+        except re.error as error:
+            raise ValueError(f"{where}: the pattern holds an invalid REGEX: {error}") from None
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise ValueError(f"{where}: spaCy refuses the pattern: {_one_line(error)}") from None
+
+
+def _one_line(error: Exception) -> str:
+    """An exception's message on one line (spaCy's validation errors span several)."""
+    lines = [line.strip().lstrip("- ").strip() for line in str(error).splitlines()]
+    kept = [line for line in lines if line and not line.startswith(("Invalid token patterns", "Pattern "))]
+    return "; ".join(kept) or type(error).__name__
 
 
 @cache
