@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+import signal
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,6 +31,10 @@ MAX_DOCUMENT_CHARS = 2_000_000
 
 class ModelNotFound(Exception):
     """No usable spaCy pipeline; the message says how to get one."""
+
+
+class AnnotationCancelled(Exception):
+    """The caller's ``cancelled`` said stop while the pipeline was working; its workers are ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +62,29 @@ def resolve_model_name(requested: str | None) -> str:
 class Pipeline:
     """A spaCy pipeline reduced to what NER needs, with our conversion of its output."""
 
-    def __init__(self, nlp: Any, labels: Sequence[str] | None = None) -> None:
+    def __init__(self, nlp: Any, labels: Sequence[str] | None = None, isolated: bool = False) -> None:
         self.nlp = nlp
+        self.isolated = isolated  # run in a child process even for one job (see ``annotate``)
         self.name = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}"
         self.version = str(nlp.meta.get("version", "0.0.0"))
         self.allowed = frozenset(labels) if labels else None
         self.labels = tuple(sorted(self.allowed or _pipeline_labels(nlp)))
 
-    def annotate(self, texts: Iterable[str], batch_size: int = 64, n_process: int = 1) -> Iterator[Annotated]:
-        """Pre-annotate texts in batches, in order (``n_process`` > 1: in that many processes)."""
-        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
-            yield from _annotate_in_processes(self, texts, batch_size, n_process)
+    def annotate(
+        self,
+        texts: Iterable[str],
+        batch_size: int = 64,
+        n_process: int = 1,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Iterator[Annotated]:
+        """Pre-annotate texts in batches, in order (``n_process`` > 1: in that many processes).
+
+        An isolated pipeline (one with patterns) always runs in child processes: a pattern's REGEX
+        can backtrack for hours inside ``re``, which neither Ctrl+C nor ``cancelled`` can interrupt
+        in this process, but a child can be ended (the workers are, when the iterator closes).
+        """
+        if (n_process > 1 or self.isolated) and "fork" in multiprocessing.get_all_start_methods():
+            yield from _annotate_in_processes(self, texts, batch_size, n_process, cancelled)
             return
         for doc in self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
             yield Annotated(doc_tokens(doc), self._doc_spans(doc))
@@ -91,25 +108,44 @@ Offsets = tuple[list[int], list[int], list[tuple[int, int, str]]]
 """One annotated text as plain values: token starts, token ends, entities (start, end, label)."""
 
 _worker_pipeline: Pipeline | None = None  # in a worker process: the pipeline it inherited
+CANCEL_POLL = 0.2  # seconds between two looks at ``cancelled`` while a batch is being annotated
 
 
 def _annotate_in_processes(
-    pipeline: Pipeline, texts: Iterable[str], batch_size: int, processes: int
+    pipeline: Pipeline,
+    texts: Iterable[str],
+    batch_size: int,
+    processes: int,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[Annotated]:
     """Forked workers run the pipeline on batches of texts and send back plain offsets, in order.
 
     spaCy's own ``n_process`` sends whole ``Doc``s back, and rebuilding them cost its parent process
     ~15% of a core, which the workers then lacked on a two-core machine; here the parent only turns
-    offsets into tokens and spans. Closing the iterator (a cancelled import) stops the workers.
+    offsets into tokens and spans. Closing the iterator (a cancelled import), Ctrl+C (which the
+    workers ignore) or ``cancelled`` (asked while waiting for a batch) ends the workers at once.
     """
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded pipeline
     with context.Pool(processes, initializer=_adopt_pipeline, initargs=(pipeline,)) as pool:
-        for batch in pool.imap(_annotate_batch, _batches(texts, batch_size)):
+        results = pool.imap(_annotate_batch, _batches(texts, batch_size))
+        for batch in _waited(results, cancelled or (lambda: False)):
             for starts, ends, entities in batch:
                 yield Annotated(
                     tuple(map(Token, starts, ends)),
                     tuple(Span(start, end, label, SpanSource.MODEL) for start, end, label in entities),
                 )
+
+
+def _waited(results: Any, cancelled: Callable[[], bool]) -> Iterator[list[Offsets]]:
+    """The pool's results in order, asking ``cancelled`` every ``CANCEL_POLL`` seconds of waiting."""
+    while True:
+        try:
+            yield results.next(timeout=CANCEL_POLL)
+        except multiprocessing.TimeoutError:
+            if cancelled():
+                raise AnnotationCancelled("pre-annotation cancelled") from None
+        except StopIteration:
+            return
 
 
 def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -125,8 +161,10 @@ def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 def _adopt_pipeline(pipeline: Pipeline) -> None:
-    """Worker start-up: keep the pipeline the fork brought along."""
+    """Worker start-up: keep the pipeline the fork brought along; leave Ctrl+C to the parent, which
+    ends the workers (a worker stuck in a REGEX could not act on it anyway)."""
     global _worker_pipeline
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_pipeline = pipeline
 
 
@@ -189,7 +227,7 @@ def load_pipeline(
         _add_patterns(nlp, patterns)
     if not _ner_components(nlp):
         raise ModelNotFound(f"the model {name!r} has no named-entity component (ner or entity_ruler)")
-    return Pipeline(nlp, labels)
+    return Pipeline(nlp, labels, isolated=patterns is not None)
 
 
 def _add_patterns(nlp: Any, path: Path) -> None:
