@@ -1,15 +1,19 @@
 """doccano sequence-labelling JSONL: one record object to a Record, one Document to a record object.
 
 Reads ``"label"`` or ``"labels"`` (``[[start, end, label], ...]``) and the relation-extraction
-``"entities"`` list; ``"meta"`` (an object) becomes the document's meta, every other key its extra.
-Export always writes ``{"text", "label": [[start, end, label], ...], "meta"}`` plus the extra keys.
-doccano has no answers, so none is read or written.
+``"entities"`` list; every other key its extra, except Prodigy's task keys (``answer``, ``meta``,
+``_annotator_id``, ``_timestamp``, the hashes), which mean here what they mean in a Prodigy task:
+checked the same way, stored in the document's fields, never in extra (a doccano file with an
+``answer`` is answered, as its Prodigy export then says). Export writes ``{"text", "label":
+[[start, end, label], ...]}``, the answer keys a Prodigy task would have, ``"meta"`` when not
+empty, then the extra keys.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from annotations.formats import prodigy
 from annotations.formats.fields import checked_spans, fail, is_int, json_type, require_text
 from annotations.model import Document, Span
 from annotations.records import Record, RecordError
@@ -29,14 +33,16 @@ def parse_record(obj: dict[str, Any], where: str) -> Record:
     """The Record a doccano sequence-labelling record describes."""
     text = require_text(obj, where)
     key = _label_key(obj)
-    meta = obj.get("meta")
-    extra_keys = {"text", key} | ({"meta"} if isinstance(meta, dict) else set())
+    fields = prodigy.task_fields(obj, where)
+    spans = None if key is None else _spans(obj[key], key, text, where)
+    if spans is None and fields["answer"] is not None:
+        spans = ()
     return Record(
         text=text,
         where=where,
-        spans=None if key is None else _spans(obj[key], key, text, where),
-        meta=meta if isinstance(meta, dict) else {},
-        extra={name: value for name, value in obj.items() if name not in extra_keys},
+        spans=spans,
+        extra={name: value for name, value in obj.items() if name != key and name not in prodigy.OWN_KEYS},
+        **fields,
     )
 
 
@@ -101,8 +107,9 @@ def record_from_document(document: Document) -> dict[str, Any]:
         "text": document.text,
         "label": [[span.start, span.end, span.label] for span in document.spans],
     }
+    answer = document.answer.value if document.answer is not None else None
+    record.update(prodigy.answer_keys(answer, document.updated, document.annotator))
     if document.meta:
         record["meta"] = document.meta
-    for key, value in document.extra.items():
-        record.setdefault(key, value)
+    prodigy.add_extra(record, document.extra)
     return record

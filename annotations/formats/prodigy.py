@@ -1,5 +1,8 @@
 """Prodigy task JSONL (``ner_manual``): one task object to a Record, one Document to a task object.
 
+``OWN_KEYS`` are never kept in ``extra`` and never written from it (a database imported before
+this rule may hold them there): their meaning comes from the document's own fields.
+
 ``_view_id`` belongs to the format: it is not kept in ``extra``, and export always writes
 ``"ner_manual"`` (every exported task carries its complete, manually corrected spans).
 """
@@ -17,7 +20,7 @@ from annotations.model import Answer, Document, Span, Token
 from annotations.records import Record, RecordError
 
 VIEW_ID = "ner_manual"
-_OWN_KEYS = frozenset(
+OWN_KEYS = frozenset(
     ["text", "tokens", "spans", "answer", "meta", "_input_hash", "_task_hash", "_annotator_id", "_timestamp"]
     + ["_view_id"]
 )
@@ -27,23 +30,32 @@ _ANSWER_VALUES = frozenset(answer.value for answer in Answer)
 def parse_task(obj: dict[str, Any], where: str) -> Record:
     """The Record a Prodigy task (or a plain ``{"text", "meta"}`` input) describes."""
     text = require_text(obj, where)
-    answer = _answer(obj.get("answer"), where)
+    fields = task_fields(obj, where)
     spans = _spans(obj.get("spans"), text, where)
-    if spans is None and answer is not None:
+    if spans is None and fields["answer"] is not None:
         spans = ()
     return Record(
         text=text,
         where=where,
         spans=spans,
         tokens=_tokens(obj.get("tokens"), text, where),
-        answer=answer,
-        meta=_meta(obj.get("meta"), where),
-        input_hash=_hash(obj, "_input_hash", where),
-        task_hash=_hash(obj, "_task_hash", where),
-        annotator=_annotator(obj.get("_annotator_id"), where),
-        timestamp=_timestamp(obj.get("_timestamp"), where),
-        extra={key: value for key, value in obj.items() if key not in _OWN_KEYS},
+        extra={key: value for key, value in obj.items() if key not in OWN_KEYS},
+        **fields,
     )
+
+
+def task_fields(obj: dict[str, Any], where: str) -> dict[str, Any]:
+    """The Record fields of a task's own keys besides text, spans and tokens (answer, meta, hashes,
+    annotator, time), each checked. The doccano reader takes them too: a key means one thing in
+    every record, so what is imported is what either format exports."""
+    return {
+        "answer": _answer(obj.get("answer"), where),
+        "meta": _meta(obj.get("meta"), where),
+        "input_hash": _hash(obj, "_input_hash", where),
+        "task_hash": _hash(obj, "_task_hash", where),
+        "annotator": _annotator(obj.get("_annotator_id"), where),
+        "timestamp": _timestamp(obj.get("_timestamp"), where),
+    }
 
 
 def _answer(value: Any, where: str) -> Answer | None:
@@ -203,14 +215,27 @@ def task(
             for (start, end, label), (first, last) in zip(spans, ranges)
         ],
     }
-    if answer is not None:
-        record["answer"] = answer
-    if updated is not None:
-        record["_timestamp"] = int(updated)
-    if annotator:
-        record["_annotator_id"] = annotator
+    record.update(answer_keys(answer, updated, annotator))
     if meta:
         record["meta"] = meta
-    for key, value in extra.items():
-        record.setdefault(key, value)
+    add_extra(record, extra)
     return record
+
+
+def answer_keys(answer: str | None, updated: float | None, annotator: str | None) -> dict[str, Any]:
+    """A task's ``answer``, ``_timestamp`` and ``_annotator_id`` keys, those that have a value."""
+    keys: dict[str, Any] = {}
+    if answer is not None:
+        keys["answer"] = answer
+    if updated is not None:
+        keys["_timestamp"] = int(updated)
+    if annotator:
+        keys["_annotator_id"] = annotator
+    return keys
+
+
+def add_extra(record: dict[str, Any], extra: dict[str, Any]) -> None:
+    """The document's other keys, after the record's own (never one of ``OWN_KEYS``)."""
+    for key, value in extra.items():
+        if key not in OWN_KEYS:
+            record.setdefault(key, value)
