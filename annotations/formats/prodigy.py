@@ -14,7 +14,15 @@ from itertools import count
 from typing import Any
 
 from annotations import hashing
-from annotations.formats.fields import checked_span_text, checked_spans, fail, is_int, json_type, require_text
+from annotations.formats.fields import (
+    checked_span_text,
+    checked_spans,
+    fail,
+    is_int,
+    json_type,
+    label_problem,
+    require_text,
+)
 from annotations.formats.layout import SpanKey, export_layout
 from annotations.model import Answer, Document, Span, Token
 from annotations.records import Record, RecordError
@@ -90,6 +98,9 @@ def _span(item: Any, number: int, where: str) -> Span:
     label = item.get("label")
     if not isinstance(label, str) or not label:
         raise fail(where, f'span {number} ({item["start"]}-{item["end"]}) needs a non-empty string "label"')
+    problem = label_problem(label)
+    if problem:
+        raise fail(where, f"span {number} ({item['start']}-{item['end']}): the label {problem}")
     return Span(item["start"], item["end"], label)
 
 
@@ -121,7 +132,10 @@ def _token(item: Any, text: str, where: str) -> Token:
         raise RecordError(f'{where} must be an object with integer "start" and "end"')
     token = Token(item["start"], item["end"])
     if not 0 <= token.start < token.end <= len(text):
-        raise RecordError(f"{where} ({token.start}-{token.end}) lies outside the text (length {len(text)})")
+        offsets = f"({token.start}-{token.end})" if token.start >= 0 else f"[{token.start}, {token.end}]"
+        if token.start >= token.end >= 0:
+            raise RecordError(f"{where} {offsets} is empty or ends before it starts")
+        raise RecordError(f"{where} {offsets} lies outside the text (length {len(text)})")
     stated = item.get("text")
     if isinstance(stated, str) and stated != text[token.start : token.end]:
         raise RecordError(
