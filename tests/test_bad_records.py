@@ -110,7 +110,7 @@ def test_the_overlap_hint_stays_for_overlaps(tmp_path: Path) -> None:
         ),
         (
             {"text": TEXT, "spans": [{"start": False, "end": 5, "label": "A"}]},
-            'span 1 needs an integer "start", not False',
+            'span 1 needs an integer "start", not false',
         ),
         ({"text": TEXT, "spans": {"start": 0}}, '"spans" must be a list, not an object'),
         ({"text": 5, "label": []}, '"text" must be a string, not a number'),

@@ -11,11 +11,18 @@ empty, then the extra keys.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from annotations.formats import prodigy
-from annotations.formats.fields import checked_spans, fail, is_int, json_type, label_problem, require_text
+from annotations.formats.fields import (
+    checked_spans,
+    fail,
+    is_int,
+    json_type,
+    label_problem,
+    require_text,
+    shown,
+)
 from annotations.model import Document, Span
 from annotations.records import Record, RecordError
 
@@ -75,12 +82,12 @@ def _label_spans(value: Any, key: str, where: str) -> list[Span]:
 def _label_span(item: Any, key: str, number: int, where: str) -> Span:
     """One ``[start, end, label]`` entry."""
     if not (isinstance(item, list | tuple) and len(item) == 3):
-        raise fail(where, f'"{key}" entry {number} must be [start, end, label], not {item!r}')
+        raise fail(where, f'"{key}" entry {number} must be [start, end, label], not {shown(item)}')
     start, end, label = item
     for name, offset in (("start", start), ("end", end)):
         if not is_int(offset):
-            shown, wrong = json.dumps(item, ensure_ascii=False)[:60], json.dumps(offset)[:20]
-            raise fail(where, f'"{key}" entry {number} {shown}: the {name} must be an integer, not {wrong}')
+            message = f"the {name} must be an integer, not {shown(offset, 20)}"
+            raise fail(where, f'"{key}" entry {number} {shown(item)}: {message}')
     _check_label(label, f'"{key}" entry {number} ({start}-{end})', where)
     return Span(start, end, label)
 

@@ -56,6 +56,15 @@ def check_no_surrogates_anywhere(obj: Any, where: str) -> None:
         raise fail(where, message) from None
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as the file spells it (JSON), shortened, for messages."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def json_type(value: Any) -> str:
     """The JSON name of a value's type, for messages."""
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list"}

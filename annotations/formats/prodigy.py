@@ -22,6 +22,7 @@ from annotations.formats.fields import (
     json_type,
     label_problem,
     require_text,
+    shown,
 )
 from annotations.formats.layout import SpanKey, export_layout
 from annotations.model import Answer, Document, Span, Token
@@ -72,7 +73,7 @@ def _answer(value: Any, where: str) -> Answer | None:
         return None
     if isinstance(value, str) and value in _ANSWER_VALUES:
         return Answer(value)
-    raise fail(where, f'"answer" must be "accept", "reject" or "ignore", not {value!r}')
+    raise fail(where, f'"answer" must be "accept", "reject" or "ignore", not {shown(value)}')
 
 
 def _spans(value: Any, text: str, where: str) -> tuple[Span, ...] | None:
@@ -94,7 +95,8 @@ def _span(item: Any, number: int, where: str) -> Span:
         raise fail(where, f"span {number} must be an object, not {json_type(item)}")
     for key in ("start", "end"):
         if not is_int(item.get(key)):
-            raise fail(where, f'span {number} needs an integer "{key}", not {item.get(key)!r}')
+            value = shown(item[key]) if key in item else "nothing"
+            raise fail(where, f'span {number} needs an integer "{key}", not {value}')
     label = item.get("label")
     if not isinstance(label, str) or not label:
         raise fail(where, f'span {number} ({item["start"]}-{item["end"]}) needs a non-empty string "label"')
@@ -166,7 +168,7 @@ def _annotator(value: Any, where: str) -> str | None:
     """The annotator (session) name, or None."""
     if value is None or isinstance(value, str):
         return value
-    raise fail(where, f'"_annotator_id" must be a string, not {value!r}')
+    raise fail(where, f'"_annotator_id" must be a string, not {shown(value)}')
 
 
 def _timestamp(value: Any, where: str) -> float | None:
