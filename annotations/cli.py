@@ -42,15 +42,21 @@ def db_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def opened(db_path: Path | None, *, create: bool = True, read_only: bool = False) -> Iterator[Database]:
-    """The database, or a clear error and exit 1."""
+def opened(
+    db_path: Path | None, *, create: bool = True, read_only: bool = False, upgrade: bool = True
+) -> Iterator[Database]:
+    """The database, or a clear error and exit 1.
+
+    ``read_only``: for commands that only read; nothing is written (but an older spandesk schema is
+    upgraded first, unless ``upgrade`` is False).
+    """
     path = db_path or default_db_path()
-    if not create and not path.exists():
+    if not create and not _exists(path):
         raise click.ClickException(f"{path}: no such database")
     if create and not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
     try:
-        db = store.open_store(path, read_only=read_only)
+        db = store.open_store(path, read_only=read_only, upgrade=upgrade)
     except store.StoreError as error:
         raise click.ClickException(str(error)) from error
     try:
@@ -60,6 +66,29 @@ def opened(db_path: Path | None, *, create: bool = True, read_only: bool = False
         raise click.ClickException(f"{detail}\nRun `spandesk check` to examine it.") from error
     finally:
         db.close()
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is at ``path``; a name the system refuses (too long) is an error, exit 1."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else error
+        raise click.ClickException(f"{path}: cannot be used as a database name ({reason})") from error
+    return True
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the database's folder, or say why it cannot be (exit 1)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"{folder}: the database's folder cannot be created ({error.strerror or error}); "
+            "choose another with --db or $SPANDESK_DB"
+        ) from error
 
 
 def _answers(value: str | None) -> list[Answer] | None:
@@ -77,7 +106,23 @@ def _labels(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a failed file operation anywhere is a message naming the file, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from annotations.output_file import describe_os_error
+
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # `spandesk export | head`: click ends quietly
+        except OSError as error:
+            raise click.ClickException(describe_os_error(error)) from error
+
+
+@click.group(
+    cls=_Commands, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="spandesk")
 @click.pass_context
 def cli(context: click.Context) -> None:
@@ -173,7 +218,11 @@ def import_command(
 @click.option("--dataset", default=None, help="Only this dataset (default: all).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The output format.")
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), default=None, help="Output file (JSONL: stdout)."
+    "-o",
+    "--output",
+    type=click.Path(allow_dash=True),
+    default=None,
+    help="Output file; - is standard output (the default for JSONL).",
 )
 @click.option("--all", "include_all", is_flag=True, help="Also export unanswered documents (no answer key).")
 @click.option("--answer", "answers", default=None, help="Only these answers, e.g. accept,reject.")
@@ -182,7 +231,7 @@ def export_command(
     db_path: Path | None,
     dataset: str | None,
     fmt: str,
-    output: Path | None,
+    output: str | None,
     include_all: bool,
     answers: str | None,
     split: float | None,
@@ -190,12 +239,16 @@ def export_command(
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
     from annotations.exporting import ExportFailure, export
 
-    with opened(db_path, create=False, read_only=False) as db:
+    if output is None and fmt == "spacy":
+        raise click.ClickException(
+            "--format spacy writes a binary file: give its path with -o PATH (or -o -)"
+        )
+    with opened(db_path, create=False, read_only=True) as db:
         try:
             report = export(
                 db,
                 fmt,
-                output,
+                None if output in (None, "-") else Path(output),
                 dataset=dataset,
                 answers=_answers(answers),
                 include_unanswered=include_all,
@@ -215,7 +268,7 @@ def stats_command(db_path: Path | None) -> None:
     """Documents by answer, spans by label, and what people did with the model's spans."""
     from annotations.stats import dataset_stats, format_stats
 
-    with opened(db_path, create=False) as db:
+    with opened(db_path, create=False, read_only=True) as db:
         click.echo(format_stats(dataset_stats(db)))
 
 
@@ -223,7 +276,7 @@ def stats_command(db_path: Path | None) -> None:
 @db_option
 def check_command(db_path: Path | None) -> None:
     """Check the database's integrity (exit 1 if it has problems)."""
-    with opened(db_path, create=False, read_only=True) as db:
+    with opened(db_path, create=False, read_only=True, upgrade=False) as db:
         problems = store.integrity_problems(db)
     if problems:
         where = db_path or default_db_path()
@@ -235,15 +288,16 @@ def check_command(db_path: Path | None) -> None:
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
 def backup_command(target: Path, db_path: Path | None) -> None:
-    """Write a consistent copy of the database to TARGET, even while a window has it open."""
-    if target.exists():
+    """Write a consistent copy of the database to TARGET (a new file), even while a window has it open."""
+    from annotations.output_file import OutputError
+
+    if os.path.lexists(target):  # before opening the database
         raise click.ClickException(f"{target}: already exists; choose a new file name")
-    with opened(db_path, create=False) as db:
+    with opened(db_path, create=False, read_only=True) as db:
         try:
             store.backup(db, target)
-        except (OSError, sqlite3.Error) as error:
-            target.unlink(missing_ok=True)
-            raise click.ClickException(f"{target}: the backup could not be written ({error})") from error
+        except OutputError as error:
+            raise click.ClickException(str(error)) from error
     click.echo(f"Backed up to {target}")
 
 

@@ -21,7 +21,8 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 from sqlite_utils import Database
 
-from annotations.migrations import KNOWN_MIGRATIONS, migrations
+from annotations.database_files import database_location
+from annotations.migrations import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 from annotations.model import (
     Answer,
     Document,
@@ -35,7 +36,6 @@ from annotations.model import (
 
 T = TypeVar("T")
 BUSY_TIMEOUT_SECONDS = 30.0
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class StoreError(Exception):
@@ -82,13 +82,20 @@ class NewDocument:
 # ---------------------------------------------------------------- opening
 
 
-def open_store(path: str | os.PathLike[str], *, read_only: bool = False) -> Database:
-    """Open (creating if needed) a spandesk database: WAL, busy timeout, schema up to date."""
-    location = Path(path)
-    _check_is_sqlite(location)
-    connection = _connect(location, read_only)
-    db = Database(connection, execute_plugins=False)
+def open_store(path: str | os.PathLike[str], *, read_only: bool = False, upgrade: bool = True) -> Database:
+    """Open (creating if needed) a spandesk database: WAL, busy timeout, schema up to date.
+
+    ``read_only`` opens it so that nothing can be written (commands that only read); a database
+    from an older spandesk is first upgraded, unless ``upgrade`` is False (``check`` looks at it as
+    it is). A file that is not a regular file, not an SQLite database, or another application's
+    database is refused untouched: nothing here opens the file but SQLite itself.
+    """
+    location = _location(path)
+    if read_only and upgrade and _needs_upgrade(location):
+        open_store(location).close()
+    db = Database(_connect(location, read_only), execute_plugins=False)
     try:
+        _check_is_spandesk(db, location, read_only)
         _check_not_newer(db, location)
         if not read_only:
             db.execute("PRAGMA journal_mode=WAL")
@@ -100,17 +107,29 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False) -> Data
     except sqlite3.DatabaseError as error:
         db.close()
         raise StoreError(f"{location}: {describe_error(error)}") from error
+    except StoreError:
+        db.close()
+        raise
     return db
 
 
-def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
-    """A connection with a busy timeout, usable from worker threads."""
+def _location(path: str | os.PathLike[str]) -> Path:
+    """The database's absolute path; StoreError for a folder, FIFO, device or unusable name."""
     try:
-        if read_only:
-            uri = f"{location.resolve().as_uri()}?mode=ro"
-            connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
-        else:
-            connection = sqlite3.connect(location, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        return database_location(path)
+    except OSError as error:
+        raise StoreError(f"{error.filename or path}: {error.strerror or error}") from error
+
+
+def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
+    """A connection with a busy timeout, usable from worker threads.
+
+    The name is always passed as a ``file:`` URI built from the absolute path, so that a path
+    such as ``file:x.db?mode=memory`` is a file of that name, never SQLite URI parameters.
+    """
+    uri = location.as_uri() + ("?mode=ro" if read_only else "")
+    try:
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
         connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
         connection.execute("PRAGMA foreign_keys=ON")
     except sqlite3.DatabaseError as error:
@@ -118,16 +137,44 @@ def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
     return connection
 
 
-def _check_is_sqlite(location: Path) -> None:
-    """Refuse a file that exists but is not an SQLite database, before touching it."""
-    if location.is_dir():
-        raise StoreError(f"{location}: is a folder, not a database file")
-    if not location.exists() or location.stat().st_size == 0:
+def _needs_upgrade(location: Path) -> bool:
+    """Whether a spandesk database has migrations this version would apply (read through SQLite)."""
+    if not location.exists():
+        return False
+    db = Database(_connect(location, read_only=True), execute_plugins=False)
+    try:
+        return _is_spandesk(db) and bool(migrations.pending(db))
+    except sqlite3.DatabaseError:
+        return False  # the read-only open that follows reports it
+    finally:
+        db.close()
+
+
+def _is_spandesk(db: Database) -> bool:
+    """Whether the database holds spandesk's schema (its migration set is recorded)."""
+    if not db["_sqlite_migrations"].exists():
+        return False
+    return bool(
+        db.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]).fetchone()
+    )
+
+
+def _check_is_spandesk(db: Database, location: Path, read_only: bool) -> None:
+    """Refuse another application's SQLite database, or (to read) an empty one, untouched.
+
+    Reading the schema through SQLite is also what finds a file that is not a database at all
+    ("file is not a database"): the header is never read with a descriptor of our own.
+    """
+    tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if _is_spandesk(db):
         return
-    with open(location, "rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise StoreError(f"{location}: is not an SQLite database (it was left untouched)")
+    if tables:
+        raise StoreError(
+            f"{location}: is an SQLite database of another application (it has no spandesk tables); "
+            "it was left untouched"
+        )
+    if read_only:
+        raise StoreError(f"{location}: holds no spandesk data yet (import documents into it first)")
 
 
 def _check_not_newer(db: Database, location: Path) -> None:
@@ -826,9 +873,11 @@ def database_file(db: Database) -> str:
 
 
 def backup(db: Database, target: str | os.PathLike[str]) -> None:
-    """Write a consistent copy of the database to ``target`` (SQLite's online backup API)."""
-    destination = sqlite3.connect(target)
-    try:
-        db.conn.backup(destination)
-    finally:
-        destination.close()
+    """Write a consistent copy of the database to the new file ``target`` (SQLite's online backup API).
+
+    The copy is written to a temporary beside ``target`` and named only when complete; an existing
+    ``target`` is refused (OutputError, as for a target that is one of the database's own files).
+    """
+    from annotations.output_file import write_backup
+
+    write_backup(db, Path(target))
