@@ -18,6 +18,7 @@ from annotations.formats import FORMATS
 from annotations.model import Answer
 
 ANSWER_CHOICES = [a.value for a in Answer]
+EXIT_INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl+C
 
 
 def default_db_path() -> Path:
@@ -186,7 +187,7 @@ def import_command(
     jobs: int,
 ) -> None:
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
-    from annotations.importing import ImportFailure, import_sources  # each command loads what it uses
+    from annotations.importing import ImportCancelled, ImportFailure, import_sources  # loaded when used
 
     with opened(db_path) as db, _progress_bar("Pre-annotating") as progress:
         try:
@@ -201,6 +202,9 @@ def import_command(
                 jobs=jobs,
                 progress=progress,
             )
+        except ImportCancelled:
+            click.echo("Import cancelled; the database is unchanged.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except ImportFailure as error:
             raise click.ClickException(
                 f"{error}\nNothing was imported; the database is unchanged."

@@ -20,8 +20,16 @@ from annotations import hashing, store
 from annotations.database_files import is_database_file
 from annotations.formats.jsonl import looks_like_jsonl, read_jsonl, read_jsonl_lines
 from annotations.formats.textfile import read_text_bytes, read_text_file
+from annotations.interrupts import sigint_deferred
 from annotations.model import Answer, DocumentState
-from annotations.preannotate import MAX_DOCUMENT_CHARS, ModelNotFound, Pipeline, load_pipeline, tokenize
+from annotations.preannotate import (
+    MAX_DOCUMENT_CHARS,
+    AnnotationCancelled,
+    ModelNotFound,
+    Pipeline,
+    load_pipeline,
+    tokenize,
+)
 from annotations.records import Record, RecordError
 
 Progress = Callable[[int, int], None]
@@ -37,7 +45,10 @@ class ImportFailure(Exception):
 
 
 class ImportCancelled(ImportFailure):
-    """The user cancelled the import; nothing was stored."""
+    """The user cancelled the import (or pressed Ctrl+C); nothing was stored."""
+
+
+CANCELLED = "import cancelled; nothing was stored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,18 +75,28 @@ def import_sources(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ImportReport:
-    """Import text and JSONL files (or folders of them) into ``dataset``, all or nothing."""
+    """Import text and JSONL files (or folders of them) into ``dataset``, all or nothing.
+
+    Ctrl+C (KeyboardInterrupt) before the write becomes ImportCancelled; once the write has begun it
+    waits for the transaction's end, so a cancelled import has stored nothing and a finished one all.
+    """
     database = store.database_file(db)
     if patterns is not None and is_database_file(patterns, database):
         raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
-    records, duplicates = _new_records(db, dataset, read_sources(sources, database))
-    _check_labels(records, labels)
-    to_predict = [r for r in records if not r.arrives_annotated]
-    pipeline = _load(model, patterns, labels) if to_predict else None
-    documents = list(_documents(records, pipeline, answer, jobs, progress, cancelled or (lambda: False)))
+    try:
+        records, duplicates = _new_records(db, dataset, read_sources(sources, database))
+        _check_labels(records, labels)
+        to_predict = [r for r in records if not r.arrives_annotated]
+        pipeline = _load(model, patterns, labels) if to_predict else None
+        documents = list(_documents(records, pipeline, answer, jobs, progress, cancelled or (lambda: False)))
+    except (KeyboardInterrupt, AnnotationCancelled):
+        raise ImportCancelled(CANCELLED) from None
     file_labels = {span.label for r in records for span in (r.spans or ())}
     model_labels = set(pipeline.labels) if pipeline else set()
-    added = _store(db, dataset, documents, sorted(model_labels) + sorted(file_labels - model_labels))
+    try:
+        added = _store(db, dataset, documents, sorted(model_labels) + sorted(file_labels - model_labels))
+    except KeyboardInterrupt:  # only when the transaction failed and was rolled back (see _store)
+        raise ImportCancelled(CANCELLED) from None
     return ImportReport(
         added=added,
         duplicates=duplicates + len(documents) - added,
@@ -234,12 +255,14 @@ def _documents(
     cancelled: Callable[[], bool],
 ) -> Iterator[store.NewDocument]:
     """Records turned into documents: pre-annotated, or tokenized when they arrive annotated."""
-    predicted = _predictions(records, pipeline, jobs)
+    predicted = _predictions(records, pipeline, jobs, cancelled)
     bare = _tokens_for_annotated(records)
     total = len(records)
+    if progress and total:
+        progress(0, total)  # at once: the first batch may take long (a slow model or pattern)
     for done, record in enumerate(records, start=1):
         if cancelled():
-            raise ImportCancelled("import cancelled; nothing was stored")
+            raise ImportCancelled(CANCELLED)
         if record.arrives_annotated:
             yield _annotated_document(record, next(bare) if record.tokens is None else record.tokens, answer)
         else:
@@ -248,12 +271,14 @@ def _documents(
             progress(done, total)
 
 
-def _predictions(records: list[Record], pipeline: Pipeline | None, jobs: int) -> Iterator:
+def _predictions(
+    records: list[Record], pipeline: Pipeline | None, jobs: int, cancelled: Callable[[], bool]
+) -> Iterator:
     """The model's output for the records that need it, lazily and in order."""
     if pipeline is None:
         return iter(())
     texts = (r.text for r in records if not r.arrives_annotated)
-    return pipeline.annotate(texts, batch_size=BATCH_SIZE, n_process=max(1, jobs))
+    return pipeline.annotate(texts, batch_size=BATCH_SIZE, n_process=max(1, jobs), cancelled=cancelled)
 
 
 def _tokens_for_annotated(records: list[Record]) -> Iterator:
@@ -295,9 +320,10 @@ def _new_document(record: Record, tokens: tuple, state: DocumentState, predictio
 
 
 def _store(db: Database, dataset: str, documents: list[store.NewDocument], labels: list[str]) -> int:
-    """Write everything in one transaction; a database problem becomes ImportFailure."""
+    """Write everything in one transaction, Ctrl+C held until its end; a database problem becomes
+    ImportFailure."""
     try:
-        with store.write_transaction(db):
+        with sigint_deferred(), store.write_transaction(db):
             dataset_key = store.ensure_dataset(db, dataset)
             added = store.insert_documents(db, dataset_key, documents)
             store.add_labels(db, labels)

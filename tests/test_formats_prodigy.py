@@ -132,7 +132,10 @@ def test_unknown_top_level_keys_are_kept_as_extra() -> None:
         ({"answer": True}, '"answer" must be'),
         ({"spans": [{"start": 11, "end": 99, "label": "PERSON"}]}, "11-99 (PERSON) lies outside the text"),
         ({"spans": [{"start": 16, "end": 11, "label": "PERSON"}]}, "16-11 (PERSON) ends before it starts"),
-        ({"spans": [{"start": 3, "end": 3, "label": "PERSON"}]}, "3-3 (PERSON) ends before it starts"),
+        (
+            {"spans": [{"start": 3, "end": 3, "label": "PERSON"}]},
+            "3-3 (PERSON) is empty: it starts and ends at 3",
+        ),
         ({"spans": [{"start": -1, "end": 2, "label": "PERSON"}]}, "lies outside the text"),
         (
             {"spans": [{"start": 0, "end": 7, "label": "A"}, {"start": 3, "end": 10, "label": "B"}]},

@@ -71,10 +71,13 @@ def test_a_prodigy_file_comes_back_the_same(db, tmp_path: Path) -> None:
     assert first["spans"][0]["token_start"] == 3 and first["spans"][0]["token_end"] == 3
 
 
-def test_a_doccano_file_comes_back_the_same(db, tmp_path: Path) -> None:
+def test_a_doccano_file_comes_back_the_same_with_its_answer(db, tmp_path: Path) -> None:
+    """Every key comes back as it was; the answer the import gave each record is written too (an
+    export without it would not tell a rejected document from an accepted one)."""
     import_sources(db, [write_jsonl(tmp_path / "in.jsonl", DOCCANO_RECORDS)], answer=Answer.ACCEPT)
     rows = exported(db, "doccano")
-    assert rows == DOCCANO_RECORDS
+    assert [{key: value for key, value in row.items() if key != "answer"} for row in rows] == DOCCANO_RECORDS
+    assert [row["answer"] for row in rows] == ["accept", "accept"]
 
 
 def test_importing_the_same_file_twice_adds_nothing(db, tmp_path: Path) -> None:

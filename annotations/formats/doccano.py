@@ -1,16 +1,28 @@
 """doccano sequence-labelling JSONL: one record object to a Record, one Document to a record object.
 
 Reads ``"label"`` or ``"labels"`` (``[[start, end, label], ...]``) and the relation-extraction
-``"entities"`` list; ``"meta"`` (an object) becomes the document's meta, every other key its extra.
-Export always writes ``{"text", "label": [[start, end, label], ...], "meta"}`` plus the extra keys.
-doccano has no answers, so none is read or written.
+``"entities"`` list; every other key its extra, except Prodigy's task keys (``answer``, ``meta``,
+``_annotator_id``, ``_timestamp``, the hashes), which mean here what they mean in a Prodigy task:
+checked the same way, stored in the document's fields, never in extra (a doccano file with an
+``answer`` is answered, as its Prodigy export then says). Export writes ``{"text", "label":
+[[start, end, label], ...]}``, the answer keys a Prodigy task would have, ``"meta"`` when not
+empty, then the extra keys.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from annotations.formats.fields import checked_spans, fail, is_int, json_type, require_text
+from annotations.formats import prodigy
+from annotations.formats.fields import (
+    checked_spans,
+    fail,
+    is_int,
+    json_type,
+    label_problem,
+    require_text,
+    shown,
+)
 from annotations.model import Document, Span
 from annotations.records import Record, RecordError
 
@@ -29,14 +41,16 @@ def parse_record(obj: dict[str, Any], where: str) -> Record:
     """The Record a doccano sequence-labelling record describes."""
     text = require_text(obj, where)
     key = _label_key(obj)
-    meta = obj.get("meta")
-    extra_keys = {"text", key} | ({"meta"} if isinstance(meta, dict) else set())
+    fields = prodigy.task_fields(obj, where)
+    spans = None if key is None else _spans(obj[key], key, text, where)
+    if spans is None and fields["answer"] is not None:
+        spans = ()
     return Record(
         text=text,
         where=where,
-        spans=None if key is None else _spans(obj[key], key, text, where),
-        meta=meta if isinstance(meta, dict) else {},
-        extra={name: value for name, value in obj.items() if name not in extra_keys},
+        spans=spans,
+        extra={name: value for name, value in obj.items() if name != key and name not in prodigy.OWN_KEYS},
+        **fields,
     )
 
 
@@ -68,11 +82,21 @@ def _label_spans(value: Any, key: str, where: str) -> list[Span]:
 def _label_span(item: Any, key: str, number: int, where: str) -> Span:
     """One ``[start, end, label]`` entry."""
     if not (isinstance(item, list | tuple) and len(item) == 3):
-        raise fail(where, f'"{key}" entry {number} must be [start, end, label], not {item!r}')
+        raise fail(where, f'"{key}" entry {number} must be [start, end, label], not {shown(item)}')
     start, end, label = item
-    if not (is_int(start) and is_int(end) and isinstance(label, str) and label):
-        raise fail(where, f'"{key}" entry {number} must be [start, end, label], not {item!r}')
+    for name, offset in (("start", start), ("end", end)):
+        if not is_int(offset):
+            message = f"the {name} must be an integer, not {shown(offset, 20)}"
+            raise fail(where, f'"{key}" entry {number} {shown(item)}: {message}')
+    _check_label(label, f'"{key}" entry {number} ({start}-{end})', where)
     return Span(start, end, label)
+
+
+def _check_label(label: str, what: str, where: str) -> None:
+    """Refuse a label that is blank or holds a control character."""
+    problem = label_problem(label)
+    if problem:
+        raise fail(where, f"{what}: the label {problem}")
 
 
 def _entity_spans(value: Any, where: str) -> list[Span]:
@@ -92,6 +116,7 @@ def _entity_span(item: Any, number: int, where: str) -> Span:
             f'{where}: "entities" entry {number} needs integer "start_offset" and "end_offset" '
             f'and a non-empty string "label"'
         )
+    _check_label(label, f'"entities" entry {number} ({start}-{end})', where)
     return Span(start, end, label)
 
 
@@ -101,8 +126,9 @@ def record_from_document(document: Document) -> dict[str, Any]:
         "text": document.text,
         "label": [[span.start, span.end, span.label] for span in document.spans],
     }
+    answer = document.answer.value if document.answer is not None else None
+    record.update(prodigy.answer_keys(answer, document.updated, document.annotator))
     if document.meta:
         record["meta"] = document.meta
-    for key, value in document.extra.items():
-        record.setdefault(key, value)
+    prodigy.add_extra(record, document.extra)
     return record

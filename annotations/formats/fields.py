@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -55,6 +56,15 @@ def check_no_surrogates_anywhere(obj: Any, where: str) -> None:
         raise fail(where, message) from None
 
 
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as the file spells it (JSON), shortened, for messages."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def json_type(value: Any) -> str:
     """The JSON name of a value's type, for messages."""
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list"}
@@ -66,11 +76,48 @@ def json_type(value: Any) -> str:
 
 
 def checked_spans(spans: Iterable[Span], text: str, where: str, hint: str = "") -> tuple[Span, ...]:
-    """The spans sorted, or a RecordError when one lies outside the text, is empty or overlaps another."""
+    """The spans sorted, or a RecordError when one lies outside the text, is empty or overlaps another
+    (``hint`` is added to the message about an overlap)."""
+    spans = tuple(spans)
+    for span in spans:
+        problem = span_problem(span, len(text))
+        if problem:
+            raise fail(where, problem)
     try:
-        return check_spans(tuple(spans), len(text))
+        return check_spans(spans, len(text))
     except InvalidSpan as error:
         raise fail(where, f"{error}{hint}") from None
+
+
+def label_problem(label: Any) -> str | None:
+    """What makes a value unusable as a span's label (a button and a key in the window), or None."""
+    if not isinstance(label, str):
+        return f"must be a string, not {json_type(label)}"
+    if not label.strip():
+        return "is empty" if not label else f"is only white space ({label!r})"
+    control = next((char for char in label if unicodedata.category(char) == "Cc"), None)
+    if control is not None:
+        return f"{label[:40]!r} holds the control character U+{ord(control):04X}"
+    return None
+
+
+def span_problem(span: Span, length: int) -> str | None:
+    """What is wrong with a span's offsets in a text of ``length`` characters, or None."""
+    start, end = span.start, span.end
+    name = (
+        f"span {start}-{end} ({span.label})"
+        if min(start, end) >= 0
+        else f"span [{start}, {end}] ({span.label})"
+    )
+    if min(start, end) < 0:
+        return f"{name} lies outside the text (length {length}): offsets count characters from 0, never below"
+    if end < start:
+        return f"{name} ends before it starts (the text has {length} characters)"
+    if end > length:
+        return f"{name} lies outside the text (length {length}): it ends {end - length} past the end"
+    if end == start:
+        return f"{name} is empty: it starts and ends at {start}"
+    return None
 
 
 def checked_span_text(span: Span, stated: Any, text: str, where: str) -> None:

@@ -1,5 +1,8 @@
 """Prodigy task JSONL (``ner_manual``): one task object to a Record, one Document to a task object.
 
+``OWN_KEYS`` are never kept in ``extra`` and never written from it (a database imported before
+this rule may hold them there): their meaning comes from the document's own fields.
+
 ``_view_id`` belongs to the format: it is not kept in ``extra``, and export always writes
 ``"ner_manual"`` (every exported task carries its complete, manually corrected spans).
 """
@@ -11,13 +14,22 @@ from itertools import count
 from typing import Any
 
 from annotations import hashing
-from annotations.formats.fields import checked_span_text, checked_spans, fail, is_int, json_type, require_text
+from annotations.formats.fields import (
+    checked_span_text,
+    checked_spans,
+    fail,
+    is_int,
+    json_type,
+    label_problem,
+    require_text,
+    shown,
+)
 from annotations.formats.layout import SpanKey, export_layout
 from annotations.model import Answer, Document, Span, Token
 from annotations.records import Record, RecordError
 
 VIEW_ID = "ner_manual"
-_OWN_KEYS = frozenset(
+OWN_KEYS = frozenset(
     ["text", "tokens", "spans", "answer", "meta", "_input_hash", "_task_hash", "_annotator_id", "_timestamp"]
     + ["_view_id"]
 )
@@ -27,23 +39,32 @@ _ANSWER_VALUES = frozenset(answer.value for answer in Answer)
 def parse_task(obj: dict[str, Any], where: str) -> Record:
     """The Record a Prodigy task (or a plain ``{"text", "meta"}`` input) describes."""
     text = require_text(obj, where)
-    answer = _answer(obj.get("answer"), where)
+    fields = task_fields(obj, where)
     spans = _spans(obj.get("spans"), text, where)
-    if spans is None and answer is not None:
+    if spans is None and fields["answer"] is not None:
         spans = ()
     return Record(
         text=text,
         where=where,
         spans=spans,
         tokens=_tokens(obj.get("tokens"), text, where),
-        answer=answer,
-        meta=_meta(obj.get("meta"), where),
-        input_hash=_hash(obj, "_input_hash", where),
-        task_hash=_hash(obj, "_task_hash", where),
-        annotator=_annotator(obj.get("_annotator_id"), where),
-        timestamp=_timestamp(obj.get("_timestamp"), where),
-        extra={key: value for key, value in obj.items() if key not in _OWN_KEYS},
+        extra={key: value for key, value in obj.items() if key not in OWN_KEYS},
+        **fields,
     )
+
+
+def task_fields(obj: dict[str, Any], where: str) -> dict[str, Any]:
+    """The Record fields of a task's own keys besides text, spans and tokens (answer, meta, hashes,
+    annotator, time), each checked. The doccano reader takes them too: a key means one thing in
+    every record, so what is imported is what either format exports."""
+    return {
+        "answer": _answer(obj.get("answer"), where),
+        "meta": _meta(obj.get("meta"), where),
+        "input_hash": _hash(obj, "_input_hash", where),
+        "task_hash": _hash(obj, "_task_hash", where),
+        "annotator": _annotator(obj.get("_annotator_id"), where),
+        "timestamp": _timestamp(obj.get("_timestamp"), where),
+    }
 
 
 def _answer(value: Any, where: str) -> Answer | None:
@@ -52,7 +73,7 @@ def _answer(value: Any, where: str) -> Answer | None:
         return None
     if isinstance(value, str) and value in _ANSWER_VALUES:
         return Answer(value)
-    raise fail(where, f'"answer" must be "accept", "reject" or "ignore", not {value!r}')
+    raise fail(where, f'"answer" must be "accept", "reject" or "ignore", not {shown(value)}')
 
 
 def _spans(value: Any, text: str, where: str) -> tuple[Span, ...] | None:
@@ -74,10 +95,14 @@ def _span(item: Any, number: int, where: str) -> Span:
         raise fail(where, f"span {number} must be an object, not {json_type(item)}")
     for key in ("start", "end"):
         if not is_int(item.get(key)):
-            raise fail(where, f'span {number} needs an integer "{key}", not {item.get(key)!r}')
+            value = shown(item[key]) if key in item else "nothing"
+            raise fail(where, f'span {number} needs an integer "{key}", not {value}')
     label = item.get("label")
     if not isinstance(label, str) or not label:
         raise fail(where, f'span {number} ({item["start"]}-{item["end"]}) needs a non-empty string "label"')
+    problem = label_problem(label)
+    if problem:
+        raise fail(where, f"span {number} ({item['start']}-{item['end']}): the label {problem}")
     return Span(item["start"], item["end"], label)
 
 
@@ -109,7 +134,10 @@ def _token(item: Any, text: str, where: str) -> Token:
         raise RecordError(f'{where} must be an object with integer "start" and "end"')
     token = Token(item["start"], item["end"])
     if not 0 <= token.start < token.end <= len(text):
-        raise RecordError(f"{where} ({token.start}-{token.end}) lies outside the text (length {len(text)})")
+        offsets = f"({token.start}-{token.end})" if token.start >= 0 else f"[{token.start}, {token.end}]"
+        if token.start >= token.end >= 0:
+            raise RecordError(f"{where} {offsets} is empty or ends before it starts")
+        raise RecordError(f"{where} {offsets} lies outside the text (length {len(text)})")
     stated = item.get("text")
     if isinstance(stated, str) and stated != text[token.start : token.end]:
         raise RecordError(
@@ -140,7 +168,7 @@ def _annotator(value: Any, where: str) -> str | None:
     """The annotator (session) name, or None."""
     if value is None or isinstance(value, str):
         return value
-    raise fail(where, f'"_annotator_id" must be a string, not {value!r}')
+    raise fail(where, f'"_annotator_id" must be a string, not {shown(value)}')
 
 
 def _timestamp(value: Any, where: str) -> float | None:
@@ -203,14 +231,27 @@ def task(
             for (start, end, label), (first, last) in zip(spans, ranges)
         ],
     }
-    if answer is not None:
-        record["answer"] = answer
-    if updated is not None:
-        record["_timestamp"] = int(updated)
-    if annotator:
-        record["_annotator_id"] = annotator
+    record.update(answer_keys(answer, updated, annotator))
     if meta:
         record["meta"] = meta
-    for key, value in extra.items():
-        record.setdefault(key, value)
+    add_extra(record, extra)
     return record
+
+
+def answer_keys(answer: str | None, updated: float | None, annotator: str | None) -> dict[str, Any]:
+    """A task's ``answer``, ``_timestamp`` and ``_annotator_id`` keys, those that have a value."""
+    keys: dict[str, Any] = {}
+    if answer is not None:
+        keys["answer"] = answer
+    if updated is not None:
+        keys["_timestamp"] = int(updated)
+    if annotator:
+        keys["_annotator_id"] = annotator
+    return keys
+
+
+def add_extra(record: dict[str, Any], extra: dict[str, Any]) -> None:
+    """The document's other keys, after the record's own (never one of ``OWN_KEYS``)."""
+    for key, value in extra.items():
+        if key not in OWN_KEYS:
+            record.setdefault(key, value)
