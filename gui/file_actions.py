@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Protocol
 
@@ -93,7 +94,12 @@ class FileActions(QObject):
         return run
 
     def _on_imported(self, report) -> None:
-        self.window.refresh_contents()
+        try:
+            self.window.refresh_contents()
+        except (store.StoreError, sqlite3.Error) as error:
+            reason = store.describe_error(error) if isinstance(error, sqlite3.Error) else str(error)
+            self.show_failure("Imported, but the database could not be read again", reason)
+            return
         self.window.statusBar().showMessage(
             f"Imported {report.added:,} document(s) ({report.duplicates:,} already there, "
             f"{report.preannotated:,} pre-annotated).",

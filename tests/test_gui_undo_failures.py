@@ -88,3 +88,20 @@ def test_an_undo_whose_document_cannot_be_read_back_still_says_why(qtbot, path, 
     window.undo()
     message = window.statusBar().currentMessage()
     assert "corrupt" in message and "could not be read again" in message
+
+
+def test_a_database_that_cannot_be_read_after_an_import_is_reported(qtbot, path, tmp_path, monkeypatch):
+    window = open_window(qtbot, path)
+    source = tmp_path / "more.jsonl"
+    source.write_text('{"text": "Olaf Scholz visited Bonn", "spans": []}\n', encoding="utf-8")
+
+    def unreadable(*_args, **_kwargs):
+        raise sqlite3.DatabaseError("file is not a database")
+
+    monkeypatch.setattr(window, "refresh_contents", unreadable)  # the window reads labels, queue, counts
+    run = window.files.start_import([source], "more")
+    with qtbot.waitSignal(run.done, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: window.files.failure_box is not None)
+    assert "could not be read again" in window.statusBar().currentMessage()
+    assert "corrupt or not an SQLite database" in window.files.failure_box.text()
