@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtWidgets import QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
 from sqlite_utils import Database
 
 from annotations import store
 from annotations.model import Document
 from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
 from gui.plain_text import menu_text, message_box
-from gui.workers import Worker, WorkerRun, export_job, import_job, progress_dialog
+from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
 EXPORT_FORMATS = (
     ("prodigy", "Prodigy JSONL", "jsonl"),
@@ -125,6 +125,23 @@ class FileActions(QObject):
             )
         )
         run.failed.connect(lambda message: self.show_failure("Export failed", message))
+        run.start()
+        return run
+
+    def choose_backup(self) -> None:
+        """Ask for a new file name, then copy the database there off the GUI thread."""
+        start = self.window.db_path.with_name(f"{self.window.db_path.stem}-backup.db")
+        dialog = file_dialog(self.parent_widget, "Back up database", DialogKind.SAVE, start, "*.db")
+        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)  # a backup never replaces a file
+        paths = ask_for_paths(dialog)
+        if paths:
+            self.start_backup(paths[0])
+
+    def start_backup(self, target: Path) -> WorkerRun:
+        """Write a consistent copy of the database to ``target`` in a worker thread."""
+        run = self._run(backup_job(target), "Backing up the database…")
+        run.finished.connect(lambda _t: self.window.statusBar().showMessage(f"Backed up to {target}", 10000))
+        run.failed.connect(lambda message: self.show_failure("Backup failed", message))
         run.start()
         return run
 

@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
             file_menu, "&New database…", self.files.choose_new_database, QKeySequence.StandardKey.New
         )
         file_menu.addMenu(self.files.recent_menu)
+        self._action(file_menu, "&Back up database…", self.files.choose_backup)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")

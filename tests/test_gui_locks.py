@@ -95,6 +95,17 @@ def test_locks_are_kept_after_an_export(qtbot, path, tmp_path, fmt, needs_store_
     assert _locks_now(qtbot, window) == before
 
 
+def test_locks_are_kept_after_a_backup(qtbot, path, tmp_path, needs_store_fix):
+    window = open_window(qtbot, path)
+    key(window.view, Qt.Key.Key_A)
+    before = _locks_now(qtbot, window)
+    run = window.files.start_backup(tmp_path / "copy.db")
+    with qtbot.waitSignal(run.done, timeout=60_000):
+        pass
+    assert (tmp_path / "copy.db").exists()
+    assert _locks_now(qtbot, window) == before
+
+
 def _browse_the_database_folder(qtbot, folder: Path, shown: list[QFileDialog]):
     """Stand in for QFileDialog.exec: show the dialog on ``folder`` in both views, let it list, cancel."""
 
@@ -125,8 +136,9 @@ def _browse_the_database_folder(qtbot, folder: Path, shown: list[QFileDialog]):
         lambda files: files.choose_export("prodigy"),
         lambda files: files.choose_database(),
         lambda files: files.choose_new_database(),
+        lambda files: files.choose_backup(),
     ],
-    ids=["import", "export", "open database", "new database"],
+    ids=["import", "export", "open database", "new database", "backup"],
 )
 def test_locks_are_kept_after_a_file_dialog_shows_the_database_folder(qtbot, path, monkeypatch, choose):
     window = open_window(qtbot, path)
