@@ -41,24 +41,55 @@ def db_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextmanager
-def opened(db_path: Path | None, *, create: bool = True, read_only: bool = False) -> Iterator[Database]:
-    """The database, or a clear error and exit 1."""
+def opened(
+    db_path: Path | None, *, create: bool = True, read_only: bool = False, upgrade: bool = True
+) -> Iterator[Database]:
+    """The database, or a clear error and exit 1.
+
+    ``read_only``: for commands that only read; nothing is written (but an older spandesk schema is
+    upgraded first, unless ``upgrade`` is False).
+    """
     path = db_path or default_db_path()
-    if not create and not path.exists():
+    if not create and not _exists(path):
         raise click.ClickException(f"{path}: no such database")
     if create and not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _make_folder(path.parent)
     try:
-        db = store.open_store(path, read_only=read_only)
+        db = store.open_store(path, read_only=read_only, upgrade=upgrade)
     except store.StoreError as error:
         raise click.ClickException(str(error)) from error
     try:
         yield db
+    except store.DamagedRow as error:  # its message names the row and says to run check
+        raise click.ClickException(f"{path}: {error}") from error
     except (sqlite3.DatabaseError, store.StoreError) as error:
         detail = error if isinstance(error, store.StoreError) else f"{path}: {store.describe_error(error)}"
         raise click.ClickException(f"{detail}\nRun `spandesk check` to examine it.") from error
     finally:
         db.close()
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is at ``path``; a name the system refuses (too long) is an error, exit 1."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else error
+        raise click.ClickException(f"{path}: cannot be used as a database name ({reason})") from error
+    return True
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the database's folder, or say why it cannot be (exit 1)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"{folder}: the database's folder cannot be created ({error.strerror or error}); "
+            "choose another with --db or $SPANDESK_DB"
+        ) from error
 
 
 def _answers(value: str | None) -> list[Answer] | None:
@@ -76,7 +107,23 @@ def _labels(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a failed file operation anywhere is a message naming the file, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from annotations.output_file import describe_os_error
+
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise  # `spandesk export | head`: click ends quietly
+        except OSError as error:
+            raise click.ClickException(describe_os_error(error)) from error
+
+
+@click.group(
+    cls=_Commands, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(package_name="spandesk")
 @click.pass_context
 def cli(context: click.Context) -> None:
@@ -169,7 +216,11 @@ def import_command(
 @click.option("--dataset", default=None, help="Only this dataset (default: all).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The output format.")
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), default=None, help="Output file (JSONL: stdout)."
+    "-o",
+    "--output",
+    type=click.Path(allow_dash=True),
+    default=None,
+    help="Output file; - is standard output (the default for JSONL).",
 )
 @click.option("--all", "include_all", is_flag=True, help="Also export unanswered documents (no answer key).")
 @click.option("--answer", "answers", default=None, help="Only these answers, e.g. accept,reject.")
@@ -178,7 +229,7 @@ def export_command(
     db_path: Path | None,
     dataset: str | None,
     fmt: str,
-    output: Path | None,
+    output: str | None,
     include_all: bool,
     answers: str | None,
     split: float | None,
@@ -186,12 +237,16 @@ def export_command(
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
     from annotations.exporting import ExportFailure, export
 
-    with opened(db_path, create=False, read_only=False) as db:
+    if output is None and fmt == "spacy":
+        raise click.ClickException(
+            "--format spacy writes a binary file: give its path with -o PATH (or -o -)"
+        )
+    with opened(db_path, create=False, read_only=True) as db:
         try:
             report = export(
                 db,
                 fmt,
-                output,
+                None if output in (None, "-") else Path(output),
                 dataset=dataset,
                 answers=_answers(answers),
                 include_unanswered=include_all,
@@ -211,35 +266,53 @@ def stats_command(db_path: Path | None) -> None:
     """Documents by answer, spans by label, and what people did with the model's spans."""
     from annotations.stats import dataset_stats, format_stats
 
-    with opened(db_path, create=False) as db:
+    with opened(db_path, create=False, read_only=True) as db:
         click.echo(format_stats(dataset_stats(db)))
 
 
 @cli.command("check")
 @db_option
 def check_command(db_path: Path | None) -> None:
-    """Check the database's integrity (exit 1 if it has problems)."""
-    with opened(db_path, create=False, read_only=True) as db:
-        problems = store.integrity_problems(db)
+    """Check the file, the triggers, every JSON column and every document's history (exit 1 on problems)."""
+    from annotations.checking import check_database
+
+    with opened(db_path, create=False, read_only=True, upgrade=False) as db:
+        problems = check_database(db)
+    where = db_path or default_db_path()
     if problems:
-        where = db_path or default_db_path()
-        raise click.ClickException(f"{where}: integrity problems:\n  " + "\n  ".join(problems))
-    click.echo(f"{db_path or default_db_path()}: ok")
+        raise click.ClickException(f"{where}: {_counted(len(problems), 'problem')}:\n" + _listed(problems))
+    click.echo(f"{where}: ok")
+
+
+CHECK_PROBLEMS_SHOWN = 50
+
+
+def _listed(problems: list[Any], shown: int = CHECK_PROBLEMS_SHOWN) -> str:
+    """The first ``shown`` problems, one a line, and how many more there are."""
+    lines = [f"  {problem}" for problem in problems[:shown]]
+    if len(problems) > shown:
+        lines.append(f"  and {len(problems) - shown} more")
+    return "\n".join(lines)
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 @cli.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
 def backup_command(target: Path, db_path: Path | None) -> None:
-    """Write a consistent copy of the database to TARGET, even while a window has it open."""
-    if target.exists():
+    """Write a consistent copy of the database to TARGET (a new file), even while a window has it open."""
+    from annotations.output_file import OutputError
+
+    if os.path.lexists(target):  # before opening the database
         raise click.ClickException(f"{target}: already exists; choose a new file name")
-    with opened(db_path, create=False) as db:
+    with opened(db_path, create=False, read_only=True) as db:
         try:
             store.backup(db, target)
-        except (OSError, sqlite3.Error) as error:
-            target.unlink(missing_ok=True)
-            raise click.ClickException(f"{target}: the backup could not be written ({error})") from error
+        except OutputError as error:
+            raise click.ClickException(str(error)) from error
     click.echo(f"Backed up to {target}")
 
 

@@ -1,21 +1,19 @@
 """The export pipeline: stream stored documents into Prodigy JSONL, doccano JSONL or spaCy DocBin.
 
-JSONL is written line by line from a cursor (never all documents in memory) to a temporary file
-that replaces the target only when complete, so an interrupted export never leaves half a file.
+JSONL is written line by line from a cursor (never all documents in memory). Where a file may be
+written, and how (a temporary that replaces the target only when complete, so an interrupted export
+never leaves half a file), is ``annotations.output_file``'s business.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 import orjson
 from sqlite_utils import Database
@@ -23,10 +21,10 @@ from sqlite_utils import Database
 from annotations import store
 from annotations.formats import FORMATS, Format, doccano, prodigy
 from annotations.model import Answer, Document
+from annotations.output_file import OutputError, check_output, database_file, describe_os_error, replaced
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 500
-WRITE_BUFFER = 1 << 20  # bytes: a large JSONL export in few system calls
 T = TypeVar("T")
 
 
@@ -60,18 +58,49 @@ def export(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> ExportReport:
-    """Export the chosen documents in ``fmt`` to ``output`` (or ``stream`` for JSONL)."""
+    """Export the chosen documents in ``fmt`` to ``output`` (or, when it is None, to ``stream``).
+
+    An output that is the database or one of its files, another SQLite database or a folder is
+    refused before anything is read; a failed write leaves the output as it was.
+    """
+    try:
+        return _export(
+            db, fmt, output, dataset, answers, include_unanswered, split, stream, progress, cancelled
+        )
+    except OutputError as error:
+        raise ExportFailure(str(error)) from error
+    except OSError as error:
+        raise ExportFailure(describe_os_error(error)) from error
+
+
+def _export(
+    db: Database,
+    fmt: Format,
+    output: Path | None,
+    dataset: str | None,
+    answers: Sequence[Answer] | None,
+    include_unanswered: bool,
+    split: float | None,
+    stream: TextIO | None,
+    progress: Progress | None,
+    cancelled: Callable[[], bool] | None,
+) -> ExportReport:
+    """``export``, raising OutputError and OSError as they come."""
     if fmt not in FORMATS:
         raise ExportFailure(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if dataset is not None and store.dataset_id(db, dataset) is None:
         raise ExportFailure(
             f"there is no dataset called {dataset!r} (have: {', '.join(store.dataset_names(db))})"
         )
+    database = database_file(db)
+    for path in _outputs(fmt, output, split):
+        check_output(path, database)  # before the long walk over the documents
     chosen = _default_answers(fmt, answers)
     total = _count(db, dataset, chosen, include_unanswered)
     if fmt == "prodigy":  # the stored rows straight to tasks: no Document, Token or Span objects
         rows = store.iter_document_rows(db, dataset, chosen, include_unanswered)
-        return _export_jsonl(map(prodigy_line, _watched(rows, total, progress, cancelled)), output, stream)
+        lines = map(prodigy_line, _watched(rows, total, progress, cancelled))
+        return _export_jsonl(lines, output, stream, database)
     documents = _watched(
         store.iter_documents(db, dataset, chosen, include_unanswered, with_predictions=False),
         total,
@@ -79,8 +108,17 @@ def export(
         cancelled,
     )
     if fmt == "spacy":
-        return _export_docbin(documents, output, split)
-    return _export_jsonl(map(_doccano_line, documents), output, stream)
+        return _export_docbin(documents, output, split, stream, database)
+    return _export_jsonl(map(_doccano_line, documents), output, stream, database)
+
+
+def _outputs(fmt: Format, output: Path | None, split: float | None) -> tuple[Path, ...]:
+    """The files the export will write."""
+    if output is None:
+        return ()
+    if fmt == "spacy" and split is not None:  # a folder made if missing; what it holds is checked
+        return (output / "train.spacy", output / "dev.spacy") if output.is_dir() else ()
+    return (output,)
 
 
 def _default_answers(fmt: Format, answers: Sequence[Answer] | None) -> tuple[Answer, ...]:
@@ -121,9 +159,19 @@ Line = tuple[bytes, int]
 
 def prodigy_line(row: store.DocumentRow) -> Line:
     """The JSON line of a stored row's Prodigy task (``prodigy.task_from_document`` of its
-    Document, written by ``json_line``), and how many spans it holds."""
+    Document, written by ``json_line``), and how many spans it holds; store.DamagedRow naming the
+    column when the row's JSON cannot be read."""
+    try:
+        return _prodigy_line(row)
+    except store.DECODE_ERRORS as error:
+        raise store.damaged_document(row) from error
+
+
+def _prodigy_line(row: store.DocumentRow) -> Line:
     starts, ends = store.decode_token_offsets(row.tokens)
     spans = store.decode_span_keys(row.spans)
+    if spans:
+        store.check_stored_span_bounds(spans[0][0], spans[-1][1], row.text)
     task = prodigy.task(
         row.text,
         starts,
@@ -155,7 +203,9 @@ def _doccano_line(document: Document) -> Line:
     return json_line(doccano.record_from_document(document)), len(document.spans)
 
 
-def _export_jsonl(lines: Iterable[Line], output: Path | None, stream: TextIO | None) -> ExportReport:
+def _export_jsonl(
+    lines: Iterable[Line], output: Path | None, stream: TextIO | None, database: Path | None
+) -> ExportReport:
     """Write the lines to a file (atomically) or a stream."""
     if output is None:
         target = stream or sys.stdout
@@ -165,7 +215,7 @@ def _export_jsonl(lines: Iterable[Line], output: Path | None, stream: TextIO | N
             return ExportReport(*_write_lines(lines, buffer.write), ())
         write_text = target.write
         return ExportReport(*_write_lines(lines, lambda line: write_text(line.decode())), ())
-    with _atomic_file(output) as handle:
+    with replaced(output, database) as handle:
         written, spans = _write_lines(lines, handle.write)
     return ExportReport(written, spans, (output,))
 
@@ -199,38 +249,48 @@ def json_line(record: dict, *, may_hold_separators: bool = True) -> bytes:
     return line
 
 
-@contextmanager
-def _atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A file that appears at ``path`` only once fully written."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportFailure(f"{path}: the folder {folder} does not exist")
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(descriptor, "wb", buffering=WRITE_BUFFER) as handle:
-            yield handle
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 # ---------------------------------------------------------------- DocBin
 
 
-def _export_docbin(documents: Iterable[Document], output: Path | None, split: float | None) -> ExportReport:
-    """A DocBin at ``output``, or with ``split`` a folder holding train.spacy and dev.spacy."""
+def _export_docbin(
+    documents: Iterable[Document],
+    output: Path | None,
+    split: float | None,
+    stream: TextIO | None,
+    database: Path | None,
+) -> ExportReport:
+    """A DocBin at ``output`` (or on ``stream``); with ``split``, a folder of train.spacy and dev.spacy."""
     if output is None:
-        raise ExportFailure("--format spacy writes a binary file: give its path with -o PATH")
+        if stream is None or split is not None:
+            raise ExportFailure("--format spacy writes a binary file: give its path with -o PATH")
+        data, count, spans = _docbin_bytes(documents)
+        _write_binary(stream, data)
+        return ExportReport(count, spans, ())
     if split is None:
-        count, spans = _write_docbin(documents, output)
+        data, count, spans = _docbin_bytes(documents)
+        with replaced(output, database) as handle:
+            handle.write(data)
         return ExportReport(count, spans, (output,))
     if not 0.0 < split < 1.0:
         raise ExportFailure(f"--split must be between 0 and 1 (got {split})")
-    return _export_split(list(documents), output, split)
+    return _export_split(list(documents), output, split, database)
 
 
-def _export_split(documents: list[Document], folder: Path, split: float) -> ExportReport:
+def _write_binary(stream: TextIO, data: bytes) -> None:
+    """Bytes onto a text stream's binary buffer (refusing a terminal, which would show garbage)."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None or stream.isatty():
+        raise ExportFailure(
+            "--format spacy writes a binary file: give its path with -o PATH, or redirect -o -"
+        )
+    stream.flush()
+    buffer.write(data)
+    buffer.flush()
+
+
+def _export_split(
+    documents: list[Document], folder: Path, split: float, database: Path | None
+) -> ExportReport:
     """Split documents deterministically by input hash into train.spacy and dev.spacy."""
     if folder.exists() and not folder.is_dir():
         raise ExportFailure(f"{folder}: exists and is not a folder (with --split, -o names a folder)")
@@ -239,9 +299,12 @@ def _export_split(documents: list[Document], folder: Path, split: float) -> Expo
     dev: list[Document] = []
     for document in documents:
         (dev if in_dev_split(document.input_hash, split) else train).append(document)
-    train_count, train_spans = _write_docbin(train, folder / "train.spacy")
-    dev_count, dev_spans = _write_docbin(dev, folder / "dev.spacy")
+    train_data, train_count, train_spans = _docbin_bytes(train)
+    dev_data, dev_count, dev_spans = _docbin_bytes(dev)
     paths = (folder / "train.spacy", folder / "dev.spacy")
+    with replaced(paths[0], database) as train_file, replaced(paths[1], database) as dev_file:
+        train_file.write(train_data)
+        dev_file.write(dev_data)
     return ExportReport(train_count + dev_count, train_spans + dev_spans, paths)
 
 
@@ -251,19 +314,11 @@ def in_dev_split(input_hash: int, fraction: float) -> bool:
     return int.from_bytes(digest, "big") / 2**64 < fraction
 
 
-def _write_docbin(documents: Iterable[Document], path: Path) -> tuple[int, int]:
-    """Write a DocBin atomically; turn a span that cannot be an entity into ExportFailure."""
+def _docbin_bytes(documents: Iterable[Document]) -> tuple[bytes, int, int]:
+    """The documents as a DocBin's bytes; a span that cannot be an entity becomes ExportFailure."""
     from annotations.formats import docbin  # imports spaCy: only when a DocBin is written
 
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportFailure(f"{path}: the folder {folder} does not exist")
-    temporary = folder / f".{path.name}.partial"
     try:
-        counts = docbin.write_docbin(documents, temporary)
-        os.replace(temporary, path)
+        return docbin.docbin_bytes(documents)
     except ValueError as error:
         raise ExportFailure(str(error)) from error
-    finally:
-        temporary.unlink(missing_ok=True)
-    return counts

@@ -7,7 +7,9 @@ held while the model works.
 
 from __future__ import annotations
 
+import io
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,8 +17,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from annotations import hashing, store
-from annotations.formats.jsonl import read_jsonl
-from annotations.formats.textfile import read_text_file
+from annotations.database_files import is_database_file
+from annotations.formats.jsonl import looks_like_jsonl, read_jsonl, read_jsonl_lines
+from annotations.formats.textfile import read_text_bytes, read_text_file
 from annotations.model import Answer, DocumentState
 from annotations.preannotate import MAX_DOCUMENT_CHARS, ModelNotFound, Pipeline, load_pipeline, tokenize
 from annotations.records import Record, RecordError
@@ -25,6 +28,8 @@ Progress = Callable[[int, int], None]
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 BATCH_SIZE = 64
+STDIN = "-"
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class ImportFailure(Exception):
@@ -60,7 +65,10 @@ def import_sources(
     cancelled: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Import text and JSONL files (or folders of them) into ``dataset``, all or nothing."""
-    records, duplicates = _new_records(db, dataset, read_sources(sources))
+    database = store.database_file(db)
+    if patterns is not None and is_database_file(patterns, database):
+        raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
+    records, duplicates = _new_records(db, dataset, read_sources(sources, database))
     _check_labels(records, labels)
     to_predict = [r for r in records if not r.arrives_annotated]
     pipeline = _load(model, patterns, labels) if to_predict else None
@@ -80,31 +88,58 @@ def import_sources(
 # ---------------------------------------------------------------- reading
 
 
-def read_sources(sources: Sequence[str | Path]) -> Iterator[Record]:
-    """Every record of every source, in order; ImportFailure for a missing or unreadable source."""
-    for path in expand_sources(sources):
-        reader = read_jsonl if path.suffix.lower() in JSONL_SUFFIXES else _read_text
+def read_sources(sources: Sequence[str | Path], database: str | None = None) -> Iterator[Record]:
+    """Every record of every source, in order; ImportFailure for a missing or unreadable source.
+
+    ``-`` is standard input. Files named ``.jsonl``/``.txt`` are read as such; anything else (a
+    pipe, ``/dev/stdin``, a file of another name) is JSONL when its first character opens an
+    object, else one text document. ``database`` (the one imported into) is refused as a source.
+    """
+    for path in expand_sources(sources, database):
         try:
-            yield from reader(path)
+            yield from _read_source(path)
         except RecordError as error:
             raise ImportFailure(str(error)) from error
         except OSError as error:
             raise ImportFailure(f"{path}: cannot be read ({error.strerror or error})") from error
 
 
-def _read_text(path: Path) -> Iterator[Record]:
-    """A text file as one record."""
-    yield read_text_file(path)
+def _read_source(path: Path) -> Iterator[Record]:
+    """The records of one named source."""
+    if str(path) == STDIN:
+        yield from _read_bytes(sys.stdin.buffer.read(), "<stdin>")
+    elif not path.is_file():  # a pipe or a device: it can be read only once
+        yield from _read_bytes(path.read_bytes(), str(path))
+    elif path.suffix.lower() in JSONL_SUFFIXES:
+        yield from read_jsonl(path)
+    elif path.suffix.lower() in TEXT_SUFFIXES:
+        yield read_text_file(path)
+    else:
+        yield from _read_bytes(path.read_bytes(), str(path))
 
 
-def expand_sources(sources: Sequence[str | Path]) -> list[Path]:
+def _read_bytes(data: bytes, name: str) -> Iterator[Record]:
+    """JSONL or one text document, as the content says."""
+    if data.startswith(SQLITE_HEADER):
+        raise ImportFailure(f"{name}: is an SQLite database, not text or JSONL")
+    if looks_like_jsonl(data[:4096]):
+        yield from read_jsonl_lines(io.BytesIO(data), name)
+    else:
+        yield read_text_bytes(data, name)
+
+
+def expand_sources(sources: Sequence[str | Path], database: str | None = None) -> list[Path]:
     """Files named, and the text and JSONL files inside folders named, in a stable order."""
     if not sources:
         raise ImportFailure("nothing to import: name at least one file or folder")
     files: list[Path] = []
     for source in map(Path, sources):
-        if source.is_dir():
-            files.extend(_folder_files(source))
+        if database and str(source) != STDIN and is_database_file(source, database):
+            raise ImportFailure(f"{source}: is the database being imported into, not a file to import")
+        if str(source) == STDIN:
+            files.append(source)
+        elif source.is_dir():
+            files.extend(_folder_files(source, database))
         elif source.exists():
             files.append(source)
         else:
@@ -112,10 +147,14 @@ def expand_sources(sources: Sequence[str | Path]) -> list[Path]:
     return files
 
 
-def _folder_files(folder: Path) -> list[Path]:
+def _folder_files(folder: Path, database: str | None) -> list[Path]:
     """The importable files in a folder and its subfolders; ImportFailure when there are none."""
     wanted = JSONL_SUFFIXES | TEXT_SUFFIXES
-    found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in wanted)
+    found = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in wanted and not (database and is_database_file(p, database))
+    )
     if not found:
         raise ImportFailure(f"{folder}: holds no .txt or .jsonl files to import")
     return found

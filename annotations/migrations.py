@@ -121,4 +121,16 @@ _ANSWER_COUNTS = (
 )
 
 
+@migrations()
+def m005_events_no_replace(db: Database) -> None:
+    """``INSERT OR REPLACE`` deletes the event it replaces without firing delete triggers: refuse any
+    insert of an event whose id is taken, so history stays append-only whatever the statement."""
+    db.execute(_EVENTS_NO_REPLACE)
+
+
+_EVENTS_NO_REPLACE = """CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+        WHEN EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"""
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in migrations._migrations)

@@ -21,7 +21,9 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 from sqlite_utils import Database
 
-from annotations.migrations import KNOWN_MIGRATIONS, migrations
+from annotations import stored_json
+from annotations.database_files import database_location
+from annotations.migrations import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 from annotations.model import (
     Answer,
     Document,
@@ -35,7 +37,6 @@ from annotations.model import (
 
 T = TypeVar("T")
 BUSY_TIMEOUT_SECONDS = 30.0
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class StoreError(Exception):
@@ -52,6 +53,19 @@ class EditConflict(StoreError):
         )
         self.document_id = document_id
         self.actual_rev = actual_rev
+
+
+class DamagedRow(StoreError):
+    """A stored row whose JSON cannot be read: the message names the row and the column."""
+
+    def __init__(self, row: str, column: str, problem: str) -> None:
+        super().__init__(f"{row}: {column} {problem}; run `spandesk check` to list every damaged row")
+        self.row = row
+        self.column = column
+
+
+# What a decoder raises on JSON it cannot read or of the wrong shape (orjson's error is a ValueError).
+DECODE_ERRORS = (ValueError, TypeError, KeyError, IndexError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,13 +96,20 @@ class NewDocument:
 # ---------------------------------------------------------------- opening
 
 
-def open_store(path: str | os.PathLike[str], *, read_only: bool = False) -> Database:
-    """Open (creating if needed) a spandesk database: WAL, busy timeout, schema up to date."""
-    location = Path(path)
-    _check_is_sqlite(location)
-    connection = _connect(location, read_only)
-    db = Database(connection, execute_plugins=False)
+def open_store(path: str | os.PathLike[str], *, read_only: bool = False, upgrade: bool = True) -> Database:
+    """Open (creating if needed) a spandesk database: WAL, busy timeout, schema up to date.
+
+    ``read_only`` opens it so that nothing can be written (commands that only read); a database
+    from an older spandesk is first upgraded, unless ``upgrade`` is False (``check`` looks at it as
+    it is). A file that is not a regular file, not an SQLite database, or another application's
+    database is refused untouched: nothing here opens the file but SQLite itself.
+    """
+    location = _location(path)
+    if read_only and upgrade and _needs_upgrade(location):
+        open_store(location).close()
+    db = Database(_connect(location, read_only), execute_plugins=False)
     try:
+        _check_is_spandesk(db, location, read_only)
         _check_not_newer(db, location)
         if not read_only:
             db.execute("PRAGMA journal_mode=WAL")
@@ -100,17 +121,29 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False) -> Data
     except sqlite3.DatabaseError as error:
         db.close()
         raise StoreError(f"{location}: {describe_error(error)}") from error
+    except StoreError:
+        db.close()
+        raise
     return db
 
 
-def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
-    """A connection with a busy timeout, usable from worker threads."""
+def _location(path: str | os.PathLike[str]) -> Path:
+    """The database's absolute path; StoreError for a folder, FIFO, device or unusable name."""
     try:
-        if read_only:
-            uri = f"{location.resolve().as_uri()}?mode=ro"
-            connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
-        else:
-            connection = sqlite3.connect(location, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+        return database_location(path)
+    except OSError as error:
+        raise StoreError(f"{error.filename or path}: {error.strerror or error}") from error
+
+
+def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
+    """A connection with a busy timeout, usable from worker threads.
+
+    The name is always passed as a ``file:`` URI built from the absolute path, so that a path
+    such as ``file:x.db?mode=memory`` is a file of that name, never SQLite URI parameters.
+    """
+    uri = location.as_uri() + ("?mode=ro" if read_only else "")
+    try:
+        connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
         connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
         connection.execute("PRAGMA foreign_keys=ON")
     except sqlite3.DatabaseError as error:
@@ -118,16 +151,44 @@ def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
     return connection
 
 
-def _check_is_sqlite(location: Path) -> None:
-    """Refuse a file that exists but is not an SQLite database, before touching it."""
-    if location.is_dir():
-        raise StoreError(f"{location}: is a folder, not a database file")
-    if not location.exists() or location.stat().st_size == 0:
+def _needs_upgrade(location: Path) -> bool:
+    """Whether a spandesk database has migrations this version would apply (read through SQLite)."""
+    if not location.exists():
+        return False
+    db = Database(_connect(location, read_only=True), execute_plugins=False)
+    try:
+        return _is_spandesk(db) and bool(migrations.pending(db))
+    except sqlite3.DatabaseError:
+        return False  # the read-only open that follows reports it
+    finally:
+        db.close()
+
+
+def _is_spandesk(db: Database) -> bool:
+    """Whether the database holds spandesk's schema (its migration set is recorded)."""
+    if not db["_sqlite_migrations"].exists():
+        return False
+    return bool(
+        db.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]).fetchone()
+    )
+
+
+def _check_is_spandesk(db: Database, location: Path, read_only: bool) -> None:
+    """Refuse another application's SQLite database, or (to read) an empty one, untouched.
+
+    Reading the schema through SQLite is also what finds a file that is not a database at all
+    ("file is not a database"): the header is never read with a descriptor of our own.
+    """
+    tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if _is_spandesk(db):
         return
-    with open(location, "rb") as handle:
-        header = handle.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise StoreError(f"{location}: is not an SQLite database (it was left untouched)")
+    if tables:
+        raise StoreError(
+            f"{location}: is an SQLite database of another application (it has no spandesk tables); "
+            "it was left untouched"
+        )
+    if read_only:
+        raise StoreError(f"{location}: holds no spandesk data yet (import documents into it first)")
 
 
 def _check_not_newer(db: Database, location: Path) -> None:
@@ -410,14 +471,24 @@ _DOCUMENT_SELECT = (
 
 
 def _document_from_row(row: dict[str, Any]) -> Document:
-    """A Document from a row of ``_DOCUMENT_SELECT``."""
+    """A Document from a row of ``_DOCUMENT_SELECT``; DamagedRow if a JSON column cannot be read."""
+    try:
+        return _decoded_document(row)
+    except DECODE_ERRORS as error:
+        raise damaged_document(row) from error
+
+
+def _decoded_document(row: dict[str, Any]) -> Document:
     answer = Answer(row["answer"]) if row["answer"] else None
+    spans = decode_spans(row["spans"])
+    if spans:
+        check_stored_span_bounds(spans[0].start, spans[-1].end, row["text"])
     return Document(
         id=row["id"],
         dataset=row["dataset"],
         text=row["text"],
         tokens=decode_tokens(row["tokens"]),
-        state=DocumentState(decode_spans(row["spans"]), answer),
+        state=DocumentState(spans, answer),
         predicted=decode_spans(row["predicted"]),
         meta=decode_object(row["meta"]),
         input_hash=row["input_hash"],
@@ -427,6 +498,40 @@ def _document_from_row(row: dict[str, Any]) -> Document:
         updated=row["updated"],
         extra=decode_object(row["extra"]),
     )
+
+
+def check_stored_span_bounds(first_start: int, last_end: int, text: str) -> None:
+    """ValueError unless a person's stored spans (sorted, so two numbers bound them all) lie inside
+    the text: spans past its end, decoded, would crash whatever slices the text with them."""
+    if first_start < 0 or last_end > len(text):
+        raise ValueError("spans outside the text")
+
+
+def damaged_document(row: dict[str, Any] | DocumentRow) -> DamagedRow:
+    """The DamagedRow naming the first damaged JSON column of a document row that failed to decode.
+
+    Only called once decoding failed, so decoding itself does no validation work.
+    """
+    columns = row if isinstance(row, dict) else row._asdict()
+    length = len(columns["text"]) if isinstance(columns["text"], str) else 0
+    problems = (
+        ("documents.tokens", lambda: stored_json.tokens_problem(columns["tokens"], length)),
+        ("annotations.spans", lambda: stored_json.spans_problem(columns["spans"], length)),
+        ("predictions.spans", lambda: _prediction_problem(columns.get("predicted"), length)),
+        ("documents.meta", lambda: stored_json.object_problem(columns["meta"])),
+        ("documents.extra", lambda: stored_json.object_problem(columns["extra"])),
+    )
+    where = f"documents {columns['id']}"
+    for column, problem_of in problems:
+        problem = problem_of()
+        if problem is not None:
+            return DamagedRow(where, column, problem)
+    return DamagedRow(where, "a JSON column", "cannot be read")
+
+
+def _prediction_problem(raw: str | None, text_length: int) -> str | None:
+    """What is wrong with the predicted spans a document row holds (None: it has no prediction)."""
+    return None if raw is None else stored_json.spans_problem(raw, text_length, ordered=False)
 
 
 def load_document(db: Database, document_id: int) -> Document:
@@ -472,12 +577,13 @@ class DocumentRow(NamedTuple):
     updated: float | None
     meta: str  # a JSON object
     extra: str  # a JSON object
+    id: int  # the document's id (for messages)
 
 
 _ROW_SELECT = (
     """
     SELECT d.text, d.tokens, a.spans, a.answer, d.input_hash, d.task_hash, a.annotator, a.updated,
-           d.meta, d.extra
+           d.meta, d.extra, d.id
 """
     + _DOCUMENTS
 )
@@ -647,11 +753,6 @@ def counted_answers(db: Database) -> dict[tuple[int, str | None], int]:
     return {(dataset_id, answer): documents for dataset_id, answer, documents in db.execute(sql)}
 
 
-def _kept_answer_counts(db: Database) -> dict[tuple[int, str | None], int]:
-    rows = db.execute("SELECT dataset_id, answer, documents FROM answer_counts WHERE documents != 0")
-    return {(dataset_id, answer or None): documents for dataset_id, answer, documents in rows}
-
-
 # ---------------------------------------------------------------- edits
 
 
@@ -737,15 +838,27 @@ def history(db: Database, document_id: int) -> list[dict[str, Any]]:
 class HistoryMismatch(StoreError):
     """A document's history does not lead to its stored state (which would mean a lost update)."""
 
+    def __init__(self, document_id: int, event_id: int) -> None:
+        super().__init__(f"document {document_id}: event {event_id} does not lead to the next state")
+        self.document_id = document_id
+        self.event_id = event_id
+
 
 def replay_history(db: Database, document_id: int) -> list[DocumentState]:
     """The document's state after each of its events, oldest first, rebuilt back from the stored one.
 
-    Raises HistoryMismatch when an event's added spans or answer are not in the state it led to.
+    Raises HistoryMismatch when an event's added spans or answer are not in the state it led to,
+    DamagedRow when an event cannot be read.
     """
-    state = load_document(db, document_id).state
+    return replay_events(load_document(db, document_id).state, history(db, document_id), document_id)
+
+
+def replay_events(
+    state: DocumentState, events: Sequence[dict[str, Any]], document_id: int
+) -> list[DocumentState]:
+    """The state after each event (oldest first), rebuilt back from ``state``, the one after the last."""
     states = [state]
-    for event in reversed(history(db, document_id)):
+    for event in reversed(events):
         state = _state_before(state, event, document_id)
         states.append(state)
     states.reverse()
@@ -754,14 +867,27 @@ def replay_history(db: Database, document_id: int) -> list[DocumentState]:
 
 def _state_before(after: DocumentState, event: dict[str, Any], document_id: int) -> DocumentState:
     """Undo one event on the state it led to, checking that it did lead there."""
-    removed, answer_before = decode_change(event["before"])
-    added, answer_after = decode_change(event["after"])
+    removed, answer_before = _decoded_change(event, "before", document_id)
+    added, answer_after = _decoded_change(event, "after", document_id)
     present = {span.key() for span in after.spans}
     if answer_after != after.answer or any(span.key() not in present for span in added):
-        raise HistoryMismatch(f"document {document_id}: event {event['id']} does not lead to the next state")
+        raise HistoryMismatch(document_id, event["id"])
     gone = {span.key() for span in added}
     spans = sorted([s for s in after.spans if s.key() not in gone] + list(removed))
     return DocumentState(tuple(spans), answer_before)
+
+
+def _decoded_change(
+    event: dict[str, Any], side: str, document_id: int
+) -> tuple[tuple[Span, ...], Answer | None]:
+    """One side of an event, decoded; DamagedRow naming the event when it cannot be."""
+    try:
+        return decode_change(event[side])
+    except DECODE_ERRORS as error:
+        problem = stored_json.change_problem(event[side], 2**63) or "cannot be read"
+        raise DamagedRow(
+            f"events {event['id']} (document {document_id})", f"events.{side}", problem
+        ) from error
 
 
 # ---------------------------------------------------------------- labels and settings
@@ -806,19 +932,6 @@ def set_setting(db: Database, key: str, value: str) -> None:
     db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
 
 
-def integrity_problems(db: Database) -> list[str]:
-    """What ``PRAGMA integrity_check`` and ``foreign_key_check`` report; empty when all is well."""
-    try:
-        problems = [row[0] for row in db.execute("PRAGMA integrity_check") if row[0] != "ok"]
-        problems += [f"foreign key: {tuple(row)}" for row in db.execute("PRAGMA foreign_key_check")]
-        kept_counts = db["answer_counts"].exists()
-        if not problems and kept_counts and _kept_answer_counts(db) != counted_answers(db):
-            problems.append("the answer counts kept for progress do not match the annotations")
-    except sqlite3.DatabaseError as error:  # damage bad enough that the check itself cannot finish
-        problems = [f"the check could not finish: {error}; restore a backup"]
-    return problems
-
-
 def database_file(db: Database) -> str:
     """The file a connection has open (for messages)."""
     rows = db.execute("PRAGMA database_list").fetchall()
@@ -826,9 +939,11 @@ def database_file(db: Database) -> str:
 
 
 def backup(db: Database, target: str | os.PathLike[str]) -> None:
-    """Write a consistent copy of the database to ``target`` (SQLite's online backup API)."""
-    destination = sqlite3.connect(target)
-    try:
-        db.conn.backup(destination)
-    finally:
-        destination.close()
+    """Write a consistent copy of the database to the new file ``target`` (SQLite's online backup API).
+
+    The copy is written to a temporary beside ``target`` and named only when complete; an existing
+    ``target`` is refused (OutputError, as for a target that is one of the database's own files).
+    """
+    from annotations.output_file import write_backup
+
+    write_backup(db, Path(target))

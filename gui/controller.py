@@ -11,7 +11,7 @@ from sqlite_utils import Database
 from annotations import store
 from annotations.model import Answer, Document, InvalidSpan, Span, span_changes
 from annotations.session import Edit, Session, overlapping
-from annotations.store import EditConflict, StoreError
+from annotations.store import DamagedRow, EditConflict, StoreError
 from gui.commands import EditCommand
 
 
@@ -23,6 +23,7 @@ class AnnotationController(QObject):
     notice = Signal(str)  # a short message for the status bar
     conflict = Signal(str)  # the document was changed in another window and reloaded
     failure = Signal(str)  # an edit could not be stored (nothing changed)
+    unreadable = Signal(str)  # a document could not be opened (its stored row is damaged)
     answers_changed = Signal()  # a document's answer changed (progress and counts are stale)
 
     def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
@@ -35,9 +36,13 @@ class AnnotationController(QObject):
         """The document on screen."""
         return self.session.document
 
-    def open(self, document_id: int) -> Document:
-        """Show a document, fresh from the store."""
-        document = self.session.open(document_id)
+    def open(self, document_id: int) -> Document | None:
+        """Show a document, fresh from the store; None (and a message) when it cannot be read."""
+        try:
+            document = self.session.open(document_id)
+        except DamagedRow as error:
+            self.unreadable.emit(f"{error}\nThe other documents can be opened as usual.")
+            return None
         self.document_opened.emit(document)
         return document
 
@@ -78,10 +83,9 @@ class AnnotationController(QObject):
         if self.session.document is not None:
             try:
                 self.session.reload()
-            except (StoreError, sqlite3.Error, KeyError) as reload_error:
+            except (StoreError, sqlite3.Error, KeyError) as reload_error:  # keep showing what was loaded
                 reason += f"\nThe document could not be read again either: {self._describe(reload_error)}"
-            else:
-                self.document_opened.emit(self.session.document)
+            self.document_opened.emit(self.session.document)
         self.failure.emit(f"{reason}\nThe edit was not applied; everything stored before it is safe.")
 
     def _describe(self, error: Exception) -> str:

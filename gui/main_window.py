@@ -203,6 +203,9 @@ class MainWindow(QMainWindow):
         self.controller.failure.connect(
             lambda message: self.files.show_failure("Could not save the edit", message)
         )
+        self.controller.unreadable.connect(
+            lambda message: self.files.show_failure("Could not open the document", message)
+        )
         self.controller.undo_stack.indexChanged.connect(self._update_undo_actions)
         self.queue_model = QueueModel(db)
         self.queue_panel.set_model(self.queue_model)

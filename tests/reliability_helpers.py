@@ -129,9 +129,9 @@ def _document_history_problems(db: Any, document_id: int) -> list[str]:
 class Child:
     """A driver subprocess whose stdout lines are collected by a thread (so it can be killed anytime)."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *args: str, env: dict[str, str] | None = None, driver: Path = DRIVER) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(DRIVER), *args],
+            [sys.executable, str(driver), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env={**os.environ, **(env or {})},
@@ -177,6 +177,19 @@ class Child:
     def acks(self) -> list[dict[str, Any]]:
         """The acknowledgement lines, parsed."""
         return [json.loads(line[4:]) for line in self.lines if line.startswith("ACK ")]
+
+
+def locks_held(path: Path, pid: int | None = None) -> list[str]:
+    """The POSIX locks a process (this one by default) holds on a file, from Linux's /proc/locks."""
+    inode = os.stat(path).st_ino
+    owner = str(pid or os.getpid())
+    held = []
+    with open("/proc/locks", encoding="ascii") as table:
+        for line in table:
+            fields = line.replace("->", "").split()
+            if fields[1] == "POSIX" and fields[4] == owner and int(fields[5].rsplit(":", 1)[1]) == inode:
+                held.append(" ".join(fields[3:]))
+    return held
 
 
 def answer_value(answer: Answer | None) -> str | None:

@@ -60,6 +60,13 @@ def _entity(doc: Doc, document: Document, span: Span) -> Entity:
 
 def write_docbin(documents: Iterable[Document], path: Path, lang: str = "en") -> tuple[int, int]:
     """Write the documents to a ``.spacy`` file; return how many documents and entities it holds."""
+    data, doc_count, entity_count = docbin_bytes(documents, lang)
+    path.write_bytes(data)
+    return doc_count, entity_count
+
+
+def docbin_bytes(documents: Iterable[Document], lang: str = "en") -> tuple[bytes, int, int]:
+    """The documents as the bytes of a ``.spacy`` file, and how many documents and entities it holds."""
     vocab = spacy.blank(lang).vocab
     docbin = DocBin()
     doc_count = entity_count = 0
@@ -68,5 +75,4 @@ def write_docbin(documents: Iterable[Document], path: Path, lang: str = "en") ->
         docbin.add(doc)
         doc_count += 1
         entity_count += len(doc.ents)
-    path.write_bytes(docbin.to_bytes())
-    return doc_count, entity_count
+    return docbin.to_bytes(), doc_count, entity_count

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +27,29 @@ ARRAY_HINT = (
 
 def read_jsonl(path: Path) -> Iterator[Record]:
     """The records of a JSONL file, in order; RecordError naming file and line for the first bad one."""
-    found = False
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, 1):
-            where = f"{path}:{number}"
-            line = _decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
-            if line.strip():
-                if not found and line.lstrip().startswith("["):
-                    _refuse_array(line, where)
-                found = True
-                yield _record(line, where)
+        yield from read_jsonl_lines(lines, str(path))
+
+
+def read_jsonl_lines(lines: Iterable[bytes], name: str) -> Iterator[Record]:
+    """The records of JSONL lines (bytes) read from ``name`` (a file, or standard input), in order."""
+    found = False
+    for number, raw in enumerate(lines, 1):
+        where = f"{name}:{number}"
+        line = _decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
+        if line.strip():
+            if not found and line.lstrip().startswith("["):
+                _refuse_array(line, where)
+            found = True
+            yield _record(line, where)
     if not found:
-        raise RecordError(f"{path}: is empty (it holds no JSON lines)")
+        raise RecordError(f"{name}: is empty (it holds no JSON lines)")
+
+
+def looks_like_jsonl(head: bytes) -> bool:
+    """Whether the start of a file is JSON Lines: its first non-blank character opens an object."""
+    head = head[3:] if head.startswith(codecs.BOM_UTF8) else head
+    return head.lstrip(b" \t\r\n").startswith(b"{")
 
 
 def _refuse_array(line: str, where: str) -> None:

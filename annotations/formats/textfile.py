@@ -24,13 +24,17 @@ _BOM_CODECS = (
 
 def read_text_file(path: Path) -> Record:
     """The document a ``.txt`` file holds; RecordError when it is empty, binary or not UTF-8."""
-    data = path.read_bytes()
+    return read_text_bytes(path.read_bytes(), str(path))
+
+
+def read_text_bytes(data: bytes, name: str) -> Record:
+    """The document that the bytes read from ``name`` (a file, or standard input) hold."""
     if not data:
-        raise RecordError(f"{path}: is empty")
-    text = decode_text(data, str(path))
+        raise RecordError(f"{name}: is empty")
+    text = decode_text(data, name)
     if not text or text == "\ufeff":
-        raise RecordError(f"{path}: is empty")
-    return Record(text=text, where=str(path))
+        raise RecordError(f"{name}: is empty")
+    return Record(text=text, where=name)
 
 
 def decode_text(data: bytes, where: str) -> str:

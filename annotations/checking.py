@@ -1,0 +1,251 @@
+"""``spandesk check``: everything that must hold in a spandesk database, and where it does not.
+
+SQLite's own integrity and foreign key checks; the triggers that keep history append-only and the
+answer counts true, exactly as the migrations wrote them; every JSON column well-formed and of its
+shape; every document's history replayed back from its stored state; the kept answer counts. It only
+reads: one pass over documents, annotations, predictions and events, each in document order.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotations import store, stored_json
+from annotations.migrations import migrations
+from annotations.model import Answer, DocumentState
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong: the table, the row in it, and what is wrong."""
+
+    table: str
+    row: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.table} ({self.row}): {self.what}" if self.row else f"{self.table}: {self.what}"
+
+
+def check_database(db: Database) -> list[Problem]:
+    """Every problem found in the database, in table order; empty when all is well. Only reads."""
+    problems: list[Problem] = []
+    try:
+        for part in (_sqlite_problems, trigger_problems, document_problems, answer_count_problems):
+            problems += part(db)
+    except sqlite3.DatabaseError as error:  # damage bad enough that the check itself cannot finish
+        problems.append(Problem("database", "", f"the check could not finish: {error}; restore a backup"))
+    return problems
+
+
+def _sqlite_problems(db: Database) -> list[Problem]:
+    """What SQLite's ``integrity_check`` and ``foreign_key_check`` report."""
+    problems = [
+        Problem("database", "integrity_check", row[0])
+        for row in db.execute("PRAGMA integrity_check")
+        if row[0] != "ok"
+    ]
+    for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check"):
+        problems.append(Problem(table, f"row {rowid}", f"refers to a {parent} row that does not exist"))
+    return problems
+
+
+# ---------------------------------------------------------------- triggers
+
+
+def trigger_problems(db: Database) -> list[Problem]:
+    """Triggers missing, changed, or added, against those the applied migrations create."""
+    expected = expected_triggers({migration.name for migration in migrations.applied(db)})
+    actual = dict(db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall())
+    problems = []
+    for name, sql in expected.items():
+        if name not in actual:
+            problems.append(Problem("schema", f"trigger {name}", "is missing: " + _guarded_by(sql)))
+        elif actual[name] != sql:
+            problems.append(Problem("schema", f"trigger {name}", "is not the one spandesk created"))
+    for name in sorted(actual.keys() - expected.keys()):
+        problems.append(Problem("schema", f"trigger {name}", "is not one of spandesk's triggers"))
+    return problems
+
+
+def _guarded_by(sql: str) -> str:
+    """What a trigger protects, for the message saying it is missing."""
+    if " ON events" in sql:
+        return "history can be changed or deleted"
+    return "the answer counts shown as progress are no longer kept"
+
+
+def expected_triggers(applied: set[str]) -> dict[str, str]:
+    """The triggers (name to SQL) a database holds after the migrations ``applied``."""
+    expected: dict[str, str] = {}
+    for name, triggers in _triggers_after_each_migration():
+        if name in applied:
+            expected = triggers
+    return expected
+
+
+@functools.cache
+def _triggers_after_each_migration() -> tuple[tuple[str, dict[str, str]], ...]:
+    """Each migration's name and the triggers that exist once it has run, from an empty database in
+    memory: the SQL the migrations write, compared text for text."""
+    reference = Database(memory=True)
+    snapshots = []
+    for migration in migrations.pending(reference):
+        migration.fn(reference)
+        triggers = reference.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        snapshots.append((migration.name, dict(triggers.fetchall())))
+    reference.close()
+    return tuple(snapshots)
+
+
+# ---------------------------------------------------------------- documents, their JSON and history
+
+_DOCUMENTS = """
+    SELECT d.id, d.text, d.tokens, d.meta, d.extra, a.document_id IS NOT NULL, a.spans, a.answer, a.rev
+    FROM documents d LEFT JOIN annotations a ON a.document_id = d.id ORDER BY d.id"""
+_PREDICTIONS = "SELECT document_id, model, spans FROM predictions ORDER BY document_id"
+_EVENTS = "SELECT document_id, id, before, after FROM events ORDER BY document_id, id"
+_ANSWERS = frozenset(answer.value for answer in Answer)
+
+
+def document_problems(db: Database) -> Iterator[Problem]:
+    """The JSON and history problems of every document, reading each table once in document order."""
+    predictions = _ByDocument(db.execute(_PREDICTIONS))
+    events = _ByDocument(db.execute(_EVENTS))
+    for row in db.execute(_DOCUMENTS):
+        yield from _one_document(row, predictions.take(row[0]), events.take(row[0]))
+
+
+class _ByDocument:
+    """The rows of a query ordered by document id (their first column), handed out document by document.
+
+    Rows of a document id that never comes up belong to no document: ``foreign_key_check`` names them.
+    """
+
+    def __init__(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        self._rows = iter(rows)
+        self._next = next(self._rows, None)
+
+    def take(self, document_id: int) -> list[tuple[Any, ...]]:
+        """The rows of ``document_id`` (call with increasing ids)."""
+        taken = []
+        while self._next is not None and self._next[0] <= document_id:
+            if self._next[0] == document_id:
+                taken.append(self._next)
+            self._next = next(self._rows, None)
+        return taken
+
+
+def _one_document(
+    row: tuple[Any, ...], predictions: list[tuple[Any, ...]], events: list[tuple[Any, ...]]
+) -> list[Problem]:
+    """The problems of one document: its JSON columns, its annotation, its predictions and its history."""
+    document_id, text, tokens, meta, extra, annotated, spans, answer, rev = row
+    if not isinstance(text, str):
+        return [Problem("documents", f"id {document_id}", "text is not text")]
+    length = len(text)
+    problems = _column_problems(
+        "documents",
+        f"id {document_id}",
+        tokens=stored_json.tokens_problem(tokens, length),
+        meta=stored_json.object_problem(meta),
+        extra=stored_json.object_problem(extra),
+    )
+    for _, model, predicted in predictions:
+        problem = stored_json.spans_problem(predicted, length, ordered=False)
+        problems += _column_problems("predictions", f"document {document_id}, model {model!r}", spans=problem)
+    if not annotated:
+        return [*problems, Problem("documents", f"id {document_id}", "has no annotations row")]
+    annotation_problems = _annotation_problems(document_id, spans, answer, length)
+    event_problems = [problem for event in events for problem in _event_problems(event, length)]
+    problems += annotation_problems + event_problems
+    if not annotation_problems and not event_problems:
+        problems += _history_problems(document_id, spans, answer, rev, events)
+    return problems
+
+
+def _column_problems(table: str, row: str, **problems: str | None) -> list[Problem]:
+    """A Problem for each column whose problem is not None."""
+    return [Problem(table, row, f"{column} {what}") for column, what in problems.items() if what is not None]
+
+
+def _annotation_problems(document_id: int, spans: Any, answer: Any, length: int) -> list[Problem]:
+    """What is wrong with a document's annotation row."""
+    problems = _column_problems(
+        "annotations", f"document {document_id}", spans=stored_json.spans_problem(spans, length)
+    )
+    if answer is not None and answer not in _ANSWERS:
+        problems.append(Problem("annotations", f"document {document_id}", f"answer {answer!r} is unknown"))
+    return problems
+
+
+def _event_problems(event: tuple[Any, ...], length: int) -> list[Problem]:
+    """What is wrong with one history event's JSON."""
+    document_id, event_id, before, after = event
+    return _column_problems(
+        "events",
+        f"id {event_id}, document {document_id}",
+        before=stored_json.change_problem(before, length),
+        after=stored_json.change_problem(after, length),
+    )
+
+
+def _history_problems(
+    document_id: int, spans: str, answer: str | None, rev: int, events: Sequence[tuple[Any, ...]]
+) -> list[Problem]:
+    """Whether the history leads to the stored state: one event per revision, each found in the next state."""
+    problems = []
+    if rev != len(events):
+        problems.append(
+            Problem(
+                "annotations",
+                f"document {document_id}",
+                f"is at revision {rev} but its history holds {len(events)} events "
+                "(an event was deleted, or the annotation changed without one)",
+            )
+        )
+    if not events:
+        return problems
+    state = DocumentState(store.decode_spans(spans), Answer(answer) if answer else None)
+    history = [{"id": event_id, "before": before, "after": after} for _, event_id, before, after in events]
+    try:
+        store.replay_events(state, history, document_id)
+    except store.HistoryMismatch as error:
+        problems.append(
+            Problem(
+                "events",
+                f"id {error.event_id}, document {document_id}",
+                "does not lead to the state after it (history or annotation changed without an event)",
+            )
+        )
+    return problems
+
+
+# ---------------------------------------------------------------- answer counts
+
+
+def answer_count_problems(db: Database) -> list[Problem]:
+    """Kept answer counts that differ from the annotations counted one by one."""
+    if not db["answer_counts"].exists():
+        return []
+    rows = db.execute("SELECT dataset_id, answer, documents FROM answer_counts WHERE documents != 0")
+    kept = {(dataset, answer or None): documents for dataset, answer, documents in rows}
+    counted = store.counted_answers(db)
+    problems = []
+    for dataset, answer in sorted(kept.keys() | counted.keys(), key=repr):
+        if kept.get((dataset, answer), 0) != counted.get((dataset, answer), 0):
+            problems.append(
+                Problem(
+                    "answer_counts",
+                    f"dataset {dataset}, answer {answer or 'pending'}",
+                    f"kept {kept.get((dataset, answer), 0)} for progress, "
+                    f"but {counted.get((dataset, answer), 0)} annotations have it",
+                )
+            )
+    return problems
