@@ -12,29 +12,19 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import key, make_database, open_window
-from locks import HAVE_PROC_LOCKS, database_locks, open_store_drops_locks
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QFileDialog, QFileSystemModel
+from reliability_helpers import locks_held
 
 from gui.app import build_window, import_sample_if_empty
 from gui.file_dialogs import NameOnlyIconProvider
 
-pytestmark = pytest.mark.skipif(not HAVE_PROC_LOCKS, reason="reads Linux's /proc/locks")
+pytestmark = pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads Linux's /proc/locks")
 
 
-@pytest.fixture(scope="module")
-def store_drops_locks(tmp_path_factory) -> bool:
-    """Whether store.open_store still reads the header through a handle of its own (fixed in store.py)."""
-    return open_store_drops_locks(tmp_path_factory.mktemp("probe"))
-
-
-@pytest.fixture
-def needs_store_fix(request, store_drops_locks: bool) -> None:
-    """Window actions that open a worker connection keep the locks only once open_store opens no handle."""
-    if store_drops_locks:
-        request.applymarker(
-            pytest.mark.xfail(reason="store.open_store open()s the database (the store fix)", strict=True)
-        )
+def database_locks(path: Path) -> dict[str, set[str]]:
+    """The locks this process holds on a database and on its -shm file."""
+    return {"db": set(locks_held(path)), "shm": set(locks_held(Path(f"{path}-shm")))}
 
 
 @pytest.fixture
@@ -60,7 +50,7 @@ def test_the_window_holds_locks_on_its_database(qtbot, path):
     _assert_holds(_locks_now(qtbot, window))
 
 
-def test_locks_are_kept_after_the_first_start_imports_the_sample(qtbot, tmp_path, needs_store_fix):
+def test_locks_are_kept_after_the_first_start_imports_the_sample(qtbot, tmp_path):
     path = tmp_path / "first.db"
     window = build_window(path, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
@@ -73,7 +63,7 @@ def test_locks_are_kept_after_the_first_start_imports_the_sample(qtbot, tmp_path
     assert _locks_now(qtbot, window) == before
 
 
-def test_locks_are_kept_after_an_import(qtbot, path, tmp_path, needs_store_fix):
+def test_locks_are_kept_after_an_import(qtbot, path, tmp_path):
     window = open_window(qtbot, path)
     before = _locks_now(qtbot, window)
     source = tmp_path / "more.jsonl"
@@ -85,7 +75,7 @@ def test_locks_are_kept_after_an_import(qtbot, path, tmp_path, needs_store_fix):
 
 
 @pytest.mark.parametrize("fmt", ["prodigy", "doccano", "spacy"])
-def test_locks_are_kept_after_an_export(qtbot, path, tmp_path, fmt, needs_store_fix):
+def test_locks_are_kept_after_an_export(qtbot, path, tmp_path, fmt):
     window = open_window(qtbot, path)
     key(window.view, Qt.Key.Key_A)
     before = _locks_now(qtbot, window)
@@ -95,7 +85,7 @@ def test_locks_are_kept_after_an_export(qtbot, path, tmp_path, fmt, needs_store_
     assert _locks_now(qtbot, window) == before
 
 
-def test_locks_are_kept_after_a_backup(qtbot, path, tmp_path, needs_store_fix):
+def test_locks_are_kept_after_a_backup(qtbot, path, tmp_path):
     window = open_window(qtbot, path)
     key(window.view, Qt.Key.Key_A)
     before = _locks_now(qtbot, window)
