@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from annotations import store
 from annotations.resources import sample_article
 from gui.main_window import MainWindow
+from gui.plain_text import message_box
 from gui.workers import WorkerRun
 
 SAMPLE_DATASET = "sample"
@@ -43,7 +44,7 @@ def build_window(db_path: Path, settings: QSettings | None = None) -> MainWindow
         db_path.parent.mkdir(parents=True, exist_ok=True)
         db = store.open_store(db_path)
     except (store.StoreError, OSError) as error:
-        QMessageBox.critical(None, "spandesk cannot open the database", str(error))
+        message_box(QMessageBox.Icon.Critical, "spandesk cannot open the database", str(error)).exec()
         return None
     return MainWindow(db_path, db, default_annotator(db), settings)
 

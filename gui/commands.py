@@ -7,7 +7,7 @@ from typing import Protocol
 from PySide6.QtGui import QUndoCommand
 
 from annotations.session import Edit
-from annotations.store import EditConflict, StoreError
+from annotations.store import EditConflict
 
 
 class EditTarget(Protocol):
@@ -21,13 +21,18 @@ class EditTarget(Protocol):
         """Tell the person the document changed elsewhere and was reloaded."""
         ...
 
-    def report_failure(self, error: StoreError) -> None:
-        """Tell the person the edit could not be stored (disk full, read-only file)."""
+    def report_failure(self, error: Exception) -> None:
+        """Tell the person the edit could not be stored (disk full, read-only file, a damaged database)."""
         ...
 
 
 class EditCommand(QUndoCommand):
-    """One edit of one document: redo stores the edit, undo stores its reverse (Session.apply)."""
+    """One edit of one document: redo stores the edit, undo stores its reverse (Session.apply).
+
+    A command whose edit cannot be stored makes itself obsolete, so the undo stack drops it instead of
+    redoing or undoing it blindly later, and the person is told why; nothing is raised into Qt (an
+    exception in ``QUndoCommand.redo``/``undo`` would only reach stderr).
+    """
 
     def __init__(self, target: EditTarget, edit: Edit) -> None:
         super().__init__(edit.description[:1].upper() + edit.description[1:])
@@ -48,6 +53,6 @@ class EditCommand(QUndoCommand):
         except EditConflict as error:
             self.setObsolete(True)
             self.target.report_conflict(error)
-        except StoreError as error:
+        except Exception as error:  # noqa: BLE001 - nothing may escape into Qt's undo stack unseen
             self.setObsolete(True)
             self.target.report_failure(error)

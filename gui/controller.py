@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
+import sqlite3
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 from sqlite_utils import Database
 
+from annotations import store
 from annotations.model import Answer, Document, InvalidSpan, Span, span_changes
 from annotations.session import Edit, Session, overlapping
 from annotations.store import DamagedRow, EditConflict, StoreError
@@ -76,13 +77,24 @@ class AnnotationController(QObject):
             self.document_opened.emit(self.session.document)
         self.conflict.emit(message)
 
-    def report_failure(self, error: StoreError) -> None:
-        """The edit could not be stored: show what is stored and say why."""
+    def report_failure(self, error: Exception) -> None:
+        """The edit could not be stored: show what is stored (if it can be read) and say why."""
+        reason = self._describe(error)
         if self.session.document is not None:
-            with contextlib.suppress(StoreError):  # still unreadable: keep showing what was loaded
+            try:
                 self.session.reload()
+            except (StoreError, sqlite3.Error, KeyError) as reload_error:  # keep showing what was loaded
+                reason += f"\nThe document could not be read again either: {self._describe(reload_error)}"
             self.document_opened.emit(self.session.document)
-        self.failure.emit(f"{error}\nThe edit was not applied; everything stored before it is safe.")
+        self.failure.emit(f"{reason}\nThe edit was not applied; everything stored before it is safe.")
+
+    def _describe(self, error: Exception) -> str:
+        """A message for an error from the store, naming the database file for SQLite's own."""
+        if isinstance(error, sqlite3.Error):
+            return f"{store.database_file(self.session.db)}: {store.describe_error(error)}"
+        if isinstance(error, KeyError):
+            return "the document is no longer in the database"
+        return str(error) or type(error).__name__
 
     # -- gestures
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
+from sqlite_utils import Database
 
 from annotations import store
-from gui.workers import Worker, WorkerRun, export_job, import_job, progress_dialog
-
-if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+from annotations.model import Document
+from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
+from gui.plain_text import menu_text, message_box
+from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
 EXPORT_FORMATS = (
     ("prodigy", "Prodigy JSONL", "jsonl"),
@@ -22,12 +24,36 @@ EXPORT_FORMATS = (
 MAX_RECENT = 8
 
 
+class FileWindow(Protocol):
+    """What the file actions need of their window (the main window)."""
+
+    db_path: Path
+
+    @property
+    def current_document(self) -> Document | None:
+        """The document on screen."""
+        ...
+
+    def statusBar(self) -> QStatusBar:  # noqa: N802
+        """The window's status bar."""
+        ...
+
+    def refresh_contents(self) -> None:
+        """Re-read labels, queue and counts after an import."""
+        ...
+
+    def switch_database(self, db: Database, path: Path) -> None:
+        """Work on another, already opened database."""
+        ...
+
+
 class FileActions(QObject):
     """Import, export and database switching for one window; slow work runs in workers."""
 
-    def __init__(self, window: MainWindow, settings: QSettings, recent_menu: QMenu) -> None:
-        super().__init__(window)
+    def __init__(self, window: FileWindow, parent: QWidget, settings: QSettings, recent_menu: QMenu) -> None:
+        super().__init__(parent)
         self.window = window
+        self.parent_widget = parent
         self.settings = settings
         self.recent_menu = recent_menu
         self.runs: list[WorkerRun] = []
@@ -38,20 +64,26 @@ class FileActions(QObject):
 
     def choose_import(self) -> None:
         """Ask for files and a dataset, then import them off the GUI thread."""
-        paths, _ = QFileDialog.getOpenFileNames(
-            self.window,
-            "Import documents",
-            "",
-            "Text and JSONL (*.txt *.jsonl *.json *.ndjson);;All files (*)",
+        paths = ask_for_paths(
+            file_dialog(
+                self.parent_widget,
+                "Import documents",
+                DialogKind.OPEN_MANY,
+                "",
+                "Text and JSONL (*.txt *.jsonl *.json *.ndjson);;All files (*)",
+            )
         )
         if not paths:
             return
-        document = self.window.controller.document
+        document = self.window.current_document
         dataset, ok = QInputDialog.getText(
-            self.window, "Import into dataset", "Dataset:", text=document.dataset if document else "default"
+            self.parent_widget,
+            "Import into dataset",
+            "Dataset:",
+            text=document.dataset if document else "default",
         )
         if ok and dataset.strip():
-            self.start_import([Path(p) for p in paths], dataset.strip())
+            self.start_import(paths, dataset.strip())
 
     def start_import(self, paths: list[Path], dataset: str, model: str | None = None) -> WorkerRun:
         """Import files in a worker thread with a progress dialog; the window stays usable."""
@@ -62,7 +94,12 @@ class FileActions(QObject):
         return run
 
     def _on_imported(self, report) -> None:
-        self.window.refresh_contents()
+        try:
+            self.window.refresh_contents()
+        except (store.StoreError, sqlite3.Error) as error:
+            reason = store.describe_error(error) if isinstance(error, sqlite3.Error) else str(error)
+            self.show_failure("Imported, but the database could not be read again", reason)
+            return
         self.window.statusBar().showMessage(
             f"Imported {report.added:,} document(s) ({report.duplicates:,} already there, "
             f"{report.preannotated:,} pre-annotated).",
@@ -72,11 +109,12 @@ class FileActions(QObject):
     def choose_export(self, fmt: str) -> None:
         """Ask where to export in ``fmt``, then export off the GUI thread."""
         suffix = {f: s for f, _title, s in EXPORT_FORMATS}[fmt]
-        path, _ = QFileDialog.getSaveFileName(
-            self.window, f"Export {fmt}", f"annotations.{suffix}", f"*.{suffix}"
+        start = f"annotations.{suffix}"
+        paths = ask_for_paths(
+            file_dialog(self.parent_widget, f"Export {fmt}", DialogKind.SAVE, start, f"*.{suffix}")
         )
-        if path:
-            self.start_export(fmt, Path(path))
+        if paths:
+            self.start_export(fmt, paths[0])
 
     def start_export(self, fmt: str, output: Path) -> WorkerRun:
         """Export the answered documents in a worker thread."""
@@ -90,9 +128,26 @@ class FileActions(QObject):
         run.start()
         return run
 
+    def choose_backup(self) -> None:
+        """Ask for a new file name, then copy the database there off the GUI thread."""
+        start = self.window.db_path.with_name(f"{self.window.db_path.stem}-backup.db")
+        dialog = file_dialog(self.parent_widget, "Back up database", DialogKind.SAVE, start, "*.db")
+        dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)  # a backup never replaces a file
+        paths = ask_for_paths(dialog)
+        if paths:
+            self.start_backup(paths[0])
+
+    def start_backup(self, target: Path) -> WorkerRun:
+        """Write a consistent copy of the database to ``target`` in a worker thread."""
+        run = self._run(backup_job(target), "Backing up the database…")
+        run.finished.connect(lambda _t: self.window.statusBar().showMessage(f"Backed up to {target}", 10000))
+        run.failed.connect(lambda message: self.show_failure("Backup failed", message))
+        run.start()
+        return run
+
     def _run(self, job, title: str) -> WorkerRun:
-        run = WorkerRun(Worker(self.window.db_path, job), self.window)
-        self.progress_dialog = progress_dialog(self.window, title, run)
+        run = WorkerRun(Worker(self.window.db_path, job), self)
+        self.progress_dialog = progress_dialog(self.parent_widget, title, run)
         run.done.connect(lambda: self.runs.remove(run) if run in self.runs else None)
         self.runs.append(run)
         return run
@@ -106,7 +161,7 @@ class FileActions(QObject):
     def show_failure(self, title: str, message: str) -> None:
         """A non-blocking message box, echoed in the status bar."""
         self.window.statusBar().showMessage(f"{title}: {message}", 15000)
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self.window)
+        box = message_box(QMessageBox.Icon.Warning, title, message, self.parent_widget)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.show()
         self.failure_box = box
@@ -115,17 +170,22 @@ class FileActions(QObject):
 
     def choose_database(self) -> None:
         """Open another database file."""
-        folder = str(self.window.db_path.parent)
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open database", folder, "*.db;;All files (*)")
-        if path:
-            self.open_database(Path(path))
+        folder = self.window.db_path.parent
+        dialog = file_dialog(
+            self.parent_widget, "Open database", DialogKind.OPEN_ONE, folder, "*.db;;All files (*)"
+        )
+        paths = ask_for_paths(dialog)
+        if paths:
+            self.open_database(paths[0])
 
     def choose_new_database(self) -> None:
         """Create a new, empty database file and switch to it."""
-        suggestion = str(self.window.db_path.parent / "new.db")
-        path, _ = QFileDialog.getSaveFileName(self.window, "New database", suggestion, "*.db")
-        if path:
-            self.open_database(Path(path))
+        suggestion = self.window.db_path.parent / "new.db"
+        paths = ask_for_paths(
+            file_dialog(self.parent_widget, "New database", DialogKind.SAVE, suggestion, "*.db")
+        )
+        if paths:
+            self.open_database(paths[0])
 
     def open_database(self, path: Path) -> bool:
         """Switch the window to another database (a clear message if it cannot be used)."""
@@ -144,7 +204,7 @@ class FileActions(QObject):
         self.settings.setValue("recent_databases", recent[:MAX_RECENT])
         self.recent_menu.clear()
         for entry in recent[:MAX_RECENT]:
-            action = self.recent_menu.addAction(entry)
+            action = self.recent_menu.addAction(menu_text(entry))
             action.triggered.connect(lambda _c=False, chosen=entry: self.open_database(Path(chosen)))
 
     def recent_databases(self) -> list[str]:

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.plain_text import menu_text, tooltip, window_title
+
 LABEL_KEYS = "1234567890"
 # spaCy's most used entity labels come first, so that they get the number keys.
 PREFERRED_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP", "DATE", "FAC", "EVENT", "PRODUCT", "MONEY")
@@ -121,8 +123,8 @@ class LabelBar(QWidget):
 
     def _button(self, position: int, name: str, colour: str) -> QPushButton:
         key = LABEL_KEYS[position] if position < len(LABEL_KEYS) else ""
-        button = QPushButton(f"{key}  {name}" if key else name, checkable=True)
-        button.setToolTip(f"{name}: press {key} to use it" if key else name)
+        button = QPushButton(menu_text(f"{key}  {name}" if key else name), checkable=True)
+        button.setToolTip(tooltip(f"{name}: press {key} to use it" if key else name))
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         button.customContextMenuRequested.connect(lambda _pos, label=name: self.choose_colour(label))
@@ -153,7 +155,7 @@ class LabelBar(QWidget):
         """Ask for a new colour for ``label`` (right-click on its button)."""
         button = self.buttons[label]
         current = QColor(button.property("colour") or "#d9d9d9")
-        colour = QColorDialog.getColor(current, self, f"Colour of {label}")
+        colour = QColorDialog.getColor(current, self, window_title(f"Colour of {label}"))
         if colour.isValid():
             self.colour_changed.emit(label, colour.name())
 

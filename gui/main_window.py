@@ -29,6 +29,7 @@ from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
+from gui.plain_text import menu_text, message_box, plain_label, window_title
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
 from gui.shortcuts import ShortcutSheet
@@ -57,7 +58,7 @@ class MainWindow(QMainWindow):
         self.db_path, self.db, self.annotator = db_path, db, annotator
         self.settings = settings if settings is not None else QSettings("spandesk", "spandesk")
         self.colours: dict[str, str] = {}
-        self.setWindowTitle(f"spandesk — {db_path.name}")
+        self.setWindowTitle(window_title(f"spandesk — {db_path.name}"))
         self.setStyleSheet(STYLE_SHEET)
         self.resize(1320, 840)
         self._build_widgets()
@@ -138,7 +139,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        self.files = FileActions(self, self.settings, QMenu("Open &Recent", self))
+        self.files = FileActions(self, self, self.settings, QMenu("Open &Recent", self))
         self._action(file_menu, "&Import…", self.files.choose_import, QKeySequence("Ctrl+I"))
         export_menu = file_menu.addMenu("&Export")
         for fmt, title, _suffix in EXPORT_FORMATS:
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
             file_menu, "&New database…", self.files.choose_new_database, QKeySequence.StandardKey.New
         )
         file_menu.addMenu(self.files.recent_menu)
+        self._action(file_menu, "&Back up database…", self.files.choose_backup)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")
@@ -180,8 +182,8 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_status_bar(self) -> None:
-        self.model_label, self.dataset_label = QLabel(), QLabel()
-        self.annotator_label, self.counts_label = QLabel(), QLabel()
+        self.model_label, self.dataset_label = plain_label(), plain_label()
+        self.annotator_label, self.counts_label = plain_label(), plain_label()
         for label in (self.model_label, self.dataset_label, self.annotator_label, self.counts_label):
             label.setStyleSheet("color: #57606a; padding: 0 8px;")
             self.statusBar().addPermanentWidget(label)
@@ -191,7 +193,7 @@ class MainWindow(QMainWindow):
     def _attach(self, db: Database, db_path: Path) -> None:
         """Work on this database: a controller, a queue, labels; show the first document."""
         self.db, self.db_path = db, db_path
-        self.setWindowTitle(f"spandesk — {db_path.name}")
+        self.setWindowTitle(window_title(f"spandesk — {db_path.name}"))
         self.controller = AnnotationController(db, self.annotator)
         self.controller.document_opened.connect(self._on_document_opened)
         self.controller.document_edited.connect(self._on_document_edited)
@@ -244,6 +246,11 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     # ------------------------------------------------------------ documents
+
+    @property
+    def current_document(self) -> Document | None:
+        """The document on screen."""
+        return self.controller.document
 
     def open_row(self, row: int) -> None:
         """Show the document in a queue row."""
@@ -318,7 +325,7 @@ class MainWindow(QMainWindow):
     def _on_conflict(self, message: str) -> None:
         self._count_answers()  # another window may have answered documents
         self.statusBar().showMessage(message, 15000)
-        box = QMessageBox(QMessageBox.Icon.Information, "Document reloaded", message, parent=self)
+        box = message_box(QMessageBox.Icon.Information, "Document reloaded", message, self)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.show()
         self.conflict_box = box
@@ -329,8 +336,8 @@ class MainWindow(QMainWindow):
             stack.canUndo()
         except RuntimeError:  # the stack emits while it is being destroyed with its window
             return
-        self.undo_action.setText(f"&Undo {stack.undoText()}" if stack.canUndo() else "&Undo")
-        self.redo_action.setText(f"&Redo {stack.redoText()}" if stack.canRedo() else "&Redo")
+        self.undo_action.setText(f"&Undo {menu_text(stack.undoText())}" if stack.canUndo() else "&Undo")
+        self.redo_action.setText(f"&Redo {menu_text(stack.redoText())}" if stack.canRedo() else "&Redo")
 
     # ------------------------------------------------------------ spans
 

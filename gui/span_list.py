@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from annotations.model import Document, Span, SpanSource
 from annotations.session import index_of_range
+from gui.plain_text import tooltip
 
 SpanRole = Qt.ItemDataRole.UserRole + 1
 
@@ -64,7 +65,7 @@ class SpanListModel(QStandardItemModel):
         snippet = " ".join(self.text[span.start : span.end].split())
         item.setText(f"{span.label}   {snippet[:60]}")
         item.setData(QColor(self.colours.get(span.label, "#d9d9d9")), Qt.ItemDataRole.DecorationRole)
-        item.setToolTip(f"{span.label} {span.start}-{span.end}, proposed by the {span.source.value}")
+        item.setToolTip(tooltip(f"{span.label} {span.start}-{span.end}, proposed by the {span.source.value}"))
         item.setData(span, SpanRole)
         model = span.source is SpanSource.MODEL  # the model's in italics and grey, a person's plain
         item.setData(self._italic if model else None, Qt.ItemDataRole.FontRole)

@@ -6,6 +6,7 @@ thread through queued signals. Signals are connected before the thread starts.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -157,5 +158,17 @@ def export_job(fmt: str, output: Path, dataset: str | None = None, include_unans
             progress=progress,
             cancelled=cancelled,
         )
+
+    return run
+
+
+def backup_job(target: Path) -> Job:
+    """A job writing a consistent copy of the database to the new file ``target`` (never over a file)."""
+
+    def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
+        if os.path.lexists(target):
+            raise FileExistsError(f"{target}: already exists; choose a new file name")
+        store.backup(db, target)
+        return target
 
     return run

@@ -66,7 +66,7 @@ def test_an_edit_after_a_change_in_another_window_reloads_and_says_so(qtbot, pat
 
 def test_a_database_that_cannot_be_opened_gets_a_message_not_a_traceback(qtbot, tmp_path, monkeypatch):
     shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args[2]))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()))
     broken = tmp_path / "notes.db"
     broken.write_text("these are not the droids", encoding="utf-8")
     assert app.main(broken) == 1

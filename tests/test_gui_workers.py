@@ -139,3 +139,25 @@ def test_closing_the_window_during_an_import_cancels_it_at_once(qtbot, tmp_path)
     window.close()  # cancels the import and waits for its thread
     assert run.thread.isFinished()
     assert _count(path) == 1
+
+
+def test_a_backup_runs_in_a_worker_and_never_replaces_a_file(qtbot, tmp_path):
+    path = tmp_path / "backup.db"
+    make_database(path, ["Angela Merkel spoke"])
+    window = open_window(qtbot, path)
+    key(window.view, Qt.Key.Key_A)  # in the -wal file only: the copy must have it
+    copy = tmp_path / "copy.db"
+    run = window.files.start_backup(copy)
+    with qtbot.waitSignal(run.finished, timeout=60_000):
+        pass
+    qtbot.waitUntil(lambda: "Backed up to" in window.statusBar().currentMessage())
+    backup = store.open_store(copy)
+    assert store.load_document(backup, 1).answer is not None
+    backup.close()
+    notes = tmp_path / "notes.db"
+    notes.write_text("my notes", encoding="utf-8")
+    run = window.files.start_backup(notes)
+    with qtbot.waitSignal(run.failed, timeout=60_000) as failed:
+        pass
+    assert "already exists" in failed.args[0] and window.files.failure_box.isVisible()
+    assert notes.read_text(encoding="utf-8") == "my notes"
