@@ -37,8 +37,9 @@ def check_database(db: Database) -> list[Problem]:
     """Every problem found in the database, in table order; empty when all is well. Only reads."""
     problems: list[Problem] = []
     try:
-        for part in (_sqlite_problems, trigger_problems, document_problems, answer_count_problems):
-            problems += part(db)
+        with store.read_snapshot(db):  # the counts and the rows they count, as of one moment
+            for part in (_sqlite_problems, trigger_problems, document_problems, answer_count_problems):
+                problems += part(db)
     except sqlite3.DatabaseError as error:  # damage bad enough that the check itself cannot finish
         problems.append(Problem("database", "", f"the check could not finish: {error}; restore a backup"))
     return problems

@@ -244,6 +244,20 @@ def write_transaction(db: Database) -> Iterator[Database]:
             raise
 
 
+@contextmanager
+def read_snapshot(db: Database) -> Iterator[Database]:
+    """One read transaction: every query inside sees the database as its first query found it, whatever
+    other windows commit meanwhile (nested in a transaction already open, it is that one)."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.conn.rollback()
+
+
 # ---------------------------------------------------------------- encoding
 
 

@@ -334,3 +334,22 @@ def test_replaying_a_damaged_event_names_it(damaged: Path) -> None:
     with pytest.raises(store.DamagedRow, match=r"events 2 \(document 1\): events.after is not valid JSON"):
         store.replay_history(db, 1)
     db.close()
+
+
+def test_check_sees_one_moment_while_a_window_keeps_answering(tmp_path) -> None:
+    """Answers committed while check runs never show up as counts that disagree with the rows."""
+    from reliability_helpers import Child, seed_documents
+
+    from annotations.checking import check_database
+
+    path = tmp_path / "busy.db"
+    seed_documents(path, 300)
+    window = Child("edits", str(path), "3")  # a window answering and editing as fast as it can
+    try:
+        window.wait_for("ACK")
+        reader = store.open_store(path, read_only=True)
+        for _ in range(100):
+            assert [str(problem) for problem in check_database(reader)] == []
+        reader.close()
+    finally:
+        window.kill()
