@@ -5,7 +5,7 @@ python window_driver.py DB SEED WORK_DIR
 Presses random annotation keys on the document view (Tab, Delete, digits, a/x/space, arrows,
 Ctrl+Z, Ctrl+Shift+Z) and prints ``ACK {json}`` (flushed) each time the window has stored an edit:
 the document's id, revision, spans and answer as the window holds them after the commit. Every few keys it
-also exports and imports through File-menu workers (their own connections in this process), waiting
+also exports, imports and backs up through File-menu workers (their own connections in this process), waiting
 for them to end, and prints ``WORKER kind`` when one ended. Prints ``FAIL message`` if the window
 reports a failure, and runs until it is killed.
 """
@@ -70,9 +70,11 @@ def acknowledge_commits(window: MainWindow) -> None:
 
 
 def run_worker(app: QApplication, window: MainWindow, kind: str, work_dir: Path, step: int) -> None:
-    """Export or import through the File menu's worker and wait for it to end."""
+    """Export, import or back up through the File menu's worker and wait for it to end."""
     if kind == "export":
         run = window.files.start_export("prodigy", work_dir / f"window-export-{step % 3}.jsonl")
+    elif kind == "backup":
+        run = window.files.start_backup(work_dir / f"window-backup-{step}.db")
     else:
         run = window.files.start_import([work_dir / "extra.jsonl"], "extra")
     run.failed.connect(lambda message: say("FAIL worker: " + message.replace("\n", " ")))
@@ -101,7 +103,7 @@ def main() -> None:
         QTest.keyClick(window.view, key, modifier)
         app.processEvents()
         if step % WORKER_EVERY == 0:
-            run_worker(app, window, rng.choice(("export", "import")), work_dir, step)
+            run_worker(app, window, rng.choice(("export", "import", "backup")), work_dir, step)
 
 
 if __name__ == "__main__":
