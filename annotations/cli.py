@@ -162,6 +162,8 @@ def import_command(
     click.echo(
         f"Imported {report.added} documents into {dataset!r}{model_note}; {report.duplicates} already there."
     )
+    if report.differing:
+        click.echo(report.differing_note(), err=True)
 
 
 @cli.command("export")
@@ -213,6 +215,7 @@ def stats_command(db_path: Path | None) -> None:
 
     with opened(db_path, create=False) as db:
         click.echo(format_stats(dataset_stats(db)))
+        _note_same_texts(db)
 
 
 @cli.command("check")
@@ -221,10 +224,20 @@ def check_command(db_path: Path | None) -> None:
     """Check the database's integrity (exit 1 if it has problems)."""
     with opened(db_path, create=False, read_only=True) as db:
         problems = store.integrity_problems(db)
+        _note_same_texts(db)
     if problems:
         where = db_path or default_db_path()
         raise click.ClickException(f"{where}: integrity problems:\n  " + "\n  ".join(problems))
     click.echo(f"{db_path or default_db_path()}: ok")
+
+
+def _note_same_texts(db: Database) -> None:
+    """Tell the person (on stderr) about documents an older database held twice with the same text."""
+    from annotations.identity import describe_same_texts, same_text_documents
+
+    note = describe_same_texts(same_text_documents(db))
+    if note:
+        click.echo(f"Note: {note}", err=True)
 
 
 @cli.command("backup")

@@ -6,7 +6,6 @@ that replaces the target only when complete, so an interrupted export never leav
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -21,6 +20,7 @@ import orjson
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.hashing import text_digest
 from annotations.formats import FORMATS, Format, doccano, prodigy
 from annotations.model import Answer, Document
 
@@ -231,24 +231,25 @@ def _export_docbin(documents: Iterable[Document], output: Path | None, split: fl
 
 
 def _export_split(documents: list[Document], folder: Path, split: float) -> ExportReport:
-    """Split documents deterministically by input hash into train.spacy and dev.spacy."""
+    """Split documents deterministically by their text into train.spacy and dev.spacy (so one text,
+    however many documents hold it, is on one side only)."""
     if folder.exists() and not folder.is_dir():
         raise ExportFailure(f"{folder}: exists and is not a folder (with --split, -o names a folder)")
     folder.mkdir(parents=True, exist_ok=True)
     train: list[Document] = []
     dev: list[Document] = []
     for document in documents:
-        (dev if in_dev_split(document.input_hash, split) else train).append(document)
+        (dev if in_dev_split(document.text, split) else train).append(document)
     train_count, train_spans = _write_docbin(train, folder / "train.spacy")
     dev_count, dev_spans = _write_docbin(dev, folder / "dev.spacy")
     paths = (folder / "train.spacy", folder / "dev.spacy")
     return ExportReport(train_count + dev_count, train_spans + dev_spans, paths)
 
 
-def in_dev_split(input_hash: int, fraction: float) -> bool:
-    """Whether a document belongs to the dev set: a stable function of its input hash."""
-    digest = hashlib.blake2b(str(input_hash).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64 < fraction
+def in_dev_split(text: str, fraction: float) -> bool:
+    """Whether a document belongs to the dev set: a stable function of its text (its identity), never
+    of the input hash a file brought (one text arrives under different hashes in different formats)."""
+    return int.from_bytes(text_digest(text)[:8], "big") / 2**64 < fraction
 
 
 def _write_docbin(documents: Iterable[Document], path: Path) -> tuple[int, int]:

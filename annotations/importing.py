@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from annotations import hashing, store
+from annotations import hashing, identity, store
 from annotations.formats.jsonl import read_jsonl
 from annotations.formats.textfile import read_text_file
 from annotations.model import Answer, DocumentState
@@ -37,13 +37,20 @@ class ImportCancelled(ImportFailure):
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What an import stored."""
+    """What an import stored. ``duplicates`` counts records whose text was already there (as they are,
+    or saying nothing of spans); ``differing`` names (``file:line``) those whose text was there with other
+    spans or answer, which were not imported either."""
 
     added: int
     duplicates: int
     preannotated: int
     model: str | None
     labels: tuple[str, ...]
+    differing: tuple[str, ...] = ()
+
+    def differing_note(self) -> str:
+        """What to tell the person about the differing records ('' when there are none)."""
+        return identity.describe_differing(self.differing)
 
 
 def import_sources(
@@ -60,7 +67,7 @@ def import_sources(
     cancelled: Callable[[], bool] | None = None,
 ) -> ImportReport:
     """Import text and JSONL files (or folders of them) into ``dataset``, all or nothing."""
-    records, duplicates = _new_records(db, dataset, read_sources(sources))
+    records, duplicates, differing = _new_records(db, dataset, read_sources(sources), answer)
     _check_labels(records, labels)
     to_predict = [r for r in records if not r.arrives_annotated]
     pipeline = _load(model, patterns, labels) if to_predict else None
@@ -74,6 +81,7 @@ def import_sources(
         preannotated=len(to_predict),
         model=f"{pipeline.name} {pipeline.version}" if pipeline else None,
         labels=tuple(sorted(model_labels | file_labels)),
+        differing=differing,
     )
 
 
@@ -121,24 +129,37 @@ def _folder_files(folder: Path) -> list[Path]:
     return found
 
 
-def _new_records(db: Database, dataset: str, records: Iterator[Record]) -> tuple[list[Record], int]:
-    """Records with their input hash set, minus those already stored or repeated (and how many)."""
-    known = _known_hashes(db, dataset)
-    fresh: list[Record] = []
-    duplicates = 0
+@dataclass(slots=True)
+class _Sorted:
+    """An import's records sorted by identity: new texts, and repeats of known ones (by their digest)."""
+
+    fresh: dict[bytes, Record]
+    repeats: list[tuple[bytes, Record]]
+
+
+def _new_records(
+    db: Database, dataset: str, records: Iterator[Record], answer: Answer | None
+) -> tuple[list[Record], int, tuple[str, ...]]:
+    """Records new to the dataset (by text), with their input hash set; how many were already there;
+    and where the records are that repeat a known text with other spans or answer (not imported)."""
+    known = identity.known_digests(db, dataset)
+    found = _Sorted({}, [])
     for record in records:
         _check_size(record)
-        hashed = (
-            record
-            if record.input_hash is not None
-            else replace(record, input_hash=hashing.input_hash(record.text))
-        )
-        if hashed.input_hash in known:
-            duplicates += 1
-            continue
-        known.add(hashed.input_hash)
-        fresh.append(hashed)
-    return fresh, duplicates
+        digest = hashing.text_digest(record.text)
+        if digest in known or digest in found.fresh:
+            found.repeats.append((digest, record))
+        else:
+            found.fresh[digest] = _with_input_hash(record)
+    differing = _differing(db, dataset, found, answer)
+    return list(found.fresh.values()), len(found.repeats) - len(differing), differing
+
+
+def _with_input_hash(record: Record) -> Record:
+    """The record with an input hash: the one it brought, else the Prodigy-style hash of its text."""
+    if record.input_hash is not None:
+        return record
+    return replace(record, input_hash=hashing.input_hash(record.text))
 
 
 def _hashed(record: Record) -> int:
@@ -147,10 +168,26 @@ def _hashed(record: Record) -> int:
     return record.input_hash
 
 
-def _known_hashes(db: Database, dataset: str) -> set[int]:
-    """The input hashes already in the dataset (none if it does not exist yet)."""
-    existing = store.dataset_id(db, dataset)
-    return store.input_hashes(db, existing) if existing is not None else set()
+def _differing(db: Database, dataset: str, found: _Sorted, answer: Answer | None) -> tuple[str, ...]:
+    """Where the repeats are whose spans or answer differ from the version kept (stored or first here)."""
+    stored = identity.stored_texts(db, dataset, (d for d, _ in found.repeats if d not in found.fresh))
+    differing: list[str] = []
+    for digest, record in found.repeats:
+        first = found.fresh.get(digest)
+        kept = (
+            identity.StoredText(first.text, identity.version_of(first, answer))
+            if first is not None
+            else stored[digest]
+        )
+        if kept.text != record.text:
+            raise ImportFailure(
+                f"{record.where}: its text differs from a stored text with the same SHA-256 digest; "
+                "spandesk cannot tell them apart. Please report this."
+            )
+        version = identity.version_of(record, answer)
+        if version is not None and version != kept.version:
+            differing.append(record.where)
+    return tuple(differing)
 
 
 def _check_size(record: Record) -> None:

@@ -5,6 +5,8 @@ Add a new function at the end for every schema change; never edit one that has s
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -119,6 +121,74 @@ _ANSWER_COUNTS = (
         WHEN OLD.answer IS NOT NEW.answer BEGIN {_COUNT_ONE_LESS} {_COUNT_ONE_MORE} END""",
     f"CREATE TRIGGER answer_counts_delete AFTER DELETE ON annotations BEGIN {_COUNT_ONE_LESS} END",
 )
+
+
+@migrations()
+def m004_text_identity(db: Database) -> None:
+    """A document is its text: identity becomes a SHA-256 digest of the text, unique per dataset, instead
+    of the 32-bit input hash (which merged distinct texts and kept one text twice under two hashes).
+
+    The input and task hashes stay as the file brought them. Documents already stored twice with the same
+    text are all kept: the later ones point at the first through ``same_text_as`` (which the uniqueness
+    index leaves out) so they can be reported (``store.same_text_documents``), never merged silently.
+
+    SQLite cannot drop a UNIQUE constraint, so the table is rebuilt under its own name: the rows wait in a
+    temporary table while ``documents`` is dropped and created again, and ``defer_foreign_keys`` lets the
+    rows that point at documents (annotations, predictions, events) wait for their documents to return.
+    """
+    db.execute("PRAGMA defer_foreign_keys=ON")
+    db.conn.create_function("spandesk_text_digest", 1, _text_digest, deterministic=True)
+    db.execute("CREATE TEMP TABLE documents_before_m004 AS SELECT * FROM documents")
+    db.execute("DROP TABLE documents")
+    db.execute(_DOCUMENTS_BY_TEXT)
+    db.execute(
+        "INSERT INTO documents (id, dataset_id, text_digest, input_hash, task_hash, text, meta, extra,"
+        " tokens, created) SELECT id, dataset_id, spandesk_text_digest(text), input_hash, task_hash, text,"
+        " meta, extra, tokens, created FROM temp.documents_before_m004 ORDER BY id"
+    )
+    db.execute("DROP TABLE temp.documents_before_m004")
+    _mark_same_texts(db)
+    db.execute(_ONE_DOCUMENT_PER_TEXT)
+    db.execute("CREATE INDEX documents_same_text ON documents(same_text_as) WHERE same_text_as IS NOT NULL")
+
+
+_DOCUMENTS_BY_TEXT = """CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+            input_hash INTEGER NOT NULL,
+            task_hash INTEGER,
+            text TEXT NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}',
+            extra TEXT NOT NULL DEFAULT '{}',
+            tokens TEXT NOT NULL DEFAULT '[]',
+            created REAL NOT NULL,
+            text_digest BLOB NOT NULL,
+            same_text_as INTEGER REFERENCES documents(id)
+        )"""
+_ONE_DOCUMENT_PER_TEXT = """CREATE UNIQUE INDEX documents_text
+        ON documents(dataset_id, text_digest) WHERE same_text_as IS NULL"""
+
+
+def _text_digest(text: str) -> bytes:
+    """``hashing.text_digest``, copied here: a migration must not change when that module does."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def _mark_same_texts(db: Database) -> None:
+    """Point every later document holding a text already in its dataset at the first one holding it."""
+    groups = db.execute(
+        "SELECT dataset_id, text_digest FROM documents GROUP BY dataset_id, text_digest HAVING count(*) > 1"
+    ).fetchall()
+    for dataset_id, digest in groups:
+        first_of: dict[str, int] = {}
+        rows = db.execute(
+            "SELECT id, text FROM documents WHERE dataset_id = ? AND text_digest = ? ORDER BY id",
+            [dataset_id, digest],
+        )
+        for document_id, text in rows.fetchall():
+            first = first_of.setdefault(text, document_id)
+            if first != document_id:
+                db.execute("UPDATE documents SET same_text_as = ? WHERE id = ?", [first, document_id])
 
 
 KNOWN_MIGRATIONS = tuple(m.name for m in migrations._migrations)

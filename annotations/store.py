@@ -21,6 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 from sqlite_utils import Database
 
+from annotations import hashing
 from annotations.migrations import KNOWN_MIGRATIONS, migrations
 from annotations.model import (
     Answer,
@@ -339,22 +340,17 @@ def dataset_id(db: Database, name: str) -> int | None:
     return int(row["id"]) if row else None
 
 
-def input_hashes(db: Database, dataset: int) -> set[int]:
-    """The input hashes already stored in a dataset (for de-duplication)."""
-    rows = db.execute("SELECT input_hash FROM documents WHERE dataset_id = ?", [dataset])
-    return {row[0] for row in rows}
-
-
 def insert_documents(db: Database, dataset: int, documents: Iterable[NewDocument]) -> int:
-    """Store new documents (call inside a transaction); skip those already in the dataset."""
+    """Store new documents (call inside a transaction); skip those whose text is already in the dataset."""
     now = time.time()
     inserted = 0
     for document in documents:
         cursor = db.execute(
-            "INSERT OR IGNORE INTO documents (dataset_id, input_hash, task_hash, text, meta, extra,"
-            " tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO documents (dataset_id, text_digest, input_hash, task_hash, text, meta,"
+            " extra, tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 dataset,
+                hashing.text_digest(document.text),
                 document.input_hash,
                 document.task_hash,
                 document.text,
