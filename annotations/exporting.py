@@ -20,8 +20,8 @@ import orjson
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.hashing import text_digest
 from annotations.formats import FORMATS, Format, doccano, prodigy
+from annotations.hashing import text_digest
 from annotations.model import Answer, Document
 
 Progress = Callable[[int, int], None]
