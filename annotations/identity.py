@@ -72,9 +72,15 @@ def stored_texts(db: Database, dataset: str, digests: Iterable[bytes]) -> dict[b
             f" WHERE d.dataset_id = ? AND d.same_text_as IS NULL AND d.text_digest IN ({_marks(batch)})",
             [dataset_key, *batch],
         )
-        for digest, text, spans, answer in rows:
-            found[digest] = StoredText(text, (tuple(sorted(store.decode_span_keys(spans))), answer))
+        found.update(
+            (digest, StoredText(text, (_sorted_keys(spans), answer))) for digest, text, spans, answer in rows
+        )
     return found
+
+
+def _sorted_keys(spans_json: str) -> SpanKeys:
+    """The ``(start, end, label)`` of stored spans, sorted (no decoding for the common empty list)."""
+    return () if spans_json == "[]" else tuple(sorted(store.decode_span_keys(spans_json)))
 
 
 def _marks(values: Sequence[object]) -> str:
