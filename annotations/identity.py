@@ -119,8 +119,9 @@ def describe_differing(places: Sequence[str], *, limit: int = 20) -> str:
     if not places:
         return ""
     return (
-        f"{len(places)} record(s) matched texts already stored but differ in spans or answer "
-        f"({_lines_by_file(places, limit)}); they were not imported: the stored versions were kept. "
+        f"{len(places)} record(s) matched texts already stored (or earlier in this import) but differ in "
+        f"spans or answer ({_lines_by_file(places, limit)}); they were not imported: the versions already "
+        "there were kept. "
         "Import them into another dataset (--dataset) to compare."
     )
 

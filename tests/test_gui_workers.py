@@ -60,7 +60,10 @@ def test_an_import_says_which_records_differ_from_the_stored_texts(qtbot, tmp_pa
         pass
     message = window.statusBar().currentMessage()
     assert "Imported 0 document(s)" in message
-    assert "1 record(s) matched texts already stored but differ in spans or answer" in message
+    assert (
+        "1 record(s) matched texts already stored (or earlier in this import) but differ in spans or answer"
+        in message
+    )
     assert f"({again} line 1)" in message
     assert _count(path) == 300
 
