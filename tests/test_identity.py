@@ -67,6 +67,18 @@ def test_the_two_tickets_whose_32_bit_input_hashes_collide_are_two_documents(db,
     assert [task["_input_hash"] for task in exported_prodigy(db)] == [hashing.input_hash(ticket(23240))] * 2
 
 
+def test_distinct_texts_a_file_gives_one_input_hash_are_two_documents(db, tmp_path: Path) -> None:
+    """A Prodigy file whose tasks share an _input_hash (32-bit hashes collide): both texts are stored, and
+    each is exported with the hash it came with."""
+    rows = [annotated("First report.", _input_hash=42), annotated("Second report.", _input_hash=42)]
+    report = import_sources(db, [write_jsonl(tmp_path / "same-hash.jsonl", rows)])
+    assert (report.added, report.duplicates) == (2, 0)
+    assert [(t["text"], t["_input_hash"]) for t in exported_prodigy(db)] == [
+        ("First report.", 42),
+        ("Second report.", 42),
+    ]
+
+
 def test_a_hundred_thousand_tickets_are_a_hundred_thousand_documents(db, tmp_path: Path) -> None:
     """The issue's import: 100,000 distinct lines store 100,000 documents (99,999 before)."""
     rows = [{"text": ticket(i), "label": []} for i in range(100_000)]  # doccano, annotated: no model
