@@ -96,7 +96,7 @@ def same_text_documents(db: Database) -> list[SameText]:
         return []
     rows = db.execute(
         "SELECT ds.name, d.id, d.same_text_as FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
-        " WHERE d.same_text_as IS NOT NULL ORDER BY d.id"
+        " WHERE d.same_text_as IS NOT NULL ORDER BY d.same_text_as, d.id"  # the order of documents_same_text
     )
     return [SameText(name, document_id, same_as) for name, document_id, same_as in rows]
 
