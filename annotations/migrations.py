@@ -130,7 +130,7 @@ def m004_text_identity(db: Database) -> None:
 
     The input and task hashes stay as the file brought them. Documents already stored twice with the same
     text are all kept: the later ones point at the first through ``same_text_as`` (which the uniqueness
-    index leaves out) so they can be reported (``store.same_text_documents``), never merged silently.
+    index leaves out) so they can be reported (``identity.same_text_documents``), never merged silently.
 
     SQLite cannot drop a UNIQUE constraint, so the table is rebuilt under its own name: the rows wait in a
     temporary table while ``documents`` is dropped and created again, and ``defer_foreign_keys`` lets the
@@ -152,6 +152,9 @@ def m004_text_identity(db: Database) -> None:
     db.execute("CREATE INDEX documents_same_text ON documents(same_text_as) WHERE same_text_as IS NOT NULL")
 
 
+# ``same_text_as`` names a document but is no foreign key: SQLite checks a self-reference by scanning the
+# table for every row written while constraints are deferred, which made this migration quadratic
+# (100,000 documents: 566 s instead of 0.6 s).
 _DOCUMENTS_BY_TEXT = """CREATE TABLE documents (
             id INTEGER PRIMARY KEY,
             dataset_id INTEGER NOT NULL REFERENCES datasets(id),
@@ -165,9 +168,6 @@ _DOCUMENTS_BY_TEXT = """CREATE TABLE documents (
             text_digest BLOB NOT NULL,
             same_text_as INTEGER
         )"""
-# ``same_text_as`` names a document but is no foreign key: SQLite checks a self-reference by scanning the
-# table for every row written while constraints are deferred, which made this migration quadratic
-# (100,000 documents: 566 s instead of 0.6 s).
 _ONE_DOCUMENT_PER_TEXT = """CREATE UNIQUE INDEX documents_text
         ON documents(dataset_id, text_digest) WHERE same_text_as IS NULL"""
 
