@@ -74,10 +74,12 @@ def import_sources(
     documents = list(_documents(records, pipeline, answer, jobs, progress, cancelled or (lambda: False)))
     file_labels = {span.label for r in records for span in (r.spans or ())}
     model_labels = set(pipeline.labels) if pipeline else set()
-    added = _store(db, dataset, documents, sorted(model_labels) + sorted(file_labels - model_labels))
+    all_labels = sorted(model_labels) + sorted(file_labels - model_labels)
+    stored = _store(db, dataset, records, documents, all_labels, answer)
+    differing += stored.differing
     return ImportReport(
-        added=added,
-        duplicates=duplicates + len(documents) - added,
+        added=stored.added,
+        duplicates=duplicates + len(documents) - stored.added - len(stored.differing),
         preannotated=len(to_predict),
         model=f"{pipeline.name} {pipeline.version}" if pipeline else None,
         labels=tuple(sorted(model_labels | file_labels)),
@@ -292,14 +294,36 @@ def _new_document(record: Record, tokens: tuple, state: DocumentState, predictio
 # ---------------------------------------------------------------- storing
 
 
-def _store(db: Database, dataset: str, documents: list[store.NewDocument], labels: list[str]) -> int:
-    """Write everything in one transaction; a database problem becomes ImportFailure."""
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What the write added, and where the records are that another import stored first, differently."""
+
+    added: int
+    differing: tuple[str, ...]
+
+
+def _store(
+    db: Database,
+    dataset: str,
+    records: list[Record],
+    documents: list[store.NewDocument],
+    labels: list[str],
+    answer: Answer | None,
+) -> _Stored:
+    """Write everything in one transaction; a database problem becomes ImportFailure.
+
+    A text stored by another process since ``_new_records`` looked is skipped, and compared like any
+    other repeat: a record that differs from it is reported, never dropped without a word.
+    """
+    skipped: list[int] = []
     try:
         with store.write_transaction(db):
             dataset_key = store.ensure_dataset(db, dataset)
-            added = store.insert_documents(db, dataset_key, documents)
+            added = store.insert_documents(db, dataset_key, documents, skipped)
+            late = [(hashing.text_digest(records[i].text), records[i]) for i in skipped]
+            differing = _differing(db, dataset, _Sorted({}, late), answer) if late else ()
             store.add_labels(db, labels)
     except sqlite3.Error as error:
         where = store.database_file(db)
         raise ImportFailure(f"{where}: {store.describe_error(error)}; nothing was stored") from error
-    return added
+    return _Stored(added, differing)

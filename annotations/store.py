@@ -340,11 +340,14 @@ def dataset_id(db: Database, name: str) -> int | None:
     return int(row["id"]) if row else None
 
 
-def insert_documents(db: Database, dataset: int, documents: Iterable[NewDocument]) -> int:
-    """Store new documents (call inside a transaction); skip those whose text is already in the dataset."""
+def insert_documents(
+    db: Database, dataset: int, documents: Iterable[NewDocument], skipped: list[int] | None = None
+) -> int:
+    """Store new documents (call inside a transaction); skip those whose text is already in the dataset
+    (their positions are added to ``skipped`` when given)."""
     now = time.time()
     inserted = 0
-    for document in documents:
+    for position, document in enumerate(documents):
         cursor = db.execute(
             "INSERT OR IGNORE INTO documents (dataset_id, text_digest, input_hash, task_hash, text, meta,"
             " extra, tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -361,6 +364,8 @@ def insert_documents(db: Database, dataset: int, documents: Iterable[NewDocument
             ],
         )
         if cursor.rowcount == 0:
+            if skipped is not None:
+                skipped.append(position)
             continue
         _insert_annotation_rows(db, int(cursor.lastrowid or 0), document, now)
         inserted += 1

@@ -205,6 +205,19 @@ def test_records_that_differ_from_the_stored_text_are_reported_with_their_lines(
     assert [task["spans"][0]["label"] for task in exported_prodigy(db) if task["text"] == text] == ["PERSON"]
 
 
+def test_a_text_another_import_stored_meanwhile_is_compared_too(db, tmp_path, monkeypatch) -> None:
+    """Another process stores the same text, with other spans, while this import pre-annotates: the
+    record is reported as differing, not counted as 'already there'."""
+    text, same = "Tim Cook runs Apple.", "Apple hired Tim."
+    theirs = [annotated(text, [(0, 8, "PERSON")]), annotated(same, [(0, 5, "ORG")])]
+    import_sources(db, [write_jsonl(tmp_path / "theirs.jsonl", theirs)])
+    monkeypatch.setattr(identity, "known_digests", lambda db, dataset: set())  # looked before they stored
+    rows = [annotated(text, [(14, 19, "ORG")]), annotated(same, [(0, 5, "ORG")]), annotated("New.")]
+    mine = write_jsonl(tmp_path / "mine.jsonl", rows)
+    report = import_sources(db, [mine])
+    assert (report.added, report.duplicates, report.differing) == (1, 1, (f"{mine}:1",))
+
+
 def test_the_import_command_says_which_records_differ(tmp_path: Path) -> None:
     """The CLI prints the note after its summary."""
     db_path, text = tmp_path / "cli.db", "Tim Cook runs Apple."
