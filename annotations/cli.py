@@ -213,6 +213,8 @@ def import_command(
     click.echo(
         f"Imported {report.added} documents into {dataset!r}{model_note}; {report.duplicates} already there."
     )
+    if report.differing:
+        click.echo(report.differing_note(), err=True)
 
 
 @cli.command("export")
@@ -272,6 +274,7 @@ def stats_command(db_path: Path | None) -> None:
 
     with opened(db_path, create=False, read_only=True) as db:
         click.echo(format_stats(dataset_stats(db)))
+        _note_same_texts(db)
 
 
 @cli.command("check")
@@ -282,6 +285,7 @@ def check_command(db_path: Path | None) -> None:
 
     with opened(db_path, create=False, read_only=True, upgrade=False) as db:
         problems = check_database(db)
+        _note_same_texts(db)
     where = db_path or default_db_path()
     if problems:
         raise click.ClickException(f"{where}: {_counted(len(problems), 'problem')}:\n" + _listed(problems))
@@ -301,6 +305,15 @@ def _listed(problems: list[Any], shown: int = CHECK_PROBLEMS_SHOWN) -> str:
 
 def _counted(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _note_same_texts(db: Database) -> None:
+    """Tell the person (on stderr) about documents an older database held twice with the same text."""
+    from annotations.identity import describe_same_texts, same_text_documents
+
+    note = describe_same_texts(same_text_documents(db))
+    if note:
+        click.echo(f"Note: {note}", err=True)
 
 
 @cli.command("backup")

@@ -7,7 +7,6 @@ never leaves half a file), is ``annotations.output_file``'s business.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +19,7 @@ from sqlite_utils import Database
 
 from annotations import store
 from annotations.formats import FORMATS, Format, doccano, prodigy
+from annotations.hashing import text_digest
 from annotations.model import Answer, Document
 from annotations.output_file import OutputError, check_output, database_file, describe_os_error, replaced
 
@@ -291,14 +291,15 @@ def _write_binary(stream: TextIO, data: bytes) -> None:
 def _export_split(
     documents: list[Document], folder: Path, split: float, database: Path | None
 ) -> ExportReport:
-    """Split documents deterministically by input hash into train.spacy and dev.spacy."""
+    """Split documents deterministically by their text into train.spacy and dev.spacy (so one text,
+    however many documents hold it, is on one side only)."""
     if folder.exists() and not folder.is_dir():
         raise ExportFailure(f"{folder}: exists and is not a folder (with --split, -o names a folder)")
     folder.mkdir(parents=True, exist_ok=True)
     train: list[Document] = []
     dev: list[Document] = []
     for document in documents:
-        (dev if in_dev_split(document.input_hash, split) else train).append(document)
+        (dev if in_dev_split(document.text, split) else train).append(document)
     train_data, train_count, train_spans = _docbin_bytes(train)
     dev_data, dev_count, dev_spans = _docbin_bytes(dev)
     paths = (folder / "train.spacy", folder / "dev.spacy")
@@ -308,10 +309,10 @@ def _export_split(
     return ExportReport(train_count + dev_count, train_spans + dev_spans, paths)
 
 
-def in_dev_split(input_hash: int, fraction: float) -> bool:
-    """Whether a document belongs to the dev set: a stable function of its input hash."""
-    digest = hashlib.blake2b(str(input_hash).encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64 < fraction
+def in_dev_split(text: str, fraction: float) -> bool:
+    """Whether a document belongs to the dev set: a stable function of its text (its identity), never
+    of the input hash a file brought (one text arrives under different hashes in different formats)."""
+    return int.from_bytes(text_digest(text)[:8], "big") / 2**64 < fraction
 
 
 def _docbin_bytes(documents: Iterable[Document]) -> tuple[bytes, int, int]:

@@ -1,4 +1,5 @@
-"""Stable hashes for inputs and tasks, in the range of Prodigy's 32-bit signed hashes."""
+"""Stable hashes: a document's identity (a SHA-256 digest of its text), and Prodigy-style 32-bit signed
+input and task hashes, written on export for records that did not bring their own."""
 
 from __future__ import annotations
 
@@ -12,6 +13,14 @@ from annotations.model import Span
 def _signed32(data: bytes) -> int:
     """A signed 32-bit integer from a digest of ``data``."""
     return int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "big", signed=True)
+
+
+def text_digest(text: str) -> bytes:
+    """The identity of a document within its dataset: the SHA-256 digest of its exact text (UTF-8).
+
+    Wide enough never to collide in practice; importers still compare the texts whose digests match.
+    """
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def input_hash(text: str) -> int:

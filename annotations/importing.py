@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from annotations import hashing, store
+from annotations import hashing, identity, store
 from annotations.database_files import is_database_file
 from annotations.formats.jsonl import looks_like_jsonl, read_jsonl, read_jsonl_lines
 from annotations.formats.textfile import read_text_bytes, read_text_file
@@ -53,13 +53,20 @@ CANCELLED = "import cancelled; nothing was stored"
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What an import stored."""
+    """What an import stored. ``duplicates`` counts records whose text was already there (as they are,
+    or saying nothing of spans); ``differing`` names (``file:line``) those whose text was there with other
+    spans or answer, which were not imported either."""
 
     added: int
     duplicates: int
     preannotated: int
     model: str | None
     labels: tuple[str, ...]
+    differing: tuple[str, ...] = ()
+
+    def differing_note(self) -> str:
+        """What to tell the person about the differing records ('' when there are none)."""
+        return identity.describe_differing(self.differing)
 
 
 def import_sources(
@@ -84,7 +91,7 @@ def import_sources(
     if patterns is not None and is_database_file(patterns, database):
         raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
     try:
-        records, duplicates = _new_records(db, dataset, read_sources(sources, database))
+        records, duplicates, differing = _new_records(db, dataset, read_sources(sources, database), answer)
         _check_labels(records, labels)
         to_predict = [r for r in records if not r.arrives_annotated]
         pipeline = _load(model, patterns, labels) if to_predict else None
@@ -93,16 +100,19 @@ def import_sources(
         raise ImportCancelled(CANCELLED) from None
     file_labels = {span.label for r in records for span in (r.spans or ())}
     model_labels = set(pipeline.labels) if pipeline else set()
+    all_labels = sorted(model_labels) + sorted(file_labels - model_labels)
     try:
-        added = _store(db, dataset, documents, sorted(model_labels) + sorted(file_labels - model_labels))
+        stored = _store(db, dataset, records, documents, all_labels, answer)
     except KeyboardInterrupt:  # only when the transaction failed and was rolled back (see _store)
         raise ImportCancelled(CANCELLED) from None
+    differing += stored.differing
     return ImportReport(
-        added=added,
-        duplicates=duplicates + len(documents) - added,
+        added=stored.added,
+        duplicates=duplicates + len(documents) - stored.added - len(stored.differing),
         preannotated=len(to_predict),
         model=f"{pipeline.name} {pipeline.version}" if pipeline else None,
         labels=tuple(sorted(model_labels | file_labels)),
+        differing=differing,
     )
 
 
@@ -181,24 +191,37 @@ def _folder_files(folder: Path, database: str | None) -> list[Path]:
     return found
 
 
-def _new_records(db: Database, dataset: str, records: Iterator[Record]) -> tuple[list[Record], int]:
-    """Records with their input hash set, minus those already stored or repeated (and how many)."""
-    known = _known_hashes(db, dataset)
-    fresh: list[Record] = []
-    duplicates = 0
+@dataclass(slots=True)
+class _Sorted:
+    """An import's records sorted by identity: new texts, and repeats of known ones (by their digest)."""
+
+    fresh: dict[bytes, Record]
+    repeats: list[tuple[bytes, Record]]
+
+
+def _new_records(
+    db: Database, dataset: str, records: Iterator[Record], answer: Answer | None
+) -> tuple[list[Record], int, tuple[str, ...]]:
+    """Records new to the dataset (by text), with their input hash set; how many were already there;
+    and where the records are that repeat a known text with other spans or answer (not imported)."""
+    known = identity.known_digests(db, dataset)
+    found = _Sorted({}, [])
     for record in records:
         _check_size(record)
-        hashed = (
-            record
-            if record.input_hash is not None
-            else replace(record, input_hash=hashing.input_hash(record.text))
-        )
-        if hashed.input_hash in known:
-            duplicates += 1
-            continue
-        known.add(hashed.input_hash)
-        fresh.append(hashed)
-    return fresh, duplicates
+        digest = hashing.text_digest(record.text)
+        if digest in known or digest in found.fresh:
+            found.repeats.append((digest, record))
+        else:
+            found.fresh[digest] = _with_input_hash(record)
+    differing = _differing(db, dataset, found, answer)
+    return list(found.fresh.values()), len(found.repeats) - len(differing), differing
+
+
+def _with_input_hash(record: Record) -> Record:
+    """The record with an input hash: the one it brought, else the Prodigy-style hash of its text."""
+    if record.input_hash is not None:
+        return record
+    return replace(record, input_hash=hashing.input_hash(record.text))
 
 
 def _hashed(record: Record) -> int:
@@ -207,10 +230,26 @@ def _hashed(record: Record) -> int:
     return record.input_hash
 
 
-def _known_hashes(db: Database, dataset: str) -> set[int]:
-    """The input hashes already in the dataset (none if it does not exist yet)."""
-    existing = store.dataset_id(db, dataset)
-    return store.input_hashes(db, existing) if existing is not None else set()
+def _differing(db: Database, dataset: str, found: _Sorted, answer: Answer | None) -> tuple[str, ...]:
+    """Where the repeats are whose spans or answer differ from the version kept (stored or first here)."""
+    stored = identity.stored_texts(db, dataset, (d for d, _ in found.repeats if d not in found.fresh))
+    differing: list[str] = []
+    for digest, record in found.repeats:
+        first = found.fresh.get(digest)
+        kept = (
+            identity.StoredText(first.text, identity.version_of(first, answer))
+            if first is not None
+            else stored[digest]
+        )
+        if kept.text != record.text:
+            raise ImportFailure(
+                f"{record.where}: its text differs from a stored text with the same SHA-256 digest; "
+                "spandesk cannot tell them apart. Please report this."
+            )
+        version = identity.version_of(record, answer)
+        if version is not None and version != kept.version:
+            differing.append(record.where)
+    return tuple(differing)
 
 
 def _check_size(record: Record) -> None:
@@ -319,15 +358,37 @@ def _new_document(record: Record, tokens: tuple, state: DocumentState, predictio
 # ---------------------------------------------------------------- storing
 
 
-def _store(db: Database, dataset: str, documents: list[store.NewDocument], labels: list[str]) -> int:
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What the write added, and where the records are that another import stored first, differently."""
+
+    added: int
+    differing: tuple[str, ...]
+
+
+def _store(
+    db: Database,
+    dataset: str,
+    records: list[Record],
+    documents: list[store.NewDocument],
+    labels: list[str],
+    answer: Answer | None,
+) -> _Stored:
     """Write everything in one transaction, Ctrl+C held until its end; a database problem becomes
-    ImportFailure."""
+    ImportFailure.
+
+    A text stored by another process since ``_new_records`` looked is skipped, and compared like any
+    other repeat: a record that differs from it is reported, never dropped without a word.
+    """
+    skipped: list[int] = []
     try:
         with sigint_deferred(), store.write_transaction(db):
             dataset_key = store.ensure_dataset(db, dataset)
-            added = store.insert_documents(db, dataset_key, documents)
+            added = store.insert_documents(db, dataset_key, documents, skipped)
+            late = [(hashing.text_digest(records[i].text), records[i]) for i in skipped]
+            differing = _differing(db, dataset, _Sorted({}, late), answer) if late else ()
             store.add_labels(db, labels)
     except sqlite3.Error as error:
         where = store.database_file(db)
         raise ImportFailure(f"{where}: {store.describe_error(error)}; nothing was stored") from error
-    return added
+    return _Stored(added, differing)

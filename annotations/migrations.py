@@ -5,6 +5,8 @@ Add a new function at the end for every schema change; never edit one that has s
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -119,6 +121,80 @@ _ANSWER_COUNTS = (
         WHEN OLD.answer IS NOT NEW.answer BEGIN {_COUNT_ONE_LESS} {_COUNT_ONE_MORE} END""",
     f"CREATE TRIGGER answer_counts_delete AFTER DELETE ON annotations BEGIN {_COUNT_ONE_LESS} END",
 )
+
+
+@migrations()
+def m004_text_identity(db: Database) -> None:
+    """A document is its text: identity becomes a SHA-256 digest of the text, unique per dataset, instead
+    of the 32-bit input hash (which merged distinct texts and kept one text twice under two hashes).
+
+    The input and task hashes stay as the file brought them. Documents already stored twice with the same
+    text are all kept: the later ones point at the first through ``same_text_as`` (which the uniqueness
+    index leaves out) so they can be reported (``identity.same_text_documents``), never merged silently.
+
+    SQLite cannot drop a UNIQUE constraint, so the table is rebuilt under its own name: the rows wait in a
+    temporary table while ``documents`` is dropped and created again, and ``defer_foreign_keys`` lets the
+    rows that point at documents (annotations, predictions, events) wait for their documents to return.
+    """
+    db.execute("PRAGMA defer_foreign_keys=ON")
+    db.conn.create_function("spandesk_text_digest", 1, _text_digest, deterministic=True)
+    db.execute("CREATE TEMP TABLE documents_before_m004 AS SELECT * FROM documents")
+    db.execute("DROP TABLE documents")
+    db.execute(_DOCUMENTS_BY_TEXT)
+    db.execute(
+        "INSERT INTO documents (id, dataset_id, text_digest, input_hash, task_hash, text, meta, extra,"
+        " tokens, created) SELECT id, dataset_id, spandesk_text_digest(text), input_hash, task_hash, text,"
+        " meta, extra, tokens, created FROM temp.documents_before_m004 ORDER BY id"
+    )
+    db.execute("DROP TABLE temp.documents_before_m004")
+    _mark_same_texts(db)
+    db.execute(_ONE_DOCUMENT_PER_TEXT)
+    db.execute("CREATE INDEX documents_same_text ON documents(same_text_as) WHERE same_text_as IS NOT NULL")
+
+
+# ``same_text_as`` names a document but is no foreign key: SQLite checks a self-reference by scanning the
+# table for every row written while constraints are deferred, which made this migration quadratic
+# (100,000 documents: 566 s instead of 0.6 s).
+_DOCUMENTS_BY_TEXT = """CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+            input_hash INTEGER NOT NULL,
+            task_hash INTEGER,
+            text TEXT NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}',
+            extra TEXT NOT NULL DEFAULT '{}',
+            tokens TEXT NOT NULL DEFAULT '[]',
+            created REAL NOT NULL,
+            text_digest BLOB NOT NULL,
+            same_text_as INTEGER
+        )"""
+_ONE_DOCUMENT_PER_TEXT = """CREATE UNIQUE INDEX documents_text
+        ON documents(dataset_id, text_digest) WHERE same_text_as IS NULL"""
+
+
+def _text_digest(text: str) -> bytes:
+    """``hashing.text_digest``, copied here: a migration must not change when that module does."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def _mark_same_texts(db: Database) -> None:
+    """Point every later document holding a text already in its dataset at the first one holding it.
+
+    One read of the documents whose digest repeats (in id order), texts compared in Python: a query
+    per repeated digest scanned the whole table each time (100,000 documents, 1,000 repeats: ~7 s).
+    """
+    rows = db.execute(
+        "SELECT id, dataset_id, text FROM documents WHERE (dataset_id, text_digest) IN ("
+        " SELECT dataset_id, text_digest FROM documents GROUP BY dataset_id, text_digest HAVING count(*) > 1"
+        ") ORDER BY id"
+    )
+    first_of: dict[tuple[int, str], int] = {}
+    later = []
+    for document_id, dataset_id, text in rows.fetchall():
+        first = first_of.setdefault((dataset_id, text), document_id)
+        if first != document_id:
+            later.append((first, document_id))
+    db.conn.executemany("UPDATE documents SET same_text_as = ? WHERE id = ?", later)
 
 
 @migrations()

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 from sqlite_utils import Database
 
-from annotations import stored_json
+from annotations import hashing, stored_json
 from annotations.database_files import database_location
 from annotations.migrations import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 from annotations.model import (
@@ -414,22 +414,20 @@ def dataset_id(db: Database, name: str) -> int | None:
     return int(row["id"]) if row else None
 
 
-def input_hashes(db: Database, dataset: int) -> set[int]:
-    """The input hashes already stored in a dataset (for de-duplication)."""
-    rows = db.execute("SELECT input_hash FROM documents WHERE dataset_id = ?", [dataset])
-    return {row[0] for row in rows}
-
-
-def insert_documents(db: Database, dataset: int, documents: Iterable[NewDocument]) -> int:
-    """Store new documents (call inside a transaction); skip those already in the dataset."""
+def insert_documents(
+    db: Database, dataset: int, documents: Iterable[NewDocument], skipped: list[int] | None = None
+) -> int:
+    """Store new documents (call inside a transaction); skip those whose text is already in the dataset
+    (their positions are added to ``skipped`` when given)."""
     now = time.time()
     inserted = 0
-    for document in documents:
+    for position, document in enumerate(documents):
         cursor = db.execute(
-            "INSERT OR IGNORE INTO documents (dataset_id, input_hash, task_hash, text, meta, extra,"
-            " tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO documents (dataset_id, text_digest, input_hash, task_hash, text, meta,"
+            " extra, tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 dataset,
+                hashing.text_digest(document.text),
                 document.input_hash,
                 document.task_hash,
                 document.text,
@@ -440,6 +438,8 @@ def insert_documents(db: Database, dataset: int, documents: Iterable[NewDocument
             ],
         )
         if cursor.rowcount == 0:
+            if skipped is not None:
+                skipped.append(position)
             continue
         _insert_annotation_rows(db, int(cursor.lastrowid or 0), document, now)
         inserted += 1

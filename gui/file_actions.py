@@ -102,8 +102,8 @@ class FileActions(QObject):
             return
         self.window.statusBar().showMessage(
             f"Imported {report.added:,} document(s) ({report.duplicates:,} already there, "
-            f"{report.preannotated:,} pre-annotated).",
-            10000,
+            f"{report.preannotated:,} pre-annotated). {report.differing_note()}".rstrip(),
+            0 if report.differing else 10000,
         )
 
     def choose_export(self, fmt: str) -> None:

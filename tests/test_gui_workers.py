@@ -47,6 +47,27 @@ def test_an_import_runs_in_a_worker_and_fills_the_queue(qtbot, tmp_path, annotat
     assert "Imported 300" in window.statusBar().currentMessage()
 
 
+def test_an_import_says_which_records_differ_from_the_stored_texts(qtbot, tmp_path, annotated_jsonl):
+    """A record whose text is stored with other spans is not imported, and the status bar says where."""
+    path = tmp_path / "differ.db"
+    make_database(path, [])
+    window = open_window(qtbot, path)
+    with qtbot.waitSignal(window.files.start_import([annotated_jsonl], "tasks").finished, timeout=60_000):
+        pass
+    again = tmp_path / "again.jsonl"
+    again.write_text(json.dumps({"text": "Document 7 mentions Berlin", "spans": []}) + "\n", encoding="utf-8")
+    with qtbot.waitSignal(window.files.start_import([again], "tasks").finished, timeout=60_000):
+        pass
+    message = window.statusBar().currentMessage()
+    assert "Imported 0 document(s)" in message
+    assert (
+        "1 record(s) matched texts already stored (or earlier in this import) but differ in spans or answer"
+        in message
+    )
+    assert f"({again} line 1)" in message
+    assert _count(path) == 300
+
+
 def test_a_cancelled_import_stores_nothing_and_says_so(qtbot, tmp_path, annotated_jsonl):
     path = tmp_path / "cancel.db"
     make_database(path, ["An existing document"])
