@@ -17,6 +17,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotations import store, stored_json
+from annotations.hashing import text_digest
 from annotations.migrations import migrations
 from annotations.model import Answer, DocumentState
 
@@ -108,7 +109,8 @@ def _triggers_after_each_migration() -> tuple[tuple[str, dict[str, str]], ...]:
 # ---------------------------------------------------------------- documents, their JSON and history
 
 _DOCUMENTS = """
-    SELECT d.id, d.text, d.tokens, d.meta, d.extra, a.document_id IS NOT NULL, a.spans, a.answer, a.rev
+    SELECT d.id, d.text, d.tokens, d.meta, d.extra, a.document_id IS NOT NULL, a.spans, a.answer, a.rev,
+           {digest}
     FROM documents d LEFT JOIN annotations a ON a.document_id = d.id ORDER BY d.id"""
 _PREDICTIONS = "SELECT document_id, model, spans FROM predictions ORDER BY document_id"
 _EVENTS = "SELECT document_id, id, before, after FROM events ORDER BY document_id, id"
@@ -119,7 +121,9 @@ def document_problems(db: Database) -> Iterator[Problem]:
     """The JSON and history problems of every document, reading each table once in document order."""
     predictions = _ByDocument(db.execute(_PREDICTIONS))
     events = _ByDocument(db.execute(_EVENTS))
-    for row in db.execute(_DOCUMENTS):
+    columns = {column[1] for column in db.execute("PRAGMA table_info(documents)")}
+    digest = "d.text_digest" if "text_digest" in columns else "NULL"  # NULL: from before text identity
+    for row in db.execute(_DOCUMENTS.format(digest=digest)):
         yield from _one_document(row, predictions.take(row[0]), events.take(row[0]))
 
 
@@ -147,11 +151,12 @@ def _one_document(
     row: tuple[Any, ...], predictions: list[tuple[Any, ...]], events: list[tuple[Any, ...]]
 ) -> list[Problem]:
     """The problems of one document: its JSON columns, its annotation, its predictions and its history."""
-    document_id, text, tokens, meta, extra, annotated, spans, answer, rev = row
+    document_id, text, tokens, meta, extra, annotated, spans, answer, rev, digest = row
     if not isinstance(text, str):
         return [Problem("documents", f"id {document_id}", "text is not text")]
     length = len(text)
-    problems = _column_problems(
+    problems = _identity_problems(document_id, text, digest)
+    problems += _column_problems(
         "documents",
         f"id {document_id}",
         tokens=stored_json.tokens_problem(tokens, length),
@@ -169,6 +174,13 @@ def _one_document(
     if not annotation_problems and not event_problems:
         problems += _history_problems(document_id, spans, answer, rev, events)
     return problems
+
+
+def _identity_problems(document_id: int, text: str, digest: bytes | None) -> list[Problem]:
+    """A stored text must be the one its identity was computed from (stored text is never changed)."""
+    if digest is None or digest == text_digest(text):
+        return []
+    return [Problem("documents", f"id {document_id}", "text is not the text it was imported as (its digest)")]
 
 
 def _column_problems(table: str, row: str, **problems: str | None) -> list[Problem]:

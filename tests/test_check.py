@@ -353,3 +353,18 @@ def test_check_sees_one_moment_while_a_window_keeps_answering(tmp_path) -> None:
         reader.close()
     finally:
         window.kill()
+
+
+def test_check_finds_a_text_changed_after_import(tmp_path) -> None:
+    """A document's text edited in place no longer matches its identity: check names the document."""
+    from reliability_helpers import seed_documents
+
+    path = tmp_path / "edited.db"
+    first = seed_documents(path, 2)[0]
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE documents SET text = text || ' (edited)' WHERE id = ?", [first])
+    raw.commit()
+    raw.close()
+    result = CliRunner().invoke(cli, ["check", "--db", str(path)])
+    assert result.exit_code == 1
+    assert f"documents (id {first}): text is not the text it was imported as" in result.output
