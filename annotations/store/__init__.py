@@ -1,0 +1,110 @@
+"""The SQLite store: opening a database and the functions that read and write it, one module per concern.
+
+Every access goes through sqlite-utils. Each edit is one short write transaction with one history
+event; the model's predictions are written once and never changed. Callers use this package's names
+(``store.open_store``, ``store.write_state``); the modules are:
+
+- ``connection``: opening (WAL, busy timeout, migrations, refusing what is not ours), transactions
+- ``errors``: StoreError and the errors naming a row or a document
+- ``encoding``: the JSON forms of spans, tokens and history changes
+- ``documents``: datasets and documents: storing, loading, streaming
+- ``queue``: the document queue and the answer counts
+- ``edits``: edits (one transaction, one history event each) and replaying the history
+- ``settings``: labels and settings
+"""
+
+from __future__ import annotations
+
+from annotations.store.connection import (
+    BUSY_TIMEOUT_SECONDS,
+    backup,
+    database_file,
+    describe_error,
+    open_store,
+    read_snapshot,
+    write_transaction,
+)
+from annotations.store.documents import (
+    DocumentRow,
+    NewDocument,
+    Prediction,
+    check_stored_span_bounds,
+    damaged_document,
+    dataset_id,
+    dataset_names,
+    ensure_dataset,
+    insert_documents,
+    iter_document_rows,
+    iter_documents,
+    load_document,
+    model_names,
+)
+from annotations.store.edits import current_rev, history, replay_events, replay_history, write_state
+from annotations.store.encoding import (
+    decode_change,
+    decode_object,
+    decode_span_keys,
+    decode_spans,
+    decode_token_offsets,
+    decode_tokens,
+    encode_change,
+    encode_spans,
+    encode_tokens,
+    prepare_to_edit,
+)
+from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
+from annotations.store.queue import answer_counts, count_queue, counted_answers, document_ids, queue_rows
+from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
+
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "DECODE_ERRORS",
+    "DamagedRow",
+    "DocumentRow",
+    "EditConflict",
+    "HistoryMismatch",
+    "NewDocument",
+    "Prediction",
+    "StoreError",
+    "add_labels",
+    "answer_counts",
+    "backup",
+    "check_stored_span_bounds",
+    "count_queue",
+    "counted_answers",
+    "current_rev",
+    "damaged_document",
+    "database_file",
+    "dataset_id",
+    "dataset_names",
+    "decode_change",
+    "decode_object",
+    "decode_span_keys",
+    "decode_spans",
+    "decode_token_offsets",
+    "decode_tokens",
+    "describe_error",
+    "document_ids",
+    "encode_change",
+    "encode_spans",
+    "encode_tokens",
+    "ensure_dataset",
+    "get_setting",
+    "history",
+    "insert_documents",
+    "iter_document_rows",
+    "iter_documents",
+    "labels",
+    "load_document",
+    "model_names",
+    "open_store",
+    "prepare_to_edit",
+    "queue_rows",
+    "read_snapshot",
+    "replay_events",
+    "replay_history",
+    "set_label_colour",
+    "set_setting",
+    "write_state",
+    "write_transaction",
+]

@@ -1,0 +1,329 @@
+"""Datasets and documents: storing new ones, loading one, streaming many for export."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlite_utils import Database
+
+from annotations import hashing, stored_json
+from annotations.model import (
+    Answer,
+    Document,
+    DocumentState,
+    Span,
+    Token,
+)
+from annotations.store.encoding import decode_object, decode_spans, decode_tokens, encode_spans, encode_tokens
+from annotations.store.errors import DECODE_ERRORS, DamagedRow
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """What a model proposed for a document."""
+
+    model: str
+    model_version: str
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocument:
+    """A document ready to be stored: text, tokens, and what arrived or was predicted with it."""
+
+    text: str
+    tokens: tuple[Token, ...]
+    input_hash: int
+    state: DocumentState = DocumentState()
+    prediction: Prediction | None = None
+    task_hash: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    annotator: str | None = None
+    timestamp: float | None = None
+
+
+def ensure_dataset(db: Database, name: str) -> int:
+    """The id of the dataset called ``name``, created if needed."""
+    row = next(db.query("SELECT id FROM datasets WHERE name = ?", [name]), None)
+    if row:
+        return int(row["id"])
+    return int(db["datasets"].insert({"name": name, "created": time.time()}).last_pk)
+
+
+def dataset_names(db: Database) -> list[str]:
+    """All dataset names, oldest first."""
+    return [row["name"] for row in db.query("SELECT name FROM datasets ORDER BY id")]
+
+
+def dataset_id(db: Database, name: str) -> int | None:
+    """The id of a dataset, or None if there is none by that name."""
+    row = next(db.query("SELECT id FROM datasets WHERE name = ?", [name]), None)
+    return int(row["id"]) if row else None
+
+
+def insert_documents(
+    db: Database, dataset: int, documents: Iterable[NewDocument], skipped: list[int] | None = None
+) -> int:
+    """Store new documents (call inside a transaction); skip those whose text is already in the dataset
+    (their positions are added to ``skipped`` when given)."""
+    now = time.time()
+    inserted = 0
+    for position, document in enumerate(documents):
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO documents (dataset_id, text_digest, input_hash, task_hash, text, meta,"
+            " extra, tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                dataset,
+                hashing.text_digest(document.text),
+                document.input_hash,
+                document.task_hash,
+                document.text,
+                json.dumps(document.meta, ensure_ascii=False),
+                json.dumps(document.extra, ensure_ascii=False),
+                encode_tokens(document.tokens),
+                now,
+            ],
+        )
+        if cursor.rowcount == 0:
+            if skipped is not None:
+                skipped.append(position)
+            continue
+        _insert_annotation_rows(db, int(cursor.lastrowid or 0), document, now)
+        inserted += 1
+    return inserted
+
+
+def _insert_annotation_rows(db: Database, document_id: int, document: NewDocument, now: float) -> None:
+    """The prediction (if any) and the initial human state of a new document."""
+    if document.prediction is not None:
+        db.execute(
+            "INSERT INTO predictions (document_id, model, model_version, spans, created)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [
+                document_id,
+                document.prediction.model,
+                document.prediction.model_version,
+                encode_spans(document.prediction.spans),
+                now,
+            ],
+        )
+    answer = document.state.answer.value if document.state.answer else None
+    db.execute(
+        "INSERT INTO annotations (document_id, annotator, spans, answer, rev, updated)"
+        " VALUES (?, ?, ?, ?, 0, ?)",
+        [document_id, document.annotator, encode_spans(document.state.spans), answer, document.timestamp],
+    )
+
+
+# Every document with its dataset and its annotation (exactly one each): the FROM of document queries.
+DOCUMENTS_FROM = """
+    FROM documents d
+    JOIN datasets ds ON ds.id = d.dataset_id
+    JOIN annotations a ON a.document_id = d.id
+"""
+
+
+_PREDICTED = "(SELECT p.spans FROM predictions p WHERE p.document_id = d.id ORDER BY p.created DESC LIMIT 1)"
+
+
+_DOCUMENT_SELECT = (
+    """
+    SELECT d.id, ds.name AS dataset, d.text, d.tokens, d.meta, d.extra, d.input_hash, d.task_hash,
+           a.spans, a.answer, a.rev, a.annotator, a.updated, {predicted} AS predicted
+"""
+    + DOCUMENTS_FROM
+)
+
+
+def _document_from_row(row: dict[str, Any]) -> Document:
+    """A Document from a row of ``_DOCUMENT_SELECT``; DamagedRow if a JSON column cannot be read."""
+    try:
+        return _decoded_document(row)
+    except DECODE_ERRORS as error:
+        raise damaged_document(row) from error
+
+
+def _decoded_document(row: dict[str, Any]) -> Document:
+    answer = Answer(row["answer"]) if row["answer"] else None
+    spans = decode_spans(row["spans"])
+    if spans:
+        check_stored_span_bounds(spans[0].start, spans[-1].end, row["text"])
+    return Document(
+        id=row["id"],
+        dataset=row["dataset"],
+        text=row["text"],
+        tokens=decode_tokens(row["tokens"]),
+        state=DocumentState(spans, answer),
+        predicted=decode_spans(row["predicted"]),
+        meta=decode_object(row["meta"]),
+        input_hash=row["input_hash"],
+        task_hash=row["task_hash"],
+        rev=row["rev"],
+        annotator=row["annotator"],
+        updated=row["updated"],
+        extra=decode_object(row["extra"]),
+    )
+
+
+def check_stored_span_bounds(first_start: int, last_end: int, text: str) -> None:
+    """ValueError unless a person's stored spans (sorted, so two numbers bound them all) lie inside
+    the text: spans past its end, decoded, would crash whatever slices the text with them."""
+    if first_start < 0 or last_end > len(text):
+        raise ValueError("spans outside the text")
+
+
+def damaged_document(row: dict[str, Any] | DocumentRow) -> DamagedRow:
+    """The DamagedRow naming the first damaged JSON column of a document row that failed to decode.
+
+    Only called once decoding failed, so decoding itself does no validation work.
+    """
+    columns = row if isinstance(row, dict) else row._asdict()
+    length = len(columns["text"]) if isinstance(columns["text"], str) else 0
+    problems = (
+        ("documents.tokens", lambda: stored_json.tokens_problem(columns["tokens"], length)),
+        ("annotations.spans", lambda: stored_json.spans_problem(columns["spans"], length)),
+        ("predictions.spans", lambda: _prediction_problem(columns.get("predicted"), length)),
+        ("documents.meta", lambda: stored_json.object_problem(columns["meta"])),
+        ("documents.extra", lambda: stored_json.object_problem(columns["extra"])),
+    )
+    where = f"documents {columns['id']}"
+    for column, problem_of in problems:
+        problem = problem_of()
+        if problem is not None:
+            return DamagedRow(where, column, problem)
+    return DamagedRow(where, "a JSON column", "cannot be read")
+
+
+def _prediction_problem(raw: str | None, text_length: int) -> str | None:
+    """What is wrong with the predicted spans a document row holds (None: it has no prediction)."""
+    return None if raw is None else stored_json.spans_problem(raw, text_length, ordered=False)
+
+
+def load_document(db: Database, document_id: int) -> Document:
+    """One document with its current state; KeyError if there is none with that id."""
+    row = next(
+        db.query(_DOCUMENT_SELECT.format(predicted=_PREDICTED) + " WHERE d.id = ?", [document_id]), None
+    )
+    if row is None:
+        raise KeyError(document_id)
+    return _document_from_row(row)
+
+
+def iter_documents(
+    db: Database,
+    dataset: str | None = None,
+    answers: Iterable[Answer] | None = None,
+    include_unanswered: bool = False,
+    with_predictions: bool = True,
+) -> Iterator[Document]:
+    """Stream documents in import order, filtered by dataset and answer, never all in memory.
+
+    ``with_predictions=False`` leaves ``Document.predicted`` empty (exports do not need it).
+    """
+    select = _DOCUMENT_SELECT.format(predicted=_PREDICTED if with_predictions else "NULL")
+    where, params = _document_filter(dataset, answers, include_unanswered)
+    for row in db.query(select + where, params):
+        yield _document_from_row(row)
+
+
+class DocumentRow(NamedTuple):
+    """A stored document's columns as an export needs them, JSON columns still encoded.
+
+    Exports of many documents read these instead of Documents: no Token or Span objects are built.
+    """
+
+    text: str
+    tokens: str  # the flat JSON offsets (decode_token_offsets)
+    spans: str  # the human's spans (decode_span_keys, decode_spans)
+    answer: str | None
+    input_hash: int
+    task_hash: int | None
+    annotator: str | None
+    updated: float | None
+    meta: str  # a JSON object
+    extra: str  # a JSON object
+    id: int  # the document's id (for messages)
+
+
+_ROW_SELECT = (
+    """
+    SELECT d.text, d.tokens, a.spans, a.answer, d.input_hash, d.task_hash, a.annotator, a.updated,
+           d.meta, d.extra, d.id
+"""
+    + DOCUMENTS_FROM
+)
+
+
+def iter_document_rows(
+    db: Database,
+    dataset: str | None = None,
+    answers: Iterable[Answer] | None = None,
+    include_unanswered: bool = False,
+) -> Iterator[DocumentRow]:
+    """``iter_documents``' documents (same filter, same order, streamed) as raw DocumentRows."""
+    where, params = _document_filter(dataset, answers, include_unanswered)
+    return map(DocumentRow._make, db.execute(_ROW_SELECT + where, params))
+
+
+def _document_filter(
+    dataset: str | None, answers: Iterable[Answer] | None, include_unanswered: bool
+) -> tuple[str, list[Any]]:
+    """The WHERE and ORDER BY clauses (and their parameters) of ``iter_documents``' selection."""
+    where, params = _answer_filter(answers, include_unanswered)
+    if dataset is not None:
+        where.append("ds.name = ?")
+        params.append(dataset)
+    return (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY d.id", params
+
+
+def _answer_filter(answers: Iterable[Answer] | None, include_unanswered: bool) -> tuple[list[str], list[Any]]:
+    """SQL conditions selecting documents by answer.
+
+    ``+a.answer`` keeps SQLite off the answer index: with it, SQLite gathered the rows answer by
+    answer and then sorted all of them (whole texts and tokens) in a temporary b-tree for
+    ``ORDER BY d.id``; scanning documents in id order and testing each answer streams instead
+    (100,000 documents, all answers: 0.29 s instead of 0.68 s, and no temporary file).
+    """
+    chosen = [a.value for a in (answers if answers is not None else Answer)]
+    clause = f"+a.answer IN ({', '.join('?' for _ in chosen)})" if chosen else "0"
+    if include_unanswered:
+        clause = f"({clause} OR +a.answer IS NULL)"
+    return [clause], list(chosen)
+
+
+def model_names(db: Database) -> list[str]:
+    """The models (name and version) whose predictions the database holds.
+
+    A skip scan of the ``predictions_model`` index: one index search per model and per version, never
+    a read of every prediction. (A row-value ``(model, model_version) > (?, ?)`` search looked
+    the same but read every entry of the current model.)
+    """
+    names: list[str] = []
+    model = _first(db, "SELECT model FROM predictions ORDER BY model LIMIT 1")
+    while model is not None:
+        version = _first(db, _FIRST_VERSION, [model])
+        while version is not None:
+            names.append(f"{model} {version}")
+            version = _first(db, _NEXT_VERSION, [model, version])
+        model = _first(db, "SELECT model FROM predictions WHERE model > ? ORDER BY model LIMIT 1", [model])
+    return names
+
+
+_FIRST_VERSION = "SELECT model_version FROM predictions WHERE model = ? ORDER BY model_version LIMIT 1"
+
+
+_NEXT_VERSION = (
+    "SELECT model_version FROM predictions WHERE model = ? AND model_version > ? "
+    "ORDER BY model_version LIMIT 1"
+)
+
+
+def _first(db: Database, sql: str, params: Sequence[Any] = ()) -> Any:
+    """The first column of the query's first row, or None when it has no row."""
+    row = db.execute(sql, params).fetchone()
+    return None if row is None else row[0]
