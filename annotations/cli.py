@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from annotations import store
 from annotations.formats import FORMATS
 from annotations.model import Answer
+from annotations.terminal import printable
 
 ANSWER_CHOICES = [a.value for a in Answer]
 EXIT_INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl+C
@@ -93,6 +94,11 @@ def _make_folder(folder: Path) -> None:
         ) from error
 
 
+def _say(message: str, err: bool = False) -> None:
+    """Print a message for the person: data quoted in it is shown, never obeyed by the terminal."""
+    click.echo(printable(message), err=err)
+
+
 def _answers(value: str | None) -> list[Answer] | None:
     """Parse ``accept,reject`` into answers."""
     if not value:
@@ -116,10 +122,13 @@ class _Commands(click.Group):
 
         try:
             return super().invoke(ctx)
+        except click.ClickException as error:
+            error.message = printable(error.message)
+            raise
         except BrokenPipeError:
             raise  # `spandesk export | head`: click ends quietly
         except OSError as error:
-            raise click.ClickException(describe_os_error(error)) from error
+            raise click.ClickException(printable(describe_os_error(error))) from error
 
 
 @click.group(
@@ -203,18 +212,18 @@ def import_command(
                 progress=progress,
             )
         except ImportCancelled:
-            click.echo("Import cancelled; the database is unchanged.", err=True)
+            _say("Import cancelled; the database is unchanged.", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except ImportFailure as error:
             raise click.ClickException(
                 f"{error}\nNothing was imported; the database is unchanged."
             ) from error
     model_note = f", pre-annotated {report.preannotated} with {report.model}" if report.model else ""
-    click.echo(
+    _say(
         f"Imported {report.added} documents into {dataset!r}{model_note}; {report.duplicates} already there."
     )
     if report.differing:
-        click.echo(report.differing_note(), err=True)
+        _say(report.differing_note(), err=True)
 
 
 @cli.command("export")
@@ -263,7 +272,7 @@ def export_command(
             raise click.ClickException(str(error)) from error
     if report.paths:
         where = ", ".join(str(p) for p in report.paths)
-        click.echo(f"Exported {report.documents} documents ({report.spans} spans) to {where}", err=True)
+        _say(f"Exported {report.documents} documents ({report.spans} spans) to {where}", err=True)
 
 
 @cli.command("stats")
@@ -273,7 +282,7 @@ def stats_command(db_path: Path | None) -> None:
     from annotations.stats import dataset_stats, format_stats
 
     with opened(db_path, create=False, read_only=True) as db:
-        click.echo(format_stats(dataset_stats(db)))
+        _say(format_stats(dataset_stats(db)))
         _note_same_texts(db)
 
 
@@ -289,7 +298,7 @@ def check_command(db_path: Path | None) -> None:
     where = db_path or default_db_path()
     if problems:
         raise click.ClickException(f"{where}: {_counted(len(problems), 'problem')}:\n" + _listed(problems))
-    click.echo(f"{where}: ok")
+    _say(f"{where}: ok")
 
 
 CHECK_PROBLEMS_SHOWN = 50
@@ -313,7 +322,7 @@ def _note_same_texts(db: Database) -> None:
 
     note = describe_same_texts(same_text_documents(db))
     if note:
-        click.echo(f"Note: {note}", err=True)
+        _say(f"Note: {note}", err=True)
 
 
 @cli.command("backup")
@@ -330,7 +339,7 @@ def backup_command(target: Path, db_path: Path | None) -> None:
             store.backup(db, target)
         except OutputError as error:
             raise click.ClickException(str(error)) from error
-    click.echo(f"Backed up to {target}")
+    _say(f"Backed up to {target}")
 
 
 @contextmanager
