@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -19,7 +20,11 @@ SAMPLE_DATASET = "sample"
 
 
 def default_annotator(db) -> str:
-    """The annotator id kept in the database (set to the OS user name on first use)."""
+    """The annotator id kept in the database (set to the OS user name on first use).
+
+    A database that cannot be written (read-only, disk full) still opens: the name is then used
+    without being kept, and the first edit says why it cannot be stored.
+    """
     annotator = store.get_setting(db, "annotator")
     if annotator:
         return annotator
@@ -27,7 +32,10 @@ def default_annotator(db) -> str:
         annotator = getpass.getuser()
     except (KeyError, OSError):
         annotator = "annotator"
-    store.set_setting(db, "annotator", annotator)
+    try:
+        store.set_setting(db, "annotator", annotator)
+    except sqlite3.Error:
+        pass  # not kept this time; nothing else depends on it being stored
     return annotator
 
 

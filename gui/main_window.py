@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -24,7 +25,8 @@ from sqlite_utils import Database
 from annotations import store
 from annotations.model import Answer, Document, DocumentState, Span
 from annotations.session import Edit
-from gui.controller import AnnotationController
+from annotations.store import StoreError
+from gui.controller import AnnotationController, describe_store_error
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.keyboard import KeyboardEditor, Navigation
@@ -270,10 +272,19 @@ class MainWindow(QMainWindow):
             if row is not None
             else (0 if self.queue_model.rowCount() else None)
         )
+        if following is None and row is not None and self.take_in_new_documents():
+            following = self.queue_model.row_after(row)  # documents another program added meanwhile
         if following is None:
             self.statusBar().showMessage("That was the last document in the queue.", 5000)
             return
         self.open_row(following)
+
+    def take_in_new_documents(self) -> bool:
+        """Show documents added since the queue was read (``spandesk import`` beside the window)."""
+        added = self.queue_model.take_in_new_documents()
+        if added:
+            self._count_answers()
+        return added
 
     def previous_document(self) -> None:
         """Show the previous document in the queue."""
@@ -288,12 +299,24 @@ class MainWindow(QMainWindow):
             self.next_document()
 
     def undo(self) -> None:
-        """Undo the last edit or answer (of any document)."""
-        self.controller.undo_stack.undo()
+        """Undo the last edit or answer (of any document), and say what was undone."""
+        stack = self.controller.undo_stack
+        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undone", "Nothing to undo.")
 
     def redo(self) -> None:
-        """Redo the last undone edit or answer."""
-        self.controller.undo_stack.redo()
+        """Redo the last undone edit or answer, and say what was redone."""
+        stack = self.controller.undo_stack
+        self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redone", "Nothing to redo.")
+
+    def _step_history(self, possible: bool, text: str, step, done: str, nothing: str) -> None:
+        status = self.statusBar()
+        if not possible:
+            status.showMessage(nothing, 4000)
+            return
+        status.clearMessage()
+        step()
+        if not status.currentMessage():  # a conflict or failure has said what happened instead
+            status.showMessage(f"{done}: {' '.join(text.split())}", 4000)
 
     def _on_document_opened(self, document: Document) -> None:
         self.view.show_document(document, self._colours_for(document))
@@ -353,8 +376,13 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def set_label_colour(self, label: str, colour: str) -> None:
-        """Store a label's new colour and repaint with it."""
-        store.set_label_colour(self.db, label, colour)
+        """Store a label's new colour and repaint with it (a message if the database refuses it)."""
+        try:
+            store.set_label_colour(self.db, label, colour)
+        except (StoreError, sqlite3.Error) as error:
+            reason = describe_store_error(self.db, error)
+            self.files.show_failure("Could not change the label's colour", f"{reason}\nThe colour was not changed.")
+            return
         labels = store.labels(self.db)
         self.colours = dict(labels)
         self.label_bar.set_labels(labels)
