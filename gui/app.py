@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import sqlite3
 import sys
@@ -32,10 +33,8 @@ def default_annotator(db) -> str:
         annotator = getpass.getuser()
     except (KeyError, OSError):
         annotator = "annotator"
-    try:
+    with contextlib.suppress(sqlite3.Error):  # not kept this time; nothing else depends on it being stored
         store.set_setting(db, "annotator", annotator)
-    except sqlite3.Error:
-        pass  # not kept this time; nothing else depends on it being stored
     return annotator
 
 

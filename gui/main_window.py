@@ -381,7 +381,8 @@ class MainWindow(QMainWindow):
             store.set_label_colour(self.db, label, colour)
         except (StoreError, sqlite3.Error) as error:
             reason = describe_store_error(self.db, error)
-            self.files.show_failure("Could not change the label's colour", f"{reason}\nThe colour was not changed.")
+            message = f"{reason}\nThe colour was not changed."
+            self.files.show_failure("Could not change the label's colour", message)
             return
         labels = store.labels(self.db)
         self.colours = dict(labels)
