@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
 from sqlite_utils import Database
 
 from annotations import store
@@ -28,6 +28,12 @@ class FileWindow(Protocol):
     """What the file actions need of their window (the main window)."""
 
     db_path: Path
+    db: Database
+    database_identity: tuple[int, int] | None  # the file the window has open (device, inode)
+
+    def database_gone(self) -> bool:
+        """Whether the database's name no longer leads to the file the window has open."""
+        ...
 
     @property
     def current_document(self) -> Document | None:
@@ -137,16 +143,34 @@ class FileActions(QObject):
         if paths:
             self.start_backup(paths[0])
 
-    def start_backup(self, target: Path) -> WorkerRun:
-        """Write a consistent copy of the database to ``target`` in a worker thread."""
+    def start_backup(self, target: Path) -> WorkerRun | None:
+        """Write a consistent copy of the database to ``target`` in a worker thread.
+
+        When the database file was deleted or replaced, only the window's own connection still
+        reads it: the copy is then made from that connection, on this thread (None is returned).
+        """
+        if self.window.database_gone():
+            self._rescue(target)
+            return None
         run = self._run(backup_job(target), "Backing up the database…")
         run.finished.connect(lambda _t: self.window.statusBar().showMessage(f"Backed up to {target}", 10000))
         run.failed.connect(lambda message: self.show_failure("Backup failed", message))
         run.start()
         return run
 
+    def _rescue(self, target: Path) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            backup_job(target)(self.window.db, lambda _done, _total: None, lambda: False)
+        except Exception as error:  # noqa: BLE001 - shown as a message, like a worker's failure
+            self.show_failure("Backup failed", str(error) or type(error).__name__)
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.window.statusBar().showMessage(f"Backed up to {target}", 0)
+
     def _run(self, job, title: str) -> WorkerRun:
-        run = WorkerRun(Worker(self.window.db_path, job), self)
+        run = WorkerRun(Worker(self.window.db_path, job, self.window.database_identity), self)
         self.progress_dialog = progress_dialog(self.parent_widget, title, run)
         run.done.connect(lambda: self.runs.remove(run) if run in self.runs else None)
         self.runs.append(run)

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -36,6 +37,7 @@ from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
 from gui.shortcuts import ShortcutSheet
 from gui.span_list import SpanList
+from gui.workers import file_identity
 
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 STYLE_SHEET = """
@@ -68,6 +70,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._attach(db, db_path)
+        application = QApplication.instance()
+        if application is not None:
+            application.applicationStateChanged.connect(self._on_application_state)
 
     # ------------------------------------------------------------ building
 
@@ -209,6 +214,8 @@ class MainWindow(QMainWindow):
             lambda message: self.files.show_failure("Could not open the document", message)
         )
         self.controller.undo_stack.indexChanged.connect(self._update_undo_actions)
+        self.controller.undo_stack.indexChanged.connect(self.check_database_file)
+        self.database_identity, self._told_database_gone = file_identity(db_path), False
         self.queue_model = QueueModel(db)
         self.queue_panel.set_model(self.queue_model)
         self.keyboard = KeyboardEditor(
@@ -281,7 +288,10 @@ class MainWindow(QMainWindow):
 
     def take_in_new_documents(self) -> bool:
         """Show documents added since the queue was read (``spandesk import`` beside the window)."""
-        added = self.queue_model.take_in_new_documents()
+        try:
+            added = self.queue_model.take_in_new_documents()
+        except (StoreError, sqlite3.Error):  # the queue stays as read; edits say what is wrong
+            return False
         if added:
             self._count_answers()
         return added
@@ -361,6 +371,33 @@ class MainWindow(QMainWindow):
             return
         self.undo_action.setText(f"&Undo {menu_text(stack.undoText())}" if stack.canUndo() else "&Undo")
         self.redo_action.setText(f"&Redo {menu_text(stack.redoText())}" if stack.canRedo() else "&Redo")
+
+    def _on_application_state(self, state: Qt.ApplicationState) -> None:
+        """Back from another program (a shell running ``spandesk``): look at what it changed."""
+        if state == Qt.ApplicationState.ApplicationActive:
+            self.check_database_file()
+            self.take_in_new_documents()
+
+    def database_gone(self) -> bool:
+        """Whether the database's name no longer leads to the file this window has open."""
+        return file_identity(self.db_path) != self.database_identity
+
+    def check_database_file(self) -> None:
+        """Say so (once) when the database's name no longer leads to the file the window writes into.
+
+        Edits made after the file was deleted or replaced go into a file nothing can open again;
+        the window's connection still reads it, so a backup keeps them. Only the name is looked at
+        (``os.stat``): no descriptor of the database is ever opened here.
+        """
+        if self._told_database_gone or not self.database_gone():
+            return
+        self._told_database_gone = True
+        self.files.show_failure(
+            "The database file is gone",
+            f"{self.db_path} was deleted, moved or replaced while this window had it open. "
+            "Your edits are still held by the window but will be lost when it closes: "
+            "use File ▸ Back up database… now to keep them in a new file.",
+        )
 
     # ------------------------------------------------------------ spans
 

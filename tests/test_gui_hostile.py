@@ -6,8 +6,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from gui_helpers import key, make_database, open_window, stored_keys
+from gui_helpers import key, make_database, open_window, stored, stored_keys
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
 from annotations import store
 from annotations.hashing import input_hash
@@ -103,3 +104,41 @@ def test_undo_and_redo_say_what_they_did(qtbot, path):
     key(window.view, Qt.Key.Key_Z, CTRL)
     key(window.view, Qt.Key.Key_Z, CTRL)
     assert window.statusBar().currentMessage() == "Nothing to undo."
+
+
+def test_a_database_deleted_under_the_window_is_told_and_a_backup_keeps_the_edits(qtbot, path, tmp_path):
+    window = open_window(qtbot, path)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        name.unlink(missing_ok=True)  # a clean-up script, or the person in a file manager
+    key(window.view, Qt.Key.Key_Tab)
+    key(window.view, Qt.Key.Key_Delete)  # stored into a file no name leads to: lost at close, silently
+    message = window.statusBar().currentMessage()
+    assert "The database file is gone" in message and "File ▸ Back up database…" in message
+    assert window.files.failure_box.isVisible()
+    key(window.view, Qt.Key.Key_A)
+    assert window.files.failure_box.text().count("deleted, moved or replaced") == 1  # said once
+    import_run = window.files.start_import([_jsonl(tmp_path)], "test")  # by name: a new, empty file
+    with qtbot.waitSignal(import_run.done, timeout=20_000):
+        pass
+    assert not path.exists()
+    assert "deleted, moved or replaced" in window.files.failure_box.text()
+    rescue = tmp_path / "rescued.db"
+    assert window.files.start_backup(rescue) is None  # from the window's own connection, at once
+    assert window.statusBar().currentMessage() == f"Backed up to {rescue}"
+    assert stored_keys(rescue, 1) == []  # the deleted span stays deleted in the copy
+    assert stored(rescue, 1).answer is not None
+
+
+def _jsonl(folder: Path) -> Path:
+    source = folder / "more.jsonl"
+    source.write_text('{"text": "Giorgia Meloni spoke in Rome"}\n', encoding="utf-8")
+    return source
+
+
+def test_a_database_replaced_under_the_window_is_told_when_the_person_comes_back(qtbot, path, tmp_path):
+    window = open_window(qtbot, path)
+    other = tmp_path / "other.db"
+    make_database(other, ["Something else entirely"])
+    other.replace(path)  # e.g. a backup copied back over the open database
+    QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
+    assert "The database file is gone" in window.statusBar().currentMessage()
