@@ -394,9 +394,10 @@ class MainWindow(QMainWindow):
         self._told_database_gone = True
         self.files.show_failure(
             "The database file is gone",
-            f"{self.db_path} was deleted, moved or replaced while this window had it open. "
-            "Your edits are still held by the window but will be lost when it closes: "
-            "use File ▸ Back up database… now to keep them in a new file.",
+            f"{self.db_path} was deleted, moved or replaced while this window had it open; the window "
+            "still writes into the file it opened, which that name no longer leads to. If it was "
+            "deleted, your edits are lost when the window closes: use File ▸ Back up database… now "
+            "to keep them in a new file.",
         )
 
     # ------------------------------------------------------------ spans
