@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Protocol
@@ -209,10 +210,20 @@ class FileActions(QObject):
             file_dialog(self.parent_widget, "New database", DialogKind.SAVE, suggestion, "*.db")
         )
         if paths:
-            self.open_database(paths[0])
+            self.open_database(paths[0], create=True)
 
-    def open_database(self, path: Path) -> bool:
-        """Switch the window to another database (a clear message if it cannot be used)."""
+    def open_database(self, path: Path, create: bool = False) -> bool:
+        """Switch the window to another database (a clear message if it cannot be used).
+
+        Only File ▸ New database makes a new file: a recent database that is no longer there is
+        reported, never silently replaced by an empty one.
+        """
+        if not create and not os.path.lexists(path):
+            self.show_failure(
+                "Cannot open database",
+                f"{path}: no longer exists (was it moved, renamed or deleted?); nothing was opened",
+            )
+            return False
         try:
             db = store.open_store(path)
         except store.StoreError as error:

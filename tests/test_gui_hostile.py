@@ -142,3 +142,18 @@ def test_a_database_replaced_under_the_window_is_told_when_the_person_comes_back
     other.replace(path)  # e.g. a backup copied back over the open database
     QApplication.instance().applicationStateChanged.emit(Qt.ApplicationState.ApplicationActive)
     assert "The database file is gone" in window.statusBar().currentMessage()
+
+
+def test_a_recent_database_that_is_gone_is_reported_not_made_again_empty(qtbot, path, tmp_path):
+    window = open_window(qtbot, path)
+    other = tmp_path / "other.db"
+    make_database(other, ["Completely different text"])
+    assert window.files.open_database(other)
+    path.unlink()  # moved to another folder by the person, say
+    recent = window.files.recent_menu.actions()[1]
+    assert recent.text() == str(path.resolve())
+    recent.trigger()  # made a new, empty database of that name and showed it before
+    assert not path.exists()
+    assert window.db_path == other and window.current_document.text == "Completely different text"
+    message = window.statusBar().currentMessage()
+    assert "Cannot open database" in message and "no longer exists" in message
