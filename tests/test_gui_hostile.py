@@ -157,3 +157,12 @@ def test_a_recent_database_that_is_gone_is_reported_not_made_again_empty(qtbot, 
     assert window.db_path == other and window.current_document.text == "Completely different text"
     message = window.statusBar().currentMessage()
     assert "Cannot open database" in message and "no longer exists" in message
+
+
+def test_escape_clears_a_select_all(qtbot, path):
+    window = open_window(qtbot, path)
+    key(window.view, Qt.Key.Key_A, CTRL)  # the text's own select-all: every label hidden under blue
+    assert window.view.textCursor().hasSelection()
+    key(window.view, Qt.Key.Key_Escape)  # stayed selected before, whatever the person pressed
+    assert not window.view.textCursor().hasSelection()
+    assert stored_keys(path, 1) == [(0, 13, "PERSON")]
