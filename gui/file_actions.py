@@ -95,20 +95,24 @@ class FileActions(QObject):
     def start_import(self, paths: list[Path], dataset: str, model: str | None = None) -> WorkerRun:
         """Import files in a worker thread with a progress dialog; the window stays usable."""
         run = self._run(import_job(paths, dataset, model), f"Importing {len(paths)} file(s)…")
-        run.finished.connect(self._on_imported)
+        target = self.window.db_path
+        run.finished.connect(lambda report: self._on_imported(report, target))
         run.failed.connect(lambda message: self.show_failure("Import failed", message))
         run.start()
         return run
 
-    def _on_imported(self, report) -> None:
+    def _on_imported(self, report, target: Path) -> None:
+        elsewhere = target != self.window.db_path  # the person opened another database meanwhile
         try:
-            self.window.refresh_contents()
+            if not elsewhere:
+                self.window.refresh_contents()
         except (store.StoreError, sqlite3.Error) as error:
             reason = store.describe_error(error) if isinstance(error, sqlite3.Error) else str(error)
             self.show_failure("Imported, but the database could not be read again", reason)
             return
         self.window.statusBar().showMessage(
-            f"Imported {report.added:,} document(s) ({report.duplicates:,} already there, "
+            f"Imported {report.added:,} document(s){f' into {target}' if elsewhere else ''} "
+            f"({report.duplicates:,} already there, "
             f"{report.preannotated:,} pre-annotated). {report.differing_note()}".rstrip(),
             0 if report.differing else 10000,
         )

@@ -166,3 +166,17 @@ def test_escape_clears_a_select_all(qtbot, path):
     key(window.view, Qt.Key.Key_Escape)  # stayed selected before, whatever the person pressed
     assert not window.view.textCursor().hasSelection()
     assert stored_keys(path, 1) == [(0, 13, "PERSON")]
+
+
+def test_an_import_that_ends_after_switching_database_names_where_it_went(qtbot, path, tmp_path):
+    window = open_window(qtbot, path)
+    other = tmp_path / "other.db"
+    make_database(other, ["Completely different text"])
+    run = window.files.start_import([_jsonl(tmp_path)], "test")
+    assert window.files.open_database(other)  # while the import runs
+    with qtbot.waitSignal(run.done, timeout=60_000):
+        pass
+    message = window.statusBar().currentMessage()
+    assert message.startswith(f"Imported 1 document(s) into {path} ")  # "Imported 1 document(s)" before
+    assert window.queue_model.rowCount() == 1  # the database on screen did not change
+    assert stored(path, 3).text == "Giorgia Meloni spoke in Rome"
