@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -19,7 +21,11 @@ SAMPLE_DATASET = "sample"
 
 
 def default_annotator(db) -> str:
-    """The annotator id kept in the database (set to the OS user name on first use)."""
+    """The annotator id kept in the database (set to the OS user name on first use).
+
+    A database that cannot be written (read-only, disk full) still opens: the name is then used
+    without being kept, and the first edit says why it cannot be stored.
+    """
     annotator = store.get_setting(db, "annotator")
     if annotator:
         return annotator
@@ -27,7 +33,8 @@ def default_annotator(db) -> str:
         annotator = getpass.getuser()
     except (KeyError, OSError):
         annotator = "annotator"
-    store.set_setting(db, "annotator", annotator)
+    with contextlib.suppress(sqlite3.Error):  # not kept this time; nothing else depends on it being stored
+        store.set_setting(db, "annotator", annotator)
     return annotator
 
 

@@ -90,11 +90,9 @@ class AnnotationController(QObject):
 
     def _describe(self, error: Exception) -> str:
         """A message for an error from the store, naming the database file for SQLite's own."""
-        if isinstance(error, sqlite3.Error):
-            return f"{store.database_file(self.session.db)}: {store.describe_error(error)}"
         if isinstance(error, KeyError):
             return "the document is no longer in the database"
-        return str(error) or type(error).__name__
+        return describe_store_error(self.session.db, error)
 
     # -- gestures
 
@@ -143,3 +141,10 @@ class AnnotationController(QObject):
         if self.session.document is None:
             return False
         return self.push(self.session.set_answer(answer)) or self.session.document.answer == answer
+
+
+def describe_store_error(db: Database, error: Exception) -> str:
+    """A message for an error from the store, naming the database file for SQLite's own."""
+    if isinstance(error, sqlite3.Error):
+        return f"{store.database_file(db)}: {store.describe_error(error)}"
+    return str(error) or type(error).__name__

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
 from sqlite_utils import Database
 
 from annotations import store
@@ -28,6 +29,12 @@ class FileWindow(Protocol):
     """What the file actions need of their window (the main window)."""
 
     db_path: Path
+    db: Database
+    database_identity: tuple[int, int] | None  # the file the window has open (device, inode)
+
+    def database_gone(self) -> bool:
+        """Whether the database's name no longer leads to the file the window has open."""
+        ...
 
     @property
     def current_document(self) -> Document | None:
@@ -88,20 +95,24 @@ class FileActions(QObject):
     def start_import(self, paths: list[Path], dataset: str, model: str | None = None) -> WorkerRun:
         """Import files in a worker thread with a progress dialog; the window stays usable."""
         run = self._run(import_job(paths, dataset, model), f"Importing {len(paths)} file(s)…")
-        run.finished.connect(self._on_imported)
+        target = self.window.db_path
+        run.finished.connect(lambda report: self._on_imported(report, target))
         run.failed.connect(lambda message: self.show_failure("Import failed", message))
         run.start()
         return run
 
-    def _on_imported(self, report) -> None:
+    def _on_imported(self, report, target: Path) -> None:
+        elsewhere = target != self.window.db_path  # the person opened another database meanwhile
         try:
-            self.window.refresh_contents()
+            if not elsewhere:
+                self.window.refresh_contents()
         except (store.StoreError, sqlite3.Error) as error:
             reason = store.describe_error(error) if isinstance(error, sqlite3.Error) else str(error)
             self.show_failure("Imported, but the database could not be read again", reason)
             return
         self.window.statusBar().showMessage(
-            f"Imported {report.added:,} document(s) ({report.duplicates:,} already there, "
+            f"Imported {report.added:,} document(s){f' into {target}' if elsewhere else ''} "
+            f"({report.duplicates:,} already there, "
             f"{report.preannotated:,} pre-annotated). {report.differing_note()}".rstrip(),
             0 if report.differing else 10000,
         )
@@ -137,16 +148,34 @@ class FileActions(QObject):
         if paths:
             self.start_backup(paths[0])
 
-    def start_backup(self, target: Path) -> WorkerRun:
-        """Write a consistent copy of the database to ``target`` in a worker thread."""
+    def start_backup(self, target: Path) -> WorkerRun | None:
+        """Write a consistent copy of the database to ``target`` in a worker thread.
+
+        When the database file was deleted or replaced, only the window's own connection still
+        reads it: the copy is then made from that connection, on this thread (None is returned).
+        """
+        if self.window.database_gone():
+            self._rescue(target)
+            return None
         run = self._run(backup_job(target), "Backing up the database…")
         run.finished.connect(lambda _t: self.window.statusBar().showMessage(f"Backed up to {target}", 10000))
         run.failed.connect(lambda message: self.show_failure("Backup failed", message))
         run.start()
         return run
 
+    def _rescue(self, target: Path) -> None:
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            backup_job(target)(self.window.db, lambda _done, _total: None, lambda: False)
+        except Exception as error:  # noqa: BLE001 - shown as a message, like a worker's failure
+            self.show_failure("Backup failed", str(error) or type(error).__name__)
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.window.statusBar().showMessage(f"Backed up to {target}", 0)
+
     def _run(self, job, title: str) -> WorkerRun:
-        run = WorkerRun(Worker(self.window.db_path, job), self)
+        run = WorkerRun(Worker(self.window.db_path, job, self.window.database_identity), self)
         self.progress_dialog = progress_dialog(self.parent_widget, title, run)
         run.done.connect(lambda: self.runs.remove(run) if run in self.runs else None)
         self.runs.append(run)
@@ -185,10 +214,20 @@ class FileActions(QObject):
             file_dialog(self.parent_widget, "New database", DialogKind.SAVE, suggestion, "*.db")
         )
         if paths:
-            self.open_database(paths[0])
+            self.open_database(paths[0], create=True)
 
-    def open_database(self, path: Path) -> bool:
-        """Switch the window to another database (a clear message if it cannot be used)."""
+    def open_database(self, path: Path, create: bool = False) -> bool:
+        """Switch the window to another database (a clear message if it cannot be used).
+
+        Only File ▸ New database makes a new file: a recent database that is no longer there is
+        reported, never silently replaced by an empty one.
+        """
+        if not create and not os.path.lexists(path):
+            self.show_failure(
+                "Cannot open database",
+                f"{path}: no longer exists (was it moved, renamed or deleted?); nothing was opened",
+            )
+            return False
         try:
             db = store.open_store(path)
         except store.StoreError as error:

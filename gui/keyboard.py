@@ -186,9 +186,13 @@ class KeyboardEditor:
         self.select(span)
 
     def clear(self) -> None:
-        """Drop the selected span and the keyboard selection."""
+        """Drop the selected span, the keyboard selection and any text selection (Ctrl+A)."""
         self.view.select_span(None)
         self.view.set_pending(None)
+        cursor = self.view.textCursor()
+        if cursor.hasSelection():
+            cursor.clearSelection()
+            self.view.setTextCursor(cursor)
 
     def _token_index(self, offset: int) -> int:
         """The index of the token at ``offset`` or the first one after it."""

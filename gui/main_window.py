@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -24,7 +26,8 @@ from sqlite_utils import Database
 from annotations import store
 from annotations.model import Answer, Document, DocumentState, Span
 from annotations.session import Edit
-from gui.controller import AnnotationController
+from annotations.store import StoreError
+from gui.controller import AnnotationController, describe_store_error
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.keyboard import KeyboardEditor, Navigation
@@ -34,6 +37,7 @@ from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
 from gui.shortcuts import ShortcutSheet
 from gui.span_list import SpanList
+from gui.workers import file_identity
 
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 STYLE_SHEET = """
@@ -66,6 +70,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_status_bar()
         self._attach(db, db_path)
+        application = QApplication.instance()
+        if application is not None:
+            application.applicationStateChanged.connect(self._on_application_state)
 
     # ------------------------------------------------------------ building
 
@@ -207,6 +214,8 @@ class MainWindow(QMainWindow):
             lambda message: self.files.show_failure("Could not open the document", message)
         )
         self.controller.undo_stack.indexChanged.connect(self._update_undo_actions)
+        self.controller.undo_stack.indexChanged.connect(self.check_database_file)
+        self.database_identity, self._told_database_gone = file_identity(db_path), False
         self.queue_model = QueueModel(db)
         self.queue_panel.set_model(self.queue_model)
         self.keyboard = KeyboardEditor(
@@ -270,10 +279,22 @@ class MainWindow(QMainWindow):
             if row is not None
             else (0 if self.queue_model.rowCount() else None)
         )
+        if following is None and row is not None and self.take_in_new_documents():
+            following = self.queue_model.row_after(row)  # documents another program added meanwhile
         if following is None:
             self.statusBar().showMessage("That was the last document in the queue.", 5000)
             return
         self.open_row(following)
+
+    def take_in_new_documents(self) -> bool:
+        """Show documents added since the queue was read (``spandesk import`` beside the window)."""
+        try:
+            added = self.queue_model.take_in_new_documents()
+        except (StoreError, sqlite3.Error):  # the queue stays as read; edits say what is wrong
+            return False
+        if added:
+            self._count_answers()
+        return added
 
     def previous_document(self) -> None:
         """Show the previous document in the queue."""
@@ -288,12 +309,24 @@ class MainWindow(QMainWindow):
             self.next_document()
 
     def undo(self) -> None:
-        """Undo the last edit or answer (of any document)."""
-        self.controller.undo_stack.undo()
+        """Undo the last edit or answer (of any document), and say what was undone."""
+        stack = self.controller.undo_stack
+        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undone", "Nothing to undo.")
 
     def redo(self) -> None:
-        """Redo the last undone edit or answer."""
-        self.controller.undo_stack.redo()
+        """Redo the last undone edit or answer, and say what was redone."""
+        stack = self.controller.undo_stack
+        self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redone", "Nothing to redo.")
+
+    def _step_history(self, possible: bool, text: str, step, done: str, nothing: str) -> None:
+        status = self.statusBar()
+        if not possible:
+            status.showMessage(nothing, 4000)
+            return
+        status.clearMessage()
+        step()
+        if not status.currentMessage():  # a conflict or failure has said what happened instead
+            status.showMessage(f"{done}: {' '.join(text.split())}", 4000)
 
     def _on_document_opened(self, document: Document) -> None:
         self.view.show_document(document, self._colours_for(document))
@@ -339,6 +372,34 @@ class MainWindow(QMainWindow):
         self.undo_action.setText(f"&Undo {menu_text(stack.undoText())}" if stack.canUndo() else "&Undo")
         self.redo_action.setText(f"&Redo {menu_text(stack.redoText())}" if stack.canRedo() else "&Redo")
 
+    def _on_application_state(self, state: Qt.ApplicationState) -> None:
+        """Back from another program (a shell running ``spandesk``): look at what it changed."""
+        if state == Qt.ApplicationState.ApplicationActive:
+            self.check_database_file()
+            self.take_in_new_documents()
+
+    def database_gone(self) -> bool:
+        """Whether the database's name no longer leads to the file this window has open."""
+        return file_identity(self.db_path) != self.database_identity
+
+    def check_database_file(self) -> None:
+        """Say so (once) when the database's name no longer leads to the file the window writes into.
+
+        Edits made after the file was deleted or replaced go into a file nothing can open again;
+        the window's connection still reads it, so a backup keeps them. Only the name is looked at
+        (``os.stat``): no descriptor of the database is ever opened here.
+        """
+        if self._told_database_gone or not self.database_gone():
+            return
+        self._told_database_gone = True
+        self.files.show_failure(
+            "The database file is gone",
+            f"{self.db_path} was deleted, moved or replaced while this window had it open; the window "
+            "still writes into the file it opened, which that name no longer leads to. If it was "
+            "deleted, your edits are lost when the window closes: use File ▸ Back up database… now "
+            "to keep them in a new file.",
+        )
+
     # ------------------------------------------------------------ spans
 
     def _on_span_drawn(self, start: int, end: int) -> None:
@@ -353,8 +414,14 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def set_label_colour(self, label: str, colour: str) -> None:
-        """Store a label's new colour and repaint with it."""
-        store.set_label_colour(self.db, label, colour)
+        """Store a label's new colour and repaint with it (a message if the database refuses it)."""
+        try:
+            store.set_label_colour(self.db, label, colour)
+        except (StoreError, sqlite3.Error) as error:
+            reason = describe_store_error(self.db, error)
+            message = f"{reason}\nThe colour was not changed."
+            self.files.show_failure("Could not change the label's colour", message)
+            return
         labels = store.labels(self.db)
         self.colours = dict(labels)
         self.label_bar.set_labels(labels)

@@ -126,6 +126,18 @@ class QueueModel(QAbstractListModel):
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
+    def take_in_new_documents(self) -> bool:
+        """Count the queue again and load documents added since it was read; True if any were.
+
+        New documents have higher ids, so they come after every row already loaded.
+        """
+        total = store.count_queue(self.db, self.dataset, self._answers(), self.search)
+        if total <= len(self._ids):
+            return False
+        self._total = total
+        self.fetchMore(QModelIndex())
+        return True
+
     @property
     def total(self) -> int:
         """How many documents the queue holds with the current filters."""

@@ -17,6 +17,18 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from annotations import store
 
+GONE = "is no longer the database this window has open (it was deleted, moved or replaced)"
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The device and inode a path names now (None if nothing is there), found without opening it."""
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 # A job gets its own database, a progress callback and a "was cancelled" callable.
 Job = Callable[[Any, Callable[[int, int], None], Callable[[], bool]], Any]
 
@@ -28,10 +40,11 @@ class Worker(QObject):
     finished = Signal(object)
     failed = Signal(str)
 
-    def __init__(self, db_path: Path, job: Job) -> None:
+    def __init__(self, db_path: Path, job: Job, identity: tuple[int, int] | None = None) -> None:
         super().__init__()
         self.db_path = db_path
         self.job = job
+        self.identity = identity  # the file the window has open: never work on another one by its name
         self._cancel = threading.Event()
 
     def cancel(self) -> None:
@@ -46,10 +59,15 @@ class Worker(QObject):
     @Slot()
     def run(self) -> None:
         """Open a connection of this thread's own and run the job."""
+        if not self._same_file():  # opening the name would make a new, empty database there
+            self.failed.emit(f"{self.db_path}: {GONE}; nothing was done")
+            self.thread().quit()
+            return
         try:
             db = store.open_store(self.db_path)
         except store.StoreError as error:
             self.failed.emit(str(error))
+            self.thread().quit()
             return
         try:
             result = self.job(db, self.progress.emit, self._cancel.is_set)
@@ -60,6 +78,9 @@ class Worker(QObject):
         finally:
             db.close()
             self.thread().quit()  # from here, not from the GUI thread: that one may be waiting for us
+
+    def _same_file(self) -> bool:
+        return self.identity is None or file_identity(self.db_path) == self.identity
 
 
 class WorkerRun(QObject):
