@@ -1,0 +1,69 @@
+"""The command line under hostile arguments: other names of the database, options that would be
+silently ignored or select nothing, names that are not what they look like."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from reliability_helpers import dump, integrity, seed_documents
+
+from annotations.cli import cli
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def _assert_clean_failure(result, *needles: str) -> None:
+    """Exit 1 or 2 with a message and no traceback."""
+    assert result.exit_code in (1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    for needle in needles:
+        assert needle in result.output, result.output
+
+
+def _state(path: Path) -> tuple[int, bytes] | None:
+    """A file's inode and content (None when absent), to see it untouched."""
+    return (path.stat().st_ino, path.read_bytes()) if path.exists() else None
+
+
+@pytest.fixture
+def seeded(tmp_path: Path) -> Path:
+    path = tmp_path / "e.db"
+    seed_documents(path, 5)
+    return path
+
+
+# ---------------------------------------------------------------- the database under another name
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_export_refuses_the_side_files_of_the_database_opened_through_a_hard_link(
+    seeded: Path, suffix: str
+) -> None:
+    """`--db hard.db -o e.db-wal`, hard.db being e.db: the output would be e.db's own -wal (a window
+    on e.db writes there), or a "hot journal" that makes the next reader of e.db fail."""
+    alias = seeded.parent / "hard.db"
+    os.link(seeded, alias)
+    before = dump(seeded)
+    output = str(seeded) + suffix
+    side = _state(Path(output))
+    result = _run("export", "--db", str(alias), "--format", "prodigy", "--all", "-o", output)
+    _assert_clean_failure(result, "is the database being exported")
+    assert _state(Path(output)) == side
+    assert dump(seeded) == before and integrity(seeded) == ["ok"]
+
+
+def test_import_refuses_a_side_file_of_the_database_opened_through_a_hard_link(seeded: Path) -> None:
+    """Reading e.db-wal with a descriptor of our own and closing it drops the locks SQLite holds on it."""
+    alias = seeded.parent / "hard.db"
+    os.link(seeded, alias)
+    wal = Path(str(seeded) + "-wal")
+    wal.write_text('{"text": "not really a wal"}\n')
+    before = dump(seeded)
+    result = _run("import", str(wal), "--db", str(alias))
+    _assert_clean_failure(result, "is the database being imported into")
+    assert dump(seeded) == before
