@@ -76,7 +76,8 @@ def test_import_refuses_a_side_file_of_the_database_opened_through_a_hard_link(s
 def test_export_refuses_an_answer_list_naming_no_answer(seeded: Path, answers: str) -> None:
     """`--answer ,` selected no answer at all: the export wrote an empty file and exited 0."""
     output = seeded.parent / "out.jsonl"
-    result = _run("export", "--db", str(seeded), "--format", "prodigy", "--answer", answers, "-o", str(output))
+    db = str(seeded)
+    result = _run("export", "--db", db, "--format", "prodigy", "--answer", answers, "-o", str(output))
     _assert_clean_failure(result, "name at least one answer")
     assert not output.exists()
 
@@ -85,6 +86,6 @@ def test_export_refuses_an_answer_list_naming_no_answer(seeded: Path, answers: s
 def test_export_refuses_split_for_a_jsonl_format(seeded: Path, fmt: str) -> None:
     """`--split 0.2` with a JSONL format was ignored without a word: one file held every document."""
     output = seeded.parent / "out.jsonl"
-    result = _run("export", "--db", str(seeded), "--format", fmt, "--all", "--split", "0.2", "-o", str(output))
+    result = _run("export", "--db", str(seeded), "--format", fmt, "--all", "--split", ".2", "-o", f"{output}")
     _assert_clean_failure(result, "--split divides a spaCy export")
     assert not output.exists()
