@@ -4,6 +4,7 @@ silently ignored or select nothing, names that are not what they look like."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -88,4 +89,41 @@ def test_export_refuses_split_for_a_jsonl_format(seeded: Path, fmt: str) -> None
     output = seeded.parent / "out.jsonl"
     result = _run("export", "--db", str(seeded), "--format", fmt, "--all", "--split", ".2", "-o", f"{output}")
     _assert_clean_failure(result, "--split divides a spaCy export")
+    assert not output.exists()
+
+
+# ---------------------------------------------------------------- plain columns of the wrong kind
+
+WRONG_KINDS = {
+    "task_hash text": ("UPDATE documents SET task_hash = 'abc'", "documents", "task_hash"),
+    "input_hash real": ("UPDATE documents SET input_hash = 1.5", "documents", "input_hash"),
+    "updated text": ("UPDATE annotations SET updated = 'yesterday'", "annotations", "updated"),
+    "annotator blob": ("UPDATE annotations SET annotator = x'00ff'", "annotations", "annotator"),
+}
+
+
+def _damage(path: Path, sql: str) -> None:
+    connection = sqlite3.connect(path)
+    connection.execute(sql + " WHERE rowid = 2")
+    connection.commit()
+    connection.close()
+
+
+@pytest.mark.parametrize("case", sorted(WRONG_KINDS))
+def test_check_names_a_plain_column_holding_a_value_of_the_wrong_kind(seeded: Path, case: str) -> None:
+    """A task hash of 'abc' passed `check`, and the export wrote it into a file that does not import."""
+    sql, table, column = WRONG_KINDS[case]
+    _damage(seeded, sql)
+    result = _run("check", "--db", str(seeded))
+    _assert_clean_failure(result, "1 problem", f"{table} (row 2): {column} holds")
+
+
+@pytest.mark.parametrize("fmt", ["prodigy", "doccano"])
+@pytest.mark.parametrize("case", sorted(WRONG_KINDS))
+def test_export_refuses_a_plain_column_of_the_wrong_kind_naming_it(seeded: Path, case: str, fmt: str) -> None:
+    sql, table, column = WRONG_KINDS[case]
+    _damage(seeded, sql)
+    output = seeded.parent / "out.jsonl"
+    result = _run("export", "--db", str(seeded), "--format", fmt, "--all", "-o", str(output))
+    _assert_clean_failure(result, f"{table}.{column} holds", "spandesk check")
     assert not output.exists()
