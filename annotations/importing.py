@@ -8,6 +8,7 @@ held while the model works.
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -171,11 +172,24 @@ def expand_sources(sources: Sequence[str | Path], database: str | None = None) -
             files.append(source)
         elif source.is_dir():
             files.extend(_folder_files(source, database))
-        elif source.exists():
-            files.append(source)
         else:
-            raise ImportFailure(f"{source}: no such file or folder")
+            _check_source_exists(source)
+            files.append(source)
     return files
+
+
+def _check_source_exists(source: Path) -> None:
+    """ImportFailure saying why a named source cannot be read: missing, a dangling link, a link loop."""
+    try:
+        os.stat(source)
+    except FileNotFoundError:
+        if os.path.islink(source):
+            target = os.readlink(source)
+            raise ImportFailure(f"{source}: is a symbolic link to {target}, which does not exist") from None
+        raise ImportFailure(f"{source}: no such file or folder") from None
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else error
+        raise ImportFailure(f"{source}: cannot be read ({reason})") from None
 
 
 def _folder_files(folder: Path, database: str | None) -> list[Path]:

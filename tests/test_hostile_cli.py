@@ -127,3 +127,24 @@ def test_export_refuses_a_plain_column_of_the_wrong_kind_naming_it(seeded: Path,
     result = _run("export", "--db", str(seeded), "--format", fmt, "--all", "-o", str(output))
     _assert_clean_failure(result, f"{table}.{column} holds", "spandesk check")
     assert not output.exists()
+
+
+# ---------------------------------------------------------------- sources that are not what they look like
+
+
+def test_import_says_a_source_is_a_symbolic_link_loop(seeded: Path) -> None:
+    """A link loop was reported as 'no such file or folder', though `ls` shows it there."""
+    folder = seeded.parent
+    (folder / "one.jsonl").symlink_to(folder / "two.jsonl")
+    (folder / "two.jsonl").symlink_to(folder / "one.jsonl")
+    result = _run("import", str(folder / "one.jsonl"), "--db", str(seeded))
+    _assert_clean_failure(result, "one.jsonl: cannot be read (Too many levels of symbolic links)")
+
+
+def test_import_says_a_source_is_a_dangling_symbolic_link(seeded: Path) -> None:
+    folder = seeded.parent
+    (folder / "latest.jsonl").symlink_to(folder / "moved-away.jsonl")
+    result = _run("import", str(folder / "latest.jsonl"), "--db", str(seeded))
+    _assert_clean_failure(
+        result, "latest.jsonl: is a symbolic link to", "moved-away.jsonl, which does not exist"
+    )
