@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,8 @@ from click.testing import CliRunner
 from reliability_helpers import dump, integrity, seed_documents
 
 from annotations.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(*args: str):
@@ -148,3 +152,44 @@ def test_import_says_a_source_is_a_dangling_symbolic_link(seeded: Path) -> None:
     _assert_clean_failure(
         result, "latest.jsonl: is a symbolic link to", "moved-away.jsonl, which does not exist"
     )
+
+
+@pytest.mark.parametrize("how", ["named", "standard input"])
+def test_import_refuses_a_device_that_never_ends(seeded: Path, how: str) -> None:
+    """`spandesk import /dev/zero` read until memory ran out (a MemoryError traceback)."""
+    before = dump(seeded)
+    command = [
+        sys.executable,
+        "-c",
+        "from annotations.cli import main; main()",
+        "import",
+        "--db",
+        str(seeded),
+    ]
+    with open("/dev/zero", "rb") as zero:
+        source, stdin = ("/dev/zero", None) if how == "named" else ("-", zero)
+        result = subprocess.run(
+            [*command, source], stdin=stdin, capture_output=True, text=True, timeout=60, cwd=ROOT
+        )
+    assert result.returncode == 1, result.stderr
+    assert "is a device, not a file to import" in result.stderr and "Traceback" not in result.stderr
+    assert dump(seeded) == before
+
+
+@pytest.mark.parametrize(
+    "content", ['[{"text": "one"}, {"text": "two"}]\n', '[\n  {"text": "one"}\n]\n', "[]"]
+)
+def test_import_of_a_pipe_holding_a_json_array_explains_instead_of_storing_it_as_text(
+    seeded: Path, content: str
+) -> None:
+    """A JSON array through a pipe became one text document of raw JSON, pre-annotated by spaCy."""
+    before = dump(seeded)
+    result = CliRunner().invoke(cli, ["import", "-", "--db", str(seeded)], input=content)
+    _assert_clean_failure(result, "<stdin>: this looks like one JSON array", "jq -c")
+    assert dump(seeded) == before
+
+
+def test_import_of_a_pipe_holding_text_that_starts_with_a_bracket_is_text(seeded: Path) -> None:
+    result = CliRunner().invoke(cli, ["import", "-", "--db", str(seeded)], input="[Chorus] la la la\n")
+    assert result.exit_code == 0, result.output
+    assert "Imported 1 documents" in result.output
