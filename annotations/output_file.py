@@ -265,6 +265,9 @@ def _copy_database(db: Database, temporary: Path) -> None:
     destination = sqlite3.connect(temporary.absolute().as_uri(), uri=True)  # a path, never a URI from a name
     try:
         db.conn.backup(destination)
+        # One self-contained file: a copy left in WAL mode cannot even be read where its -shm cannot be
+        # created (a read-only disk or share), so `spandesk check` could not look at the backup there.
+        destination.execute("PRAGMA journal_mode=DELETE")
     finally:
         destination.close()
     descriptor = os.open(temporary, os.O_RDONLY)  # our new copy, not the open database

@@ -193,3 +193,41 @@ def test_import_of_a_pipe_holding_text_that_starts_with_a_bracket_is_text(seeded
     result = CliRunner().invoke(cli, ["import", "-", "--db", str(seeded)], input="[Chorus] la la la\n")
     assert result.exit_code == 0, result.output
     assert "Imported 1 documents" in result.output
+
+
+# ---------------------------------------------------------------- a backup is one file
+
+
+def test_a_backup_is_one_file_not_in_wal_mode(seeded: Path) -> None:
+    """A backup copied in WAL mode could not be opened where SQLite cannot create its -shm (read-only
+    media, a read-only share): `check` said 'cannot be opened'."""
+    target = seeded.parent / "copy.db"
+    result = _run("backup", str(target), "--db", str(seeded))
+    assert result.exit_code == 0, result.output
+    header = target.read_bytes()[:20]
+    assert (header[18], header[19]) == (1, 1)  # the rollback-journal file format, not WAL's (2, 2)
+    assert not Path(str(target) + "-wal").exists()
+
+
+def _mount_read_only_copy(folder: Path, file: Path) -> bool:
+    """A read-only tmpfs at ``folder`` holding a copy of ``file`` (False where mounting is not allowed)."""
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(folder)]).returncode:
+        return False
+    (folder / file.name).write_bytes(file.read_bytes())
+    return subprocess.run(["mount", "-o", "remount,ro", str(folder)]).returncode == 0
+
+
+def test_a_backup_on_read_only_media_can_be_checked_and_exported(seeded: Path, tmp_path: Path) -> None:
+    target = tmp_path / "copy.db"
+    assert _run("backup", str(target), "--db", str(seeded)).exit_code == 0
+    media = tmp_path / "media"
+    if not _mount_read_only_copy(media, target):
+        pytest.skip("needs root and mount for a read-only file system")
+    try:
+        copy = media / target.name
+        assert _run("check", "--db", str(copy)).exit_code == 0
+        exported = _run("export", "--db", str(copy), "--format", "prodigy", "--all")
+        assert exported.exit_code == 0 and exported.output.count("\n") >= 5, exported.output
+    finally:
+        subprocess.run(["umount", str(media)])
