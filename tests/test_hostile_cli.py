@@ -231,3 +231,51 @@ def test_a_backup_on_read_only_media_can_be_checked_and_exported(seeded: Path, t
         assert exported.exit_code == 0 and exported.output.count("\n") >= 5, exported.output
     finally:
         subprocess.run(["umount", str(media)])
+
+
+# ---------------------------------------------------------------- the files of another database
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_export_refuses_the_side_files_of_another_sqlite_database(
+    seeded: Path, tmp_path: Path, suffix: str
+) -> None:
+    """`-o notes.sqlite-wal` replaced the WAL another program was writing into: after that program
+    ended without a checkpoint (a crash), everything it had committed was gone."""
+    other = tmp_path / "notes.sqlite"
+    writer = sqlite3.connect(other)
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")
+        writer.execute("CREATE TABLE notes (body TEXT)")
+        writer.execute("INSERT INTO notes VALUES ('committed')")
+        writer.commit()
+        side = Path(str(other) + suffix)
+        before = _state(side)
+        result = _run("export", "--db", str(seeded), "--format", "prodigy", "--all", "-o", str(side))
+        _assert_clean_failure(result, "is a file SQLite keeps beside the database", "left untouched")
+        assert _state(side) == before
+        reader = sqlite3.connect(other)
+        assert reader.execute("SELECT body FROM notes").fetchall() == [("committed",)]
+        reader.close()
+    finally:
+        writer.close()
+
+
+def test_export_refuses_a_wal_file_under_another_name(seeded: Path, tmp_path: Path) -> None:
+    """A WAL moved aside (`mv x.db-wal saved-wal`) is still what recovers x.db's last transactions."""
+    saved = tmp_path / "saved-wal"
+    saved.write_bytes(b"\x37\x7f\x06\x82" + bytes(28))
+    result = _run("export", "--db", str(seeded), "--format", "prodigy", "--all", "-o", str(saved))
+    _assert_clean_failure(result, "is an SQLite journal or WAL file")
+    assert saved.read_bytes() == b"\x37\x7f\x06\x82" + bytes(28)
+
+
+def test_backup_refuses_the_name_of_another_databases_journal(seeded: Path, tmp_path: Path) -> None:
+    """A backup named x.db-journal beside a database x.db would be taken for its hot journal."""
+    other = tmp_path / "x.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (a)").connection.close()
+    target = Path(str(other) + "-journal")
+    result = _run("backup", str(target), "--db", str(seeded))
+    _assert_clean_failure(result, "is a file SQLite keeps beside the database")
+    assert not target.exists()
