@@ -96,6 +96,8 @@ def import_sources(
     Ctrl+C (KeyboardInterrupt) before the write becomes ImportCancelled; once the write has begun it
     waits for the transaction's end, so a cancelled import has stored nothing and a finished one all.
     """
+    if not dataset.strip():
+        raise ImportFailure(f"the dataset name {dataset!r} is empty; name the dataset (e.g. --dataset news)")
     database = store.database_file(db)
     if patterns is not None and is_database_file(patterns, database):
         raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")

@@ -279,3 +279,14 @@ def test_backup_refuses_the_name_of_another_databases_journal(seeded: Path, tmp_
     result = _run("backup", str(target), "--db", str(seeded))
     _assert_clean_failure(result, "is a file SQLite keeps beside the database")
     assert not target.exists()
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_import_refuses_an_empty_dataset_name(seeded: Path, tmp_path: Path, name: str) -> None:
+    """`--dataset ''` made a dataset with no name, listed as 'have: default, ' and hard to export alone."""
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "Alice met Bob.", "spans": []}\n', encoding="utf-8")
+    before = dump(seeded)
+    result = _run("import", str(source), "--db", str(seeded), "--dataset", name)
+    _assert_clean_failure(result, "is empty; name the dataset")
+    assert dump(seeded) == before
