@@ -290,3 +290,34 @@ def test_import_refuses_an_empty_dataset_name(seeded: Path, tmp_path: Path, name
     result = _run("import", str(source), "--db", str(seeded), "--dataset", name)
     _assert_clean_failure(result, "is empty; name the dataset")
     assert dump(seeded) == before
+
+
+# ---------------------------------------------------------------- a write interrupted in rollback mode
+
+INTERRUPTED_WRITE = """
+import os, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("PRAGMA cache_size=1")  # spill changed pages into the file before the commit
+connection.execute("BEGIN")
+connection.execute("UPDATE documents SET meta = '{\\"half\\": \\"written\\"}'")
+connection.execute("INSERT INTO settings VALUES ('padding', hex(randomblob(50000)))")
+os._exit(0)  # killed mid-transaction: the -journal is left "hot"
+"""
+
+
+@pytest.mark.parametrize("command", ["stats", "check", "export"])
+def test_read_only_commands_read_a_database_whose_write_was_interrupted(
+    seeded: Path, tmp_path: Path, command: str
+) -> None:
+    """A backup (rollback-journal mode) that a program was killed while writing: every reading command
+    said 'is read-only; open a copy, or make the file writable', though the file was writable."""
+    copy = tmp_path / "copy.db"
+    assert _run("backup", str(copy), "--db", str(seeded)).exit_code == 0
+    committed = dump(copy)
+    subprocess.run([sys.executable, "-c", INTERRUPTED_WRITE, str(copy)], check=True, timeout=60)
+    assert Path(f"{copy}-journal").stat().st_size > 0
+    args = [command, "--db", str(copy)] + (["--format", "prodigy", "--all"] if command == "export" else [])
+    result = _run(*args)
+    assert result.exit_code == 0, result.output
+    assert "half" not in result.output
+    assert dump(copy) == committed and integrity(copy) == ["ok"]
