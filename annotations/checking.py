@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from annotations import store, stored_json
+from annotations import store, stored_columns, stored_json
 from annotations.hashing import text_digest
 from annotations.migrations import migrations
 from annotations.model import Answer, DocumentState
@@ -39,7 +39,14 @@ def check_database(db: Database) -> list[Problem]:
     problems: list[Problem] = []
     try:
         with store.read_snapshot(db):  # the counts and the rows they count, as of one moment
-            for part in (_sqlite_problems, trigger_problems, document_problems, answer_count_problems):
+            parts = (
+                _sqlite_problems,
+                trigger_problems,
+                _type_problems,
+                document_problems,
+                answer_count_problems,
+            )
+            for part in parts:
                 problems += part(db)
     except sqlite3.DatabaseError as error:  # damage bad enough that the check itself cannot finish
         problems.append(Problem("database", "", f"the check could not finish: {error}; restore a backup"))
@@ -56,6 +63,11 @@ def _sqlite_problems(db: Database) -> list[Problem]:
     for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check"):
         problems.append(Problem(table, f"row {rowid}", f"refers to a {parent} row that does not exist"))
     return problems
+
+
+def _type_problems(db: Database) -> list[Problem]:
+    """Values of plain columns that are not of the column's kind (a task hash of 'abc')."""
+    return [Problem(*problem) for problem in stored_columns.column_type_problems(db)]
 
 
 # ---------------------------------------------------------------- triggers

@@ -101,12 +101,15 @@ def _say(message: str, err: bool = False) -> None:
 
 def _answers(value: str | None) -> list[Answer] | None:
     """Parse ``accept,reject`` into answers."""
-    if not value:
+    if value is None:
         return None
     try:
-        return [Answer(part.strip()) for part in value.split(",") if part.strip()]
+        chosen = [Answer(part.strip()) for part in value.split(",") if part.strip()]
     except ValueError as error:
         raise click.BadParameter(f"answers are {', '.join(ANSWER_CHOICES)} (got {value!r})") from error
+    if not chosen:  # `--answer ,` or `--answer ""` would export nothing, and say so only by a count
+        raise click.BadParameter(f"name at least one answer: {', '.join(ANSWER_CHOICES)} (got {value!r})")
+    return chosen
 
 
 def _labels(value: str | None) -> list[str] | None:
@@ -252,6 +255,8 @@ def export_command(
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
     from annotations.exporting import ExportFailure, export
 
+    if split is not None and fmt != "spacy":
+        raise click.UsageError(f"--split divides a spaCy export (--format spacy), not --format {fmt}")
     if output is None and fmt == "spacy":
         raise click.ClickException(
             "--format spacy writes a binary file: give its path with -o PATH (or -o -)"

@@ -57,16 +57,30 @@ def database_paths(database: str | os.PathLike[str]) -> tuple[Path, ...]:
 
 def is_database_file(candidate: str | os.PathLike[str], database: str | os.PathLike[str]) -> bool:
     """Whether ``candidate`` is the database or one of its side files: the same file by ``os.stat``
-    (hard links, symlinks and other spellings of the path included), or that name in its folder
-    (a side file that does not exist yet)."""
+    (hard links, symlinks and other spellings of the path included), that name in its folder
+    (a side file that does not exist yet), or a side file's name beside another name of the
+    database (``e.db-wal`` when the database is opened as ``hard.db``, a hard link to ``e.db``)."""
     candidate_status = _stat(candidate)
     real = Path(os.path.realpath(candidate))
+    if _beside_another_name(candidate, database) or _beside_another_name(real, database):
+        return True
     for spelling in {Path(database), Path(os.path.realpath(database))}:
         for side in database_paths(spelling):
             if candidate_status is not None and _same_file(candidate_status, _stat(side)):
                 return True
             if real.name == side.name and _same_file(_stat(real.parent), _stat(side.parent)):
                 return True
+    return False
+
+
+def _beside_another_name(candidate: str | os.PathLike[str], database: str | os.PathLike[str]) -> bool:
+    """Whether ``candidate`` is named as a side file (``-wal``, ``-shm``, ``-journal``) of a file in its
+    folder that is the database (by ``os.stat``): SQLite uses that name for any connection to that file."""
+    name = Path(candidate).name
+    for suffix in SIDE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            main = Path(candidate).with_name(name[: -len(suffix)])
+            return _same_file(_stat(main), _stat(database))
     return False
 
 

@@ -22,6 +22,7 @@ from annotations.formats import FORMATS, Format, doccano, prodigy
 from annotations.hashing import text_digest
 from annotations.model import Answer, Document
 from annotations.output_file import OutputError, check_output, database_file, describe_os_error, replaced
+from annotations.stored_columns import check_exported_values
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 500
@@ -168,6 +169,7 @@ def prodigy_line(row: store.DocumentRow) -> Line:
 
 
 def _prodigy_line(row: store.DocumentRow) -> Line:
+    check_exported_values(row.input_hash, row.task_hash, row.annotator, row.updated)
     starts, ends = store.decode_token_offsets(row.tokens)
     spans = store.decode_span_keys(row.spans)
     if spans:

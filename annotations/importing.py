@@ -8,17 +8,26 @@ held while the model works.
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlite_utils import Database
 
 from annotations import hashing, identity, store
 from annotations.database_files import is_database_file
-from annotations.formats.jsonl import looks_like_jsonl, read_jsonl, read_jsonl_lines
+from annotations.formats.jsonl import (
+    ARRAY_HINT,
+    looks_like_json_array,
+    looks_like_jsonl,
+    read_jsonl,
+    read_jsonl_lines,
+)
 from annotations.formats.textfile import read_text_bytes, read_text_file
 from annotations.interrupts import sigint_deferred
 from annotations.model import Answer, DocumentState
@@ -87,6 +96,8 @@ def import_sources(
     Ctrl+C (KeyboardInterrupt) before the write becomes ImportCancelled; once the write has begun it
     waits for the transaction's end, so a cancelled import has stored nothing and a finished one all.
     """
+    if not dataset.strip():
+        raise ImportFailure(f"the dataset name {dataset!r} is empty; name the dataset (e.g. --dataset news)")
     database = store.database_file(db)
     if patterns is not None and is_database_file(patterns, database):
         raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
@@ -138,9 +149,11 @@ def read_sources(sources: Sequence[str | Path], database: str | None = None) -> 
 def _read_source(path: Path) -> Iterator[Record]:
     """The records of one named source."""
     if str(path) == STDIN:
-        yield from _read_bytes(sys.stdin.buffer.read(), "<stdin>")
-    elif not path.is_file():  # a pipe or a device: it can be read only once
-        yield from _read_bytes(path.read_bytes(), str(path))
+        yield from _read_bytes(_read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
+    elif not path.is_file():  # a pipe or a terminal: it can be read only once
+        with path.open("rb") as stream:
+            data = _read_stream(stream, str(path))
+        yield from _read_bytes(data, str(path))
     elif path.suffix.lower() in JSONL_SUFFIXES:
         yield from read_jsonl(path)
     elif path.suffix.lower() in TEXT_SUFFIXES:
@@ -149,10 +162,24 @@ def _read_source(path: Path) -> Iterator[Record]:
         yield from _read_bytes(path.read_bytes(), str(path))
 
 
+def _read_stream(stream: BinaryIO, name: str) -> bytes:
+    """All a pipe or terminal holds; a device such as /dev/zero or a disk (which never ends, or holds
+    no text) is refused before anything is read."""
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):  # a stream in memory (a test's standard input): no device
+        mode = 0
+    if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) and not stream.isatty():
+        raise ImportFailure(f"{name}: is a device, not a file to import")
+    return stream.read()
+
+
 def _read_bytes(data: bytes, name: str) -> Iterator[Record]:
     """JSONL or one text document, as the content says."""
     if data.startswith(SQLITE_HEADER):
         raise ImportFailure(f"{name}: is an SQLite database, not text or JSONL")
+    if looks_like_json_array(data):
+        raise ImportFailure(f"{name}: {ARRAY_HINT}")
     if looks_like_jsonl(data[:4096]):
         yield from read_jsonl_lines(io.BytesIO(data), name)
     else:
@@ -171,11 +198,24 @@ def expand_sources(sources: Sequence[str | Path], database: str | None = None) -
             files.append(source)
         elif source.is_dir():
             files.extend(_folder_files(source, database))
-        elif source.exists():
-            files.append(source)
         else:
-            raise ImportFailure(f"{source}: no such file or folder")
+            _check_source_exists(source)
+            files.append(source)
     return files
+
+
+def _check_source_exists(source: Path) -> None:
+    """ImportFailure saying why a named source cannot be read: missing, a dangling link, a link loop."""
+    try:
+        os.stat(source)
+    except FileNotFoundError:
+        if os.path.islink(source):
+            target = os.readlink(source)
+            raise ImportFailure(f"{source}: is a symbolic link to {target}, which does not exist") from None
+        raise ImportFailure(f"{source}: no such file or folder") from None
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else error
+        raise ImportFailure(f"{source}: cannot be read ({reason})") from None
 
 
 def _folder_files(folder: Path, database: str | None) -> list[Path]:

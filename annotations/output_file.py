@@ -28,9 +28,11 @@ from typing import BinaryIO
 
 from sqlite_utils import Database
 
-from annotations.database_files import database_paths, is_database_file
+from annotations.database_files import SIDE_SUFFIXES, database_paths, is_database_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# How a WAL file (either byte order of its checksums) and a rollback journal begin.
+SIDE_FILE_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83", b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7")
 TEMPORARY_NAME = re.compile(r"\.spandesk-(\d+)-[0-9a-f]{8}\.tmp(-wal|-shm|-journal)?")
 WRITE_BUFFER = 1 << 20  # bytes: a large export in few system calls
 STREAM_NAME = re.compile(r"/dev/(stdout|stderr|fd/\d+)|/proc/(self|thread-self|\d+)/fd/\d+")
@@ -78,6 +80,7 @@ def check_output(path: Path, database: Path | None) -> None:
         raise OutputError(
             f"{path}: is the database being exported ({database}) or one of its files; choose another name"
         )
+    _check_not_a_side_file(path)
     status = _stat(path)
     if status is None:
         folder = _resolved(path).parent
@@ -88,6 +91,24 @@ def check_output(path: Path, database: Path | None) -> None:
         raise OutputError(f"{path}: is a folder; give the name of a file to write")
     if stat.S_ISREG(status.st_mode) and _holds_sqlite_header(path):
         raise OutputError(f"{path}: is an SQLite database; it was left untouched (choose another name)")
+    if stat.S_ISREG(status.st_mode) and _starts_with(path, SIDE_FILE_MAGIC):
+        raise OutputError(
+            f"{path}: is an SQLite journal or WAL file; it was left untouched (choose another name)"
+        )
+
+
+def _check_not_a_side_file(path: Path) -> None:
+    """Refuse ``x.db-wal``, ``x.db-shm`` or ``x.db-journal`` beside an SQLite database ``x.db``: replacing
+    the file another program's connection writes into loses what it committed there."""
+    for candidate in {path, _resolved(path)}:
+        for suffix in SIDE_SUFFIXES:
+            if candidate.name.endswith(suffix) and len(candidate.name) > len(suffix):
+                main = candidate.with_name(candidate.name[: -len(suffix)])
+                if main.is_file() and _holds_sqlite_header(main):
+                    raise OutputError(
+                        f"{path}: is a file SQLite keeps beside the database {main}; "
+                        "it was left untouched (choose another name)"
+                    )
 
 
 def _stat(path: Path) -> os.stat_result | None:
@@ -107,11 +128,17 @@ def _resolved(path: Path) -> Path:
 
 def _holds_sqlite_header(path: Path) -> bool:
     """Whether a file that is not our database starts like an SQLite database."""
+    return _starts_with(path, (SQLITE_HEADER,))
+
+
+def _starts_with(path: Path, beginnings: tuple[bytes, ...]) -> bool:
+    """Whether a file that is not our database starts with one of ``beginnings``."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+            head = handle.read(max(map(len, beginnings)))
     except OSError as error:
         raise OutputError(describe_os_error(error)) from error
+    return head.startswith(beginnings)
 
 
 def _written_as_given(path: Path, status: os.stat_result | None) -> bool:
@@ -265,6 +292,9 @@ def _copy_database(db: Database, temporary: Path) -> None:
     destination = sqlite3.connect(temporary.absolute().as_uri(), uri=True)  # a path, never a URI from a name
     try:
         db.conn.backup(destination)
+        # One self-contained file: a copy left in WAL mode cannot even be read where its -shm cannot be
+        # created (a read-only disk or share), so `spandesk check` could not look at the backup there.
+        destination.execute("PRAGMA journal_mode=DELETE")
     finally:
         destination.close()
     descriptor = os.open(temporary, os.O_RDONLY)  # our new copy, not the open database

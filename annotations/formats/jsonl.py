@@ -52,6 +52,19 @@ def looks_like_jsonl(head: bytes) -> bool:
     return head.lstrip(b" \t\r\n").startswith(b"{")
 
 
+def looks_like_json_array(data: bytes) -> bool:
+    """Whether bytes of no known format hold one JSON array of objects (or an empty one): a JSON
+    document, neither JSON Lines nor a text to annotate."""
+    body = (data[3:] if data.startswith(codecs.BOM_UTF8) else data).lstrip(b" \t\r\n")
+    if not body.startswith(b"["):
+        return False
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value[:1])
+
+
 def _refuse_array(line: str, where: str) -> None:
     """A first line that opens a JSON array: the file is one JSON document, not JSON Lines."""
     try:

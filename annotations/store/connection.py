@@ -35,6 +35,8 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False, upgrade
     database is refused untouched: nothing here opens the file but SQLite itself.
     """
     location = _location(path)
+    if read_only:
+        _roll_back_interrupted_write(location)
     if read_only and upgrade and _needs_upgrade(location):
         open_store(location).close()
     db = Database(_connect(location, read_only), execute_plugins=False)
@@ -79,6 +81,25 @@ def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{location}: {describe_error(error)}") from error
     return connection
+
+
+def _roll_back_interrupted_write(location: Path) -> None:
+    """Let SQLite roll back a write interrupted in rollback-journal mode (a "hot" ``-journal``, as left by
+    a program killed while writing a backup copy), which a read-only connection cannot do: it would refuse
+    to read the file at all ("read-only"). The rollback restores the last committed state; nothing is
+    written when there is no journal, and a failure is left to the read-only open to report."""
+    if not os.path.lexists(f"{location}-journal"):  # os.stat only: no descriptor of the database
+        return
+    try:
+        connection = _connect(location, read_only=False)
+    except StoreError:
+        return
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError:
+        pass
+    finally:
+        connection.close()
 
 
 def _needs_upgrade(location: Path) -> bool:

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from annotations import hashing, stored_json
+from annotations import hashing, stored_columns, stored_json
 from annotations.model import (
     Answer,
     Document,
@@ -149,6 +149,9 @@ def _document_from_row(row: dict[str, Any]) -> Document:
 
 
 def _decoded_document(row: dict[str, Any]) -> Document:
+    stored_columns.check_exported_values(
+        row["input_hash"], row["task_hash"], row["annotator"], row["updated"]
+    )
     answer = Answer(row["answer"]) if row["answer"] else None
     spans = decode_spans(row["spans"])
     if spans:
@@ -196,6 +199,9 @@ def damaged_document(row: dict[str, Any] | DocumentRow) -> DamagedRow:
         problem = problem_of()
         if problem is not None:
             return DamagedRow(where, column, problem)
+    wrong_kind = stored_columns.row_problem(columns, stored_columns.DOCUMENT_ROW_COLUMNS)
+    if wrong_kind is not None:
+        return DamagedRow(where, *wrong_kind)
     return DamagedRow(where, "a JSON column", "cannot be read")
 
 
