@@ -21,7 +21,7 @@ from annotations import store
 from annotations.formats import FORMATS, Format, doccano, prodigy
 from annotations.hashing import text_digest
 from annotations.model import Answer, Document
-from annotations.output_file import OutputError, check_output, database_file, describe_os_error, replaced
+from annotations.output_file import OutputError, check_output, describe_os_error, replaced
 from annotations.stored_columns import check_exported_values
 
 Progress = Callable[[int, int], None]
@@ -93,7 +93,7 @@ def _export(
         raise ExportFailure(
             f"there is no dataset called {dataset!r} (have: {', '.join(store.dataset_names(db))})"
         )
-    database = database_file(db)
+    database = store.database_path(db)
     for path in _outputs(fmt, output, split):
         check_output(path, database)  # before the long walk over the documents
     chosen = _default_answers(fmt, answers)

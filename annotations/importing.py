@@ -98,7 +98,7 @@ def import_sources(
     """
     if not dataset.strip():
         raise ImportFailure(f"the dataset name {dataset!r} is empty; name the dataset (e.g. --dataset news)")
-    database = store.database_file(db)
+    database = store.database_path(db)
     if patterns is not None and is_database_file(patterns, database):
         raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
     try:

@@ -28,6 +28,7 @@ from typing import BinaryIO
 
 from sqlite_utils import Database
 
+from annotations import store
 from annotations.database_files import SIDE_SUFFIXES, database_paths, is_database_file
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -61,14 +62,6 @@ def describe_os_error(error: OSError) -> str:
     """A one-line message for a failed file operation, naming the file."""
     reason = _REASONS.get(error.errno or 0, error.strerror or str(error))
     return f"{error.filename}: {reason}" if error.filename is not None else reason
-
-
-def database_file(db: Database) -> Path | None:
-    """The file holding the database's main schema, as SQLite reports it (None for one in memory)."""
-    for _seq, name, filename in db.conn.execute("PRAGMA database_list").fetchall():
-        if name == "main" and filename:
-            return Path(filename)
-    return None
 
 
 # ---------------------------------------------------------------- where an output may go
@@ -268,7 +261,7 @@ def write_backup(db: Database, target: Path) -> None:
     """Copy the database to the new file ``target`` (SQLite's online backup), which appears when complete."""
     if os.path.lexists(target):
         raise OutputError(f"{target}: already exists; choose a new file name")
-    check_output(target, database_file(db))
+    check_output(target, store.database_path(db))
     folder = target.absolute().parent
     if not folder.is_dir():
         raise OutputError(f"{target}: the folder {folder} does not exist")

@@ -222,10 +222,16 @@ def as_store_error(function: Callable[..., T]) -> Callable[..., T]:
     return storing
 
 
-def database_file(db: Database) -> str:
-    """The file a connection has open (for messages)."""
+def database_path(db: Database) -> Path | None:
+    """The file holding the database, as SQLite reports it (None for one in memory)."""
     rows = db.execute("PRAGMA database_list").fetchall()
-    return next((row[2] for row in rows if row[1] == "main" and row[2]), "the database")
+    return next((Path(row[2]) for row in rows if row[1] == "main" and row[2]), None)
+
+
+def database_file(db: Database) -> str:
+    """The file a connection has open, for messages."""
+    path = database_path(db)
+    return str(path) if path else "the database"
 
 
 def backup(db: Database, target: str | os.PathLike[str]) -> None:
