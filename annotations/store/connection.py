@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,7 +45,7 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False, upgrade
         _check_is_spandesk(db, location, read_only)
         _check_not_newer(db, location)
         if not read_only:
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
             db.execute("PRAGMA synchronous=FULL")
             # Some builds (Debian's) zero every freed page, which doubled what an edit of a long
             # document writes; FAST still zeroes deleted content where that costs no extra I/O.
@@ -57,6 +58,19 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False, upgrade
         db.close()
         raise
     return db
+
+
+def _use_wal(db: Database) -> None:
+    """Switch the database to WAL (once per file). The switch needs the file to itself and SQLite does
+    not wait for it as it waits for a lock, so a switch racing other first opens is retried."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _location(path: str | os.PathLike[str]) -> Path:
