@@ -14,7 +14,7 @@ import click
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.formats import FORMATS
+from annotations.formats import FORMATS, IMPORT_FORMATS
 from annotations.model import Answer
 from annotations.terminal import printable
 
@@ -188,6 +188,14 @@ def _front_end() -> Callable[[Path], int]:
     "--answer", type=click.Choice(ANSWER_CHOICES), default=None, help="Answer for records without one."
 )
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes for spaCy.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(IMPORT_FORMATS),
+    default="auto",
+    show_default=True,
+    help="How to read the sources (auto: by name and content).",
+)
 def import_command(
     sources: tuple[Path, ...],
     db_path: Path | None,
@@ -197,6 +205,7 @@ def import_command(
     label: str | None,
     answer: str | None,
     jobs: int,
+    fmt: str,
 ) -> None:
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
     from annotations.importing import ImportCancelled, ImportFailure, import_sources  # loaded when used
@@ -213,6 +222,7 @@ def import_command(
                 answer=Answer(answer) if answer else None,
                 jobs=jobs,
                 progress=progress,
+                fmt=fmt,
             )
         except ImportCancelled:
             _say("Import cancelled; the database is unchanged.", err=True)
@@ -243,6 +253,13 @@ def import_command(
 @click.option("--all", "include_all", is_flag=True, help="Also export unanswered documents (no answer key).")
 @click.option("--answer", "answers", default=None, help="Only these answers, e.g. accept,reject.")
 @click.option("--split", type=float, default=None, help="spacy: dev fraction; -o is then a folder.")
+@click.option(
+    "--scheme",
+    type=click.Choice(["iob2", "biluo"]),
+    default="iob2",
+    show_default=True,
+    help="conll, hf: the entity tags (IOB2, or spaCy's BILUO).",
+)
 def export_command(
     db_path: Path | None,
     dataset: str | None,
@@ -251,6 +268,7 @@ def export_command(
     include_all: bool,
     answers: str | None,
     split: float | None,
+    scheme: str,
 ) -> None:
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
     from annotations.exporting import ExportFailure, export
@@ -272,6 +290,7 @@ def export_command(
                 include_unanswered=include_all,
                 split=split,
                 stream=sys.stdout,
+                scheme=scheme,
             )
         except ExportFailure as error:
             raise click.ClickException(str(error)) from error

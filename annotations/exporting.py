@@ -18,7 +18,16 @@ import orjson
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.formats import FORMATS, Format, doccano, prodigy
+from annotations.formats import (
+    FORMATS,
+    MODULE_FORMATS,
+    Format,
+    Piece,
+    WriteOptions,
+    doccano,
+    format_module,
+    prodigy,
+)
 from annotations.hashing import text_digest
 from annotations.model import Answer, Document
 from annotations.output_file import OutputError, check_output, describe_os_error, replaced
@@ -58,6 +67,7 @@ def export(
     stream: TextIO | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    scheme: str = "iob2",
 ) -> ExportReport:
     """Export the chosen documents in ``fmt`` to ``output`` (or, when it is None, to ``stream``).
 
@@ -66,7 +76,7 @@ def export(
     """
     try:
         return _export(
-            db, fmt, output, dataset, answers, include_unanswered, split, stream, progress, cancelled
+            db, fmt, output, dataset, answers, include_unanswered, split, stream, progress, cancelled, scheme
         )
     except OutputError as error:
         raise ExportFailure(str(error)) from error
@@ -85,6 +95,7 @@ def _export(
     stream: TextIO | None,
     progress: Progress | None,
     cancelled: Callable[[], bool] | None,
+    scheme: str = "iob2",
 ) -> ExportReport:
     """``export``, raising OutputError and OSError as they come."""
     if fmt not in FORMATS:
@@ -103,19 +114,22 @@ def _export(
         lines = map(prodigy_line, _watched(rows, total, progress, cancelled))
         return _export_jsonl(lines, output, stream, database)
     documents = _watched(
-        store.iter_documents(db, dataset, chosen, include_unanswered, with_predictions=False),
+        store.iter_documents(db, dataset, chosen, include_unanswered, with_predictions=fmt == "labelstudio"),
         total,
         progress,
         cancelled,
     )
     if fmt == "spacy":
         return _export_docbin(documents, output, split, stream, database)
+    if fmt in MODULE_FORMATS:
+        options = WriteOptions(labels=tuple(name for name, _colour in store.labels(db)), scheme=scheme)
+        return _export_pieces(fmt, documents, output, stream, database, options)
     return _export_jsonl(map(_doccano_line, documents), output, stream, database)
 
 
 def _outputs(fmt: Format, output: Path | None, split: float | None) -> tuple[Path, ...]:
-    """The files the export will write."""
-    if output is None:
+    """The files the export will write (those it knows of before writing)."""
+    if output is None or (fmt in MODULE_FORMATS and format_module(fmt).LAYOUT == "folder"):
         return ()
     if fmt == "spacy" and split is not None:  # a folder made if missing; what it holds is checked
         return (output / "train.spacy", output / "dev.spacy") if output.is_dir() else ()
@@ -249,6 +263,100 @@ def json_line(record: dict, *, may_hold_separators: bool = True) -> bytes:
     if may_hold_separators and (b"\xe2\x80\xa8" in line or b"\xe2\x80\xa9" in line):
         line = line.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
     return line
+
+
+# ---------------------------------------------------------------- formats written as pieces
+
+
+class _Counted:
+    """Documents passed through, counted (with their spans) as a writer takes them."""
+
+    def __init__(self, documents: Iterable[Document]) -> None:
+        self._documents = documents
+        self.documents = self.spans = 0
+
+    def __iter__(self) -> Iterator[Document]:
+        for document in self._documents:
+            self.documents += 1
+            self.spans += len(document.spans)
+            yield document
+
+
+def _export_pieces(
+    fmt: str,
+    documents: Iterable[Document],
+    output: Path | None,
+    stream: TextIO | None,
+    database: Path | None,
+    options: WriteOptions,
+) -> ExportReport:
+    """A format module's pieces written to one file (and the files beside it), or into a folder."""
+    module = format_module(fmt)
+    counted = _Counted(documents)
+    pieces = module.write(counted, options)
+    if module.LAYOUT == "folder":
+        paths = _write_folder(fmt, pieces, output, database)
+    else:
+        paths = _write_file(fmt, pieces, output, stream, database)
+    return ExportReport(counted.documents, counted.spans, paths)
+
+
+def _write_file(
+    fmt: str, pieces: Iterable[Piece], output: Path | None, stream: TextIO | None, database: Path | None
+) -> tuple[Path, ...]:
+    """The main pieces into ``output`` (or the stream), named pieces into files beside it."""
+    if output is None:
+        _write_main_pieces(fmt, pieces, stream or sys.stdout)
+        return ()
+    beside: list[tuple[Path, bytes]] = []
+    with replaced(output, database) as handle:
+        for name, data in pieces:
+            if name:
+                beside.append((_piece_path(output.parent, name), data))
+            else:
+                handle.write(data)
+    for path, data in beside:
+        with replaced(path, database) as handle:
+            handle.write(data)
+    return (output, *(path for path, _ in beside))
+
+
+def _write_main_pieces(fmt: str, pieces: Iterable[Piece], stream: TextIO) -> None:
+    """The pieces onto a stream; a format that also writes files beside its own needs -o."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream.flush()
+    for name, data in pieces:
+        if name:
+            raise ExportFailure(
+                f"--format {fmt} also writes {name} beside its file: give its path with -o PATH"
+            )
+        if buffer is not None:
+            buffer.write(data)
+        else:
+            stream.write(data.decode("utf-8"))
+
+
+def _write_folder(
+    fmt: str, pieces: Iterable[Piece], folder: Path | None, database: Path | None
+) -> tuple[Path, ...]:
+    """Every piece as a file of its name in ``folder`` (made if missing)."""
+    if folder is None:
+        raise ExportFailure(f"--format {fmt} writes a folder of files: give it with -o FOLDER")
+    if folder.exists() and not folder.is_dir():
+        raise ExportFailure(f"{folder}: exists and is not a folder (--format {fmt} writes a folder)")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in pieces:
+        with replaced(_piece_path(folder, name), database) as handle:
+            handle.write(data)
+    return (folder,)
+
+
+def _piece_path(folder: Path, name: str) -> Path:
+    """Where a named piece goes: a plain file name in ``folder`` (a writer never names another place)."""
+    if not name or name != Path(name).name or name in (".", ".."):
+        raise ValueError(f"a writer named a piece {name!r}, which is not a plain file name")
+    return folder / name
 
 
 # ---------------------------------------------------------------- DocBin

@@ -7,28 +7,16 @@ held while the model works.
 
 from __future__ import annotations
 
-import io
-import os
 import sqlite3
-import stat
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
 
 from sqlite_utils import Database
 
 from annotations import hashing, identity, store
+from annotations import sources as sources_module
 from annotations.database_files import is_database_file
-from annotations.formats.jsonl import (
-    ARRAY_HINT,
-    looks_like_json_array,
-    looks_like_jsonl,
-    read_jsonl,
-    read_jsonl_lines,
-)
-from annotations.formats.textfile import read_text_bytes, read_text_file
 from annotations.interrupts import sigint_deferred
 from annotations.model import Answer, DocumentState
 from annotations.preannotate import (
@@ -42,11 +30,7 @@ from annotations.preannotate import (
 from annotations.records import Record, RecordError
 
 Progress = Callable[[int, int], None]
-JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
 BATCH_SIZE = 64
-STDIN = "-"
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class ImportFailure(Exception):
@@ -90,8 +74,9 @@ def import_sources(
     jobs: int = 1,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    fmt: str = "auto",
 ) -> ImportReport:
-    """Import text and JSONL files (or folders of them) into ``dataset``, all or nothing.
+    """Import files (or folders of them) into ``dataset``, all or nothing; ``fmt`` as ``sources.read``.
 
     Ctrl+C (KeyboardInterrupt) before the write becomes ImportCancelled; once the write has begun it
     waits for the transaction's end, so a cancelled import has stored nothing and a finished one all.
@@ -102,7 +87,8 @@ def import_sources(
     if patterns is not None and is_database_file(patterns, database):
         raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
     try:
-        records, duplicates, differing = _new_records(db, dataset, read_sources(sources, database), answer)
+        read = read_sources(sources, database, fmt)
+        records, duplicates, differing = _new_records(db, dataset, read, answer)
         _check_labels(records, labels)
         to_predict = [r for r in records if not r.arrives_annotated]
         pipeline = _load(model, patterns, labels) if to_predict else None
@@ -130,105 +116,15 @@ def import_sources(
 # ---------------------------------------------------------------- reading
 
 
-def read_sources(sources: Sequence[str | Path], database: str | None = None) -> Iterator[Record]:
-    """Every record of every source, in order; ImportFailure for a missing or unreadable source.
-
-    ``-`` is standard input. Files named ``.jsonl``/``.txt`` are read as such; anything else (a
-    pipe, ``/dev/stdin``, a file of another name) is JSONL when its first character opens an
-    object, else one text document. ``database`` (the one imported into) is refused as a source.
-    """
-    for path in expand_sources(sources, database):
-        try:
-            yield from _read_source(path)
-        except RecordError as error:
-            raise ImportFailure(str(error)) from error
-        except OSError as error:
-            raise ImportFailure(f"{path}: cannot be read ({error.strerror or error})") from error
-
-
-def _read_source(path: Path) -> Iterator[Record]:
-    """The records of one named source."""
-    if str(path) == STDIN:
-        yield from _read_bytes(_read_stream(sys.stdin.buffer, "<stdin>"), "<stdin>")
-    elif not path.is_file():  # a pipe or a terminal: it can be read only once
-        with path.open("rb") as stream:
-            data = _read_stream(stream, str(path))
-        yield from _read_bytes(data, str(path))
-    elif path.suffix.lower() in JSONL_SUFFIXES:
-        yield from read_jsonl(path)
-    elif path.suffix.lower() in TEXT_SUFFIXES:
-        yield read_text_file(path)
-    else:
-        yield from _read_bytes(path.read_bytes(), str(path))
-
-
-def _read_stream(stream: BinaryIO, name: str) -> bytes:
-    """All a pipe or terminal holds; a device such as /dev/zero or a disk (which never ends, or holds
-    no text) is refused before anything is read."""
+def read_sources(
+    sources: Sequence[str | Path], database: Path | None = None, fmt: str = "auto"
+) -> Iterator[Record]:
+    """Every record of every source, in order (``sources.read``); ImportFailure naming the file and line
+    for the first bad one, or a source that cannot be read."""
     try:
-        mode = os.fstat(stream.fileno()).st_mode
-    except (OSError, ValueError):  # a stream in memory (a test's standard input): no device
-        mode = 0
-    if (stat.S_ISCHR(mode) or stat.S_ISBLK(mode)) and not stream.isatty():
-        raise ImportFailure(f"{name}: is a device, not a file to import")
-    return stream.read()
-
-
-def _read_bytes(data: bytes, name: str) -> Iterator[Record]:
-    """JSONL or one text document, as the content says."""
-    if data.startswith(SQLITE_HEADER):
-        raise ImportFailure(f"{name}: is an SQLite database, not text or JSONL")
-    if looks_like_json_array(data):
-        raise ImportFailure(f"{name}: {ARRAY_HINT}")
-    if looks_like_jsonl(data[:4096]):
-        yield from read_jsonl_lines(io.BytesIO(data), name)
-    else:
-        yield read_text_bytes(data, name)
-
-
-def expand_sources(sources: Sequence[str | Path], database: str | None = None) -> list[Path]:
-    """Files named, and the text and JSONL files inside folders named, in a stable order."""
-    if not sources:
-        raise ImportFailure("nothing to import: name at least one file or folder")
-    files: list[Path] = []
-    for source in map(Path, sources):
-        if database and str(source) != STDIN and is_database_file(source, database):
-            raise ImportFailure(f"{source}: is the database being imported into, not a file to import")
-        if str(source) == STDIN:
-            files.append(source)
-        elif source.is_dir():
-            files.extend(_folder_files(source, database))
-        else:
-            _check_source_exists(source)
-            files.append(source)
-    return files
-
-
-def _check_source_exists(source: Path) -> None:
-    """ImportFailure saying why a named source cannot be read: missing, a dangling link, a link loop."""
-    try:
-        os.stat(source)
-    except FileNotFoundError:
-        if os.path.islink(source):
-            target = os.readlink(source)
-            raise ImportFailure(f"{source}: is a symbolic link to {target}, which does not exist") from None
-        raise ImportFailure(f"{source}: no such file or folder") from None
-    except (OSError, ValueError) as error:
-        reason = error.strerror if isinstance(error, OSError) else error
-        raise ImportFailure(f"{source}: cannot be read ({reason})") from None
-
-
-def _folder_files(folder: Path, database: str | None) -> list[Path]:
-    """The importable files in a folder and its subfolders; ImportFailure when there are none."""
-    wanted = JSONL_SUFFIXES | TEXT_SUFFIXES
-    found = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in wanted and not (database and is_database_file(p, database))
-    )
-    if not found:
-        raise ImportFailure(f"{folder}: holds no .txt or .jsonl files to import")
-    return found
+        yield from sources_module.read(sources, database, fmt)
+    except RecordError as error:
+        raise ImportFailure(str(error)) from error
 
 
 @dataclass(slots=True)
