@@ -17,10 +17,19 @@ from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
 from gui.plain_text import menu_text, message_box
 from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
-EXPORT_FORMATS = (
+EXPORT_FORMATS = (  # format, menu title, file suffix ("" for a format that writes a folder)
     ("prodigy", "Prodigy JSONL", "jsonl"),
     ("doccano", "doccano JSONL", "jsonl"),
     ("spacy", "spaCy DocBin", "spacy"),
+    ("conll", "CoNLL-2003 (IOB)", "conll"),
+    ("hf", "Hugging Face token classification", "jsonl"),
+    ("brat", "brat standoff (a folder)", ""),
+    ("labelstudio", "Label Studio JSON", "json"),
+)
+IMPORT_FILTER = (
+    "Documents (*.txt *.jsonl *.json *.ndjson *.conll *.iob *.bio *.md);;"
+    "Text (*.txt *.md);;JSONL: Prodigy, doccano, Hugging Face (*.jsonl *.ndjson);;"
+    "Label Studio (*.json);;CoNLL (*.conll *.iob *.bio);;All files (*)"
 )
 MAX_RECENT = 8
 
@@ -69,17 +78,11 @@ class FileActions(QObject):
 
     # ------------------------------------------------------------ import and export
 
-    def choose_import(self) -> None:
-        """Ask for files and a dataset, then import them off the GUI thread."""
-        paths = ask_for_paths(
-            file_dialog(
-                self.parent_widget,
-                "Import documents",
-                DialogKind.OPEN_MANY,
-                "",
-                "Text and JSONL (*.txt *.jsonl *.json *.ndjson);;All files (*)",
-            )
-        )
+    def choose_import(self, kind: DialogKind = DialogKind.OPEN_MANY) -> None:
+        """Ask for files (or a folder: of text and JSONL files, or a brat collection) and a dataset, then
+        import them off the GUI thread."""
+        title = "Import a folder" if kind is DialogKind.FOLDER else "Import documents"
+        paths = ask_for_paths(file_dialog(self.parent_widget, title, kind, "", IMPORT_FILTER))
         if not paths:
             return
         document = self.window.current_document
@@ -120,10 +123,13 @@ class FileActions(QObject):
     def choose_export(self, fmt: str) -> None:
         """Ask where to export in ``fmt``, then export off the GUI thread."""
         suffix = {f: s for f, _title, s in EXPORT_FORMATS}[fmt]
-        start = f"annotations.{suffix}"
-        paths = ask_for_paths(
-            file_dialog(self.parent_widget, f"Export {fmt}", DialogKind.SAVE, start, f"*.{suffix}")
-        )
+        if suffix:
+            dialog = file_dialog(
+                self.parent_widget, f"Export {fmt}", DialogKind.SAVE, f"annotations.{suffix}", f"*.{suffix}"
+            )
+        else:  # the format writes a folder of files
+            dialog = file_dialog(self.parent_widget, f"Export {fmt} into a folder", DialogKind.FOLDER)
+        paths = ask_for_paths(dialog)
         if paths:
             self.start_export(fmt, paths[0])
 

@@ -26,6 +26,7 @@ class DialogKind(Enum):
     OPEN_ONE = "open one"
     OPEN_MANY = "open many"
     SAVE = "save"
+    FOLDER = "folder"
 
 
 class NameOnlyIconProvider(QAbstractFileIconProvider):
@@ -71,6 +72,9 @@ def file_dialog(
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
     elif kind is DialogKind.OPEN_MANY:
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+    elif kind is DialogKind.FOLDER:
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
     else:
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
     return dialog

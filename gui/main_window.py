@@ -30,6 +30,7 @@ from annotations.store import StoreError
 from gui.controller import AnnotationController, describe_store_error
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
+from gui.file_dialogs import DialogKind
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
 from gui.plain_text import menu_text, message_box, plain_label, window_title
@@ -147,7 +148,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.files = FileActions(self, self, self.settings, QMenu("Open &Recent", self))
-        self._action(file_menu, "&Import…", self.files.choose_import, QKeySequence("Ctrl+I"))
+        self._action(file_menu, "&Import…", lambda: self.files.choose_import(), QKeySequence("Ctrl+I"))
+        self._action(file_menu, "Import a &folder…", lambda: self.files.choose_import(DialogKind.FOLDER))
         export_menu = file_menu.addMenu("&Export")
         for fmt, title, _suffix in EXPORT_FORMATS:
             self._action(

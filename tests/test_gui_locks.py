@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QFileSystemModel
 from reliability_helpers import locks_held
 
 from gui.app import build_window, import_sample_if_empty
-from gui.file_dialogs import NameOnlyIconProvider
+from gui.file_dialogs import DialogKind, NameOnlyIconProvider
 
 pytestmark = pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads Linux's /proc/locks")
 
@@ -105,7 +105,10 @@ def _browse_the_database_folder(qtbot, folder: Path, shown: list[QFileDialog]):
         dialog.setDirectory(str(folder))
         dialog.show()
         model = dialog.findChild(QFileSystemModel)
-        qtbot.waitUntil(lambda: model.rowCount(model.index(str(folder))) >= 3, timeout=10_000)
+        if dialog.testOption(QFileDialog.Option.ShowDirsOnly):  # a folder dialog lists no files at all
+            qtbot.wait(500)
+        else:
+            qtbot.waitUntil(lambda: model.rowCount(model.index(str(folder))) >= 3, timeout=10_000)
         for view_mode in (QFileDialog.ViewMode.Detail, QFileDialog.ViewMode.List):
             dialog.setViewMode(view_mode)
             qtbot.wait(300)  # icons and types are asked for as rows are painted
@@ -123,12 +126,14 @@ def _browse_the_database_folder(qtbot, folder: Path, shown: list[QFileDialog]):
     "choose",
     [
         lambda files: files.choose_import(),
+        lambda files: files.choose_import(DialogKind.FOLDER),
         lambda files: files.choose_export("prodigy"),
+        lambda files: files.choose_export("brat"),
         lambda files: files.choose_database(),
         lambda files: files.choose_new_database(),
         lambda files: files.choose_backup(),
     ],
-    ids=["import", "export", "open database", "new database", "backup"],
+    ids=["import", "import folder", "export", "export folder", "open database", "new database", "backup"],
 )
 def test_locks_are_kept_after_a_file_dialog_shows_the_database_folder(qtbot, path, monkeypatch, choose):
     window = open_window(qtbot, path)
