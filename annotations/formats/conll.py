@@ -222,6 +222,7 @@ def _decoded_lines(data: bytes, name: str) -> list[str]:
 def _blocks(lines: list[str], name: str) -> list[_Block]:
     """The file cut at ``-DOCSTART-`` lines, each block cut into sentences at blank lines."""
     columns: tuple[int, int] | None = None  # the first token line's column count, and its number
+    tags: dict[str, tuple[str, str] | None] = {}  # each tag parsed once
     blocks = [_Block(1, [])]
     current: Sentence = []
     for number, line in enumerate(lines, start=1):
@@ -234,14 +235,23 @@ def _blocks(lines: list[str], name: str) -> list[_Block]:
                 blocks.append(_Block(number, []))
             continue
         columns = columns or (len(fields), number)
-        current.append(_token_line(fields, number, columns, name))
+        current.append(_token_line(fields, number, columns, name, tags))
     if current:
         blocks[-1].sentences.append(current)
     return blocks
 
 
-def _token_line(fields: list[str], number: int, columns: tuple[int, int], name: str) -> _Line:
-    """One ``TOKEN ... TAG`` line, checked."""
+def _token_line(
+    fields: list[str],
+    number: int,
+    columns: tuple[int, int],
+    name: str,
+    tags: dict[str, tuple[str, str] | None],
+) -> _Line:
+    """One ``TOKEN ... TAG`` line, checked (``tags``: the tags parsed so far)."""
+    count, first = columns
+    if len(fields) == count and fields[-1] in tags:
+        return _Line(fields[0], tags[fields[-1]], number)
     where = f"{name}:{number}"
     if len(fields) < 2:
         raise fail(
@@ -249,14 +259,14 @@ def _token_line(fields: list[str], number: int, columns: tuple[int, int], name: 
             f"{fields[0]!r} has no tag: a token line is TOKEN TAG (or TOKEN POS CHUNK TAG), "
             "columns separated by white space",
         )
-    count, first = columns
     if len(fields) != count:
         raise fail(
             where,
             f"has {len(fields)} columns but line {first} has {count} (every token line of a CoNLL file "
             "has the same columns, the tag last; a token cannot hold white space)",
         )
-    return _Line(fields[0], _parse_tag(fields[-1], where), number)
+    tags[fields[-1]] = _parse_tag(fields[-1], where)
+    return _Line(fields[0], tags[fields[-1]], number)
 
 
 def _parse_tag(tag: str, where: str) -> tuple[str, str] | None:
