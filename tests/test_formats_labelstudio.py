@@ -282,6 +282,11 @@ def test_a_name_that_is_not_an_email_is_never_sent_as_completed_by() -> None:
     assert "completed_by" not in annotation and annotation["created_username"] == "dataset-alice"
 
 
+def test_a_time_beyond_any_calendar_is_left_out_not_a_crash() -> None:
+    [task] = json.loads(written([document("Text.", updated=1e14)]))
+    assert "updated_at" not in task["annotations"][0]
+
+
 @pytest.mark.parametrize(
     ("answer", "cancelled"), [(Answer.ACCEPT, False), (Answer.IGNORE, True), (Answer.REJECT, True)]
 )
@@ -366,6 +371,41 @@ def test_json_lines_of_tasks_are_read(tmp_path: Path) -> None:
     lines = "".join(json.dumps(task) + "\n" for task in EXPORT[2:])
     third, fourth = read_back(tmp_path, lines.encode(), "tasks.jsonl")
     assert keys(third.spans) == [(0, 6, "LOC")] and fourth.where == f"{tmp_path / 'tasks.jsonl'}:2"
+
+
+# Label Studio's JSON-MIN export of the same project: the data's keys and each annotation's regions
+# (under the Labels tag's name) side by side.
+JSON_MIN = [
+    {
+        "id": 1,
+        "text": "Sony sued Apple in Tokyo.",
+        "source": "wire",
+        "label": [
+            {"start": 0, "end": 4, "text": "Sony", "labels": ["ORG"]},
+            {"start": 19, "end": 24, "text": "Tokyo", "labels": ["LOC"]},
+        ],
+        "annotator": 10,
+        "annotation_id": 1001,
+        "created_at": "2021-03-09T22:16:08.728353Z",
+        "updated_at": "2021-03-09T22:16:08.728378Z",
+        "lead_time": 4.288,
+    },
+    {"id": 4, "text": "Nothing was done here."},
+]
+
+
+def test_json_min_export_is_recognised_and_read(tmp_path: Path) -> None:
+    data = json.dumps(JSON_MIN, indent=2).encode()
+    assert labelstudio.sniff(tmp_path / "min.json", data[:HEAD_BYTES])
+    first, second = read_back(tmp_path, data, "min.json")
+    assert keys(first.spans) == [(0, 4, "ORG"), (19, 24, "LOC")] and first.answer is Answer.ACCEPT
+    assert first.annotator == "10" and first.extra["source"] == "wire"
+    assert second.spans is None and second.answer is None
+
+
+def test_prodigy_array_given_as_label_studio_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RecordError, match="a Prodigy task, not a Label Studio one"):
+        read_back(tmp_path, json.dumps([{"text": "A", "spans": []}]).encode())
 
 
 def test_text_under_another_data_key_is_read() -> None:

@@ -75,6 +75,9 @@ _ARRAY_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*\[\s*\{")
 _TASK_KEY = re.compile(rb'"(?:data|annotations|predictions)"\s*:\s*[\[{]')
 _DATA_KEY = re.compile(rb'"data"\s*:\s*\{')
 _TEXT_KEY = re.compile(rb'"text"\s*:')
+_REGION = re.compile(
+    rb'\{[^{}]*"start"\s*:[^{}]*"labels"\s*:\s*\[|\{[^{}]*"labels"\s*:\s*\[[^{}]*"start"\s*:'
+)
 
 
 # ---------------------------------------------------------------- sniff
@@ -84,7 +87,7 @@ def sniff(path: Path, head: bytes) -> bool:
     """Whether a file holds Label Studio tasks: a JSON array of objects with a ``data``, ``annotations``
     or ``predictions`` key near its start, or JSON Lines whose first line is such a task."""
     if _ARRAY_START.match(head):
-        return _TASK_KEY.search(head) is not None
+        return _TASK_KEY.search(head) is not None or _is_min_export(head)
     body = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     if not body.startswith(b"{"):
         return False
@@ -103,6 +106,11 @@ def sniff(path: Path, head: bytes) -> bool:
 def _is_task(task: Any) -> bool:
     """Whether a JSON value is shaped like a Label Studio task (and not like a Prodigy or doccano one)."""
     return isinstance(task, dict) and isinstance(task.get("data"), dict) and "text" not in task
+
+
+def _is_min_export(head: bytes) -> bool:
+    """Whether an array's start looks like JSON-MIN: a ``text`` key and regions with ``labels``."""
+    return _TEXT_KEY.search(head) is not None and _REGION.search(head) is not None
 
 
 # ---------------------------------------------------------------- read
@@ -163,10 +171,12 @@ def _refuse_constant(name: str) -> Any:
 
 
 def parse_task(task: Any, where: str) -> Record:
-    """The Record one Label Studio task describes."""
+    """The Record one Label Studio task describes (of the JSON export, or of the JSON-MIN one)."""
     if not isinstance(task, dict):
         raise fail(where, f'must be a task object with a "data" key, not {json_type(task)}')
     check_no_surrogates_anywhere(task, where)
+    if "data" not in task and "text" in task:
+        return _parse_min_task(task, where)
     data = task.get("data")
     if not isinstance(data, dict):
         hint = ' (a task looks like {"data": {"text": ...}, "annotations": [...]})'
@@ -195,7 +205,39 @@ def parse_task(task: Any, where: str) -> Record:
     )
 
 
-def _text(data: dict[str, Any], where: str) -> tuple[str, str]:
+def _parse_min_task(task: dict[str, Any], where: str) -> Record:
+    """The Record of a JSON-MIN task: the data's keys and the annotation's regions side by side
+    (``{"text", "label": [{"start", "end", "text", "labels"}], "annotator", ...}``)."""
+    if "spans" in task or "tokens" in task:
+        raise fail(where, 'has "text" and "spans" or "tokens": a Prodigy task, not a Label Studio one')
+    _, text = _text(task, where, "")
+    regions = [key for key, value in task.items() if _is_region_list(value)]
+    spans: list[Span] = []
+    for key in regions:
+        spans.extend(_region_span(value, text, f"{where}, {key} {n}") for n, value in enumerate(task[key], 1))
+    answered = bool(regions) or "annotation_id" in task
+    annotator = task.get("annotator")
+    return Record(
+        text=text,
+        where=where,
+        spans=checked_spans(spans, text, where, _OVERLAP_HINT) if answered else None,
+        answer=Answer.ACCEPT if answered else None,
+        annotator=str(annotator) if is_int(annotator) or isinstance(annotator, str) and annotator else None,
+        timestamp=_time(task) if answered else None,
+        extra={key: value for key, value in task.items() if key not in ("text", "annotator", *regions)},
+    )
+
+
+def _is_region_list(value: Any) -> bool:
+    """Whether a JSON-MIN value is a list of text regions (``{"start", "end", "labels"}``)."""
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(item, dict) and "start" in item and "labels" in item for item in value)
+    )
+
+
+def _text(data: dict[str, Any], where: str, prefix: str = "data.") -> tuple[str, str]:
     """The key and value of the task's text: ``data.text``, else the only string in ``data``."""
     if "text" in data:
         key = "text"
@@ -207,10 +249,10 @@ def _text(data: dict[str, Any], where: str) -> tuple[str, str]:
         key = strings[0]
     text = data[key]
     if not isinstance(text, str):
-        raise fail(where, f'"data.{key}" must be a string, not {json_type(text)}')
+        raise fail(where, f'"{prefix}{key}" must be a string, not {json_type(text)}')
     if not text:
-        raise fail(where, f'"data.{key}" is empty')
-    check_no_surrogates(text, where, f'"data.{key}"')
+        raise fail(where, f'"{prefix}{key}" is empty')
+    check_no_surrogates(text, where, f'"{prefix}{key}"')
     return key, text
 
 
@@ -352,7 +394,11 @@ def _hashable(value: Any) -> bool:
 def _span(result: dict[str, Any], text: str, where: str) -> Span:
     """The span of one ``labels`` result (offsets in code points, or in UTF-16 units when only those
     match the text the result states)."""
-    value = result.get("value")
+    return _region_span(result.get("value"), text, where)
+
+
+def _region_span(value: Any, text: str, where: str) -> Span:
+    """The span of a ``{"start", "end", "text"?, "labels"}`` region."""
     if not isinstance(value, dict):
         raise fail(where, f'"value" must be an object with "start", "end" and "labels", not {shown(value)}')
     start, end, labels = value.get("start"), value.get("end"), value.get("labels")
@@ -463,9 +509,21 @@ def _annotations(document: Document, kept: dict[str, Any]) -> list[dict[str, Any
             annotation["completed_by"] = {"email": document.annotator}
         else:
             annotation["created_username"] = document.annotator
-    if document.updated is not None:
-        annotation["updated_at"] = datetime.fromtimestamp(document.updated, UTC).isoformat()
+    stamp = _iso_time(document.updated)
+    if stamp is not None:
+        annotation["updated_at"] = stamp
     return [annotation]
+
+
+def _iso_time(seconds: float | None) -> str | None:
+    """A time as ISO 8601 (what Label Studio writes), or None when there is none or it has no date
+    (a Prodigy ``_timestamp`` may lie beyond the year 9999)."""
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _kept_results(document: Document, kept: dict[str, Any]) -> list[Any]:

@@ -225,9 +225,7 @@ def _prediction_problem(raw: str | None, text_length: int) -> str | None:
 
 def load_document(db: Database, document_id: int) -> Document:
     """One document with its current state; KeyError if there is none with that id."""
-    row = next(
-        db.query(_select(with_predictions=True) + " WHERE d.id = ?", [document_id]), None
-    )
+    row = next(db.query(_select(with_predictions=True) + " WHERE d.id = ?", [document_id]), None)
     if row is None:
         raise KeyError(document_id)
     return _document_from_row(row)
