@@ -94,6 +94,7 @@ class Document:
     annotator: str | None = None
     updated: float | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    predicted_by: str | None = None  # the model of ``predicted`` ("name version"), when it was asked for
 
     @property
     def spans(self) -> tuple[Span, ...]:

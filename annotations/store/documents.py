@@ -129,15 +129,27 @@ DOCUMENTS_FROM = """
 
 
 _PREDICTED = "(SELECT p.spans FROM predictions p WHERE p.document_id = d.id ORDER BY p.created DESC LIMIT 1)"
+_PREDICTED_BY = (
+    "(SELECT p.model || ' ' || p.model_version FROM predictions p WHERE p.document_id = d.id"
+    " ORDER BY p.created DESC LIMIT 1)"
+)
 
 
 _DOCUMENT_SELECT = (
     """
     SELECT d.id, ds.name AS dataset, d.text, d.tokens, d.meta, d.extra, d.input_hash, d.task_hash,
-           a.spans, a.answer, a.rev, a.annotator, a.updated, {predicted} AS predicted
+           a.spans, a.answer, a.rev, a.annotator, a.updated, {predicted} AS predicted,
+           {predicted_by} AS predicted_by
 """
     + DOCUMENTS_FROM
 )
+
+
+def _select(with_predictions: bool) -> str:
+    """The document query, with the latest prediction and its model, or NULL for both."""
+    if with_predictions:
+        return _DOCUMENT_SELECT.format(predicted=_PREDICTED, predicted_by=_PREDICTED_BY)
+    return _DOCUMENT_SELECT.format(predicted="NULL", predicted_by="NULL")
 
 
 def _document_from_row(row: dict[str, Any]) -> Document:
@@ -170,6 +182,7 @@ def _decoded_document(row: dict[str, Any]) -> Document:
         annotator=row["annotator"],
         updated=row["updated"],
         extra=decode_object(row["extra"]),
+        predicted_by=row["predicted_by"],
     )
 
 
@@ -212,9 +225,7 @@ def _prediction_problem(raw: str | None, text_length: int) -> str | None:
 
 def load_document(db: Database, document_id: int) -> Document:
     """One document with its current state; KeyError if there is none with that id."""
-    row = next(
-        db.query(_DOCUMENT_SELECT.format(predicted=_PREDICTED) + " WHERE d.id = ?", [document_id]), None
-    )
+    row = next(db.query(_select(with_predictions=True) + " WHERE d.id = ?", [document_id]), None)
     if row is None:
         raise KeyError(document_id)
     return _document_from_row(row)
@@ -231,7 +242,7 @@ def iter_documents(
 
     ``with_predictions=False`` leaves ``Document.predicted`` empty (exports do not need it).
     """
-    select = _DOCUMENT_SELECT.format(predicted=_PREDICTED if with_predictions else "NULL")
+    select = _select(with_predictions)
     where, params = _document_filter(dataset, answers, include_unanswered)
     for row in db.query(select + where, params):
         yield _document_from_row(row)
