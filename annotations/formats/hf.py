@@ -50,6 +50,7 @@ PREFIXES = {"iob2": ("B", "I"), "biluo": ("B", "I", "L", "U")}
 _STARTS = frozenset("BUS")  # a tag that always starts an entity
 _ENDS = frozenset("LUES")  # a tag that always ends one
 _KEY = re.compile(rb'"(tokens|ner_tags)"\s*:')
+_STRING_TOKENS = re.compile(rb'^\{\s*(?:"id"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?\d+)\s*,\s*)?"tokens"\s*:\s*\[\s*"')
 _LABELS_HINT = 'a JSON list of the tag names in id order, such as ["O", "B-ORG", "I-ORG"]'
 
 
@@ -141,9 +142,18 @@ def sniff(path: Path, head: bytes) -> bool:
         return False
     try:
         obj = json.loads(line)
-    except (ValueError, RecursionError):  # a first line longer than the head: look for the keys
-        return not newline and {m.group(1) for m in _KEY.finditer(line)} == {b"tokens", b"ner_tags"}
+    except (ValueError, RecursionError):  # a first line longer than the head
+        return not newline and _long_row(line)
     return isinstance(obj, dict) and "tokens" in obj and "ner_tags" in obj
+
+
+def _long_row(start: bytes) -> bool:
+    """Whether the start of a long line is a row: both keys, or (their order in rows written here and
+    on the Hub) an object opening with ``"tokens"`` (after an ``"id"``), a list of strings (a Prodigy
+    task's tokens are objects)."""
+    return {m.group(1) for m in _KEY.finditer(start)} == {b"tokens", b"ner_tags"} or bool(
+        _STRING_TOKENS.match(start)
+    )
 
 
 def read(path: Path) -> Iterator[Record]:
@@ -364,7 +374,7 @@ def _found_offsets(tokens: list[str], text: str, where: str) -> list[Token]:
     for number, token in enumerate(tokens, 1):
         start = text.find(token, position)
         if start < 0:
-            raise fail(where, f'token {number} {shown(token)} is not in "text" after offset {position}')
+            raise fail(where, f'token {number} {shown(token)} is not in "text" after {position}')
         position = start + len(token)
         offsets.append(Token(start, position))
     return offsets
