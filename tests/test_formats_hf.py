@@ -410,3 +410,17 @@ def test_importing_integer_tags_without_labels_json_is_refused_with_the_fix(tmp_
     assert result.exit_code != 0
     assert f"{path}:1:" in result.output and "labels.json" in result.output
     assert "Traceback" not in result.output
+
+
+def test_importing_the_folder_of_an_export_reads_the_rows_not_labels_json(tmp_path: Path) -> None:
+    source = save(tmp_path / "in", PRODIGY_ROWS, name="in.jsonl")
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    run("import", str(source), "--db", str(first), "--answer", "accept")
+    (tmp_path / "hf").mkdir()
+    assert (
+        run("export", "--db", str(first), "--format", "hf", "-o", str(tmp_path / "hf" / "a.jsonl")).exit_code
+        == 0
+    )
+    result = run("import", str(tmp_path / "hf"), "--db", str(second), "--answer", "accept")
+    assert result.exit_code == 0, result.output
+    assert doccano_export(second) == doccano_export(first)

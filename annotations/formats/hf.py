@@ -45,6 +45,7 @@ from annotations.records import Record, RecordError
 LAYOUT = "file"
 LABELS_FILE = "labels.json"
 INFO_FILES = ("dataset_infos.json", "dataset_info.json")
+SIDE_FILES = (LABELS_FILE, *INFO_FILES)  # read beside the rows, never imported as documents
 OWN_KEYS = ("tokens", "ner_tags", "text", "offsets")
 PREFIXES = {"iob2": ("B", "I"), "biluo": ("B", "I", "L", "U")}
 _STARTS = frozenset("BUS")  # a tag that always starts an entity
