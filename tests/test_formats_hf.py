@@ -424,3 +424,18 @@ def test_importing_the_folder_of_an_export_reads_the_rows_not_labels_json(tmp_pa
     result = run("import", str(tmp_path / "hf"), "--db", str(second), "--answer", "accept")
     assert result.exit_code == 0, result.output
     assert doccano_export(second) == doccano_export(first)
+
+
+@pytest.mark.parametrize("order", [1, -1])
+def test_hugging_face_datasets_loads_the_rows_with_the_label_names(tmp_path: Path, order: int) -> None:
+    """Runs where ``datasets`` is installed (about 300 MB with pyarrow and pandas, so not a test
+    dependency); ``check_loadable_by_datasets`` checks the same shape everywhere. A document with no
+    tokens (only white space) comes first or last: its empty lists must not fix the column types."""
+    datasets = pytest.importorskip("datasets")
+    rows, names = written(ROUND_TRIP_DOCUMENTS[::order], ("ORG", "MISC", "PER"), "biluo")
+    path = save(tmp_path / "data", rows, names)
+    loaded = datasets.load_dataset("json", data_files=str(path), split="train", cache_dir=str(tmp_path / "c"))
+    loaded = loaded.cast_column("ner_tags", datasets.Sequence(datasets.ClassLabel(names=names)))
+    assert loaded["tokens"] == [row["tokens"] for row in rows]
+    assert loaded["ner_tags"] == [row["ner_tags"] for row in rows]
+    assert loaded.features["ner_tags"].feature.names == names
