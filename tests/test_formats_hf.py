@@ -244,6 +244,10 @@ TOKENS = ["Ann", "Lee"]
             'token 2 "Lee" is not at 3-7 of "text", which holds " Lee"',
         ),
         (
+            {"tokens": ["Ann", "Ann"], "ner_tags": [1, 1], "text": "Ann", "offsets": [[0, 3], [0, 3]]},
+            "token 2 (0-3) overlaps or precedes the one before",
+        ),
+        (
             {"tokens": TOKENS, "ner_tags": [0, 0], "text": "Ann Lee", "offsets": [[0, 3]]},
             '"offsets" must be a list of one [start, end] per token (2), not 1 entries',
         ),

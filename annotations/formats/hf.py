@@ -365,6 +365,8 @@ def _given_offsets(value: Any, tokens: list[str], text: str, where: str) -> list
             raise fail(
                 where, f'token {number} {shown(token)} is not at {start}-{end} of "text", which holds {held}'
             )
+        if offsets and start < offsets[-1].end:
+            raise fail(where, f"token {number} ({start}-{end}) overlaps or precedes the one before")
         offsets.append(Token(start, end))
     return offsets
 
