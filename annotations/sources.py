@@ -157,11 +157,21 @@ def _check_source_exists(source: Path) -> None:
 def _folder_files(folder: Path, database: Path | None) -> list[Path]:
     """The importable files in a folder and its subfolders; RecordError when there are none."""
     wanted = JSONL_SUFFIXES | TEXT_SUFFIXES
+    side = _side_files()
     found = sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in wanted and not (database and is_database_file(p, database))
+        if p.is_file()
+        and p.suffix.lower() in wanted
+        and p.name not in side
+        and not (database and is_database_file(p, database))
     )
     if not found:
         raise RecordError(f"{folder}: holds no .txt or .jsonl files to import")
     return found
+
+
+def _side_files() -> set[str]:
+    """Names of files a format reads beside its own (``SIDE_FILES``, e.g. hf's labels.json): in a
+    folder they are not documents to import."""
+    return {name for fmt in available_formats() for name in getattr(format_module(fmt), "SIDE_FILES", ())}

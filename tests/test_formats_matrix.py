@@ -29,8 +29,14 @@ OUTPUT_NAMES = {
     "hf": "out.jsonl",
 }
 CORPUS = (
-    ("Angela Merkel met Emmanuel Macron in Paris.", [(0, 13, "PERSON"), (18, 33, "PERSON"), (37, 42, "GPE")]),
-    ("Zoë 🇩🇪 flew to Berlin on Monday.\r\nAcme Corp paid.", [(0, 3, "PERSON"), (15, 21, "GPE"), (34, 43, "ORG")]),
+    (
+        "Angela Merkel met Emmanuel Macron in Paris.",
+        [(0, 13, "PERSON"), (18, 33, "PERSON"), (37, 42, "GPE")],
+    ),
+    (
+        "Zoë 🇩🇪 flew to Berlin on Monday.\r\nAcme Corp paid.",
+        [(0, 3, "PERSON"), (15, 21, "GPE"), (34, 43, "ORG")],
+    ),
     ("No entities in this one.", []),
     ("The EU said no.", [(4, 6, "ORG")]),
 )
@@ -78,9 +84,7 @@ def _span_texts(documents) -> list[list[tuple[str, str]]]:  # noqa: ANN001
     return [[(text[start:end], label) for start, end, label in spans] for text, spans in documents]
 
 
-@pytest.mark.parametrize(
-    ("first", "second"), list(itertools.product(TEXT_FORMATS + TOKEN_FORMATS, repeat=2))
-)
+@pytest.mark.parametrize(("first", "second"), list(itertools.product(TEXT_FORMATS + TOKEN_FORMATS, repeat=2)))
 def test_every_pair_of_formats_keeps_every_span_it_can_represent(tmp_path: Path, first, second) -> None:
     start = tmp_path / "start.db"
     _invoke("import", str(_write_corpus(tmp_path / "corpus.jsonl")), "--db", str(start))
