@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from annotations.database_files import is_database_file
-from annotations.formats import MODULE_FORMATS, available_formats, format_module
+from annotations.formats import JSONL_FORMATS, MODULE_FORMATS, available_formats, format_module
 from annotations.formats.jsonl import (
     ARRAY_HINT,
     looks_like_json_array,
@@ -44,6 +44,7 @@ def read(sources: Sequence[str | Path], database: Path | None = None, fmt: str =
     ``/dev/stdin``, ``-``, a file of another name) is JSONL when its first character opens an object,
     else one text document.
     """
+    fmt = "jsonl" if fmt in JSONL_FORMATS else fmt
     for path in expand(sources, database, fmt):
         try:
             yield from _read_source(path, fmt)

@@ -25,7 +25,9 @@ from typing import Literal
 Format = Literal["prodigy", "doccano", "spacy", "conll", "hf", "brat", "labelstudio"]
 FORMATS: tuple[Format, ...] = ("prodigy", "doccano", "spacy", "conll", "hf", "brat", "labelstudio")
 MODULE_FORMATS: tuple[Format, ...] = ("conll", "hf", "brat", "labelstudio")  # one module each, below
-IMPORT_FORMATS = ("auto", "jsonl", "text", *MODULE_FORMATS)  # what ``spandesk import --format`` takes
+# What ``spandesk import --format`` takes: Prodigy and doccano records are JSONL (told apart line by line).
+IMPORT_FORMATS = ("auto", "jsonl", "prodigy", "doccano", "text", *MODULE_FORMATS)
+JSONL_FORMATS = ("jsonl", "prodigy", "doccano")
 
 Piece = tuple[str, bytes]
 """A piece of an export: ``("", bytes)`` for the main file, ``(name, bytes)`` for a whole named file."""
