@@ -17,7 +17,7 @@ from typing import TextIO, TypeVar
 import orjson
 from sqlite_utils import Database
 
-from annotations import store
+from annotations import span_extra, store
 from annotations.formats import (
     FORMATS,
     MODULE_FORMATS,
@@ -188,6 +188,8 @@ def _prodigy_line(row: store.DocumentRow) -> Line:
     spans = store.decode_span_keys(row.spans)
     if spans:
         store.check_stored_span_bounds(spans[0][0], spans[-1][1], row.text)
+    extra = store.decode_object(row.extra)
+    span_keys = span_extra.pop(extra)  # written on their spans, never as top-level keys
     task = prodigy.task(
         row.text,
         starts,
@@ -199,7 +201,10 @@ def _prodigy_line(row: store.DocumentRow) -> Line:
         updated=row.updated,
         annotator=row.annotator,
         meta=store.decode_object(row.meta),
-        extra=store.decode_object(row.extra),
+        extra=extra,
+        span_keys=span_keys,
+        dataset=row.dataset,
+        rev=row.rev,
     )
     return json_line(task, may_hold_separators=_may_hold_separators(row)), len(spans)
 

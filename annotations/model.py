@@ -94,6 +94,8 @@ class Document:
     annotator: str | None = None
     updated: float | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # the keys a file brought on spans beyond their own, by (start, end, label): ``annotations.span_extra``
+    span_extra: dict[tuple[int, int, str], dict[str, Any]] = field(default_factory=dict, compare=False)
 
     @property
     def spans(self) -> tuple[Span, ...]:
