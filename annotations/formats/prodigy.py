@@ -282,8 +282,9 @@ def task(
     if span_keys:
         _add_span_keys(record["spans"], span_keys)
     record.update(answer_keys(answer, updated, annotator))
-    if annotator and (rev or SESSION_KEY not in extra):  # a brought session is the file's annotator's
-        record[SESSION_KEY] = f"{dataset}-{annotator}"
+    if annotator:  # a session the file brought is its annotator's: kept until someone edits the document
+        brought = extra.get(SESSION_KEY)
+        record[SESSION_KEY] = brought if brought is not None and not rev else f"{dataset}-{annotator}"
     if meta:
         record["meta"] = meta
     add_extra(record, extra)
