@@ -85,7 +85,9 @@ def export(
         raise ExportFailure(describe_os_error(error)) from error
     if report.documents == 0:
         chosen = _default_answers(fmt, answers)
-        note = nothing_exported_note(store.answer_counts(db, dataset), fmt, chosen, include_unanswered, dataset)
+        note = nothing_exported_note(
+            store.answer_counts(db, dataset), fmt, chosen, include_unanswered, dataset
+        )
         report = replace(report, warnings=(note, *report.warnings))
     return report
 
@@ -110,7 +112,9 @@ def nothing_exported_note(
     if counts.get(None):
         held.append(f"{counts[None]} unanswered")
     wanted = [_ANSWERED[a] for a in chosen] + (["unanswered"] if include_unanswered else [])
-    default = " (--format spacy exports the accepted ones unless --answer says otherwise)" if fmt == "spacy" else ""
+    default = (
+        " (--format spacy exports the accepted ones unless --answer says otherwise)" if fmt == "spacy" else ""
+    )
     hints = []
     present = [a for a in Answer if counts.get(a.value)]
     if any(a not in chosen for a in present):

@@ -152,9 +152,15 @@ def test_entity_linking_tasks_are_refused_not_imported_as_entities(tmp_path: Pat
 @pytest.mark.parametrize(
     ("task", "view"),
     [
-        ({"text": "Good film.", "label": "POSITIVE", "answer": "accept", "_view_id": "classification"}, "classification"),
+        (
+            {"text": "Good film.", "label": "POSITIVE", "answer": "accept", "_view_id": "classification"},
+            "classification",
+        ),
         ({"text": "Tim at Apple", "relations": [], "spans": [], "_view_id": "relations"}, "relations"),
-        ({"text": "Which?", "options": [{"id": 1, "text": "a"}], "accept": [1], "answer": "accept"}, "choice"),
+        (
+            {"text": "Which?", "options": [{"id": 1, "text": "a"}], "accept": [1], "answer": "accept"},
+            "choice",
+        ),
         ({"text": "Blocks", "spans": [], "_view_id": "blocks"}, "blocks"),
     ],
 )
@@ -162,12 +168,19 @@ def test_tasks_of_other_views_are_named_by_line_and_view(tmp_path: Path, task: d
     source = write_jsonl(tmp_path / "mixed.jsonl", [TASK, task])
     result = run("import", str(source), "--db", str(tmp_path / "s.db"))
     assert result.exit_code == 1
-    assert f'{source}:2: is a Prodigy "{view}" task, not span annotation; 1 task is of other views' in result.output
+    assert (
+        f'{source}:2: is a Prodigy "{view}" task, not span annotation; 1 task is of other views'
+        in result.output
+    )
 
 
 @pytest.mark.parametrize("view", ["ner", "ner_manual", "spans_manual", None])
 def test_span_annotation_views_are_imported(tmp_path: Path, view: str | None) -> None:
-    task = {"text": "Apple met Tim Cook", "spans": [{"start": 0, "end": 5, "label": "ORG"}], "answer": "accept"}
+    task = {
+        "text": "Apple met Tim Cook",
+        "spans": [{"start": 0, "end": 5, "label": "ORG"}],
+        "answer": "accept",
+    }
     if view is not None:
         task["_view_id"] = view
     db_path = tmp_path / "s.db"

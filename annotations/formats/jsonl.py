@@ -70,7 +70,7 @@ def other_views_message(name: str, other_views: list[tuple[int, str]]) -> str:
         lines += f" and {len(other_views) - LINES_SHOWN} more"
     many = len(other_views) > 1
     found = f"{len(other_views)} tasks are" if many else "1 task is"
-    keep = "select(._view_id == \"ner_manual\")"
+    keep = 'select(._view_id == "ner_manual")'
     return (
         f'{name}:{first}: is a Prodigy "{view}" task, not span annotation; {found} of other views '
         f"({counts}; line{'s' if many else ''} {lines}). spandesk imports only span annotation (the views "
