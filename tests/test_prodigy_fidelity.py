@@ -217,3 +217,9 @@ def test_a_brought_session_is_kept_until_someone_edits_the_document(tmp_path: Pa
     edited(db_path, (Span(0, 5, "ORG"),), annotator="bob")
     (written,) = exported_tasks(db_path)
     assert (written["_annotator_id"], written["_session_id"]) == ("bob", "news-bob")
+
+
+def test_a_view_id_that_is_not_a_string_is_a_bad_record(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [{"text": "x", "_view_id": ["ner"]}])
+    result = run("import", str(source), "--db", str(tmp_path / "s.db"))
+    assert result.exit_code == 1 and f'{source}:1: "_view_id" must be a string, not' in result.output

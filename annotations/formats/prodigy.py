@@ -84,8 +84,10 @@ def _check_view(obj: dict[str, Any], where: str) -> None:
     if view is None:
         if isinstance(obj.get("options"), list):
             raise OtherView(where, "choice")
+    elif not isinstance(view, str):
+        raise fail(where, f'"_view_id" must be a string, not {shown(view)}')
     elif view not in SPAN_VIEWS:
-        raise OtherView(where, view if isinstance(view, str) else shown(view))
+        raise OtherView(where, view)
 
 
 def _span_keys(items: list[dict[str, Any]]) -> Iterator[tuple[SpanKey, dict[str, Any]]]:
