@@ -279,7 +279,7 @@ def export_command(
         raise click.ClickException(
             "--format spacy writes a binary file: give its path with -o PATH (or -o -)"
         )
-    with opened(db_path, create=False, read_only=True) as db:
+    with opened(db_path, create=False, read_only=True) as db, _progress_bar("Exporting") as progress:
         try:
             report = export(
                 db,
@@ -290,6 +290,7 @@ def export_command(
                 include_unanswered=include_all,
                 split=split,
                 stream=sys.stdout,
+                progress=progress,
                 scheme=scheme,
             )
         except ExportFailure as error:
@@ -297,6 +298,8 @@ def export_command(
     if report.paths:
         where = ", ".join(str(p) for p in report.paths)
         _say(f"Exported {report.documents} documents ({report.spans} spans) to {where}", err=True)
+    for warning in report.warnings:
+        _say(f"Warning: {warning}", err=True)
 
 
 @cli.command("stats")

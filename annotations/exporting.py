@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO, TypeVar
 
 import orjson
 from sqlite_utils import Database
 
-from annotations import store
+from annotations import span_extra, store
 from annotations.formats import (
     FORMATS,
     MODULE_FORMATS,
@@ -53,6 +53,7 @@ class ExportReport:
     documents: int
     spans: int
     paths: tuple[Path, ...]
+    warnings: tuple[str, ...] = ()  # what the person should know: an empty export (why), an empty split side
 
 
 def export(
@@ -75,13 +76,56 @@ def export(
     refused before anything is read; a failed write leaves the output as it was.
     """
     try:
-        return _export(
+        report = _export(
             db, fmt, output, dataset, answers, include_unanswered, split, stream, progress, cancelled, scheme
         )
     except OutputError as error:
         raise ExportFailure(str(error)) from error
     except OSError as error:
         raise ExportFailure(describe_os_error(error)) from error
+    if report.documents == 0:
+        chosen = _default_answers(fmt, answers)
+        note = nothing_exported_note(
+            store.answer_counts(db, dataset), fmt, chosen, include_unanswered, dataset
+        )
+        report = replace(report, warnings=(note, *report.warnings))
+    return report
+
+
+_ANSWERED = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
+
+
+def nothing_exported_note(
+    counts: dict[str | None, int],
+    fmt: Format,
+    chosen: Sequence[Answer],
+    include_unanswered: bool,
+    dataset: str | None,
+) -> str:
+    """Why an export wrote no document, and how to include the documents there are (``counts``: the
+    dataset's documents by answer, None for unanswered, as ``store.answer_counts``)."""
+    where = f"dataset {dataset!r}" if dataset is not None else "the database"
+    total = sum(counts.values())
+    if total == 0:
+        return f"exported no documents: {where} holds none"
+    held = [f"{counts[a.value]} {_ANSWERED[a]}" for a in Answer if counts.get(a.value)]
+    if counts.get(None):
+        held.append(f"{counts[None]} unanswered")
+    wanted = [_ANSWERED[a] for a in chosen] + (["unanswered"] if include_unanswered else [])
+    default = (
+        " (--format spacy exports the accepted ones unless --answer says otherwise)" if fmt == "spacy" else ""
+    )
+    hints = []
+    present = [a for a in Answer if counts.get(a.value)]
+    if any(a not in chosen for a in present):
+        hints.append(f"--answer {','.join(a.value for a in Answer if a in chosen or a in present)}")
+    if counts.get(None) and not include_unanswered:
+        hints.append("--all (adds the unanswered)")
+    how = f"; to include them, add {' and '.join(hints)}" if hints else ""
+    return (
+        f"exported no documents: of the {total} in {where} ({', '.join(held)}), none is "
+        f"{' or '.join(wanted) or 'chosen'}{default}{how}"
+    )
 
 
 def _export(
@@ -155,6 +199,8 @@ def _watched(
 ) -> Iterator[T]:
     """Documents (or their rows) passed through, reporting progress and stopping when cancelled."""
     done = 0
+    if progress is not None:
+        progress(0, total)  # at once: the first rows may take long to come
     for done, document in enumerate(documents, start=1):
         if cancelled is not None and done % 64 == 0 and cancelled():
             raise ExportCancelled("export cancelled; no file was written")
@@ -188,6 +234,8 @@ def _prodigy_line(row: store.DocumentRow) -> Line:
     spans = store.decode_span_keys(row.spans)
     if spans:
         store.check_stored_span_bounds(spans[0][0], spans[-1][1], row.text)
+    extra = store.decode_object(row.extra)
+    span_keys = span_extra.pop(extra)  # written on their spans, never as top-level keys
     task = prodigy.task(
         row.text,
         starts,
@@ -199,7 +247,10 @@ def _prodigy_line(row: store.DocumentRow) -> Line:
         updated=row.updated,
         annotator=row.annotator,
         meta=store.decode_object(row.meta),
-        extra=store.decode_object(row.extra),
+        extra=extra,
+        span_keys=span_keys,
+        dataset=row.dataset,
+        rev=row.rev,
     )
     return json_line(task, may_hold_separators=_may_hold_separators(row)), len(spans)
 
@@ -416,7 +467,19 @@ def _export_split(
     with replaced(paths[0], database) as train_file, replaced(paths[1], database) as dev_file:
         train_file.write(train_data)
         dev_file.write(dev_data)
-    return ExportReport(train_count + dev_count, train_spans + dev_spans, paths)
+    warnings = _empty_side_warnings(paths, train_count, dev_count, split)
+    return ExportReport(train_count + dev_count, train_spans + dev_spans, paths, warnings)
+
+
+def _empty_side_warnings(paths: tuple[Path, Path], train: int, dev: int, split: float) -> tuple[str, ...]:
+    """What to say when a split left one side without documents (``spacy train`` needs both)."""
+    if train + dev == 0 or (train and dev):
+        return ()
+    empty, full = (paths[0], paths[1]) if not train else (paths[1], paths[0])
+    return (
+        f"{empty} holds no documents: --split {split:g} put all {train + dev} in {full.name} (each text "
+        "goes to one side by its hash); spacy train needs both: export more documents or another --split",
+    )
 
 
 def in_dev_split(text: str, fraction: float) -> bool:

@@ -95,6 +95,8 @@ class Document:
     updated: float | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     predicted_by: str | None = None  # the model of ``predicted`` ("name version"), when it was asked for
+    # the keys a file brought on spans beyond their own, by (start, end, label): ``annotations.span_extra``
+    span_extra: dict[tuple[int, int, str], dict[str, Any]] = field(default_factory=dict, compare=False)
 
     @property
     def spans(self) -> tuple[Span, ...]:

@@ -18,7 +18,8 @@ class Record:
 
     ``spans`` is None when the record says nothing about spans (it will be pre-annotated);
     an empty tuple means the record says there are none. ``extra`` holds the record's other
-    top-level keys, written back by the same format on export so round trips are exact.
+    top-level keys, written back by the same format on export so round trips are exact (and, under
+    ``annotations.span_extra.KEY``, its spans' other keys).
     """
 
     text: str

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from annotations import hashing, store
+from annotations import hashing, span_extra, store
 from annotations.exporting import ExportCancelled, export
 from annotations.formats.layout import _general_words
 from annotations.model import Answer, Document, DocumentState, Span, SpanSource, Token
@@ -25,7 +25,11 @@ from annotations.text import whitespace_tokens
 
 
 def reference_task(document: Document) -> dict[str, Any]:
-    """The task as spandesk wrote it before the fast path, one object per token, the general layout."""
+    """The task as spandesk wrote it before the fast path, one object per token, the general layout.
+
+    Changed deliberately since (issue 13): a span carries the other keys its file brought while it is
+    as it was (``Document.span_extra``), and a document with an annotator gets Prodigy's
+    ``_session_id`` (``dataset-annotator``) unless the file brought one and nobody edited it since."""
     text, spans = document.text, document.spans
     base = [t for t in (document.tokens or whitespace_tokens(text)) if t.end > t.start]
     words = _general_words(text, base, {s.start for s in spans}, {s.end for s in spans})
@@ -48,21 +52,25 @@ def reference_task(document: Document) -> dict[str, Any]:
     for span in spans:
         first = bisect_left(starts, span.start)
         last = max(first, bisect_left(starts, span.end) - 1)
-        task["spans"].append(
-            {
-                "start": span.start,
-                "end": span.end,
-                "token_start": first,
-                "token_end": last,
-                "label": span.label,
-            }
-        )
+        written = {
+            "start": span.start,
+            "end": span.end,
+            "token_start": first,
+            "token_end": last,
+            "label": span.label,
+        }
+        for key, value in document.span_extra.get(span.key(), {}).items():
+            written.setdefault(key, value)
+        task["spans"].append(written)
     if document.answer is not None:
         task["answer"] = document.answer.value
     if document.updated is not None:
         task["_timestamp"] = int(document.updated)
     if document.annotator:
         task["_annotator_id"] = document.annotator
+        brought = document.extra.get("_session_id")
+        derived = f"{document.dataset}-{document.annotator}"
+        task["_session_id"] = brought if brought is not None and not document.rev else derived
     if document.meta:
         task["meta"] = document.meta
     for key, value in document.extra.items():
@@ -169,7 +177,16 @@ def documents(draw, number: int) -> store.NewDocument:
             ]
         )
     )
-    extra = draw(st.sampled_from([{}, {"custom": [1, 2]}, {"_view_id": "ner", "text": "not mine", "z": 1}]))
+    extra = draw(
+        st.sampled_from(
+            [{}, {"custom": [1, 2]}, {"_view_id": "ner", "text": "not mine", "z": 1}, {"_session_id": "s-1"}]
+        )
+    )
+    if spans and draw(st.booleans()):  # keys a Prodigy file brought on a span (and on one since deleted)
+        first = spans[0]
+        brought = {"text": text[first.start : first.end], "score": 0.5, "start": -1, "source": "\u2028"}
+        gone = [len(text) + 1, len(text) + 2, "GONE", {"rank": 3}]
+        extra = {**extra, span_extra.KEY: [[first.start, first.end, first.label, brought], gone]}
     return new_document(
         text,
         tokens,

@@ -34,6 +34,7 @@ def read_jsonl(path: Path) -> Iterator[Record]:
 def read_jsonl_lines(lines: Iterable[bytes], name: str) -> Iterator[Record]:
     """The records of JSONL lines (bytes) read from ``name`` (a file, or standard input), in order."""
     found = False
+    other_views: list[tuple[int, str]] = []  # (line, view) of tasks that are not span annotation
     for number, raw in enumerate(lines, 1):
         where = f"{name}:{number}"
         line = _decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
@@ -41,9 +42,41 @@ def read_jsonl_lines(lines: Iterable[bytes], name: str) -> Iterator[Record]:
             if not found and line.lstrip().startswith("["):
                 _refuse_array(line, where)
             found = True
-            yield _record(line, where)
+            try:
+                record = _record(line, where)
+            except prodigy.OtherView as other:
+                other_views.append((number, other.view))
+                continue
+            yield record
+    if other_views:
+        raise RecordError(other_views_message(name, other_views))
     if not found:
         raise RecordError(f"{name}: is empty (it holds no JSON lines)")
+
+
+LINES_SHOWN = 5
+
+
+def other_views_message(name: str, other_views: list[tuple[int, str]]) -> str:
+    """Why a file of Prodigy tasks of other views than span annotation is refused: how many, of which
+    views, on which lines, and how to import its span tasks."""
+    first, view = other_views[0]
+    views: dict[str, int] = {}
+    for _, each in other_views:
+        views[each] = views.get(each, 0) + 1
+    counts = ", ".join(f'{count} "{each}"' for each, count in views.items())
+    lines = ", ".join(str(number) for number, _ in other_views[:LINES_SHOWN])
+    if len(other_views) > LINES_SHOWN:
+        lines += f" and {len(other_views) - LINES_SHOWN} more"
+    many = len(other_views) > 1
+    found = f"{len(other_views)} tasks are" if many else "1 task is"
+    keep = 'select(._view_id == "ner_manual")'
+    return (
+        f'{name}:{first}: is a Prodigy "{view}" task, not span annotation; {found} of other views '
+        f"({counts}; line{'s' if many else ''} {lines}). spandesk imports only span annotation (the views "
+        f"{', '.join(sorted(prodigy.SPAN_VIEWS))}, or no _view_id) and never reads another view's spans "
+        f"as entities: leave those tasks out, e.g. jq -c '{keep}' {name}"
+    )
 
 
 def looks_like_jsonl(head: bytes) -> bool:

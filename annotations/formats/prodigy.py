@@ -4,16 +4,23 @@
 this rule may hold them there): their meaning comes from the document's own fields.
 
 ``_view_id`` belongs to the format: it is not kept in ``extra``, and export always writes
-``"ner_manual"`` (every exported task carries its complete, manually corrected spans).
+``"ner_manual"`` (every exported task carries its complete, manually corrected spans). Only span
+annotation is read (``SPAN_VIEWS``, or no ``_view_id``): a task of another view (a ``choice`` task, an
+entity-linking task with ``options``) raises OtherView, and the JSONL reader refuses the file naming them.
+
+A span's keys beyond its own (``text``, ``source``, ``score``, ...) are kept (``annotations.span_extra``)
+and written back on the span while a person leaves it as it is. ``_session_id`` is written as Prodigy
+writes it (``dataset-annotator``) for a document with an annotator, unless the file brought one and
+nobody has changed the document since.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import count
 from typing import Any
 
-from annotations import hashing
+from annotations import hashing, span_extra
 from annotations.formats.fields import (
     checked_span_text,
     checked_spans,
@@ -31,26 +38,62 @@ from annotations.records import Record, RecordError
 VIEW_ID = "ner_manual"
 OWN_KEYS = frozenset(
     ["text", "tokens", "spans", "answer", "meta", "_input_hash", "_task_hash", "_annotator_id", "_timestamp"]
-    + ["_view_id"]
+    + ["_view_id", span_extra.KEY]
 )
 _ANSWER_VALUES = frozenset(answer.value for answer in Answer)
+SPAN_VIEWS = frozenset(["ner", "ner_manual", "spans_manual"])
+OWN_SPAN_KEYS = frozenset(["start", "end", "label", "token_start", "token_end"])
+SESSION_KEY = "_session_id"
+
+
+class OtherView(RecordError):
+    """A task of a view that is not span annotation (``view``: its ``_view_id``)."""
+
+    def __init__(self, where: str, view: str) -> None:
+        super().__init__(f'{where}: is a Prodigy "{view}" task, not span annotation')
+        self.view = view
 
 
 def parse_task(obj: dict[str, Any], where: str) -> Record:
-    """The Record a Prodigy task (or a plain ``{"text", "meta"}`` input) describes."""
+    """The Record a Prodigy task (or a plain ``{"text", "meta"}`` input) describes; OtherView for a
+    task of a view that is not span annotation."""
+    _check_view(obj, where)
     text = require_text(obj, where)
     fields = task_fields(obj, where)
     spans = _spans(obj.get("spans"), text, where)
     if spans is None and fields["answer"] is not None:
         spans = ()
+    extra = {key: value for key, value in obj.items() if key not in OWN_KEYS}
+    if spans:
+        kept = span_extra.stored_form(_span_keys(obj["spans"]))
+        if kept:
+            extra[span_extra.KEY] = kept
     return Record(
         text=text,
         where=where,
         spans=spans,
         tokens=_tokens(obj.get("tokens"), text, where),
-        extra={key: value for key, value in obj.items() if key not in OWN_KEYS},
+        extra=extra,
         **fields,
     )
+
+
+def _check_view(obj: dict[str, Any], where: str) -> None:
+    """OtherView unless the task is span annotation: a span view, or no view but no choice ``options``."""
+    view = obj.get("_view_id")
+    if view is None:
+        if isinstance(obj.get("options"), list):
+            raise OtherView(where, "choice")
+    elif not isinstance(view, str):
+        raise fail(where, f'"_view_id" must be a string, not {shown(view)}')
+    elif view not in SPAN_VIEWS:
+        raise OtherView(where, view)
+
+
+def _span_keys(items: list[dict[str, Any]]) -> Iterator[tuple[SpanKey, dict[str, Any]]]:
+    """Each validated span object's key and its keys beyond the span's own."""
+    for item in items:
+        yield _span_key(item), {key: value for key, value in item.items() if key not in OWN_SPAN_KEYS}
 
 
 def task_fields(obj: dict[str, Any], where: str) -> dict[str, Any]:
@@ -194,6 +237,9 @@ def task_from_document(document: Document) -> dict[str, Any]:
         annotator=document.annotator,
         meta=document.meta,
         extra=document.extra,
+        span_keys=document.span_extra,
+        dataset=document.dataset,
+        rev=document.rev,
     )
 
 
@@ -210,9 +256,13 @@ def task(
     annotator: str | None,
     meta: dict[str, Any],
     extra: dict[str, Any],
+    span_keys: span_extra.SpanExtra,
+    dataset: str,
+    rev: int,
 ) -> dict[str, Any]:
     """The Prodigy ``ner_manual`` task for a document given as plain values: its text, its stored
-    tokens' starts and ends, its spans' ``(start, end, label)`` in stored order, and the rest.
+    tokens' starts and ends, its spans' ``(start, end, label)`` in stored order, and the rest
+    (``span_keys``: the spans' other keys a file brought; ``rev``: how many edits it has had).
 
     Builds no object per token but the token's own dict (exports call this once per document).
     """
@@ -231,11 +281,25 @@ def task(
             for (start, end, label), (first, last) in zip(spans, ranges)
         ],
     }
+    if span_keys:
+        _add_span_keys(record["spans"], span_keys)
     record.update(answer_keys(answer, updated, annotator))
+    if annotator:  # a session the file brought is its annotator's: kept until someone edits the document
+        brought = extra.get(SESSION_KEY)
+        record[SESSION_KEY] = brought if brought is not None and not rev else f"{dataset}-{annotator}"
     if meta:
         record["meta"] = meta
     add_extra(record, extra)
     return record
+
+
+def _add_span_keys(written: list[dict[str, Any]], span_keys: span_extra.SpanExtra) -> None:
+    """The keys a file brought on each span still as it was (never one of the span's own)."""
+    for span in written:
+        keys = span_keys.get((span["start"], span["end"], span["label"]))
+        if keys:
+            for key, value in keys.items():
+                span.setdefault(key, value)
 
 
 def answer_keys(answer: str | None, updated: float | None, annotator: str | None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from annotations import hashing, stored_columns, stored_json
+from annotations import hashing, span_extra, stored_columns, stored_json
 from annotations.model import (
     Answer,
     Document,
@@ -168,6 +168,8 @@ def _decoded_document(row: dict[str, Any]) -> Document:
     spans = decode_spans(row["spans"])
     if spans:
         check_stored_span_bounds(spans[0].start, spans[-1].end, row["text"])
+    extra = decode_object(row["extra"])
+    spans_extra = span_extra.pop(extra)  # kept apart: no writer finds them among the other keys
     return Document(
         id=row["id"],
         dataset=row["dataset"],
@@ -181,7 +183,8 @@ def _decoded_document(row: dict[str, Any]) -> Document:
         rev=row["rev"],
         annotator=row["annotator"],
         updated=row["updated"],
-        extra=decode_object(row["extra"]),
+        extra=extra,
+        span_extra=spans_extra,
         predicted_by=row["predicted_by"],
     )
 
@@ -265,12 +268,14 @@ class DocumentRow(NamedTuple):
     meta: str  # a JSON object
     extra: str  # a JSON object
     id: int  # the document's id (for messages)
+    dataset: str  # its dataset's name
+    rev: int  # how many edits it has had (0: as imported)
 
 
 _ROW_SELECT = (
     """
     SELECT d.text, d.tokens, a.spans, a.answer, d.input_hash, d.task_hash, a.annotator, a.updated,
-           d.meta, d.extra, d.id
+           d.meta, d.extra, d.id, ds.name, a.rev
 """
     + DOCUMENTS_FROM
 )
