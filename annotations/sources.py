@@ -157,7 +157,7 @@ def _check_source_exists(source: Path) -> None:
 
 def _folder_files(folder: Path, database: Path | None) -> list[Path]:
     """The importable files in a folder and its subfolders; RecordError when there are none."""
-    wanted = JSONL_SUFFIXES | TEXT_SUFFIXES
+    wanted = JSONL_SUFFIXES | TEXT_SUFFIXES | _module_suffixes()
     side = _side_files()
     found = sorted(
         p
@@ -168,8 +168,14 @@ def _folder_files(folder: Path, database: Path | None) -> list[Path]:
         and not (database and is_database_file(p, database))
     )
     if not found:
-        raise RecordError(f"{folder}: holds no .txt or .jsonl files to import")
+        names = ", ".join(sorted(wanted))
+        raise RecordError(f"{folder}: holds no files to import (looked for {names})")
     return found
+
+
+def _module_suffixes() -> set[str]:
+    """File name suffixes that format modules claim (``SUFFIXES``, e.g. conll's ``.conll``)."""
+    return {suffix for fmt in available_formats() for suffix in getattr(format_module(fmt), "SUFFIXES", ())}
 
 
 def _side_files() -> set[str]:

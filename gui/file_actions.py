@@ -136,14 +136,20 @@ class FileActions(QObject):
     def start_export(self, fmt: str, output: Path) -> WorkerRun:
         """Export the answered documents in a worker thread."""
         run = self._run(export_job(fmt, output), f"Exporting {fmt}…")
-        run.finished.connect(
-            lambda report: self.window.statusBar().showMessage(
-                f"Exported {report.documents:,} document(s), {report.spans:,} span(s) to {output}", 10000
-            )
-        )
+        run.finished.connect(lambda report: self._on_exported(report, output))
         run.failed.connect(lambda message: self.show_failure("Export failed", message))
         run.start()
         return run
+
+    def _on_exported(self, report, output: Path) -> None:
+        """Say what the export wrote; an export that wrote nothing (or left a split side empty) says why."""
+        done = f"Exported {report.documents:,} document(s), {report.spans:,} span(s) to {output}"
+        if report.warnings:
+            self.show_failure(
+                "Export: nothing was left out silently", f"{done}.\n\n" + "\n".join(report.warnings)
+            )
+        else:
+            self.window.statusBar().showMessage(done, 10000)
 
     def choose_backup(self) -> None:
         """Ask for a new file name, then copy the database there off the GUI thread."""

@@ -480,3 +480,16 @@ def test_cli_a_label_with_a_space_is_refused_and_nothing_is_written(tmp_path: Pa
     result = run("export", "--db", str(db), "--format", "conll", "-o", str(out))
     assert result.exit_code == 1 and "'FASHION BRAND' holds white space" in result.output
     assert not out.exists()
+
+
+def test_a_folder_import_reads_its_conll_files_too(tmp_path: Path) -> None:
+    """A folder holding a .conll file beside text files imports the CoNLL documents too."""
+    from annotations.sources import read
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.conll").write_text("-DOCSTART- -X- O O\n\nParis B-GPE\nis O\nbig O\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Just text.", encoding="utf-8")
+    records = list(read([folder]))
+    assert [record.text for record in records] == ["Paris is big", "Just text."]
+    assert [span.key() for span in records[0].spans] == [(0, 5, "GPE")]

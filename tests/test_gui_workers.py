@@ -107,6 +107,31 @@ def test_export_runs_in_a_worker_and_writes_the_answered_documents(qtbot, tmp_pa
     qtbot.waitUntil(lambda: "Exported 1 document" in window.statusBar().currentMessage())
 
 
+def test_an_export_that_writes_nothing_says_why_in_the_window(qtbot, tmp_path):
+    """Nothing answered yet: the export box says so and how to include the pending documents."""
+    path = tmp_path / "pending.db"
+    make_database(path, ["Angela Merkel spoke"])
+    window = open_window(qtbot, path)
+    run = window.files.start_export("conll", tmp_path / "out.conll")
+    with qtbot.waitSignal(run.done, timeout=60_000):
+        pass
+    box = window.files.failure_box
+    assert box is not None and "Exported 0 document(s)" in box.text() and "--all" in box.text()
+
+
+@pytest.mark.parametrize("fmt", ["conll", "hf", "brat", "labelstudio"])
+def test_every_format_of_the_export_menu_writes_from_the_window(qtbot, tmp_path, fmt):
+    path = tmp_path / f"{fmt}.db"
+    make_database(path, ["Angela Merkel spoke", "Nobody spoke"])
+    window = open_window(qtbot, path)
+    key(window.view, Qt.Key.Key_A)
+    output = tmp_path / ("brat-out" if fmt == "brat" else f"out.{fmt}")
+    run = window.files.start_export(fmt, output)
+    with qtbot.waitSignal(run.finished, timeout=60_000) as finished:
+        pass
+    assert finished.args[0].documents == 1 and output.exists()
+
+
 def test_a_bad_file_is_reported_in_a_message_and_stores_nothing(qtbot, tmp_path):
     path = tmp_path / "bad.db"
     make_database(path, [])

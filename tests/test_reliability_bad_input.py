@@ -119,8 +119,8 @@ def test_missing_files_and_unreadable_folders_are_named(seeded: Path, tmp_path: 
     (disguised / "notes.txt").write_bytes(b"\x00\x01\x02binary")
     before = dump(seeded)
     _assert_refused(_import(seeded, str(tmp_path / "missing.txt")), "missing.txt: no such file")
-    _assert_refused(_import(seeded, str(empty)), f"{empty}: holds no .txt or .jsonl files")
-    _assert_refused(_import(seeded, str(pictures)), f"{pictures}: holds no .txt or .jsonl files")
+    _assert_refused(_import(seeded, str(empty)), f"{empty}: holds no files to import")
+    _assert_refused(_import(seeded, str(pictures)), f"{pictures}: holds no files to import")
     _assert_refused(_import(seeded, str(disguised)), str(disguised / "notes.txt"), "binary")
     assert dump(seeded) == before
 
