@@ -1,10 +1,10 @@
 """brat standoff: a folder of ``NAME.txt`` + ``NAME.ann`` pairs and an ``annotation.conf``.
 
 Offsets count the code points of the ``.txt`` decoded as UTF-8, every character included: a CRLF is
-two characters and a BOM one, as brat reads the file (``codecs.open``, which never translates line
-ends). brat 1.3 under Python 2 opened it with universal newlines instead, so a CRLF counted as one
-character there; the reader recognises such a file by its span texts and maps its offsets back onto
-the text as the file holds it.
+two characters and a BOM one, as brat's Python 3 server reads the file (``codecs.open``, binary
+underneath, so no line ends are translated). Under Python 2 brat's ``"rU"`` mode may translate them
+(a CRLF then counts as one character); the reader recognises such offsets by the span texts, when only
+they fit, and maps them back onto the text as the file holds it.
 
 Written: the text exactly as stored; ``T1<TAB>LABEL START END<TAB>TEXT`` lines in span order; and an
 ``annotation.conf`` listing the labels under ``[entities]``. A ``.ann`` line cannot hold a line break,
@@ -17,10 +17,11 @@ Read: every ``.ann`` in the folder and its subfolders with the ``.txt`` of the s
 their names. ``T`` lines become spans; a discontinuous one is refused, unless its gaps are only white
 space holding a line break (what brat and the writer make of a span across lines), which joins it
 back into one span. The span text a ``T`` line states is checked against the ``.txt``. Relations,
-events, attributes, normalizations and notes (``R``, ``E``, ``A``/``M``, ``N``, ``#``, ``*``) are not
-entities and are left out without a message. A ``.txt`` without a ``.ann`` is a document nobody has
-annotated yet (pre-annotated like any text); an empty ``.txt`` with no annotations is skipped.
-Documents have no answer in brat: ``import --answer`` gives them one.
+events (with the ``T`` lines that are their triggers), attributes, normalizations and notes (``R``,
+``E``, ``A``/``M``, ``N``, ``#``, ``*``) are not entities and are left out without a message;
+overlapping entities (nested ones) are refused, naming both lines. A ``.txt`` without a ``.ann`` is
+a document nobody has annotated yet (pre-annotated like any text); an empty ``.txt`` with no
+annotations is skipped. Documents have no answer in brat: ``import --answer`` gives them one.
 """
 
 from __future__ import annotations
@@ -180,9 +181,9 @@ def _read_pair(txt: Path, ann: Path | None) -> Iterator[Record]:
 
 
 def _bounds(ann: Path) -> list[_Bound]:
-    """The ``T`` lines of a ``.ann`` file."""
+    """The entity ``T`` lines of a ``.ann`` file (an event's trigger is part of the event, not an entity)."""
     content = decode_text(ann.read_bytes(), str(ann)).removeprefix("\ufeff")
-    bounds = []
+    bounds, triggers = [], set()
     for number, line in enumerate(content.splitlines(), 1):  # brat's own line split
         where = f"{ann}:{number}"
         if not line.strip():
@@ -192,9 +193,11 @@ def _bounds(ann: Path) -> list[_Bound]:
             raise fail(where, f"is not a brat annotation (ID<TAB>...): {line[:60]!r}")
         if ident[0] == "T":
             bounds.append(_bound(ident, rest, where, number))
+        elif ident[0] == "E":  # E1<TAB>Type:T3 Role:T1 ...: T3 is the event's trigger
+            triggers.add(rest.split(maxsplit=1)[0].rpartition(":")[2] if rest.strip() else "")
         elif ident[0] not in IGNORED_KINDS:
             raise fail(where, f"{ident!r} is not a brat annotation ID (T1, R1, E1, A1, N1, #1...)")
-    return bounds
+    return [bound for bound in bounds if bound.ident not in triggers]
 
 
 def _bound(ident: str, rest: str, where: str, line: int) -> _Bound:
