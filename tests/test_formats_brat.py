@@ -372,3 +372,24 @@ def stored(path: Path) -> set[tuple[str, tuple[tuple[int, int, str], ...]]]:
         }
     finally:
         database.close()
+
+
+def test_the_same_entity_written_twice_is_one_span(tmp_path: Path) -> None:
+    folder = pair(tmp_path / "corpus", "doc", SONY, "T1\tORG 0 4\tSony\nT2\tORG 0 4\tSony\n")
+    assert read_back(folder) == [(SONY, [(0, 4, "ORG")])]
+
+
+def test_a_span_label_brat_cannot_hold_is_refused_even_outside_the_label_set() -> None:
+    refused = r"000001-[0-9a-f]{8}\.txt: brat cannot hold the label 'two words'"
+    with pytest.raises(ExportFailure, match=refused):
+        list(brat.write([document(SONY, [(0, 4, "two words")])], WriteOptions(labels=("ORG",))))
+
+
+def test_cli_says_why_a_brat_export_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"text": SONY, "label": [[0, 4, "Big Co"]], "answer": "accept"}) + "\n")
+    db_file = tmp_path / "db.sqlite"
+    assert run("import", str(source), "--db", str(db_file)).exit_code == 0
+    result = run("export", "--db", str(db_file), "--format", "brat", "-o", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "brat cannot hold the label 'Big Co'" in result.output
+    assert "Traceback" not in result.output
