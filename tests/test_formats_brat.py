@@ -393,3 +393,8 @@ def test_cli_says_why_a_brat_export_is_refused(tmp_path: Path) -> None:
     result = run("export", "--db", str(db_file), "--format", "brat", "-o", str(tmp_path / "out"))
     assert result.exit_code == 1 and "brat cannot hold the label 'Big Co'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_offsets_that_fit_no_reading_of_a_crlf_text_name_the_first_mismatch(tmp_path: Path) -> None:
+    message = bad(tmp_path, "T1\tORG 0 4\tHead\nT2\tORG 7 11\tnope\n", "Head\r\nSony here")
+    assert message.startswith(f"{tmp_path / 'corpus' / 'doc.ann'}:2: T2") and "'nope'" in message

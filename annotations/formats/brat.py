@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +42,8 @@ LAYOUT = "folder"
 CONF = "annotation.conf"
 FRAGMENT_SEP = " "  # brat's DISCONT_SEP: how a discontinuous span's text joins its fragments
 IGNORED_KINDS = frozenset("RAEMN#*")  # relations, attributes, events, normalizations, notes, equivalences
-_LINE_BREAKS = frozenset(
-    "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-)  # where str.splitlines (brat) cuts .ann lines
+# Where str.splitlines, and so brat, cuts a .ann file into lines:
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _STORAGE_FORM = re.compile(r"[A-Za-z0-9_-]+\Z")  # the type names brat's annotation.conf takes as they are
 _OVERLAP_HINT = "spandesk annotates named entities, which cannot overlap"
 
@@ -54,13 +53,13 @@ _OVERLAP_HINT = "spandesk annotates named entities, which cannot overlap"
 
 def write(documents: Iterable[Document], options: WriteOptions) -> Iterator[Piece]:
     """A ``.txt`` and a ``.ann`` per document, then ``annotation.conf``."""
-    _refuse_unwritable_labels(options.labels, "the database's label set")
-    labels = list(options.labels)
+    _refuse_unwritable_labels(options.labels, "the database's label set", "Nothing was written")
+    labels = dict.fromkeys(options.labels)
     for document in documents:
         name = piece_stem(document)
         yield f"{name}.txt", document.text.encode("utf-8")
         yield f"{name}.ann", ann_text(document, name).encode("utf-8")
-        labels.extend(span.label for span in document.spans if span.label not in labels)
+        labels.update(dict.fromkeys(span.label for span in document.spans))
     yield CONF, conf_text(labels).encode("utf-8")
 
 
@@ -73,7 +72,9 @@ def ann_text(document: Document, name: str = "") -> str:
     """The ``.ann`` lines of a document's spans, ``T1`` onwards in span order."""
     lines = []
     for number, span in enumerate(document.spans, 1):
-        _refuse_unwritable_labels((span.label,), f"{name}.txt" if name else "a document")
+        _refuse_unwritable_labels(
+            (span.label,), f"{name}.txt" if name else "a document", "The export stopped at this document"
+        )
         fragments = split_at_line_breaks(document.text, span.start, span.end)
         offsets = ";".join(f"{start} {end}" for start, end in fragments)
         shown = FRAGMENT_SEP.join(document.text[start:end] for start, end in fragments)
@@ -107,7 +108,7 @@ def conf_text(labels: Iterable[str]) -> str:
     return "\n".join(lines)
 
 
-def _refuse_unwritable_labels(labels: Iterable[str], where: str) -> None:
+def _refuse_unwritable_labels(labels: Iterable[str], where: str, outcome: str) -> None:
     """ExportFailure for labels a ``.ann`` line cannot hold (brat's type ends at the first space)."""
     from annotations.exporting import ExportFailure  # loaded with the exporter that calls this
 
@@ -116,7 +117,7 @@ def _refuse_unwritable_labels(labels: Iterable[str], where: str) -> None:
         raise ExportFailure(
             f"{where}: brat cannot hold the label{'s' if len(bad) > 1 else ''} "
             f"{', '.join(repr(label) for label in bad)}: a brat type name has no white space. "
-            "Nothing was written; rename the label (e.g. with _ for the spaces) or export another format"
+            f"{outcome}; give those spans a label without spaces, or export another format"
         )
 
 
@@ -177,7 +178,7 @@ def _read_pair(txt: Path, ann: Path | None) -> Iterator[Record]:
     if bounds is None:
         yield Record(text=text, where=str(txt))
         return
-    yield Record(text=text, where=str(ann), spans=_spans(bounds, text, str(ann)))
+    yield Record(text=text, where=str(ann), spans=_spans(bounds, text))
 
 
 def _bounds(ann: Path) -> list[_Bound]:
@@ -221,21 +222,22 @@ def _fragments(offsets: str, ident: str, where: str) -> tuple[tuple[int, int], .
     return tuple(fragments)
 
 
-def _spans(bounds: list[_Bound], text: str, where: str) -> tuple[Span, ...]:
+def _spans(bounds: list[_Bound], text: str) -> tuple[Span, ...]:
     """The spans of a document's ``T`` lines: offsets into the text as the file holds it, or, when only
-    that fits every stated text, into the text read with universal newlines (brat 1.3), mapped back."""
+    that fits every stated text, into the text read with universal newlines (brat under Python 2),
+    mapped back onto the file's text."""
     try:
         return _checked(bounds, text, None)
-    except RecordError:
-        if "\r" not in text:
-            raise
+    except RecordError as error:
+        first = error
+    if "\r" in text:
         universal = text.replace("\r\n", "\n").replace("\r", "\n")
         shift = _crlf_shift(text)
         try:
             return _checked(bounds, universal, lambda offset: offset + bisect_left(shift, offset))
         except RecordError:
             pass
-        raise
+    raise first
 
 
 def _crlf_shift(text: str) -> list[int]:
@@ -248,7 +250,7 @@ def _crlf_shift(text: str) -> list[int]:
     return positions
 
 
-def _checked(bounds: list[_Bound], text: str, to_file) -> tuple[Span, ...]:
+def _checked(bounds: list[_Bound], text: str, to_file: Callable[[int], int] | None) -> tuple[Span, ...]:
     """The spans, each checked against ``text``; ``to_file`` maps offsets in it to the file's text."""
     found: dict[tuple[int, int, str], _Bound] = {}
     for bound in bounds:
