@@ -30,7 +30,7 @@ from annotations.formats import (
 )
 from annotations.hashing import text_digest
 from annotations.model import Answer, Document
-from annotations.output_file import OutputError, check_output, describe_os_error, replaced
+from annotations.output_file import OutputError, check_output, describe_os_error, replaced, replaced_folder
 from annotations.stored_columns import check_exported_values
 
 Progress = Callable[[int, int], None]
@@ -391,15 +391,12 @@ def _write_main_pieces(fmt: str, pieces: Iterable[Piece], stream: TextIO) -> Non
 def _write_folder(
     fmt: str, pieces: Iterable[Piece], folder: Path | None, database: Path | None
 ) -> tuple[Path, ...]:
-    """Every piece as a file of its name in ``folder`` (made if missing)."""
+    """Every piece as a file of its name in ``folder`` (new or empty), which appears whole or not at all."""
     if folder is None:
         raise ExportFailure(f"--format {fmt} writes a folder of files: give it with -o FOLDER")
-    if folder.exists() and not folder.is_dir():
-        raise ExportFailure(f"{folder}: exists and is not a folder (--format {fmt} writes a folder)")
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, data in pieces:
-        with replaced(_piece_path(folder, name), database) as handle:
-            handle.write(data)
+    with replaced_folder(folder, database) as write:
+        for name, data in pieces:
+            write(_piece_path(folder, name).name, data)
     return (folder,)
 
 

@@ -19,9 +19,10 @@ import errno
 import os
 import re
 import secrets
+import shutil
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -208,6 +209,57 @@ def _new_temporary(folder: Path) -> Path:
     raise OutputError(f"{folder}: could not create a temporary file there")
 
 
+@contextmanager
+def replaced_folder(folder: Path, database: Path | None = None) -> Iterator[Callable[[str, bytes], None]]:
+    """A function writing files by name into a temporary folder that becomes ``folder`` only once every
+    file is written: a failed or killed export leaves no half-written folder (and the next export
+    clears the temporary of a killed one). ``folder`` must be missing or empty (files left in it from
+    before would be read back with the export's on the next import)."""
+    check_output_folder(folder)
+    parent = _resolved(folder.absolute().parent)
+    clear_stale_temporaries(parent)
+    temporary = _new_temporary(parent)
+    temporary.unlink()
+    temporary.mkdir()
+
+    def write(name: str, data: bytes) -> None:
+        path = temporary / name
+        check_output(path, database)
+        with open(path, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    try:
+        yield write
+        if folder.exists():
+            folder.rmdir()  # empty, checked above; a file that arrived since makes this fail, safely
+        os.replace(temporary, folder)
+    except OSError as error:
+        raise OutputError(
+            f"{folder}: could not be written ({_reason(error)}); nothing was left there"
+        ) from error
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    _sync_folder(parent)
+
+
+def check_output_folder(folder: Path) -> None:
+    """Refuse an output folder that is a file, or a folder that already holds files."""
+    status = _stat(folder)
+    if status is None:
+        if not _resolved(folder.absolute().parent).is_dir():
+            raise OutputError(f"{folder}: the folder {folder.absolute().parent} does not exist")
+        return
+    if not stat.S_ISDIR(status.st_mode):
+        raise OutputError(f"{folder}: exists and is not a folder; give the name of a new or empty folder")
+    if any(os.scandir(folder)):
+        raise OutputError(
+            f"{folder}: is not empty; export into a new or empty folder (what is there would be mixed "
+            "with the export, and read back with it on the next import)"
+        )
+
+
 def clear_stale_temporaries(folder: Path) -> list[Path]:
     """Remove spandesk temporaries in ``folder`` whose process no longer runs; return what was removed."""
     removed: list[Path] = []
@@ -220,7 +272,10 @@ def clear_stale_temporaries(folder: Path) -> list[Path]:
         if match is None or _process_runs(int(match.group(1))):
             continue
         try:
-            os.unlink(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
         except OSError:
             continue
         removed.append(Path(entry.path))

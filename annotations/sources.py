@@ -80,7 +80,7 @@ def _recognised(path: Path) -> object | None:
             head = handle.read(HEAD_BYTES)
     for fmt in available_formats():
         module = format_module(fmt)
-        if (module.LAYOUT == "folder") == path.is_dir() and module.sniff(path, head):
+        if (module.LAYOUT == "folder" or not path.is_dir()) and module.sniff(path, head):
             return module
     return None
 

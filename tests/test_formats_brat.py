@@ -272,11 +272,16 @@ def test_an_ann_without_its_txt_and_a_txt_that_is_not_utf8_are_refused(tmp_path:
 
 
 def test_a_folder_is_brat_only_when_it_holds_an_ann_file(tmp_path: Path) -> None:
+    """A folder with an .ann file below it is brat; so is an .ann file named alone (its .txt is not)."""
+    from annotations.sources import read
+
     plain = pair(tmp_path / "plain", "a", "text", None)
     assert not brat.sniff(plain, b"")
-    nested = pair(tmp_path / "nested" / "inner", "a", "text", "")
+    nested = pair(tmp_path / "nested" / "inner", "a", "Sony", "T1\tORG 0 4\tSony\n")
     assert brat.sniff(tmp_path / "nested", b"")
-    assert not brat.sniff(nested / "a.ann", b"")
+    assert brat.sniff(nested / "a.ann", b"") and not brat.sniff(nested / "a.txt", b"")
+    records = list(read([nested / "a.ann"]))  # no --format: recognised by its name
+    assert [(r.text, [s.key() for s in r.spans]) for r in records] == [("Sony", [(0, 4, "ORG")])]
 
 
 # ---------------------------------------------------------------- property
@@ -398,3 +403,31 @@ def test_cli_says_why_a_brat_export_is_refused(tmp_path: Path) -> None:
 def test_offsets_that_fit_no_reading_of_a_crlf_text_name_the_first_mismatch(tmp_path: Path) -> None:
     message = bad(tmp_path, "T1\tORG 0 4\tHead\nT2\tORG 7 11\tnope\n", "Head\r\nSony here")
     assert message.startswith(f"{tmp_path / 'corpus' / 'doc.ann'}:2: T2") and "'nope'" in message
+
+
+def test_a_folder_export_appears_whole_or_not_at_all_and_never_mixes_with_old_files(tmp_path: Path) -> None:
+    """An export into a folder that holds files is refused; one that fails midway leaves no folder."""
+    from click.testing import CliRunner
+
+    from annotations.cli import cli
+
+    corpus = tmp_path / "in.jsonl"
+    tasks = [
+        {"text": "Sony sued Apple.", "spans": [{"start": 0, "end": 4, "label": "ORG"}], "answer": "accept"},
+        {"text": "Bad label here.", "spans": [{"start": 0, "end": 3, "label": "A B"}], "answer": "accept"},
+    ]
+    corpus.write_text("".join(json.dumps(t) + "\n" for t in tasks), encoding="utf-8")
+    db = str(tmp_path / "b.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(corpus), "--db", db]).exit_code == 0
+    failed = runner.invoke(cli, ["export", "--db", db, "--format", "brat", "-o", str(tmp_path / "out")])
+    assert failed.exit_code == 1
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".spandesk-")]
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "old.ann").write_text("T1\tORG 0 1\tx\n", encoding="utf-8")
+    refused = runner.invoke(
+        cli, ["export", "--db", db, "--format", "brat", "--dataset", "default", "-o", str(tmp_path / "full")]
+    )
+    assert refused.exit_code == 1 and "is not empty" in refused.output
+    assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["old.ann"]

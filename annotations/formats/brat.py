@@ -151,9 +151,11 @@ def read(path: Path) -> Iterator[Record]:
 
 
 def sniff(path: Path, head: bytes) -> bool:
-    """Whether a folder holds a brat ``.ann`` file (in it or a subfolder)."""
+    """Whether a folder holds a brat ``.ann`` file (in it or a subfolder), or a file is one."""
     path = Path(path)
-    return path.is_dir() and any(p.suffix == ".ann" and p.is_file() for p in path.rglob("*.ann"))
+    if not path.is_dir():
+        return path.suffix == ".ann"
+    return any(p.suffix == ".ann" and p.is_file() for p in path.rglob("*.ann"))
 
 
 def _natural_key(stem: Path) -> list[object]:
