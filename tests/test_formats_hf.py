@@ -443,3 +443,40 @@ def test_hugging_face_datasets_loads_the_rows_with_the_label_names(tmp_path: Pat
     assert loaded["tokens"] == [row["tokens"] for row in rows]
     assert loaded["ner_tags"] == [row["ner_tags"] for row in rows]
     assert loaded.features["ner_tags"].feature.names == names
+
+
+def test_the_cli_export_loads_with_hugging_face_datasets(tmp_path: Path) -> None:
+    """`spandesk export --format hf -o rows.jsonl` gives rows `datasets` loads, tags named by labels.json."""
+    datasets = pytest.importorskip("datasets")
+    from click.testing import CliRunner
+
+    from annotations.cli import cli
+
+    corpus = tmp_path / "in.jsonl"
+    task = {
+        "text": "Sony sued Apple in Paris.",
+        "answer": "accept",
+        "spans": [
+            {"start": 0, "end": 4, "label": "ORG"},
+            {"start": 10, "end": 15, "label": "ORG"},
+            {"start": 19, "end": 24, "label": "GPE"},
+        ],
+    }
+    corpus.write_text(json.dumps(task) + "\n", encoding="utf-8")
+    db, rows = str(tmp_path / "h.db"), tmp_path / "out" / "rows.jsonl"
+    rows.parent.mkdir()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(corpus), "--db", db]).exit_code == 0
+    assert runner.invoke(cli, ["export", "--db", db, "--format", "hf", "-o", str(rows)]).exit_code == 0
+    names = json.loads((rows.parent / "labels.json").read_text(encoding="utf-8"))
+    loaded = datasets.load_dataset("json", data_files=str(rows), split="train", cache_dir=str(tmp_path / "c"))
+    loaded = loaded.cast_column("ner_tags", datasets.Sequence(datasets.ClassLabel(names=names)))
+    tags = [loaded.features["ner_tags"].feature.int2str(tag) for tag in loaded[0]["ner_tags"]]
+    assert list(zip(loaded[0]["tokens"], tags)) == [
+        ("Sony", "B-ORG"),
+        ("sued", "O"),
+        ("Apple", "B-ORG"),
+        ("in", "O"),
+        ("Paris", "B-GPE"),
+        (".", "O"),
+    ]
