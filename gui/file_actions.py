@@ -82,7 +82,8 @@ class FileActions(QObject):
         """Ask for files (or a folder: of text and JSONL files, or a brat collection) and a dataset, then
         import them off the GUI thread."""
         title = "Import a folder" if kind is DialogKind.FOLDER else "Import documents"
-        paths = ask_for_paths(file_dialog(self.parent_widget, title, kind, "", IMPORT_FILTER))
+        start = self.window.db_path.parent
+        paths = ask_for_paths(file_dialog(self.parent_widget, title, kind, start, IMPORT_FILTER))
         if not paths:
             return
         document = self.window.current_document
@@ -123,12 +124,12 @@ class FileActions(QObject):
     def choose_export(self, fmt: str) -> None:
         """Ask where to export in ``fmt``, then export off the GUI thread."""
         suffix = {f: s for f, _title, s in EXPORT_FORMATS}[fmt]
+        folder = self.window.db_path.parent
         if suffix:
-            dialog = file_dialog(
-                self.parent_widget, f"Export {fmt}", DialogKind.SAVE, f"annotations.{suffix}", f"*.{suffix}"
-            )
-        else:  # the format writes a folder of files
-            dialog = file_dialog(self.parent_widget, f"Export {fmt} into a folder", DialogKind.FOLDER)
+            start, name_filter = folder / f"annotations.{suffix}", f"*.{suffix}"
+        else:  # the format writes a folder: the name of a new one, made by the export
+            start, name_filter = folder / f"annotations-{fmt}", "A new folder (*)"
+        dialog = file_dialog(self.parent_widget, f"Export {fmt}", DialogKind.SAVE, start, name_filter)
         paths = ask_for_paths(dialog)
         if paths:
             self.start_export(fmt, paths[0])
