@@ -37,7 +37,7 @@ from annotations.formats.fields import (
     label_problem,
     shown,
 )
-from annotations.formats.jsonl import _decode_line, _parse_json
+from annotations.formats.jsonl import decode_line, parse_json
 from annotations.formats.layout import export_layout
 from annotations.model import Document, Span, Token
 from annotations.records import Record, RecordError
@@ -164,11 +164,11 @@ def read(path: Path) -> Iterator[Record]:
     with path.open("rb") as lines:
         for number, raw in enumerate(lines, 1):
             where = f"{path}:{number}"
-            line = _decode_line(raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw, where)
+            line = decode_line(raw.removeprefix(codecs.BOM_UTF8) if number == 1 else raw, where)
             if not line.strip():
                 continue
             found = True
-            obj = _parse_json(line, where)
+            obj = parse_json(line, where)
             if "\\u" in line:
                 check_no_surrogates_anywhere(obj, where)
             yield parse_row(obj, where, names, path.parent / LABELS_FILE)

@@ -37,7 +37,7 @@ def read_jsonl_lines(lines: Iterable[bytes], name: str) -> Iterator[Record]:
     other_views: list[tuple[int, str]] = []  # (line, view) of tasks that are not span annotation
     for number, raw in enumerate(lines, 1):
         where = f"{name}:{number}"
-        line = _decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
+        line = decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
         if line.strip():
             if not found and line.lstrip().startswith("["):
                 _refuse_array(line, where)
@@ -120,14 +120,14 @@ def parse_object(obj: Any, where: str) -> Record:
 
 def _record(line: str, where: str) -> Record:
     """The Record one line describes; its strings must all be valid Unicode (storable)."""
-    obj = _parse_json(line, where)
+    obj = parse_json(line, where)
     record = parse_object(obj, where)
     if "\\u" in line:
         check_no_surrogates_anywhere(obj, where)
     return record
 
 
-def _decode_line(raw: bytes, where: str) -> str:
+def decode_line(raw: bytes, where: str) -> str:
     """One line's text (strict UTF-8), with a hint when the file is UTF-16."""
     try:
         return raw.decode("utf-8")
@@ -141,10 +141,10 @@ def _decode_line(raw: bytes, where: str) -> str:
         ) from None
 
 
-def _parse_json(line: str, where: str) -> Any:
+def parse_json(line: str, where: str) -> Any:
     """The JSON value of one line, with the column of a syntax error."""
     try:
-        value = json.loads(line, parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = json.loads(line, parse_constant=refuse_constant, parse_float=finite_float)
     except json.JSONDecodeError as error:
         raise fail(where, f"invalid JSON at column {error.colno}: {error.msg}") from None
     except ValueError as error:
@@ -154,7 +154,7 @@ def _parse_json(line: str, where: str) -> Any:
     return value
 
 
-def _finite_float(literal: str) -> float:
+def finite_float(literal: str) -> float:
     """A JSON number as a float; refuse one too large to write back as JSON (it would become Infinity)."""
     value = float(literal)
     if math.isinf(value):
@@ -162,6 +162,6 @@ def _finite_float(literal: str) -> float:
     return value
 
 
-def _refuse_constant(name: str) -> Any:
+def refuse_constant(name: str) -> Any:
     """Refuse ``NaN`` and ``Infinity``, which JSON does not allow."""
     raise ValueError(f"{name} is not a JSON value")

@@ -38,7 +38,6 @@ Import reads such files (and Label Studio's own JSON export, and JSON Lines of t
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -58,6 +57,7 @@ from annotations.formats.fields import (
     label_problem,
     shown,
 )
+from annotations.formats.jsonl import finite_float, refuse_constant
 from annotations.formats.textfile import decode_text
 from annotations.model import Answer, Document, Span
 from annotations.records import Record, RecordError
@@ -148,26 +148,13 @@ def _task_where(name: str, number: int, task: Any) -> str:
 def _parse(text: str, where: str) -> Any:
     """A JSON value, or a RecordError naming the line and column of the syntax error."""
     try:
-        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        return json.loads(text, parse_constant=refuse_constant, parse_float=finite_float)
     except json.JSONDecodeError as error:
         raise fail(where, f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}") from None
     except ValueError as error:
         raise fail(where, f"invalid JSON: {error}") from None
     except RecursionError:
         raise fail(where, "the JSON is nested too deeply to read") from None
-
-
-def _finite_float(literal: str) -> float:
-    """A JSON number as a float; refuse one too large to write back (it would become Infinity)."""
-    value = float(literal)
-    if math.isinf(value):
-        raise ValueError(f"the number {literal[:20]} is too large")
-    return value
-
-
-def _refuse_constant(name: str) -> Any:
-    """Refuse ``NaN`` and ``Infinity``, which JSON does not allow."""
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def parse_task(task: Any, where: str) -> Record:
