@@ -359,9 +359,12 @@ def sniff(path: Path, head: bytes) -> bool:
 
 
 def _token_rows(rows: list[list[str]]) -> bool:
-    """Whether rows are CoNLL token lines: at least two, the same columns, the last one always a tag."""
+    """Whether rows are CoNLL token lines: at least two, the same columns, the last one always a tag, and
+    some tagged O (every real NER file has tokens outside entities; a list of lines such as ``Vitamin
+    B-12`` has none, and is prose)."""
     token_rows = [fields for fields in rows if fields[0] != DOCSTART]
     widths = {len(fields) for fields in token_rows}
     if len(token_rows) < 2 or len(widths) != 1 or not 2 <= min(widths) <= MAX_SNIFF_COLUMNS:
         return False
-    return all(_TAG.fullmatch(fields[-1]) for fields in token_rows)
+    tags = [fields[-1] for fields in token_rows]
+    return "O" in tags and all(_TAG.fullmatch(tag) for tag in tags)
