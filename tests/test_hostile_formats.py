@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from annotations import sources
+from annotations.records import RecordError
 
 
 def test_a_prose_list_named_txt_is_read_as_text_not_as_conll(tmp_path: Path) -> None:
@@ -64,3 +67,15 @@ def test_a_folder_holding_only_a_killed_export_is_not_taken_for_brat(tmp_path: P
     (tmp_path / "readme.md").write_text("Notes", encoding="utf-8")
     killed_export_leftover(tmp_path)
     assert [record.text for record in sources.read([tmp_path])] == ["Notes"]
+
+
+def test_an_empty_conll_file_is_refused_not_imported_as_nothing(tmp_path: Path) -> None:
+    """An empty (or blank) CoNLL file says so, as an empty text or JSONL file does."""
+    for name, content in [
+        ("empty.conll", ""),
+        ("blank.conll", " \n\t\n"),
+    ]:
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        with pytest.raises(RecordError, match=rf"{name}: is empty"):
+            list(sources.read([path]))

@@ -192,6 +192,8 @@ def read(path: Path) -> Iterator[Record]:
     """The documents of a CoNLL file (``-DOCSTART-`` blocks, or sentences when it has none)."""
     blocks = _blocks(_decoded_lines(path.read_bytes(), str(path)), str(path))
     by_document = len(blocks) > 1  # the file has -DOCSTART- lines
+    if len(blocks) == 1 and not blocks[0].sentences:  # (-DOCSTART- blocks of no tokens: blank documents)
+        raise RecordError(f"{path}: is empty (it holds no CoNLL token lines)")
     for block in blocks:
         documents = [block] if by_document else [_Block(s[0].number, [s]) for s in block.sentences]
         for document in documents:
