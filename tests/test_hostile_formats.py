@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from annotations import sources
+from annotations.cli import cli
 from annotations.records import RecordError
 
 
@@ -79,3 +82,17 @@ def test_an_empty_conll_file_is_refused_not_imported_as_nothing(tmp_path: Path) 
         path.write_text(content, encoding="utf-8")
         with pytest.raises(RecordError, match=rf"{name}: is empty"):
             list(sources.read([path]))
+
+
+def test_an_hf_export_named_labels_json_is_refused_not_overwritten_by_its_label_list(tmp_path: Path) -> None:
+    """``-o labels.json`` would have the rows replaced by the tag names written beside them."""
+    corpus = tmp_path / "in.jsonl"
+    task = {"text": "Sony sued.", "answer": "accept", "spans": [{"start": 0, "end": 4, "label": "ORG"}]}
+    corpus.write_text(json.dumps(task) + "\n", encoding="utf-8")
+    db, target = str(tmp_path / "h.db"), tmp_path / "labels.json"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(corpus), "--db", db, "--model", "blank:en"]).exit_code == 0
+    result = runner.invoke(cli, ["export", "--db", db, "--format", "hf", "-o", str(target)])
+    assert result.exit_code != 0
+    assert "also writes labels.json beside its file, which would replace the export" in result.output
+    assert "Traceback" not in result.output and not target.exists()
