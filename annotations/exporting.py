@@ -362,6 +362,11 @@ def _write_file(
     beside: list[tuple[Path, bytes]] = []
     with replaced(output, database) as handle:
         for name, data in pieces:
+            if name == output.name:
+                raise ExportFailure(
+                    f"{output}: --format {fmt} also writes {name} beside its file, which would replace "
+                    "the export; give the export another name. Nothing was written"
+                )
             if name:
                 beside.append((_piece_path(output.parent, name), data))
             else:

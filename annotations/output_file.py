@@ -260,6 +260,11 @@ def check_output_folder(folder: Path) -> None:
         )
 
 
+def in_temporary(path: Path, root: Path) -> bool:
+    """Whether ``path`` (under ``root``) lies in a spandesk temporary, such as a killed export's folder."""
+    return any(TEMPORARY_NAME.fullmatch(part) for part in path.relative_to(root).parts)
+
+
 def clear_stale_temporaries(folder: Path) -> list[Path]:
     """Remove spandesk temporaries in ``folder`` whose process no longer runs; return what was removed."""
     removed: list[Path] = []

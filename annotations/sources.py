@@ -25,6 +25,7 @@ from annotations.formats.jsonl import (
     read_jsonl_lines,
 )
 from annotations.formats.textfile import read_text_bytes, read_text_file
+from annotations.output_file import in_temporary
 from annotations.records import Record, RecordError
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -165,6 +166,7 @@ def _folder_files(folder: Path, database: Path | None) -> list[Path]:
         if p.is_file()
         and p.suffix.lower() in wanted
         and p.name not in side
+        and not in_temporary(p, folder)
         and not (database and is_database_file(p, database))
     )
     if not found:

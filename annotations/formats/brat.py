@@ -36,6 +36,7 @@ from annotations.formats import Piece, WriteOptions
 from annotations.formats.fields import fail, label_problem
 from annotations.formats.textfile import decode_text
 from annotations.model import Document, Span
+from annotations.output_file import in_temporary
 from annotations.records import Record, RecordError
 
 LAYOUT = "folder"
@@ -142,8 +143,9 @@ def read(path: Path) -> Iterator[Record]:
     if not path.is_dir():
         yield from _read_pair(path.with_suffix(".txt"), path.with_suffix(".ann"))
         return
-    anns = {p.with_suffix(""): p for p in path.rglob("*") if p.suffix == ".ann" and p.is_file()}
-    txts = {p.with_suffix(""): p for p in path.rglob("*") if p.suffix == ".txt" and p.is_file()}
+    files = [p for p in path.rglob("*") if p.suffix in (".ann", ".txt") and not in_temporary(p, path)]
+    anns = {p.with_suffix(""): p for p in files if p.suffix == ".ann" and p.is_file()}
+    txts = {p.with_suffix(""): p for p in files if p.suffix == ".txt" and p.is_file()}
     if not anns and not txts:
         raise RecordError(f"{path}: holds no brat .ann or .txt files")
     for stem in sorted(anns.keys() | txts.keys(), key=_natural_key):
@@ -155,7 +157,7 @@ def sniff(path: Path, head: bytes) -> bool:
     path = Path(path)
     if not path.is_dir():
         return path.suffix == ".ann"
-    return any(p.suffix == ".ann" and p.is_file() for p in path.rglob("*.ann"))
+    return any(p.is_file() and not in_temporary(p, path) for p in path.rglob("*.ann"))
 
 
 def _natural_key(stem: Path) -> list[object]:

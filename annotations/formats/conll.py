@@ -192,6 +192,8 @@ def read(path: Path) -> Iterator[Record]:
     """The documents of a CoNLL file (``-DOCSTART-`` blocks, or sentences when it has none)."""
     blocks = _blocks(_decoded_lines(path.read_bytes(), str(path)), str(path))
     by_document = len(blocks) > 1  # the file has -DOCSTART- lines
+    if len(blocks) == 1 and not blocks[0].sentences:  # (-DOCSTART- blocks of no tokens: blank documents)
+        raise RecordError(f"{path}: is empty (it holds no CoNLL token lines)")
     for block in blocks:
         documents = [block] if by_document else [_Block(s[0].number, [s]) for s in block.sentences]
         for document in documents:
@@ -359,9 +361,12 @@ def sniff(path: Path, head: bytes) -> bool:
 
 
 def _token_rows(rows: list[list[str]]) -> bool:
-    """Whether rows are CoNLL token lines: at least two, the same columns, the last one always a tag."""
+    """Whether rows are CoNLL token lines: at least two, the same columns, the last one always a tag, and
+    some tagged O (every real NER file has tokens outside entities; a list of lines such as ``Vitamin
+    B-12`` has none, and is prose)."""
     token_rows = [fields for fields in rows if fields[0] != DOCSTART]
     widths = {len(fields) for fields in token_rows}
     if len(token_rows) < 2 or len(widths) != 1 or not 2 <= min(widths) <= MAX_SNIFF_COLUMNS:
         return False
-    return all(_TAG.fullmatch(fields[-1]) for fields in token_rows)
+    tags = [fields[-1] for fields in token_rows]
+    return "O" in tags and all(_TAG.fullmatch(tag) for tag in tags)
