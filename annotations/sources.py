@@ -13,7 +13,7 @@ import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from annotations.database_files import is_database_file
 from annotations.formats import JSONL_FORMATS, MODULE_FORMATS, available_formats, format_module
@@ -64,13 +64,25 @@ def _read_source(path: Path, fmt: str) -> Iterator[Record]:
     elif fmt in MODULE_FORMATS:
         yield from format_module(fmt).read(path)
     elif fmt == "auto" and (module := _recognised(path)) is not None:
-        yield from module.read(path)
+        yield from _read_as_recognised(module, path)
     elif fmt == "jsonl" or (fmt == "auto" and path.suffix.lower() in JSONL_SUFFIXES):
         yield from read_jsonl(path)
     elif fmt == "text" or path.suffix.lower() in TEXT_SUFFIXES:
         yield read_text_file(path)
     else:
         yield from _read_bytes(path.read_bytes(), str(path), fmt)
+
+
+def _read_as_recognised(module: Any, path: Path) -> Iterator[Record]:
+    """A source read by the format its content suggested; a failure says so, and how to choose another."""
+    name = module.__name__.rsplit(".", 1)[-1]
+    try:
+        yield from module.read(path)
+    except RecordError as error:
+        raise RecordError(
+            f"{error}\n({path.name} was read as {name} because of its content; "
+            "--format names another way to read it, e.g. --format text)"
+        ) from error
 
 
 def _recognised(path: Path) -> object | None:

@@ -96,3 +96,17 @@ def test_an_hf_export_named_labels_json_is_refused_not_overwritten_by_its_label_
     assert result.exit_code != 0
     assert "also writes labels.json beside its file, which would replace the export" in result.output
     assert "Traceback" not in result.output and not target.exists()
+
+
+def test_a_file_misread_by_its_content_says_how_to_read_it_otherwise(tmp_path: Path) -> None:
+    """A .txt starting with -DOCSTART- is taken for CoNLL; when that fails, the message offers --format."""
+    from annotations.records import RecordError
+    from annotations.sources import read
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("-DOCSTART- of my notes\nthis is prose, not tags\n", encoding="utf-8")
+    with pytest.raises(
+        RecordError, match=r"read as conll because of its content; --format names another way"
+    ):
+        list(read([notes]))
+    assert [record.text for record in read([notes], fmt="text")] == [notes.read_text(encoding="utf-8")]
