@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlite_utils import Database
 
-from annotations import store
+from annotations import identity, store
 from annotations.model import Answer, Document, DocumentState, Span
 from annotations.session import Edit
 from annotations.store import StoreError
@@ -230,6 +230,14 @@ class MainWindow(QMainWindow):
         self._connect_once()
         self.files.remember_recent(db_path)
         self.refresh_contents()
+        self._tell_same_texts()
+
+    def _tell_same_texts(self) -> None:
+        """Documents an upgrade found holding a text already in their dataset (kept, never merged) are named
+        in the status bar until the next message, as `spandesk stats` and `check` name them."""
+        note = identity.describe_same_texts(identity.same_text_documents(self.db))
+        if note:
+            self.statusBar().showMessage(note)
 
     def _connect_once(self) -> None:
         if getattr(self, "_connected", False):

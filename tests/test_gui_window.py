@@ -116,3 +116,17 @@ def test_an_edit_that_cannot_be_stored_says_why_and_changes_nothing(qtbot, path)
     assert stored_keys(path, 1) == [(0, 13, "PERSON")]
     assert [s.key() for s in window.view.span_index.spans] == [(0, 13, "PERSON")]
     assert not window.controller.undo_stack.canUndo()
+
+
+def test_the_window_names_documents_an_upgrade_found_holding_the_same_text(qtbot, tmp_path) -> None:
+    """An older database held one text twice: the window says which documents, as stats and check do."""
+    from gui_helpers import open_window
+    from test_identity import old_database
+
+    path = tmp_path / "old.db"
+    old_database(path)
+    window = open_window(qtbot, path)
+    message = window.statusBar().currentMessage()
+    assert (
+        "hold the same text as an earlier document of their dataset" in message and "3 (= 1, 'a')" in message
+    )
