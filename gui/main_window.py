@@ -234,10 +234,12 @@ class MainWindow(QMainWindow):
 
     def _tell_same_texts(self) -> None:
         """Documents an upgrade found holding a text already in their dataset (kept, never merged) are named
-        in the status bar until the next message, as `spandesk stats` and `check` name them."""
-        note = identity.describe_same_texts(identity.same_text_documents(self.db))
-        if note:
-            self.statusBar().showMessage(note)
+        in the status bar until the next message (short, to fit beside the counts; `stats` says more)."""
+        same = identity.same_text_documents(self.db)
+        if same:
+            pairs = ", ".join(f"{s.document_id} = {s.same_as}" for s in same[:4])
+            more = f" and {len(same) - 4} more" if len(same) > 4 else ""
+            self.statusBar().showMessage(f"Same text twice, kept from an older spandesk: {pairs}{more}")
 
     def _connect_once(self) -> None:
         if getattr(self, "_connected", False):
