@@ -74,11 +74,14 @@ def _read_source(path: Path, fmt: str) -> Iterator[Record]:
 
 
 def _read_as_recognised(module: Any, path: Path) -> Iterator[Record]:
-    """A source read by the format its content suggested; a failure says so, and how to choose another."""
-    name = module.__name__.rsplit(".", 1)[-1]
+    """A source read by the format its content suggested. A file whose name says text or JSONL was
+    recognised by its content alone, so its failure says so, and how to read it otherwise."""
     try:
         yield from module.read(path)
     except RecordError as error:
+        if not path.is_file() or path.suffix.lower() not in TEXT_SUFFIXES | JSONL_SUFFIXES:
+            raise
+        name = module.__name__.rsplit(".", 1)[-1]
         raise RecordError(
             f"{error}\n({path.name} was read as {name} because of its content; "
             "--format names another way to read it, e.g. --format text)"

@@ -110,3 +110,19 @@ def test_a_file_misread_by_its_content_says_how_to_read_it_otherwise(tmp_path: P
     ):
         list(read([notes]))
     assert [record.text for record in read([notes], fmt="text")] == [notes.read_text(encoding="utf-8")]
+
+
+def test_a_folder_recognised_by_its_ann_files_reports_its_own_error_without_a_format_hint(
+    tmp_path: Path,
+) -> None:
+    """A brat folder is brat by construction: its errors are brat's, with no suggestion to read it as text."""
+    from annotations.records import RecordError
+    from annotations.sources import read
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Sony", encoding="utf-8")
+    (folder / "a.ann").write_text("T1\tORG 0 4\tSonx\n", encoding="utf-8")
+    with pytest.raises(RecordError) as refused:
+        list(read([folder]))
+    assert "a.ann:1" in str(refused.value) and "--format" not in str(refused.value)
