@@ -132,10 +132,12 @@ class QueueModel(QAbstractListModel):
         New documents have higher ids, so they come after every row already loaded.
         """
         total = store.count_queue(self.db, self.dataset, self._answers(), self.search)
-        if total <= len(self._ids):
+        if total <= self._total:
             return False
+        all_loaded = len(self._ids) >= self._total
         self._total = total
-        self.fetchMore(QModelIndex())
+        if all_loaded:  # else the new rows come with the pages still to be fetched
+            self.fetchMore(QModelIndex())
         return True
 
     @property

@@ -72,3 +72,13 @@ def test_moving_between_documents_does_not_recount_the_whole_database(qtbot, pat
     assert window.queue_panel.progress_text.text() == "1 of 1,240 done"
     key(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.queue_panel.progress_text.text() == "0 of 1,240 done"
+
+
+def test_coming_back_to_the_window_with_nothing_new_loads_no_more_rows(qtbot, path):
+    """Returning from another program re-counts the queue; with no new documents it loads no page and
+    recounts nothing (a queue larger than a page is not 'new documents')."""
+    window = open_window(qtbot, path)
+    loaded = window.queue_model.rowCount()
+    assert loaded < 1240
+    assert window.queue_model.take_in_new_documents() is False
+    assert window.queue_model.rowCount() == loaded
