@@ -128,3 +128,12 @@ def checked_span_text(span: Span, stated: Any, text: str, where: str) -> None:
             f"span {span.start}-{span.end} ({span.label}) says its text is {stated!r} but the text there is "
             f"{text[span.start : span.end]!r} (offsets must count Unicode characters)",
         )
+
+
+def meta_object(value: Any, where: str) -> dict[str, Any]:
+    """A record's ``meta`` object (empty when absent); RecordError naming ``where`` when it is not one."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail(where, f'"meta" must be an object, not {json_type(value)}')
+    return value

@@ -55,6 +55,7 @@ from annotations.formats.fields import (
     is_int,
     json_type,
     label_problem,
+    meta_object,
     shown,
 )
 from annotations.formats.jsonl import finite_float, refuse_constant
@@ -185,7 +186,7 @@ def parse_task(task: Any, where: str) -> Record:
         where=where,
         spans=spans,
         answer=answer,
-        meta=_meta(task.get("meta"), where),
+        meta=meta_object(task.get("meta"), where),
         annotator=annotator,
         timestamp=timestamp,
         extra=extra,
@@ -241,15 +242,6 @@ def _text(data: dict[str, Any], where: str, prefix: str = "data.") -> tuple[str,
         raise fail(where, f'"{prefix}{key}" is empty')
     check_no_surrogates(text, where, f'"{prefix}{key}"')
     return key, text
-
-
-def _meta(value: Any, where: str) -> dict[str, Any]:
-    """The task's ``meta`` object (empty when absent)."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise fail(where, f'"meta" must be an object, not {json_type(value)}')
-    return value
 
 
 def _annotation_fields(

@@ -28,6 +28,7 @@ from annotations.formats.fields import (
     is_int,
     json_type,
     label_problem,
+    meta_object,
     require_text,
     shown,
 )
@@ -102,7 +103,7 @@ def task_fields(obj: dict[str, Any], where: str) -> dict[str, Any]:
     every record, so what is imported is what either format exports."""
     return {
         "answer": _answer(obj.get("answer"), where),
-        "meta": _meta(obj.get("meta"), where),
+        "meta": meta_object(obj.get("meta"), where),
         "input_hash": _hash(obj, "_input_hash", where),
         "task_hash": _hash(obj, "_task_hash", where),
         "annotator": _annotator(obj.get("_annotator_id"), where),
@@ -188,15 +189,6 @@ def _token(item: Any, text: str, where: str) -> Token:
             f"{text[token.start : token.end]!r} (offsets must count Unicode characters)"
         )
     return token
-
-
-def _meta(value: Any, where: str) -> dict[str, Any]:
-    """The task's ``meta`` object (empty when absent)."""
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise fail(where, f'"meta" must be an object, not {json_type(value)}')
-    return value
 
 
 def _hash(obj: dict[str, Any], key: str, where: str) -> int | None:
