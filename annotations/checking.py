@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from annotations import store, stored_columns, stored_json
 from annotations.hashing import text_digest
 from annotations.migrations import migrations
-from annotations.model import Answer, DocumentState
+from annotations.model import Answer, DocumentState, Version
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,23 +120,33 @@ def _triggers_after_each_migration() -> tuple[tuple[str, dict[str, str]], ...]:
 
 # ---------------------------------------------------------------- documents, their JSON and history
 
-_DOCUMENTS = """
-    SELECT d.id, d.text, d.tokens, d.meta, d.extra, a.document_id IS NOT NULL, a.spans, a.answer, a.rev,
-           {digest}
-    FROM documents d LEFT JOIN annotations a ON a.document_id = d.id ORDER BY d.id"""
+_DOCUMENTS = "SELECT d.id, d.text, d.tokens, d.meta, d.extra, {digest} FROM documents d ORDER BY d.id"
 _PREDICTIONS = "SELECT document_id, model, spans FROM predictions ORDER BY document_id"
-_EVENTS = "SELECT document_id, id, before, after FROM events ORDER BY document_id, id"
+_VERSIONS = (
+    "SELECT document_id, id, kind, owner, spans, answer, rev FROM annotations ORDER BY document_id, id"
+)
+_EVENTS = "SELECT document_id, version_id, id, before, after FROM events ORDER BY document_id, id"
+# a database from before versions (m006): one annotation row per document, every event its own
+_OLD_VERSIONS = (
+    "SELECT document_id, document_id, 'base', '', spans, answer, rev FROM annotations ORDER BY document_id"
+)
+_OLD_EVENTS = "SELECT document_id, document_id, id, before, after FROM events ORDER BY document_id, id"
 _ANSWERS = frozenset(answer.value for answer in Answer)
 
 
 def document_problems(db: Database) -> Iterator[Problem]:
     """The JSON and history problems of every document, reading each table once in document order."""
+    versioned = "kind" in {column[1] for column in db.execute("PRAGMA table_info(annotations)")}
     predictions = _ByDocument(db.execute(_PREDICTIONS))
-    events = _ByDocument(db.execute(_EVENTS))
+    versions = _ByDocument(db.execute(_VERSIONS if versioned else _OLD_VERSIONS))
+    events = _ByDocument(db.execute(_EVENTS if versioned else _OLD_EVENTS))
     columns = {column[1] for column in db.execute("PRAGMA table_info(documents)")}
     digest = "d.text_digest" if "text_digest" in columns else "NULL"  # NULL: from before text identity
     for row in db.execute(_DOCUMENTS.format(digest=digest)):
-        yield from _one_document(row, predictions.take(row[0]), events.take(row[0]))
+        document_id = row[0]
+        yield from _one_document(
+            row, predictions.take(document_id), versions.take(document_id), events.take(document_id)
+        )
 
 
 class _ByDocument:
@@ -160,10 +170,13 @@ class _ByDocument:
 
 
 def _one_document(
-    row: tuple[Any, ...], predictions: list[tuple[Any, ...]], events: list[tuple[Any, ...]]
+    row: tuple[Any, ...],
+    predictions: list[tuple[Any, ...]],
+    versions: list[tuple[Any, ...]],
+    events: list[tuple[Any, ...]],
 ) -> list[Problem]:
-    """The problems of one document: its JSON columns, its annotation, its predictions and its history."""
-    document_id, text, tokens, meta, extra, annotated, spans, answer, rev, digest = row
+    """The problems of one document: its JSON columns, its versions, its predictions and their history."""
+    document_id, text, tokens, meta, extra, digest = row
     if not isinstance(text, str):
         return [Problem("documents", f"id {document_id}", "text is not text")]
     length = len(text)
@@ -178,14 +191,44 @@ def _one_document(
     for _, model, predicted in predictions:
         problem = stored_json.spans_problem(predicted, length, ordered=False)
         problems += _column_problems("predictions", f"document {document_id}, model {model!r}", spans=problem)
-    if not annotated:
+    if not versions:
         return [*problems, Problem("documents", f"id {document_id}", "has no annotations row")]
-    annotation_problems = _annotation_problems(document_id, spans, answer, length)
-    event_problems = [problem for event in events for problem in _event_problems(event, length)]
-    problems += annotation_problems + event_problems
-    if not annotation_problems and not event_problems:
-        problems += _history_problems(document_id, spans, answer, rev, events)
+    if not any(version[2] == "base" for version in versions):
+        problems.append(Problem("documents", f"id {document_id}", "has no base version (as imported)"))
+    by_version: dict[int, list[tuple[Any, ...]]] = {}
+    for event in events:
+        by_version.setdefault(event[1], []).append(event)
+    for _, version_id, kind, owner, spans, answer, rev in versions:
+        where = _version_name(document_id, kind, owner)
+        version_events = by_version.pop(version_id, [])
+        problems += _version_problems(where, document_id, length, (spans, answer, rev), version_events)
+    for stray in by_version.values():
+        problems += [
+            Problem(
+                "events", f"id {event[2]}, document {document_id}", "belongs to no version of its document"
+            )
+            for event in stray
+        ]
     return problems
+
+
+def _version_name(document_id: int, kind: str, owner: str) -> str:
+    """How a problem names one version of a document."""
+    if kind == "base":
+        return f"document {document_id}"
+    return f"document {document_id}, version {Version(kind, owner).label!r}"
+
+
+def _version_problems(
+    where: str, document_id: int, length: int, stored: tuple[Any, Any, Any], events: list[tuple[Any, ...]]
+) -> list[Problem]:
+    """The problems of one version of a document: its spans, its answer, and its history."""
+    spans, answer, rev = stored
+    annotation_problems = _annotation_problems(where, spans, answer, length)
+    event_problems = [problem for event in events for problem in _event_problems(event, length)]
+    if annotation_problems or event_problems:
+        return annotation_problems + event_problems
+    return _history_problems(where, document_id, spans, answer, rev, events)
 
 
 def _identity_problems(document_id: int, text: str, digest: bytes | None) -> list[Problem]:
@@ -200,19 +243,17 @@ def _column_problems(table: str, row: str, **problems: str | None) -> list[Probl
     return [Problem(table, row, f"{column} {what}") for column, what in problems.items() if what is not None]
 
 
-def _annotation_problems(document_id: int, spans: Any, answer: Any, length: int) -> list[Problem]:
-    """What is wrong with a document's annotation row."""
-    problems = _column_problems(
-        "annotations", f"document {document_id}", spans=stored_json.spans_problem(spans, length)
-    )
+def _annotation_problems(where: str, spans: Any, answer: Any, length: int) -> list[Problem]:
+    """What is wrong with a version's annotation row."""
+    problems = _column_problems("annotations", where, spans=stored_json.spans_problem(spans, length))
     if answer is not None and answer not in _ANSWERS:
-        problems.append(Problem("annotations", f"document {document_id}", f"answer {answer!r} is unknown"))
+        problems.append(Problem("annotations", where, f"answer {answer!r} is unknown"))
     return problems
 
 
 def _event_problems(event: tuple[Any, ...], length: int) -> list[Problem]:
     """What is wrong with one history event's JSON."""
-    document_id, event_id, before, after = event
+    document_id, _, event_id, before, after = event
     return _column_problems(
         "events",
         f"id {event_id}, document {document_id}",
@@ -222,7 +263,7 @@ def _event_problems(event: tuple[Any, ...], length: int) -> list[Problem]:
 
 
 def _history_problems(
-    document_id: int, spans: str, answer: str | None, rev: int, events: Sequence[tuple[Any, ...]]
+    where: str, document_id: int, spans: str, answer: str | None, rev: int, events: Sequence[tuple[Any, ...]]
 ) -> list[Problem]:
     """Whether the history leads to the stored state: one event per revision, each found in the next state."""
     problems = []
@@ -230,7 +271,7 @@ def _history_problems(
         problems.append(
             Problem(
                 "annotations",
-                f"document {document_id}",
+                where,
                 f"is at revision {rev} but its history holds {len(events)} events "
                 "(an event was deleted, or the annotation changed without one)",
             )
@@ -238,7 +279,7 @@ def _history_problems(
     if not events:
         return problems
     state = DocumentState(store.decode_spans(spans), Answer(answer) if answer else None)
-    history = [{"id": event_id, "before": before, "after": after} for _, event_id, before, after in events]
+    history = [{"id": event_id, "before": before, "after": after} for _, _, event_id, before, after in events]
     try:
         store.replay_events(state, history, document_id)
     except store.HistoryMismatch as error:
@@ -256,21 +297,24 @@ def _history_problems(
 
 
 def answer_count_problems(db: Database) -> list[Problem]:
-    """Kept answer counts that differ from the annotations counted one by one."""
-    if not db["answer_counts"].exists():
+    """Kept answer counts that differ from the versions counted one by one."""
+    if not db["answer_counts"].exists() or "kind" not in db["answer_counts"].columns_dict:
         return []
-    rows = db.execute("SELECT dataset_id, answer, documents FROM answer_counts WHERE documents != 0")
-    kept = {(dataset, answer or None): documents for dataset, answer, documents in rows}
+    rows = db.execute(
+        "SELECT dataset_id, kind, owner, answer, documents FROM answer_counts WHERE documents != 0"
+    )
+    kept = {tuple(row[:4]): row[4] for row in rows}
     counted = store.counted_answers(db)
     problems = []
-    for dataset, answer in sorted(kept.keys() | counted.keys(), key=repr):
-        if kept.get((dataset, answer), 0) != counted.get((dataset, answer), 0):
+    for key in sorted(kept.keys() | counted.keys(), key=repr):
+        if kept.get(key, 0) != counted.get(key, 0):
+            dataset, kind, owner, answer = key
+            whose = Version(kind, owner).label if kind != "shadowed" else f"base under {owner}'s versions"
             problems.append(
                 Problem(
                     "answer_counts",
-                    f"dataset {dataset}, answer {answer or 'pending'}",
-                    f"kept {kept.get((dataset, answer), 0)} for progress, "
-                    f"but {counted.get((dataset, answer), 0)} annotations have it",
+                    f"dataset {dataset}, {whose}, answer {answer or 'pending'}",
+                    f"kept {kept.get(key, 0)} for progress, but {counted.get(key, 0)} annotations have it",
                 )
             )
     return problems

@@ -67,9 +67,9 @@ def stored_texts(db: Database, dataset: str, digests: Iterable[bytes]) -> dict[b
     for start in range(0, len(wanted), _BATCH):
         batch = wanted[start : start + _BATCH]
         rows = db.execute(
-            "SELECT d.text_digest, d.text, a.spans, a.answer FROM documents d"
-            " JOIN annotations a ON a.document_id = d.id"
-            f" WHERE d.dataset_id = ? AND d.same_text_as IS NULL AND d.text_digest IN ({_marks(batch)})",
+            "SELECT d.text_digest, d.text, a.spans, a.answer FROM documents d "
+            + store.Versions.current().join()[0]
+            + f" WHERE d.dataset_id = ? AND d.same_text_as IS NULL AND d.text_digest IN ({_marks(batch)})",
             [dataset_key, *batch],
         )
         found.update(

@@ -209,4 +209,129 @@ _EVENTS_NO_REPLACE = """CREATE TRIGGER events_no_replace BEFORE INSERT ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"""
 
 
+@migrations()
+def m006_versions(db: Database) -> None:
+    """One version of a document per annotator: ``annotations`` holds, per document, the ``base`` version
+    (what the import brought, never edited after), at most one version per person (``kind = 'annotator'``,
+    ``owner`` their name) and at most one reviewed version; every event names the version it changed
+    (``events.version_id``).
+
+    Every row stored before this migration becomes its document's base, under its document's id, with
+    its history: work done before versions is what a person sees until they make a version of their own.
+    ``answer_counts`` is kept per version kind and owner, with ``shadowed``: how many base answers each
+    person's versions hide, so the queue a person sees is counted from a few rows.
+    """
+    db.execute("CREATE TEMP TABLE annotations_before_m006 AS SELECT * FROM annotations")
+    db.execute("DROP TABLE answer_counts")
+    db.execute("DROP TABLE annotations")  # its triggers and index go with it
+    db.execute(_VERSIONS)
+    db.execute(
+        "INSERT INTO annotations (id, document_id, kind, owner, annotator, spans, answer, rev, updated)"
+        " SELECT document_id, document_id, 'base', '', annotator, spans, answer, rev, updated"
+        " FROM temp.annotations_before_m006 ORDER BY document_id"
+    )
+    db.execute("DROP TABLE temp.annotations_before_m006")
+    db.execute("CREATE INDEX annotations_owner ON annotations(kind, owner, document_id)")
+    _events_name_their_version(db)
+    for statement in _VERSION_COUNTS:
+        db.execute(statement)
+
+
+_VERSIONS = """CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            kind TEXT NOT NULL CHECK (kind IN ('base', 'annotator', 'review')),
+            owner TEXT NOT NULL DEFAULT '' CHECK ((kind = 'annotator') = (owner != '')),
+            annotator TEXT,
+            spans TEXT NOT NULL DEFAULT '[]',
+            answer TEXT CHECK (answer IN ('accept', 'reject', 'ignore')),
+            rev INTEGER NOT NULL DEFAULT 0,
+            updated REAL,
+            UNIQUE (document_id, kind, owner)
+        )"""
+
+
+def _events_name_their_version(db: Database) -> None:
+    """Add ``events.version_id``: every event so far changed its document's only row, whose id is the
+    document's. The append-only triggers are lifted for this one update and put back as they were."""
+    db.execute("DROP TRIGGER events_append_only_update")
+    db.execute("ALTER TABLE events ADD COLUMN version_id INTEGER REFERENCES annotations(id)")
+    db.execute("UPDATE events SET version_id = document_id")
+    db.execute(next(sql for sql in _INITIAL_SCHEMA if "events_append_only_update" in sql))
+    db.execute("CREATE INDEX events_version ON events(version_id)")
+
+
+_DATASET_OF_DOCUMENT = "(SELECT dataset_id FROM documents WHERE id = {row}.document_id)"
+_BASE_ANSWER = (
+    "(SELECT coalesce(b.answer, '') FROM annotations b WHERE b.document_id = {row}.document_id"
+    " AND b.kind = 'base')"
+)
+
+
+def _count(row: str, kind: str, owner: str, answer: str, step: str) -> str:
+    """An upsert adding ``step`` to the count of (the row's dataset, kind, owner, answer)."""
+    return f"""
+    INSERT INTO answer_counts (dataset_id, kind, owner, answer, documents)
+    VALUES ({_DATASET_OF_DOCUMENT.format(row=row)}, {kind}, {owner}, {answer}, {step})
+    ON CONFLICT (dataset_id, kind, owner, answer) DO UPDATE SET documents = documents + {step};"""
+
+
+_OWN_ANSWER = "coalesce({row}.answer, '')"
+_VERSION_COUNTS = (
+    """CREATE TABLE answer_counts (
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+            kind TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            documents INTEGER NOT NULL,
+            PRIMARY KEY (dataset_id, kind, owner, answer)
+        )""",
+    """INSERT INTO answer_counts (dataset_id, kind, owner, answer, documents)
+        SELECT d.dataset_id, a.kind, a.owner, coalesce(a.answer, ''), count(*)
+        FROM annotations a JOIN documents d ON d.id = a.document_id
+        GROUP BY d.dataset_id, a.kind, a.owner, coalesce(a.answer, '')""",
+    """INSERT INTO answer_counts (dataset_id, kind, owner, answer, documents)
+        SELECT d.dataset_id, 'shadowed', a.owner, coalesce(b.answer, ''), count(*)
+        FROM annotations a JOIN documents d ON d.id = a.document_id
+        JOIN annotations b ON b.document_id = a.document_id AND b.kind = 'base'
+        WHERE a.kind = 'annotator'
+        GROUP BY d.dataset_id, a.owner, coalesce(b.answer, '')""",
+    "CREATE TRIGGER answer_counts_insert AFTER INSERT ON annotations BEGIN"
+    + _count("NEW", "NEW.kind", "NEW.owner", _OWN_ANSWER.format(row="NEW"), "1")
+    + " END",
+    "CREATE TRIGGER answer_counts_shadow AFTER INSERT ON annotations WHEN NEW.kind = 'annotator' BEGIN"
+    + _count("NEW", "'shadowed'", "NEW.owner", _BASE_ANSWER.format(row="NEW"), "1")
+    + " END",
+    "CREATE TRIGGER answer_counts_update AFTER UPDATE OF answer ON annotations"
+    " WHEN OLD.answer IS NOT NEW.answer BEGIN"
+    + _count("OLD", "OLD.kind", "OLD.owner", _OWN_ANSWER.format(row="OLD"), "-1")
+    + _count("NEW", "NEW.kind", "NEW.owner", _OWN_ANSWER.format(row="NEW"), "1")
+    + " END",
+    "CREATE TRIGGER answer_counts_delete AFTER DELETE ON annotations BEGIN"
+    + _count("OLD", "OLD.kind", "OLD.owner", _OWN_ANSWER.format(row="OLD"), "-1")
+    + " END",
+    """CREATE TRIGGER answer_counts_unshadow AFTER DELETE ON annotations WHEN OLD.kind = 'annotator' BEGIN
+    UPDATE answer_counts SET documents = documents - 1
+        WHERE kind = 'shadowed' AND owner = OLD.owner
+        AND dataset_id = (SELECT dataset_id FROM documents WHERE id = OLD.document_id)
+        AND answer = (SELECT coalesce(b.answer, '') FROM annotations b
+                      WHERE b.document_id = OLD.document_id AND b.kind = 'base');
+    END""",
+    # a base whose answer changes moves the shadowed counts of every person's version of its document
+    """CREATE TRIGGER answer_counts_base_update AFTER UPDATE OF answer ON annotations
+        WHEN NEW.kind = 'base' AND OLD.answer IS NOT NEW.answer BEGIN
+    UPDATE answer_counts SET documents = documents - 1
+        WHERE kind = 'shadowed' AND answer = coalesce(OLD.answer, '')
+        AND dataset_id = (SELECT dataset_id FROM documents WHERE id = OLD.document_id)
+        AND owner IN (SELECT owner FROM annotations
+                      WHERE document_id = OLD.document_id AND kind = 'annotator');
+    INSERT INTO answer_counts (dataset_id, kind, owner, answer, documents)
+        SELECT (SELECT dataset_id FROM documents WHERE id = NEW.document_id), 'shadowed', owner,
+               coalesce(NEW.answer, ''), 1
+        FROM annotations WHERE document_id = NEW.document_id AND kind = 'annotator' AND 1
+        ON CONFLICT (dataset_id, kind, owner, answer) DO UPDATE SET documents = documents + 1;
+    END""",
+)
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in migrations._migrations)

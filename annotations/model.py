@@ -69,6 +69,31 @@ class Token(NamedTuple):
     end: int
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class Version:
+    """Whose version of a document a state is: the ``base`` (as imported, before anyone's edits), one
+    annotator's (``owner``: their name), or the ``review`` (at most one per document)."""
+
+    kind: str = "base"
+    owner: str = ""
+
+    @staticmethod
+    def of(annotator: str) -> Version:
+        """The version of the person called ``annotator``."""
+        if not annotator:
+            raise ValueError("an annotator's version needs the annotator's name")
+        return Version("annotator", annotator)
+
+    @property
+    def label(self) -> str:
+        """How the version is named to a person: the annotator's name, "as imported" or "reviewed"."""
+        return {"base": "as imported", "review": "reviewed"}.get(self.kind, self.owner)
+
+
+BASE = Version("base")
+REVIEW = Version("review")
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentState:
     """What a person can change about a document: its spans and its answer."""
@@ -97,6 +122,8 @@ class Document:
     predicted_by: str | None = None  # the model of ``predicted`` ("name version"), when it was asked for
     # the keys a file brought on spans beyond their own, by (start, end, label): ``annotations.span_extra``
     span_extra: dict[tuple[int, int, str], dict[str, Any]] = field(default_factory=dict, compare=False)
+    version: Version = BASE  # whose version ``state`` is
+    version_id: int | None = None  # that version's row (None: the version does not exist yet)
 
     @property
     def spans(self) -> tuple[Span, ...]:

@@ -21,6 +21,7 @@ from annotations.model import (
     Span,
     SpanSource,
     Token,
+    Version,
     check_span,
     unchanged_ends,
 )
@@ -121,11 +122,16 @@ def _index_of(offsets: list[int], offset: int) -> int:
 
 
 class Session:
-    """The current document of one annotator and the edits applied to it."""
+    """The current document of one annotator and the edits applied to it.
+
+    The annotator sees and edits their own version of each document: while they have none, the base (as
+    imported); their first edit makes their version, from what they saw, in the edit's transaction.
+    """
 
     def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
         self.db = db
         self.annotator = annotator
+        self.version = Version.of(annotator)
         self.dataset = dataset
         self.document: Document | None = None
 
@@ -133,7 +139,7 @@ class Session:
 
     def open(self, document_id: int) -> Document:
         """Load a document (fresh from the store) and make it current."""
-        self.document = store.load_document(self.db, document_id)
+        self.document = store.load_document(self.db, document_id, viewer=self.annotator)
         store.prepare_to_edit(self.document)
         return self.document
 
@@ -208,7 +214,10 @@ class Session:
         document = self._document_for(edit)
         if document.state is not edit.before and _state_key(document.state) != _state_key(edit.before):
             self.open(document.id)
-            raise store.EditConflict(document.id, document.rev, store.current_rev(self.db, document.id))
+            raise store.EditConflict(
+                document.id, document.rev, store.current_rev(self.db, document.id, self.version)
+            )
+        own = document.version == self.version
         try:
             rev = store.write_state(
                 self.db,
@@ -216,14 +225,23 @@ class Session:
                 edit.after,
                 kind=edit.kind,
                 annotator=self.annotator,
-                expected_rev=document.rev,
+                expected_rev=document.rev if own else None,
                 before=edit.before,
                 unchanged=edit.unchanged,
+                version=self.version,
             )
         except store.EditConflict:
             self.open(document.id)
             raise
-        self.document = replace(document, state=edit.after, rev=rev, annotator=self.annotator)
+        version_id = document.version_id if own else store.version_id(self.db, document.id, self.version)
+        self.document = replace(
+            document,
+            state=edit.after,
+            rev=rev,
+            annotator=self.annotator,
+            version=self.version,
+            version_id=version_id,
+        )
         return self.document
 
     def _document_for(self, edit: Edit) -> Document:

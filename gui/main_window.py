@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         self.controller.undo_stack.indexChanged.connect(self._update_undo_actions)
         self.controller.undo_stack.indexChanged.connect(self.check_database_file)
         self.database_identity, self._told_database_gone = file_identity(db_path), False
-        self.queue_model = QueueModel(db)
+        self.queue_model = QueueModel(db, self.annotator)
         self.queue_panel.set_model(self.queue_model)
         self.keyboard = KeyboardEditor(
             self.view,
@@ -455,7 +455,7 @@ class MainWindow(QMainWindow):
 
     def _count_answers(self) -> None:
         """Progress and counts (a query over every document: run when answers change, not per move)."""
-        counts = store.answer_counts(self.db)
+        counts = store.answer_counts(self.db, viewer=self.annotator)
         total = sum(counts.values())
         self.queue_panel.show_progress(total - counts.get(None, 0), total)
         parts = [f"{counts.get(a.value, 0):,} {PAST[a]}" for a in Answer]

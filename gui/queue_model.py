@@ -25,9 +25,10 @@ _Index = QModelIndex | QPersistentModelIndex
 class QueueModel(QAbstractListModel):
     """Documents in queue order with their status; fetched a page at a time."""
 
-    def __init__(self, db: Database, dataset: str | None = None) -> None:
+    def __init__(self, db: Database, viewer: str | None = None, dataset: str | None = None) -> None:
         super().__init__()
         self.db = db
+        self.viewer = viewer  # whose versions the queue shows (their own, else the base)
         self.dataset = dataset
         self.statuses: Sequence[str] | None = None
         self.search = ""
@@ -49,7 +50,7 @@ class QueueModel(QAbstractListModel):
         """Start again from the store (after an import, or a change of filter or database)."""
         self.beginResetModel()
         self._ids, self._rows, self._row_of = [], {}, {}
-        self._total = store.count_queue(self.db, self.dataset, self._answers(), self.search)
+        self._total = store.count_queue(self.db, self.dataset, self._answers(), self.search, self.viewer)
         self.endResetModel()
         if self.canFetchMore(QModelIndex()):
             self.fetchMore(QModelIndex())
@@ -69,14 +70,20 @@ class QueueModel(QAbstractListModel):
         if parent.isValid() or self._fetching:
             return
         page = store.document_ids(
-            self.db, self.dataset, self._answers(), self.search, offset=len(self._ids), limit=PAGE_SIZE
+            self.db,
+            self.dataset,
+            self._answers(),
+            self.search,
+            offset=len(self._ids),
+            limit=PAGE_SIZE,
+            viewer=self.viewer,
         )
         if not page:
             self._total = len(self._ids)
             return
         self._fetching = True
         self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
-        self._rows.update(store.queue_rows(self.db, page))
+        self._rows.update(store.queue_rows(self.db, page, self.viewer))
         for document_id in page:
             self._row_of[document_id] = len(self._ids)
             self._ids.append(document_id)
@@ -122,7 +129,7 @@ class QueueModel(QAbstractListModel):
         row = self._row_of.get(document_id)
         if row is None:
             return
-        self._rows.update(store.queue_rows(self.db, [document_id]))
+        self._rows.update(store.queue_rows(self.db, [document_id], self.viewer))
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
@@ -131,7 +138,7 @@ class QueueModel(QAbstractListModel):
 
         New documents have higher ids, so they come after every row already loaded.
         """
-        total = store.count_queue(self.db, self.dataset, self._answers(), self.search)
+        total = store.count_queue(self.db, self.dataset, self._answers(), self.search, self.viewer)
         if total <= self._total:
             return False
         all_loaded = len(self._ids) >= self._total

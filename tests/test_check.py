@@ -143,7 +143,9 @@ def test_check_finds_an_event_changed_once_the_triggers_are_dropped(damaged: Pat
 def test_check_finds_a_deleted_event(damaged: Path) -> None:
     sql(damaged, *DROP_EVENT_TRIGGERS, "DELETE FROM events WHERE id = 1")
     output = check(damaged)
-    assert "annotations (document 1): is at revision 2 but its history holds 1 events" in output
+    assert (
+        "annotations (document 1, version 'ana'): is at revision 2 but its history holds 1 events" in output
+    )
 
 
 def test_check_finds_an_annotation_changed_without_an_event(damaged: Path) -> None:
@@ -157,8 +159,9 @@ def test_check_finds_an_event_replaced_in_a_database_without_the_new_trigger(dam
     sql(
         damaged,
         "DROP TRIGGER events_no_replace",
-        """INSERT OR REPLACE INTO events (id, document_id, at, kind, before, after) VALUES
-           (2, 1, 0, 'answer', '{"spans": [], "answer": null}', '{"spans": [], "answer": "ignore"}')""",
+        """INSERT OR REPLACE INTO events (id, document_id, version_id, at, kind, before, after) VALUES
+           (2, 1, (SELECT version_id FROM events WHERE id = 2), 0, 'answer', '{"spans": [], "answer": null}',
+            '{"spans": [], "answer": "ignore"}')""",
     )
     output = check(damaged)
     assert "schema (trigger events_no_replace): is missing" in output
@@ -227,9 +230,12 @@ def test_check_names_each_damaged_json_column(damaged: Path, statement: str, rep
 
 
 def test_check_reports_kept_answer_counts_that_do_not_match(damaged: Path) -> None:
-    sql(damaged, "UPDATE answer_counts SET documents = 7 WHERE answer = 'accept'")
+    sql(damaged, "UPDATE answer_counts SET documents = 7 WHERE answer = 'accept' AND kind = 'base'")
     output = check(damaged)
-    assert "answer_counts (dataset 1, answer accept): kept 7 for progress, but 1 annotations" in output
+    assert (
+        "answer_counts (dataset 1, as imported, answer accept): kept 7 for progress, but 2 annotations"
+        in output
+    )
 
 
 def test_check_lists_the_first_problems_and_counts_the_rest(damaged: Path) -> None:

@@ -63,7 +63,9 @@ def test_moving_between_documents_does_not_recount_the_whole_database(qtbot, pat
     window = open_window(qtbot, path)
     counted = []
     original = store.answer_counts
-    monkeypatch.setattr(store, "answer_counts", lambda *args: counted.append(args) or original(*args))
+    monkeypatch.setattr(
+        store, "answer_counts", lambda *args, **kw: counted.append(args) or original(*args, **kw)
+    )
     for _ in range(3):
         key(window.view, Qt.Key.Key_Right)
     assert counted == []

@@ -52,9 +52,9 @@ def test_a_new_label_colour_is_kept_in_the_database_and_painted(qtbot, path, mon
 
 def test_an_edit_after_a_change_in_another_window_reloads_and_says_so(qtbot, path):
     window = open_window(qtbot, path)
-    other = Session(store.open_store(path), "someone else")
+    other = Session(store.open_store(path), "tester")  # the same person in another window
     other.open(1)
-    other.apply(other.add_span(22, 27, "GPE"))  # another window labels Paris
+    other.apply(other.add_span(22, 27, "GPE"))  # labels Paris
     click(window.view, 3)
     key(window.view, Qt.Key.Key_Delete)  # this window's view is out of date
     assert "changed in another window" in window.statusBar().currentMessage()

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from annotations import span_extra, store
 from annotations.cli import cli
-from annotations.model import DocumentState, Span
+from annotations.model import DocumentState, Span, Version
+from annotations.store import Versions
 
 OWN_SPAN_KEYS = {"token_start", "token_end"}  # what export computes afresh on every span
 
@@ -59,10 +60,19 @@ def edited(db_path: Path, spans: tuple[Span, ...], annotator: str = "bob") -> No
     """A person changes the first document's spans in spandesk (as the window does)."""
     db = store.open_store(db_path)
     try:
-        document = next(store.iter_documents(db, include_unanswered=True))
+        document = next(
+            store.iter_documents(db, include_unanswered=True, versions=Versions.seen_by(annotator))
+        )
         state = DocumentState(spans, document.answer)
         store.write_state(
-            db, document.id, state, kind="edit", annotator=annotator, expected_rev=0, before=document.state
+            db,
+            document.id,
+            state,
+            kind="edit",
+            annotator=annotator,
+            expected_rev=None,  # their first edit makes their version
+            before=document.state,
+            version=Version.of(annotator),
         )
     finally:
         db.close()

@@ -28,7 +28,7 @@ def two_windows(tmp_path: Path):
     db_path = tmp_path / "shared.db"
     first = seed_documents(db_path, 3)[0]
     connections = [store.open_store(db_path), store.open_store(db_path)]
-    sessions = [Session(connection, annotator) for connection, annotator in zip(connections, ("ann", "bob"))]
+    sessions = [Session(connection, annotator) for connection, annotator in zip(connections, ("ann", "ann"))]
     for session in sessions:
         session.open(first)
     yield db_path, sessions
@@ -66,7 +66,7 @@ def test_undo_in_a_stale_window_is_refused(two_windows) -> None:
 def _hammer(db_path: Path, seed: int, ids: list[int], operations: int, errors: list[BaseException]) -> None:
     """One window making random edits on a few shared documents, retrying after each conflict."""
     db = store.open_store(db_path)
-    session = Session(db, f"thread-{seed}")
+    session = Session(db, "shared")  # one person in many windows: every edit contends for one version
     rng = random.Random(seed)
     try:
         for _ in range(operations):

@@ -6,7 +6,7 @@ import pytest
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.model import Answer, DocumentState, InvalidSpan, Span, SpanSource, Token
+from annotations.model import BASE, Answer, DocumentState, InvalidSpan, Span, SpanSource, Token, Version
 from annotations.session import Session
 
 TEXT = "Russian President Vladimir Putin met Xi in Beijing."
@@ -115,7 +115,7 @@ def test_spans_outside_the_text_or_empty_are_refused(db: Database) -> None:
 def test_a_second_window_editing_the_same_document_gets_a_conflict_not_a_lost_update(db_path) -> None:
     first_db, second_db = store.open_store(db_path), store.open_store(db_path)
     document_id = add_document(first_db)
-    first, second = Session(first_db, "ana"), Session(second_db, "ben")
+    first, second = Session(first_db, "ana"), Session(second_db, "ana")  # one person, two windows
     first.open(document_id)
     second.open(document_id)
     first.apply(first.add_span(40, 42, "PERSON"))
@@ -124,6 +124,30 @@ def test_a_second_window_editing_the_same_document_gets_a_conflict_not_a_lost_up
     assert (40, 42, "PERSON") in [s.key() for s in second.document.spans]
     second.apply(second.add_span(43, 50, "GPE"))
     assert {(40, 42, "PERSON"), (43, 50, "GPE")} <= set(stored(first_db, document_id))
+
+
+def test_two_annotators_editing_one_document_each_keep_their_own_version(db_path) -> None:
+    first_db, second_db = store.open_store(db_path), store.open_store(db_path)
+    document_id = add_document(first_db)
+    base = store.load_document(first_db, document_id, BASE)
+    ana, ben = Session(first_db, "ana"), Session(second_db, "ben")
+    ana.open(document_id)
+    ben.open(document_id)
+    ana.apply(ana.add_span(40, 42, "PERSON"))
+    ben.apply(ben.add_span(43, 50, "GPE"))  # no conflict: ben edits his own version
+    ben.apply(ben.set_answer(Answer.REJECT))
+
+    def keys(version):
+        return [s.key() for s in store.load_document(first_db, document_id, version).spans]
+
+    assert (40, 42, "PERSON") in keys(Version.of("ana")) and (43, 50, "GPE") not in keys(Version.of("ana"))
+    assert (43, 50, "GPE") in keys(Version.of("ben")) and (40, 42, "PERSON") not in keys(Version.of("ben"))
+    assert store.load_document(first_db, document_id, BASE).state == base.state  # never edited
+    assert len(store.replay_history(first_db, document_id, Version.of("ana"))) == 1
+    assert len(store.replay_history(first_db, document_id, Version.of("ben"))) == 2
+    assert store.answer_counts(first_db, viewer="ben") == {Answer.REJECT.value: 1}
+    assert store.answer_counts(first_db, viewer="ana") == {None: 1}
+    assert store.answer_counts(first_db, viewer="carl") == {None: 1}  # carl sees the base
 
 
 def test_undo_across_documents_reopens_the_edited_document(db: Database) -> None:

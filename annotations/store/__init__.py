@@ -10,6 +10,7 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``documents``: datasets and documents: storing, loading, streaming
 - ``queue``: the document queue and the answer counts
 - ``edits``: edits (one transaction, one history event each) and replaying the history
+- ``versions``: who has a version of what, and every version of each document
 - ``settings``: labels and settings
 """
 
@@ -29,18 +30,28 @@ from annotations.store.documents import (
     DocumentRow,
     NewDocument,
     Prediction,
+    Versions,
     check_stored_span_bounds,
     damaged_document,
     dataset_id,
     dataset_names,
+    documents_from,
     ensure_dataset,
     insert_documents,
+    insert_version,
     iter_document_rows,
     iter_documents,
     load_document,
     model_names,
 )
-from annotations.store.edits import current_rev, history, replay_events, replay_history, write_state
+from annotations.store.edits import (
+    current_rev,
+    history,
+    replay_events,
+    replay_history,
+    version_id,
+    write_state,
+)
 from annotations.store.encoding import (
     decode_change,
     decode_object,
@@ -56,8 +67,22 @@ from annotations.store.encoding import (
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
 from annotations.store.queue import answer_counts, count_queue, counted_answers, document_ids, queue_rows
 from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
+from annotations.store.versions import (
+    ANNOTATOR_KINDS,
+    DocumentVersions,
+    VersionRow,
+    annotators,
+    document_versions,
+    versions,
+)
 
 __all__ = [
+    "ANNOTATOR_KINDS",
+    "DocumentVersions",
+    "VersionRow",
+    "annotators",
+    "document_versions",
+    "versions",
     "BUSY_TIMEOUT_SECONDS",
     "DECODE_ERRORS",
     "DamagedRow",
@@ -65,6 +90,7 @@ __all__ = [
     "EditConflict",
     "HistoryMismatch",
     "NewDocument",
+    "Versions",
     "Prediction",
     "StoreError",
     "add_labels",
@@ -79,6 +105,7 @@ __all__ = [
     "database_path",
     "dataset_id",
     "dataset_names",
+    "documents_from",
     "decode_change",
     "decode_object",
     "decode_span_keys",
@@ -94,6 +121,7 @@ __all__ = [
     "get_setting",
     "history",
     "insert_documents",
+    "insert_version",
     "iter_document_rows",
     "iter_documents",
     "labels",
@@ -107,6 +135,7 @@ __all__ = [
     "replay_history",
     "set_label_colour",
     "set_setting",
+    "version_id",
     "write_state",
     "write_transaction",
 ]

@@ -12,11 +12,13 @@ from sqlite_utils import Database
 
 from annotations import hashing, span_extra, stored_columns, stored_json
 from annotations.model import (
+    BASE,
     Answer,
     Document,
     DocumentState,
     Span,
     Token,
+    Version,
 )
 from annotations.store.encoding import decode_object, decode_spans, decode_tokens, encode_spans, encode_tokens
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
@@ -99,7 +101,8 @@ def insert_documents(
 
 
 def _insert_annotation_rows(db: Database, document_id: int, document: NewDocument, now: float) -> None:
-    """The prediction (if any) and the initial human state of a new document."""
+    """The prediction (if any) and the first versions of a new document: the base (what the file brought),
+    and, when the file named its annotator, that person's version (the same state)."""
     if document.prediction is not None:
         db.execute(
             "INSERT INTO predictions (document_id, model, model_version, spans, created)"
@@ -112,20 +115,99 @@ def _insert_annotation_rows(db: Database, document_id: int, document: NewDocumen
                 now,
             ],
         )
-    answer = document.state.answer.value if document.state.answer else None
-    db.execute(
-        "INSERT INTO annotations (document_id, annotator, spans, answer, rev, updated)"
-        " VALUES (?, ?, ?, ?, 0, ?)",
-        [document_id, document.annotator, encode_spans(document.state.spans), answer, document.timestamp],
+    insert_version(db, document_id, BASE, document.state, document.annotator, document.timestamp)
+    if document.annotator:
+        version = Version.of(document.annotator)
+        insert_version(db, document_id, version, document.state, document.annotator, document.timestamp)
+
+
+def insert_version(
+    db: Database,
+    document_id: int,
+    version: Version,
+    state: DocumentState,
+    annotator: str | None,
+    updated: float | None,
+    rev: int = 0,
+) -> int:
+    """Store a new version of a document (call inside a transaction); return its row id.
+
+    sqlite3.IntegrityError when the document has that version already.
+    """
+    answer = state.answer.value if state.answer else None
+    cursor = db.execute(
+        "INSERT INTO annotations (document_id, kind, owner, annotator, spans, answer, rev, updated)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            document_id,
+            version.kind,
+            version.owner,
+            annotator,
+            encode_spans(state.spans),
+            answer,
+            rev,
+            updated,
+        ],
     )
+    return int(cursor.lastrowid or 0)
 
 
-# Every document with its dataset and its annotation (exactly one each): the FROM of document queries.
-DOCUMENTS_FROM = """
-    FROM documents d
-    JOIN datasets ds ON ds.id = d.dataset_id
-    JOIN annotations a ON a.document_id = d.id
-"""
+@dataclass(frozen=True, slots=True)
+class Versions:
+    """Which version of each document a query reads.
+
+    ``current()``: the reviewed version, else the annotator's version changed last, else the base;
+    ``seen_by(name)``: that person's version, else the base (what their window shows);
+    ``exactly(version)``: that version only (documents without it are left out);
+    ``every_annotator()``: each annotator's version, one row each.
+    """
+
+    mode: str = "current"
+    version: Version = BASE
+    viewer: str = ""
+
+    @staticmethod
+    def current() -> Versions:
+        return Versions()
+
+    @staticmethod
+    def seen_by(name: str | None) -> Versions:
+        return Versions("viewer", viewer=name) if name else Versions()
+
+    @staticmethod
+    def exactly(version: Version) -> Versions:
+        return Versions("exact", version=version)
+
+    @staticmethod
+    def every_annotator() -> Versions:
+        return Versions("every")
+
+    def join(self) -> tuple[str, list[Any]]:
+        """The JOIN of ``annotations a`` (and its parameters) choosing these versions of ``documents d``."""
+        if self.mode == "viewer":
+            return _JOIN_SEEN_BY, [self.viewer]
+        if self.mode == "exact":
+            return _JOIN_EXACT, [self.version.kind, self.version.owner]
+        if self.mode == "every":
+            return _JOIN_EVERY, []
+        return _JOIN_CURRENT, []
+
+
+_JOIN_CURRENT = """JOIN annotations a ON a.id = (
+        SELECT v.id FROM annotations v WHERE v.document_id = d.id
+        ORDER BY CASE v.kind WHEN 'review' THEN 0 WHEN 'annotator' THEN 1 ELSE 2 END,
+                 coalesce(v.updated, 0) DESC, v.id DESC LIMIT 1)"""
+_JOIN_SEEN_BY = """JOIN annotations a ON a.id = coalesce(
+        (SELECT v.id FROM annotations v WHERE v.document_id = d.id AND v.kind = 'annotator' AND v.owner = ?),
+        (SELECT v.id FROM annotations v WHERE v.document_id = d.id AND v.kind = 'base'))"""
+_JOIN_EXACT = "JOIN annotations a ON a.document_id = d.id AND a.kind = ? AND a.owner = ?"
+_JOIN_EVERY = "JOIN annotations a ON a.document_id = d.id AND a.kind = 'annotator'"
+
+
+def documents_from(versions: Versions) -> tuple[str, list[Any]]:
+    """The FROM of document queries: every document with its dataset and the chosen version(s)."""
+    join, params = versions.join()
+    return f" FROM documents d JOIN datasets ds ON ds.id = d.dataset_id {join} ", params
 
 
 _PREDICTED = "(SELECT p.spans FROM predictions p WHERE p.document_id = d.id ORDER BY p.created DESC LIMIT 1)"
@@ -135,21 +217,21 @@ _PREDICTED_BY = (
 )
 
 
-_DOCUMENT_SELECT = (
-    """
+_DOCUMENT_SELECT = """
     SELECT d.id, ds.name AS dataset, d.text, d.tokens, d.meta, d.extra, d.input_hash, d.task_hash,
            a.spans, a.answer, a.rev, a.annotator, a.updated, {predicted} AS predicted,
-           {predicted_by} AS predicted_by
+           {predicted_by} AS predicted_by, a.kind, a.owner, a.id AS version_id
 """
-    + DOCUMENTS_FROM
-)
 
 
-def _select(with_predictions: bool) -> str:
-    """The document query, with the latest prediction and its model, or NULL for both."""
+def _select(with_predictions: bool, versions: Versions) -> tuple[str, list[Any]]:
+    """The document query, with the latest prediction and its model (or NULL for both), and its parameters."""
     if with_predictions:
-        return _DOCUMENT_SELECT.format(predicted=_PREDICTED, predicted_by=_PREDICTED_BY)
-    return _DOCUMENT_SELECT.format(predicted="NULL", predicted_by="NULL")
+        select = _DOCUMENT_SELECT.format(predicted=_PREDICTED, predicted_by=_PREDICTED_BY)
+    else:
+        select = _DOCUMENT_SELECT.format(predicted="NULL", predicted_by="NULL")
+    from_, params = documents_from(versions)
+    return select + from_, params
 
 
 def _document_from_row(row: dict[str, Any]) -> Document:
@@ -186,6 +268,8 @@ def _decoded_document(row: dict[str, Any]) -> Document:
         extra=extra,
         span_extra=spans_extra,
         predicted_by=row["predicted_by"],
+        version=Version(row["kind"], row["owner"]),
+        version_id=row["version_id"],
     )
 
 
@@ -226,9 +310,17 @@ def _prediction_problem(raw: str | None, text_length: int) -> str | None:
     return None if raw is None else stored_json.spans_problem(raw, text_length, ordered=False)
 
 
-def load_document(db: Database, document_id: int) -> Document:
-    """One document with its current state; KeyError if there is none with that id."""
-    row = next(db.query(_select(with_predictions=True) + " WHERE d.id = ?", [document_id]), None)
+def load_document(
+    db: Database, document_id: int, version: Version | None = None, *, viewer: str | None = None
+) -> Document:
+    """One document in one of its versions; KeyError if there is no such document (or version).
+
+    ``version``: that version; else ``viewer``: that person's version, or the base while they have none;
+    else the document's current version (``Versions.current``).
+    """
+    versions = Versions.exactly(version) if version is not None else Versions.seen_by(viewer)
+    select, params = _select(True, versions)
+    row = next(db.query(select + " WHERE d.id = ?", [*params, document_id]), None)
     if row is None:
         raise KeyError(document_id)
     return _document_from_row(row)
@@ -240,14 +332,16 @@ def iter_documents(
     answers: Iterable[Answer] | None = None,
     include_unanswered: bool = False,
     with_predictions: bool = True,
+    versions: Versions = Versions(),
 ) -> Iterator[Document]:
     """Stream documents in import order, filtered by dataset and answer, never all in memory.
 
     ``with_predictions=False`` leaves ``Document.predicted`` empty (exports do not need it).
+    ``versions`` chooses which version of each document (one row per annotator for ``every_annotator``).
     """
-    select = _select(with_predictions)
-    where, params = _document_filter(dataset, answers, include_unanswered)
-    for row in db.query(select + where, params):
+    select, params = _select(with_predictions, versions)
+    where, where_params = _document_filter(dataset, answers, include_unanswered)
+    for row in db.query(select + where + _owner_order(versions), [*params, *where_params]):
         yield _document_from_row(row)
 
 
@@ -270,15 +364,16 @@ class DocumentRow(NamedTuple):
     id: int  # the document's id (for messages)
     dataset: str  # its dataset's name
     rev: int  # how many edits it has had (0: as imported)
+    kind: str  # whose version: "base", "annotator" or "review" (``model.Version``)
+    owner: str  # the annotator whose version it is ("" for the base and the review)
 
 
-_ROW_SELECT = (
-    """
-    SELECT d.text, d.tokens, a.spans, a.answer, d.input_hash, d.task_hash, a.annotator, a.updated,
-           d.meta, d.extra, d.id, ds.name, a.rev
+# An annotator's version is theirs whoever touched it last: its annotator is its owner.
+_ROW_SELECT = """
+    SELECT d.text, d.tokens, a.spans, a.answer, d.input_hash, d.task_hash,
+           CASE a.kind WHEN 'annotator' THEN a.owner ELSE a.annotator END, a.updated,
+           d.meta, d.extra, d.id, ds.name, a.rev, a.kind, a.owner
 """
-    + DOCUMENTS_FROM
-)
 
 
 def iter_document_rows(
@@ -286,10 +381,18 @@ def iter_document_rows(
     dataset: str | None = None,
     answers: Iterable[Answer] | None = None,
     include_unanswered: bool = False,
+    versions: Versions = Versions(),
 ) -> Iterator[DocumentRow]:
     """``iter_documents``' documents (same filter, same order, streamed) as raw DocumentRows."""
-    where, params = _document_filter(dataset, answers, include_unanswered)
-    return map(DocumentRow._make, db.execute(_ROW_SELECT + where, params))
+    from_, params = documents_from(versions)
+    where, where_params = _document_filter(dataset, answers, include_unanswered)
+    sql = _ROW_SELECT + from_ + where + _owner_order(versions)
+    return map(DocumentRow._make, db.execute(sql, [*params, *where_params]))
+
+
+def _owner_order(versions: Versions) -> str:
+    """Several versions of a document come in their owners' order."""
+    return ", a.owner" if versions.mode == "every" else ""
 
 
 def _document_filter(

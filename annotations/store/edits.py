@@ -10,14 +10,16 @@ from sqlite_utils import Database
 
 from annotations import stored_json
 from annotations.model import (
+    BASE,
     Answer,
     DocumentState,
     Span,
+    Version,
     span_changes,
     unchanged_ends,
 )
 from annotations.store.connection import as_store_error, write_transaction
-from annotations.store.documents import load_document
+from annotations.store.documents import Versions, insert_version, load_document
 from annotations.store.encoding import decode_change, edited_spans_json, encode_change
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch
 
@@ -30,18 +32,22 @@ def write_state(
     *,
     kind: str,
     annotator: str | None,
-    expected_rev: int,
+    expected_rev: int | None,
     before: DocumentState,
     unchanged: tuple[int, int] | None = None,
+    version: Version = BASE,
 ) -> int:
-    """Store a document's new state and one history event in one transaction; return the new rev.
+    """Store a document's new state in one of its versions and one history event, in one transaction;
+    return the new rev.
 
     The event records what changed: the spans removed and the answer before (``before``), the
     spans added and the answer after (``after``); ``replay_history`` rebuilds every state.
     ``unchanged`` is ``unchanged_ends(before.spans, state.spans)`` when the caller knows it.
+    ``expected_rev`` None: the version does not exist yet; it is created as ``before`` (the state its
+    owner saw, the base's) and the edit applied to it, in the same transaction.
 
-    Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev``;
-    StoreError (nothing written) when the file cannot be written: disk full, read-only, I/O error.
+    Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev`` (or the
+    version exists already); StoreError (nothing written) when the file cannot be written.
     """
     ends = unchanged if unchanged is not None else unchanged_ends(before.spans, state.spans)
     removed, added = span_changes(before.spans, state.spans, ends)
@@ -49,19 +55,23 @@ def write_state(
     answer = state.answer.value if state.answer else None
     spans = edited_spans_json.encode(state.spans, before.spans, ends)
     with write_transaction(db):
+        version_id = _version_to_change(db, document_id, version, expected_rev, before)
+        rev = expected_rev if expected_rev is not None else 0
         cursor = db.execute(
             "UPDATE annotations SET spans = ?, answer = ?, annotator = ?, rev = rev + 1, updated = ? "
-            "WHERE document_id = ? AND rev = ?",
-            [spans, answer, annotator, now, document_id, expected_rev],
+            "WHERE id = ? AND rev = ?",
+            [spans, answer, annotator, now, version_id, rev],
         )
         if cursor.rowcount != 1:
-            raise EditConflict(document_id, expected_rev, current_rev(db, document_id))
+            raise EditConflict(document_id, rev, current_rev(db, document_id, version))
         if removed or added:
             _forget_imported_task_hash(db, document_id)
         db.execute(
-            "INSERT INTO events (document_id, annotator, at, kind, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO events (document_id, version_id, annotator, at, kind, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 document_id,
+                version_id,
                 annotator,
                 now,
                 kind,
@@ -69,7 +79,31 @@ def write_state(
                 encode_change(added, state.answer),
             ],
         )
-    return expected_rev + 1
+    return rev + 1
+
+
+def _version_to_change(
+    db: Database, document_id: int, version: Version, expected_rev: int | None, before: DocumentState
+) -> int:
+    """The row id of the version an edit changes, created from ``before`` when ``expected_rev`` is None;
+    EditConflict when it should be new but exists, or should exist but does not."""
+    found = version_id(db, document_id, version)
+    if expected_rev is None:
+        if found is not None:
+            raise EditConflict(document_id, -1, current_rev(db, document_id, version))
+        return insert_version(db, document_id, version, before, None, None)
+    if found is None:
+        raise EditConflict(document_id, expected_rev, -1)
+    return found
+
+
+def version_id(db: Database, document_id: int, version: Version) -> int | None:
+    """The row id of a version of a document, or None when it has no such version."""
+    row = db.execute(
+        "SELECT id FROM annotations WHERE document_id = ? AND kind = ? AND owner = ?",
+        [document_id, version.kind, version.owner],
+    ).fetchone()
+    return int(row[0]) if row else None
 
 
 def _forget_imported_task_hash(db: Database, document_id: int) -> None:
@@ -77,24 +111,37 @@ def _forget_imported_task_hash(db: Database, document_id: int) -> None:
     db.execute("UPDATE documents SET task_hash = NULL WHERE id = ? AND task_hash IS NOT NULL", [document_id])
 
 
-def current_rev(db: Database, document_id: int) -> int:
-    """The stored revision of a document's annotation (-1 if it has none)."""
-    row = db.execute("SELECT rev FROM annotations WHERE document_id = ?", [document_id]).fetchone()
+def current_rev(db: Database, document_id: int, version: Version | None = None) -> int:
+    """The stored revision of a version of a document (its current one by default); -1 if it has none."""
+    if version is None:
+        join, params = Versions.current().join()
+        sql = f"SELECT a.rev FROM documents d {join} WHERE d.id = ?"
+        row = db.execute(sql, [*params, document_id]).fetchone()
+    else:
+        row = db.execute(
+            "SELECT rev FROM annotations WHERE document_id = ? AND kind = ? AND owner = ?",
+            [document_id, version.kind, version.owner],
+        ).fetchone()
     return int(row[0]) if row else -1
 
 
-def history(db: Database, document_id: int) -> list[dict[str, Any]]:
-    """The append-only history of a document, oldest first."""
-    return list(db.query("SELECT * FROM events WHERE document_id = ? ORDER BY id", [document_id]))
+def history(db: Database, document_id: int, version: Version | None = None) -> list[dict[str, Any]]:
+    """The append-only history of one version of a document (its current one by default), oldest first."""
+    chosen = load_document(db, document_id, version).version_id if version is None else None
+    if chosen is None:
+        chosen = version_id(db, document_id, version or BASE)
+    return list(db.query("SELECT * FROM events WHERE version_id = ? ORDER BY id", [chosen]))
 
 
-def replay_history(db: Database, document_id: int) -> list[DocumentState]:
-    """The document's state after each of its events, oldest first, rebuilt back from the stored one.
+def replay_history(db: Database, document_id: int, version: Version | None = None) -> list[DocumentState]:
+    """The state of one version of a document (its current one by default) after each of its events,
+    oldest first, rebuilt back from the stored one.
 
     Raises HistoryMismatch when an event's added spans or answer are not in the state it led to,
     DamagedRow when an event cannot be read.
     """
-    return replay_events(load_document(db, document_id).state, history(db, document_id), document_id)
+    document = load_document(db, document_id, version)
+    return replay_events(document.state, history(db, document_id, document.version), document_id)
 
 
 def replay_events(

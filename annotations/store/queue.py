@@ -1,4 +1,8 @@
-"""The document queue: pages of ids in queue order, their rows, and how many documents have each answer."""
+"""The document queue: pages of ids in queue order, their rows, and how many documents have each answer.
+
+Every function reads the documents as one person sees them (``viewer``: their version, else the base) or,
+with no viewer, each document's current version (``documents.Versions``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from annotations.store.documents import DOCUMENTS_FROM, dataset_id
+from annotations.store.documents import Versions, dataset_id, documents_from
 
 
 def document_ids(
@@ -17,30 +21,37 @@ def document_ids(
     search: str = "",
     offset: int = 0,
     limit: int = -1,
+    viewer: str | None = None,
 ) -> list[int]:
     """A page of document ids in queue order; ``status`` holds answers, None meaning pending."""
+    from_, join_params = documents_from(Versions.seen_by(viewer))
     where, params = _queue_filter(dataset, status, search)
     sql = (
         "SELECT d.id"
-        + DOCUMENTS_FROM
+        + from_
         + (" WHERE " + " AND ".join(where) if where else "")
         + " ORDER BY d.id LIMIT ? OFFSET ?"
     )
-    return [row[0] for row in db.execute(sql, [*params, limit, offset])]
+    return [row[0] for row in db.execute(sql, [*join_params, *params, limit, offset])]
 
 
 def count_queue(
-    db: Database, dataset: str | None = None, status: Sequence[str | None] | None = None, search: str = ""
+    db: Database,
+    dataset: str | None = None,
+    status: Sequence[str | None] | None = None,
+    search: str = "",
+    viewer: str | None = None,
 ) -> int:
     """How many documents the queue shows with these filters."""
-    if not search:  # every document has exactly one annotation: the kept answer counts say it
-        counts = answer_counts(db, dataset)
+    if not search:  # every document has exactly one version seen: the kept answer counts say it
+        counts = answer_counts(db, dataset, viewer=viewer)
         return (
             sum(counts.values()) if status is None else sum(counts.get(answer, 0) for answer in set(status))
         )
+    from_, join_params = documents_from(Versions.seen_by(viewer))
     where, params = _queue_filter(dataset, status, search)
-    sql = "SELECT count(*)" + DOCUMENTS_FROM + "WHERE " + " AND ".join(where)
-    return int(db.execute(sql, params).fetchone()[0])
+    sql = "SELECT count(*)" + from_ + "WHERE " + " AND ".join(where)
+    return int(db.execute(sql, [*join_params, *params]).fetchone()[0])
 
 
 def _queue_filter(
@@ -65,42 +76,95 @@ def _queue_filter(
     return where, params
 
 
-def queue_rows(db: Database, ids: Sequence[int]) -> dict[int, tuple[str | None, str]]:
-    """For each id: its answer and the first 200 characters of its text (for the queue)."""
+def queue_rows(
+    db: Database, ids: Sequence[int], viewer: str | None = None
+) -> dict[int, tuple[str | None, str]]:
+    """For each id: its answer (as ``viewer`` sees it) and the first 200 characters of its text."""
     if not ids:
         return {}
     marks = ", ".join("?" for _ in ids)
-    sql = (
-        "SELECT d.id, a.answer, substr(d.text, 1, 200) FROM documents d "
-        f"JOIN annotations a ON a.document_id = d.id WHERE d.id IN ({marks})"
-    )
-    return {row[0]: (row[1], row[2]) for row in db.execute(sql, list(ids))}
+    join, join_params = Versions.seen_by(viewer).join()
+    sql = f"SELECT d.id, a.answer, substr(d.text, 1, 200) FROM documents d {join} WHERE d.id IN ({marks})"
+    return {row[0]: (row[1], row[2]) for row in db.execute(sql, [*join_params, *ids])}
 
 
-def answer_counts(db: Database, dataset: str | None = None) -> dict[str | None, int]:
+def answer_counts(
+    db: Database, dataset: str | None = None, viewer: str | None = None
+) -> dict[str | None, int]:
     """How many documents have each answer (None: pending); answers no document has are left out.
 
-    Read from the ``answer_counts`` table that triggers keep (a few rows, whatever the corpus size); a
-    database from before that table, opened read-only (so not upgraded), is counted row by row.
+    As ``viewer`` sees them: the base's kept counts, plus their own versions', less the base answers their
+    versions hide, all read from the ``answer_counts`` table that triggers keep (a few rows, whatever the
+    corpus size). With no viewer: each document's current version, counted row by row unless no document
+    has a version beyond its base. A database from before that table, opened read-only (so not
+    upgraded), is counted row by row.
     """
-    if not db["answer_counts"].exists():
-        chosen = None if dataset is None else dataset_id(db, dataset)
-        counted: dict[str | None, int] = {}
-        for (in_dataset, answer), documents in counted_answers(db).items():
-            if dataset is None or in_dataset == chosen:
-                counted[answer] = counted.get(answer, 0) + documents
-        return counted
-    sql = "SELECT c.answer, sum(c.documents) FROM answer_counts c"
+    if not db["answer_counts"].exists() or "kind" not in db["answer_counts"].columns_dict:
+        return _counted_old(db, dataset)
+    kept = _kept_counts(db, dataset)
+    if viewer is None and any(kind != "base" for kind, _, _ in kept):
+        return _counted_current(db, dataset)
+    counted: dict[str | None, int] = {}
+    for (kind, owner, answer), documents in kept.items():
+        if kind == "base" or kind == "annotator" and owner == viewer:
+            step = documents
+        elif kind == "shadowed" and owner == viewer:
+            step = -documents
+        else:
+            continue
+        counted[answer or None] = counted.get(answer or None, 0) + step
+    return {answer: documents for answer, documents in counted.items() if documents}
+
+
+def _kept_counts(db: Database, dataset: str | None) -> dict[tuple[str, str, str], int]:
+    """The ``answer_counts`` rows (of one dataset, or summed over all) by kind, owner and answer."""
+    sql = "SELECT c.kind, c.owner, c.answer, sum(c.documents) FROM answer_counts c"
     if dataset is not None:
         sql += " JOIN datasets ds ON ds.id = c.dataset_id WHERE ds.name = ?"
-    rows = db.execute(sql + " GROUP BY c.answer", [dataset] if dataset is not None else [])
-    return {answer or None: documents for answer, documents in rows if documents}
+    rows = db.execute(sql + " GROUP BY c.kind, c.owner, c.answer", [dataset] if dataset is not None else [])
+    return {(kind, owner, answer): documents for kind, owner, answer, documents in rows if documents}
 
 
-def counted_answers(db: Database) -> dict[tuple[int, str | None], int]:
-    """Documents per dataset and answer, counted from the annotations themselves (for ``check``)."""
+def _counted_current(db: Database, dataset: str | None) -> dict[str | None, int]:
+    """Documents per answer of their current version, counted row by row."""
+    from_, params = documents_from(Versions.current())
+    sql = "SELECT a.answer, count(*)" + from_
+    if dataset is not None:
+        sql += " WHERE ds.name = ?"
+        params = [*params, dataset]
+    return {answer: documents for answer, documents in db.execute(sql + " GROUP BY a.answer", params)}
+
+
+def _counted_old(db: Database, dataset: str | None) -> dict[str | None, int]:
+    """Documents per answer in a database from before versions (one annotation per document)."""
+    chosen = None if dataset is None else dataset_id(db, dataset)
     sql = (
         "SELECT d.dataset_id, a.answer, count(*) FROM annotations a JOIN documents d ON d.id = a.document_id "
         "GROUP BY d.dataset_id, a.answer"
     )
-    return {(dataset_id, answer): documents for dataset_id, answer, documents in db.execute(sql)}
+    counted: dict[str | None, int] = {}
+    for in_dataset, answer, documents in db.execute(sql):
+        if dataset is None or in_dataset == chosen:
+            counted[answer] = counted.get(answer, 0) + documents
+    return counted
+
+
+def counted_answers(db: Database) -> dict[tuple[int, str, str, str], int]:
+    """The kept answer counts recounted from the versions themselves (for ``check``): documents per
+    dataset, version kind, owner and answer, and the base answers each owner's versions shadow."""
+    counted: dict[tuple[int, str, str, str], int] = {}
+    rows = db.execute(
+        "SELECT d.dataset_id, a.kind, a.owner, coalesce(a.answer, ''), count(*) FROM annotations a"
+        " JOIN documents d ON d.id = a.document_id GROUP BY d.dataset_id, a.kind, a.owner, a.answer"
+    )
+    for dataset, kind, owner, answer, documents in rows:
+        counted[(dataset, kind, owner, answer)] = documents
+    shadowed = db.execute(
+        "SELECT d.dataset_id, a.owner, coalesce(b.answer, ''), count(*) FROM annotations a"
+        " JOIN documents d ON d.id = a.document_id"
+        " JOIN annotations b ON b.document_id = a.document_id AND b.kind = 'base'"
+        " WHERE a.kind = 'annotator' GROUP BY d.dataset_id, a.owner, b.answer"
+    )
+    for dataset, owner, answer, documents in shadowed:
+        counted[(dataset, "shadowed", owner, answer)] = documents
+    return counted
