@@ -340,7 +340,7 @@ def agreement_command(
             raise click.ClickException(f"there is no dataset called {dataset!r} (have: {have})")
         report = agreement(versions_by_document(db, dataset), chosen)
     if as_json:
-        click.echo(json.dumps(agreement_json(report), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(agreement_json(report), indent=2))
     if len(report.annotators) < 2:
         found = f": {', '.join(report.annotators)}" if report.annotators else ""
         _say(

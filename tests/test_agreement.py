@@ -19,7 +19,7 @@ from spacy.training import Example
 
 from annotations.agreement import AnnotatedDocument, agreement, fleiss_kappa
 from annotations.model import Answer, DocumentState, Span, Token
-from annotations.unitizing import alpha_u
+from annotations.unitizing import _distance, alpha_u
 
 CORPUS = Path(__file__).parent / "data" / "conll2003_valid_sample.txt"
 VOCAB = spacy.blank("en").vocab
@@ -56,6 +56,22 @@ def test_alpha_u_reproduces_krippendorff_2004():
     assert k.observed == pytest.approx(0.0, abs=0.0001)
     assert k.expected == pytest.approx(0.0490, abs=0.0001)
     assert k.alpha == pytest.approx(1.0, abs=0.0001)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "distance"),
+    [  # DKPro Statistics' testDistanceMetric2: (offset, length, category or None for a gap)
+        ((225, 70, "c"), (220, 80, "c"), 50),
+        ((370, 30, "c"), (355, 20, "c"), 850),
+        ((400, 50, None), (400, 20, "c"), 400),
+    ],
+)
+def test_unit_distances_match_dkpro(first, second, distance):
+    def segment(offset, length, category):
+        return (offset, offset + length, category is not None)
+
+    assert _distance(segment(*first), segment(*second)) == distance
+    assert _distance(segment(*second), segment(*first)) == distance
 
 
 def test_alpha_u_is_one_for_identical_unitizing_and_lower_for_any_difference():
