@@ -267,16 +267,19 @@ class FleissCounts:
     totals: Counter[str] = field(default_factory=Counter)
     raters: int = 0
 
-    def add(self, row: Mapping[str, int]) -> None:
-        """Count one item: how many raters chose each category."""
+    def add(self, row: Mapping[str, int], times: int = 1) -> None:
+        """Count ``times`` items alike: how many raters chose each category."""
         raters = sum(row.values())
         if self.items and raters != self.raters:
             raise ValueError(f"item {self.items + 1} has {raters} ratings, the others {self.raters}")
         self.raters = raters
-        self.items += 1
-        self.totals.update(row)
+        self.items += times
+        for category, n in row.items():
+            self.totals[category] += n * times
         if raters > 1:
-            self.agreement_sum += (sum(n * n for n in row.values()) - raters) / (raters * (raters - 1))
+            self.agreement_sum += (
+                times * (sum(n * n for n in row.values()) - raters) / (raters * (raters - 1))
+            )
 
     def kappa(self) -> float | None:
         """(P - Pe) / (1 - Pe); None with no items, fewer than two raters or total chance agreement."""
@@ -322,8 +325,8 @@ class _Group:
         self.continuum.add(len(document.text), spans_by_rater)
         tokens = tokens_for_spans(document.tokens, [s for spans in spans_by_rater for s in spans])
         tags = [bio_tags(tokens, spans) for spans in spans_by_rater]
-        for token_tags in zip(*tags):
-            self.tags.add(Counter(token_tags))
+        for token_tags, times in Counter(zip(*tags)).items():  # most tokens are O for everyone
+            self.tags.add(Counter(token_tags), times)
 
 
 SNIPPET_LENGTH = 60
