@@ -313,6 +313,45 @@ def stats_command(db_path: Path | None) -> None:
         _note_same_texts(db)
 
 
+@cli.command("agreement")
+@db_option
+@click.option("--dataset", default=None, help="Only this dataset (default: all).")
+@click.option(
+    "--label",
+    "labels",
+    multiple=True,
+    help="Only these labels (repeat, or comma-separated: --label PER,ORG).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def agreement_command(
+    db_path: Path | None, dataset: str | None, labels: tuple[str, ...], as_json: bool
+) -> None:
+    """How far annotators agree: span F1, kappa and alpha_u per pair and per label, worst documents first."""
+    import json
+
+    from annotations.agreement import agreement
+    from annotations.agreement_output import agreement_json, format_agreement
+    from annotations.agreement_source import versions_by_document
+
+    chosen = {label for value in labels for label in _labels(value) or []} or None
+    with opened(db_path, create=False, read_only=True) as db:
+        if dataset is not None and store.dataset_id(db, dataset) is None:
+            have = ", ".join(store.dataset_names(db)) or "none"
+            raise click.ClickException(f"there is no dataset called {dataset!r} (have: {have})")
+        report = agreement(versions_by_document(db, dataset), chosen)
+    if as_json:
+        click.echo(json.dumps(agreement_json(report), indent=2))
+    if len(report.annotators) < 2:
+        found = f": {', '.join(report.annotators)}" if report.annotators else ""
+        _say(
+            f"Agreement needs the versions of two or more annotators; found {len(report.annotators)}"
+            f"{found}. Nothing to compare.",
+            err=as_json,
+        )
+    elif not as_json:
+        _say(format_agreement(report))
+
+
 @cli.command("check")
 @db_option
 def check_command(db_path: Path | None) -> None:
