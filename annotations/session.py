@@ -128,10 +128,13 @@ class Session:
     imported); their first edit makes their version, from what they saw, in the edit's transaction.
     """
 
-    def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
+    def __init__(
+        self, db: Database, annotator: str, dataset: str | None = None, version: Version | None = None
+    ) -> None:
         self.db = db
         self.annotator = annotator
-        self.version = Version.of(annotator)
+        # the version edited: the annotator's own, or (a reviewer) the document's reviewed version
+        self.version = version or Version.of(annotator)
         self.dataset = dataset
         self.document: Document | None = None
 
@@ -139,7 +142,10 @@ class Session:
 
     def open(self, document_id: int) -> Document:
         """Load a document (fresh from the store) and make it current."""
-        self.document = store.load_document(self.db, document_id, viewer=self.annotator)
+        if self.version.kind == "annotator":
+            self.document = store.load_document(self.db, document_id, viewer=self.version.owner)
+        else:
+            self.document = store.load_document(self.db, document_id, self.version)
         store.prepare_to_edit(self.document)
         return self.document
 
