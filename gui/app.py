@@ -58,7 +58,7 @@ def build_window(db_path: Path, settings: QSettings | None = None) -> MainWindow
 
 def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
     """On a first start (no documents), import and pre-annotate the sample article in a worker."""
-    if store.count_queue(window.db) > 0:
+    if store.count_queue(window.db, viewer=window.annotator) > 0:  # counted from kept rows
         return None
     window.statusBar().showMessage("First start: pre-annotating the sample article with spaCy…")
     return window.files.start_import([sample_article()], SAMPLE_DATASET)
