@@ -390,6 +390,9 @@ def iter_document_rows(
     return map(DocumentRow._make, db.execute(sql, [*params, *where_params]))
 
 
+_ANY_VERSION_BEYOND_BASE = "SELECT 1 FROM annotations WHERE kind IN ('annotator', 'review') LIMIT 1"
+
+
 def _simplest(db: Database, versions: Versions) -> Versions:
     """``versions``, or the base alone when that is what the current versions are: while no document has
     a version beyond its base, one index lookup per document replaces choosing among its versions."""
