@@ -305,11 +305,15 @@ def export_command(
 @cli.command("stats")
 @db_option
 def stats_command(db_path: Path | None) -> None:
-    """Documents by answer, spans by label, and what people did with the model's spans."""
+    """Documents by answer, spans by label, what people did with the model's spans; a table per annotator."""
+    from annotations.annotator_stats import annotator_stats, format_annotator_stats
     from annotations.stats import dataset_stats, format_stats
 
     with opened(db_path, create=False, read_only=True) as db:
         _say(format_stats(dataset_stats(db)))
+        people = format_annotator_stats(annotator_stats(db))
+        if people:
+            _say(f"\n{people}")
         _note_same_texts(db)
 
 
