@@ -36,7 +36,8 @@ def others_note(annotators: Sequence[str], me: str) -> str | None:
     if not others:
         return None
     if len(others) > NAMED_OTHERS:
-        named = f"{', '.join(others[:NAMED_OTHERS])} and {len(others) - NAMED_OTHERS} others"
+        rest = len(others) - NAMED_OTHERS
+        named = f"{', '.join(others[:NAMED_OTHERS])} and {rest} other{'s' if rest > 1 else ''}"
     elif len(others) > 1:
         named = f"{', '.join(others[:-1])} and {others[-1]}"
     else:
