@@ -25,7 +25,7 @@ TEXTS = ["Angela Merkel visited Paris", "Olaf Scholz met Macron", "A third text"
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
-    """Three documents, the model's PERSON on each; alice accepted the first two and added a GPE to the first."""
+    """Three documents, the model's PERSON on each; alice accepted two and added a GPE to the first."""
     database = tmp_path / "team.db"
     make_database(database, TEXTS, [[Span(0, 13, "PERSON")], [Span(0, 11, "PERSON")], [Span(0, 1, "PERSON")]])
     db = store.open_store(database)
