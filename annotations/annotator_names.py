@@ -18,7 +18,7 @@ def checked_annotator_name(name: str) -> str:
     """The name without surrounding spaces; BadAnnotatorName (saying why) if it cannot be an annotator's."""
     trimmed = name.strip()
     if not trimmed:
-        raise BadAnnotatorName("the name is empty: type the name your versions are kept under")
+        raise BadAnnotatorName("the name is empty; type the name your versions are kept under")
     control = next((c for c in trimmed if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
     if control is not None:
         raise BadAnnotatorName(

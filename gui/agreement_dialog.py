@@ -86,7 +86,7 @@ class AgreementDialog(QDialog):
         self.run: WorkerRun | None = None
         self.setWindowTitle("Agreement between annotators")
         self.setWindowModality(Qt.WindowModality.NonModal)
-        self.resize(900, 640)
+        self.resize(900, 420)
         self._build()
 
     def _build(self) -> None:
@@ -95,15 +95,15 @@ class AgreementDialog(QDialog):
         self.summary.setWordWrap(True)
         column.addWidget(self.summary)
         column.addWidget(self._progress_row())
-        self.pairs = _table(PAIR_HEADINGS)
-        column.addWidget(self.pairs, 1)
+        self.pairs = _table(PAIR_HEADINGS, stretch_last=False)
+        column.addWidget(self.pairs)
         self.tabs = QTabWidget()
         self.documents = _table(DOCUMENT_HEADINGS)
         self.documents.activated.connect(lambda index: self._open_row(index.row()))
-        self.labels = _table(LABEL_HEADINGS)
+        self.labels = _table(LABEL_HEADINGS, stretch_last=False)
         self.tabs.addTab(self.documents, "Lowest agreement first")
         self.tabs.addTab(self.labels, "Per label")
-        column.addWidget(self.tabs, 2)
+        column.addWidget(self.tabs, 1)
         self.hint = plain_label(
             "Double-click a document, or select it and press Enter, to open it in the window."
         )
@@ -176,6 +176,7 @@ class AgreementDialog(QDialog):
             return
         self.summary.setText(_summary(report))
         _fill(self.pairs, [_pair_cells(pair) for pair in report.pairwise])
+        _fit_rows(self.pairs, shown=6)
         _fill(self.labels, [cells for pair in report.pairwise for cells in _label_cells(pair)])
         _fill(
             self.documents,
@@ -199,7 +200,7 @@ class AgreementDialog(QDialog):
         super().closeEvent(event)
 
 
-def _table(headings: Sequence[str]) -> QTableWidget:
+def _table(headings: Sequence[str], stretch_last: bool = True) -> QTableWidget:
     table = QTableWidget(0, len(headings))
     table.setHorizontalHeaderLabels(list(headings))
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -207,7 +208,8 @@ def _table(headings: Sequence[str]) -> QTableWidget:
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().hide()
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setStretchLastSection(stretch_last)
+    table.horizontalHeader().setMinimumSectionSize(72)
     table.setAlternatingRowColors(True)
     return table
 
@@ -224,6 +226,13 @@ def _fill(table: QTableWidget, rows: Sequence[Sequence[str]], ids: Sequence[int]
             if ids:
                 item.setData(DocumentIdRole, ids[row])
             table.setItem(row, column, item)
+
+
+def _fit_rows(table: QTableWidget, shown: int) -> None:
+    """As tall as its rows (up to ``shown`` of them; a scroll bar beyond), so the documents get the room."""
+    rows = min(table.rowCount(), shown)
+    height = table.horizontalHeader().height() + sum(table.rowHeight(row) for row in range(rows))
+    table.setFixedHeight(height + 2 * table.frameWidth() + 2)
 
 
 def _is_figure(text: str) -> bool:

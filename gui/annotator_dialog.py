@@ -21,6 +21,7 @@ class AnnotatorDialog(QDialog):
         )
         explanation.setWordWrap(True)
         column.addWidget(explanation)
+        column.addWidget(plain_label(f"Working as {current} now."))
         self.name_edit = QLineEdit(current)
         self.name_edit.setMaxLength(MAX_NAME_LENGTH * 4)  # longer names are refused with a reason
         self.name_edit.selectAll()

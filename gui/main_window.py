@@ -202,6 +202,7 @@ class MainWindow(QMainWindow):
         for label in (self.model_label, self.dataset_label, self.annotator_label, self.counts_label):
             label.setStyleSheet("color: #57606a; padding: 0 8px;")
             self.statusBar().addPermanentWidget(label)
+        self.annotator_label.setStyleSheet("color: #1f2328; font-weight: 600; padding: 0 8px;")
 
     # ------------------------------------------------------------ a database
 
@@ -304,6 +305,12 @@ class MainWindow(QMainWindow):
         self.agreement_dialog = AgreementDialog(self.db_path, self.database_identity, self)
         self.agreement_dialog.document_chosen.connect(lambda document_id: self.controller.open(document_id))
         self.agreement_dialog.show()
+        frame = self.geometry()  # below the document's first lines, which a chosen document shows
+        self.agreement_dialog.move(
+            frame.center().x() - self.agreement_dialog.width() // 2,
+            max(frame.top(), frame.bottom() - self.agreement_dialog.height() - 60),
+        )
+        self.agreement_dialog.activateWindow()  # Enter and the arrows go to the list of documents
         self.agreement_dialog.start()
 
     def _connect_once(self) -> None:
