@@ -145,11 +145,31 @@ def cli(context: click.Context) -> None:
         context.invoke(gui)
 
 
+def _annotator_name(_context: click.Context, _parameter: click.Parameter, value: str | None) -> str | None:
+    """``--annotator``: the name without surrounding spaces, or a message saying why it cannot be used."""
+    from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
+
+    if value is None:
+        return None
+    try:
+        return checked_annotator_name(value)
+    except BadAnnotatorName as error:
+        raise click.BadParameter(printable(f"{value!r}: {error}")) from error
+
+
 @cli.command("gui")
 @db_option
-def gui(db_path: Path | None = None) -> None:
+@click.option(
+    "--annotator",
+    default=None,
+    callback=_annotator_name,
+    help="Work as this person (their own versions); kept in the database for the next start.",
+)
+def gui(db_path: Path | None = None, annotator: str | None = None) -> None:
     """Open the annotation window (the bundled sample is imported into an empty database)."""
-    sys.exit(_front_end()(db_path or default_db_path()))
+    front_end = _front_end()
+    path = db_path or default_db_path()
+    sys.exit(front_end(path, annotator=annotator) if annotator else front_end(path))
 
 
 BUNDLED_FRONT_END = "gui.app"  # the Qt window shipped with spandesk (its "spandesk.frontends" entry)
@@ -305,11 +325,15 @@ def export_command(
 @cli.command("stats")
 @db_option
 def stats_command(db_path: Path | None) -> None:
-    """Documents by answer, spans by label, and what people did with the model's spans."""
+    """Documents by answer, spans by label, what people did with the model's spans; a table per annotator."""
+    from annotations.annotator_stats import annotator_stats, format_annotator_stats
     from annotations.stats import dataset_stats, format_stats
 
     with opened(db_path, create=False, read_only=True) as db:
         _say(format_stats(dataset_stats(db)))
+        people = format_annotator_stats(annotator_stats(db))
+        if people:
+            _say(f"\n{people}")
         _note_same_texts(db)
 
 

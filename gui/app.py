@@ -45,15 +45,24 @@ def default_db_path() -> Path:
     return cli_default()
 
 
-def build_window(db_path: Path, settings: QSettings | None = None) -> MainWindow | None:
-    """Open the database and build the window; a message box (not a traceback) if it cannot open."""
+def build_window(
+    db_path: Path, settings: QSettings | None = None, annotator: str | None = None
+) -> MainWindow | None:
+    """Open the database and build the window; a message box (not a traceback) if it cannot open.
+
+    ``annotator`` (``spandesk gui --annotator NAME``, already checked): work as that person, kept in the
+    database's ``annotator`` setting for the next start; else the name the database keeps.
+    """
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         db = store.open_store(db_path)
     except (store.StoreError, OSError) as error:
         message_box(QMessageBox.Icon.Critical, "spandesk cannot open the database", str(error)).exec()
         return None
-    return MainWindow(db_path, db, default_annotator(db), settings)
+    if annotator:
+        with contextlib.suppress(sqlite3.Error, store.StoreError):  # used this time even if not kept
+            store.set_setting(db, "annotator", annotator)
+    return MainWindow(db_path, db, annotator or default_annotator(db), settings)
 
 
 def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
@@ -64,11 +73,12 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
     return window.files.start_import([sample_article()], SAMPLE_DATASET)
 
 
-def main(db_path: Path | None = None) -> int:
-    """Run the window on ``db_path`` (default: the user's database) until it is closed."""
+def main(db_path: Path | None = None, annotator: str | None = None) -> int:
+    """Run the window on ``db_path`` (default: the user's database), working as ``annotator`` (default:
+    the name the database keeps), until it is closed."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("spandesk")
-    window = build_window(Path(db_path) if db_path else default_db_path())
+    window = build_window(Path(db_path) if db_path else default_db_path(), annotator=annotator)
     if window is None:
         return 1
     window.show()

@@ -24,16 +24,19 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from annotations import identity, store
+from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
 from annotations.model import Answer, Document, DocumentState, Span
 from annotations.session import Edit
 from annotations.store import StoreError
+from gui.agreement_dialog import AgreementDialog
+from gui.annotator_dialog import AnnotatorDialog
 from gui.controller import AnnotationController, describe_store_error
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.file_dialogs import DialogKind
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
-from gui.plain_text import menu_text, message_box, plain_label, window_title
+from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_title
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
 from gui.shortcuts import ShortcutSheet
@@ -63,7 +66,6 @@ class MainWindow(QMainWindow):
         self.db_path, self.db, self.annotator = db_path, db, annotator
         self.settings = settings if settings is not None else QSettings("spandesk", "spandesk")
         self.colours: dict[str, str] = {}
-        self.setWindowTitle(window_title(f"spandesk — {db_path.name}"))
         self.setStyleSheet(STYLE_SHEET)
         self.resize(1320, 840)
         self._build_widgets()
@@ -163,6 +165,8 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.files.recent_menu)
         self._action(file_menu, "&Back up database…", self.files.choose_backup)
         file_menu.addSeparator()
+        self._action(file_menu, "&Work as…", self.choose_annotator)
+        file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         edit_menu = self.menuBar().addMenu("&Edit")
         self.undo_action = self._action(edit_menu, "&Undo", self.undo, QKeySequence("Ctrl+Z"))
@@ -179,6 +183,8 @@ class MainWindow(QMainWindow):
         self._action(document_menu, "&Ignore\tSpace", lambda: self.answer(Answer.IGNORE))
         self._action(document_menu, "&Next\tRight", self.next_document)
         self._action(document_menu, "&Previous\tLeft", self.previous_document)
+        dataset_menu = self.menuBar().addMenu("D&ataset")
+        self._action(dataset_menu, "&Agreement…", self.show_agreement)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
 
@@ -196,13 +202,14 @@ class MainWindow(QMainWindow):
         for label in (self.model_label, self.dataset_label, self.annotator_label, self.counts_label):
             label.setStyleSheet("color: #57606a; padding: 0 8px;")
             self.statusBar().addPermanentWidget(label)
+        self.annotator_label.setStyleSheet("color: #1f2328; font-weight: 600; padding: 0 8px;")
 
     # ------------------------------------------------------------ a database
 
-    def _attach(self, db: Database, db_path: Path) -> None:
-        """Work on this database: a controller, a queue, labels; show the first document."""
+    def _attach(self, db: Database, db_path: Path, reopen: int | None = None) -> None:
+        """Work on this database: a controller, a queue, labels; show the first document (or ``reopen``)."""
         self.db, self.db_path = db, db_path
-        self.setWindowTitle(window_title(f"spandesk — {db_path.name}"))
+        self.setWindowTitle(window_title(f"spandesk — {db_path.name} — working as {self.annotator}"))
         self.controller = AnnotationController(db, self.annotator)
         self.controller.document_opened.connect(self._on_document_opened)
         self.controller.document_edited.connect(self._on_document_edited)
@@ -229,8 +236,11 @@ class MainWindow(QMainWindow):
         self.view.key_handler = self.keyboard.handle
         self._connect_once()
         self.files.remember_recent(db_path)
+        if reopen is not None:
+            self.controller.open(reopen)
         self.refresh_contents()
         self._tell_same_texts()
+        self._tell_others()
 
     def _tell_same_texts(self) -> None:
         """Documents an upgrade found holding a text already in their dataset (kept, never merged) are named
@@ -240,6 +250,68 @@ class MainWindow(QMainWindow):
             pairs = ", ".join(f"{s.document_id} = {s.same_as}" for s in same[:4])
             more = f" and {len(same) - 4} more" if len(same) > 4 else ""
             self.statusBar().showMessage(f"Same text twice, kept from an older spandesk: {pairs}{more}")
+
+    def _tell_others(self) -> None:
+        """Say once (on opening, or on a change of name) who else has versions here, unless a message about
+        the database itself is showing."""
+        note = others_note(store.annotators(self.db), self.annotator)
+        self.annotator_label.setToolTip(tooltip(note or "Nobody else has versions in this database."))
+        if note and not self.statusBar().currentMessage():
+            self.statusBar().showMessage(note)
+
+    # ------------------------------------------------------------ the person at the keyboard
+
+    def choose_annotator(self) -> None:
+        """Ask for the name to work as (File ▸ Work as…); the window switches to that person's versions."""
+        self.annotator_dialog = AnnotatorDialog(self.annotator, self)
+        self.annotator_dialog.accepted.connect(lambda: self.work_as(self.annotator_dialog.name()))
+        self.annotator_dialog.open()
+
+    def work_as(self, name: str) -> bool:
+        """Switch to ``name``'s versions (queue, counts, the open document), keeping the name in the database.
+
+        The undo history starts afresh: undoing an edit of the previous name's version while working as
+        another would change the wrong version. False (and a message) for a name that cannot be used.
+        """
+        try:
+            name = checked_annotator_name(name)
+        except BadAnnotatorName as error:
+            self.files.show_failure("That name cannot be used", f"{name!r}: {error}.")
+            return False
+        if name == self.annotator:
+            return True
+        kept = self._keep_annotator(name)
+        shown = self.controller.document.id if self.controller.document else None
+        self.annotator = name
+        self.controller.deleteLater()
+        self.statusBar().clearMessage()
+        self._attach(self.db, self.db_path, reopen=shown)
+        self._update_undo_actions()
+        if not kept:
+            self.statusBar().showMessage(f"Working as {name} (not kept: the database cannot be written).")
+        elif not self.statusBar().currentMessage():
+            self.statusBar().showMessage(f"Working as {name}: you see and edit your own versions.", 8000)
+        return True
+
+    def _keep_annotator(self, name: str) -> bool:
+        try:
+            store.set_setting(self.db, "annotator", name)
+        except (StoreError, sqlite3.Error):
+            return False
+        return True
+
+    def show_agreement(self) -> None:
+        """Dataset ▸ Agreement: the agreement figures, computed off the GUI thread; documents open here."""
+        self.agreement_dialog = AgreementDialog(self.db_path, self.database_identity, self)
+        self.agreement_dialog.document_chosen.connect(lambda document_id: self.controller.open(document_id))
+        self.agreement_dialog.show()
+        frame = self.geometry()  # below the document's first lines, which a chosen document shows
+        self.agreement_dialog.move(
+            frame.center().x() - self.agreement_dialog.width() // 2,
+            max(frame.top(), frame.bottom() - self.agreement_dialog.height() - 60),
+        )
+        self.agreement_dialog.activateWindow()  # Enter and the arrows go to the list of documents
+        self.agreement_dialog.start()
 
     def _connect_once(self) -> None:
         if getattr(self, "_connected", False):

@@ -117,7 +117,7 @@ def test_queue_rows_and_the_document_show_the_text_as_text(window):
 
 
 def test_window_title_and_recent_menu_show_the_file_name_as_text(window, path):
-    assert shown_as_title(window.windowTitle()) == f"spandesk — {path.name}"
+    assert shown_as_title(window.windowTitle()) == f"spandesk — {path.name} — working as {ANNOTATOR}"
     entries = [shown_with_mnemonics(action.text()) for action in window.files.recent_menu.actions()]
     assert entries[0] == str(path.resolve())
 

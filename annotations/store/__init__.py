@@ -72,6 +72,7 @@ from annotations.store.versions import (
     DocumentVersions,
     VersionRow,
     annotators,
+    answer_events,
     document_versions,
     versions,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "DocumentVersions",
     "VersionRow",
     "annotators",
+    "answer_events",
     "document_versions",
     "versions",
     "BUSY_TIMEOUT_SECONDS",

@@ -90,6 +90,16 @@ def document_versions(
         yield current
 
 
+def answer_events(db: Database, owner: str) -> list[tuple[float, str]]:
+    """When ``owner`` answered documents in their own versions, with each event's encoded ``after`` side
+    (``decode_change``), oldest first (``kind = 'answer'``: undoing an answer is not answering)."""
+    sql = (
+        "SELECT e.at, e.after FROM events e JOIN annotations a ON a.id = e.version_id"
+        " WHERE a.kind = 'annotator' AND a.owner = ? AND e.kind = 'answer' ORDER BY e.at, e.id"
+    )
+    return [(float(at), after) for at, after in db.execute(sql, [owner])]
+
+
 _VERSION_COLUMNS = "SELECT a.kind, a.owner, a.spans, a.answer, a.annotator, a.rev, a.updated, a.id"
 _ORDER = " ORDER BY CASE a.kind WHEN 'base' THEN 0 WHEN 'annotator' THEN 1 ELSE 2 END, a.owner"
 
