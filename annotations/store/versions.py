@@ -42,16 +42,27 @@ class DocumentVersions:
 
 
 def annotators(db: Database, dataset: str | None = None) -> list[str]:
-    """The people who have a version of some document (of ``dataset``), sorted by name."""
-    sql = "SELECT DISTINCT a.owner FROM annotations a"
-    params: list[str] = []
+    """The people who have a version of some document (of ``dataset``), sorted by name.
+
+    Without a dataset, a skip scan of the ``annotations_owner`` index: one index search per person, never
+    a read of every version.
+    """
     if dataset is not None:
-        sql += " JOIN documents d ON d.id = a.document_id JOIN datasets ds ON ds.id = d.dataset_id"
-        sql += " WHERE a.kind = 'annotator' AND ds.name = ?"
-        params.append(dataset)
-    else:
-        sql += " WHERE a.kind = 'annotator'"
-    return sorted(row[0] for row in db.execute(sql, params))
+        sql = (
+            "SELECT DISTINCT a.owner FROM annotations a JOIN documents d ON d.id = a.document_id"
+            " JOIN datasets ds ON ds.id = d.dataset_id WHERE a.kind = 'annotator' AND ds.name = ?"
+        )
+        return sorted(row[0] for row in db.execute(sql, [dataset]))
+    names: list[str] = []
+    row = db.execute(_FIRST_OWNER).fetchone()
+    while row is not None:
+        names.append(row[0])
+        row = db.execute(_NEXT_OWNER, [row[0]]).fetchone()
+    return names
+
+
+_FIRST_OWNER = "SELECT owner FROM annotations WHERE kind = 'annotator' ORDER BY owner LIMIT 1"
+_NEXT_OWNER = "SELECT owner FROM annotations WHERE kind = 'annotator' AND owner > ? ORDER BY owner LIMIT 1"
 
 
 def versions(db: Database, document_id: int) -> list[VersionRow]:
