@@ -134,6 +134,12 @@ def test_split_gives_each_document_to_k_consecutive_annotators_balanced() -> Non
 
 
 def test_assign_writes_one_database_per_person_that_opens_as_them(team: Path, tmp_path: Path) -> None:
+    for document_id in held(team)[:4]:  # someone else's work in the team's file: never handed out
+        edit(team, "zed", document_id, "GPE", Answer.REJECT)
+    db = store.open_store(team)
+    with store.write_transaction(db):
+        store.insert_version(db, held(team)[0], REVIEW, DocumentState((Span(0, 3, "GPE"),)), "rita", None)
+    db.close()
     out = tmp_path / "out"
     out.mkdir()
     paths = assigned(team, out, ["alice", "bob", "carol"], overlap=2)
