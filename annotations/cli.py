@@ -457,3 +457,9 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 def main() -> None:
     """Entry point of the ``spandesk`` console script."""
     cli(prog_name="spandesk")
+
+
+from annotations.team_commands import assign_command, merge_command  # noqa: E402  (they use the helpers above)
+
+cli.add_command(assign_command)
+cli.add_command(merge_command)

@@ -369,3 +369,33 @@ def _publish(temporary: Path, target: Path) -> None:
         if os.path.lexists(target):  # a file system without hard links: check, then rename
             raise OutputError(f"{target}: already exists; choose a new file name") from error
         os.rename(temporary, target)
+
+
+# ---------------------------------------------------------------- a new database file
+
+
+def write_database(target: Path, build: Callable[[Path], None], *, replace: bool = False) -> None:
+    """Make the database file ``target`` with ``build(temporary)`` (which creates, fills and closes a
+    database there), named only once complete; an existing ``target`` is refused unless ``replace``."""
+    if os.path.lexists(target) and not replace:
+        raise OutputError(f"{target}: already exists (--force replaces it)")
+    folder = _resolved(target.absolute()).parent
+    clear_stale_temporaries(folder)
+    temporary = _new_temporary(folder)
+    try:
+        build(temporary)
+        descriptor = os.open(temporary, os.O_RDONLY)  # our finished file; no connection holds it now
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        if replace:
+            os.replace(temporary, target)
+        else:
+            _publish(temporary, target)
+    except OSError as error:
+        raise OutputError(f"{target}: could not be written ({_reason(error)})") from error
+    finally:
+        for path in database_paths(temporary):
+            path.unlink(missing_ok=True)
+    _sync_folder(folder)

@@ -45,10 +45,12 @@ class Sizes:
     presses: int
     edits: int
     startup_rounds: int
+    merge_documents: int  # in each of MERGE_PEOPLE databases
 
 
-FULL = Sizes(3000, 300, 2, True, 100_000, 10_000, 100_000, 10, 100_000, 100, 100, 3)
-QUICK = Sizes(500, 25, 1, False, 20_000, 2_000, 20_000, 10, 100_000, 30, 20, 1)
+FULL = Sizes(3000, 300, 2, True, 100_000, 10_000, 100_000, 10, 100_000, 100, 100, 3, 100_000)
+QUICK = Sizes(500, 25, 1, False, 20_000, 2_000, 20_000, 10, 100_000, 30, 20, 1, 10_000)
+MERGE_PEOPLE = 10
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,26 @@ def bench_export(work: Path, sizes: Sizes) -> list[Row]:
             ours["peak"] / ours_small["peak"] <= 1.5,
             f"growth during export: {growth:.1f} MiB vs {growth_small:.1f} MiB",
         ),
+    ]
+
+
+def bench_merge(work: Path, sizes: Sizes) -> list[Row]:
+    """`spandesk merge` of ten people's databases into a new one, against sqlite3 copying the same rows."""
+    result = run_worker("merge_bench.py", str(work), str(sizes.merge_documents), str(MERGE_PEOPLE))
+    say(f"merge: built {result['people']} databases in {result['built']:.0f} s")
+    say(f"  spandesk {result['seconds']:.1f} s, bare {result['bare']:.1f} s, again {result['again']:.1f} s")
+    return [
+        Row(
+            f"Merge {result['people']} databases of {result['documents']:,} documents "
+            f"({result['versions']:,} versions)",
+            f"{result['seconds']:.1f} s",
+            f"{result['bare']:.1f} s (sqlite3 ATTACH + INSERT...SELECT)",
+            f"{result['seconds'] / result['bare']:.2f}x",
+            "< 60 s",
+            result["seconds"] < 60,
+            f"the `spandesk merge` command, start-up included; merging again (nothing to change): "
+            f"{result['again']:.1f} s",
+        )
     ]
 
 
@@ -363,7 +385,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller inputs: a smoke run under 2 minutes")
     parser.add_argument(
-        "--only", default="import,export,window", help="comma-separated: import,export,window"
+        "--only", default="import,export,window,merge", help="comma-separated: import,export,window,merge"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases and corpus")
     parser.add_argument(
@@ -375,7 +397,8 @@ def main() -> int:
     started = time.perf_counter()
     rows: list[Row] = []
     try:
-        for name, bench in (("import", bench_import), ("export", bench_export), ("window", bench_window)):
+        benches = (("import", bench_import), ("export", bench_export), ("window", bench_window))
+        for name, bench in (*benches, ("merge", bench_merge)):
             if name in options.only.split(","):
                 rows.extend(bench(work, sizes))
     finally:

@@ -12,6 +12,7 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``edits``: edits (one transaction, one history event each) and replaying the history
 - ``versions``: who has a version of what, and every version of each document
 - ``settings``: labels and settings
+- ``transfer``: copying documents and versions between databases (assign, merge)
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ from annotations.store.encoding import (
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
 from annotations.store.queue import answer_counts, count_queue, counted_answers, document_ids, queue_rows
 from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
+from annotations.store.transfer import (
+    MergeCounts,
+    MergeRefused,
+    assignable_documents,
+    attach_limit,
+    attached,
+    copy_assignment,
+    is_older,
+    merge_source,
+    upgraded_copy,
+)
 from annotations.store.versions import (
     ANNOTATOR_KINDS,
     DocumentVersions,
@@ -78,6 +90,15 @@ from annotations.store.versions import (
 )
 
 __all__ = [
+    "MergeCounts",
+    "MergeRefused",
+    "assignable_documents",
+    "attach_limit",
+    "attached",
+    "copy_assignment",
+    "is_older",
+    "merge_source",
+    "upgraded_copy",
     "ANNOTATOR_KINDS",
     "DocumentVersions",
     "VersionRow",

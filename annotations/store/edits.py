@@ -150,14 +150,14 @@ def replay_events(
     """The state after each event (oldest first), rebuilt back from ``state``, the one after the last."""
     states = [state]
     for event in reversed(events):
-        state = _state_before(state, event, document_id)
+        state = state_before(state, event, document_id)
         states.append(state)
     states.reverse()
     return states[1:]
 
 
-def _state_before(after: DocumentState, event: dict[str, Any], document_id: int) -> DocumentState:
-    """Undo one event on the state it led to, checking that it did lead there."""
+def state_before(after: DocumentState, event: dict[str, Any], document_id: int) -> DocumentState:
+    """Undo one event on the state it led to, checking that it did lead there (HistoryMismatch if not)."""
     removed, answer_before = _decoded_change(event, "before", document_id)
     added, answer_after = _decoded_change(event, "after", document_id)
     present = {span.key() for span in after.spans}
