@@ -56,7 +56,7 @@ class Disagreement:
 
     @property
     def kind(self) -> str:
-        """``missing`` (someone has nothing there), ``label`` (same ranges, other labels) or ``boundaries``."""
+        """``missing`` (someone has nothing there), ``label`` (same ranges) or ``boundaries``."""
         if any(not proposal.spans for proposal in self.proposals):
             return "missing"
         ranges = {tuple((s.start, s.end) for s in proposal.spans) for proposal in self.proposals}

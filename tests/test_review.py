@@ -1,4 +1,4 @@
-"""Reviewing annotators' versions: what is pre-accepted, each disagreement with who proposed what, taking one."""
+"""Reviewing annotators' versions: what is pre-accepted, each disagreement with who proposed what."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The review queue: the documents two or more annotators have a version of, with the reviewed version's answer.
+"""The review queue: documents two or more annotators have a version of, with the review's answer.
 
 A document not reviewed yet (no reviewed version) is pending, like one whose review has no answer.
 """
