@@ -30,11 +30,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
 from annotations.model import Document, Span, SpanSource, Token, span_changes
-from annotations.session import index_of_range, token_edges
+from annotations.session import index_of_range, overlapping, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 
 TAG_PADDING = 10.0
 DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and the current one's outline
+DISAGREEMENT_GAP_COLOUR = "#ffd8d3"  # the text of a disagreement the review has no span on
 MODEL_TINT = 0.45  # how strongly a model proposal is tinted, against 1.0 for the human's spans
 
 
@@ -342,13 +343,31 @@ class DocumentView(QPlainTextEdit):
         for start, end in {*self._marked, *marked}:  # the old and the new marks (Qt repaints neither)
             self._repaint_range(start, end)
         self._marked = marked
-        chosen = [self._disagreement_mark(start, end) for start, end in self.review_marks]
+        chosen = [self._gap_mark(*gap) for start, end in self.review_marks for gap in self._gaps(start, end)]
+        chosen += [self._disagreement_mark(start, end) for start, end in self.review_marks]
         if self.selected is not None:
             colour = self.style.colour(self.selected.label).darker(135)
             chosen.append(self._extra(self.selected.start, self.selected.end, colour, QColor("white")))
         if self.pending is not None:
             chosen.append(self._extra(*self.pending, QColor("#3b82f6"), QColor("white")))
         self.setExtraSelections(chosen)
+
+    def _gaps(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The stretches of ``start:end`` (code points) no span covers, white space at their ends left out."""
+        gaps, here = [], start
+        hit = overlapping(self.span_index.spans, start, end)  # a bisection: cheap on long documents
+        for span in self.span_index.spans[hit.start : hit.stop]:
+            gaps.append((here, span.start))
+            here = span.end
+        gaps.append((here, end))
+        trimmed = (trim_whitespace(self.text, a, b) for a, b in gaps if a < b)
+        return [(a, b) for a, b in trimmed if a < b]
+
+    def _gap_mark(self, start: int, end: int) -> QTextEdit.ExtraSelection:
+        """A pale red background where annotators disagree and the review has no span."""
+        selection = self._disagreement_mark(start, end)
+        selection.format.setBackground(QColor(DISAGREEMENT_GAP_COLOUR))
+        return selection
 
     def _disagreement_mark(self, start: int, end: int) -> QTextEdit.ExtraSelection:
         """A wavy red underline over a disagreement, leaving its spans' colours as they are."""

@@ -37,7 +37,7 @@ from gui.label_bar import LabelBar
 from gui.plain_text import menu_text, message_box, plain_label, window_title
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
-from gui.review_mode import ReviewKeys, ReviewPanel, banner_text, review_banner
+from gui.review_mode import OWN_LEGEND, REVIEW_LEGEND, ReviewKeys, ReviewPanel, banner_text, review_banner
 from gui.shortcuts import ShortcutSheet
 from gui.span_list import SpanList
 from gui.workers import file_identity
@@ -133,9 +133,7 @@ class MainWindow(QMainWindow):
         bar = QWidget()
         row = QHBoxLayout(bar)
         row.setContentsMargins(12, 8, 12, 10)
-        self.legend = QLabel(
-            "<span style='color:#57606a'>light, dashed: the model's proposal · solid: yours</span>"
-        )
+        self.legend = QLabel(OWN_LEGEND)
         row.addWidget(self.legend)
         row.addStretch(1)
         for text, colour, answer in (
@@ -299,6 +297,7 @@ class MainWindow(QMainWindow):
         self.review_banner.setText(banner_text(self.annotator))
         self.review_banner.setVisible(self.reviewing)
         self.review_panel.setVisible(self.reviewing)
+        self.legend.setText(REVIEW_LEGEND if self.reviewing else OWN_LEGEND)
         suffix = " — review" if self.reviewing else ""
         self.setWindowTitle(window_title(f"spandesk — {self.db_path.name}{suffix}"))
         self._update_status()

@@ -38,6 +38,12 @@ def review_banner() -> QLabel:
     return banner
 
 
+REVIEW_LEGEND = (
+    "<span style='color:#57606a'>wavy red: annotators disagree · pink: no span there · dashed: current</span>"
+)
+OWN_LEGEND = "<span style='color:#57606a'>light, dashed: the model's proposal · solid: yours</span>"
+
+
 def banner_text(reviewer: str) -> str:
     """What the review banner says."""
     return (
@@ -92,14 +98,15 @@ def _disagreement_html(document: Document, disagreement: Disagreement, index: in
     rows = []
     for number, proposal in enumerate(disagreement.proposals):
         key = PROPOSAL_KEYS[number] if number < len(PROPOSAL_KEYS) else " "
-        mark = " ✓" if number == chosen else ""
+        mark = "<span style='color:#1a7f37'>✓</span>" if number == chosen else ""
         rows.append(
-            f"<tr><td><b>[{key}]</b></td><td>{_escaped(proposal.owner)}:</td>"
-            f"<td>{_escaped(proposal.describe(document.text))}{mark}</td></tr>"
+            f"<tr><td>{mark}</td><td><b>[{key}]</b></td><td>{_escaped(proposal.owner)}:</td>"
+            f"<td>{_escaped(proposal.describe(document.text))}</td></tr>"
         )
     return (
         f"<p style='color:{DISAGREEMENT_COLOUR}'><b>▶ {heading}</b></p>"
-        f"<table cellspacing=4>{''.join(rows)}</table>"
+        f"<table cellspacing=3>{''.join(rows)}</table>"
+        "<p style='color:#57606a'>✓ what the reviewed version holds here</p>"
     )
 
 

@@ -69,6 +69,10 @@ def test_review_mode_walks_disagreements_takes_bobs_proposal_and_accepts(qtbot, 
     assert window.current_document.version == REVIEW
     assert keys_of(window.current_document.spans) == [(18, 33, "PERSON")]  # what both kept
     assert window.view.review_marks == ((0, 13), (37, 42))
+    pink = [s for s in window.view.extraSelections() if s.format.background().color().name() == "#ffd8d3"]
+    assert [(s.cursor.selectionStart(), s.cursor.selectionEnd()) for s in pink] == [
+        (37, 42)
+    ]  # Paris: no span
     key(window.view, Key.Key_Tab)
     assert window.view.current_mark == (0, 13)
     assert "[1]" in window.review_panel.text() and "alice" in window.review_panel.text()
