@@ -49,6 +49,12 @@ def open_active(qtbot, path: Path):
     return window
 
 
+def pink_ranges(view) -> list[tuple[int, int]]:
+    """Where the view shows a disagreement with no span of the review (a pale red background)."""
+    marks = [s for s in view.extraSelections() if s.format.background().color().name() == "#ffd8d3"]
+    return [(s.cursor.selectionStart(), s.cursor.selectionEnd()) for s in marks]
+
+
 def keys_of(spans) -> list[tuple[int, int, str]]:
     return [span.key() for span in spans]
 
@@ -69,10 +75,7 @@ def test_review_mode_walks_disagreements_takes_bobs_proposal_and_accepts(qtbot, 
     assert window.current_document.version == REVIEW
     assert keys_of(window.current_document.spans) == [(18, 33, "PERSON")]  # what both kept
     assert window.view.review_marks == ((0, 13), (37, 42))
-    pink = [s for s in window.view.extraSelections() if s.format.background().color().name() == "#ffd8d3"]
-    assert [(s.cursor.selectionStart(), s.cursor.selectionEnd()) for s in pink] == [
-        (37, 42)
-    ]  # Paris: no span
+    assert pink_ranges(window.view) == [(0, 13), (37, 42)]  # neither has a span in the review yet
     key(window.view, Key.Key_Tab)
     assert window.view.current_mark == (0, 13)
     assert "[1]" in window.review_panel.text() and "alice" in window.review_panel.text()
@@ -83,6 +86,7 @@ def test_review_mode_walks_disagreements_takes_bobs_proposal_and_accepts(qtbot, 
     assert window.view.current_mark == (0, 13)  # round again
     key(window.view, Key.Key_2)  # bob's: ORG
     assert keys_of(window.current_document.spans) == [(0, 13, "ORG"), (18, 33, "PERSON")]
+    assert pink_ranges(window.view) == [(37, 42)]  # Merkel has bob's span now; Paris still nothing
     key(window.view, Key.Key_Backtab)
     key(window.view, Key.Key_1)  # alice's Paris
     key(window.view, Key.Key_A)
