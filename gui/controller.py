@@ -46,6 +46,11 @@ class AnnotationController(QObject):
         except DamagedRow as error:
             self.unreadable.emit(f"{error}\nThe other documents can be opened as usual.")
             return None
+        except (StoreError, sqlite3.Error) as error:  # e.g. a reviewed version that cannot be stored
+            self.unreadable.emit(
+                f"{self._describe(error)}\nThe document was not opened; nothing was changed."
+            )
+            return None
         self.document_opened.emit(document)
         return document
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -152,5 +153,25 @@ def test_nothing_to_review_says_so_and_stays_out_of_review_mode(qtbot, tmp_path)
     try:
         assert store.versions(db, 1)[0].version.kind == "base" and len(store.versions(db, 1)) == 1
         assert Version.of("tester") not in {row.version for row in store.versions(db, 1)}
+    finally:
+        db.close()
+
+
+def test_a_review_that_cannot_be_stored_is_explained_not_raised(qtbot, path, monkeypatch):
+    window = open_active(qtbot, path)
+
+    def refuse(*_args, **_kwargs):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(store, "insert_version", refuse)
+    window.set_review_mode(True)
+    assert window.files.failure_box.isVisible()
+    assert (
+        "read-only" in window.statusBar().currentMessage()
+        or "readonly" in window.statusBar().currentMessage()
+    )
+    db = store.open_store(path)
+    try:
+        assert store.version_id(db, 1, REVIEW) is None  # nothing half-written
     finally:
         db.close()
