@@ -189,8 +189,10 @@ class MainWindow(QMainWindow):
             review_menu, "&Review disagreements", self.set_review_mode, QKeySequence("Ctrl+R")
         )
         self.review_action.setCheckable(True)
-        self._action(review_menu, "&Next disagreement\tTab", lambda: self.review_step(1))
-        self._action(review_menu, "&Previous disagreement\tShift+Tab", lambda: self.review_step(-1))
+        self.review_walk_actions = [
+            self._action(review_menu, "&Next disagreement\tTab", lambda: self.review_step(1)),
+            self._action(review_menu, "&Previous disagreement\tShift+Tab", lambda: self.review_step(-1)),
+        ]
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
 
@@ -294,6 +296,8 @@ class MainWindow(QMainWindow):
     def _show_mode(self) -> None:
         """Show which mode the window is in: the banner, the panel, the title and the status bar."""
         self.review_action.setChecked(self.reviewing)
+        for action in self.review_walk_actions:
+            action.setEnabled(self.reviewing)
         self.review_banner.setText(banner_text(self.annotator))
         self.review_banner.setVisible(self.reviewing)
         self.review_panel.setVisible(self.reviewing)

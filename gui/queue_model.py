@@ -112,7 +112,7 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return " ".join(snippet.split())[:90] or "(empty document)"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Document {document_id}: {status}"
+            return f"Document {document_id}: {'review ' if self.review else ''}{status}"
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(STATUS_COLOURS[status])
         if role == DocumentIdRole:

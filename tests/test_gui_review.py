@@ -73,6 +73,8 @@ def test_review_mode_walks_disagreements_takes_bobs_proposal_and_accepts(qtbot, 
     key(window.view, Key.Key_R, Ctrl)
     assert window.reviewing and window.review_banner.isVisible() and "tester" in window.review_banner.text()
     assert window.queue_model.rowCount() == 1  # only the document two people have a version of
+    assert all(action.isEnabled() for action in window.review_walk_actions)
+    assert "Reviewer: tester" in window.annotator_label.text() and window.windowTitle().endswith("— review")
     assert window.current_document.version == REVIEW
     assert keys_of(window.current_document.spans) == [(18, 33, "PERSON")]  # what both kept
     assert window.view.review_marks == ((0, 13), (37, 42))
@@ -138,6 +140,7 @@ def test_leaving_review_mode_shows_the_persons_own_version_again(qtbot, path):
     assert window.current_document.version.kind == "base"  # tester has no version of their own
     assert window.view.review_marks == ()
     assert "Annotator: tester" in window.annotator_label.text()
+    assert not any(action.isEnabled() for action in window.review_walk_actions)
     key(window.view, Key.Key_Tab)
     assert window.view.selected.key() == (0, 13, "PERSON")  # Tab selects spans again
 
