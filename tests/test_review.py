@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+from click.testing import CliRunner
+
 from annotations import store
+from annotations.cli import cli
 from annotations.model import REVIEW, Answer, DocumentState, Span, SpanSource, Version
 from annotations.review import build_review, take
 from annotations.review_session import ReviewSession, start_review
@@ -191,3 +195,18 @@ def test_export_uses_the_review_once_it_exists(db_path: Path) -> None:
     reviewer.apply(reviewer.set_answer(ACCEPT))
     (first, _second) = store.iter_documents(db, include_unanswered=True)
     assert first.version == REVIEW and keys(first.spans) == [MERKEL.key(), MACRON.key()]
+
+
+def test_spandesk_export_writes_the_reviewed_version(db_path: Path) -> None:
+    db = two_annotators(db_path)
+    reviewer = ReviewSession(db, "rita")
+    reviewer.open(1)
+    reviewer.apply(reviewer.take(0, 1))  # bob's ORG
+    reviewer.apply(reviewer.set_answer(ACCEPT))
+    db.close()
+    result = CliRunner().invoke(
+        cli, ["export", "--db", str(db_path), "--format", "prodigy"], catch_exceptions=False
+    )
+    (record,) = [json.loads(line) for line in result.output.splitlines()]
+    assert [(s["start"], s["end"], s["label"]) for s in record["spans"]] == [(0, 13, "ORG"), MACRON.key()]
+    assert record["answer"] == "accept"
