@@ -26,9 +26,12 @@ class AnnotationController(QObject):
     unreadable = Signal(str)  # a document could not be opened (its stored row is damaged)
     answers_changed = Signal()  # a document's answer changed (progress and counts are stale)
 
-    def __init__(self, db: Database, annotator: str, dataset: str | None = None) -> None:
+    def __init__(
+        self, db: Database, annotator: str, dataset: str | None = None, session: Session | None = None
+    ) -> None:
         super().__init__()
-        self.session = Session(db, annotator, dataset)
+        # the annotator's own versions, or (``session``) another kind of session: a reviewer's
+        self.session = session if session is not None else Session(db, annotator, dataset)
         self.undo_stack = QUndoStack(self)
 
     @property
@@ -42,6 +45,11 @@ class AnnotationController(QObject):
             document = self.session.open(document_id)
         except DamagedRow as error:
             self.unreadable.emit(f"{error}\nThe other documents can be opened as usual.")
+            return None
+        except (StoreError, sqlite3.Error) as error:  # e.g. a reviewed version that cannot be stored
+            self.unreadable.emit(
+                f"{self._describe(error)}\nThe document was not opened; nothing was changed."
+            )
             return None
         self.document_opened.emit(document)
         return document

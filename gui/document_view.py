@@ -18,6 +18,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPen,
     QSyntaxHighlighter,
     QTextBlock,
     QTextCharFormat,
@@ -29,10 +30,12 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
 from annotations.model import Document, Span, SpanSource, Token, span_changes
-from annotations.session import index_of_range, token_edges
+from annotations.session import index_of_range, overlapping, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 
 TAG_PADDING = 10.0
+DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and the current one's outline
+DISAGREEMENT_GAP_COLOUR = "#ffd8d3"  # the text of a disagreement the review has no span on
 MODEL_TINT = 0.45  # how strongly a model proposal is tinted, against 1.0 for the human's spans
 
 
@@ -188,6 +191,8 @@ class DocumentView(QPlainTextEdit):
         self._press_characters = False
         self._highlighter = SpanHighlighter(self.document(), self)
         self._marked: list[tuple[int, int]] = []  # the ranges of the selected span and the pending one
+        self.review_marks: tuple[tuple[int, int], ...] = ()  # a review's disagreements (wavy underline)
+        self.current_mark: tuple[int, int] | None = None  # the disagreement walked to (dashed outline)
 
     # ------------------------------------------------------------ showing
 
@@ -210,6 +215,7 @@ class DocumentView(QPlainTextEdit):
         self.span_index = SpanIndex(document.spans, self.display)
         self._document, self._tokens = document, None
         self.selected, self.pending, self._marked = None, None, []
+        self.review_marks, self.current_mark = (), None
         self._highlighter.blockSignals(True)
         self.setPlainText(self.display.display)  # highlights each block from the index
         self._highlighter.blockSignals(False)
@@ -317,6 +323,17 @@ class DocumentView(QPlainTextEdit):
         last = self.cursorRect(self._cursor_at(self.display.to_qt(end)))
         return area.contains(first) and area.contains(last)
 
+    def set_review_marks(self, marks: Sequence[tuple[int, int]], current: tuple[int, int] | None) -> None:
+        """Mark a review's disagreements (code points; a wavy underline) and the current one (a dashed
+        outline, scrolled into view)."""
+        for start, end in (*self.review_marks, *([self.current_mark] if self.current_mark else [])):
+            self._repaint_range(start, end)
+        self.review_marks, self.current_mark = tuple(marks), current
+        if current is not None:
+            self.reveal(*current)
+            self._repaint_range(*current)
+        self._update_extra_selections()
+
     def _update_extra_selections(self) -> None:
         marked: list[tuple[int, int]] = []
         if self.selected is not None:
@@ -326,13 +343,42 @@ class DocumentView(QPlainTextEdit):
         for start, end in {*self._marked, *marked}:  # the old and the new marks (Qt repaints neither)
             self._repaint_range(start, end)
         self._marked = marked
-        chosen: list[QTextEdit.ExtraSelection] = []
+        chosen = [self._gap_mark(*gap) for start, end in self.review_marks for gap in self._gaps(start, end)]
+        chosen += [self._disagreement_mark(start, end) for start, end in self.review_marks]
         if self.selected is not None:
             colour = self.style.colour(self.selected.label).darker(135)
             chosen.append(self._extra(self.selected.start, self.selected.end, colour, QColor("white")))
         if self.pending is not None:
             chosen.append(self._extra(*self.pending, QColor("#3b82f6"), QColor("white")))
         self.setExtraSelections(chosen)
+
+    def _gaps(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The stretches of ``start:end`` (code points) no span covers, white space at their ends left out."""
+        gaps, here = [], start
+        hit = overlapping(self.span_index.spans, start, end)  # a bisection: cheap on long documents
+        for span in self.span_index.spans[hit.start : hit.stop]:
+            gaps.append((here, span.start))
+            here = span.end
+        gaps.append((here, end))
+        trimmed = (trim_whitespace(self.text, a, b) for a, b in gaps if a < b)
+        return [(a, b) for a, b in trimmed if a < b]
+
+    def _gap_mark(self, start: int, end: int) -> QTextEdit.ExtraSelection:
+        """A pale red background where annotators disagree and the review has no span."""
+        selection = self._disagreement_mark(start, end)
+        selection.format.setBackground(QColor(DISAGREEMENT_GAP_COLOUR))
+        return selection
+
+    def _disagreement_mark(self, start: int, end: int) -> QTextEdit.ExtraSelection:
+        """A wavy red underline over a disagreement, leaving its spans' colours as they are."""
+        selection = QTextEdit.ExtraSelection()
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.display.to_qt(start))
+        cursor.setPosition(self.display.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        selection.cursor = cursor
+        selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        selection.format.setUnderlineColor(QColor(DISAGREEMENT_COLOUR))
+        return selection
 
     def _extra(
         self, start: int, end: int, background: QColor, foreground: QColor
@@ -458,10 +504,12 @@ class DocumentView(QPlainTextEdit):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
-        if not self.span_index.spans:
+        if not self.span_index.spans and self.current_mark is None:
             return
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.current_mark is not None:
+            self._paint_outline(painter, *self.current_mark)
         painter.setFont(self.style.tag_font)
         region = QRectF(event.rect())
         offset = self.contentOffset()
@@ -474,6 +522,28 @@ class DocumentView(QPlainTextEdit):
                 self._paint_tags(painter, block, geometry.top(), region)
             block = block.next()
         painter.end()
+
+    def _paint_outline(self, painter: QPainter, start: int, end: int) -> None:
+        """A dashed outline around ``start:end`` (code points), one box per line it spans."""
+        painter.save()
+        painter.setPen(QPen(QColor(DISAGREEMENT_COLOUR), 1.6, Qt.PenStyle.DashLine))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        qt_start, qt_end = self.display.to_qt(start), self.display.to_qt(end)
+        block = self.document().findBlock(qt_start)
+        while block.isValid() and block.position() < qt_end:
+            top = self.blockBoundingGeometry(block).translated(self.contentOffset()).top()
+            layout, position = block.layout(), block.position()
+            for number in range(layout.lineCount()):
+                line = layout.lineAt(number)
+                first = max(qt_start, position + line.textStart())
+                last = min(qt_end, position + line.textStart() + line.textLength())
+                if first < last:
+                    left = line.cursorToX(first - position)[0] + layout.position().x()
+                    right = line.cursorToX(last - position)[0] + layout.position().x()
+                    box = QRectF(left - 3, top + line.y() + 1, right - left + 6, line.height() - 2)
+                    painter.drawRoundedRect(box, 4, 4)
+            block = block.next()
+        painter.restore()
 
     def _paint_tags(self, painter: QPainter, block: QTextBlock, top: float, region: QRectF) -> None:
         """The label tags of the spans whose last character lies in ``block`` (drawn at ``top``)."""

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from annotations import identity, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
 from annotations.model import Answer, Document, DocumentState, Span
+from annotations.review_session import ReviewSession
 from annotations.session import Edit
 from annotations.store import StoreError
 from gui.agreement_dialog import AgreementDialog
@@ -39,6 +40,7 @@ from gui.label_bar import LabelBar
 from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_title
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
+from gui.review_mode import OWN_LEGEND, REVIEW_LEGEND, ReviewKeys, ReviewPanel, banner_text, review_banner
 from gui.shortcuts import ShortcutSheet
 from gui.span_list import SpanList
 from gui.workers import file_identity
@@ -86,12 +88,16 @@ class MainWindow(QMainWindow):
         self.span_list = SpanList()
         self.span_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.queue_panel = QueuePanel()
+        self.review_banner, self.review_panel = review_banner(), ReviewPanel()
+        self.reviewing = False  # review mode: the reviewed versions of documents several people annotated
 
     def _build_layout(self) -> None:
         splitter = QSplitter()
         splitter.addWidget(self.queue_panel)
         splitter.addWidget(self._centre())
-        splitter.addWidget(self._side_panel("SPANS  (italic: the model's)", [self.span_list]))
+        splitter.addWidget(
+            self._side_panel("SPANS  (italic: the model's)", [self.review_panel, self.span_list])
+        )
         splitter.setSizes([300, 760, 260])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
@@ -112,6 +118,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(paper)
         column.setContentsMargins(1, 1, 1, 1)
         column.setSpacing(0)
+        column.addWidget(self.review_banner)
         column.addWidget(self.label_bar)
         rule = QFrame(frameShape=QFrame.Shape.HLine)
         rule.setStyleSheet("color: #e3e5e8;")
@@ -128,9 +135,7 @@ class MainWindow(QMainWindow):
         bar = QWidget()
         row = QHBoxLayout(bar)
         row.setContentsMargins(12, 8, 12, 10)
-        self.legend = QLabel(
-            "<span style='color:#57606a'>light, dashed: the model's proposal · solid: yours</span>"
-        )
+        self.legend = QLabel(OWN_LEGEND)
         row.addWidget(self.legend)
         row.addStretch(1)
         for text, colour, answer in (
@@ -185,6 +190,15 @@ class MainWindow(QMainWindow):
         self._action(document_menu, "&Previous\tLeft", self.previous_document)
         dataset_menu = self.menuBar().addMenu("D&ataset")
         self._action(dataset_menu, "&Agreement…", self.show_agreement)
+        review_menu = self.menuBar().addMenu("Re&view")
+        self.review_action = self._action(
+            review_menu, "&Review disagreements", self.set_review_mode, QKeySequence("Ctrl+R")
+        )
+        self.review_action.setCheckable(True)
+        self.review_walk_actions = [
+            self._action(review_menu, "&Next disagreement\tTab", lambda: self.review_step(1)),
+            self._action(review_menu, "&Previous disagreement\tShift+Tab", lambda: self.review_step(-1)),
+        ]
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
 
@@ -209,21 +223,9 @@ class MainWindow(QMainWindow):
     def _attach(self, db: Database, db_path: Path, reopen: int | None = None) -> None:
         """Work on this database: a controller, a queue, labels; show the first document (or ``reopen``)."""
         self.db, self.db_path = db, db_path
-        self.setWindowTitle(window_title(f"spandesk — {db_path.name} — working as {self.annotator}"))
-        self.controller = AnnotationController(db, self.annotator)
-        self.controller.document_opened.connect(self._on_document_opened)
-        self.controller.document_edited.connect(self._on_document_edited)
-        self.controller.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.controller.conflict.connect(self._on_conflict)
-        self.controller.answers_changed.connect(self._count_answers)
-        self.controller.failure.connect(
-            lambda message: self.files.show_failure("Could not save the edit", message)
-        )
-        self.controller.unreadable.connect(
-            lambda message: self.files.show_failure("Could not open the document", message)
-        )
-        self.controller.undo_stack.indexChanged.connect(self._update_undo_actions)
-        self.controller.undo_stack.indexChanged.connect(self.check_database_file)
+        self.reviewing = False
+        self.controller = self.own_controller = self._wired(AnnotationController(db, self.annotator))
+        self.review_controller: AnnotationController | None = None  # made on entering review mode
         self.database_identity, self._told_database_gone = file_identity(db_path), False
         self.queue_model = QueueModel(db, self.annotator)
         self.queue_panel.set_model(self.queue_model)
@@ -233,7 +235,10 @@ class MainWindow(QMainWindow):
             self.label_bar,
             Navigation(self.next_document, self.previous_document, self.answer, self.undo, self.redo),
         )
-        self.view.key_handler = self.keyboard.handle
+        self.review_keys = ReviewKeys(self.view, self.review_panel, lambda: self.controller)
+        self.review_keys.told = lambda text: self.statusBar().showMessage(text, 8000)
+        self.view.key_handler = self._handle_key
+        self._show_mode()
         self._connect_once()
         self.files.remember_recent(db_path)
         if reopen is not None:
@@ -241,6 +246,74 @@ class MainWindow(QMainWindow):
         self.refresh_contents()
         self._tell_same_texts()
         self._tell_others()
+
+    def _wired(self, controller: AnnotationController) -> AnnotationController:
+        """The controller, its signals connected to the window."""
+        controller.document_opened.connect(self._on_document_opened)
+        controller.document_edited.connect(self._on_document_edited)
+        controller.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        controller.conflict.connect(self._on_conflict)
+        controller.answers_changed.connect(self._count_answers)
+        controller.failure.connect(
+            lambda message: self.files.show_failure("Could not save the edit", message)
+        )
+        controller.unreadable.connect(
+            lambda message: self.files.show_failure("Could not open the document", message)
+        )
+        controller.undo_stack.indexChanged.connect(self._update_undo_actions)
+        controller.undo_stack.indexChanged.connect(self.check_database_file)
+        return controller
+
+    def _handle_key(self, event) -> bool:
+        """The document's keys: in review mode the review keys first, then the usual ones."""
+        return (self.reviewing and self.review_keys.handle(event)) or self.keyboard.handle(event)
+
+    # ------------------------------------------------------------ review mode
+
+    def set_review_mode(self, on: bool) -> None:
+        """Enter review mode (the reviewed versions of documents several annotators have a version of,
+        edited as this window's person) or leave it (back to their own versions)."""
+        if on and not store.count_review_queue(self.db):
+            self.review_action.setChecked(False)
+            self.statusBar().showMessage("Nothing to review: no document has two annotators' versions.", 8000)
+            return
+        if on == self.reviewing:
+            return
+        shown = self.controller.document.id if self.controller.document else None
+        if on and self.review_controller is None:
+            session = ReviewSession(self.db, self.annotator)
+            self.review_controller = self._wired(
+                AnnotationController(self.db, self.annotator, session=session)
+            )
+        self.reviewing = on
+        self.controller = self.review_controller if on else self.own_controller
+        self.keyboard.controller = self.controller
+        self.queue_model = QueueModel(self.db, self.annotator, review=on)
+        self.queue_panel.set_model(self.queue_model)
+        self.queue_panel.apply_filter()
+        self._show_mode()
+        self._update_undo_actions()
+        self._count_answers()
+        row = self.queue_model.row_of(shown) if shown is not None else None
+        self.open_row(row if row is not None else 0)
+
+    def review_step(self, step: int) -> None:
+        """The next (1) or previous (-1) disagreement, in review mode."""
+        if self.reviewing:
+            self.review_keys.step(step)
+
+    def _show_mode(self) -> None:
+        """Show which mode the window is in: the banner, the panel, the title and the status bar."""
+        self.review_action.setChecked(self.reviewing)
+        for action in self.review_walk_actions:
+            action.setEnabled(self.reviewing)
+        self.review_banner.setText(banner_text(self.annotator))
+        self.review_banner.setVisible(self.reviewing)
+        self.review_panel.setVisible(self.reviewing)
+        self.legend.setText(REVIEW_LEGEND if self.reviewing else OWN_LEGEND)
+        role = "reviewing" if self.reviewing else "working"
+        self.setWindowTitle(window_title(f"spandesk — {self.db_path.name} — {role} as {self.annotator}"))
+        self._update_status()
 
     def _tell_same_texts(self) -> None:
         """Documents an upgrade found holding a text already in their dataset (kept, never merged) are named
@@ -283,7 +356,8 @@ class MainWindow(QMainWindow):
         kept = self._keep_annotator(name)
         shown = self.controller.document.id if self.controller.document else None
         self.annotator = name
-        self.controller.deleteLater()
+        for controller in {self.own_controller, self.review_controller} - {None}:
+            controller.deleteLater()
         self.statusBar().clearMessage()
         self._attach(self.db, self.db_path, reopen=shown)
         self._update_undo_actions()
@@ -419,6 +493,8 @@ class MainWindow(QMainWindow):
         self.queue_panel.mark(document.id)
         self.queue_model.refresh(document.id)
         self._update_status()
+        if self.reviewing:
+            self.review_keys.document_changed(reopened=True)
         self.view.setFocus()
         keep_out_of_garbage_collection()
 
@@ -429,6 +505,8 @@ class MainWindow(QMainWindow):
         self.span_list.mark(self.view.selected)
         if edit.before.answer != edit.after.answer:  # the queue shows answers, not spans
             self.queue_model.refresh(document.id)
+        if self.reviewing:
+            self.review_keys.document_changed(reopened=False)
 
     def _colours_for(self, document: Document) -> dict[str, str]:
         from annotations.labels import colour_for
@@ -523,11 +601,15 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         document = self.controller.document
         self.dataset_label.setText(f"Dataset: {document.dataset if document else '—'}")
-        self.annotator_label.setText(f"Annotator: {self.annotator}")
+        role = "Reviewer" if self.reviewing else "Annotator"
+        self.annotator_label.setText(f"{role}: {self.annotator}")
 
     def _count_answers(self) -> None:
         """Progress and counts (a query over every document: run when answers change, not per move)."""
-        counts = store.answer_counts(self.db, viewer=self.annotator)
+        if self.reviewing:
+            counts = store.review_counts(self.db)
+        else:
+            counts = store.answer_counts(self.db, viewer=self.annotator)
         total = sum(counts.values())
         self.queue_panel.show_progress(total - counts.get(None, 0), total)
         parts = [f"{counts.get(a.value, 0):,} {PAST[a]}" for a in Answer]
@@ -538,7 +620,9 @@ class MainWindow(QMainWindow):
     def switch_database(self, db: Database, path: Path) -> None:
         """Work on another, already opened database (a fresh undo history)."""
         old = self.db
-        self.controller.deleteLater()
+        for controller in (self.own_controller, self.review_controller):
+            if controller is not None:
+                controller.deleteLater()
         self.view.show_document(_EMPTY, {})
         self.span_list.show_spans(None, {})
         self._attach(db, path)

@@ -25,11 +25,14 @@ _Index = QModelIndex | QPersistentModelIndex
 class QueueModel(QAbstractListModel):
     """Documents in queue order with their status; fetched a page at a time."""
 
-    def __init__(self, db: Database, viewer: str | None = None, dataset: str | None = None) -> None:
+    def __init__(
+        self, db: Database, viewer: str | None = None, dataset: str | None = None, review: bool = False
+    ) -> None:
         super().__init__()
         self.db = db
         self.viewer = viewer  # whose versions the queue shows (their own, else the base)
         self.dataset = dataset
+        self.review = review  # the review queue: documents with several versions, the review's answers
         self.statuses: Sequence[str] | None = None
         self.search = ""
         self._ids: list[int] = []
@@ -50,10 +53,28 @@ class QueueModel(QAbstractListModel):
         """Start again from the store (after an import, or a change of filter or database)."""
         self.beginResetModel()
         self._ids, self._rows, self._row_of = [], {}, {}
-        self._total = store.count_queue(self.db, self.dataset, self._answers(), self.search, self.viewer)
+        self._total = self._count()
         self.endResetModel()
         if self.canFetchMore(QModelIndex()):
             self.fetchMore(QModelIndex())
+
+    def _count(self) -> int:
+        """How many documents the queue holds with the current filters, counted in the store."""
+        if self.review:
+            return store.count_review_queue(self.db, self.dataset, self._answers(), self.search)
+        return store.count_queue(self.db, self.dataset, self._answers(), self.search, self.viewer)
+
+    def _page(self, offset: int) -> list[int]:
+        """The ids of a page of the queue from ``offset``."""
+        if self.review:
+            return store.review_ids(self.db, self.dataset, self._answers(), self.search, offset, PAGE_SIZE)
+        return store.document_ids(
+            self.db, self.dataset, self._answers(), self.search, offset, PAGE_SIZE, viewer=self.viewer
+        )
+
+    def _rows_of(self, ids: list[int]) -> dict[int, tuple[str | None, str]]:
+        """The answer and the start of the text of these documents."""
+        return store.review_rows(self.db, ids) if self.review else store.queue_rows(self.db, ids, self.viewer)
 
     def _answers(self) -> list[str | None] | None:
         return None if self.statuses is None else [ANSWER_OF_STATUS[s] for s in self.statuses]
@@ -69,21 +90,13 @@ class QueueModel(QAbstractListModel):
     def fetchMore(self, parent: _Index) -> None:  # noqa: N802
         if parent.isValid() or self._fetching:
             return
-        page = store.document_ids(
-            self.db,
-            self.dataset,
-            self._answers(),
-            self.search,
-            offset=len(self._ids),
-            limit=PAGE_SIZE,
-            viewer=self.viewer,
-        )
+        page = self._page(len(self._ids))
         if not page:
             self._total = len(self._ids)
             return
         self._fetching = True
         self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
-        self._rows.update(store.queue_rows(self.db, page, self.viewer))
+        self._rows.update(self._rows_of(page))
         for document_id in page:
             self._row_of[document_id] = len(self._ids)
             self._ids.append(document_id)
@@ -99,7 +112,7 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return " ".join(snippet.split())[:90] or "(empty document)"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Document {document_id}: {status}"
+            return f"Document {document_id}: {'review ' if self.review else ''}{status}"
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(STATUS_COLOURS[status])
         if role == DocumentIdRole:
@@ -129,7 +142,7 @@ class QueueModel(QAbstractListModel):
         row = self._row_of.get(document_id)
         if row is None:
             return
-        self._rows.update(store.queue_rows(self.db, [document_id], self.viewer))
+        self._rows.update(self._rows_of([document_id]))
         index = self.index(row)
         self.dataChanged.emit(index, index)
 
@@ -138,7 +151,7 @@ class QueueModel(QAbstractListModel):
 
         New documents have higher ids, so they come after every row already loaded.
         """
-        total = store.count_queue(self.db, self.dataset, self._answers(), self.search, self.viewer)
+        total = self._count()
         if total <= self._total:
             return False
         all_loaded = len(self._ids) >= self._total

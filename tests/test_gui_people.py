@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from gui_helpers import key, make_database
+from gui_helpers import key, make_database, open_window
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
@@ -154,3 +154,27 @@ def test_gui_annotator_option_is_checked_and_passed_to_the_window(monkeypatch, t
     assert refused.exit_code == 2 and "the name is empty" in refused.output and calls == []
     ran = runner.invoke(cli, ["gui", "--db", str(tmp_path / "x.db"), "--annotator", " ana "])
     assert ran.exit_code == 0 and calls == [{"annotator": "ana"}]
+
+
+def test_changing_name_in_review_mode_leaves_review_mode_as_the_new_person(qtbot, tmp_path):
+    """The reviewer's controller belongs to the name that entered review mode: a new name starts afresh."""
+    from annotations.model import Answer
+    from annotations.session import Session
+
+    path = tmp_path / "two.db"
+    db = store.open_store(path)
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "news")
+        store.insert_documents(db, dataset, [store.NewDocument("Ada met Bob in Paris.", (), 1)])
+    for name, label in (("ana", "PERSON"), ("ben", "ORG")):
+        session = Session(db, name)
+        session.open(1)
+        session.apply(session.add_span(0, 3, label))
+        session.apply(session.set_answer(Answer.ACCEPT))
+    db.close()
+    window = open_window(qtbot, path)
+    window.set_review_mode(True)
+    assert window.reviewing and "reviewing as" in window.windowTitle()
+    assert window.work_as("rita")
+    assert not window.reviewing and not window.review_action.isChecked()
+    assert window.windowTitle().endswith("working as rita")

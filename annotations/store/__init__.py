@@ -11,6 +11,7 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``queue``: the document queue and the answer counts
 - ``edits``: edits (one transaction, one history event each) and replaying the history
 - ``versions``: who has a version of what, and every version of each document
+- ``review_queue``: the documents several annotators have a version of, with their reviewed version's answer
 - ``settings``: labels and settings
 - ``transfer``: copying documents and versions between databases (assign, merge)
 """
@@ -67,6 +68,13 @@ from annotations.store.encoding import (
 )
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
 from annotations.store.queue import answer_counts, count_queue, counted_answers, document_ids, queue_rows
+from annotations.store.review_queue import (
+    count_review_queue,
+    count_reviewed,
+    review_counts,
+    review_ids,
+    review_rows,
+)
 from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
 from annotations.store.transfer import (
     MergeCounts,
@@ -99,6 +107,11 @@ __all__ = [
     "is_older",
     "merge_source",
     "upgraded_copy",
+    "count_review_queue",
+    "count_reviewed",
+    "review_counts",
+    "review_ids",
+    "review_rows",
     "ANNOTATOR_KINDS",
     "DocumentVersions",
     "VersionRow",

@@ -1,0 +1,86 @@
+"""The review queue: documents two or more annotators have a version of, with the review's answer.
+
+A document not reviewed yet (no reviewed version) is pending, like one whose review has no answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+_FROM = """ FROM documents d JOIN datasets ds ON ds.id = d.dataset_id
+    LEFT JOIN annotations r ON r.document_id = d.id AND r.kind = 'review' AND r.owner = ''
+    WHERE (SELECT count(*) FROM annotations v WHERE v.document_id = d.id AND v.kind = 'annotator') >= 2"""
+
+
+def review_ids(
+    db: Database,
+    dataset: str | None = None,
+    status: Sequence[str | None] | None = None,
+    search: str = "",
+    offset: int = 0,
+    limit: int = -1,
+) -> list[int]:
+    """A page of the ids of documents with two or more annotators' versions, in queue order;
+    ``status`` holds answers of the reviewed version, None meaning pending (or not reviewed yet)."""
+    where, params = _filter(dataset, status, search)
+    sql = "SELECT d.id" + _FROM + where + " ORDER BY d.id LIMIT ? OFFSET ?"
+    return [row[0] for row in db.execute(sql, [*params, limit, offset])]
+
+
+def count_review_queue(
+    db: Database, dataset: str | None = None, status: Sequence[str | None] | None = None, search: str = ""
+) -> int:
+    """How many documents the review queue shows with these filters."""
+    where, params = _filter(dataset, status, search)
+    return int(db.execute("SELECT count(*)" + _FROM + where, params).fetchone()[0])
+
+
+def review_counts(db: Database, dataset: str | None = None) -> dict[str | None, int]:
+    """How many documents of the review queue have each answer in their reviewed version (None: pending or
+    not reviewed yet); answers no document has are left out."""
+    where, params = _filter(dataset, None, "")
+    sql = "SELECT r.answer, count(*)" + _FROM + where + " GROUP BY r.answer"
+    return {answer: documents for answer, documents in db.execute(sql, params)}
+
+
+def count_reviewed(db: Database, dataset: str | None = None) -> int:
+    """How many documents of the review queue have a reviewed version (looked at by a reviewer)."""
+    where, params = _filter(dataset, None, "")
+    return int(db.execute("SELECT count(r.id)" + _FROM + where, params).fetchone()[0])
+
+
+def review_rows(db: Database, ids: Sequence[int]) -> dict[int, tuple[str | None, str]]:
+    """For each id: the answer of its reviewed version (None: pending or none yet) and its first 200
+    characters."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    sql = (
+        "SELECT d.id, r.answer, substr(d.text, 1, 200) FROM documents d"
+        " LEFT JOIN annotations r ON r.document_id = d.id AND r.kind = 'review' AND r.owner = ''"
+        f" WHERE d.id IN ({marks})"
+    )
+    return {row[0]: (row[1], row[2]) for row in db.execute(sql, list(ids))}
+
+
+def _filter(dataset: str | None, status: Sequence[str | None] | None, search: str) -> tuple[str, list[Any]]:
+    """The conditions added to ``_FROM``'s WHERE, and their parameters."""
+    where: list[str] = []
+    params: list[Any] = []
+    if dataset is not None:
+        where.append("ds.name = ?")
+        params.append(dataset)
+    if status is not None:
+        answers = [s for s in status if s is not None]
+        parts = [f"r.answer IN ({', '.join('?' for _ in answers)})"] if answers else []
+        if None in status:
+            parts.append("r.answer IS NULL")
+        where.append("(" + " OR ".join(parts or ["0"]) + ")")
+        params.extend(answers)
+    if search:
+        where.append("instr(lower(d.text), lower(?)) > 0")
+        params.append(search)
+    return "".join(f" AND {condition}" for condition in where), params
