@@ -45,6 +45,7 @@ from annotations.store.documents import (
     model_names,
 )
 from annotations.store.edits import (
+    apply_state,
     current_rev,
     history,
     replay_events,
@@ -70,16 +71,28 @@ from annotations.store.settings import add_labels, get_setting, labels, set_labe
 from annotations.store.versions import (
     ANNOTATOR_KINDS,
     DocumentVersions,
+    TextVersions,
     VersionRow,
     annotators,
+    chosen_answer_counts,
+    count_documents,
+    document_of_text,
     document_versions,
+    text_versions,
+    unreviewed_disagreements,
     versions,
 )
 
 __all__ = [
     "ANNOTATOR_KINDS",
     "DocumentVersions",
+    "TextVersions",
     "VersionRow",
+    "chosen_answer_counts",
+    "count_documents",
+    "document_of_text",
+    "text_versions",
+    "unreviewed_disagreements",
     "annotators",
     "document_versions",
     "versions",
@@ -95,6 +108,7 @@ __all__ = [
     "StoreError",
     "add_labels",
     "answer_counts",
+    "apply_state",
     "backup",
     "check_stored_span_bounds",
     "count_queue",
