@@ -278,6 +278,15 @@ def import_command(
     show_default=True,
     help="conll, hf: the entity tags (IOB2, or spaCy's BILUO).",
 )
+@click.option(
+    "--version",
+    "version",
+    default="current",
+    show_default=True,
+    metavar="current|reviewed|every|NAME",
+    help="Whose version of each document: the current one (reviewed, else changed last), the reviewed "
+    "ones, every annotator's (one record each), or one annotator's.",
+)
 def export_command(
     db_path: Path | None,
     dataset: str | None,
@@ -287,6 +296,7 @@ def export_command(
     answers: str | None,
     split: float | None,
     scheme: str,
+    version: str,
 ) -> None:
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
     from annotations.exporting import ExportFailure, export
@@ -310,6 +320,7 @@ def export_command(
                 stream=sys.stdout,
                 progress=progress,
                 scheme=scheme,
+                version=version,
             )
         except ExportFailure as error:
             raise click.ClickException(str(error)) from error

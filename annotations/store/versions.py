@@ -11,6 +11,7 @@ from annotations.model import Answer, DocumentState, Token, Version
 from annotations.store.documents import Versions, documents_from
 from annotations.store.encoding import decode_span_keys, decode_spans, decode_tokens
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
+from annotations.store.queue import answer_counts
 
 ANNOTATOR_KINDS = ("annotator",)
 
@@ -159,7 +160,9 @@ def document_of_text(db: Database, dataset: str, digest: bytes) -> int | None:
 
 def chosen_answer_counts(db: Database, dataset: str | None, versions: Versions) -> dict[str | None, int]:
     """How many of the chosen versions (``Versions``: what an export writes) have each answer (None:
-    pending), counted row by row."""
+    pending): each document's current version from the kept counts, any other choice row by row."""
+    if versions.mode == "current":
+        return answer_counts(db, dataset)
     from_, params = documents_from(versions)
     sql = "SELECT a.answer, count(*)" + from_
     if dataset is not None:
