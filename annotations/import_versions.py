@@ -25,6 +25,10 @@ EXISTING_CHOICES = (KEEP, REPLACE)
 IMPORT_EVENT = "import"  # the history event kind of a version an import replaced
 
 
+class SameDigest(ValueError):
+    """Two different texts with the same digest (never seen; the import refuses rather than mix them)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Conflict:
     """A record bringing another version by the same annotator of a text already there."""
@@ -87,9 +91,15 @@ def plan_versions(
     """Sort the records (``repeats``: texts already stored or first in ``fresh``, each naming its
     annotator) into new versions, versions already there, and conflicts (replaced when ``existing`` is
     ``replace``, left as stored when ``keep``)."""
-    known = _known_versions(db, dataset, fresh, repeats, answer)
+    texts = {digest: record.text for digest, record in fresh.items()}
+    known = _known_versions(db, dataset, fresh, repeats, answer, texts)
     plan = VersionPlan()
     for digest, record in repeats:
+        if texts.get(digest, record.text) != record.text:
+            raise SameDigest(
+                f"{record.where}: its text differs from a stored text with the same SHA-256 digest; "
+                "spandesk cannot tell them apart. Please report this."
+            )
         owner = record.annotator or ""
         said = identity.version_of(record, answer)
         prior = known.get((digest, owner))
@@ -112,6 +122,7 @@ def _known_versions(
     fresh: dict[bytes, Record],
     repeats: list[tuple[bytes, Record]],
     answer: Answer | None,
+    texts: dict[bytes, str],
 ) -> dict[tuple[bytes, str], _Known]:
     """The annotators' versions there are of the texts repeated: stored ones, and those the first
     record of a text new in this import brings."""
@@ -121,6 +132,7 @@ def _known_versions(
             known[(digest, record.annotator)] = _Known(record.where, identity.version_of(record, answer))
     stored = store.text_versions(db, dataset, (d for d, _ in repeats if d not in fresh))
     for digest, found in stored.items():
+        texts[digest] = found.text
         for version, row in found.versions.items():
             if version.kind == "annotator":
                 keys = tuple(sorted(span.key() for span in row.state.spans))

@@ -195,7 +195,10 @@ def _new_records(
             (versioned if import_versions.is_versioned(record) else found.repeats).append((digest, record))
         else:
             found.fresh[digest] = _with_input_hash(record)
-    plan = import_versions.plan_versions(db, dataset, found.fresh, versioned, answer, existing)
+    try:
+        plan = import_versions.plan_versions(db, dataset, found.fresh, versioned, answer, existing)
+    except import_versions.SameDigest as error:
+        raise ImportFailure(str(error)) from error
     if plan.conflicts and existing is None:
         raise VersionConflicts(plan.conflicts)
     differing = _differing(db, dataset, found, answer)

@@ -230,3 +230,19 @@ def test_cli_reports_new_versions_and_refuses_differing_ones(tmp_path) -> None:
     replaced = spandesk("import", str(source), "--db", db, "--existing", "replace", cwd=tmp_path)
     assert "replaced 1 stored version(s)" in replaced.stdout
     assert spandesk("check", "--db", db, cwd=tmp_path).returncode == 0
+
+
+def test_distinct_texts_whose_digests_match_are_refused_for_annotators_too(db, tmp_path, monkeypatch) -> None:
+    from annotations import hashing
+
+    monkeypatch.setattr(hashing, "text_digest", lambda text: b"same digest for every text")
+    source = write_jsonl(
+        tmp_path / "two.jsonl",
+        [
+            {"text": PARIS, "spans": [], "answer": "accept", "_annotator_id": "alice"},
+            {"text": ROME, "spans": [], "answer": "accept", "_annotator_id": "bob"},
+        ],
+    )
+    with pytest.raises(ImportFailure, match=r"two\.jsonl:2: its text differs from a stored text"):
+        import_sources(db, [source])
+    assert store.count_documents(db) == 0
