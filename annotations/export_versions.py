@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 from sqlite_utils import Database
@@ -63,11 +64,47 @@ def _named(names: list[str]) -> str:
     return f"annotators: {', '.join(names)}" if names else "it holds no annotator's version"
 
 
-def owned(document: Document) -> Document:
-    """An annotator's version is theirs whoever changed it last: its annotator is its owner."""
-    if document.version.kind == "annotator" and document.annotator != document.version.owner:
-        return replace(document, annotator=document.version.owner)
-    return document
+SESSION_KEY = "_session_id"
+
+
+class BroughtSessions:
+    """Whether a version may carry the Prodigy ``_session_id`` its document's file brought (kept in the
+    document's extra): only the version of the person that file named may; another annotator's version
+    (added by a later file) is written with its own session."""
+
+    def __init__(self, db: Database, dataset: str | None) -> None:
+        self.db = db
+        self.dataset = dataset
+        self._owners: dict[int, str] | None = None  # read once, when first needed
+
+    def foreign(self, document_id: int, kind: str, owner: str) -> bool:
+        """Whether the brought session belongs to someone else than this version's owner."""
+        if kind != "annotator":
+            return False
+        if self._owners is None:
+            self._owners = store.base_annotators(self.db, self.dataset)
+        return self._owners.get(document_id) != owner
+
+    def row(self, row: store.DocumentRow) -> store.DocumentRow:
+        """The row, without a session brought by another person's file."""
+        if SESSION_KEY not in row.extra or not self.foreign(row.id, row.kind, row.owner):
+            return row
+        extra = store.decode_object(row.extra)
+        extra.pop(SESSION_KEY, None)
+        return row._replace(extra=json.dumps(extra, ensure_ascii=False))
+
+    def document(self, document: Document) -> Document:
+        """An annotator's version is theirs whoever changed it last (its annotator is its owner), without
+        a session brought by another person's file."""
+        version = document.version
+        if version.kind != "annotator":
+            return document
+        if SESSION_KEY in document.extra and self.foreign(document.id, version.kind, version.owner):
+            extra = {key: value for key, value in document.extra.items() if key != SESSION_KEY}
+            document = replace(document, extra=extra)
+        if document.annotator != version.owner:
+            document = replace(document, annotator=version.owner)
+        return document
 
 
 def versions_warnings(

@@ -20,9 +20,9 @@ from sqlite_utils import Database
 from annotations import span_extra, store
 from annotations.export_versions import (
     CURRENT,
+    BroughtSessions,
     VersionChoiceError,
     chosen_versions,
-    owned,
     versions_warnings,
 )
 from annotations.formats import (
@@ -180,13 +180,14 @@ def _export(
     chosen = _default_answers(fmt, answers)
     total = _count(db, dataset, chosen, include_unanswered, versions)
     if fmt == "prodigy":  # the stored rows straight to tasks: no Document, Token or Span objects
-        rows = store.iter_document_rows(db, dataset, chosen, include_unanswered, versions)
+        sessions = BroughtSessions(db, dataset)
+        rows = map(sessions.row, store.iter_document_rows(db, dataset, chosen, include_unanswered, versions))
         lines = map(prodigy_line, _watched(rows, total, progress, cancelled))
         return _export_jsonl(lines, output, stream, database)
     stored = store.iter_documents(
         db, dataset, chosen, include_unanswered, with_predictions=fmt == "labelstudio", versions=versions
     )
-    documents = _watched(map(owned, stored), total, progress, cancelled)
+    documents = _watched(map(BroughtSessions(db, dataset).document, stored), total, progress, cancelled)
     if fmt == "spacy":
         return _export_docbin(documents, output, split, stream, database)
     if fmt in MODULE_FORMATS:

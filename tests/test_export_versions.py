@@ -214,3 +214,20 @@ def test_cli_version_option(team, db_path, tmp_path) -> None:
     assert (
         refused.returncode == 1 and "--version NAME" in refused.stderr and "Traceback" not in refused.stderr
     )
+
+
+def test_a_brought_session_stays_with_the_version_of_the_person_whose_file_brought_it(db, tmp_path) -> None:
+    """alice's file brought a (timestamped) Prodigy session; bob's version, added later, is not in it."""
+    alice = task(PARIS, [], "alice") | {"_session_id": "default-2024-02-06_10-17-19"}
+    bob = task(PARIS, [span(PARIS, "Paris", "GPE")], "bob") | {"_session_id": "default-bob-laptop"}
+    for name, record in (("alice", alice), ("bob", bob)):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        import_sources(db, [path])
+    records, _ = lines(db, version="every")
+    assert [(r["_annotator_id"], r["_session_id"]) for r in records] == [
+        ("alice", "default-2024-02-06_10-17-19"),
+        ("bob", "default-bob"),
+    ]
+    doccano, _ = lines(db, fmt="doccano", version="bob")
+    assert "_session_id" not in doccano[0] and doccano[0]["_annotator_id"] == "bob"

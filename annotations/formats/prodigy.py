@@ -201,7 +201,8 @@ def _hash(obj: dict[str, Any], key: str, where: str) -> int | None:
 
 def _annotator(obj: dict[str, Any], where: str) -> str | None:
     """Who made the task: its ``_annotator_id``, else its ``_session_id`` (Prodigy before v1.11 wrote only
-    the session; since, both, with the same value, e.g. ``news-alice``); None when it names nobody."""
+    the session, ``DATASET-NAME`` for a named one; since, ``_annotator_id`` too); None when it names
+    nobody."""
     key = "_annotator_id" if obj.get("_annotator_id") is not None else SESSION_KEY
     value = obj.get(key)
     if value is None or isinstance(value, str):
@@ -281,8 +282,7 @@ def task(
     record.update(answer_keys(answer, updated, annotator))
     if annotator:  # a session the file brought is its annotator's: kept until someone edits the document
         brought = extra.get(SESSION_KEY)
-        own = isinstance(brought, str) and (brought == annotator or brought.endswith(f"-{annotator}"))
-        record[SESSION_KEY] = brought if own and not rev else f"{dataset}-{annotator}"
+        record[SESSION_KEY] = brought if brought is not None and not rev else f"{dataset}-{annotator}"
     if meta:
         record["meta"] = meta
     add_extra(record, extra)

@@ -206,3 +206,14 @@ def unreviewed_disagreements(db: Database, dataset: str | None = None) -> int:
             raise DamagedRow(f"documents {document_id}", "annotations.spans", "cannot be read") from error
         differing += len(keys) > 1
     return differing
+
+
+def base_annotators(db: Database, dataset: str | None = None) -> dict[int, str]:
+    """Who the file that brought each document named (its base's annotator), by document id; documents
+    whose file named nobody are left out."""
+    sql = (
+        "SELECT a.document_id, a.annotator FROM annotations a JOIN documents d ON d.id = a.document_id"
+        " JOIN datasets ds ON ds.id = d.dataset_id WHERE a.kind = 'base' AND a.annotator IS NOT NULL"
+    )
+    params = [dataset] if dataset is not None else []
+    return dict(db.execute(sql + (" AND ds.name = ?" if dataset is not None else ""), params).fetchall())
