@@ -15,7 +15,7 @@ from annotations import store
 from annotations.model import Document
 from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
 from gui.plain_text import menu_text, message_box
-from gui.version_choice import ask_version, existing_box, existing_choice
+from gui.version_choice import add_version_choice, chosen_version, existing_box, existing_choice
 from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
 EXPORT_FORMATS = (  # format, menu title, file suffix ("" for a format that writes a folder)
@@ -158,13 +158,11 @@ class FileActions(QObject):
             start, name_filter = folder / f"annotations.{suffix}", f"*.{suffix}"
         else:  # the format writes a folder: the name of a new one, made by the export
             start, name_filter = folder / f"annotations-{fmt}", "A new folder (*)"
-        version = ask_version(self.parent_widget, fmt, store.annotators(self.window.db))
-        if version is None:
-            return
         dialog = file_dialog(self.parent_widget, f"Export {fmt}", DialogKind.SAVE, start, name_filter)
+        versions = add_version_choice(dialog, fmt, store.annotators(self.window.db))
         paths = ask_for_paths(dialog)
         if paths:
-            self.start_export(fmt, paths[0], version)
+            self.start_export(fmt, paths[0], chosen_version(versions))
 
     def start_export(self, fmt: str, output: Path, version: str = "current") -> WorkerRun:
         """Export the answered documents (``version``: whose, as ``spandesk export --version``) in a worker

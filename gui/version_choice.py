@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFileDialog, QGridLayout, QLabel, QMessageBox, QWidget
 
 from annotations.export_versions import CURRENT, EVERY, EVERY_FORMATS, REVIEWED
 from annotations.import_versions import KEEP, REPLACE
@@ -24,36 +24,29 @@ def version_items(fmt: str, annotators: Sequence[str]) -> list[tuple[str, str]]:
     return items + [(name, name) for name in annotators]
 
 
-class VersionDialog(QDialog):
-    """Asks whose version of each document to export (a combo box)."""
-
-    def __init__(self, parent: QWidget | None, fmt: str, annotators: Sequence[str]) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(f"Export {fmt}: whose versions")
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Export each document's version by:"))
-        self.combo = QComboBox()
-        for text, value in version_items(fmt, annotators):
-            self.combo.addItem(text, value)
-        layout.addWidget(self.combo)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-
-    def choice(self) -> str:
-        """The ``--version`` value chosen."""
-        return str(self.combo.currentData())
+VERSION_COMBO = "versionChoice"  # the combo box's object name
 
 
-def ask_version(parent: QWidget | None, fmt: str, annotators: Sequence[str]) -> str | None:
-    """Whose versions to export (None: cancelled); ``current`` without asking when nobody has a version."""
-    if not annotators:
-        return CURRENT
-    dialog = VersionDialog(parent, fmt, annotators)
-    return dialog.choice() if dialog.exec() == QDialog.DialogCode.Accepted else None
+def add_version_choice(dialog: QFileDialog, fmt: str, annotators: Sequence[str]) -> QComboBox | None:
+    """A "Versions:" combo box at the foot of the export's file dialog (Current, Reviewed, Every annotator,
+    each annotator by name), its ``currentData()`` the ``--version`` value; None (nothing added) when
+    nobody has a version: the current one is then the only one there is."""
+    layout = dialog.layout()
+    if not annotators or not isinstance(layout, QGridLayout):
+        return None
+    combo = QComboBox(dialog)
+    combo.setObjectName(VERSION_COMBO)
+    for text, value in version_items(fmt, annotators):
+        combo.addItem(text, value)
+    row = layout.rowCount()
+    layout.addWidget(QLabel("Versions:", dialog), row, 0)
+    layout.addWidget(combo, row, 1)
+    return combo
+
+
+def chosen_version(combo: QComboBox | None) -> str:
+    """The ``--version`` value of ``add_version_choice``'s combo box (``current`` without one)."""
+    return CURRENT if combo is None else str(combo.currentData())
 
 
 def existing_box(parent: QWidget | None, message: str) -> QMessageBox:

@@ -7,12 +7,20 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import make_database, open_window
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QComboBox, QFileDialog
 
 from annotations import store
 from annotations.importing import import_sources
 from annotations.model import Answer, Version
-from gui.version_choice import KEEP_TEXT, REPLACE_TEXT, VersionDialog, version_items
+from gui.file_dialogs import DialogKind, file_dialog
+from gui.version_choice import (
+    KEEP_TEXT,
+    REPLACE_TEXT,
+    VERSION_COMBO,
+    add_version_choice,
+    chosen_version,
+    version_items,
+)
 
 PARIS = "Alice met Bob in Paris."
 
@@ -110,19 +118,23 @@ def test_an_import_with_differing_versions_asks_and_runs_again_with_the_choice(
 
 
 def test_the_export_dialog_offers_current_reviewed_every_and_each_annotator(qtbot, tmp_path):
-    dialog = VersionDialog(None, "prodigy", ["alice", "bob"])
+    dialog = file_dialog(None, "Export prodigy", DialogKind.SAVE, tmp_path, "*.jsonl")
     qtbot.addWidget(dialog)
-    shown = [dialog.combo.itemText(i) for i in range(dialog.combo.count())]
-    assert shown[:3] == [
+    combo = add_version_choice(dialog, "prodigy", ["alice", "bob"])
+    assert combo is not None and dialog.findChild(QComboBox, VERSION_COMBO) is combo
+    shown = [combo.itemText(i) for i in range(combo.count())]
+    assert shown == [
         "Current (reviewed, else changed last)",
         "Reviewed",
         "Every annotator (one record each)",
+        "alice",
+        "bob",
     ]
-    assert shown[3:] == ["alice", "bob"]
-    assert dialog.choice() == "current"
-    dialog.combo.setCurrentIndex(4)
-    assert dialog.choice() == "bob"
+    assert chosen_version(combo) == "current"
+    combo.setCurrentIndex(4)
+    assert chosen_version(combo) == "bob"
     assert [value for _text, value in version_items("conll", ["alice"])] == ["current", "reviewed", "alice"]
+    assert add_version_choice(dialog, "prodigy", []) is None and chosen_version(None) == "current"
 
 
 def test_exporting_from_the_window_writes_the_chosen_persons_versions(qtbot, tmp_path, monkeypatch):
@@ -130,13 +142,15 @@ def test_exporting_from_the_window_writes_the_chosen_persons_versions(qtbot, tmp
     window = open_window(qtbot, path)
     output = tmp_path / "bob.jsonl"
 
-    def choose_bob(dialog: VersionDialog) -> int:
-        assert [dialog.combo.itemData(i) for i in range(dialog.combo.count())][-2:] == ["alice", "bob"]
-        dialog.combo.setCurrentIndex(dialog.combo.findData("bob"))
-        return QDialog.DialogCode.Accepted
+    def choose_bob(dialog: QFileDialog) -> int:
+        combo = dialog.findChild(QComboBox, VERSION_COMBO)
+        assert [combo.itemData(i) for i in range(combo.count())][-2:] == ["alice", "bob"]
+        combo.setCurrentIndex(combo.findData("bob"))
+        dialog.selectFile(str(output))
+        return QFileDialog.DialogCode.Accepted
 
-    monkeypatch.setattr(VersionDialog, "exec", choose_bob)
-    monkeypatch.setattr("gui.file_actions.ask_for_paths", lambda _dialog: [output])
+    monkeypatch.setattr(QFileDialog, "exec", choose_bob)
+    monkeypatch.setattr(QFileDialog, "selectedFiles", lambda _dialog: [str(output)])
     window.files.choose_export("prodigy")
     qtbot.waitUntil(lambda: "Exported 1 document" in window.statusBar().currentMessage(), timeout=60_000)
     records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
