@@ -216,6 +216,18 @@ def _front_end() -> Callable[[Path], int]:
     show_default=True,
     help="How to read the sources (auto: by name and content).",
 )
+@click.option(
+    "--annotator",
+    default=None,
+    help="Whose versions the file's annotated records are (default: each record's _annotator_id).",
+)
+@click.option(
+    "--existing",
+    type=click.Choice(["keep", "replace"]),
+    default=None,
+    help="A record whose annotator already has another version of its text: keep the stored one, "
+    "or replace it with the file's (recorded in its history). Without it such an import stores nothing.",
+)
 def import_command(
     sources: tuple[Path, ...],
     db_path: Path | None,
@@ -226,6 +238,8 @@ def import_command(
     answer: str | None,
     jobs: int,
     fmt: str,
+    annotator: str | None,
+    existing: str | None,
 ) -> None:
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
     from annotations.importing import ImportCancelled, ImportFailure, import_sources  # loaded when used
@@ -243,6 +257,8 @@ def import_command(
                 jobs=jobs,
                 progress=progress,
                 fmt=fmt,
+                annotator=annotator,
+                existing=existing,
             )
         except ImportCancelled:
             _say("Import cancelled; the database is unchanged.", err=True)
@@ -252,8 +268,10 @@ def import_command(
                 f"{error}\nNothing was imported; the database is unchanged."
             ) from error
     model_note = f", pre-annotated {report.preannotated} with {report.model}" if report.model else ""
+    versions_note = f", {report.versions_note()}" if report.versions_note() else ""
     _say(
-        f"Imported {report.added} documents into {dataset!r}{model_note}; {report.duplicates} already there."
+        f"Imported {report.added} documents into {dataset!r}{model_note}{versions_note}; "
+        f"{report.duplicates} already there."
     )
     if report.differing:
         _say(report.differing_note(), err=True)
@@ -280,6 +298,15 @@ def import_command(
     show_default=True,
     help="conll, hf: the entity tags (IOB2, or spaCy's BILUO).",
 )
+@click.option(
+    "--version",
+    "version",
+    default="current",
+    show_default=True,
+    metavar="current|reviewed|every|NAME",
+    help="Whose version of each document: the current one (reviewed, else changed last), the reviewed "
+    "ones, every annotator's (one record each), or one annotator's.",
+)
 def export_command(
     db_path: Path | None,
     dataset: str | None,
@@ -289,6 +316,7 @@ def export_command(
     answers: str | None,
     split: float | None,
     scheme: str,
+    version: str,
 ) -> None:
     """Export the answered documents as Prodigy JSONL, doccano JSONL or a spaCy DocBin."""
     from annotations.exporting import ExportFailure, export
@@ -312,6 +340,7 @@ def export_command(
                 stream=sys.stdout,
                 progress=progress,
                 scheme=scheme,
+                version=version,
             )
         except ExportFailure as error:
             raise click.ClickException(str(error)) from error

@@ -18,6 +18,13 @@ import orjson
 from sqlite_utils import Database
 
 from annotations import span_extra, store
+from annotations.export_versions import (
+    CURRENT,
+    BroughtSessions,
+    VersionChoiceError,
+    chosen_versions,
+    versions_warnings,
+)
 from annotations.formats import (
     FORMATS,
     MODULE_FORMATS,
@@ -36,6 +43,7 @@ from annotations.stored_columns import check_exported_values
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 500
 T = TypeVar("T")
+_CURRENT = store.Versions.current()
 
 
 class ExportFailure(Exception):
@@ -69,27 +77,44 @@ def export(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     scheme: str = "iob2",
+    version: str = CURRENT,
 ) -> ExportReport:
     """Export the chosen documents in ``fmt`` to ``output`` (or, when it is None, to ``stream``).
 
+    ``version`` chooses whose version of each document (``export_versions``): ``current``, ``reviewed``,
+    ``every`` (one record per annotator's version) or an annotator's name.
     An output that is the database or one of its files, another SQLite database or a folder is
     refused before anything is read; a failed write leaves the output as it was.
     """
     try:
+        versions = chosen_versions(db, fmt, dataset, version)
+    except VersionChoiceError as error:
+        raise ExportFailure(str(error)) from error
+    try:
         report = _export(
-            db, fmt, output, dataset, answers, include_unanswered, split, stream, progress, cancelled, scheme
+            db,
+            fmt,
+            output,
+            dataset,
+            answers,
+            include_unanswered,
+            split,
+            stream,
+            progress,
+            cancelled,
+            scheme,
+            versions,
         )
     except OutputError as error:
         raise ExportFailure(str(error)) from error
     except OSError as error:
         raise ExportFailure(describe_os_error(error)) from error
-    if report.documents == 0:
+    counts = store.chosen_answer_counts(db, dataset, versions) if report.documents == 0 else {}
+    if report.documents == 0 and (counts or version == CURRENT):  # else: the versions' warning says why
         chosen = _default_answers(fmt, answers)
-        note = nothing_exported_note(
-            store.answer_counts(db, dataset), fmt, chosen, include_unanswered, dataset
-        )
+        note = nothing_exported_note(counts, fmt, chosen, include_unanswered, dataset)
         report = replace(report, warnings=(note, *report.warnings))
-    return report
+    return replace(report, warnings=(*report.warnings, *versions_warnings(db, dataset, version, versions)))
 
 
 _ANSWERED = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
@@ -140,6 +165,7 @@ def _export(
     progress: Progress | None,
     cancelled: Callable[[], bool] | None,
     scheme: str = "iob2",
+    versions: store.Versions = _CURRENT,
 ) -> ExportReport:
     """``export``, raising OutputError and OSError as they come."""
     if fmt not in FORMATS:
@@ -152,17 +178,16 @@ def _export(
     for path in _outputs(fmt, output, split):
         check_output(path, database)  # before the long walk over the documents
     chosen = _default_answers(fmt, answers)
-    total = _count(db, dataset, chosen, include_unanswered)
+    total = _count(db, dataset, chosen, include_unanswered, versions)
     if fmt == "prodigy":  # the stored rows straight to tasks: no Document, Token or Span objects
-        rows = store.iter_document_rows(db, dataset, chosen, include_unanswered)
+        sessions = BroughtSessions(db, dataset)
+        rows = map(sessions.row, store.iter_document_rows(db, dataset, chosen, include_unanswered, versions))
         lines = map(prodigy_line, _watched(rows, total, progress, cancelled))
         return _export_jsonl(lines, output, stream, database)
-    documents = _watched(
-        store.iter_documents(db, dataset, chosen, include_unanswered, with_predictions=fmt == "labelstudio"),
-        total,
-        progress,
-        cancelled,
+    stored = store.iter_documents(
+        db, dataset, chosen, include_unanswered, with_predictions=fmt == "labelstudio", versions=versions
     )
+    documents = _watched(map(BroughtSessions(db, dataset).document, stored), total, progress, cancelled)
     if fmt == "spacy":
         return _export_docbin(documents, output, split, stream, database)
     if fmt in MODULE_FORMATS:
@@ -187,9 +212,15 @@ def _default_answers(fmt: Format, answers: Sequence[Answer] | None) -> tuple[Ans
     return (Answer.ACCEPT,) if fmt == "spacy" else tuple(Answer)
 
 
-def _count(db: Database, dataset: str | None, answers: Sequence[Answer], include_unanswered: bool) -> int:
-    """How many documents the export will write (for progress)."""
-    counts = store.answer_counts(db, dataset)
+def _count(
+    db: Database,
+    dataset: str | None,
+    answers: Sequence[Answer],
+    include_unanswered: bool,
+    versions: store.Versions = _CURRENT,
+) -> int:
+    """How many documents (versions) the export will write (for progress)."""
+    counts = store.chosen_answer_counts(db, dataset, versions)
     chosen: list[str | None] = [a.value for a in answers] + ([None] if include_unanswered else [])
     return sum(counts.get(key, 0) for key in chosen)
 

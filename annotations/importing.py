@@ -8,13 +8,14 @@ held while the model works.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from annotations import hashing, identity, store
+from annotations import hashing, identity, import_versions, store
 from annotations import sources as sources_module
 from annotations.database_files import is_database_file
 from annotations.interrupts import sigint_deferred
@@ -44,6 +45,15 @@ class ImportCancelled(ImportFailure):
 CANCELLED = "import cancelled; nothing was stored"
 
 
+class VersionConflicts(ImportFailure):
+    """Records bring other versions by the same annotators of texts already there; nothing was stored.
+    ``conflicts`` lists them; importing again with ``existing`` keep or replace goes on."""
+
+    def __init__(self, conflicts: list[import_versions.Conflict]) -> None:
+        super().__init__(import_versions.describe_conflicts(conflicts))
+        self.conflicts = conflicts
+
+
 @dataclass(frozen=True, slots=True)
 class ImportReport:
     """What an import stored. ``duplicates`` counts records whose text was already there (as they are,
@@ -56,10 +66,28 @@ class ImportReport:
     model: str | None
     labels: tuple[str, ...]
     differing: tuple[str, ...] = ()
+    new_versions: tuple[tuple[str, int], ...] = ()  # annotators' versions added to texts already there
+    replaced: tuple[str, ...] = ()  # records (file:line) written over their annotator's stored version
+    kept: tuple[str, ...] = ()  # records (file:line) whose annotator's stored version was kept
 
     def differing_note(self) -> str:
         """What to tell the person about the differing records ('' when there are none)."""
         return identity.describe_differing(self.differing)
+
+    def versions_note(self) -> str:
+        """``1 new version (bob)``, and the versions replaced or kept ('' when none)."""
+        parts = [import_versions.describe_added(Counter(dict(self.new_versions)))]
+        if self.replaced:
+            parts.append(f"replaced {len(self.replaced)} stored version(s) with {_places(self.replaced)}")
+        if self.kept:
+            parts.append(f"kept {len(self.kept)} stored version(s), not {_places(self.kept)}")
+        return ", ".join(part for part in parts if part)
+
+
+def _places(places: tuple[str, ...], limit: int = 10) -> str:
+    """``a.jsonl:3, a.jsonl:9`` (the first ``limit``)."""
+    more = f" and {len(places) - limit} more" if len(places) > limit else ""
+    return ", ".join(places[:limit]) + more
 
 
 def import_sources(
@@ -75,8 +103,14 @@ def import_sources(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     fmt: str = "auto",
+    annotator: str | None = None,
+    existing: str | None = None,
 ) -> ImportReport:
     """Import files (or folders of them) into ``dataset``, all or nothing; ``fmt`` as ``sources.read``.
+
+    ``annotator``: whose versions the file's annotated records are (else each record's own, if it names
+    one); ``existing``: what to do with a record whose annotator has another version of its text already
+    (``import_versions.EXISTING_CHOICES``); without it such records make VersionConflicts.
 
     Ctrl+C (KeyboardInterrupt) before the write becomes ImportCancelled; once the write has begun it
     waits for the transaction's end, so a cancelled import has stored nothing and a finished one all.
@@ -86,23 +120,29 @@ def import_sources(
     database = store.database_path(db)
     if patterns is not None and is_database_file(patterns, database):
         raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
+    if annotator is not None and not annotator.strip():
+        raise ImportFailure("the annotator name is empty; name the person (e.g. --annotator alice)")
+    if existing is not None and existing not in import_versions.EXISTING_CHOICES:
+        raise ImportFailure(f"existing must be one of {', '.join(import_versions.EXISTING_CHOICES)}")
     try:
-        read = read_sources(sources, database, fmt)
-        records, duplicates, differing = _new_records(db, dataset, read, answer)
-        _check_labels(records, labels)
+        read = (import_versions.with_annotator(r, annotator) for r in read_sources(sources, database, fmt))
+        records, duplicates, differing, plan = _new_records(db, dataset, read, answer, existing)
+        _check_labels([*records, *(write.record for write in plan.writes)], labels)
         to_predict = [r for r in records if not r.arrives_annotated]
         pipeline = _load(model, patterns, labels) if to_predict else None
         documents = list(_documents(records, pipeline, answer, jobs, progress, cancelled or (lambda: False)))
     except (KeyboardInterrupt, AnnotationCancelled):
         raise ImportCancelled(CANCELLED) from None
     file_labels = {span.label for r in records for span in (r.spans or ())}
+    file_labels |= {span.label for write in plan.writes for span in write.state.spans}
     model_labels = set(pipeline.labels) if pipeline else set()
     all_labels = sorted(model_labels) + sorted(file_labels - model_labels)
     try:
-        stored = _store(db, dataset, records, documents, all_labels, answer)
+        stored = _store(db, dataset, records, documents, all_labels, answer, plan)
     except KeyboardInterrupt:  # only when the transaction failed and was rolled back (see _store)
         raise ImportCancelled(CANCELLED) from None
     differing += stored.differing
+    conflicts = tuple(c.where for c in plan.conflicts)
     return ImportReport(
         added=stored.added,
         duplicates=duplicates + len(documents) - stored.added - len(stored.differing),
@@ -110,6 +150,9 @@ def import_sources(
         model=f"{pipeline.name} {pipeline.version}" if pipeline else None,
         labels=tuple(sorted(model_labels | file_labels)),
         differing=differing,
+        new_versions=tuple(sorted(stored.versions.added.items())),
+        replaced=conflicts if existing == import_versions.REPLACE else (),
+        kept=conflicts if existing == import_versions.KEEP else (),
     )
 
 
@@ -136,21 +179,31 @@ class _Sorted:
 
 
 def _new_records(
-    db: Database, dataset: str, records: Iterator[Record], answer: Answer | None
-) -> tuple[list[Record], int, tuple[str, ...]]:
+    db: Database, dataset: str, records: Iterator[Record], answer: Answer | None, existing: str | None
+) -> tuple[list[Record], int, tuple[str, ...], import_versions.VersionPlan]:
     """Records new to the dataset (by text), with their input hash set; how many were already there;
-    and where the records are that repeat a known text with other spans or answer (not imported)."""
+    where the records are that repeat a known text with other spans or answer (not imported); and
+    what the repeats naming their annotator do (``import_versions``; VersionConflicts when some
+    differ from their annotator's version and ``existing`` does not say what to do)."""
     known = identity.known_digests(db, dataset)
     found = _Sorted({}, [])
+    versioned: list[tuple[bytes, Record]] = []
     for record in records:
         _check_size(record)
         digest = hashing.text_digest(record.text)
         if digest in known or digest in found.fresh:
-            found.repeats.append((digest, record))
+            (versioned if import_versions.is_versioned(record) else found.repeats).append((digest, record))
         else:
             found.fresh[digest] = _with_input_hash(record)
+    try:
+        plan = import_versions.plan_versions(db, dataset, found.fresh, versioned, answer, existing)
+    except import_versions.SameDigest as error:
+        raise ImportFailure(str(error)) from error
+    if plan.conflicts and existing is None:
+        raise VersionConflicts(plan.conflicts)
     differing = _differing(db, dataset, found, answer)
-    return list(found.fresh.values()), len(found.repeats) - len(differing), differing
+    duplicates = len(found.repeats) - len(differing) + plan.duplicates
+    return list(found.fresh.values()), duplicates, differing, plan
 
 
 def _with_input_hash(record: Record) -> Record:
@@ -300,6 +353,7 @@ class _Stored:
 
     added: int
     differing: tuple[str, ...]
+    versions: import_versions.Applied
 
 
 def _store(
@@ -309,6 +363,7 @@ def _store(
     documents: list[store.NewDocument],
     labels: list[str],
     answer: Answer | None,
+    plan: import_versions.VersionPlan,
 ) -> _Stored:
     """Write everything in one transaction, Ctrl+C held until its end; a database problem becomes
     ImportFailure.
@@ -323,8 +378,11 @@ def _store(
             added = store.insert_documents(db, dataset_key, documents, skipped)
             late = [(hashing.text_digest(records[i].text), records[i]) for i in skipped]
             differing = _differing(db, dataset, _Sorted({}, late), answer) if late else ()
+            versions = import_versions.apply_versions(db, dataset, plan.writes)
             store.add_labels(db, labels)
     except sqlite3.Error as error:
         where = store.database_file(db)
         raise ImportFailure(f"{where}: {store.describe_error(error)}; nothing was stored") from error
-    return _Stored(added, differing)
+    except (import_versions.LateConflict, store.EditConflict) as error:
+        raise ImportFailure(f"{error}; nothing was stored") from error
+    return _Stored(added, differing, versions)

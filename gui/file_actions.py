@@ -15,6 +15,7 @@ from annotations import store
 from annotations.model import Document
 from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
 from gui.plain_text import menu_text, message_box
+from gui.version_choice import add_version_choice, chosen_version, existing_box, existing_choice
 from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
 EXPORT_FORMATS = (  # format, menu title, file suffix ("" for a format that writes a folder)
@@ -75,6 +76,8 @@ class FileActions(QObject):
         self.runs: list[WorkerRun] = []
         self.progress_dialog = None
         self.failure_box: QMessageBox | None = None
+        self.versions_box: QMessageBox | None = None  # the question of an import whose versions differ
+        self.last_import: WorkerRun | None = None
 
     # ------------------------------------------------------------ import and export
 
@@ -96,16 +99,41 @@ class FileActions(QObject):
         if ok and dataset.strip():
             self.start_import(paths, dataset.strip())
 
-    def start_import(self, paths: list[Path], dataset: str, model: str | None = None) -> WorkerRun:
-        """Import files in a worker thread with a progress dialog; the window stays usable."""
-        run = self._run(import_job(paths, dataset, model), f"Importing {len(paths)} file(s)…")
+    def start_import(
+        self, paths: list[Path], dataset: str, model: str | None = None, existing: str | None = None
+    ) -> WorkerRun:
+        """Import files in a worker thread with a progress dialog; the window stays usable. Records whose
+        annotator has another version of their text already: ``existing`` says what to do, else the
+        window asks (``versions_box``) and imports again with the answer."""
+        job = import_job(paths, dataset, model, existing)
+        run = self._run(job, f"Importing {len(paths)} file(s)…")
         target = self.window.db_path
-        run.finished.connect(lambda report: self._on_imported(report, target))
+        run.finished.connect(lambda report: self._on_imported(report, target, (paths, dataset, model)))
         run.failed.connect(lambda message: self.show_failure("Import failed", message))
         run.start()
+        self.last_import = run
         return run
 
-    def _on_imported(self, report, target: Path) -> None:
+    def _ask_existing(self, conflicts: Exception, again: tuple[list[Path], str, str | None]) -> None:
+        """Ask whether to keep the stored versions or replace them, then import again (or not)."""
+        box = existing_box(self.parent_widget, f"{conflicts}.\n\nNothing was imported yet.")
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(lambda _result: self._existing_chosen(box, again))
+        self.versions_box = box
+        box.open()
+
+    def _existing_chosen(self, box: QMessageBox, again: tuple[list[Path], str, str | None]) -> None:
+        choice = existing_choice(box)
+        if choice is None:
+            self.window.statusBar().showMessage("Import cancelled; nothing was imported", 10000)
+            return
+        paths, dataset, model = again
+        self.start_import(paths, dataset, model, existing=choice)
+
+    def _on_imported(self, report, target: Path, again: tuple[list[Path], str, str | None]) -> None:
+        if isinstance(report, Exception):  # VersionConflicts: the person chooses, then it runs again
+            self._ask_existing(report, again)
+            return
         elsewhere = target != self.window.db_path  # the person opened another database meanwhile
         try:
             if not elsewhere:
@@ -117,7 +145,8 @@ class FileActions(QObject):
         self.window.statusBar().showMessage(
             f"Imported {report.added:,} document(s){f' into {target}' if elsewhere else ''} "
             f"({report.duplicates:,} already there, "
-            f"{report.preannotated:,} pre-annotated). {report.differing_note()}".rstrip(),
+            f"{report.preannotated:,} pre-annotated{_versions_note(report)}). "
+            f"{report.differing_note()}".rstrip(),
             0 if report.differing else 10000,
         )
 
@@ -130,13 +159,15 @@ class FileActions(QObject):
         else:  # the format writes a folder: the name of a new one, made by the export
             start, name_filter = folder / f"annotations-{fmt}", "A new folder (*)"
         dialog = file_dialog(self.parent_widget, f"Export {fmt}", DialogKind.SAVE, start, name_filter)
+        versions = add_version_choice(dialog, fmt, store.annotators(self.window.db))
         paths = ask_for_paths(dialog)
         if paths:
-            self.start_export(fmt, paths[0])
+            self.start_export(fmt, paths[0], chosen_version(versions))
 
-    def start_export(self, fmt: str, output: Path) -> WorkerRun:
-        """Export the answered documents in a worker thread."""
-        run = self._run(export_job(fmt, output), f"Exporting {fmt}…")
+    def start_export(self, fmt: str, output: Path, version: str = "current") -> WorkerRun:
+        """Export the answered documents (``version``: whose, as ``spandesk export --version``) in a worker
+        thread."""
+        run = self._run(export_job(fmt, output, version=version), f"Exporting {fmt}…")
         run.finished.connect(lambda report: self._on_exported(report, output))
         run.failed.connect(lambda message: self.show_failure("Export failed", message))
         run.start()
@@ -263,3 +294,9 @@ class FileActions(QObject):
         """Databases opened lately, newest first."""
         value = self.settings.value("recent_databases", [])
         return [value] if isinstance(value, str) else list(value or [])
+
+
+def _versions_note(report) -> str:
+    """``, 1 new version (bob)`` for the status bar ('' when the import added no person's version)."""
+    note = report.versions_note()
+    return f", {note}" if note else ""

@@ -153,20 +153,38 @@ def _show_progress(dialog: QProgressDialog, done: int, total: int) -> None:
     dialog.setValue(min(done, max(total, 1)))
 
 
-def import_job(sources: Sequence[Path], dataset: str, model: str | None = None) -> Job:
-    """A job importing files into ``dataset`` (pre-annotating what arrives without spans)."""
-    from annotations.importing import import_sources
+def import_job(
+    sources: Sequence[Path], dataset: str, model: str | None = None, existing: str | None = None
+) -> Job:
+    """A job importing files into ``dataset`` (pre-annotating what arrives without spans); its result is
+    the ImportReport, or the VersionConflicts that stopped it (the window then asks what to do)."""
+    from annotations.importing import VersionConflicts, import_sources
 
     def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
-        return import_sources(
-            db, list(sources), dataset=dataset, model=model, progress=progress, cancelled=cancelled
-        )
+        try:
+            return import_sources(
+                db,
+                list(sources),
+                dataset=dataset,
+                model=model,
+                progress=progress,
+                cancelled=cancelled,
+                existing=existing,
+            )
+        except VersionConflicts as conflicts:
+            return conflicts
 
     return run
 
 
-def export_job(fmt: str, output: Path, dataset: str | None = None, include_unanswered: bool = False) -> Job:
-    """A job exporting documents in ``fmt`` to ``output``."""
+def export_job(
+    fmt: str,
+    output: Path,
+    dataset: str | None = None,
+    include_unanswered: bool = False,
+    version: str = "current",
+) -> Job:
+    """A job exporting documents in ``fmt`` to ``output`` (``version``: whose, as ``spandesk export``)."""
     from annotations.exporting import export
 
     def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
@@ -178,6 +196,7 @@ def export_job(fmt: str, output: Path, dataset: str | None = None, include_unans
             include_unanswered=include_unanswered,
             progress=progress,
             cancelled=cancelled,
+            version=version,
         )
 
     return run

@@ -106,7 +106,7 @@ def task_fields(obj: dict[str, Any], where: str) -> dict[str, Any]:
         "meta": meta_object(obj.get("meta"), where),
         "input_hash": _hash(obj, "_input_hash", where),
         "task_hash": _hash(obj, "_task_hash", where),
-        "annotator": _annotator(obj.get("_annotator_id"), where),
+        "annotator": _annotator(obj, where),
         "timestamp": _timestamp(obj.get("_timestamp"), where),
     }
 
@@ -199,11 +199,15 @@ def _hash(obj: dict[str, Any], key: str, where: str) -> int | None:
     raise fail(where, f'"{key}" must be an integer (64-bit at most), not {str(value)[:40]}')
 
 
-def _annotator(value: Any, where: str) -> str | None:
-    """The annotator (session) name, or None."""
+def _annotator(obj: dict[str, Any], where: str) -> str | None:
+    """Who made the task: its ``_annotator_id``, else its ``_session_id`` (Prodigy before v1.11 wrote only
+    the session, ``DATASET-NAME`` for a named one; since, ``_annotator_id`` too); None when it names
+    nobody."""
+    key = "_annotator_id" if obj.get("_annotator_id") is not None else SESSION_KEY
+    value = obj.get(key)
     if value is None or isinstance(value, str):
-        return value
-    raise fail(where, f'"_annotator_id" must be a string, not {shown(value)}')
+        return value or None
+    raise fail(where, f'"{key}" must be a string, not {shown(value)}')
 
 
 def _timestamp(value: Any, where: str) -> float | None:

@@ -47,6 +47,7 @@ from annotations.store.documents import (
     model_names,
 )
 from annotations.store.edits import (
+    apply_state,
     current_rev,
     history,
     replay_events,
@@ -90,10 +91,17 @@ from annotations.store.transfer import (
 from annotations.store.versions import (
     ANNOTATOR_KINDS,
     DocumentVersions,
+    TextVersions,
     VersionRow,
     annotators,
     answer_events,
+    base_annotators,
+    chosen_answer_counts,
+    count_documents,
+    document_of_text,
     document_versions,
+    text_versions,
+    unreviewed_disagreements,
     versions,
 )
 
@@ -114,7 +122,14 @@ __all__ = [
     "review_rows",
     "ANNOTATOR_KINDS",
     "DocumentVersions",
+    "TextVersions",
     "VersionRow",
+    "base_annotators",
+    "chosen_answer_counts",
+    "count_documents",
+    "document_of_text",
+    "text_versions",
+    "unreviewed_disagreements",
     "annotators",
     "answer_events",
     "document_versions",
@@ -131,6 +146,7 @@ __all__ = [
     "StoreError",
     "add_labels",
     "answer_counts",
+    "apply_state",
     "backup",
     "check_stored_span_bounds",
     "count_queue",

@@ -49,36 +49,62 @@ def write_state(
     Raises EditConflict (and writes nothing) when the stored revision is not ``expected_rev`` (or the
     version exists already); StoreError (nothing written) when the file cannot be written.
     """
+    with write_transaction(db):
+        return apply_state(
+            db,
+            document_id,
+            state,
+            kind=kind,
+            annotator=annotator,
+            expected_rev=expected_rev,
+            before=before,
+            unchanged=unchanged,
+            version=version,
+        )
+
+
+def apply_state(
+    db: Database,
+    document_id: int,
+    state: DocumentState,
+    *,
+    kind: str,
+    annotator: str | None,
+    expected_rev: int | None,
+    before: DocumentState,
+    unchanged: tuple[int, int] | None = None,
+    version: Version = BASE,
+) -> int:
+    """``write_state`` inside a transaction the caller holds (an import writing many); return the new rev."""
     ends = unchanged if unchanged is not None else unchanged_ends(before.spans, state.spans)
     removed, added = span_changes(before.spans, state.spans, ends)
     now = time.time()
     answer = state.answer.value if state.answer else None
     spans = edited_spans_json.encode(state.spans, before.spans, ends)
-    with write_transaction(db):
-        version_id = _version_to_change(db, document_id, version, expected_rev, before)
-        rev = expected_rev if expected_rev is not None else 0
-        cursor = db.execute(
-            "UPDATE annotations SET spans = ?, answer = ?, annotator = ?, rev = rev + 1, updated = ? "
-            "WHERE id = ? AND rev = ?",
-            [spans, answer, annotator, now, version_id, rev],
-        )
-        if cursor.rowcount != 1:
-            raise EditConflict(document_id, rev, current_rev(db, document_id, version))
-        if removed or added:
-            _forget_imported_task_hash(db, document_id)
-        db.execute(
-            "INSERT INTO events (document_id, version_id, annotator, at, kind, before, after)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                document_id,
-                version_id,
-                annotator,
-                now,
-                kind,
-                encode_change(removed, before.answer),
-                encode_change(added, state.answer),
-            ],
-        )
+    version_id = _version_to_change(db, document_id, version, expected_rev, before)
+    rev = expected_rev if expected_rev is not None else 0
+    cursor = db.execute(
+        "UPDATE annotations SET spans = ?, answer = ?, annotator = ?, rev = rev + 1, updated = ? "
+        "WHERE id = ? AND rev = ?",
+        [spans, answer, annotator, now, version_id, rev],
+    )
+    if cursor.rowcount != 1:
+        raise EditConflict(document_id, rev, current_rev(db, document_id, version))
+    if removed or added:
+        _forget_imported_task_hash(db, document_id)
+    db.execute(
+        "INSERT INTO events (document_id, version_id, annotator, at, kind, before, after)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            document_id,
+            version_id,
+            annotator,
+            now,
+            kind,
+            encode_change(removed, before.answer),
+            encode_change(added, state.answer),
+        ],
+    )
     return rev + 1
 
 

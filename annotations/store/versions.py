@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from annotations.model import Answer, DocumentState, Token, Version
-from annotations.store.encoding import decode_spans, decode_tokens
+from annotations.store.documents import Versions, documents_from
+from annotations.store.encoding import decode_span_keys, decode_spans, decode_tokens
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
+from annotations.store.queue import answer_counts
 
 ANNOTATOR_KINDS = ("annotator",)
 
@@ -130,3 +132,109 @@ def _tokens(document_id: int, tokens: str) -> tuple[Token, ...]:
         return decode_tokens(tokens)
     except DECODE_ERRORS as error:
         raise DamagedRow(f"documents {document_id}", "documents.tokens", "cannot be read") from error
+
+
+@dataclass(frozen=True, slots=True)
+class TextVersions:
+    """A stored document found by its text (an import bringing that text again), with every version."""
+
+    document_id: int
+    text: str
+    versions: dict[Version, VersionRow]
+
+
+_TEXT_BATCH = 500  # digests per query (short statements, far below SQLite's parameter limit)
+
+
+def text_versions(db: Database, dataset: str, digests: Iterable[bytes]) -> dict[bytes, TextVersions]:
+    """The document of ``dataset`` holding each text (by ``hashing.text_digest``), with all its versions;
+    texts the dataset does not hold are left out."""
+    wanted = sorted(set(digests))
+    found: dict[bytes, TextVersions] = {}
+    for start in range(0, len(wanted), _TEXT_BATCH):
+        batch = wanted[start : start + _TEXT_BATCH]
+        marks = ", ".join("?" for _ in batch)
+        sql = (
+            "SELECT d.text_digest, d.id, d.text, "
+            + _VERSION_COLUMNS.removeprefix("SELECT ")
+            + " FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
+            " JOIN annotations a ON a.document_id = d.id"
+            f" WHERE ds.name = ? AND d.same_text_as IS NULL AND d.text_digest IN ({marks})"
+        )
+        for row in db.execute(sql, [dataset, *batch]):
+            digest, document_id, text = row[:3]
+            entry = found.setdefault(digest, TextVersions(document_id, text, {}))
+            version = _version_row(document_id, row[3:])
+            entry.versions[version.version] = version
+    return found
+
+
+def document_of_text(db: Database, dataset: str, digest: bytes) -> int | None:
+    """The id of the document of ``dataset`` holding the text of ``digest`` (None: there is none)."""
+    row = db.execute(
+        "SELECT d.id FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
+        " WHERE ds.name = ? AND d.text_digest = ? AND d.same_text_as IS NULL ORDER BY d.id LIMIT 1",
+        [dataset, digest],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def chosen_answer_counts(db: Database, dataset: str | None, versions: Versions) -> dict[str | None, int]:
+    """How many of the chosen versions (``Versions``: what an export writes) have each answer (None:
+    pending): each document's current version from the kept counts, any other choice row by row."""
+    if versions.mode == "current":
+        return answer_counts(db, dataset)
+    from_, params = documents_from(versions)
+    sql = "SELECT a.answer, count(*)" + from_
+    if dataset is not None:
+        sql += " WHERE ds.name = ?"
+        params = [*params, dataset]
+    return {answer: n for answer, n in db.execute(sql + " GROUP BY a.answer", params)}
+
+
+def count_documents(db: Database, dataset: str | None = None, versions: Versions | None = None) -> int:
+    """How many documents (of ``dataset``) there are; with ``versions``, how many have a chosen version."""
+    from_, params = documents_from(versions or Versions.current())
+    sql = "SELECT count(DISTINCT d.id)" + from_
+    if dataset is not None:
+        sql += " WHERE ds.name = ?"
+        params = [*params, dataset]
+    return int(db.execute(sql, params).fetchone()[0])
+
+
+def unreviewed_disagreements(db: Database, dataset: str | None = None) -> int:
+    """How many documents have no reviewed version but several annotators' versions that differ (in
+    spans or answer): the documents whose current version is only the one changed last."""
+    sql = (
+        "SELECT a.document_id, group_concat(a.spans, char(30)),"
+        " group_concat(coalesce(a.answer, ''), char(30)) FROM annotations a"
+        " JOIN documents d ON d.id = a.document_id JOIN datasets ds ON ds.id = d.dataset_id"
+        " WHERE a.kind = 'annotator'"
+        + (" AND ds.name = ?" if dataset is not None else "")
+        + " AND NOT EXISTS (SELECT 1 FROM annotations r WHERE r.document_id = a.document_id"
+        " AND r.kind = 'review')"
+        " GROUP BY a.document_id"
+        " HAVING count(DISTINCT coalesce(a.answer, '') || char(1) || a.spans) > 1"
+    )
+    differing = 0
+    for document_id, spans, answers in db.execute(sql, [dataset] if dataset is not None else []):
+        if len(set(answers.split("\x1e"))) > 1:
+            differing += 1
+            continue
+        try:  # the same spans may be stored in two JSON spellings: compare what they say
+            keys = {tuple(decode_span_keys(one)) for one in spans.split("\x1e")}
+        except DECODE_ERRORS as error:
+            raise DamagedRow(f"documents {document_id}", "annotations.spans", "cannot be read") from error
+        differing += len(keys) > 1
+    return differing
+
+
+def base_annotators(db: Database, dataset: str | None = None) -> dict[int, str]:
+    """Who the file that brought each document named (its base's annotator), by document id; documents
+    whose file named nobody are left out."""
+    sql = (
+        "SELECT a.document_id, a.annotator FROM annotations a JOIN documents d ON d.id = a.document_id"
+        " JOIN datasets ds ON ds.id = d.dataset_id WHERE a.kind = 'base' AND a.annotator IS NOT NULL"
+    )
+    params = [dataset] if dataset is not None else []
+    return dict(db.execute(sql + (" AND ds.name = ?" if dataset is not None else ""), params).fetchall())
