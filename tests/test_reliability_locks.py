@@ -26,7 +26,8 @@ from reliability_helpers import (
 
 from annotations import store
 from annotations.importing import ImportFailure, import_sources
-from annotations.model import Answer, DocumentState
+from annotations.model import Answer, DocumentState, Version
+from annotations.session import Session
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/locks")
 WINDOW_DRIVER = Path(__file__).with_name("window_driver.py")
@@ -87,6 +88,9 @@ def test_a_command_run_beside_an_open_connection_leaves_its_wal_alone(open_datab
     assert store.load_document(store.open_store(path), 1).answer is Answer.REJECT
 
 
+WINDOW = Version.of("window")  # the version the window driver edits (tests/window_driver.py)
+
+
 def _cli_commands(tmp_path: Path, db_path: Path) -> list[tuple[str, ...]]:
     """The commands people run beside a window, each on the window's database."""
     corpus = write_annotated_corpus(tmp_path / "cli.jsonl", 20, start=1000)
@@ -97,13 +101,48 @@ def _cli_commands(tmp_path: Path, db_path: Path) -> list[tuple[str, ...]]:
         ("export", "--format", "doccano", "--all"),
         ("import", str(corpus), "--dataset", "cli"),
         ("backup", "BACKUP"),
+        ("agreement",),
+        ("export", "--format", "prodigy", "--version", "every", "-o", str(tmp_path / "every.jsonl")),
+        (
+            "assign",
+            "--dataset",
+            "default",
+            "--annotators",
+            "p1,p2",
+            "--overlap",
+            "2",
+            "--force",
+            "--out",
+            "OUT",
+        ),
+        ("merge", str(_person_file(tmp_path, db_path))),
     ]
+
+
+def _person_file(tmp_path: Path, db_path: Path) -> Path:
+    """A person's database handed out from the window's database, with an edit of theirs in it (merged back
+    into the window's database, over and over, while the window edits it)."""
+    folder = tmp_path / "handout"
+    result = run_spandesk("assign", "--db", str(db_path), "--dataset", "default", "--annotators", "pia",
+                          "--out", str(folder))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    person = folder / "pia.db"
+    db = store.open_store(person)
+    try:
+        session = Session(db, "pia")
+        session.open(store.document_ids(db, viewer="pia")[0])
+        session.apply(session.set_answer(Answer.IGNORE))
+    finally:
+        db.close()
+    return person
 
 
 def _run_beside(tmp_path: Path, db_path: Path, command: tuple[str, ...], round_: int) -> None:
     """Run one command on the database; it must succeed."""
     if command[0] == "backup":
         command = ("backup", str(tmp_path / f"backup-{round_}.db"))
+    if command[0] == "assign":
+        command = (*command[:-1], str(tmp_path / f"assigned-{round_}"))
     result = run_spandesk(*command, "--db", str(db_path))
     assert result.returncode == 0, f"{command}: {result.stderr}"
 
@@ -111,7 +150,8 @@ def _run_beside(tmp_path: Path, db_path: Path, command: tuple[str, ...], round_:
 @pytest.mark.slow
 def test_a_window_editing_while_commands_run_beside_it_loses_nothing_when_killed(tmp_path: Path) -> None:
     """A real window (offscreen) makes edits by keyboard and exports and imports through its workers,
-    while stats, check, export, import and backup run in a loop from other processes; then it is
+    while stats, check, export, import, backup, agreement, assign and merge (of a person's file, into the
+    window's database) run in a loop from other processes; then it is
     killed with SIGKILL. Every edit the window had stored is there, its history replays, check is ok."""
     db_path = tmp_path / "shared.db"
     seed_documents(db_path, 30)
@@ -135,10 +175,13 @@ def test_a_window_editing_while_commands_run_beside_it_loses_nothing_when_killed
     db = store.open_store(db_path)
     try:
         for document_id, ack in last_acked.items():
-            assert store.current_rev(db, document_id) >= ack["rev"]
-            state = store.replay_history(db, document_id)[ack["rev"] - 1]  # (a later edit may be unacked)
+            assert store.current_rev(db, document_id, WINDOW) >= ack["rev"]
+            state = store.replay_history(db, document_id, WINDOW)[
+                ack["rev"] - 1
+            ]  # (a later edit may be unacked)
             replayed = {"spans": [list(span.key()) for span in state.spans], "answer": _answer(state)}
             assert replayed == {"spans": ack["spans"], "answer": ack["answer"]}, json.dumps(ack)
+        assert store.annotators(db) == ["pia", "window"]  # merged beside the window, nothing lost
     finally:
         db.close()
     assert integrity(db_path) == ["ok"]
