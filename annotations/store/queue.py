@@ -25,7 +25,7 @@ def document_ids(
 ) -> list[int]:
     """A page of document ids in queue order; ``status`` holds answers, None meaning pending."""
     from_, join_params = documents_from(Versions.seen_by(viewer))
-    where, params = _queue_filter(dataset, status, search)
+    where, params = queue_filter(dataset, status, search)
     sql = (
         "SELECT d.id"
         + from_
@@ -49,15 +49,15 @@ def count_queue(
             sum(counts.values()) if status is None else sum(counts.get(answer, 0) for answer in set(status))
         )
     from_, join_params = documents_from(Versions.seen_by(viewer))
-    where, params = _queue_filter(dataset, status, search)
+    where, params = queue_filter(dataset, status, search)
     sql = "SELECT count(*)" + from_ + "WHERE " + " AND ".join(where)
     return int(db.execute(sql, [*join_params, *params]).fetchone()[0])
 
 
-def _queue_filter(
-    dataset: str | None, status: Sequence[str | None] | None, search: str
+def queue_filter(
+    dataset: str | None, status: Sequence[str | None] | None, search: str, answer: str = "a.answer"
 ) -> tuple[list[str], list[Any]]:
-    """SQL conditions for the document queue."""
+    """SQL conditions for a document queue, the answer read from the column ``answer``."""
     where: list[str] = []
     params: list[Any] = []
     if dataset is not None:
@@ -65,9 +65,9 @@ def _queue_filter(
         params.append(dataset)
     if status is not None:
         answers = [s for s in status if s is not None]
-        parts = [f"a.answer IN ({', '.join('?' for _ in answers)})"] if answers else []
+        parts = [f"{answer} IN ({', '.join('?' for _ in answers)})"] if answers else []
         if None in status:
-            parts.append("a.answer IS NULL")
+            parts.append(f"{answer} IS NULL")
         where.append("(" + " OR ".join(parts or ["0"]) + ")")
         params.extend(answers)
     if search:

@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from annotations.store.queue import queue_filter
+
 _FROM = """ FROM documents d JOIN datasets ds ON ds.id = d.dataset_id
     LEFT JOIN annotations r ON r.document_id = d.id AND r.kind = 'review' AND r.owner = ''
     WHERE (SELECT count(*) FROM annotations v WHERE v.document_id = d.id AND v.kind = 'annotator') >= 2"""
@@ -67,20 +69,6 @@ def review_rows(db: Database, ids: Sequence[int]) -> dict[int, tuple[str | None,
 
 
 def _filter(dataset: str | None, status: Sequence[str | None] | None, search: str) -> tuple[str, list[Any]]:
-    """The conditions added to ``_FROM``'s WHERE, and their parameters."""
-    where: list[str] = []
-    params: list[Any] = []
-    if dataset is not None:
-        where.append("ds.name = ?")
-        params.append(dataset)
-    if status is not None:
-        answers = [s for s in status if s is not None]
-        parts = [f"r.answer IN ({', '.join('?' for _ in answers)})"] if answers else []
-        if None in status:
-            parts.append("r.answer IS NULL")
-        where.append("(" + " OR ".join(parts or ["0"]) + ")")
-        params.extend(answers)
-    if search:
-        where.append("instr(lower(d.text), lower(?)) > 0")
-        params.append(search)
+    """The queue's conditions (on the review's answer) added to ``_FROM``'s WHERE, and their parameters."""
+    where, params = queue_filter(dataset, status, search, answer="r.answer")
     return "".join(f" AND {condition}" for condition in where), params
