@@ -131,10 +131,19 @@ class FileActions(QObject):
         self.start_import(paths, dataset, model, existing=choice)
 
     def _on_imported(self, report, target: Path, again: tuple[list[Path], str, str | None]) -> None:
+        elsewhere = target != self.window.db_path  # the person opened another database meanwhile
+        if isinstance(report, Exception) and elsewhere:  # asking would import into the other database
+            count = len(getattr(report, "conflicts", ()))
+            self.window.statusBar().showMessage(
+                f"Import into {target} stopped: {count} record(s) differ from versions stored there, and "
+                f"another database is open now. Nothing was imported; open {target.name} and import again "
+                "to choose what to keep.",
+                0,
+            )
+            return
         if isinstance(report, Exception):  # VersionConflicts: the person chooses, then it runs again
             self._ask_existing(report, again)
             return
-        elsewhere = target != self.window.db_path  # the person opened another database meanwhile
         try:
             if not elsewhere:
                 self.window.refresh_contents()

@@ -1,7 +1,7 @@
 """Review mode's own parts: the banner, the panel of who proposed what, and the review keys.
 
 The window switches to a reviewer's controller (``ReviewSession``); this module shows the current document's
-disagreements (``annotations.review``) and turns Tab, Shift+Tab and 1..9 into walking them and taking a
+disagreements (``annotations.review``) and turns Tab, Shift+Tab and 1..9, 0 into walking them and taking a
 proposal. Everything else is the usual keyboard and mouse.
 """
 
@@ -21,7 +21,7 @@ from gui.document_view import DISAGREEMENT_COLOUR, DocumentView
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
-PROPOSAL_KEYS = "123456789"
+PROPOSAL_KEYS = "1234567890"  # annotator 1 … 9, then 10 (0), as the label keys
 ANSWERED = {None: "pending", Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 
 
@@ -48,7 +48,7 @@ def banner_text(reviewer: str) -> str:
     """What the review banner says."""
     return (
         f"REVIEW MODE · {reviewer} reviews the annotators' versions · Tab / Shift+Tab: next / previous "
-        "disagreement · 1–9: take that annotator's proposal · Ctrl+R: back to your own version"
+        "disagreement · 1–9, 0: take that annotator's proposal · Ctrl+R: back to your own version"
     )
 
 
@@ -115,7 +115,7 @@ def _escaped(text: str) -> str:
 
 
 class ReviewKeys:
-    """Tab / Shift+Tab walk the disagreements; 1..9 take a proposal at the current one.
+    """Tab / Shift+Tab walk the disagreements; 1..9 and 0 (the tenth) take a proposal at the current one.
 
     Digits take a proposal only while a disagreement is current (walked to with Tab) and neither a span nor a
     keyboard selection is: clicking a span or selecting with the keyboard makes them label keys again.

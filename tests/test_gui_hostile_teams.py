@@ -1,0 +1,226 @@
+"""A hostile pass on the window's team features: Work as…, review mode, Dataset ▸ Agreement, the import's
+Keep/Replace question, each abused as a person at the keyboard and mouse would."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from gui_helpers import key, make_database, open_window
+from PySide6.QtCore import Qt
+
+from annotations import store
+from annotations.model import REVIEW, Answer, Span, Version
+from annotations.session import Session
+
+Key = Qt.Key
+TEXT = "Angela Merkel met Emmanuel Macron in Paris on Monday"
+MODEL = [Span(0, 13, "PERSON"), Span(18, 33, "PERSON"), Span(37, 42, "GPE")]
+
+
+def team(path: Path, people: list[str], texts: tuple[str, ...] = (TEXT, "Second text", "Third")) -> Path:
+    """Document 1: every person accepts it; the second person calls Merkel an ORG, the third deletes Paris,
+    the fourth and later mark only "Angela" as LOC. Everyone rejects document 3."""
+    make_database(path, list(texts), [MODEL])
+    db = store.open_store(path)
+    for index, name in enumerate(people):
+        session = Session(db, name)
+        session.open(1)
+        if index % 3 == 1:
+            session.apply(session.relabel(session.document.spans[0], "ORG"))
+        if index % 3 == 2:
+            session.apply(session.remove_span(session.document.spans[2]))
+        if index >= 3:
+            session.apply(session.add_span(0, 6, "LOC"))
+        session.apply(session.set_answer(Answer.ACCEPT))
+        session.open(3)
+        session.apply(session.set_answer(Answer.REJECT))
+    db.close()
+    return path
+
+
+def reviewed_spans(path: Path, document_id: int = 1) -> list[tuple[int, int, str]]:
+    db = store.open_store(path)
+    try:
+        return [span.key() for span in store.load_document(db, document_id, REVIEW).spans]
+    finally:
+        db.close()
+
+
+# ------------------------------------------------------------ review mode
+
+
+def test_review_mode_does_not_keep_saying_you_see_your_own_versions(qtbot, tmp_path):
+    window = open_window(qtbot, team(tmp_path / "t.db", ["alice", "bob", "carol"]))
+    assert "you see your own versions" in window.statusBar().currentMessage()
+    window.set_review_mode(True)
+    message = window.statusBar().currentMessage()
+    assert "you see your own versions" not in message
+    assert "Review mode" in message
+    window.set_review_mode(False)
+    assert "your own versions" in window.statusBar().currentMessage()
+
+
+def test_a_tenth_annotators_proposal_is_taken_with_0(qtbot, tmp_path):
+    people = [f"a{n:02d}" for n in range(1, 11)]  # a10 is the tenth in the panel's order
+    window = open_window(qtbot, team(tmp_path / "t.db", people))
+    window.set_review_mode(True)
+    key(window.view, Key.Key_Tab)  # the first disagreement: Merkel
+    proposals = window.controller.session.review.disagreements[0].proposals
+    assert [p.owner for p in proposals][-1] == "a10"
+    assert "<b>[0]</b></td><td>a10" in window.review_panel.text()
+    key(window.view, Key.Key_1)  # a01's PERSON "Angela Merkel" first, so that taking a10's changes it
+    assert (0, 13, "PERSON") in reviewed_spans(window.db_path)
+    key(window.view, Key.Key_0)
+    assert (0, 6, "LOC") in reviewed_spans(window.db_path)
+    assert (0, 13, "PERSON") not in reviewed_spans(window.db_path)
+
+
+# ------------------------------------------------------------ a small screen
+
+
+@pytest.mark.parametrize("reviewing", [False, True])
+def test_the_window_fits_a_1000_by_700_screen_in_either_mode(qtbot, tmp_path, reviewing):
+    window = open_window(qtbot, team(tmp_path / "t.db", ["alice", "bob", "carol"]))
+    window.set_review_mode(reviewing)
+    window.review_step(1)
+    window.resize(1000, 700)
+    qtbot.waitUntil(lambda: window.width() <= 1000)
+    assert window.minimumSizeHint().width() <= 1000 and window.minimumSizeHint().height() <= 700
+    assert window.legend.isVisible() and window.legend.height() >= window.legend.heightForWidth(
+        window.legend.width()
+    )
+
+
+# ------------------------------------------------------------ databases of other people
+
+
+def test_opening_an_assigned_persons_database_works_as_that_person(qtbot, tmp_path):
+    window = open_window(qtbot, team(tmp_path / "team.db", ["alice", "bob"]))
+    bobs = tmp_path / "bob.db"
+    make_database(bobs, [TEXT])
+    db = store.open_store(bobs)
+    store.set_setting(db, "annotator", "bob")
+    db.close()
+    assert window.files.open_database(bobs)
+    assert window.annotator == "bob"
+    assert "working as bob" in window.windowTitle()
+    assert "bob" in window.statusBar().currentMessage()
+    key(window.view, Key.Key_A)
+    db = store.open_store(bobs)
+    try:
+        assert store.load_document(db, 1, Version.of("bob")).answer == Answer.ACCEPT
+        assert store.annotators(db) == ["bob"]
+    finally:
+        db.close()
+
+
+def test_a_new_database_keeps_the_name_the_window_works_as(qtbot, tmp_path):
+    window = open_window(qtbot, team(tmp_path / "team.db", ["alice", "bob"]))
+    assert window.work_as("carol")
+    assert window.files.open_database(tmp_path / "new.db", create=True)
+    assert window.annotator == "carol"
+    assert store.get_setting(window.db, "annotator") == "carol"
+
+
+# ------------------------------------------------------------ the agreement dialog
+
+
+def test_the_agreement_dialog_goes_with_the_database_it_was_computed_on(qtbot, tmp_path):
+    window = open_window(qtbot, team(tmp_path / "team.db", ["alice", "bob"]))
+    window.show_agreement()
+    dialog = window.agreement_dialog
+    qtbot.waitUntil(dialog.progress_row.isHidden, timeout=20_000)
+    other = tmp_path / "other.db"
+    make_database(other, ["Something else entirely", "Another"])
+    assert window.files.open_database(other)
+    assert not dialog.isVisible()
+    dialog.document_chosen.emit(1)  # a late Enter in the list cannot open the other file's document 1
+    assert window.current_document is None or window.current_document.text != TEXT
+    assert window.db_path == other
+
+
+def test_closing_the_window_stops_the_agreement_worker(qtbot, tmp_path, monkeypatch):
+    from gui import agreement_dialog
+
+    gate, reading = threading.Event(), agreement_dialog.versions_by_document
+
+    def slow(db, dataset=None):
+        gate.wait(10)
+        yield from reading(db, dataset)
+
+    monkeypatch.setattr(agreement_dialog, "versions_by_document", slow)
+    window = open_window(qtbot, team(tmp_path / "team.db", ["alice", "bob"]))
+    window.show_agreement()
+    run = window.agreement_dialog.run
+    assert run.thread.isRunning()
+    threading.Timer(0.3, gate.set).start()  # the worker's next look at the cancel flag
+    window.close()
+    assert not run.thread.isRunning()  # closed and waited for: no thread outlives the window
+    assert not window.agreement_dialog.isVisible()
+
+
+# ------------------------------------------------------------ the import's question
+
+
+def write(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def test_an_import_answered_after_opening_another_database_never_lands_in_that_one(qtbot, tmp_path):
+    path = team(tmp_path / "team.db", ["alice", "bob"])
+    window = open_window(qtbot, path)
+    differing = write(
+        tmp_path / "alice.jsonl",
+        [
+            {"text": "A text of alice's own.", "spans": [], "answer": "accept", "_annotator_id": "alice"},
+            {"text": TEXT, "spans": [], "answer": "reject", "_annotator_id": "alice"},
+        ],
+    )
+    other = tmp_path / "other.db"
+    make_database(other, ["Something else entirely"])
+    first = window.files.start_import([differing], "test")
+    assert window.files.open_database(other)  # before the import's answer comes back
+    with qtbot.waitSignal(first.done, timeout=60_000):
+        pass
+    qtbot.wait(50)
+    box = window.files.versions_box
+    if box is not None and box.isVisible():  # asked: whatever is chosen, the other file gets nothing
+        next(b for b in box.buttons() if "Replace" in b.text()).click()
+        last = window.files.last_import
+        qtbot.waitUntil(lambda: last not in window.files.runs, timeout=60_000)
+    db = store.open_store(other)
+    try:
+        assert store.count_queue(db) == 1 and store.annotators(db) == []
+    finally:
+        db.close()
+    assert "team.db" in window.statusBar().currentMessage()
+
+
+def test_escape_on_the_import_question_cancels_and_the_document_keys_work(qtbot, tmp_path):
+    path = team(tmp_path / "team.db", ["alice", "bob"])
+    window = open_window(qtbot, path)
+    window.work_as("alice")
+    differing = write(
+        tmp_path / "alice.jsonl", [{"text": TEXT, "spans": [], "answer": "reject", "_annotator_id": "alice"}]
+    )
+    first = window.files.start_import([differing], "test")
+    with qtbot.waitSignal(first.done, timeout=60_000):
+        pass
+    box = window.files.versions_box
+    qtbot.waitUntil(box.isVisible)
+    key(box, Key.Key_Escape)
+    qtbot.waitUntil(lambda: "Import cancelled" in window.statusBar().currentMessage())
+    window.activateWindow()
+    window.view.setFocus()
+    window.open_row(0)
+    key(window.view, Key.Key_X)
+    db = store.open_store(path)
+    try:
+        assert store.load_document(db, 1, Version.of("alice")).answer == Answer.REJECT
+        assert [e["kind"] for e in store.history(db, 1, Version.of("alice"))][-1] != "import"
+    finally:
+        db.close()
