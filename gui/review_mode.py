@@ -22,6 +22,7 @@ from gui.document_view import DISAGREEMENT_COLOUR, DocumentView
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
 PROPOSAL_KEYS = "1234567890"  # annotator 1 … 9, then 10 (0), as the label keys
+LISTED = 9  # disagreements named in the panel around the current one (a long document has thousands)
 ANSWERED = {None: "pending", Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 
 
@@ -69,10 +70,17 @@ class ReviewPanel(QLabel):
             self.setText("")
             return
         lines = [_answers_line(review)]
-        if not review.disagreements:
+        count = len(review.disagreements)
+        if not count:
             lines.append("<p>No disagreement: every span here is one all counted annotators made.</p>")
-        for index, disagreement in enumerate(review.disagreements):
-            lines.append(_disagreement_html(document, disagreement, index, index == current))
+        first = max(0, min((current or 0) - LISTED // 3, count - LISTED))
+        last = min(count, first + LISTED)
+        if first:
+            lines.append(f"<p style='color:#57606a'>… {first:,} before (Shift+Tab)</p>")
+        for index in range(first, last):
+            lines.append(_disagreement_html(document, review.disagreements[index], index, index == current))
+        if last < count:
+            lines.append(f"<p style='color:#57606a'>… {count - last:,} more (Tab)</p>")
         self.setText("".join(lines))
 
 
@@ -90,11 +98,11 @@ def _answers_line(review: Review) -> str:
 
 def _disagreement_html(document: Document, disagreement: Disagreement, index: int, current: bool) -> str:
     """One disagreement: where, what kind, and each numbered proposal (✓: what the review holds there)."""
-    where = _escaped(" ".join(document.text[disagreement.start : disagreement.end].split())[:40])
-    chosen = disagreement.chosen(document.state)
-    heading = f"{index + 1}. “{where}” <span style='color:#57606a'>({disagreement.kind})</span>"
+    where = _escaped(" ".join(document.text[disagreement.start : disagreement.end][:200].split())[:40])
+    heading = f"{index + 1:,}. “{where}” <span style='color:#57606a'>({disagreement.kind})</span>"
     if not current:
         return f"<p style='color:#57606a'>{heading}</p>"
+    chosen = disagreement.chosen(document.state)  # a look through every span: for the current one only
     rows = []
     for number, proposal in enumerate(disagreement.proposals):
         key = PROPOSAL_KEYS[number] if number < len(PROPOSAL_KEYS) else " "

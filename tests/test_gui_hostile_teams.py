@@ -224,3 +224,66 @@ def test_escape_on_the_import_question_cancels_and_the_document_keys_work(qtbot,
         assert [e["kind"] for e in store.history(db, 1, Version.of("alice"))][-1] != "import"
     finally:
         db.close()
+
+
+# ------------------------------------------------------------ a long document
+
+
+def long_team(path: Path, words: int = 100_000) -> Path:
+    """One document of ``words`` words, ~40,000 entities; bob relabels every 50th word's and drops every
+    77th's (about 1,300 disagreements with alice)."""
+    import random
+
+    from annotations.importing import import_sources
+
+    rng = random.Random(7)
+    names = ["Paris", "the", "Merkel", "met", "in", "Berlin", "and", "a", "Macron", "on"]
+    chosen = [rng.choice(names) for _ in range(words)]
+    alice, bob, offset = [], [], 0
+    for index, word in enumerate(chosen):
+        if word[0].isupper():
+            label = "GPE" if word in ("Paris", "Berlin") else "PERSON"
+            span = {"start": offset, "end": offset + len(word), "label": label}
+            alice.append(span)
+            if index % 50 == 0:
+                bob.append({**span, "label": "ORG"})
+            elif index % 77:
+                bob.append(span)
+        offset += len(word) + 1
+    text = " ".join(chosen)
+    records = [
+        {"text": text, "spans": spans, "answer": "accept", "_annotator_id": name}
+        for name, spans in (("alice", alice), ("bob", bob))
+    ]
+    make_database(path, [])
+    db = store.open_store(path)
+    try:
+        import_sources(db, [write(path.with_suffix(".jsonl"), records)], dataset="test")
+    finally:
+        db.close()
+    return path
+
+
+def test_tab_between_disagreements_stays_fast_on_a_100000_word_document(qtbot, tmp_path):
+    import time
+
+    window = open_window(qtbot, long_team(tmp_path / "long.db"))
+    window.set_review_mode(True)
+    count = len(window.controller.session.review.disagreements)
+    assert count > 1000
+    key(window.view, Key.Key_Tab)
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        key(window.view, Key.Key_Tab)
+        times.append(time.perf_counter() - started)
+    assert window.review_keys.current == 5
+    assert min(times) < 0.25, times  # 7 to 19 s each before
+    panel = window.review_panel.text()
+    assert panel.count("(label)") + panel.count("(missing)") + panel.count("(boundaries)") <= 9
+    assert f"{count - 9:,} more" in panel or "more (Tab)" in panel
+    assert window.minimumSizeHint().height() <= 700  # the panel of 1,300 disagreements made it 34,000 px
+    started = time.perf_counter()
+    key(window.view, Key.Key_2)
+    assert time.perf_counter() - started < 1.0
+    assert window.controller.session.review.disagreements[5].chosen(window.current_document.state) == 1
