@@ -568,6 +568,30 @@ class MainWindow(QMainWindow):
         if state == Qt.ApplicationState.ApplicationActive:
             self.check_database_file()
             self.take_in_new_documents()
+            self.check_review()
+
+    def check_review(self) -> None:
+        """In review mode: when the annotators' versions of the document changed (``spandesk merge`` brought
+        another person's), show its disagreements as they are now and say whose versions arrived."""
+        session = self.controller.session
+        if not self.reviewing or not isinstance(session, ReviewSession):
+            return
+        try:
+            if not session.annotators_changed():
+                return
+        except (StoreError, sqlite3.Error):  # the next edit says what is wrong
+            return
+        before = set(session.review.annotators) if session.review else set()
+        if self.controller.open(session.document.id) is None:
+            return
+        self._count_answers()
+        arrived = sorted(set(session.review.annotators) - before) if session.review else []
+        whose = f"{', '.join(arrived)}'s version arrived; " if arrived else ""
+        self.statusBar().showMessage(
+            f"The annotators' versions of this document changed ({whose}a merge or another window): its "
+            "disagreements are shown as they are now.",
+            15000,
+        )
 
     def database_gone(self) -> bool:
         """Whether the database's name no longer leads to the file this window has open."""

@@ -287,3 +287,101 @@ def test_tab_between_disagreements_stays_fast_on_a_100000_word_document(qtbot, t
     key(window.view, Key.Key_2)
     assert time.perf_counter() - started < 1.0
     assert window.controller.session.review.disagreements[5].chosen(window.current_document.state) == 1
+
+
+# ------------------------------------------------------------ other processes on the same database
+
+
+def run_python(code: str) -> None:
+    """Run ``code`` in a separate Python process (another program on the same database)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def run_spandesk(*args: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    command = [sys.executable, "-c", "from annotations.cli import cli; cli()", *args]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_another_process_editing_the_same_review_is_refused_and_reloaded_never_overwritten(qtbot, tmp_path):
+    path = team(tmp_path / "team.db", ["alice", "bob"])
+    window = open_window(qtbot, path)
+    window.set_review_mode(True)
+    key(window.view, Key.Key_Tab)  # Merkel: alice PERSON, bob ORG
+    run_python(
+        "from annotations import store\n"
+        "from annotations.review_session import ReviewSession\n"
+        f"db = store.open_store({str(path)!r})\n"
+        "session = ReviewSession(db, 'zoe')\n"
+        "session.open(1)\n"
+        "session.apply(session.take(0, 1))\n"  # zoe takes bob's ORG
+    )
+    key(window.view, Key.Key_1)  # the window's reviewer takes alice's PERSON: refused
+    assert "changed in another window" in window.statusBar().currentMessage()
+    assert (0, 13, "ORG") in reviewed_spans(path)
+    assert (0, 13, "ORG") in [s.key() for s in window.current_document.spans]  # reloaded
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_1)  # and then the window goes on as usual
+    assert (0, 13, "PERSON") in reviewed_spans(path)
+
+
+def test_a_merge_bringing_a_third_annotator_shows_their_proposals_on_coming_back(qtbot, tmp_path):
+    path = team(tmp_path / "team.db", ["alice", "bob"])
+    run_spandesk(
+        "assign", "--db", str(path), "--dataset", "test", "--annotators", "carol", "--out", str(tmp_path)
+    )
+    carols = tmp_path / "carol.db"
+    db = store.open_store(carols)
+    carol = Session(db, "carol")
+    carol.open(1)
+    carol.apply(carol.add_span(0, 6, "LOC"))
+    carol.apply(carol.set_answer(Answer.ACCEPT))
+    db.close()
+    window = open_window(qtbot, path)
+    window.set_review_mode(True)
+    key(window.view, Key.Key_Tab)
+    assert "carol" not in window.review_panel.text()
+    run_spandesk("merge", "--db", str(path), str(carols))
+    window._on_application_state(Qt.ApplicationState.ApplicationActive)  # back from the terminal
+    assert "carol" in window.review_panel.text()
+    assert "carol" in window.statusBar().currentMessage()
+    owners = [p.owner for p in window.controller.session.review.disagreements[0].proposals]
+    assert owners == ["alice", "bob", "carol"]
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_3)
+    assert (0, 6, "LOC") in reviewed_spans(path)
+
+
+def test_undo_and_redo_keep_to_the_mode_they_were_made_in(qtbot, tmp_path):
+    path = team(tmp_path / "team.db", ["alice", "bob"])
+    window = open_window(qtbot, path)
+    window.work_as("alice")
+    key(window.view, Key.Key_Tab)  # select alice's first span and delete it: her own version
+    key(window.view, Key.Key_Delete)
+    own = [s.key() for s in window.current_document.spans]
+    window.set_review_mode(True)
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_2)  # take bob's ORG in the review
+    assert (0, 13, "ORG") in reviewed_spans(path)
+    window.set_review_mode(False)
+    key(window.view, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undoes alice's delete, not the take
+    assert (0, 13, "ORG") in reviewed_spans(path)
+    assert len(window.current_document.spans) == len(own) + 1
+    window.set_review_mode(True)
+    key(window.view, Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # undoes the take
+    assert (0, 13, "ORG") not in reviewed_spans(path)
+    key(window.view, Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert (0, 13, "ORG") in reviewed_spans(path)
