@@ -48,10 +48,11 @@ class ReviewSession(Session):
         super().__init__(db, reviewer, dataset, version=REVIEW)
         self.review: Review | None = None  # the current document's review (its disagreements)
         self._reviewed_revs: tuple[tuple[str, int, float], ...] = ()  # the versions ``review`` was made of
+        self.started = False  # whether the last ``open`` made the document's reviewed version
 
     def open(self, document_id: int) -> Document:
         """Make the document's reviewed version if it has none yet, then load it and its disagreements."""
-        start_review(self.db, document_id, self.annotator)
+        self.started = start_review(self.db, document_id, self.annotator)
         self._reviewed_revs = store.annotator_revs(self.db, document_id)
         self.review = review_of(self.db, document_id)
         return super().open(document_id)

@@ -137,8 +137,7 @@ class MainWindow(QMainWindow):
         row.setContentsMargins(12, 8, 12, 10)
         self.legend = QLabel(OWN_LEGEND)
         self.legend.setWordWrap(True)  # wraps on a small screen instead of widening the window
-        row.addWidget(self.legend, 1)
-        row.addStretch(1)
+        row.addWidget(self.legend, 1)  # all the room left of the buttons (one line when there is room)
         for text, colour, answer in (
             ("Accept  (A)", "#2da44e", Answer.ACCEPT),
             ("Reject  (X)", "#cf222e", Answer.REJECT),
@@ -323,9 +322,7 @@ class MainWindow(QMainWindow):
         if self.reviewing:
             count = store.count_review_queue(self.db)
             self.statusBar().showMessage(
-                f"Review mode: {count:,} document(s) two or more annotators have versions of; you edit the "
-                "reviewed version. Tab: the next disagreement.",
-                8000,
+                f"Review mode: {count:,} document(s) to review; you edit the reviewed version.", 8000
             )
         else:
             self._tell_others()
@@ -524,6 +521,8 @@ class MainWindow(QMainWindow):
         self._update_status()
         if self.reviewing:
             self.review_keys.document_changed(reopened=True)
+            if getattr(self.controller.session, "started", False):  # its answer is the annotators' common one
+                self._count_answers()
         self.view.setFocus()
         keep_out_of_garbage_collection()
 

@@ -167,7 +167,7 @@ class ReviewKeys:
         """Make the next (1) or previous (-1) disagreement current, going round at the ends."""
         review = self.review
         if review is None or not review.disagreements:
-            self.told("No disagreement in this document: A accepts it as it is.")
+            self.told(self._nothing_to_walk())
             return
         count = len(review.disagreements)
         if self.current is None:
@@ -181,6 +181,17 @@ class ReviewKeys:
         document = self.controller().document
         if document is not None:
             self.told(f"Disagreement {self.current + 1} of {count}: {disagreement.describe(document.text)}")
+
+    def _nothing_to_walk(self) -> str:
+        """What Tab says on a document without disagreement: what its reviewed version holds."""
+        document = self.controller().document
+        answer = document.answer if document is not None else None
+        if answer is None:
+            return "No disagreement in this document: A accepts it as it is."
+        return (
+            f"No disagreement in this document; its reviewed version is {ANSWERED[answer]} "
+            "(A, X or Space: another answer)."
+        )
 
     def take(self, number: int) -> None:
         """Take the proposal of annotator ``number`` (0: the first) at the current disagreement."""

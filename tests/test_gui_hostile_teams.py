@@ -385,3 +385,15 @@ def test_undo_and_redo_keep_to_the_mode_they_were_made_in(qtbot, tmp_path):
     assert (0, 13, "ORG") not in reviewed_spans(path)
     key(window.view, Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert (0, 13, "ORG") in reviewed_spans(path)
+
+
+def test_a_document_every_annotator_rejected_is_counted_and_described_as_rejected(qtbot, tmp_path):
+    window = open_window(qtbot, team(tmp_path / "team.db", ["alice", "bob", "carol"]))
+    window.set_review_mode(True)
+    assert "0 rejected" in window.counts_label.text()
+    window.open_row(window.queue_model.row_of(3))
+    assert window.current_document.answer == Answer.REJECT  # the answer all gave
+    assert "1 rejected" in window.counts_label.text()
+    key(window.view, Key.Key_Tab)
+    message = window.statusBar().currentMessage()
+    assert "rejected" in message and "A accepts it as it is" not in message
