@@ -235,7 +235,10 @@ class FileActions(QObject):
         return run
 
     def cancel_all(self) -> None:
-        """Cancel running imports and exports (nothing half-done is stored) and wait for them."""
+        """Cancel running imports and exports (nothing half-done is stored) and wait for them; an import's
+        open question is answered Cancel."""
+        if self.versions_box is not None and self.versions_box.isVisible():
+            self.versions_box.close()
         for run in list(self.runs):
             run.cancel()
             run.wait()

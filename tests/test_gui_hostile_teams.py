@@ -397,3 +397,24 @@ def test_a_document_every_annotator_rejected_is_counted_and_described_as_rejecte
     key(window.view, Key.Key_Tab)
     message = window.statusBar().currentMessage()
     assert "rejected" in message and "A accepts it as it is" not in message
+
+
+def test_closing_the_window_while_the_import_asks_closes_the_question_and_imports_nothing(qtbot, tmp_path):
+    path = team(tmp_path / "team.db", ["alice", "bob"])
+    window = open_window(qtbot, path)
+    differing = write(
+        tmp_path / "alice.jsonl", [{"text": TEXT, "spans": [], "answer": "reject", "_annotator_id": "alice"}]
+    )
+    first = window.files.start_import([differing], "test")
+    with qtbot.waitSignal(first.done, timeout=60_000):
+        pass
+    box = window.files.versions_box
+    qtbot.waitUntil(box.isVisible)
+    window.close()
+    assert not box.isVisible()
+    assert window.files.last_import is first and not window.files.runs
+    db = store.open_store(path)
+    try:
+        assert store.load_document(db, 1, Version.of("alice")).answer == Answer.ACCEPT
+    finally:
+        db.close()
