@@ -418,3 +418,18 @@ def test_closing_the_window_while_the_import_asks_closes_the_question_and_import
         assert store.load_document(db, 1, Version.of("alice")).answer == Answer.ACCEPT
     finally:
         db.close()
+
+
+def test_with_ten_annotators_the_worst_documents_show_their_text_and_several_rows(qtbot, tmp_path):
+    people = [f"a{n:02d}" for n in range(1, 11)]
+    window = open_window(qtbot, team(tmp_path / "team.db", people))
+    window.show_agreement()
+    dialog = window.agreement_dialog
+    qtbot.waitUntil(dialog.progress_row.isHidden, timeout=20_000)
+    table = dialog.documents
+    assert table.rowCount() == 2
+    assert table.item(0, 2).text() == "10 accept"
+    assert "a10: accept" in table.item(0, 2).toolTip()
+    text_column = table.columnViewportPosition(3)
+    assert 0 <= text_column < table.viewport().width() - 100  # the text is in sight, not scrolled off
+    assert table.viewport().height() >= 3 * table.rowHeight(0)
