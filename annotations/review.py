@@ -20,6 +20,7 @@ Pure functions over plain values (no store, no Qt). The rules:
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -96,7 +97,12 @@ def build_review(versions: Mapping[Version, DocumentState]) -> Review:
     agreed = _shared_spans([states[owner].spans for owner in counted])
     agreed_keys = {span.key() for span in agreed}
     others = {o: tuple(s for s in states[o].spans if s.key() not in agreed_keys) for o in counted}
-    disagreements = tuple(_disagreement(others, start, end) for start, end in _ranges(others.values()))
+    ranges = _ranges(others.values())
+    placed = {owner: _by_range(spans, ranges) for owner, spans in others.items()}
+    disagreements = tuple(
+        _disagreement({owner: placed[owner][index] for owner in others}, start, end)
+        for index, (start, end) in enumerate(ranges)
+    )
     prefilled = [
         span for d in disagreements if d.majority is not None for span in d.proposals[d.majority].spans
     ]
@@ -138,9 +144,19 @@ def _ranges(span_sets: Sequence[Sequence[Span]] | object) -> list[tuple[int, int
     return ranges
 
 
-def _disagreement(others: Mapping[str, tuple[Span, ...]], start: int, end: int) -> Disagreement:
-    """The disagreement over ``start:end``: each counted annotator's spans there, and a strict majority."""
-    proposals = tuple(Proposal(owner, spans_in(spans, start, end)) for owner, spans in others.items())
+def _by_range(spans: Sequence[Span], ranges: Sequence[tuple[int, int]]) -> list[tuple[Span, ...]]:
+    """Each range's spans (in text order): every span lies inside exactly one of ``ranges``, which were
+    merged from these spans and others (one bisection per span, not a scan of every span per range)."""
+    starts = [start for start, _end in ranges]
+    buckets: list[list[Span]] = [[] for _ in ranges]
+    for span in sorted(spans):
+        buckets[bisect.bisect_right(starts, span.start) - 1].append(span)
+    return [tuple(bucket) for bucket in buckets]
+
+
+def _disagreement(proposed: Mapping[str, tuple[Span, ...]], start: int, end: int) -> Disagreement:
+    """The disagreement over ``start:end`` from each counted annotator's spans there; a strict majority."""
+    proposals = tuple(Proposal(owner, spans) for owner, spans in proposed.items())
     (keys, votes), *_ = Counter(p.keys() for p in proposals).most_common(1)
     majority = (
         next(i for i, p in enumerate(proposals) if p.keys() == keys) if votes * 2 > len(proposals) else None

@@ -47,12 +47,21 @@ class ReviewSession(Session):
     def __init__(self, db: Database, reviewer: str, dataset: str | None = None) -> None:
         super().__init__(db, reviewer, dataset, version=REVIEW)
         self.review: Review | None = None  # the current document's review (its disagreements)
+        self._reviewed_revs: tuple[tuple[str, int, float], ...] = ()  # the versions ``review`` was made of
+        self.started = False  # whether the last ``open`` made the document's reviewed version
 
     def open(self, document_id: int) -> Document:
         """Make the document's reviewed version if it has none yet, then load it and its disagreements."""
-        start_review(self.db, document_id, self.annotator)
+        self.started = start_review(self.db, document_id, self.annotator)
+        self._reviewed_revs = store.annotator_revs(self.db, document_id)
         self.review = review_of(self.db, document_id)
         return super().open(document_id)
+
+    def annotators_changed(self) -> bool:
+        """Whether the annotators' versions of the current document changed since it was opened (a merge
+        brought another person's, or someone edited theirs): its disagreements are then out of date."""
+        document = self.document
+        return document is not None and store.annotator_revs(self.db, document.id) != self._reviewed_revs
 
     def take(self, disagreement: int, proposal: int) -> Edit | None:
         """Take proposal ``proposal`` (0: the first annotator's) at disagreement ``disagreement`` of the

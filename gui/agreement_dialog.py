@@ -4,6 +4,7 @@ dialog stays open to walk the list."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ class AgreementDialog(QDialog):
         self.run: WorkerRun | None = None
         self.setWindowTitle("Agreement between annotators")
         self.setWindowModality(Qt.WindowModality.NonModal)
-        self.resize(900, 420)
+        self.resize(900, 560)
         self._build()
 
     def _build(self) -> None:
@@ -99,6 +100,7 @@ class AgreementDialog(QDialog):
         column.addWidget(self.pairs)
         self.tabs = QTabWidget()
         self.documents = _table(DOCUMENT_HEADINGS)
+        self.documents.setMinimumHeight(5 * self.documents.verticalHeader().defaultSectionSize())
         self.documents.activated.connect(lambda index: self._open_row(index.row()))
         self.labels = _table(LABEL_HEADINGS, stretch_last=False)
         self.tabs.addTab(self.documents, "Lowest agreement first")
@@ -183,6 +185,10 @@ class AgreementDialog(QDialog):
             [(number(d.score), str(d.id), _answers(d.answers), d.snippet) for d in report.documents],
             [d.id for d in report.documents],
         )
+        for row, document in enumerate(report.documents):  # each person's answer in full, on hovering
+            self.documents.item(row, 2).setToolTip(
+                tooltip(_answers(document.answers, named=len(document.answers)))
+            )
         self._show_tables(True)
         if report.documents:
             self.documents.selectRow(0)
@@ -261,8 +267,16 @@ def _label_cells(pair: PairAgreement) -> list[tuple[str, ...]]:
     return rows
 
 
-def _answers(answers: dict[str, str | None]) -> str:
-    return ", ".join(f"{name}: {answer or 'pending'}" for name, answer in sorted(answers.items()))
+NAMED_ANSWERS = 3  # beyond this many annotators, a document's answers are counted, not named
+
+
+def _answers(answers: dict[str, str | None], named: int = NAMED_ANSWERS) -> str:
+    """``alice: accept, bob: reject``; with more people, ``7 accept, 3 reject`` (the Text column stays in
+    sight with ten annotators)."""
+    if len(answers) <= named:
+        return ", ".join(f"{name}: {answer or 'pending'}" for name, answer in sorted(answers.items()))
+    counts = Counter(answer or "pending" for answer in answers.values())
+    return ", ".join(f"{count} {answer}" for answer, count in counts.most_common())
 
 
 def _summary(report: AgreementReport) -> str:

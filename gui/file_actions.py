@@ -131,10 +131,19 @@ class FileActions(QObject):
         self.start_import(paths, dataset, model, existing=choice)
 
     def _on_imported(self, report, target: Path, again: tuple[list[Path], str, str | None]) -> None:
+        elsewhere = target != self.window.db_path  # the person opened another database meanwhile
+        if isinstance(report, Exception) and elsewhere:  # asking would import into the other database
+            count = len(getattr(report, "conflicts", ()))
+            self.window.statusBar().showMessage(
+                f"Import into {target} stopped: {count} record(s) differ from versions stored there, and "
+                f"another database is open now. Nothing was imported; open {target.name} and import again "
+                "to choose what to keep.",
+                0,
+            )
+            return
         if isinstance(report, Exception):  # VersionConflicts: the person chooses, then it runs again
             self._ask_existing(report, again)
             return
-        elsewhere = target != self.window.db_path  # the person opened another database meanwhile
         try:
             if not elsewhere:
                 self.window.refresh_contents()
@@ -226,7 +235,10 @@ class FileActions(QObject):
         return run
 
     def cancel_all(self) -> None:
-        """Cancel running imports and exports (nothing half-done is stored) and wait for them."""
+        """Cancel running imports and exports (nothing half-done is stored) and wait for them; an import's
+        open question is answered Cancel."""
+        if self.versions_box is not None and self.versions_box.isVisible():
+            self.versions_box.close()
         for run in list(self.runs):
             run.cancel()
             run.wait()

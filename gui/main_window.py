@@ -136,8 +136,8 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(bar)
         row.setContentsMargins(12, 8, 12, 10)
         self.legend = QLabel(OWN_LEGEND)
-        row.addWidget(self.legend)
-        row.addStretch(1)
+        self.legend.setWordWrap(True)  # wraps on a small screen instead of widening the window
+        row.addWidget(self.legend, 1)  # all the room left of the buttons (one line when there is room)
         for text, colour, answer in (
             ("Accept  (A)", "#2da44e", Answer.ACCEPT),
             ("Reject  (X)", "#cf222e", Answer.REJECT),
@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
         self._show_mode()
         self._update_undo_actions()
         self._count_answers()
+        self._tell_mode()
         row = self.queue_model.row_of(shown) if shown is not None else None
         self.open_row(row if row is not None else 0)
 
@@ -314,6 +315,19 @@ class MainWindow(QMainWindow):
         role = "reviewing" if self.reviewing else "working"
         self.setWindowTitle(window_title(f"spandesk — {self.db_path.name} — {role} as {self.annotator}"))
         self._update_status()
+
+    def _tell_mode(self) -> None:
+        """Say which versions the window shows now (replacing what the other mode's message said)."""
+        self.statusBar().clearMessage()
+        if self.reviewing:
+            count = store.count_review_queue(self.db)
+            self.statusBar().showMessage(
+                f"Review mode: {count:,} document(s) to review; you edit the reviewed version.", 8000
+            )
+        else:
+            self._tell_others()
+            if not self.statusBar().currentMessage():
+                self.statusBar().showMessage("Back to your own versions.", 8000)
 
     def _tell_same_texts(self) -> None:
         """Documents an upgrade found holding a text already in their dataset (kept, never merged) are named
@@ -367,17 +381,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Working as {name}: you see and edit your own versions.", 8000)
         return True
 
-    def _keep_annotator(self, name: str) -> bool:
+    def _keep_annotator(self, name: str, db: Database | None = None) -> bool:
         try:
-            store.set_setting(self.db, "annotator", name)
+            store.set_setting(db or self.db, "annotator", name)
         except (StoreError, sqlite3.Error):
             return False
         return True
 
     def show_agreement(self) -> None:
         """Dataset ▸ Agreement: the agreement figures, computed off the GUI thread; documents open here."""
-        self.agreement_dialog = AgreementDialog(self.db_path, self.database_identity, self)
-        self.agreement_dialog.document_chosen.connect(lambda document_id: self.controller.open(document_id))
+        self._close_agreement()
+        dialog = self.agreement_dialog = AgreementDialog(self.db_path, self.database_identity, self)
+        dialog.document_chosen.connect(lambda document_id: self._open_from(dialog, document_id))
         self.agreement_dialog.show()
         frame = self.geometry()  # below the document's first lines, which a chosen document shows
         self.agreement_dialog.move(
@@ -386,6 +401,17 @@ class MainWindow(QMainWindow):
         )
         self.agreement_dialog.activateWindow()  # Enter and the arrows go to the list of documents
         self.agreement_dialog.start()
+
+    def _open_from(self, dialog: AgreementDialog, document_id: int) -> None:
+        """Open a document the agreement dialog chose, if the dialog is of the database open now."""
+        if dialog.db_path == self.db_path and dialog.identity == self.database_identity:
+            self.controller.open(document_id)
+
+    def _close_agreement(self) -> None:
+        """Close the agreement dialog (its worker stopped and waited for): it is of this database only."""
+        dialog = getattr(self, "agreement_dialog", None)
+        if dialog is not None:
+            dialog.close()
 
     def _connect_once(self) -> None:
         if getattr(self, "_connected", False):
@@ -495,6 +521,8 @@ class MainWindow(QMainWindow):
         self._update_status()
         if self.reviewing:
             self.review_keys.document_changed(reopened=True)
+            if getattr(self.controller.session, "started", False):  # its answer is the annotators' common one
+                self._count_answers()
         self.view.setFocus()
         keep_out_of_garbage_collection()
 
@@ -539,6 +567,30 @@ class MainWindow(QMainWindow):
         if state == Qt.ApplicationState.ApplicationActive:
             self.check_database_file()
             self.take_in_new_documents()
+            self.check_review()
+
+    def check_review(self) -> None:
+        """In review mode: when the annotators' versions of the document changed (``spandesk merge`` brought
+        another person's), show its disagreements as they are now and say whose versions arrived."""
+        session = self.controller.session
+        if not self.reviewing or not isinstance(session, ReviewSession):
+            return
+        try:
+            if not session.annotators_changed():
+                return
+        except (StoreError, sqlite3.Error):  # the next edit says what is wrong
+            return
+        before = set(session.review.annotators) if session.review else set()
+        if self.controller.open(session.document.id) is None:
+            return
+        self._count_answers()
+        arrived = sorted(set(session.review.annotators) - before) if session.review else []
+        whose = f"{', '.join(arrived)}'s version arrived; " if arrived else ""
+        self.statusBar().showMessage(
+            f"The annotators' versions of this document changed ({whose}a merge or another window): its "
+            "disagreements are shown as they are now.",
+            15000,
+        )
 
     def database_gone(self) -> bool:
         """Whether the database's name no longer leads to the file this window has open."""
@@ -620,13 +672,32 @@ class MainWindow(QMainWindow):
     def switch_database(self, db: Database, path: Path) -> None:
         """Work on another, already opened database (a fresh undo history)."""
         old = self.db
+        self._close_agreement()
         for controller in (self.own_controller, self.review_controller):
             if controller is not None:
                 controller.deleteLater()
         self.view.show_document(_EMPTY, {})
         self.span_list.show_spans(None, {})
+        kept = self._name_kept_in(db)
+        adopted = kept is not None and kept != self.annotator
+        self.annotator = kept or self.annotator
+        if kept is None:  # a new database: the name goes on, kept in it for the next start
+            self._keep_annotator(self.annotator, db)
+        self.statusBar().clearMessage()
         self._attach(db, path)
         old.close()
+        if adopted:
+            self.statusBar().showMessage(
+                f"Working as {self.annotator}, the name {path.name} keeps (File ▸ Work as… changes it).",
+                15000,
+            )
+
+    def _name_kept_in(self, db: Database) -> str | None:
+        """The annotator a database keeps (``assign`` writes each person's name in their file), if usable."""
+        try:
+            return checked_annotator_name(store.get_setting(db, "annotator") or "")
+        except (BadAnnotatorName, StoreError, sqlite3.Error):
+            return None
 
     def show_shortcuts(self) -> None:
         """The keyboard shortcut sheet."""
@@ -634,6 +705,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_box.show()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._close_agreement()
         self.files.cancel_all()
         super().closeEvent(event)
 

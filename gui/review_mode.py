@@ -1,7 +1,7 @@
 """Review mode's own parts: the banner, the panel of who proposed what, and the review keys.
 
 The window switches to a reviewer's controller (``ReviewSession``); this module shows the current document's
-disagreements (``annotations.review``) and turns Tab, Shift+Tab and 1..9 into walking them and taking a
+disagreements (``annotations.review``) and turns Tab, Shift+Tab and 1..9, 0 into walking them and taking a
 proposal. Everything else is the usual keyboard and mouse.
 """
 
@@ -21,7 +21,8 @@ from gui.document_view import DISAGREEMENT_COLOUR, DocumentView
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
-PROPOSAL_KEYS = "123456789"
+PROPOSAL_KEYS = "1234567890"  # annotator 1 … 9, then 10 (0), as the label keys
+LISTED = 9  # disagreements named in the panel around the current one (a long document has thousands)
 ANSWERED = {None: "pending", Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 
 
@@ -48,7 +49,7 @@ def banner_text(reviewer: str) -> str:
     """What the review banner says."""
     return (
         f"REVIEW MODE · {reviewer} reviews the annotators' versions · Tab / Shift+Tab: next / previous "
-        "disagreement · 1–9: take that annotator's proposal · Ctrl+R: back to your own version"
+        "disagreement · 1–9, 0: take that annotator's proposal · Ctrl+R: back to your own version"
     )
 
 
@@ -69,10 +70,17 @@ class ReviewPanel(QLabel):
             self.setText("")
             return
         lines = [_answers_line(review)]
-        if not review.disagreements:
+        count = len(review.disagreements)
+        if not count:
             lines.append("<p>No disagreement: every span here is one all counted annotators made.</p>")
-        for index, disagreement in enumerate(review.disagreements):
-            lines.append(_disagreement_html(document, disagreement, index, index == current))
+        first = max(0, min((current or 0) - LISTED // 3, count - LISTED))
+        last = min(count, first + LISTED)
+        if first:
+            lines.append(f"<p style='color:#57606a'>… {first:,} before (Shift+Tab)</p>")
+        for index in range(first, last):
+            lines.append(_disagreement_html(document, review.disagreements[index], index, index == current))
+        if last < count:
+            lines.append(f"<p style='color:#57606a'>… {count - last:,} more (Tab)</p>")
         self.setText("".join(lines))
 
 
@@ -90,11 +98,11 @@ def _answers_line(review: Review) -> str:
 
 def _disagreement_html(document: Document, disagreement: Disagreement, index: int, current: bool) -> str:
     """One disagreement: where, what kind, and each numbered proposal (✓: what the review holds there)."""
-    where = _escaped(" ".join(document.text[disagreement.start : disagreement.end].split())[:40])
-    chosen = disagreement.chosen(document.state)
-    heading = f"{index + 1}. “{where}” <span style='color:#57606a'>({disagreement.kind})</span>"
+    where = _escaped(" ".join(document.text[disagreement.start : disagreement.end][:200].split())[:40])
+    heading = f"{index + 1:,}. “{where}” <span style='color:#57606a'>({disagreement.kind})</span>"
     if not current:
         return f"<p style='color:#57606a'>{heading}</p>"
+    chosen = disagreement.chosen(document.state)  # a look through every span: for the current one only
     rows = []
     for number, proposal in enumerate(disagreement.proposals):
         key = PROPOSAL_KEYS[number] if number < len(PROPOSAL_KEYS) else " "
@@ -115,7 +123,7 @@ def _escaped(text: str) -> str:
 
 
 class ReviewKeys:
-    """Tab / Shift+Tab walk the disagreements; 1..9 take a proposal at the current one.
+    """Tab / Shift+Tab walk the disagreements; 1..9 and 0 (the tenth) take a proposal at the current one.
 
     Digits take a proposal only while a disagreement is current (walked to with Tab) and neither a span nor a
     keyboard selection is: clicking a span or selecting with the keyboard makes them label keys again.
@@ -159,7 +167,7 @@ class ReviewKeys:
         """Make the next (1) or previous (-1) disagreement current, going round at the ends."""
         review = self.review
         if review is None or not review.disagreements:
-            self.told("No disagreement in this document: A accepts it as it is.")
+            self.told(self._nothing_to_walk())
             return
         count = len(review.disagreements)
         if self.current is None:
@@ -173,6 +181,17 @@ class ReviewKeys:
         document = self.controller().document
         if document is not None:
             self.told(f"Disagreement {self.current + 1} of {count}: {disagreement.describe(document.text)}")
+
+    def _nothing_to_walk(self) -> str:
+        """What Tab says on a document without disagreement: what its reviewed version holds."""
+        document = self.controller().document
+        answer = document.answer if document is not None else None
+        if answer is None:
+            return "No disagreement in this document: A accepts it as it is."
+        return (
+            f"No disagreement in this document; its reviewed version is {ANSWERED[answer]} "
+            "(A, X or Space: another answer)."
+        )
 
     def take(self, number: int) -> None:
         """Take the proposal of annotator ``number`` (0: the first) at the current disagreement."""

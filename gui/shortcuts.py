@@ -61,8 +61,9 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Ctrl+R", "Enter or leave review mode"),
             ("Tab / Shift+Tab", "In review mode: go to the next / previous disagreement"),
             (
-                "1 … 9",
-                "In review mode, at a disagreement: take annotator 1 … 9's proposal (numbered in the panel)",
+                "1 … 9, 0",
+                "In review mode, at a disagreement: take annotator 1 … 9's (0: the tenth's) proposal"
+                " (numbered in the panel)",
             ),
             ("A / X / Space", "Accept / reject / ignore the reviewed version"),
         ),

@@ -75,6 +75,17 @@ def versions(db: Database, document_id: int) -> list[VersionRow]:
     return [_version_row(document_id, row) for row in rows]
 
 
+def annotator_revs(db: Database, document_id: int) -> tuple[tuple[str, int, float], ...]:
+    """(owner, rev, updated) of each annotator's version of a document, by owner: a cheap way to see that
+    they changed (an edit elsewhere, a merge) without reading their spans."""
+    rows = db.execute(
+        "SELECT owner, rev, updated FROM annotations WHERE document_id = ? AND kind = 'annotator'"
+        " ORDER BY owner",
+        [document_id],
+    )
+    return tuple((str(owner), int(rev or 0), float(updated or 0)) for owner, rev, updated in rows)
+
+
 def document_versions(
     db: Database, dataset: str | None = None, kinds: Sequence[str] = ANNOTATOR_KINDS
 ) -> Iterator[DocumentVersions]:
