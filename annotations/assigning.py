@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.database_files import is_database_file
 from annotations.output_file import OutputError, write_database
 
@@ -66,13 +67,17 @@ def file_stem(annotator: str) -> str:
 def annotator_names(value: str) -> list[str]:
     """The annotators of ``alice,bob,carol``; AssignError for an empty, repeated or unprintable name, or
     two names that would share a file."""
-    names = [part.strip() for part in value.split(",")]
-    if not names or any(not name for name in names):
+    parts = [part.strip() for part in value.split(",")]
+    if not parts or any(not part for part in parts):
         raise AssignError(f"--annotators: name each annotator, separated by commas (got {value!r})")
+    names = []
+    for part in parts:
+        try:
+            names.append(checked_annotator_name(part))
+        except BadAnnotatorName as error:
+            raise AssignError(f"{part!r}: {error}") from None
     stems: dict[str, str] = {}
     for name in names:
-        if any(unicodedata.category(char).startswith("C") for char in name):
-            raise AssignError(f"{name!r}: an annotator's name cannot hold control characters")
         key = file_stem(name).casefold()
         if key in stems:
             same = "is named twice" if stems[key] == name else f"and {stems[key]!r} would share one file"

@@ -219,6 +219,7 @@ def _front_end() -> Callable[[Path], int]:
 @click.option(
     "--annotator",
     default=None,
+    callback=_annotator_name,
     help="Whose versions the file's annotated records are (default: each record's _annotator_id).",
 )
 @click.option(
