@@ -87,7 +87,8 @@ def named(record: Record) -> Record:
     try:
         name = checked_annotator_name(record.annotator)
     except BadAnnotatorName as error:
-        raise RecordError(f"{record.where}: its annotator {record.annotator!r} cannot be used: {error}") from None
+        where = f"{record.where}: its annotator {record.annotator!r}"
+        raise RecordError(f"{where} cannot be used: {error}") from None
     return record if name == record.annotator else replace(record, annotator=name)
 
 

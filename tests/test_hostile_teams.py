@@ -4,7 +4,6 @@ demanding user or an attacker would: names that are not what they look like, fil
 from __future__ import annotations
 
 import json
-import sqlite3
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,6 @@ import pytest
 from reliability_helpers import dump, run_spandesk, seed_documents
 
 from annotations import store
-from annotations.model import Answer
-from annotations.session import Session
 
 NFC = unicodedata.normalize("NFC", "Zoë")
 NFD = unicodedata.normalize("NFD", "Zoë")
@@ -91,15 +88,18 @@ def test_a_file_naming_an_annotator_that_cannot_be_a_person_is_refused_naming_th
 
 
 @pytest.mark.parametrize("name", ["current", "every", "reviewed", "bad\tname"])
-def test_import_and_assign_refuse_an_annotator_name_export_could_not_choose(tmp_path: Path, name: str) -> None:
+def test_import_and_assign_refuse_an_annotator_name_export_could_not_choose(
+    tmp_path: Path, name: str
+) -> None:
     database = tmp_path / "t.db"
     seed_documents(database, 2, "news")
     source = _records(tmp_path / "a.jsonl", _record("Alice met Bob.", None))
     before = dump(database)
-    _clean_failure(run_spandesk("import", str(source), "--db", str(database), "--annotator", name), "--annotator")
+    imported = run_spandesk("import", str(source), "--db", str(database), "--annotator", name)
+    _clean_failure(imported, "--annotator")
+    out = str(tmp_path / "o")
     _clean_failure(
-        run_spandesk("assign", "--db", str(database), "--annotators", f"bob,{name}", "--out", str(tmp_path / "o")),
-        repr(name),
+        run_spandesk("assign", "--db", str(database), "--annotators", f"bob,{name}", "--out", out), repr(name)
     )
     assert dump(database) == before
     assert not (tmp_path / "o").exists()
