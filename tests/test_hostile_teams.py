@@ -4,6 +4,7 @@ demanding user or an attacker would: names that are not what they look like, fil
 from __future__ import annotations
 
 import json
+import sqlite3
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ import pytest
 from reliability_helpers import dump, run_spandesk, seed_documents
 
 from annotations import store
+from annotations.model import Answer
+from annotations.session import Session
 
 NFC = unicodedata.normalize("NFC", "Zoë")
 NFD = unicodedata.normalize("NFD", "Zoë")
@@ -111,3 +114,111 @@ def test_import_keeps_the_annotator_name_given_without_surrounding_spaces(tmp_pa
     result = run_spandesk("import", str(source), "--db", str(database), "--annotator", f"  {NFD} ")
     assert result.returncode == 0, result.stderr
     assert _annotators(database) == [NFC]
+
+
+# ---------------------------------------------------------------- merge: what a person's file brings
+
+
+def _edit(path: Path, annotator: str, document_id: int, label: str = "GPE") -> None:
+    """A person's window: add a span and accept, through a Session."""
+    db = store.open_store(path)
+    try:
+        session = Session(db, annotator)
+        session.open(document_id)
+        session.apply(session.add_span(0, 8, label))
+        session.apply(session.set_answer(Answer.ACCEPT))
+    finally:
+        db.close()
+
+
+def _iterdump(path: Path) -> list[str]:
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def team_and_person(tmp_path: Path) -> tuple[Path, Path]:
+    """TEAM.db with 3 documents; carol.db with those 3 and 3 more (ids 4-6), carol's versions of 1 and 5."""
+    team, person = tmp_path / "TEAM.db", tmp_path / "carol.db"
+    seed_documents(team, 3, "news")
+    seed_documents(person, 6, "news")
+    _edit(person, "carol", 1)
+    _edit(person, "carol", 5)
+    return team, person
+
+
+_LATEST_EVENT = "(SELECT max(id) FROM events)"
+DAMAGES = {
+    "spans cut short": (
+        "UPDATE annotations SET spans = '[[0,' WHERE owner = 'carol' AND document_id = 1",
+        "annotations (document 1, version 'carol'): spans is not valid JSON",
+    ),
+    "span beyond the text": (
+        "UPDATE annotations SET spans = '[[0, 9999, \"GPE\", \"human\"]]' WHERE owner = 'carol'"
+        " AND document_id = 5",
+        "annotations (document 5, version 'carol'): spans span 0",
+    ),
+    "owner holding a line break": (
+        "UPDATE annotations SET owner = 'car' || char(10) || 'ol' WHERE owner = 'carol' AND document_id = 5",
+        "owner 'car\\nol' cannot be a person's name",
+    ),
+    "event cut short": (
+        "DROP TRIGGER events_append_only_update;"
+        f" UPDATE events SET after = '{{bad' WHERE id = {_LATEST_EVENT}",
+        "events (id 4, document 5): after is not valid JSON",
+    ),
+    "event deleted": (
+        f"DROP TRIGGER events_append_only_delete; DELETE FROM events WHERE id = {_LATEST_EVENT}",
+        "annotations (document 5, version 'carol'): is at revision 2 but its history holds 1 events",
+    ),
+    "state changed without an event": (
+        "UPDATE annotations SET answer = 'reject' WHERE owner = 'carol' AND document_id = 1",
+        "events (id 2, document 1): does not lead to the state after it",
+    ),
+    "new document's tokens": (
+        "UPDATE documents SET tokens = '[0, 3' WHERE id = 6",
+        "documents (id 6): tokens is not valid JSON",
+    ),
+    "new document's meta": (
+        "UPDATE documents SET meta = '[1]' WHERE id = 4",
+        "documents (id 4): meta is not a JSON object",
+    ),
+    "new document's digest": (
+        "UPDATE documents SET text_digest = x'00' WHERE id = 4",
+        "documents (id 4): text is not the text it was imported as",
+    ),
+    "new document's prediction": (
+        "INSERT INTO predictions (document_id, model, model_version, spans, created)"
+        " VALUES (6, 'm', '1', '[[0, 1, \"X\"', 0)",
+        "predictions (document 6, model 'm'): spans is not valid JSON",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_merge_refuses_a_person_file_whose_rows_it_would_copy_are_damaged(
+    team_and_person: tuple[Path, Path], damage: str
+) -> None:
+    """Merging copies rows file to file: a damaged row of a person's file would become one of the team's
+    (and `check` of the team's file would then fail). Refused, naming the file and the row; nothing stored."""
+    team, person = team_and_person
+    sql, needle = DAMAGES[damage]
+    connection = sqlite3.connect(person)
+    connection.executescript(sql)
+    connection.close()
+    before = _iterdump(team)
+    result = run_spandesk("merge", "--db", str(team), str(person))
+    _clean_failure(result, f"{person}: ", needle, "is unchanged")
+    assert _iterdump(team) == before
+    assert run_spandesk("check", "--db", str(team)).returncode == 0
+
+
+def test_merge_of_a_sound_person_file_still_passes_check(team_and_person: tuple[Path, Path]) -> None:
+    team, person = team_and_person
+    result = run_spandesk("merge", "--db", str(team), str(person))
+    assert result.returncode == 0, result.stderr
+    assert "3 documents added, 2 versions added" in result.stdout
+    assert run_spandesk("check", "--db", str(team)).returncode == 0

@@ -24,6 +24,7 @@ from annotations.store.documents import ensure_dataset
 from annotations.store.edits import replay_events, state_before
 from annotations.store.encoding import decode_spans
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, HistoryMismatch, StoreError
+from annotations.store.incoming import damaged_rows, first_problems
 from annotations.store.settings import add_labels, set_setting
 
 _DOCUMENT_COLUMNS = "dataset_id, text_digest, input_hash, task_hash, text, meta, extra, tokens, created"
@@ -164,6 +165,7 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
         )
         _compare_histories(db, source)
         _refuse_diverged(db, source, source_name, team_name)
+        _refuse_damaged(db, source, source_name)
         _add_versions(db, source)
         added = db.execute(
             f"SELECT count(*) FROM temp.transfer_versions v JOIN {source}.annotations a ON a.id = v.source_id"
@@ -175,6 +177,10 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
         ).fetchone()[0]
         _merge_labels(db, source)
         return MergeCounts(documents_added, added, updated, unchanged)
+    except MergeRefused as error:
+        if str(error).startswith(f"{source_name}: "):
+            raise
+        raise MergeRefused(f"{source_name}: {error}") from error  # which of the files merged
     finally:
         db.execute("DROP TABLE IF EXISTS temp.transfer_versions")
         db.execute("DROP TABLE IF EXISTS temp.transfer_documents")
@@ -388,6 +394,21 @@ def _refuse_diverged(db: Database, source: str, source_name: str, team_name: str
         f"{dataset!r}, {_opening(text)}) was changed both in {source_name} and in {team_name} since they "
         f"last matched{others}. Nothing was merged. Decide which to keep: open each file, compare, and "
         "change one so that it holds the other's edits, then merge again."
+    )
+
+
+def _refuse_damaged(db: Database, source: str, source_name: str) -> None:
+    """MergeRefused listing the damaged rows the merge would copy into the team's file."""
+    listed, total = first_problems(damaged_rows(db, source))
+    if not total:
+        return
+    more = f"\n  and {total - len(listed)} more" if total > len(listed) else ""
+    raise MergeRefused(
+        f"{source_name}: {total} damaged row(s) would be copied; nothing was merged:\n  "
+        + "\n  ".join(listed)
+        + more
+        + f"\nRun `spandesk check --db {source_name}` to see them all; restore it from a backup, or "
+        "ask its annotator to export and send their work again."
     )
 
 
