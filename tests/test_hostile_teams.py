@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -222,3 +224,59 @@ def test_merge_of_a_sound_person_file_still_passes_check(team_and_person: tuple[
     assert result.returncode == 0, result.stderr
     assert "3 documents added, 2 versions added" in result.stdout
     assert run_spandesk("check", "--db", str(team)).returncode == 0
+
+
+# ---------------------------------------------------------------- assign --force over a file in use
+
+_WINDOW = """
+import os, sys
+from annotations import store
+from annotations.session import Session
+db = store.open_store(sys.argv[1])
+session = Session(db, "alice")
+for document_id in store.document_ids(db):
+    session.open(document_id)
+    session.apply(session.add_span(0, 3, "GPE"))
+print("edited", flush=True)
+if sys.argv[2] == "kill":
+    os.kill(os.getpid(), 9)
+sys.stdin.read()  # a window left open
+"""
+
+
+@pytest.mark.parametrize("how", ["open", "kill"])
+def test_assign_force_refuses_a_person_file_a_window_has_open_or_left_unclosed(
+    tmp_path: Path, how: str
+) -> None:
+    """Replacing alice.db while its -wal holds her work (a window open, or killed) would lose that work,
+    and SQLite would later replay the old -wal onto the new file: a corrupt database."""
+    team, out = tmp_path / "TEAM.db", tmp_path / "out"
+    seed_documents(team, 40, "news")
+    assert (
+        run_spandesk("assign", "--db", str(team), "--annotators", "alice,bob", "--out", str(out)).returncode
+        == 0
+    )
+    seed_documents(tmp_path / "more.db", 45, "news")  # the team's file changes before handing out again
+    assert run_spandesk("merge", "--db", str(team), str(tmp_path / "more.db")).returncode == 0
+    window = subprocess.Popen(
+        [sys.executable, "-c", _WINDOW, str(out / "alice.db"), how],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert window.stdout is not None and window.stdout.readline() == "edited\n"
+        if how == "kill":
+            window.wait(timeout=30)
+        handed_out = {path.name: path.read_bytes() for path in out.iterdir()}
+        result = run_spandesk(
+            "assign", "--db", str(team), "--annotators", "bob,alice", "--out", str(out), "--force"
+        )
+        _clean_failure(
+            result, "alice.db: is open in spandesk, or was not closed cleanly", "nothing was written"
+        )
+        assert {path.name: path.read_bytes() for path in out.iterdir()} == handed_out
+    finally:
+        if window.poll() is None:
+            window.communicate("", timeout=30)
+    assert run_spandesk("check", "--db", str(out / "alice.db")).returncode == 0

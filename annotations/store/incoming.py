@@ -8,18 +8,17 @@ their predictions) and the versions it adds or brings forward (with their histor
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from sqlite_utils import Database
 
 from annotations import stored_json
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.hashing import text_digest
-from annotations.model import Answer, DocumentState
-from annotations.store.edits import replay_events
-from annotations.store.encoding import decode_spans
-from annotations.store.errors import HistoryMismatch
+from annotations.model import Answer
 
 _ANSWERS = frozenset(answer.value for answer in Answer)
 _KINDS = ("base", "annotator", "review")
@@ -119,15 +118,31 @@ def _version_problems(
         yield f"annotations ({where}): spans {problem}"
     if answer is not None and answer not in _ANSWERS:
         yield f"annotations ({where}): answer {answer!r} is unknown"
-    damaged = False
+    changes = []
     for _, event_id, document_id, before, after in history:
+        sides = []
         for column, raw in (("before", before), ("after", after)):
-            change = stored_json.change_problem(raw, length)
+            value, change = _change(raw, length)
             if change is not None:
-                damaged = True
                 yield f"events (id {event_id}, document {document_id}): {column} {change}"
-    if problem is None and not damaged and answer in (None, *_ANSWERS):
-        yield from _history_problems(where, spans, answer, rev, history)
+            sides.append(value)
+        changes.append((event_id, document_id, *sides))
+    if problem is None and answer in (None, *_ANSWERS) and all(None not in change for change in changes):
+        yield from _history_problems(where, spans, answer, rev, changes)
+
+
+def _change(raw: Any, length: int) -> tuple[Any, str | None]:
+    """One side of an event, decoded, and what is wrong with it (``stored_json.change_problem``)."""
+    try:
+        value = orjson.loads(raw)
+    except (orjson.JSONDecodeError, TypeError):
+        return None, stored_json.change_problem(raw, length)
+    if not isinstance(value, dict) or "spans" not in value or "answer" not in value:
+        return None, stored_json.change_problem(raw, length)
+    problem = stored_json.span_list_problem(value["spans"], length)
+    if problem is None and value["answer"] is not None and value["answer"] not in _ANSWERS:
+        problem = stored_json.change_problem(raw, length)
+    return (None, problem) if problem is not None else (value, None)
 
 
 def _name_problem(owner: Any) -> str | None:
@@ -138,26 +153,30 @@ def _name_problem(owner: Any) -> str | None:
 
 
 def _history_problems(
-    where: str, spans: str, answer: str | None, rev: Any, history: list[tuple[Any, ...]]
+    where: str, spans: str, answer: str | None, rev: Any, changes: list[tuple[Any, ...]]
 ) -> Iterator[str]:
-    """Whether the history is one event per revision, each leading to the state after it."""
-    if rev != len(history):
+    """Whether the history is one event per revision, each leading to the state after it (undone from the
+    last, as ``store.replay_events`` does, on the spans' keys)."""
+    if rev != len(changes):
         yield (
-            f"annotations ({where}): is at revision {rev} but its history holds {len(history)} events "
+            f"annotations ({where}): is at revision {rev} but its history holds {len(changes)} events "
             "(an event was deleted, or the annotation changed without one)"
         )
         return
-    if not history:
-        return
-    state = DocumentState(decode_spans(spans), Answer(answer) if answer else None)
-    events = [{"id": event_id, "before": before, "after": after} for _, event_id, _, before, after in history]
-    try:
-        replay_events(state, events, history[0][2])
-    except HistoryMismatch as error:
-        yield (
-            f"events (id {error.event_id}, document {history[0][2]}): does not lead to the state after it "
-            "(history or annotation changed without an event)"
-        )
+    present = set(map(_KEY, orjson.loads(spans)))
+    for event_id, document_id, before, after in reversed(changes):
+        added = set(map(_KEY, after["spans"]))
+        if after["answer"] != answer or not added <= present:
+            yield (
+                f"events (id {event_id}, document {document_id}): does not lead to the state after it "
+                "(history or annotation changed without an event)"
+            )
+            return
+        present = (present - added) | set(map(_KEY, before["spans"]))
+        answer = before["answer"]
+
+
+_KEY = operator.itemgetter(0, 1, 2)  # [start, end, label, source] -> (start, end, label)
 
 
 def first_problems(problems: Iterator[str], shown: int = 5) -> tuple[list[str], int]:
