@@ -280,3 +280,21 @@ def test_assign_force_refuses_a_person_file_a_window_has_open_or_left_unclosed(
         if window.poll() is None:
             window.communicate("", timeout=30)
     assert run_spandesk("check", "--db", str(out / "alice.db")).returncode == 0
+
+
+# ---------------------------------------------------------------- agreement
+
+
+def test_agreement_refuses_a_label_nobody_uses_instead_of_printing_empty_figures(
+    team_and_person: tuple[Path, Path],
+) -> None:
+    """`--label GEP` (a typo) gave a table of n/a that looks like a result."""
+    team, person = team_and_person
+    _edit(team, "dave", 1, "ORG")
+    assert run_spandesk("merge", "--db", str(team), str(person)).returncode == 0
+    result = run_spandesk("agreement", "--db", str(team), "--label", "GEP,GPE")
+    _clean_failure(result, "no label called 'GEP'", "GPE")
+    assert result.stdout == ""
+    fine = run_spandesk("agreement", "--db", str(team), "--label", "GPE", "--json")
+    assert fine.returncode == 0, fine.stderr
+    assert json.loads(fine.stdout)["pairwise"][0]["annotators"] == ["carol", "dave"]
