@@ -298,3 +298,19 @@ def test_agreement_refuses_a_label_nobody_uses_instead_of_printing_empty_figures
     fine = run_spandesk("agreement", "--db", str(team), "--label", "GPE", "--json")
     assert fine.returncode == 0, fine.stderr
     assert json.loads(fine.stdout)["pairwise"][0]["annotators"] == ["carol", "dave"]
+
+
+def test_merge_says_a_dataset_it_adds_is_kept_apart_from_one_named_alike(tmp_path: Path) -> None:
+    """A person's file whose dataset is 'News' (the team's is 'news'): its texts were silently stored a
+    second time, in a dataset the merge never named."""
+    team, person = tmp_path / "TEAM.db", tmp_path / "pat.db"
+    seed_documents(team, 3, "news")
+    seed_documents(person, 3, "News")
+    _edit(person, "pat", 1)
+    result = run_spandesk("merge", "--db", str(team), str(person))
+    assert result.returncode == 0, result.stderr
+    assert "new dataset 'News', kept apart from the team's 'news'" in result.stdout
+    other = tmp_path / "other.db"
+    seed_documents(other, 2, "sports")
+    result = run_spandesk("merge", "--db", str(team), str(other))
+    assert result.stdout.splitlines()[-1] == f"{other}: new dataset 'sports'"

@@ -48,6 +48,7 @@ class MergeCounts:
     versions_added: int = 0
     versions_updated: int = 0
     unchanged: int = 0
+    new_datasets: tuple[str, ...] = ()  # the source's datasets the team's file did not have
 
 
 @contextmanager
@@ -154,6 +155,7 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
     """
     try:
         _check_one_document_per_text(db, source, source_name)
+        new_datasets = _new_datasets(db, source)
         documents_added = _map_documents(db, source, source_name)
         _list_versions(
             db,
@@ -176,7 +178,7 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
             "SELECT count(*) FROM temp.transfer_versions WHERE action = 'same'"
         ).fetchone()[0]
         _merge_labels(db, source)
-        return MergeCounts(documents_added, added, updated, unchanged)
+        return MergeCounts(documents_added, added, updated, unchanged, new_datasets)
     except MergeRefused as error:
         if str(error).startswith(f"{source_name}: "):
             raise
@@ -184,6 +186,15 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
     finally:
         db.execute("DROP TABLE IF EXISTS temp.transfer_versions")
         db.execute("DROP TABLE IF EXISTS temp.transfer_documents")
+
+
+def _new_datasets(db: Database, source: str) -> tuple[str, ...]:
+    """The names of the source's datasets holding documents that the team's file lacks."""
+    rows = db.execute(
+        f"SELECT name FROM {source}.datasets WHERE name NOT IN (SELECT name FROM main.datasets)"
+        f" AND id IN (SELECT dataset_id FROM {source}.documents) ORDER BY id"
+    )
+    return tuple(row[0] for row in rows)
 
 
 def _check_one_document_per_text(db: Database, source: str, source_name: str) -> None:
