@@ -21,8 +21,8 @@ from sqlite_utils import Database
 
 from annotations import store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
-from annotations.database_files import database_paths, is_database_file
-from annotations.output_file import OutputError, write_database
+from annotations.database_files import is_database_file
+from annotations.output_file import OutputError, check_no_side_files, write_database
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
@@ -118,14 +118,10 @@ def _check_targets(targets: list[Path], team: Path, replace: bool) -> None:
             raise AssignError(f"{target}: already exists; nothing was written (--force replaces it)")
         if os.path.lexists(target) and not target.is_file():
             raise AssignError(f"{target}: exists and is not a file; nothing was written")
-        in_use = [side.name for side in database_paths(target)[1:] if os.path.lexists(side)]
-        if os.path.lexists(target) and in_use:
-            raise AssignError(
-                f"{target}: is open in spandesk, or was not closed cleanly ({', '.join(in_use)} beside it): "
-                "replacing it would lose that work and leave its journal to damage the new file. Close the "
-                "window working on it (if none is, open the file in spandesk once and close it), merge its "
-                "work, then run again; nothing was written"
-            )
+        try:
+            check_no_side_files(target)
+        except OutputError as error:
+            raise AssignError(f"{error}; nothing was written") from error
 
 
 def _write(team: Path, dataset: str, name: str, ids: list[int], target: Path, replace: bool) -> Assignment:

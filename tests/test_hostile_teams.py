@@ -314,3 +314,33 @@ def test_merge_says_a_dataset_it_adds_is_kept_apart_from_one_named_alike(tmp_pat
     seed_documents(other, 2, "sports")
     result = run_spandesk("merge", "--db", str(team), str(other))
     assert result.stdout.splitlines()[-1] == f"{other}: new dataset 'sports'"
+
+
+def _killed_window(database: Path) -> None:
+    """A window that edited ``database`` and was killed: its -wal and -shm are left beside it."""
+    window = subprocess.run(
+        [sys.executable, "-c", _WINDOW, str(database), "kill"], capture_output=True, text=True
+    )
+    assert window.stdout == "edited\n", window.stderr
+
+
+def test_a_new_database_file_is_refused_where_an_earlier_ones_wal_was_left(tmp_path: Path) -> None:
+    """alice.db deleted after a crash, its -wal left: a new alice.db (assign) or copy.db (backup) would
+    get that -wal replayed into it by SQLite at its first open, a corrupt database."""
+    team, out = tmp_path / "TEAM.db", tmp_path / "out"
+    seed_documents(team, 40, "news")
+    assert (
+        run_spandesk("assign", "--db", str(team), "--annotators", "alice", "--out", str(out)).returncode == 0
+    )
+    _killed_window(out / "alice.db")
+    (out / "alice.db").unlink()
+    seed_documents(tmp_path / "more.db", 45, "news")
+    assert run_spandesk("merge", "--db", str(team), str(tmp_path / "more.db")).returncode == 0
+    result = run_spandesk("assign", "--db", str(team), "--annotators", "alice", "--out", str(out))
+    _clean_failure(result, "alice.db: alice.db-wal, alice.db-shm of an earlier file", "nothing was written")
+    assert not (out / "alice.db").exists()
+    copy = tmp_path / "copy.db"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{copy}{suffix}").write_bytes(Path(f"{out / 'alice.db'}{suffix}").read_bytes())
+    _clean_failure(run_spandesk("backup", str(copy), "--db", str(team)), "copy.db: copy.db-wal")
+    assert not copy.exists()
