@@ -15,7 +15,7 @@ import pytest
 from reliability_helpers import dump, run_spandesk, seed_documents
 
 from annotations import store
-from annotations.model import Answer
+from annotations.model import REVIEW, Answer
 from annotations.session import Session
 
 NFC = unicodedata.normalize("NFC", "Zoë")
@@ -344,3 +344,22 @@ def test_a_new_database_file_is_refused_where_an_earlier_ones_wal_was_left(tmp_p
         Path(f"{copy}{suffix}").write_bytes(Path(f"{out / 'alice.db'}{suffix}").read_bytes())
     _clean_failure(run_spandesk("backup", str(copy), "--db", str(team)), "copy.db: copy.db-wal")
     assert not copy.exists()
+
+
+def test_merge_names_a_reviewed_version_changed_on_both_sides_in_plain_words(tmp_path: Path) -> None:
+    """It said "'reviewed''s version of document 1"."""
+    team, copy = tmp_path / "TEAM.db", tmp_path / "rita.db"
+    seed_documents(team, 3, "news")
+    db = store.open_store(team)
+    with store.write_transaction(db):
+        store.insert_version(db, 1, REVIEW, store.load_document(db, 1).state, "rita", 1.0)
+    db.close()
+    assert run_spandesk("backup", str(copy), "--db", str(team)).returncode == 0
+    for path, label in ((team, "GPE"), (copy, "ORG")):
+        db = store.open_store(path)
+        session = Session(db, "rita", version=REVIEW)
+        session.open(1)
+        session.apply(session.add_span(10, 12, label))
+        db.close()
+    result = run_spandesk("merge", "--db", str(team), str(copy))
+    _clean_failure(result, f"{copy}: the reviewed version of document 1 (dataset 'news'", "is unchanged")

@@ -401,7 +401,7 @@ def _refuse_diverged(db: Database, source: str, source_name: str, team_name: str
     document_id, dataset, text, kind, owner = rows[0]
     others = f" ({len(rows) - 1} more versions too)" if len(rows) > 1 else ""
     raise MergeRefused(
-        f"{source_name}: {Version(kind, owner).label!r}'s version of document {document_id} (dataset "
+        f"{source_name}: {_whose(Version(kind, owner))} of document {document_id} (dataset "
         f"{dataset!r}, {_opening(text)}) was changed both in {source_name} and in {team_name} since they "
         f"last matched{others}. Nothing was merged. Decide which to keep: open each file, compare, and "
         "change one so that it holds the other's edits, then merge again."
@@ -421,6 +421,13 @@ def _refuse_damaged(db: Database, source: str, source_name: str) -> None:
         + f"\nRun `spandesk check --db {source_name}` to see them all; restore it from a backup, or "
         "ask its annotator to export and send their work again."
     )
+
+
+def _whose(version: Version) -> str:
+    """``'alice''s version`` reads wrong for the others: "alice's version", "the reviewed version"."""
+    if version.kind == "annotator":
+        return f"{version.owner!r}'s version"
+    return f"the {version.label} version" if version.kind == "review" else "the version as imported"
 
 
 def _opening(text: str, limit: int = 40) -> str:
