@@ -363,3 +363,25 @@ def test_merge_names_a_reviewed_version_changed_on_both_sides_in_plain_words(tmp
         db.close()
     result = run_spandesk("merge", "--db", str(team), str(copy))
     _clean_failure(result, f"{copy}: the reviewed version of document 1 (dataset 'news'", "is unchanged")
+
+
+def test_import_refuses_an_annotator_spelt_in_another_case_than_one_already_there(tmp_path: Path) -> None:
+    """'Alice' in one file and 'alice' in another were kept as two people, each with half the work (and
+    agreement computed between them); assign already refuses such names."""
+    database = tmp_path / "t.db"
+    first = _records(tmp_path / "a.jsonl", _record("Alice met Bob.", "alice"))
+    assert run_spandesk("import", str(first), "--db", str(database)).returncode == 0
+    before = dump(database)
+    second = _records(tmp_path / "b.jsonl", _record("Carol.", "bob"), _record("Alice met Bob.", "Alice"))
+    _clean_failure(
+        run_spandesk("import", str(second), "--db", str(database)),
+        "b.jsonl:2: its annotator 'Alice' differs only in case from 'alice' (who has versions here already)",
+    )
+    within = _records(tmp_path / "c.jsonl", _record("Dan is here.", "Bo"), _record("Eve is here.", "BO"))
+    _clean_failure(run_spandesk("import", str(within), "--db", str(database)), "'Bo' (named at")
+    assert dump(database) == before
+    fixed = run_spandesk(
+        "import", str(second), "--db", str(database), "--annotator", "alice", "--existing", "keep"
+    )
+    assert fixed.returncode == 0, fixed.stderr
+    assert _annotators(database) == ["alice"]
