@@ -8,6 +8,7 @@ their predictions) and the versions it adds or brings forward (with their histor
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Iterator
 from typing import Any
@@ -20,6 +21,7 @@ from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.hashing import text_digest
 from annotations.model import Answer
 
+_REMEMBERED = 100_000  # spans checked, kept to check the same spans again for free
 _ANSWERS = frozenset(answer.value for answer in Answer)
 _KINDS = ("base", "annotator", "review")
 
@@ -76,6 +78,7 @@ def _versions(db: Database, source: str) -> Iterator[str]:
     )
     events = _events(db, source)
     pending = next(events, None)
+    checked: dict[tuple[Any, int], str | None] = {}  # one text's spans recur in its versions and base
     for version_id, document_id, kind, owner, spans, answer, rev, length in rows:
         history = []
         while pending is not None and pending[0] <= version_id:
@@ -83,7 +86,14 @@ def _versions(db: Database, source: str) -> Iterator[str]:
                 history.append(pending)
             pending = next(events, None)
         where = f"document {document_id}" if kind == "base" else f"document {document_id}, version {owner!r}"
-        yield from _version_problems(where, kind, owner, spans, answer, rev, length or 0, history)
+        key = (spans, length or 0)
+        if key not in checked:
+            if len(checked) > _REMEMBERED:
+                checked.clear()
+            checked[key] = stored_json.spans_problem(spans, length or 0)
+        yield from _version_problems(
+            where, kind, owner, (spans, checked[key]), answer, rev, length or 0, history
+        )
 
 
 def _events(db: Database, source: str) -> Iterator[tuple[Any, ...]]:
@@ -100,20 +110,20 @@ def _version_problems(
     where: str,
     kind: str,
     owner: str,
-    spans: Any,
+    checked_spans: tuple[Any, str | None],
     answer: Any,
     rev: Any,
     length: int,
     history: list[tuple[Any, ...]],
 ) -> Iterator[str]:
-    """The problems of one version: its kind and owner, its spans and answer, its history's JSON, and
-    whether that history leads to it."""
+    """The problems of one version: its kind and owner, its spans (with what is wrong with them) and
+    answer, its history's JSON, and whether that history leads to it."""
     if kind not in _KINDS:
         yield f"annotations ({where}): kind {kind!r} is unknown"
         return
     if kind == "annotator" and _name_problem(owner):
         yield f"annotations ({where}): owner {owner!r} cannot be a person's name ({_name_problem(owner)})"
-    problem = stored_json.spans_problem(spans, length)
+    spans, problem = checked_spans
     if problem is not None:
         yield f"annotations ({where}): spans {problem}"
     if answer is not None and answer not in _ANSWERS:
@@ -145,6 +155,7 @@ def _change(raw: Any, length: int) -> tuple[Any, str | None]:
     return (None, problem) if problem is not None else (value, None)
 
 
+@functools.lru_cache(maxsize=1024)  # a handful of people own thousands of versions each
 def _name_problem(owner: Any) -> str | None:
     try:
         return None if checked_annotator_name(owner) == owner else "spaces around it, or another spelling"
