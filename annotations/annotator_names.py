@@ -7,6 +7,9 @@ import unicodedata
 from collections.abc import Sequence
 
 MAX_NAME_LENGTH = 64
+# the words ``spandesk export --version`` takes for a choice, not a person: a person so named could not be
+# chosen (``--version every`` would export everyone's versions, not theirs)
+RESERVED_NAMES = ("current", "reviewed", "every")
 NAMED_OTHERS = 3  # beyond this many, the others are counted, not named
 
 
@@ -15,8 +18,12 @@ class BadAnnotatorName(ValueError):
 
 
 def checked_annotator_name(name: str) -> str:
-    """The name without surrounding spaces; BadAnnotatorName (saying why) if it cannot be an annotator's."""
-    trimmed = name.strip()
+    """The name without surrounding spaces, in one Unicode spelling (NFC: an ``é`` typed as ``e`` and a
+    combining accent is the same person as a precomposed one); BadAnnotatorName (saying why) if it cannot
+    be an annotator's."""
+    if not isinstance(name, str):
+        raise BadAnnotatorName(f"a name is text, not {type(name).__name__}")
+    trimmed = unicodedata.normalize("NFC", name.strip())
     if not trimmed:
         raise BadAnnotatorName("the name is empty; type the name your versions are kept under")
     control = next((c for c in trimmed if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
@@ -27,6 +34,11 @@ def checked_annotator_name(name: str) -> str:
         )
     if len(trimmed) > MAX_NAME_LENGTH:
         raise BadAnnotatorName(f"the name is {len(trimmed)} characters long; at most {MAX_NAME_LENGTH}")
+    if trimmed.casefold() in RESERVED_NAMES:
+        raise BadAnnotatorName(
+            f"{trimmed!r} is one of the words export uses for a choice of versions "
+            f"({', '.join(RESERVED_NAMES)}); choose another name"
+        )
     return trimmed
 
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.database_files import is_database_file
-from annotations.output_file import OutputError, write_database
+from annotations.output_file import OutputError, check_no_side_files, write_database
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
@@ -66,13 +67,17 @@ def file_stem(annotator: str) -> str:
 def annotator_names(value: str) -> list[str]:
     """The annotators of ``alice,bob,carol``; AssignError for an empty, repeated or unprintable name, or
     two names that would share a file."""
-    names = [part.strip() for part in value.split(",")]
-    if not names or any(not name for name in names):
+    parts = [part.strip() for part in value.split(",")]
+    if not parts or any(not part for part in parts):
         raise AssignError(f"--annotators: name each annotator, separated by commas (got {value!r})")
+    names = []
+    for part in parts:
+        try:
+            names.append(checked_annotator_name(part))
+        except BadAnnotatorName as error:
+            raise AssignError(f"{part!r}: {error}") from None
     stems: dict[str, str] = {}
     for name in names:
-        if any(unicodedata.category(char).startswith("C") for char in name):
-            raise AssignError(f"{name!r}: an annotator's name cannot hold control characters")
         key = file_stem(name).casefold()
         if key in stems:
             same = "is named twice" if stems[key] == name else f"and {stems[key]!r} would share one file"
@@ -113,6 +118,10 @@ def _check_targets(targets: list[Path], team: Path, replace: bool) -> None:
             raise AssignError(f"{target}: already exists; nothing was written (--force replaces it)")
         if os.path.lexists(target) and not target.is_file():
             raise AssignError(f"{target}: exists and is not a file; nothing was written")
+        try:
+            check_no_side_files(target)
+        except OutputError as error:
+            raise AssignError(f"{error}; nothing was written") from error
 
 
 def _write(team: Path, dataset: str, name: str, ids: list[int], target: Path, replace: bool) -> Assignment:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -219,6 +219,7 @@ def _front_end() -> Callable[[Path], int]:
 @click.option(
     "--annotator",
     default=None,
+    callback=_annotator_name,
     help="Whose versions the file's annotated records are (default: each record's _annotator_id).",
 )
 @click.option(
@@ -391,7 +392,15 @@ def agreement_command(
         if dataset is not None and store.dataset_id(db, dataset) is None:
             have = ", ".join(store.dataset_names(db)) or "none"
             raise click.ClickException(f"there is no dataset called {dataset!r} (have: {have})")
-        report = agreement(versions_by_document(db, dataset), chosen)
+        used: set[str] = set()
+        report = agreement(_noting_labels(versions_by_document(db, dataset), used), chosen)
+        known = [name for name, _ in store.labels(db)]
+        unknown = sorted(chosen - used - set(known)) if chosen else []
+    if unknown:  # figures over a label nobody uses would all be n/a, and look like a result
+        raise click.ClickException(
+            f"--label: no label called {', '.join(map(repr, unknown))} "
+            f"(labels: {', '.join(known) or 'none yet'})"
+        )
     if as_json:
         click.echo(json.dumps(agreement_json(report), indent=2))
     if len(report.annotators) < 2:
@@ -403,6 +412,14 @@ def agreement_command(
         )
     elif not as_json:
         _say(format_agreement(report))
+
+
+def _noting_labels(documents: Iterable[Any], used: set[str]) -> Iterator[Any]:
+    """The documents, adding to ``used`` the labels of their versions' spans."""
+    for document in documents:
+        for state in document.versions.values():
+            used.update(span.label for span in state.spans)
+        yield document
 
 
 @cli.command("check")

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import replace
 
 from sqlite_utils import Database
@@ -51,6 +52,7 @@ def chosen_versions(db: Database, fmt: str, dataset: str | None, choice: str) ->
         return store.Versions.every_annotator()
     if not choice.strip():
         raise VersionChoiceError("--version needs current, reviewed, every or an annotator's name")
+    choice = unicodedata.normalize("NFC", choice.strip())  # as names are kept (annotator_names)
     if choice not in names:
         where = f"dataset {dataset!r}" if dataset is not None else "the database"
         raise VersionChoiceError(

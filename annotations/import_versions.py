@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from sqlite_utils import Database
 
 from annotations import identity, store
+from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.model import Answer, DocumentState, Version
-from annotations.records import Record
+from annotations.records import Record, RecordError
 
 KEEP = "keep"
 REPLACE = "replace"
@@ -69,10 +70,26 @@ class _Known:
 
 
 def with_annotator(record: Record, annotator: str | None) -> Record:
-    """The record as the person's (``--annotator``), when it brings an annotation; else as it is."""
+    """The record as the person's (``--annotator``), when it brings an annotation; else with the name it
+    carries checked (RecordError naming the record when it cannot be a person's: see ``named``)."""
     if annotator is None or not record.arrives_annotated or record.annotator == annotator:
-        return record
+        return named(record)
     return replace(record, annotator=annotator)
+
+
+def named(record: Record) -> Record:
+    """The record with its annotator's name as a person's name is kept (trimmed, one Unicode spelling:
+    ``checked_annotator_name``), so that one person is one version whatever the file's spelling;
+    RecordError naming the record for a name that cannot be a person's (a line break, an escape, a
+    word export takes for a choice of versions)."""
+    if record.annotator is None:
+        return record
+    try:
+        name = checked_annotator_name(record.annotator)
+    except BadAnnotatorName as error:
+        where = f"{record.where}: its annotator {record.annotator!r}"
+        raise RecordError(f"{where} cannot be used: {error}") from None
+    return record if name == record.annotator else replace(record, annotator=name)
 
 
 def is_versioned(record: Record) -> bool:

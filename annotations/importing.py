@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from annotations import hashing, identity, import_versions, store
 from annotations import sources as sources_module
+from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.database_files import is_database_file
 from annotations.interrupts import sigint_deferred
 from annotations.model import Answer, DocumentState
@@ -122,10 +123,13 @@ def import_sources(
         raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
     if annotator is not None and not annotator.strip():
         raise ImportFailure("the annotator name is empty; name the person (e.g. --annotator alice)")
+    if annotator is not None:
+        annotator = _person(annotator)
     if existing is not None and existing not in import_versions.EXISTING_CHOICES:
         raise ImportFailure(f"existing must be one of {', '.join(import_versions.EXISTING_CHOICES)}")
     try:
-        read = (import_versions.with_annotator(r, annotator) for r in read_sources(sources, database, fmt))
+        spelt = {name.casefold(): (name, "") for name in store.annotators(db)}
+        read = _with_annotator(read_sources(sources, database, fmt), annotator, spelt)
         records, duplicates, differing, plan = _new_records(db, dataset, read, answer, existing)
         _check_labels([*records, *(write.record for write in plan.writes)], labels)
         to_predict = [r for r in records if not r.arrives_annotated]
@@ -154,6 +158,39 @@ def import_sources(
         replaced=conflicts if existing == import_versions.REPLACE else (),
         kept=conflicts if existing == import_versions.KEEP else (),
     )
+
+
+def _person(annotator: str) -> str:
+    """``annotator`` as a person's name is kept; ImportFailure saying why it cannot be one."""
+    try:
+        return checked_annotator_name(annotator)
+    except BadAnnotatorName as error:
+        raise ImportFailure(f"the annotator {annotator!r} cannot be used: {error}") from None
+
+
+def _with_annotator(
+    records: Iterator[Record], annotator: str | None, spelt: dict[str, tuple[str, str]]
+) -> Iterator[Record]:
+    """The records as ``import_versions.with_annotator`` makes them; ImportFailure for a bad name, or one
+    that differs only in case from another (``spelt``: each name known so far, by its casefold, and the
+    record that named it first; '' for the database's annotators)."""
+    try:
+        for record in records:
+            record = import_versions.with_annotator(record, annotator)
+            if record.annotator is None:
+                yield record
+                continue
+            known = spelt.setdefault(record.annotator.casefold(), (record.annotator, record.where))
+            if known[0] != record.annotator:
+                where = f"named at {known[1]}" if known[1] else "who has versions here already"
+                raise ImportFailure(
+                    f"{record.where}: its annotator {record.annotator!r} differs only in case from "
+                    f"{known[0]!r} ({where}): spandesk would keep them as two people. Correct the file's "
+                    "spelling (or give the whole file one with --annotator NAME)"
+                )
+            yield record
+    except RecordError as error:
+        raise ImportFailure(str(error)) from error
 
 
 # ---------------------------------------------------------------- reading

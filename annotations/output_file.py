@@ -317,10 +317,30 @@ def _sync_folder(folder: Path) -> None:
 # ---------------------------------------------------------------- backup
 
 
+def check_no_side_files(target: Path) -> None:
+    """Refuse to make the database file ``target`` while a ``-wal``, ``-shm`` or ``-journal`` of that name is
+    there (os.stat only): SQLite would read a left-over ``-wal`` or ``-journal`` into the new file (a
+    corrupt database), and one a program has open means that program still works on the file there."""
+    found = [side.name for side in database_paths(target)[1:] if os.path.lexists(side)]
+    if not found:
+        return
+    if os.path.lexists(target):
+        raise OutputError(
+            f"{target}: is open in spandesk, or was not closed cleanly ({', '.join(found)} beside it): "
+            "replacing it would lose that work and leave its journal to damage the new file. Close the "
+            "window working on it (if none is, open the file in spandesk once and close it), then run again"
+        )
+    raise OutputError(
+        f"{target}: {', '.join(found)} of an earlier file of that name is there; SQLite would read it into "
+        "the new file. Move it away (it may hold unsaved work of that file), or choose another name"
+    )
+
+
 def write_backup(db: Database, target: Path) -> None:
     """Copy the database to the new file ``target`` (SQLite's online backup), which appears when complete."""
     if os.path.lexists(target):
         raise OutputError(f"{target}: already exists; choose a new file name")
+    check_no_side_files(target)
     check_output(target, store.database_path(db))
     folder = target.absolute().parent
     if not folder.is_dir():
@@ -379,6 +399,7 @@ def write_database(target: Path, build: Callable[[Path], None], *, replace: bool
     database there), named only once complete; an existing ``target`` is refused unless ``replace``."""
     if os.path.lexists(target) and not replace:
         raise OutputError(f"{target}: already exists (--force replaces it)")
+    check_no_side_files(target)
     folder = _resolved(target.absolute()).parent
     clear_stale_temporaries(folder)
     temporary = _new_temporary(folder)

@@ -88,6 +88,7 @@ def merge_command(sources: tuple[Path, ...], db_path: Path | None) -> None:
             reports = merge(db, sources)
         except MergeError as error:
             raise click.ClickException(str(error)) from error
+        datasets = store.dataset_names(db)
     for report in reports:
         counts = report.counts
         upgraded = " (read from an upgraded copy; the file was left as it was)" if report.upgraded else ""
@@ -96,3 +97,20 @@ def merge_command(sources: tuple[Path, ...], db_path: Path | None) -> None:
             f"{_counted(counts.versions_added, 'version')} added, {counts.versions_updated} updated, "
             f"{counts.unchanged} unchanged{upgraded}"
         )
+        for name in counts.new_datasets:
+            _say(f"{report.path}: {_new_dataset_note(name, datasets)}")
+
+
+def _new_dataset_note(name: str, datasets: list[str]) -> str:
+    """A dataset a merge added, and the team's datasets it may have been meant as (another case or
+    spacing: the same texts are then kept twice, apart)."""
+    similar = [
+        other for other in datasets if other != name and other.casefold().strip() == name.casefold().strip()
+    ]
+    if not similar:
+        return f"new dataset {name!r}"
+    return (
+        f"new dataset {name!r}, kept apart from the team's {similar[0]!r} (the names differ only in case "
+        f"or spaces): its texts were not matched with those of {similar[0]!r}, and agreement and review "
+        "see them as other documents"
+    )

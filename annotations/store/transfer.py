@@ -24,6 +24,7 @@ from annotations.store.documents import ensure_dataset
 from annotations.store.edits import replay_events, state_before
 from annotations.store.encoding import decode_spans
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, HistoryMismatch, StoreError
+from annotations.store.incoming import damaged_rows, first_problems
 from annotations.store.settings import add_labels, set_setting
 
 _DOCUMENT_COLUMNS = "dataset_id, text_digest, input_hash, task_hash, text, meta, extra, tokens, created"
@@ -47,6 +48,7 @@ class MergeCounts:
     versions_added: int = 0
     versions_updated: int = 0
     unchanged: int = 0
+    new_datasets: tuple[str, ...] = ()  # the source's datasets the team's file did not have
 
 
 @contextmanager
@@ -153,6 +155,7 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
     """
     try:
         _check_one_document_per_text(db, source, source_name)
+        new_datasets = _new_datasets(db, source)
         documents_added = _map_documents(db, source, source_name)
         _list_versions(
             db,
@@ -164,6 +167,7 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
         )
         _compare_histories(db, source)
         _refuse_diverged(db, source, source_name, team_name)
+        _refuse_damaged(db, source, source_name)
         _add_versions(db, source)
         added = db.execute(
             f"SELECT count(*) FROM temp.transfer_versions v JOIN {source}.annotations a ON a.id = v.source_id"
@@ -174,10 +178,23 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
             "SELECT count(*) FROM temp.transfer_versions WHERE action = 'same'"
         ).fetchone()[0]
         _merge_labels(db, source)
-        return MergeCounts(documents_added, added, updated, unchanged)
+        return MergeCounts(documents_added, added, updated, unchanged, new_datasets)
+    except MergeRefused as error:
+        if str(error).startswith(f"{source_name}: "):
+            raise
+        raise MergeRefused(f"{source_name}: {error}") from error  # which of the files merged
     finally:
         db.execute("DROP TABLE IF EXISTS temp.transfer_versions")
         db.execute("DROP TABLE IF EXISTS temp.transfer_documents")
+
+
+def _new_datasets(db: Database, source: str) -> tuple[str, ...]:
+    """The names of the source's datasets holding documents that the team's file lacks."""
+    rows = db.execute(
+        f"SELECT name FROM {source}.datasets WHERE name NOT IN (SELECT name FROM main.datasets)"
+        f" AND id IN (SELECT dataset_id FROM {source}.documents) ORDER BY id"
+    )
+    return tuple(row[0] for row in rows)
 
 
 def _check_one_document_per_text(db: Database, source: str, source_name: str) -> None:
@@ -384,11 +401,33 @@ def _refuse_diverged(db: Database, source: str, source_name: str, team_name: str
     document_id, dataset, text, kind, owner = rows[0]
     others = f" ({len(rows) - 1} more versions too)" if len(rows) > 1 else ""
     raise MergeRefused(
-        f"{source_name}: {Version(kind, owner).label!r}'s version of document {document_id} (dataset "
+        f"{source_name}: {_whose(Version(kind, owner))} of document {document_id} (dataset "
         f"{dataset!r}, {_opening(text)}) was changed both in {source_name} and in {team_name} since they "
         f"last matched{others}. Nothing was merged. Decide which to keep: open each file, compare, and "
         "change one so that it holds the other's edits, then merge again."
     )
+
+
+def _refuse_damaged(db: Database, source: str, source_name: str) -> None:
+    """MergeRefused listing the damaged rows the merge would copy into the team's file."""
+    listed, total = first_problems(damaged_rows(db, source))
+    if not total:
+        return
+    more = f"\n  and {total - len(listed)} more" if total > len(listed) else ""
+    raise MergeRefused(
+        f"{source_name}: {total} damaged row(s) would be copied; nothing was merged:\n  "
+        + "\n  ".join(listed)
+        + more
+        + f"\nRun `spandesk check --db {source_name}` to see them all; restore it from a backup, or "
+        "ask its annotator to export and send their work again."
+    )
+
+
+def _whose(version: Version) -> str:
+    """``'alice''s version`` reads wrong for the others: "alice's version", "the reviewed version"."""
+    if version.kind == "annotator":
+        return f"{version.owner!r}'s version"
+    return f"the {version.label} version" if version.kind == "review" else "the version as imported"
 
 
 def _opening(text: str, limit: int = 40) -> str:
