@@ -216,14 +216,17 @@ def _keys(state: DocumentState) -> identity.Version:
 
 
 def describe_conflicts(conflicts: list[Conflict], *, limit: int = 20) -> str:
-    """The message of an import refused for its conflicting versions, with the two ways on."""
-    listed = "; ".join(c.describe() for c in conflicts[:limit])
-    more = f"; and {len(conflicts) - limit} more" if len(conflicts) > limit else ""
+    """The message of an import refused for its conflicting versions, starting with the first record's
+    ``file:line`` (as every refused import does), then the others, and the two ways on."""
+    first, rest = conflicts[0], conflicts[1:]
+    message = f"{first.where}: {first.owner}'s version of this text differs from {first.stored}"
+    if rest:
+        listed = "; ".join(c.describe() for c in rest[: limit - 1])
+        more = f"; and {len(rest) - (limit - 1)} more" if len(rest) > limit - 1 else ""
+        message += f"; so do {len(rest)} other record(s): {listed}{more}"
     return (
-        f"{len(conflicts)} record(s) bring another version of a text by an annotator who already has "
-        f"one: {listed}{more}. Choose, and import again: --existing keep (leave "
-        "the versions already there) or --existing replace (write the file's over them, kept in their "
-        "history)"
+        f"{message}. Choose, and import again: --existing keep (leave the versions "
+        "already there) or --existing replace (write the file's over them, kept in their history)"
     )
 
 
