@@ -194,7 +194,9 @@ def test_two_records_of_one_file_by_one_annotator_that_differ_are_a_conflict(db,
             },
         ],
     )
-    with pytest.raises(VersionConflicts, match=f"^{source}:2: erin.s version of this text differs from {source}:1"):
+    with pytest.raises(
+        VersionConflicts, match=f"^{source}:2: erin.s version of this text differs from {source}:1"
+    ):
         import_sources(db, [source])
     assert store.count_documents(db) == 0
     import_sources(db, [source], existing="replace")
