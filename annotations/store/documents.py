@@ -20,7 +20,14 @@ from annotations.model import (
     Token,
     Version,
 )
-from annotations.store.encoding import decode_object, decode_spans, decode_tokens, encode_spans, encode_tokens
+from annotations.store.encoding import (
+    decode_object,
+    decode_spans,
+    decode_tokens,
+    edited_spans_json,
+    encode_spans,
+    encode_tokens,
+)
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
 
 
@@ -129,10 +136,12 @@ def insert_version(
     annotator: str | None,
     updated: float | None,
     rev: int = 0,
+    spans_json: str | None = None,
 ) -> int:
     """Store a new version of a document (call inside a transaction); return its row id.
 
-    sqlite3.IntegrityError when the document has that version already.
+    ``spans_json``: ``state.spans`` already encoded, when the caller has it. sqlite3.IntegrityError when the
+    document has that version already.
     """
     answer = state.answer.value if state.answer else None
     cursor = db.execute(
@@ -143,7 +152,7 @@ def insert_version(
             version.kind,
             version.owner,
             annotator,
-            encode_spans(state.spans),
+            spans_json if spans_json is not None else edited_spans_json.encode_known(state.spans),
             answer,
             rev,
             updated,

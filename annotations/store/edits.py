@@ -81,15 +81,19 @@ def apply_state(
     now = time.time()
     answer = state.answer.value if state.answer else None
     spans = edited_spans_json.encode(state.spans, before.spans, ends)
-    version_id = _version_to_change(db, document_id, version, expected_rev, before)
-    rev = expected_rev if expected_rev is not None else 0
-    cursor = db.execute(
-        "UPDATE annotations SET spans = ?, answer = ?, annotator = ?, rev = rev + 1, updated = ? "
-        "WHERE id = ? AND rev = ?",
-        [spans, answer, annotator, now, version_id, rev],
-    )
-    if cursor.rowcount != 1:
-        raise EditConflict(document_id, rev, current_rev(db, document_id, version))
+    version_id = _version_to_change(db, document_id, version, expected_rev)
+    if version_id is None:  # their first edit: the version starts as ``before`` and holds the edit at rev 1
+        rev = 0
+        version_id = insert_version(db, document_id, version, state, annotator, now, rev=1, spans_json=spans)
+    else:
+        rev = expected_rev or 0
+        cursor = db.execute(
+            "UPDATE annotations SET spans = ?, answer = ?, annotator = ?, rev = rev + 1, updated = ? "
+            "WHERE id = ? AND rev = ?",
+            [spans, answer, annotator, now, version_id, rev],
+        )
+        if cursor.rowcount != 1:
+            raise EditConflict(document_id, rev, current_rev(db, document_id, version))
     if removed or added:
         _forget_imported_task_hash(db, document_id)
     db.execute(
@@ -109,15 +113,15 @@ def apply_state(
 
 
 def _version_to_change(
-    db: Database, document_id: int, version: Version, expected_rev: int | None, before: DocumentState
-) -> int:
-    """The row id of the version an edit changes, created from ``before`` when ``expected_rev`` is None;
+    db: Database, document_id: int, version: Version, expected_rev: int | None
+) -> int | None:
+    """The row id of the version an edit changes; None when ``expected_rev`` is None (it is to be made);
     EditConflict when it should be new but exists, or should exist but does not."""
     found = version_id(db, document_id, version)
     if expected_rev is None:
         if found is not None:
             raise EditConflict(document_id, -1, current_rev(db, document_id, version))
-        return insert_version(db, document_id, version, before, None, None)
+        return None
     if found is None:
         raise EditConflict(document_id, expected_rev, -1)
     return found

@@ -60,6 +60,14 @@ class _EditedSpansJson:
         self._keep(spans, pieces)
         return _joined(pieces)
 
+    def encode_known(self, spans: tuple[Span, ...]) -> str:
+        """The JSON of ``spans``, joined from their pieces when they were loaded or written lately (a
+        person's first edit copies the base they saw into their version: 20,000 spans, ~1 ms, not ~14)."""
+        cached = self._recent.get(id(spans))
+        if cached is None or cached[0] is not spans:
+            return encode_spans(spans)
+        return _joined(cached[1])
+
     def _pieces(
         self, spans: tuple[Span, ...], previous: tuple[Span, ...], ends: tuple[int, int]
     ) -> list[str]:
