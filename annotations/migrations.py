@@ -334,4 +334,23 @@ _VERSION_COUNTS = (
 )
 
 
+@migrations()
+def m008_batches(db: Database) -> None:
+    """Changes made to many documents at once ("apply everywhere", its undo): one ``batches`` row each, and
+    ``events.batch_id`` naming the batch an event belongs to (NULL for every other event). Adding a column
+    is allowed by the append-only triggers, which forbid only UPDATE and DELETE of events."""
+    db.execute(
+        """CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            annotator TEXT,
+            description TEXT NOT NULL,
+            undoes INTEGER REFERENCES batches(id)
+        )"""
+    )
+    db.execute("ALTER TABLE events ADD COLUMN batch_id INTEGER REFERENCES batches(id)")
+    db.execute("CREATE INDEX events_batch ON events(batch_id) WHERE batch_id IS NOT NULL")
+    db.execute("CREATE INDEX batches_undoes ON batches(undoes) WHERE undoes IS NOT NULL")
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in migrations._migrations)
