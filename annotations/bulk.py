@@ -11,7 +11,8 @@ writes the plan. What "the same change" is, at an occurrence ``text[start:end]``
   Already as wanted: no span touches it. Conflict: a span over exactly it with another label, or spans
   overlapping it without covering exactly it (they are left alone: "inside PERSON 'George Washington'").
 - ``Add(label)``: the occurrence gets a span labelled ``label``. Already: a span over exactly it labelled
-  ``label``. Conflict: a span over exactly it with another label, or any span overlapping it.
+  ``label``. Conflict: a span over exactly it with another label (unless ``relabel``: then that span is
+  relabelled ``label``, as ``spandesk label-all`` does), or any span overlapping it.
 - ``Resize(label, old, new, new_label)``: the searched text is the smallest text holding both ranges (the
   old text when a span shrinks, the new one when it grows); ``old`` and ``new`` are the ranges relative
   to the start of an occurrence. A span over exactly ``old`` labelled ``label`` becomes the span over
@@ -75,9 +76,11 @@ class Delete:
 
 @dataclass(frozen=True, slots=True)
 class Add:
-    """The text gets a span labelled ``label`` where it has none."""
+    """The text gets a span labelled ``label`` where it has none (and where it has one with another label,
+    with ``relabel``)."""
 
     label: str
+    relabel: bool = False
 
     def describe(self, text: str) -> str:
         """What the change does, in words."""
@@ -280,6 +283,8 @@ def _add(change: Add, exact: Span | None, others: list[Span], text: str, start: 
         return Outcome.CHANGE, "", None, Span(start, end, change.label)
     if exact.label == change.label:
         return Outcome.ALREADY, f"already {change.label}", None, None
+    if change.relabel:
+        return Outcome.CHANGE, "", exact, exact.with_label(change.label)
     return Outcome.CONFLICT, f"labelled {exact.label}", None, None
 
 

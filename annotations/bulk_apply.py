@@ -65,9 +65,7 @@ def plan_change(
     return bulk.plan(change, text, targets, found, annotator=annotator, include_answered=include_answered)
 
 
-def apply_plan(
-    db: Database, planned: Plan, chosen: Collection[OccurrencePlan] | None = None
-) -> BatchResult:
+def apply_plan(db: Database, planned: Plan, chosen: Collection[OccurrencePlan] | None = None) -> BatchResult:
     """Make the chosen changes (default: ``planned.default_choice()``) as one batch in one transaction.
 
     A document whose version moved since planning (or that its person has a version of now, when the

@@ -492,3 +492,15 @@ from annotations.team_commands import assign_command, merge_command  # noqa: E40
 
 cli.add_command(assign_command)
 cli.add_command(merge_command)
+
+from annotations.bulk_commands import (  # noqa: E402
+    batches_command,
+    label_all_command,
+    undo_batch_command,
+    unlabel_all_command,
+)
+
+cli.add_command(label_all_command)
+cli.add_command(unlabel_all_command)
+cli.add_command(undo_batch_command)
+cli.add_command(batches_command)

@@ -44,7 +44,9 @@ def make_db(path: Path, documents: list[tuple[str, list[Span], Answer | None]]) 
                 db,
                 dataset,
                 [
-                    store.NewDocument(text, whitespace_tokens(text), i + 1, DocumentState(tuple(sorted(s)), a))
+                    store.NewDocument(
+                        text, whitespace_tokens(text), i + 1, DocumentState(tuple(sorted(s)), a)
+                    )
                     for i, (text, s, a) in enumerate(documents)
                 ],
             )
@@ -94,7 +96,8 @@ KREMLIN = [
 def build(entries) -> list[tuple[str, list[Span], Answer | None]]:
     """Documents from (text, ["part:LABEL", ...], answer)."""
     return [
-        (text, [span(text, *part.rsplit(":", 1)) for part in parts], answer) for text, parts, answer in entries
+        (text, [span(text, *part.rsplit(":", 1)) for part in parts], answer)
+        for text, parts, answer in entries
     ]
 
 
@@ -109,7 +112,11 @@ def kremlin(tmp_path: Path):
 
 def relabel_kremlin(db, include_answered: bool = False) -> bulk.Plan:
     return plan_change(
-        db, Relabel("FAC", "ORG"), "Kremlin", occurrences(db, "Kremlin"), annotator=ME,
+        db,
+        Relabel("FAC", "ORG"),
+        "Kremlin",
+        occurrences(db, "Kremlin"),
+        annotator=ME,
         include_answered=include_answered,
     )
 
@@ -117,7 +124,9 @@ def relabel_kremlin(db, include_answered: bool = False) -> bulk.Plan:
 def test_relabel_plans_each_occurrence_and_explains_the_rest(kremlin) -> None:
     db, ids, _ = kremlin
     plan = relabel_kremlin(db)
-    outcomes = {(o.document_id, o.start): (o.outcome, o.reason) for d in plan.documents for o in d.occurrences}
+    outcomes = {
+        (o.document_id, o.start): (o.outcome, o.reason) for d in plan.documents for o in d.occurrences
+    }
     assert outcomes[(ids[0], 4)] == (Outcome.CHANGE, "")
     assert outcomes[(ids[4], 4)] == (Outcome.CONFLICT, "overlaps ORG 'Kremlin Palace Museum'")
     assert outcomes[(ids[5], 4)][0] is Outcome.ALREADY
@@ -233,7 +242,10 @@ def test_resize_shrinks_the_old_text_to_the_new_one(tmp_path: Path) -> None:
 
 def test_resize_that_grows_searches_the_longer_text(tmp_path: Path) -> None:
     text = "Talks at the United Nations in May."
-    ids = make_db(tmp_path / "g.db", build([(text, ["United:ORG"], None), ("The United Nations met.", ["United:ORG"], None)]))
+    ids = make_db(
+        tmp_path / "g.db",
+        build([(text, ["United:ORG"], None), ("The United Nations met.", ["United:ORG"], None)]),
+    )
     db = store.open_store(tmp_path / "g.db")
     searched, change = bulk.correction(text, span(text, "United", "ORG"), span(text, "United Nations", "ORG"))
     assert searched == "United Nations"
@@ -259,8 +271,16 @@ def test_a_document_edited_elsewhere_after_the_preview_is_skipped_not_overwritte
     other = store.open_store(path)  # another window, its own connection
     first = store.load_document(other, ids[0], viewer=ME)
     edited = DocumentState(first.spans[1:], Answer.REJECT)
-    store.write_state(other, ids[0], edited, kind="edit", annotator=ME, expected_rev=None,
-                      before=first.state, version=Version.of(ME))
+    store.write_state(
+        other,
+        ids[0],
+        edited,
+        kind="edit",
+        annotator=ME,
+        expected_rev=None,
+        before=first.state,
+        version=Version.of(ME),
+    )
     other.close()
     result = apply_plan(db, plan)
     assert [s.document_id for s in result.skipped] == [ids[0]]
@@ -271,7 +291,9 @@ def test_a_document_edited_elsewhere_after_the_preview_is_skipped_not_overwritte
 
 def test_an_edit_by_another_process_between_plan_and_apply_is_reported(kremlin) -> None:
     db, ids, path = kremlin
-    apply_plan(db, plan_change(db, Relabel("PERSON", "NORP"), "Putin", occurrences(db, "Putin"), annotator=ME))
+    apply_plan(
+        db, plan_change(db, Relabel("PERSON", "NORP"), "Putin", occurrences(db, "Putin"), annotator=ME)
+    )
     plan = relabel_kremlin(db)  # alice has a version of the first document now: rev 1
     script = (
         "import sys; from annotations import store; from annotations.model import *\n"
@@ -322,8 +344,16 @@ def test_undo_skips_a_document_edited_since_and_reverses_the_others(kremlin) -> 
     applied = apply_plan(db, relabel_kremlin(db))
     edited = store.load_document(db, ids[1], viewer=ME)
     later = DocumentState(edited.spans, Answer.ACCEPT)
-    store.write_state(db, ids[1], later, kind="edit", annotator=ME, expected_rev=edited.rev,
-                      before=edited.state, version=Version.of(ME))
+    store.write_state(
+        db,
+        ids[1],
+        later,
+        kind="edit",
+        annotator=ME,
+        expected_rev=edited.rev,
+        before=edited.state,
+        version=Version.of(ME),
+    )
     undone = undo_batch(db, applied.batch_id, ME)
     assert [s.document_id for s in undone.skipped] == [ids[1]]
     assert mine(db, ids[1]) == later
@@ -333,7 +363,9 @@ def test_undo_skips_a_document_edited_since_and_reverses_the_others(kremlin) -> 
 
 def test_undo_brings_every_table_back_but_the_history(kremlin) -> None:
     db, ids, path = kremlin
-    apply_plan(db, plan_change(db, Relabel("PERSON", "NORP"), "Putin", occurrences(db, "Putin"), annotator=ME))
+    apply_plan(
+        db, plan_change(db, Relabel("PERSON", "NORP"), "Putin", occurrences(db, "Putin"), annotator=ME)
+    )
     before = dump(path)
     plan = relabel_kremlin(db)  # only the first document, whose version alice has already
     applied = apply_plan(db, plan, [o for o in plan.default_choice() if o.document_id == ids[0]])
@@ -362,6 +394,8 @@ def test_a_choice_that_would_overlap_a_span_is_skipped_not_written(kremlin) -> N
 def test_nothing_to_change_writes_no_batch(kremlin) -> None:
     db, ids, path = kremlin
     before = dump(path)
-    result = apply_plan(db, plan_change(db, Relabel("GPE", "LOC"), "Kremlin", occurrences(db, "Kremlin"), annotator=ME))
+    result = apply_plan(
+        db, plan_change(db, Relabel("GPE", "LOC"), "Kremlin", occurrences(db, "Kremlin"), annotator=ME)
+    )
     assert result.batch_id is None and result.changed == []
     assert dump(path) == before

@@ -23,9 +23,9 @@ from annotations.store.batches import (
     Batch,
     batch,
     batch_events,
-    recent_batches,
     last_undoable_batch,
     new_batch,
+    recent_batches,
 )
 from annotations.store.connection import (
     BUSY_TIMEOUT_SECONDS,

@@ -88,7 +88,9 @@ def seen_states(db: Database, document_ids: Collection[int], version: Version) -
     ]
 
 
-def seen_revs(db: Database, document_ids: Collection[int], version: Version) -> dict[int, tuple[Version, int]]:
+def seen_revs(
+    db: Database, document_ids: Collection[int], version: Version
+) -> dict[int, tuple[Version, int]]:
     """Which version the owner of ``version`` sees of each document (theirs, else the base) and its rev."""
     sql = _SEEN.format(columns="NULL")
     rows = db.execute(sql, [_ids_json(document_ids), version.kind, version.owner])
@@ -156,7 +158,11 @@ def version_states(db: Database, version_ids: Sequence[int]) -> dict[int, Versio
     )
     return {
         row_id: VersionState(
-            row_id, document_id, Version(kind, owner), DocumentState(decode_spans(spans), _answer(answer)), rev
+            row_id,
+            document_id,
+            Version(kind, owner),
+            DocumentState(decode_spans(spans), _answer(answer)),
+            rev,
         )
         for row_id, document_id, kind, owner, spans, answer, rev in rows
     }

@@ -78,7 +78,7 @@ def apply_state(
 ) -> int:
     """``write_state`` inside a transaction the caller holds (an import writing many); return the new rev.
 
-    ``batch_id``: the batch (``store.new_batch``) the event belongs to, for a change made to many documents."""
+    ``batch_id``: the batch (``store.new_batch``) the event belongs to (a change made to many documents)."""
     ends = unchanged if unchanged is not None else unchanged_ends(before.spans, state.spans)
     removed, added = span_changes(before.spans, state.spans, ends)
     now = time.time()
