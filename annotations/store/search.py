@@ -1,0 +1,86 @@
+"""The queries of corpus search: candidate texts from the trigram index (migration m007), every text when
+the index cannot narrow a search, and the text and spans of the documents a search found.
+
+What a match is, and every check of a candidate against its text, is in ``annotations.search``.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotations.store.documents import Versions, documents_from
+
+_BATCH = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
+
+
+def index_term(trigrams: Iterable[str]) -> str | None:
+    """The FTS5 query asking for documents holding every one of ``trigrams`` (None for none at all)."""
+    quoted = sorted({'"' + trigram.replace('"', '""') + '"' for trigram in trigrams})
+    return " AND ".join(quoted) if quoted else None
+
+
+def candidate_texts(db: Database, term: str | None, dataset: str | None = None) -> Iterator[tuple[int, str]]:
+    """(id, text) of the documents whose texts the index says may hold ``term``'s trigrams, in id order;
+    every document's when ``term`` is None. Only ``dataset``'s when it is given. Streamed."""
+    where, params = [], []
+    if term is not None:
+        where.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+        params.append(term)
+    if dataset is not None:
+        where.append("d.dataset_id = (SELECT id FROM datasets WHERE name = ?)")
+        params.append(dataset)
+    sql = "SELECT d.id, d.text FROM documents d" + (" WHERE " + " AND ".join(where) if where else "")
+    yield from db.execute(sql + " ORDER BY d.id", params)
+
+
+def texts_and_spans(
+    db: Database, document_ids: Sequence[int], versions: Versions = Versions()
+) -> dict[int, tuple[str, str]]:
+    """{id: (text, spans as stored JSON)} of the documents ``document_ids`` in the chosen version of each,
+    read in batches of a few hundred ids (one query each, never one per document)."""
+    from_, params = documents_from(versions)
+    found: dict[int, tuple[str, str]] = {}
+    for first in range(0, len(document_ids), _BATCH):
+        batch = list(document_ids[first : first + _BATCH])
+        marks = ", ".join("?" for _ in batch)
+        sql = f"SELECT d.id, d.text, a.spans{from_} WHERE d.id IN ({marks})"
+        for document_id, text, spans in db.execute(sql, [*params, *batch]):
+            found[document_id] = (text, spans)
+    return found
+
+
+def folded_alike(characters: frozenset[str]) -> bool:
+    """Whether the index folds every one of ``characters`` to the same character (asked of SQLite's own
+    trigram tokenizer, in a database in memory): only then can a case-insensitive search use it."""
+    return _folded_alike(characters)
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_alike(characters: frozenset[str]) -> bool:
+    if len(characters) < 2:
+        return True
+    probe = _probe()
+    rows: list[Any] = [(index, character * 3) for index, character in enumerate(sorted(characters))]
+    first = rows[0][1].replace('"', '""')
+    with _PROBING:
+        probe.execute("DELETE FROM probe")
+        probe.executemany("INSERT INTO probe (rowid, text) VALUES (?, ?)", rows)
+        matched = probe.execute("SELECT count(*) FROM probe WHERE probe MATCH ?", [f'"{first}"']).fetchone()
+    return bool(matched[0] == len(rows))
+
+
+_PROBING = threading.Lock()
+
+
+@functools.cache
+def _probe() -> sqlite3.Connection:
+    """An in-memory FTS5 table tokenized as the index is (never a database file)."""
+    connection = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.execute("CREATE VIRTUAL TABLE probe USING fts5(text, tokenize='trigram', detail=none)")
+    return connection
