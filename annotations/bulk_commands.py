@@ -103,14 +103,15 @@ def _run(
     """Plan the change, print it, and (unless a dry run) apply it as one batch."""
     from annotations.bulk_apply import apply_plan, plan_change
     from annotations.cli import _say, opened
-    from annotations.search import Query, find
+    from annotations.search import Query, SearchError, find
 
-    if not text.strip():
-        raise click.BadParameter("the text to look for is empty", param_hint="TEXT")
     with opened(db_path, create=False, read_only=dry_run) as db:
         _check_dataset(db, dataset)
         name = annotator or default_annotator(db)
-        found = find(db, Query(text), dataset=dataset)
+        try:
+            found = find(db, Query(text), dataset=dataset)
+        except SearchError as error:
+            raise click.BadParameter(str(error), param_hint="TEXT") from error
         plan = plan_change(db, change, text, found, annotator=name, include_answered=include_answered)
         result = None if dry_run else apply_plan(db, plan)
     for line in report_lines(plan, result):

@@ -60,12 +60,17 @@ def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         tables = "SELECT name FROM sqlite_master WHERE type = 'table'"
-        names = [row[0] for row in connection.execute(tables)]
-        return {
-            name: connection.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall() for name in names
-        }
+        return {name: _rows(connection, name) for (name,) in connection.execute(tables).fetchall()}
     finally:
         connection.close()
+
+
+def _rows(connection: sqlite3.Connection, table: str) -> list[tuple[Any, ...]]:
+    """A table's rows in rowid order; sorted for a table without rowids (the search index's config)."""
+    try:
+        return connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+    except sqlite3.OperationalError:
+        return sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall())
 
 
 def timed_round(db) -> dict[str, Any]:  # noqa: ANN001
