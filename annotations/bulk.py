@@ -218,11 +218,13 @@ def plan(
     annotator: str,
     include_answered: bool = False,
 ) -> Plan:
-    """Plan ``change`` at every occurrence (in document order, then start) of ``text`` in ``targets``."""
+    """Plan ``change`` at every occurrence of ``text`` in ``targets`` (planned in document order, then start;
+    occurrences in documents not among ``targets`` are left out)."""
     by_id = {target.document_id: target for target in targets}
     documents = []
     counts = dict.fromkeys(Outcome, 0)
-    for document_id, found in groupby(occurrences, key=lambda o: o.document_id):
+    ordered = sorted(occurrences, key=lambda o: (o.document_id, o.start))
+    for document_id, found in groupby(ordered, key=lambda o: o.document_id):
         target = by_id.get(document_id)
         if target is None:
             continue

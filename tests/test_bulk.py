@@ -399,3 +399,11 @@ def test_nothing_to_change_writes_no_batch(kremlin) -> None:
     )
     assert result.batch_id is None and result.changed == []
     assert dump(path) == before
+
+
+def test_occurrences_in_any_order_are_planned_once_per_document(kremlin) -> None:
+    db, ids, _ = kremlin
+    found = occurrences(db, "Kremlin")
+    plan = plan_change(db, Relabel("FAC", "ORG"), "Kremlin", list(reversed(found)), annotator=ME)
+    assert [d.target.document_id for d in plan.documents] == sorted({o.document_id for o in found})
+    assert sorted(apply_plan(db, plan).changed) == ids[:3]
