@@ -262,6 +262,12 @@ def test_an_occurrence_inside_a_token_is_kept_as_a_sub_token_span(tmp_path: Path
     assert [o.splits_token for o in plan.documents[0].occurrences] == [True, False]
     apply_plan(db, plan)
     assert labelled(db, ids[0]) == [("NATO", "ORG"), ("NATO", "ORG")]
+    import spacy
+
+    from annotations.formats.docbin import doc_from_document
+
+    doc = doc_from_document(store.load_document(db, ids[0], viewer=ME), spacy.blank("en").vocab)
+    assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == [(4, 8, "ORG"), (23, 27, "ORG")]
     db.close()
 
 
