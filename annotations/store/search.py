@@ -10,7 +10,7 @@ import functools
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -39,19 +39,27 @@ def candidate_texts(db: Database, term: str | None, dataset: str | None = None) 
     yield from db.execute(sql + " ORDER BY d.id", params)
 
 
-def texts_and_spans(
-    db: Database, document_ids: Sequence[int], versions: Versions = Versions()
-) -> dict[int, tuple[str, str]]:
-    """{id: (text, spans as stored JSON)} of the documents ``document_ids`` in the chosen version of each,
-    read in batches of a few hundred ids (one query each, never one per document)."""
-    from_, params = documents_from(versions)
-    found: dict[int, tuple[str, str]] = {}
+class FoundDocument(NamedTuple):
+    """A document a search found, as its preview needs it: spans still as stored JSON."""
+
+    dataset: str
+    text: str
+    spans: str
+
+
+def found_documents(
+    db: Database, document_ids: Sequence[int], versions: Versions | None = None
+) -> dict[int, FoundDocument]:
+    """The documents ``document_ids`` (those that still exist) with the spans of the chosen version of
+    each (default: the current one), read in batches of a few hundred ids, never one query per document."""
+    from_, params = documents_from(versions or Versions.current())
+    found: dict[int, FoundDocument] = {}
     for first in range(0, len(document_ids), _BATCH):
         batch = list(document_ids[first : first + _BATCH])
         marks = ", ".join("?" for _ in batch)
-        sql = f"SELECT d.id, d.text, a.spans{from_} WHERE d.id IN ({marks})"
-        for document_id, text, spans in db.execute(sql, [*params, *batch]):
-            found[document_id] = (text, spans)
+        sql = f"SELECT d.id, ds.name, d.text, a.spans{from_} WHERE d.id IN ({marks})"
+        for document_id, dataset, text, spans in db.execute(sql, [*params, *batch]):
+            found[document_id] = FoundDocument(dataset, text, spans)
     return found
 
 
