@@ -25,12 +25,18 @@ def index_term(trigrams: Iterable[str]) -> str | None:
     return " AND ".join(quoted) if quoted else None
 
 
+# The tokenizer stops at a NUL: texts holding one are always read (a partial index lists them, m007).
+_HOLDING_NUL = "SELECT id FROM documents WHERE instr(CAST(text AS BLOB), x'00') > 0"
+
+
 def candidate_texts(db: Database, term: str | None, dataset: str | None = None) -> Iterator[tuple[int, str]]:
     """(id, text) of the documents whose texts the index says may hold ``term``'s trigrams, in id order;
     every document's when ``term`` is None. Only ``dataset``'s when it is given. Streamed."""
     where, params = [], []
     if term is not None:
-        where.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+        where.append(
+            f"d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? UNION ALL {_HOLDING_NUL})"
+        )
         params.append(term)
     if dataset is not None:
         where.append("d.dataset_id = (SELECT id FROM datasets WHERE name = ?)")
