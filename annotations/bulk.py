@@ -37,8 +37,6 @@ from typing import Protocol
 
 from annotations.model import DocumentState, Span, Version, check_spans
 
-CONTEXT_CHARS = 30
-
 
 class Located(Protocol):
     """An occurrence of the searched text (``annotations.search.Occurrence``)."""
@@ -357,16 +355,6 @@ def chosen_by_document(chosen: Collection[OccurrencePlan]) -> dict[int, list[Occ
     return grouped
 
 
-def context(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> str:
-    """The occurrence in its text on one line: "…the left [match] the right…"."""
-    left = text[max(0, start - width) : start]
-    right = text[end : end + width]
-    lead = "…" if start > width else ""
-    tail = "…" if end + width < len(text) else ""
-    flat = " ".join(f"{lead}{left}[{text[start:end]}]{right}{tail}".split())
-    return flat
-
-
 __all__ = [
     "Add",
     "Change",
@@ -379,7 +367,6 @@ __all__ = [
     "Resize",
     "Target",
     "chosen_by_document",
-    "context",
     "correction",
     "plan",
     "plan_occurrence",

@@ -10,8 +10,10 @@ import click
 from sqlite_utils import Database
 
 from annotations import store
-from annotations.bulk import Add, Change, Delete, DocumentPlan, OccurrencePlan, Outcome, Plan, context
+from annotations.bulk import Add, Change, Delete, DocumentPlan, OccurrencePlan, Outcome, Plan
 from annotations.bulk_apply import BatchError, BatchResult
+
+CONTEXT_CHARS = 30  # characters shown on each side of an occurrence
 
 # Defined here, not taken from annotations.cli: that module imports this one.
 db_option = click.option(
@@ -153,8 +155,7 @@ def _occurrence_line(
     document: DocumentPlan, occurrence: OccurrencePlan, left_out: bool, skipped: str | None, verb: str
 ) -> str:
     """One occurrence: document, context, and what happens there."""
-    shown = context(document.target.text, occurrence.start, occurrence.end)
-    where = f"  document {occurrence.document_id}: {shown}"
+    where = f"  document {occurrence.document_id}: {_in_context(document.target.text, occurrence)}"
     if occurrence.outcome is Outcome.CHANGE:
         what = _what(occurrence)
         if left_out:
@@ -167,6 +168,16 @@ def _occurrence_line(
         what = f"{occurrence.outcome.value}: {occurrence.reason}"
     token = " (inside a token)" if occurrence.splits_token else ""
     return f"{where}  -> {what}{token}"
+
+
+def _in_context(text: str, occurrence: OccurrencePlan, width: int = CONTEXT_CHARS) -> str:
+    """The occurrence in its text, on one line: "…the text before «the match» the text after…"."""
+    from annotations.search import context
+
+    left, match, right = context(text, occurrence.start, occurrence.end, width)
+    lead = "…" if occurrence.start > width else ""
+    tail = "…" if occurrence.end + width < len(text) else ""
+    return " ".join(f"{lead}{left}«{match}»{right}{tail}".split())
 
 
 def _what(occurrence: OccurrencePlan) -> str:

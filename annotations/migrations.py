@@ -344,6 +344,9 @@ def m007_search(db: Database) -> None:
     The index keeps no copy of the texts (``content='documents'``) and no positions (``detail=none``:
     a third of the size, and the text is read anyway). Triggers keep it in step with ``documents``
     whatever adds or removes them (import, merge, assign); the documents already stored are indexed now.
+
+    The tokenizer stops at a NUL character: the few texts holding one are listed by a partial index
+    (``documents_holding_nul``) so that every search reads them whatever the index says.
     """
     for statement in _SEARCH_INDEX:
         db.execute(statement)
@@ -353,6 +356,8 @@ _SEARCH_INDEX = (
     """CREATE VIRTUAL TABLE documents_fts USING fts5(text, content='documents', content_rowid='id',
         tokenize='trigram', detail=none, columnsize=0)""",
     "INSERT INTO documents_fts (documents_fts) VALUES ('rebuild')",
+    """CREATE INDEX documents_holding_nul ON documents(id)
+        WHERE instr(CAST(text AS BLOB), x'00') > 0""",
     """CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
     INSERT INTO documents_fts (rowid, text) VALUES (NEW.id, NEW.text);
     END""",

@@ -274,7 +274,6 @@ def _collect_runs(parsed: object, runs: list[str], constants: Any) -> None:
             _collect_runs(argument[3], runs, constants)
         elif op is constants.ATOMIC_GROUP:
             _collect_runs(argument, runs, constants)
-        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT):
-            if argument[0] >= 1:
-                _collect_runs(argument[2], runs, constants)
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT) and argument[0]:
+            _collect_runs(argument[2], runs, constants)  # repeated at least once
     runs.append("".join(current))

@@ -62,8 +62,8 @@ def test_label_all_relabels_and_adds_and_explains_what_it_left(db_path: Path) ->
     code, output = run("label-all", "Kremlin", "--label", "ORG", "--db", str(db_path))
     assert code == 0, output
     assert "label 'Kremlin' as ORG, in alice's versions:" in output
-    assert "document 1: The [Kremlin] said on Monday" in output and "changed: FAC -> ORG" in output
-    assert "document 3: [Kremlin] officials met.  -> changed: +ORG" in output
+    assert "document 1: The «Kremlin» said on Monday" in output and "changed: FAC -> ORG" in output
+    assert "document 3: «Kremlin» officials met.  -> changed: +ORG" in output
     assert "conflict: overlaps ORG 'Kremlin Palace Museum'" in output
     assert "answered, left out (FAC -> ORG; --include-answered to change it)" in output
     assert "Changed 3 occurrences in 3 documents as batch 1; undo it with: spandesk undo-batch 1" in output

@@ -10,7 +10,7 @@ import functools
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -25,12 +25,18 @@ def index_term(trigrams: Iterable[str]) -> str | None:
     return " AND ".join(quoted) if quoted else None
 
 
+# The tokenizer stops at a NUL: texts holding one are always read (a partial index lists them, m007).
+_HOLDING_NUL = "SELECT id FROM documents WHERE instr(CAST(text AS BLOB), x'00') > 0"
+
+
 def candidate_texts(db: Database, term: str | None, dataset: str | None = None) -> Iterator[tuple[int, str]]:
     """(id, text) of the documents whose texts the index says may hold ``term``'s trigrams, in id order;
     every document's when ``term`` is None. Only ``dataset``'s when it is given. Streamed."""
     where, params = [], []
     if term is not None:
-        where.append("d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+        where.append(
+            f"d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? UNION ALL {_HOLDING_NUL})"
+        )
         params.append(term)
     if dataset is not None:
         where.append("d.dataset_id = (SELECT id FROM datasets WHERE name = ?)")
@@ -39,19 +45,27 @@ def candidate_texts(db: Database, term: str | None, dataset: str | None = None) 
     yield from db.execute(sql + " ORDER BY d.id", params)
 
 
-def texts_and_spans(
-    db: Database, document_ids: Sequence[int], versions: Versions = Versions()
-) -> dict[int, tuple[str, str]]:
-    """{id: (text, spans as stored JSON)} of the documents ``document_ids`` in the chosen version of each,
-    read in batches of a few hundred ids (one query each, never one per document)."""
-    from_, params = documents_from(versions)
-    found: dict[int, tuple[str, str]] = {}
+class FoundDocument(NamedTuple):
+    """A document a search found, as its preview needs it: spans still as stored JSON."""
+
+    dataset: str
+    text: str
+    spans: str
+
+
+def found_documents(
+    db: Database, document_ids: Sequence[int], versions: Versions | None = None
+) -> dict[int, FoundDocument]:
+    """The documents ``document_ids`` (those that still exist) with the spans of the chosen version of
+    each (default: the current one), read in batches of a few hundred ids, never one query per document."""
+    from_, params = documents_from(versions or Versions.current())
+    found: dict[int, FoundDocument] = {}
     for first in range(0, len(document_ids), _BATCH):
         batch = list(document_ids[first : first + _BATCH])
         marks = ", ".join("?" for _ in batch)
-        sql = f"SELECT d.id, d.text, a.spans{from_} WHERE d.id IN ({marks})"
-        for document_id, text, spans in db.execute(sql, [*params, *batch]):
-            found[document_id] = (text, spans)
+        sql = f"SELECT d.id, ds.name, d.text, a.spans{from_} WHERE d.id IN ({marks})"
+        for document_id, dataset, text, spans in db.execute(sql, [*params, *batch]):
+            found[document_id] = FoundDocument(dataset, text, spans)
     return found
 
 
