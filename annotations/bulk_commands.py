@@ -25,9 +25,15 @@ db_option = click.option(
 )
 
 
-def _annotator_option(function):
-    from annotations.cli import _annotator_name
+def _annotator_name(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+    """``--annotator``, checked as the other commands check it (imported when called: annotations.cli
+    imports this module)."""
+    from annotations.cli import _annotator_name as checked
 
+    return checked(context, parameter, value)
+
+
+def _annotator_option(function):
     return click.option(
         "--annotator",
         default=None,
@@ -70,6 +76,8 @@ def label_all_command(
     """Label every occurrence of TEXT (whole words, case as typed) as LABEL, in your versions: a bare
     occurrence gets a span, a span over exactly it with another label is relabelled; occurrences that
     other spans overlap are left alone and explained."""
+    if not label.strip():
+        raise click.BadParameter("the label is empty", param_hint="--label")
     _run(Add(label.strip(), relabel=True), text, db_path, dataset, dry_run, include_answered, annotator)
 
 

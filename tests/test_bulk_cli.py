@@ -139,6 +139,8 @@ def test_bad_input_is_a_message_not_a_traceback(db_path: Path, tmp_path: Path) -
     assert code == 1 and "there is no dataset called 'nope' (have: 'news')" in output
     code, output = run("label-all", "", "--label", "ORG", "--db", str(db_path))
     assert code == 2 and "Traceback" not in output
+    code, output = run("label-all", "Kremlin", "--label", " ", "--db", str(db_path))
+    assert code == 2 and "the label is empty" in output
     code, output = run("undo-batch", "7", "--db", str(db_path))
     assert code == 1 and "there is no batch 7" in output
     code, output = run("unlabel-all", "Kremlin", "--db", str(tmp_path / "missing.db"))
