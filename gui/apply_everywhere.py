@@ -103,14 +103,14 @@ def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
 
-def result_text(verb: str, result: BatchResult) -> str:
+def result_text(verb: str, result: BatchResult, note: str = "") -> str:
     """What applying or undoing did, for the status bar."""
     documents = _count(len(result.changed), "document")
     said = f"{verb} {documents}"
     if result.occurrences:
         said = f"{verb} {_count(result.occurrences, 'occurrence')} in {documents}"
     if result.batch_id is not None:
-        said += f" (batch {result.batch_id})"
+        said += f" (batch {result.batch_id}{note})"
     if result.skipped:
         ids = ", ".join(str(s.document_id) for s in result.skipped[:6])
         more = f" and {len(result.skipped) - 6} more" if len(result.skipped) > 6 else ""
@@ -313,8 +313,7 @@ class ApplyEverywhere(QObject):
             QApplication.restoreOverrideCursor()
         if result.batch_id is not None:
             self.window.controller.undo_stack.push(BatchCommand(self, planned, chosen, result.batch_id))
-        undo = "; Ctrl+Z undoes it all" if result.batch_id is not None else ""
-        self.after_batch(result, f"{result_text('Applied to', result)[:-1]}{undo}.")
+        self.after_batch(result, result_text("Applied to", result, "; Ctrl+Z undoes it all"))
         self.applied.emit(result)
         return result
 
