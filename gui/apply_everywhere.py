@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QPushButton, QSizePolicy, QWidget
 
 from annotations import bulk
 from annotations.bulk import Change, Outcome, Plan
@@ -88,6 +88,11 @@ def plan_job(correction: Correction, annotator: str) -> Job:
     return run
 
 
+def described(planned: Plan) -> str:
+    """What a plan's change does, in words: ``relabel 'Kremlin' FAC → ORG``."""
+    return planned.change.describe(planned.text).replace(" -> ", " → ")
+
+
 def changes_planned(planned: Plan) -> int:
     """How many occurrences the change applies to (checked or not)."""
     return planned.counts.get(Outcome.CHANGE, 0)
@@ -132,7 +137,7 @@ class BatchCommand(QUndoCommand):
     def __init__(
         self, owner: ApplyEverywhere, planned: Plan, chosen: list[bulk.OccurrencePlan], batch_id: int
     ) -> None:
-        super().__init__(f"Apply everywhere: {planned.change.describe(planned.text)}")
+        super().__init__(f"Apply everywhere: {described(planned)}")
         self.owner, self.plan, self.batch_id = owner, planned, batch_id
         self.places = [Occurrence(o.document_id, o.start, o.end) for o in chosen]
         self.first = True
@@ -182,8 +187,10 @@ class ApplyEverywhere(QObject):
     """The offer in the status bar, the preview, the batch and its undo, for one window."""
 
     offered = Signal(int)  # an offer is shown: how many occurrences the change applies to
+    showing = Signal(bool)  # the offer appeared (True) or went (False): the status bar makes room
     planned = Signal()  # a preview's plan is ready (the dialog is open)
     applied = Signal(object)  # a BatchResult
+    batch_done = Signal()  # a batch was applied, undone or applied again: what searches showed is stale
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -192,7 +199,7 @@ class ApplyEverywhere(QObject):
         self.plan: Plan | None = None  # the plan the offer counted
         self.runs: list[WorkerRun] = []
         self.dialog: PreviewDialog | None = None
-        self.bar = QWidget()
+        self.bar = QWidget(objectName="offer")
         row = QHBoxLayout(self.bar)
         row.setContentsMargins(4, 0, 4, 0)
         self.label = plain_label("")
@@ -206,7 +213,11 @@ class ApplyEverywhere(QObject):
         row.addWidget(self.label)
         row.addWidget(self.button)
         row.addWidget(self.dismiss_button)
-        self.bar.setStyleSheet("QWidget { background: #fff8c5; border-radius: 4px; }")
+        self.label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
+        self.bar.setStyleSheet(
+            "QWidget#offer { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 4px; }"
+            " QLabel { background: transparent; }"
+        )
         self.bar.hide()
 
     @property
@@ -257,17 +268,20 @@ class ApplyEverywhere(QObject):
             return
         self.plan = planned
         plural = "occurrence" if count == 1 else "occurrences"
-        what = planned.change.describe(planned.text).replace("->", "→")
+        what = described(planned)
         self.label.setText(f"Apply to the {count:,} other {plural} of {quoted(correction.text)}?")
         self.label.setToolTip(what)
         self.button.setToolTip(what)
         self.bar.show()
+        self.showing.emit(True)
         self.offered.emit(count)
 
     def dismiss(self) -> None:
         """Take the offer away (another document, another correction, ✕)."""
         self.correction, self.plan = None, None
-        self.bar.hide()
+        if self.bar.isVisible():
+            self.bar.hide()
+            self.showing.emit(False)
 
     @property
     def offering(self) -> bool:
@@ -325,6 +339,7 @@ class ApplyEverywhere(QObject):
         if document is not None and document.id in result.changed:
             self.window.controller.open(document.id)
         self.told(message)
+        self.batch_done.emit()
 
     def told(self, message: str) -> None:
         """A message in the status bar, long enough to read."""

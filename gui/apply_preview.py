@@ -29,7 +29,7 @@ from annotations.search import context
 from gui.plain_text import plain_label, tooltip
 
 HEADINGS = ("Document", "Before", "Match", "After", "What happens")
-CONTEXT = 40
+CONTEXT = 32
 WARNING, CONFLICT, QUIET = "#9a6700", "#cf222e", "#6e7781"
 
 
@@ -57,11 +57,10 @@ class PreviewDialog(QDialog):
         self.plan = planned
         self.rows: list[OccurrencePlan] = []
         self.setWindowTitle("Apply everywhere: preview")
-        self.resize(980, 560)
+        self.resize(1060, 580)
         column = QVBoxLayout(self)
-        self.heading = plain_label(
-            f"{_sentence(planned.change.describe(planned.text))} in {planned.annotator}'s versions"
-        )
+        described = planned.change.describe(planned.text).replace(" -> ", " → ")
+        self.heading = plain_label(f"{_sentence(described)} in {planned.annotator}'s versions")
         font = QFont(self.heading.font())
         font.setBold(True)
         self.heading.setFont(font)
@@ -171,7 +170,7 @@ def _table() -> CheckTable:
     table.verticalHeader().setDefaultSectionSize(24)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for column, width in enumerate((90, 260, 110, 260)):
+    for column, width in enumerate((80, 215, 100, 215)):
         table.setColumnWidth(column, width)
     header.setStretchLastSection(True)
     return table
@@ -184,10 +183,10 @@ def _what_happens(planned: Plan, document: DocumentPlan, occurrence: OccurrenceP
         change = _change_words(occurrence) + inside
         if document.answered and not planned.include_answered:
             answer = document.target.state.answer
-            return f"{change}; already answered ({answer.value if answer else ''}): unchecked", WARNING
+            return f"answered ({answer.value if answer else ''}), unchecked: {change}", WARNING
         return change, ""
     if occurrence.outcome is Outcome.CONFLICT:
-        return f"conflict, left alone: {occurrence.reason}", CONFLICT
+        return f"conflict: {occurrence.reason}", CONFLICT
     return f"nothing to do: {occurrence.reason}", QUIET
 
 
@@ -195,11 +194,11 @@ def _change_words(occurrence: OccurrencePlan) -> str:
     removes, adds = occurrence.removes, occurrence.adds
     if removes is not None and adds is not None:
         if (removes.start, removes.end) == (adds.start, adds.end):
-            return f"will change: {removes.label} → {adds.label}"
-        return f"will change: {removes.label} resized"
+            return f"{removes.label} → {adds.label}"
+        return f"{removes.label} resized to {adds.label}"
     if adds is not None:
-        return f"will change: labelled {adds.label}"
-    return f"will change: {removes.label if removes else 'the span'} removed"
+        return f"labelled {adds.label}"
+    return f"{removes.label if removes else 'the span'} removed"
 
 
 def _summary(planned: Plan) -> str:

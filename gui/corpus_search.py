@@ -180,6 +180,12 @@ class SearchPanel(QWidget):
         self.total.setText(f"Cannot search: {message}")
         self.searched.emit()
 
+    def refresh(self) -> None:
+        """Search again (the documents changed): the hits show the spans as they are now."""
+        if self.found is not None and self.isVisible():
+            self.found = None
+            self._changed()
+
     def stop(self) -> None:
         """Cancel a running search and wait for its thread (closing, another database)."""
         if self.run is not None:
@@ -191,6 +197,8 @@ class SearchPanel(QWidget):
 
     def show_found(self, found: Found) -> None:
         """List the hits and say how many there are."""
+        current = self.hits.currentRow()
+        again = self.found is None and self.wanted == found.query and current >= 0
         self.found = found
         self.total.setText(_total_text(found))
         self.hits.setUpdatesEnabled(False)
@@ -199,7 +207,7 @@ class SearchPanel(QWidget):
             self._fill_row(row, preview)
         self.hits.setUpdatesEnabled(True)
         if found.shown:
-            self.hits.selectRow(0)
+            self.hits.selectRow(min(current, len(found.shown) - 1) if again else 0)
 
     def _fill_row(self, row: int, preview: Preview) -> None:
         occurrence = preview.occurrence
@@ -245,7 +253,7 @@ class SearchPanel(QWidget):
             self.left.emit()
             return True
         if watched is self.box and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            if self.timer.isActive() or self.run is not None:
+            if self.found is None or self.found.query != self.query():
                 self.search_now()  # the hits of what is typed, not of what was typed before
                 return True
             row = self.hits.currentRow()

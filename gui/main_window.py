@@ -237,6 +237,8 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.annotator_label.setStyleSheet("color: #1f2328; font-weight: 600; padding: 0 8px;")
         self.statusBar().insertPermanentWidget(0, self.apply_everywhere.bar)
+        self.apply_everywhere.showing.connect(self._make_room_for_offer)
+        self.apply_everywhere.batch_done.connect(self.search_panel.refresh)
 
     # ------------------------------------------------------------ a database
 
@@ -277,6 +279,7 @@ class MainWindow(QMainWindow):
         controller.conflict.connect(self._on_conflict)
         controller.answers_changed.connect(self._count_answers)
         controller.corrected.connect(self.apply_everywhere.corrected)
+        controller.corrected.connect(lambda _edit: self.search_panel.refresh())
         controller.failure.connect(
             lambda message: self.files.show_failure("Could not save the edit", message)
         )
@@ -539,6 +542,11 @@ class MainWindow(QMainWindow):
         step()
         if not status.currentMessage():  # a conflict or failure has said what happened instead
             status.showMessage(f"{done}: {' '.join(text.split())}", 4000)
+
+    def _make_room_for_offer(self, offering: bool) -> None:
+        """The offer to apply everywhere takes the room of the model's and the dataset's names."""
+        self.model_label.setHidden(offering)
+        self.dataset_label.setHidden(offering)
 
     def show_search(self) -> None:
         """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""

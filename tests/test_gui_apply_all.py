@@ -89,10 +89,10 @@ def test_relabel_offers_the_other_occurrences_previews_applies_and_one_undo_rest
     rows = {int(cells(dialog, row)[0]): row for row in range(5)}
     checkable = Qt.ItemFlag.ItemIsUserCheckable
     assert "nothing to do" in cells(dialog, rows[1])[4] and "on screen" in cells(dialog, rows[1])[4]
-    assert cells(dialog, rows[2])[4] == "will change: LOC → ORG"
-    assert "already answered (accept): unchecked" in cells(dialog, rows[3])[4]
+    assert cells(dialog, rows[2])[4] == "LOC → ORG"
+    assert cells(dialog, rows[3])[4] == "answered (accept), unchecked: LOC → ORG"
     assert dialog.table.item(rows[3], 0).flags() & checkable  # can be checked on purpose
-    assert "conflict" in cells(dialog, rows[5])[4] and "Kremlin Palace" in cells(dialog, rows[5])[4]
+    assert cells(dialog, rows[5])[4] == "conflict: overlaps LOC 'Kremlin Palace'"
     assert not dialog.table.item(rows[5], 0).flags() & checkable
     assert sorted(dialog.rows[row].document_id for row in dialog.checked_rows()) == [2, 4]
     assert "5 occurrences in 5 documents" in dialog.summary.text()

@@ -120,3 +120,18 @@ def test_typing_on_while_a_search_runs_ends_with_the_hits_of_the_last_text(qtbot
     assert panel.found.query.text == "Moscow"
     assert panel.found.total == 3000 and panel.hits.rowCount() == 500
     assert "the first 500 listed" in panel.total.text()
+
+
+def test_a_correction_searches_again_keeping_the_hit_walked_to(qtbot, tmp_path):
+    path = tmp_path / "db.sqlite"
+    make_database(path, TEXTS, MODEL)
+    window = open_active(qtbot, path)
+    search(qtbot, window, "Kremlin")
+    panel = window.search_panel
+    QTest.keyClick(panel.box, Qt.Key.Key_Down)
+    QTest.keyClick(panel.hits, Qt.Key.Key_Down)
+    QTest.keyClick(panel.hits, Qt.Key.Key_Return)  # the second hit: document 3's first Kremlin
+    QTest.keyClick(window.view, Qt.Key.Key_4)  # labelled LOC
+    qtbot.waitUntil(lambda: panel.found is not None and panel.run is None, timeout=10_000)
+    assert row_cells(panel.hits, 1)[4].startswith("LOC “Kremlin”")  # the hits show the spans as they are now
+    assert panel.hits.currentRow() == 1  # still where the person was
