@@ -204,7 +204,7 @@ class ApplyEverywhere(QObject):
         row.setContentsMargins(4, 0, 4, 0)
         self.label = plain_label("")
         self.label.setStyleSheet("color: #1f2328; font-weight: 600;")
-        self.button = QPushButton("Apply everywhere…  (Ctrl+Shift+A)", focusPolicy=Qt.FocusPolicy.NoFocus)
+        self.button = QPushButton("Preview…  Ctrl+Shift+A", focusPolicy=Qt.FocusPolicy.NoFocus)
         self.button.clicked.connect(self.preview)
         self.dismiss_button = QPushButton("✕", focusPolicy=Qt.FocusPolicy.NoFocus)
         self.dismiss_button.setToolTip("Do not apply it elsewhere")
@@ -272,6 +272,7 @@ class ApplyEverywhere(QObject):
         self.label.setText(f"Apply to the {count:,} other {plural} of {quoted(correction.text)}?")
         self.label.setToolTip(what)
         self.button.setToolTip(what)
+        self.label.setMinimumWidth(self.label.sizeHint().width())  # the question is read whole
         self.bar.show()
         self.showing.emit(True)
         self.offered.emit(count)

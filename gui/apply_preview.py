@@ -57,7 +57,10 @@ class PreviewDialog(QDialog):
         self.plan = planned
         self.rows: list[OccurrencePlan] = []
         self.setWindowTitle("Apply everywhere: preview")
-        self.resize(1060, 580)
+        room = parent.screen().availableGeometry() if parent is not None else None
+        self.resize(
+            min(1060, room.width() - 40) if room else 1060, min(580, room.height() - 60) if room else 580
+        )
         column = QVBoxLayout(self)
         described = planned.change.describe(planned.text).replace(" -> ", " → ")
         self.heading = plain_label(f"{_sentence(described)} in {planned.annotator}'s versions")
@@ -183,7 +186,7 @@ def _what_happens(planned: Plan, document: DocumentPlan, occurrence: OccurrenceP
         change = _change_words(occurrence) + inside
         if document.answered and not planned.include_answered:
             answer = document.target.state.answer
-            return f"answered ({answer.value if answer else ''}), unchecked: {change}", WARNING
+            return f"already answered ({answer.value if answer else ''}): {change}", WARNING
         return change, ""
     if occurrence.outcome is Outcome.CONFLICT:
         return f"conflict: {occurrence.reason}", CONFLICT

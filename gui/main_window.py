@@ -547,6 +547,9 @@ class MainWindow(QMainWindow):
         """The offer to apply everywhere takes the room of the model's and the dataset's names."""
         self.model_label.setHidden(offering)
         self.dataset_label.setHidden(offering)
+        room = self.statusBar().width() - self.annotator_label.sizeHint().width() - 40
+        needed = self.apply_everywhere.bar.sizeHint().width() + self.counts_label.sizeHint().width()
+        self.counts_label.setHidden(offering and needed > room)  # a narrow window: the counts come back after
 
     def show_search(self) -> None:
         """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""

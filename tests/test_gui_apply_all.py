@@ -90,7 +90,8 @@ def test_relabel_offers_the_other_occurrences_previews_applies_and_one_undo_rest
     checkable = Qt.ItemFlag.ItemIsUserCheckable
     assert "nothing to do" in cells(dialog, rows[1])[4] and "on screen" in cells(dialog, rows[1])[4]
     assert cells(dialog, rows[2])[4] == "LOC → ORG"
-    assert cells(dialog, rows[3])[4] == "answered (accept), unchecked: LOC → ORG"
+    assert cells(dialog, rows[3])[4] == "already answered (accept): LOC → ORG"
+    assert dialog.table.item(rows[3], 0).checkState() == Qt.CheckState.Unchecked
     assert dialog.table.item(rows[3], 0).flags() & checkable  # can be checked on purpose
     assert cells(dialog, rows[5])[4] == "conflict: overlaps LOC 'Kremlin Palace'"
     assert not dialog.table.item(rows[5], 0).flags() & checkable
