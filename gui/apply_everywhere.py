@@ -229,6 +229,8 @@ class ApplyEverywhere(QObject):
     def corrected(self, edit: Edit) -> None:
         """A correction was just made: count the other places the same change applies (in a worker)."""
         self.dismiss()
+        for run in self.runs:  # what earlier corrections were counting is of no use now
+            run.cancel()
         document = self.window.controller.document
         if self.window.reviewing or document is None or document.id != edit.document_id:
             return

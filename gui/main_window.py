@@ -237,6 +237,8 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.annotator_label.setStyleSheet("color: #1f2328; font-weight: 600; padding: 0 8px;")
         self.statusBar().insertPermanentWidget(0, self.apply_everywhere.bar)
+        # as tall as with the offer: its coming and going never moves the document's lines
+        self.statusBar().setMinimumHeight(self.apply_everywhere.bar.sizeHint().height() + 4)
         self.apply_everywhere.showing.connect(self._make_room_for_offer)
         self.apply_everywhere.batch_done.connect(self.search_panel.refresh)
 
