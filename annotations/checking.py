@@ -92,6 +92,8 @@ def _guarded_by(sql: str) -> str:
     """What a trigger protects, for the message saying it is missing."""
     if " ON events" in sql:
         return "history can be changed or deleted"
+    if "documents_fts" in sql:
+        return "corpus search (`spandesk find`) can miss documents added or removed since"
     return "the answer counts shown as progress are no longer kept"
 
 

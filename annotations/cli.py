@@ -505,7 +505,21 @@ def main() -> None:
     cli(prog_name="spandesk")
 
 
+from annotations.find_command import find_command  # noqa: E402
 from annotations.team_commands import assign_command, merge_command  # noqa: E402  (they use the helpers above)
 
 cli.add_command(assign_command)
 cli.add_command(merge_command)
+cli.add_command(find_command)
+
+from annotations.bulk_commands import (  # noqa: E402
+    batches_command,
+    label_all_command,
+    undo_batch_command,
+    unlabel_all_command,
+)
+
+cli.add_command(label_all_command)
+cli.add_command(unlabel_all_command)
+cli.add_command(undo_batch_command)
+cli.add_command(batches_command)

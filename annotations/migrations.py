@@ -334,4 +334,61 @@ _VERSION_COUNTS = (
 )
 
 
+@migrations()
+def m007_search(db: Database) -> None:
+    """An index of the documents' texts for corpus search (``annotations.search``): SQLite FTS5 with the
+    ``trigram`` tokenizer (every three characters, case folded), so any string of three characters or
+    more, in any script, inside words or across them, narrows the search to the documents holding its
+    pieces; every candidate is then checked against the text itself.
+
+    The index keeps no copy of the texts (``content='documents'``) and no positions (``detail=none``:
+    a third of the size, and the text is read anyway). Triggers keep it in step with ``documents``
+    whatever adds or removes them (import, merge, assign); the documents already stored are indexed now.
+
+    The tokenizer stops at a NUL character: the few texts holding one are listed by a partial index
+    (``documents_holding_nul``) so that every search reads them whatever the index says.
+    """
+    for statement in _SEARCH_INDEX:
+        db.execute(statement)
+
+
+_SEARCH_INDEX = (
+    """CREATE VIRTUAL TABLE documents_fts USING fts5(text, content='documents', content_rowid='id',
+        tokenize='trigram', detail=none, columnsize=0)""",
+    "INSERT INTO documents_fts (documents_fts) VALUES ('rebuild')",
+    """CREATE INDEX documents_holding_nul ON documents(id)
+        WHERE instr(CAST(text AS BLOB), x'00') > 0""",
+    """CREATE TRIGGER documents_fts_insert AFTER INSERT ON documents BEGIN
+    INSERT INTO documents_fts (rowid, text) VALUES (NEW.id, NEW.text);
+    END""",
+    """CREATE TRIGGER documents_fts_delete AFTER DELETE ON documents BEGIN
+    INSERT INTO documents_fts (documents_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+    END""",
+    # texts are never changed; should one be, the index follows it rather than going stale
+    """CREATE TRIGGER documents_fts_update AFTER UPDATE OF id, text ON documents BEGIN
+    INSERT INTO documents_fts (documents_fts, rowid, text) VALUES ('delete', OLD.id, OLD.text);
+    INSERT INTO documents_fts (rowid, text) VALUES (NEW.id, NEW.text);
+    END""",
+)
+
+
+@migrations()
+def m008_batches(db: Database) -> None:
+    """Changes made to many documents at once ("apply everywhere", its undo): one ``batches`` row each, and
+    ``events.batch_id`` naming the batch an event belongs to (NULL for every other event). Adding a column
+    is allowed by the append-only triggers, which forbid only UPDATE and DELETE of events."""
+    db.execute(
+        """CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            annotator TEXT,
+            description TEXT NOT NULL,
+            undoes INTEGER REFERENCES batches(id)
+        )"""
+    )
+    db.execute("ALTER TABLE events ADD COLUMN batch_id INTEGER REFERENCES batches(id)")
+    db.execute("CREATE INDEX events_batch ON events(batch_id) WHERE batch_id IS NOT NULL")
+    db.execute("CREATE INDEX batches_undoes ON batches(undoes) WHERE undoes IS NOT NULL")
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in migrations._migrations)

@@ -46,10 +46,12 @@ class Sizes:
     edits: int
     startup_rounds: int
     merge_documents: int  # in each of MERGE_PEOPLE databases
+    bulk_documents: int = 100_000
+    bulk_occurrences: int = 10_000
 
 
 FULL = Sizes(3000, 300, 2, True, 100_000, 10_000, 100_000, 10, 100_000, 100, 100, 3, 100_000)
-QUICK = Sizes(500, 25, 1, False, 20_000, 2_000, 20_000, 10, 100_000, 30, 20, 1, 10_000)
+QUICK = Sizes(500, 25, 1, False, 20_000, 2_000, 20_000, 10, 100_000, 30, 20, 1, 10_000, 20_000, 2_000)
 MERGE_PEOPLE = 10
 
 
@@ -204,6 +206,49 @@ def bench_merge(work: Path, sizes: Sizes) -> list[Row]:
             f"the `spandesk merge` command, start-up included; merging again (nothing to change): "
             f"{result['again']:.1f} s",
         )
+    ]
+
+
+def bench_bulk(work: Path, sizes: Sizes) -> list[Row]:
+    """Apply everywhere: search + preview, apply and undo of one relabel at every planted occurrence."""
+    result = run_worker("bulk_bench.py", str(work), str(sizes.bulk_documents), str(sizes.bulk_occurrences))
+    first, second = result["rounds"]
+    say(f"bulk: built {result['documents']:,} documents in {result['built']:.0f} s")
+    for name, row in (("new versions", first), ("own versions", second)):
+        say(
+            f"  {name}: search {row['search'] * 1000:.0f} ms, preview {row['plan'] * 1000:.0f} ms, "
+            f"apply {row['apply']:.2f} s, undo {row['undo']:.2f} s"
+        )
+    exact = not any(result["problems"])
+    note = "; ".join(", ".join(p) for p in result["problems"] if p) or "database back exactly after undo"
+    return [
+        Row(
+            f"Search + preview of {first['found']:,} occurrences in {result['documents']:,} documents",
+            f"{(first['search'] + first['plan']) * 1000:.0f} ms",
+            f"search {first['search'] * 1000:.0f} ms",
+            "",
+            "< 1 s",
+            first["search"] + first["plan"] < 1,
+            "relabel FAC -> ORG planned at every occurrence, in a person's versions",
+        ),
+        Row(
+            f"Apply everywhere: {first['changed']:,} documents (versions made / already there)",
+            f"{first['apply']:.2f} s / {second['apply']:.2f} s",
+            "",
+            "",
+            "< 5 s",
+            max(first["apply"], second["apply"]) < 5,
+            "one transaction, one event per document, one batch",
+        ),
+        Row(
+            f"Undo of that batch ({first['undone']:,} documents)",
+            f"{first['undo']:.2f} s / {second['undo']:.2f} s",
+            "",
+            "",
+            "back exactly",
+            exact,
+            note,
+        ),
     ]
 
 
@@ -385,7 +430,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller inputs: a smoke run under 2 minutes")
     parser.add_argument(
-        "--only", default="import,export,window,merge", help="comma-separated: import,export,window,merge"
+        "--only",
+        default="import,export,window,merge,bulk",
+        help="comma-separated: import,export,window,merge,bulk",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases and corpus")
     parser.add_argument(
@@ -398,7 +445,7 @@ def main() -> int:
     rows: list[Row] = []
     try:
         benches = (("import", bench_import), ("export", bench_export), ("window", bench_window))
-        for name, bench in (*benches, ("merge", bench_merge)):
+        for name, bench in (*benches, ("merge", bench_merge), ("bulk", bench_bulk)):
             if name in options.only.split(","):
                 rows.extend(bench(work, sizes))
     finally:

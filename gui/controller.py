@@ -25,6 +25,7 @@ class AnnotationController(QObject):
     failure = Signal(str)  # an edit could not be stored (nothing changed)
     unreadable = Signal(str)  # a document could not be opened (its stored row is damaged)
     answers_changed = Signal()  # a document's answer changed (progress and counts are stale)
+    corrected = Signal(object)  # a new Edit was made by a gesture (not an undo or redo): apply everywhere
 
     def __init__(
         self, db: Database, annotator: str, dataset: str | None = None, session: Session | None = None
@@ -61,6 +62,7 @@ class AnnotationController(QObject):
         if edit is None or edit.before == edit.after:
             return False
         self.undo_stack.push(EditCommand(self, edit))
+        self.corrected.emit(edit)
         return True
 
     def apply(self, edit: Edit) -> Document:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -31,7 +32,9 @@ from annotations.session import Edit
 from annotations.store import StoreError
 from gui.agreement_dialog import AgreementDialog
 from gui.annotator_dialog import AnnotatorDialog
+from gui.apply_everywhere import ApplyEverywhere
 from gui.controller import AnnotationController, describe_store_error
+from gui.corpus_search import SearchPanel
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.file_dialogs import DialogKind
@@ -90,6 +93,8 @@ class MainWindow(QMainWindow):
         self.queue_panel = QueuePanel()
         self.review_banner, self.review_panel = review_banner(), ReviewPanel()
         self.reviewing = False  # review mode: the reviewed versions of documents several people annotated
+        self.search_panel = SearchPanel()
+        self.apply_everywhere = ApplyEverywhere(self)
 
     def _build_layout(self) -> None:
         splitter = QSplitter()
@@ -101,6 +106,11 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 760, 260])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
+        self.search_dock = QDockWidget("Find in all documents", self, objectName="search")
+        self.search_dock.setWidget(self.search_panel)
+        self.search_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
+        self.search_dock.hide()
 
     def _side_panel(self, title: str, widgets: list[QWidget]) -> QWidget:
         panel = QWidget(objectName="side")
@@ -178,6 +188,15 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action(edit_menu, "&Redo", self.redo, QKeySequence("Ctrl+Shift+Z"))
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         edit_menu.addSeparator()
+        self._action(edit_menu, "&Find in all documents…", self.show_search, QKeySequence("Ctrl+F"))
+        self.apply_action = self._action(
+            edit_menu,
+            "&Apply to other occurrences…",
+            self.apply_everywhere.preview,
+            QKeySequence("Ctrl+Shift+A"),
+        )
+        self._action(edit_menu, "Undo last apply-&everywhere", self.apply_everywhere.undo_last_batch)
+        edit_menu.addSeparator()
         self.characters_action = self._action(
             edit_menu, "Select &characters (not tokens)", self._toggle_characters
         )
@@ -217,6 +236,11 @@ class MainWindow(QMainWindow):
             label.setStyleSheet("color: #57606a; padding: 0 8px;")
             self.statusBar().addPermanentWidget(label)
         self.annotator_label.setStyleSheet("color: #1f2328; font-weight: 600; padding: 0 8px;")
+        self.statusBar().insertPermanentWidget(0, self.apply_everywhere.bar)
+        # as tall as with the offer: its coming and going never moves the document's lines
+        self.statusBar().setMinimumHeight(self.apply_everywhere.bar.sizeHint().height() + 4)
+        self.apply_everywhere.showing.connect(self._make_room_for_offer)
+        self.apply_everywhere.batch_done.connect(self.search_panel.refresh)
 
     # ------------------------------------------------------------ a database
 
@@ -238,6 +262,8 @@ class MainWindow(QMainWindow):
         self.review_keys = ReviewKeys(self.view, self.review_panel, lambda: self.controller)
         self.review_keys.told = lambda text: self.statusBar().showMessage(text, 8000)
         self.view.key_handler = self._handle_key
+        self.apply_everywhere.stop()
+        self.search_panel.attach(db_path, self.database_identity, self.annotator)
         self._show_mode()
         self._connect_once()
         self.files.remember_recent(db_path)
@@ -254,6 +280,8 @@ class MainWindow(QMainWindow):
         controller.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         controller.conflict.connect(self._on_conflict)
         controller.answers_changed.connect(self._count_answers)
+        controller.corrected.connect(self.apply_everywhere.corrected)
+        controller.corrected.connect(lambda _edit: self.search_panel.refresh())
         controller.failure.connect(
             lambda message: self.files.show_failure("Could not save the edit", message)
         )
@@ -422,6 +450,8 @@ class MainWindow(QMainWindow):
         self.span_list.span_chosen.connect(self._on_span_clicked)
         self.view.span_selected.connect(self.span_list.mark)
         self.queue_panel.document_chosen.connect(lambda document_id: self.controller.open(document_id))
+        self.search_panel.hit_chosen.connect(self.open_hit)
+        self.search_panel.left.connect(self.view.setFocus)
         self.label_bar.colour_changed.connect(self.set_label_colour)
 
     def refresh_contents(self) -> None:
@@ -494,11 +524,14 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         """Undo the last edit or answer (of any document), and say what was undone."""
+        self.apply_everywhere.dismiss()
         stack = self.controller.undo_stack
-        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undone", "Nothing to undo.")
+        nothing = "Nothing to undo." + ("" if stack.canUndo() else self.apply_everywhere.last_batch_note())
+        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undone", nothing)
 
     def redo(self) -> None:
         """Redo the last undone edit or answer, and say what was redone."""
+        self.apply_everywhere.dismiss()
         stack = self.controller.undo_stack
         self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redone", "Nothing to redo.")
 
@@ -512,7 +545,38 @@ class MainWindow(QMainWindow):
         if not status.currentMessage():  # a conflict or failure has said what happened instead
             status.showMessage(f"{done}: {' '.join(text.split())}", 4000)
 
+    def _make_room_for_offer(self, offering: bool) -> None:
+        """The offer to apply everywhere takes the room of the model's and the dataset's names."""
+        self.model_label.setHidden(offering)
+        self.dataset_label.setHidden(offering)
+        room = self.statusBar().width() - self.annotator_label.sizeHint().width() - 40
+        needed = self.apply_everywhere.bar.sizeHint().width() + self.counts_label.sizeHint().width()
+        self.counts_label.setHidden(offering and needed > room)  # a narrow window: the counts come back after
+
+    def show_search(self) -> None:
+        """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""
+        self.search_panel.colours = self.colours
+        self.search_dock.show()
+        self.search_panel.focus_box()
+
+    def open_hit(self, document_id: int, start: int, end: int) -> None:
+        """Open a search hit's document with the match selected (the span over exactly it, if any)."""
+        document = self.controller.open(document_id)
+        if document is None:
+            return
+        span = next((s for s in document.spans if (s.start, s.end) == (start, end)), None)
+        if span is not None:
+            self._on_span_clicked(span)
+            self.keyboard.select(span)
+        else:
+            self.keyboard.caret = start
+            self.view.set_pending((start, end))
+        self.view.setFocus()
+
     def _on_document_opened(self, document: Document) -> None:
+        offered = self.apply_everywhere.correction
+        if offered is not None and offered.document_id != document.id:
+            self.apply_everywhere.dismiss()
         self.view.show_document(document, self._colours_for(document))
         self.keyboard.caret = 0
         self.span_list.show_spans(document, self.colours)
@@ -706,6 +770,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._close_agreement()
+        self.search_panel.stop()
+        self.apply_everywhere.stop()
         self.files.cancel_all()
         super().closeEvent(event)
 

@@ -18,6 +18,22 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Search and apply everywhere",
+        (
+            ("Ctrl+F", "Find in all documents (the search panel; its box takes the keys)"),
+            ("Down, then Up / Down", "From the search box to the hits, and along them"),
+            ("Enter / double-click a hit", "Open its document with the match selected"),
+            ("Escape (in the search panel)", "Back to the document"),
+            ("Ctrl+Shift+A", "After a correction: preview it at the other occurrences of its text"),
+            ("Space (in the preview)", "Check or uncheck the selected occurrence"),
+            ("Enter / Escape (in the preview)", "Apply to the checked occurrences / cancel"),
+            (
+                "Ctrl+Z after applying",
+                "Undo the whole apply-everywhere (Edit ▸ Undo last apply-everywhere after a restart)",
+            ),
+        ),
+    ),
+    (
         "Labels",
         (
             (

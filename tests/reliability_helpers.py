@@ -69,12 +69,17 @@ def dump(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
     connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {
-            table: connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
-            for table in sorted(tables)
-        }
+        return {table: _rows(connection, table) for table in sorted(tables)}
     finally:
         connection.close()
+
+
+def _rows(connection: sqlite3.Connection, table: str) -> list[tuple[Any, ...]]:
+    """A table's rows in rowid order; sorted for a table without rowids (the search index's config)."""
+    try:
+        return connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+    except sqlite3.OperationalError:
+        return sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall())
 
 
 def file_digest(*paths: Path) -> str:

@@ -13,11 +13,20 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``versions``: who has a version of what, and every version of each document
 - ``review_queue``: the documents several annotators have a version of, with their reviewed version's answer
 - ``settings``: labels and settings
+- ``batches``: changes made to many documents at once (apply everywhere) and their undo
 - ``transfer``: copying documents and versions between databases (assign, merge)
 """
 
 from __future__ import annotations
 
+from annotations.store.batches import (
+    Batch,
+    batch,
+    batch_events,
+    last_undoable_batch,
+    new_batch,
+    recent_batches,
+)
 from annotations.store.connection import (
     BUSY_TIMEOUT_SECONDS,
     backup,
@@ -107,6 +116,12 @@ from annotations.store.versions import (
 )
 
 __all__ = [
+    "Batch",
+    "batch",
+    "batch_events",
+    "recent_batches",
+    "last_undoable_batch",
+    "new_batch",
     "MergeCounts",
     "MergeRefused",
     "assignable_documents",

@@ -74,8 +74,11 @@ def apply_state(
     before: DocumentState,
     unchanged: tuple[int, int] | None = None,
     version: Version = BASE,
+    batch_id: int | None = None,
 ) -> int:
-    """``write_state`` inside a transaction the caller holds (an import writing many); return the new rev."""
+    """``write_state`` inside a transaction the caller holds (an import writing many); return the new rev.
+
+    ``batch_id``: the batch (``store.new_batch``) the event belongs to (a change made to many documents)."""
     ends = unchanged if unchanged is not None else unchanged_ends(before.spans, state.spans)
     removed, added = span_changes(before.spans, state.spans, ends)
     now = time.time()
@@ -96,9 +99,10 @@ def apply_state(
             raise EditConflict(document_id, rev, current_rev(db, document_id, version))
     if removed or added:
         _forget_imported_task_hash(db, document_id)
+    batch_column, batch_value = (", batch_id", ", ?") if batch_id is not None else ("", "")
     db.execute(
-        "INSERT INTO events (document_id, version_id, annotator, at, kind, before, after)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO events (document_id, version_id, annotator, at, kind, before, after{batch_column})"
+        f" VALUES (?, ?, ?, ?, ?, ?, ?{batch_value})",
         [
             document_id,
             version_id,
@@ -107,6 +111,7 @@ def apply_state(
             kind,
             encode_change(removed, before.answer),
             encode_change(added, state.answer),
+            *([batch_id] if batch_id is not None else []),
         ],
     )
     return rev + 1
