@@ -315,7 +315,7 @@ class ApplyEverywhere(QObject):
             self.apply(dialog.plan, dialog.chosen())
         else:
             self._on_counted(self.correction, self.plan) if self.correction and self.plan else self.dismiss()
-        self.window.view.setFocus()
+        self.window.take_keys_back()
 
     def apply(self, planned: Plan, chosen: list[bulk.OccurrencePlan]) -> BatchResult | None:
         """Make the chosen changes as one batch and put one command for it on the undo stack."""

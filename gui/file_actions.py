@@ -63,6 +63,10 @@ class FileWindow(Protocol):
         """Work on another, already opened database."""
         ...
 
+    def take_keys_back(self) -> None:
+        """Give the document the keys again after a dialog closes."""
+        ...
+
 
 class FileActions(QObject):
     """Import, export and database switching for one window; slow work runs in workers."""
@@ -119,6 +123,7 @@ class FileActions(QObject):
         box = existing_box(self.parent_widget, f"{conflicts}.\n\nNothing was imported yet.")
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.finished.connect(lambda _result: self._existing_chosen(box, again))
+        box.finished.connect(self.window.take_keys_back)
         self.versions_box = box
         box.open()
 

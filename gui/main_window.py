@@ -380,6 +380,7 @@ class MainWindow(QMainWindow):
         """Ask for the name to work as (File ▸ Work as…); the window switches to that person's versions."""
         self.annotator_dialog = AnnotatorDialog(self.annotator, self)
         self.annotator_dialog.accepted.connect(lambda: self.work_as(self.annotator_dialog.name()))
+        self.annotator_dialog.finished.connect(self.take_keys_back)
         self.annotator_dialog.open()
 
     def work_as(self, name: str) -> bool:
@@ -421,6 +422,7 @@ class MainWindow(QMainWindow):
         self._close_agreement()
         dialog = self.agreement_dialog = AgreementDialog(self.db_path, self.database_identity, self)
         dialog.document_chosen.connect(lambda document_id: self._open_from(dialog, document_id))
+        dialog.finished.connect(self.take_keys_back)
         self.agreement_dialog.show()
         frame = self.geometry()  # below the document's first lines, which a chosen document shows
         self.agreement_dialog.move(
@@ -766,7 +768,14 @@ class MainWindow(QMainWindow):
     def show_shortcuts(self) -> None:
         """The keyboard shortcut sheet."""
         self.shortcuts_box = ShortcutSheet(self)
+        self.shortcuts_box.finished.connect(self.take_keys_back)
         self.shortcuts_box.show()
+
+    def take_keys_back(self) -> None:
+        """After a dialog of this window closes, the document has the keys again: the window is made the
+        active one (with no window manager, X leaves the focus on the closed dialog), the view focused."""
+        self.activateWindow()
+        self.view.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._close_agreement()
