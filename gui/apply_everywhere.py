@@ -11,11 +11,21 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QHBoxLayout,
+    QPushButton,
+    QSizePolicy,
+    QStatusBar,
+    QWidget,
+)
+from sqlite_utils import Database
 
 from annotations import bulk
 from annotations.bulk import Change, Outcome, Plan
@@ -30,7 +40,28 @@ from gui.plain_text import plain_label
 from gui.workers import Job, Worker, WorkerRun
 
 if TYPE_CHECKING:
-    from gui.main_window import MainWindow
+    from gui.controller import AnnotationController
+
+
+class ApplyWindow(Protocol):
+    """What apply everywhere needs of the window it serves (``MainWindow``)."""
+
+    db: Database
+    db_path: Path
+    database_identity: tuple[int, int] | None
+    annotator: str
+    reviewing: bool
+    controller: AnnotationController
+    own_controller: AnnotationController
+
+    def statusBar(self) -> QStatusBar:  # noqa: N802
+        """The window's status bar."""
+        ...
+
+    def take_keys_back(self) -> None:
+        """Give the document the keys again after a dialog closes."""
+        ...
+
 
 QUOTE_LIMIT = 40
 
@@ -192,7 +223,7 @@ class ApplyEverywhere(QObject):
     applied = Signal(object)  # a BatchResult
     batch_done = Signal()  # a batch was applied, undone or applied again: what searches showed is stale
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: ApplyWindow) -> None:
         super().__init__(window)
         self.window = window
         self.correction: Correction | None = None  # the correction offered (or being planned)

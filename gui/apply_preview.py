@@ -13,10 +13,8 @@ from collections import Counter
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
-    QHeaderView,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 from annotations.bulk import DocumentPlan, OccurrencePlan, Outcome, Plan
 from annotations.search import context
 from gui.plain_text import plain_label, tooltip
+from gui.tables import row_table
 
 HEADINGS = ("Document", "Before", "Match", "After", "What happens")
 CONTEXT = 32
@@ -162,21 +161,7 @@ class PreviewDialog(QDialog):
 
 
 def _table() -> CheckTable:
-    table = CheckTable(0, len(HEADINGS))
-    table.setHorizontalHeaderLabels(list(HEADINGS))
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setWordWrap(False)
-    table.setTabKeyNavigation(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for column, width in enumerate((80, 215, 100, 215)):
-        table.setColumnWidth(column, width)
-    header.setStretchLastSection(True)
-    return table
+    return row_table(CheckTable(0, len(HEADINGS)), HEADINGS, (80, 215, 100, 215))
 
 
 def _what_happens(planned: Plan, document: DocumentPlan, occurrence: OccurrencePlan) -> tuple[str, str]:

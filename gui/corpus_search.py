@@ -13,10 +13,8 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
-    QHeaderView,
     QLineEdit,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 from annotations.search import Query, find
 from annotations.search_preview import Preview, previews
 from gui.plain_text import plain_label, tooltip
+from gui.tables import row_table
 from gui.workers import Job, Worker, WorkerRun
 
 SHOWN = 500  # hits listed; the rest are counted
@@ -268,21 +267,7 @@ class SearchPanel(QWidget):
 
 
 def _hits_table() -> QTableWidget:
-    table = QTableWidget(0, len(HEADINGS))
-    table.setHorizontalHeaderLabels(list(HEADINGS))
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setWordWrap(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for column, width in enumerate((70, 300, 130, 300)):
-        table.setColumnWidth(column, width)
-    header.setStretchLastSection(True)
-    table.setTabKeyNavigation(False)
-    return table
+    return row_table(QTableWidget(0, len(HEADINGS)), HEADINGS, (70, 300, 130, 300))
 
 
 def _one_line(text: str) -> str:
