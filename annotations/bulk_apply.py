@@ -133,7 +133,7 @@ def undo_batch(db: Database, batch_id: int, annotator: str) -> BatchResult:
     """Reverse every event of a batch whose version has not changed since, in one transaction, as a new
     batch that ``undoes`` it; the documents changed since are skipped and reported."""
     with store.write_transaction(db):
-        undone = _undoable(db, batch_id)
+        undone = _undoable(db, batch_id, annotator)
         events = batch_store.batch_events(db, batch_id)
         version_ids = [event["version_id"] for event in events]
         latest = batch_store.latest_events(db, version_ids)
@@ -144,11 +144,17 @@ def undo_batch(db: Database, batch_id: int, annotator: str) -> BatchResult:
     return result
 
 
-def _undoable(db: Database, batch_id: int) -> batch_store.Batch:
-    """The batch, or BatchError when there is none or it was undone already."""
+def _undoable(db: Database, batch_id: int, annotator: str) -> batch_store.Batch:
+    """The batch, or BatchError when there is none, it is another person's (it changed their versions),
+    or it was undone already."""
     found = batch_store.batch(db, batch_id)
     if found is None:
         raise BatchError(f"there is no batch {batch_id}")
+    if found.annotator is not None and found.annotator != annotator:
+        raise BatchError(
+            f"batch {batch_id} ({found.description}) changed {found.annotator}'s versions, not {annotator}'s;"
+            f" only {found.annotator} can undo it (--annotator {found.annotator})"
+        )
     if found.undone_by is not None:
         raise BatchError(f"batch {batch_id} was undone already (by batch {found.undone_by})")
     return found

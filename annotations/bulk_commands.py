@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def label_all_command(
     other spans overlap are left alone and explained."""
     if not label.strip():
         raise click.BadParameter("the label is empty", param_hint="--label")
+    _check_span_text(text)
     _run(Add(label.strip(), relabel=True), text, db_path, dataset, dry_run, include_answered, annotator)
 
 
@@ -99,6 +101,19 @@ def unlabel_all_command(
     _run(
         Delete(label.strip() if label else None), text, db_path, dataset, dry_run, include_answered, annotator
     )
+
+
+def _check_span_text(text: str) -> None:
+    """A span never begins or ends with white space (the window trims a selection): TEXT that does is
+    refused, naming the text it would have to be."""
+    trimmed = text.strip()
+    if not trimmed and text:
+        raise click.BadParameter(f"{text!r} is only white space; a span needs a word", param_hint="TEXT")
+    if trimmed != text:
+        raise click.BadParameter(
+            f"{text!r} begins or ends with white space, which a span never does: label {trimmed!r}",
+            param_hint="TEXT",
+        )
 
 
 def _run(
@@ -260,7 +275,13 @@ def _last_batch(db: Database, name: str) -> int:
 
 @click.command("batches")
 @db_option
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many to list.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=sys.maxsize),
+    default=20,
+    show_default=True,
+    help="How many to list.",
+)
 def batches_command(db_path: Path | None, limit: int) -> None:
     """List the latest batches (changes made to many documents at once), newest first."""
     import datetime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ db_option = click.option(
     default=None,
     help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
 )
+MAX_CONTEXT = 100_000  # characters each side: more than a line can show, and bounded (a padded line)
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
@@ -35,11 +37,16 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]")
 @click.option(
     "--substring", is_flag=True, help="Also inside words: 'Putin' in 'borderPutin' (default: whole words)."
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the first N occurrences.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1, max=sys.maxsize),
+    default=None,
+    help="Show only the first N occurrences.",
+)
 @click.option(
     "--context",
     "width",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_CONTEXT),
     default=40,
     show_default=True,
     help="Characters of text shown on each side.",

@@ -114,7 +114,9 @@ FROM batches b {where} ORDER BY b.id DESC LIMIT ?"""
 
 
 def batch(db: Database, batch_id: int) -> Batch | None:
-    """One batch, or None when there is none with that id."""
+    """One batch, or None when there is none with that id (none has an id past SQLite's integers)."""
+    if not -(2**63) <= batch_id < 2**63:
+        return None
     rows = db.execute(_BATCHES.format(where="WHERE b.id = ?"), [batch_id, 1]).fetchall()
     return Batch(*rows[0]) if rows else None
 

@@ -42,7 +42,10 @@ def candidate_texts(db: Database, term: str | None, dataset: str | None = None) 
         where.append("d.dataset_id = (SELECT id FROM datasets WHERE name = ?)")
         params.append(dataset)
     sql = "SELECT d.id, d.text FROM documents d" + (" WHERE " + " AND ".join(where) if where else "")
-    yield from db.execute(sql + " ORDER BY d.id", params)
+    # not ``yield from``: a search left unfinished (``find | head``, Ctrl+C) would close the cursor when
+    # collected, after the database it belongs to was closed: "Exception ignored ... closed database"
+    for row in db.execute(sql + " ORDER BY d.id", params):  # noqa: UP028
+        yield row
 
 
 class FoundDocument(NamedTuple):

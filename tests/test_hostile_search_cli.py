@@ -1,0 +1,103 @@
+"""A hostile pass on the command line of search and apply everywhere: white-space texts, other people's
+batches, numbers past SQLite's integers, and a search whose reader goes away."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from annotations import store
+from annotations.cli import cli
+from annotations.model import DocumentState, Span, SpanSource
+from annotations.text import whitespace_tokens
+from tests.reliability_helpers import dump, run_spandesk, seed_documents
+
+TEXTS = ("The Kremlin said that Putin would travel.", "A spokesman for the Kremlin denied it.")
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.db"
+    db = store.open_store(path)
+    documents = [
+        store.NewDocument(
+            text,
+            whitespace_tokens(text),
+            i + 1,
+            DocumentState((Span(4, 11, "FAC", SpanSource.MODEL),) if i == 0 else (), None),
+        )
+        for i, text in enumerate(TEXTS)
+    ]
+    with store.write_transaction(db):
+        store.insert_documents(db, store.ensure_dataset(db, "news"), documents)
+        store.set_setting(db, "annotator", "alice")
+    db.close()
+    return path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("text", [" ", "   ", "\t\n", "Kremlin ", " Kremlin", "\r\nKremlin"])
+def test_label_all_refuses_text_with_white_space_at_its_ends(db_path: Path, text: str) -> None:
+    before = dump(db_path)
+    code, output = run("label-all", text, "--label", "ORG", "--db", str(db_path))
+    assert code == 2
+    assert "white space" in output and "TEXT" in output
+    if text.strip():
+        assert "'Kremlin'" in output  # the text it would have to be
+    assert dump(db_path) == before
+
+
+def test_undo_batch_refuses_another_persons_batch(db_path: Path) -> None:
+    code, output = run("label-all", "Kremlin", "--label", "ORG", "--db", str(db_path), "--annotator", "bob")
+    assert code == 0, output
+    before = dump(db_path)
+    code, output = run("undo-batch", "1", "--db", str(db_path))  # alice, the database's annotator
+    assert code == 1
+    assert "batch 1" in output and "bob's versions" in output and "--annotator bob" in output
+    assert dump(db_path) == before
+    code, output = run("undo-batch", "1", "--db", str(db_path), "--annotator", "bob")
+    assert code == 0 and "Undid batch 1" in output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("undo-batch", "99999999999999999999"),
+        ("batches", "--limit", "99999999999999999999"),
+        ("find", "Kremlin", "--limit", "99999999999999999999"),
+        ("find", "Kremlin", "--context", "99999999999999999999"),
+    ],
+)
+def test_numbers_past_sqlite_integers_are_named_not_a_traceback(db_path: Path, args: tuple[str, ...]) -> None:
+    before = dump(db_path)
+    result = run_spandesk(*args, "--db", str(db_path))
+    assert result.returncode in (1, 2)
+    assert "Traceback" not in result.stderr
+    assert "99999999999999999999" in result.stderr  # the number is named
+    assert dump(db_path) == before
+
+
+def test_find_into_a_closed_pipe_ends_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "many.db"
+    seed_documents(path, 3000)
+    script = run_spandesk("--version").args[0]  # the same console script run_spandesk uses
+    for extra in ((), ("--json",)):
+        process = subprocess.Popen(
+            [script, "find", "Document", "--db", str(path), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(100)  # `| head -c 100`
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        process.wait(timeout=60)
+        assert "Traceback" not in errors and "Exception ignored" not in errors, errors
