@@ -20,6 +20,7 @@ from annotations import store, stored_columns, stored_json
 from annotations.hashing import text_digest
 from annotations.migrations import migrations
 from annotations.model import Answer, DocumentState, Version
+from annotations.store import search as search_store
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ def check_database(db: Database) -> list[Problem]:
                 _type_problems,
                 document_problems,
                 answer_count_problems,
+                _search_index_problems,
             )
             for part in parts:
                 problems += part(db)
@@ -63,6 +65,14 @@ def _sqlite_problems(db: Database) -> list[Problem]:
     for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check"):
         problems.append(Problem(table, f"row {rowid}", f"refers to a {parent} row that does not exist"))
     return problems
+
+
+def _search_index_problems(db: Database) -> list[Problem]:
+    """The search index (migration m007), when the database has it: missing, damaged or stale."""
+    if "m007_search" not in {m.name for m in migrations.applied(db)}:
+        return []
+    problem = search_store.index_problem(db)
+    return [Problem("schema", "search index documents_fts", problem)] if problem else []
 
 
 def _type_problems(db: Database) -> list[Problem]:

@@ -101,3 +101,53 @@ def test_find_into_a_closed_pipe_ends_without_a_traceback(tmp_path: Path) -> Non
         errors = process.stderr.read().decode()
         process.wait(timeout=60)
         assert "Traceback" not in errors and "Exception ignored" not in errors, errors
+
+
+DAMAGE = {
+    "dropped": "DROP TABLE documents_fts",
+    "garbled": "UPDATE documents_fts_data SET block = x'0102030405' WHERE id > 1",
+    "pages gone": "DELETE FROM documents_fts_data WHERE id > 10",
+    "no config": "DELETE FROM documents_fts_config",
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_index_still_finds_everything_and_check_names_it(db_path: Path, damage: str) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(db_path)
+    connection.executescript(DAMAGE[damage])
+    connection.close()
+    found = run_spandesk("find", "Kremlin", "--db", str(db_path))
+    assert found.returncode == 0, found.stderr
+    assert "2 occurrences in 2 documents" in found.stdout
+    labelled = run_spandesk("label-all", "Kremlin", "--label", "ORG", "--db", str(db_path))
+    assert labelled.returncode == 0, labelled.stderr
+    assert "Changed 2 occurrences in 2 documents" in labelled.stdout
+    checked = run_spandesk("check", "--db", str(db_path))
+    assert checked.returncode == 1
+    assert "search index documents_fts" in checked.stdout + checked.stderr
+    assert "Traceback" not in checked.stderr
+
+
+def test_check_names_a_document_the_index_does_not_list(db_path: Path) -> None:
+    import sqlite3
+
+    connection = sqlite3.connect(db_path)
+    newest = connection.execute("SELECT max(id) FROM documents").fetchone()[0]
+    connection.execute(
+        "INSERT INTO documents_fts (documents_fts, rowid, text) SELECT 'delete', id, text"
+        " FROM documents WHERE id = ?",
+        [newest],
+    )
+    connection.commit()
+    connection.close()
+    checked = run_spandesk("check", "--db", str(db_path))
+    assert checked.returncode == 1
+    assert f"does not list document {newest}" in checked.stdout + checked.stderr
+
+
+def test_check_of_a_sound_index_is_quiet(db_path: Path) -> None:
+    assert run("label-all", "Kremlin", "--label", "ORG", "--db", str(db_path))[0] == 0
+    checked = run_spandesk("check", "--db", str(db_path))
+    assert checked.returncode == 0 and "ok" in checked.stdout

@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from annotations.store.documents import Versions, documents_from
 
+_PROBES = 20  # documents (spread over the ids, and the newest) the check looks up in the index
 _BATCH = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
 
 
@@ -31,7 +32,28 @@ _HOLDING_NUL = "SELECT id FROM documents WHERE instr(CAST(text AS BLOB), x'00') 
 
 def candidate_texts(db: Database, term: str | None, dataset: str | None = None) -> Iterator[tuple[int, str]]:
     """(id, text) of the documents whose texts the index says may hold ``term``'s trigrams, in id order;
-    every document's when ``term`` is None. Only ``dataset``'s when it is given. Streamed."""
+    every document's when ``term`` is None, or when the index is missing or damaged (``spandesk check``
+    names it). Only ``dataset``'s when it is given. Streamed."""
+    try:
+        rows = _candidate_rows(db, term, dataset)
+    except sqlite3.DatabaseError as error:
+        if term is None or not _index_error(error):
+            raise
+        rows = _candidate_rows(db, None, dataset)
+    # not ``yield from``: a search left unfinished (``find | head``, Ctrl+C) would close the cursor when
+    # collected, after the database it belongs to was closed: "Exception ignored ... closed database"
+    for row in rows:  # noqa: UP028
+        yield row
+
+
+def _index_error(error: sqlite3.DatabaseError) -> bool:
+    """Whether ``error`` is of a missing or damaged index (not a busy, locked or interrupted database)."""
+    code = getattr(error, "sqlite_errorcode", sqlite3.SQLITE_ERROR) & 0xFF
+    return code in (sqlite3.SQLITE_ERROR, sqlite3.SQLITE_CORRUPT)
+
+
+def _candidate_rows(db: Database, term: str | None, dataset: str | None) -> sqlite3.Cursor:
+    """The query of ``candidate_texts``, executed (its first row read: an unusable index fails here)."""
     where, params = [], []
     if term is not None:
         where.append(
@@ -42,10 +64,32 @@ def candidate_texts(db: Database, term: str | None, dataset: str | None = None) 
         where.append("d.dataset_id = (SELECT id FROM datasets WHERE name = ?)")
         params.append(dataset)
     sql = "SELECT d.id, d.text FROM documents d" + (" WHERE " + " AND ".join(where) if where else "")
-    # not ``yield from``: a search left unfinished (``find | head``, Ctrl+C) would close the cursor when
-    # collected, after the database it belongs to was closed: "Exception ignored ... closed database"
-    for row in db.execute(sql + " ORDER BY d.id", params):  # noqa: UP028
-        yield row
+    return db.execute(sql + " ORDER BY d.id", params)
+
+
+def index_problem(db: Database) -> str | None:
+    """What is wrong with the search index, read-only (None: it answers, and finds the newest document
+    and a few others by their own texts' first trigram)."""
+    if not db["documents_fts"].exists():
+        return "is missing: corpus search reads every text (slower); the window's search too"
+    newest = db.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]
+    probes = db.execute(
+        "SELECT id, substr(text, 1, 3) FROM documents WHERE (id = ? OR id % ? = 0) AND length(text) >= 3"
+        " AND instr(CAST(substr(text, 1, 3) AS BLOB), x'00') = 0 ORDER BY id DESC LIMIT 21",
+        [newest, max(1, newest // _PROBES)],
+    ).fetchall()
+    try:
+        db.execute("SELECT count(*) FROM documents_fts_data").fetchone()
+        for document_id, piece in probes:
+            term = index_term([piece])
+            found = db.execute(
+                "SELECT 1 FROM documents_fts WHERE documents_fts MATCH ? AND rowid = ?", [term, document_id]
+            ).fetchone()
+            if found is None:
+                return f"does not list document {document_id}: corpus search can miss documents"
+    except sqlite3.DatabaseError as error:
+        return f"is damaged ({error}): corpus search reads every text (slower)"
+    return None
 
 
 class FoundDocument(NamedTuple):
