@@ -26,7 +26,11 @@ def checked_annotator_name(name: str) -> str:
     trimmed = unicodedata.normalize("NFC", name.strip())
     if not trimmed:
         raise BadAnnotatorName("the name is empty; type the name your versions are kept under")
-    control = next((c for c in trimmed if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")), None)
+    control = next((c for c in trimmed if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs")), None)
+    if control is not None and unicodedata.category(control) == "Cs":  # a byte of a name not in UTF-8
+        raise BadAnnotatorName(
+            f"the name holds a byte that is not UTF-8 (U+{ord(control):04X}); type it in UTF-8"
+        )
     if control is not None:
         raise BadAnnotatorName(
             f"the name holds an invisible or control character (U+{ord(control):04X}); use letters, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlite_utils import Database
 from annotations import store
 from annotations.bulk import Add, Change, Delete, DocumentPlan, OccurrencePlan, Outcome, Plan
 from annotations.bulk_apply import BatchError, BatchResult
+from annotations.terminal import printable
 
 CONTEXT_CHARS = 30  # characters shown on each side of an occurrence
 
@@ -43,6 +45,21 @@ def _annotator_option(function):
     )(function)
 
 
+def _label_name(_context: click.Context, _parameter: click.Parameter, value: str | None) -> str | None:
+    """``--label`` without surrounding spaces; refused when empty or holding a control character or a
+    byte that is not UTF-8 (a label is shown in the window and written to every export format)."""
+    if value is None:
+        return None
+    label = value.strip()
+    if not label:
+        raise click.BadParameter("the label is empty")
+    bad = next((c for c in label if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs")), None)
+    if bad is not None:
+        what = "a byte that is not UTF-8" if unicodedata.category(bad) == "Cs" else "a control character"
+        raise click.BadParameter(printable(f"{value!r} holds {what} (U+{ord(bad):04X})"))
+    return label
+
+
 def _shared_options(function):
     """The options label-all and unlabel-all share."""
     for option in reversed(
@@ -63,7 +80,7 @@ def _shared_options(function):
 
 @click.command("label-all")
 @click.argument("text")
-@click.option("--label", required=True, help="The label every occurrence of TEXT gets.")
+@click.option("--label", required=True, callback=_label_name, help="The label every occurrence of TEXT gets.")
 @_shared_options
 def label_all_command(
     text: str,
@@ -77,15 +94,18 @@ def label_all_command(
     """Label every occurrence of TEXT (whole words, case as typed) as LABEL, in your versions: a bare
     occurrence gets a span, a span over exactly it with another label is relabelled; occurrences that
     other spans overlap are left alone and explained."""
-    if not label.strip():
-        raise click.BadParameter("the label is empty", param_hint="--label")
     _check_span_text(text)
-    _run(Add(label.strip(), relabel=True), text, db_path, dataset, dry_run, include_answered, annotator)
+    _run(Add(label, relabel=True), text, db_path, dataset, dry_run, include_answered, annotator)
 
 
 @click.command("unlabel-all")
 @click.argument("text")
-@click.option("--label", default=None, help="Remove only spans with this label (default: any label).")
+@click.option(
+    "--label",
+    default=None,
+    callback=_label_name,
+    help="Remove only spans with this label (default: any label).",
+)
 @_shared_options
 def unlabel_all_command(
     text: str,
@@ -98,9 +118,7 @@ def unlabel_all_command(
 ) -> None:
     """Remove the spans over exactly each occurrence of TEXT (with --label: only those with that label), in
     your versions."""
-    _run(
-        Delete(label.strip() if label else None), text, db_path, dataset, dry_run, include_answered, annotator
-    )
+    _run(Delete(label), text, db_path, dataset, dry_run, include_answered, annotator)
 
 
 def _check_span_text(text: str) -> None:

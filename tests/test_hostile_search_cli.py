@@ -151,3 +151,27 @@ def test_check_of_a_sound_index_is_quiet(db_path: Path) -> None:
     assert run("label-all", "Kremlin", "--label", "ORG", "--db", str(db_path))[0] == 0
     checked = run_spandesk("check", "--db", str(db_path))
     assert checked.returncode == 0 and "ok" in checked.stdout
+
+
+@pytest.mark.parametrize(
+    ("label", "named"), [("\udcff", "not UTF-8"), ("A\nB", "control character"), ("O\x1b[31mRG", "U+001B")]
+)
+def test_a_label_holding_a_control_character_or_a_bad_byte_is_refused(
+    db_path: Path, label: str, named: str
+) -> None:
+    before = dump(db_path)
+    for command in ("label-all", "unlabel-all"):
+        result = run_spandesk(command, "Kremlin", "--label", label, "--db", str(db_path))
+        assert result.returncode == 2, result.stdout
+        assert named in result.stderr and "--label" in result.stderr
+        assert "Traceback" not in result.stderr and "\x1b" not in result.stderr
+    assert dump(db_path) == before
+
+
+def test_an_annotator_name_that_is_not_utf8_is_refused(db_path: Path) -> None:
+    before = dump(db_path)
+    for args in (("label-all", "Kremlin", "--label", "ORG"), ("undo-batch",)):
+        result = run_spandesk(*args, "--annotator", "\udcff", "--db", str(db_path))
+        assert result.returncode == 2
+        assert "not UTF-8" in result.stderr and "Traceback" not in result.stderr
+    assert dump(db_path) == before
