@@ -66,7 +66,10 @@ def opened(
         raise click.ClickException(f"{path}: {error}") from error
     except (sqlite3.DatabaseError, store.StoreError) as error:
         detail = error if isinstance(error, store.StoreError) else f"{path}: {store.describe_error(error)}"
-        raise click.ClickException(f"{detail}\nRun `spandesk check` to examine it.") from error
+        busy = isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
+        raise click.ClickException(
+            f"{detail}" + ("" if busy else "\nRun `spandesk check` to examine it.")
+        ) from error
     finally:
         db.close()
 

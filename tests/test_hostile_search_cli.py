@@ -175,3 +175,25 @@ def test_an_annotator_name_that_is_not_utf8_is_refused(db_path: Path) -> None:
         assert result.returncode == 2
         assert "not UTF-8" in result.stderr and "Traceback" not in result.stderr
     assert dump(db_path) == before
+
+
+def test_label_all_on_a_database_another_program_holds_says_so(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from annotations.store import connection as store_connection
+
+    monkeypatch.setattr(store_connection, "BUSY_TIMEOUT_SECONDS", 0.2)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        before = dump(db_path)
+        code, output = run("label-all", "Kremlin", "--label", "ORG", "--db", str(db_path))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 1
+    assert str(db_path) in output and "another program" in output and "nothing was written" in output
+    assert "spandesk check" not in output  # nothing is damaged
+    assert dump(db_path) == before

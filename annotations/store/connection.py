@@ -187,6 +187,11 @@ def describe_error(error: sqlite3.Error) -> str:
         return "is read-only; open a copy, or make the file writable"
     if "disk is full" in text or "disk I/O" in text:
         return "the disk is full or failing; nothing was written"
+    if "database is locked" in text or "database is busy" in text:
+        return (
+            f"another program (an import, a merge, a window saving) kept it locked for"
+            f" {BUSY_TIMEOUT_SECONDS:g} s; nothing was written: try again once it has finished"
+        )
     if "unable to open" in text:
         return "cannot be opened (check the folder exists and is writable)"
     return text
