@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import click
 from sqlite_utils import Database
@@ -73,12 +76,53 @@ def find_command(
             occurrences = find(db, query, dataset=dataset)
         except SearchError as error:
             raise click.ClickException(_search_error(error, query)) from error
+        if regex:
+            occurrences = _bounded(occurrences, query)
         counted = _Counted(occurrences, limit)
         for preview in previews(db, counted.shown(), width=width):
             click.echo(
                 json.dumps(_as_json(preview), ensure_ascii=False) if as_json else _line(preview, width)
             )
         click.echo(printable(counted.summary(text)), err=as_json)
+
+
+REGEX_SECONDS = 60.0  # the longest a regular expression may search without finding its next occurrence
+
+
+def _bounded(occurrences: Iterator[Occurrence], query: Query) -> Iterator[Occurrence]:
+    """The occurrences, each found within ``REGEX_SECONDS`` of the one before, else a clear error: a
+    regular expression such as ``(a+)+$`` can take exponential time on one text. Python checks for
+    signals while matching, so a timer interrupts it (in the main thread; elsewhere nothing is bounded)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield from occurrences
+        return
+
+    def too_slow(_number: int, _frame: FrameType | None) -> None:
+        raise _TooSlow
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    try:
+        while True:
+            signal.setitimer(signal.ITIMER_REAL, REGEX_SECONDS)
+            try:
+                occurrence = next(occurrences)
+            except StopIteration:
+                return
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            yield occurrence
+    except _TooSlow:
+        raise click.ClickException(
+            f"the regular expression {query.text!r} searched for {REGEX_SECONDS:g} s without finding"
+            " another occurrence, and was stopped: nested repeats such as (a+)+ can take exponential time"
+            " on a long text; write it without them"
+        ) from None
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _TooSlow(Exception):
+    """A regular expression ran past ``REGEX_SECONDS``."""
 
 
 def _check_dataset(db: Database, dataset: str | None) -> None:

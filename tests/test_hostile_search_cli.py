@@ -197,3 +197,27 @@ def test_label_all_on_a_database_another_program_holds_says_so(
     assert str(db_path) in output and "another program" in output and "nothing was written" in output
     assert "spandesk check" not in output  # nothing is damaged
     assert dump(db_path) == before
+
+
+def test_a_regular_expression_that_backtracks_forever_is_stopped_with_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from annotations import find_command
+
+    path = tmp_path / "long.db"
+    db = store.open_store(path)
+    texts = ["a" * 40 + "!", "the end"]
+    with store.write_transaction(db):
+        key = store.ensure_dataset(db, "d")
+        store.insert_documents(db, key, [store.NewDocument(t, (), i) for i, t in enumerate(texts)])
+    db.close()
+    monkeypatch.setattr(find_command, "REGEX_SECONDS", 0.5)
+    started = time.monotonic()
+    code, output = run("find", "(a+)+$", "--regex", "--db", str(path))
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert "'(a+)+$'" in output and "stopped" in output
+    code, output = run("find", "end$", "--regex", "--db", str(path))  # an ordinary one is not bounded away
+    assert code == 0 and "1 occurrence in 1 document" in output
