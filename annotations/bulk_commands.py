@@ -231,6 +231,11 @@ def _what(occurrence: OccurrencePlan) -> str:
     return f"+{adds.label}" if adds else f"-{removes.label}" if removes else "nothing"
 
 
+def _count(number: int, noun: str) -> str:
+    """'1 document', '2 documents'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _totals(plan: Plan, result: BatchResult | None) -> Iterator[str]:
     """The summary lines."""
     counts = plan.counts
@@ -239,23 +244,23 @@ def _totals(plan: Plan, result: BatchResult | None) -> Iterator[str]:
     already = counts[Outcome.ALREADY] + counts[Outcome.ABSENT]
     answered = sum(len(d.changes) for d in plan.answered_documents) if not plan.include_answered else 0
     yield (
-        f"{found} occurrence{'s' if found != 1 else ''} in {len(plan.documents)} documents: "
+        f"{_count(found, 'occurrence')} in {_count(len(plan.documents), 'document')}: "
         f"{already} with nothing to do, {counts[Outcome.CONFLICT]} in conflict, "
         f"{answered} in answered documents left out"
     )
     if result is None:
         documents = len({o.document_id for o in chosen})
-        yield f"Dry run: would change {len(chosen)} occurrences in {documents} documents; nothing written."
+        would = f"{_count(len(chosen), 'occurrence')} in {_count(documents, 'document')}"
+        yield f"Dry run: would change {would}; nothing written."
         return
     if result.skipped:
-        yield f"Skipped {len(result.skipped)} documents changed since the preview (left as they are)."
+        skipped = _count(len(result.skipped), "document")
+        yield f"Skipped {skipped} changed since the preview (left as they are)."
     if result.batch_id is None:
         yield "Nothing changed."
         return
-    yield (
-        f"Changed {result.occurrences} occurrences in {len(result.changed)} documents as batch "
-        f"{result.batch_id}; undo it with: spandesk undo-batch {result.batch_id}"
-    )
+    changed = f"{_count(result.occurrences, 'occurrence')} in {_count(len(result.changed), 'document')}"
+    yield f"Changed {changed} as batch {result.batch_id}; undo it with: spandesk undo-batch {result.batch_id}"
 
 
 @click.command("undo-batch")
@@ -278,8 +283,8 @@ def undo_batch_command(batch: int | None, db_path: Path | None, annotator: str |
     for skipped in result.skipped:
         _say(f"  document {skipped.document_id}: skipped: {skipped.reason}")
     _say(
-        f"Undid batch {chosen}: {len(result.changed)} documents back as they were (batch {result.batch_id})"
-        + (f"; {len(result.skipped)} skipped" if result.skipped else "")
+        f"Undid batch {chosen}: {_count(len(result.changed), 'document')} back as they were"
+        f" (batch {result.batch_id})" + (f"; {len(result.skipped)} skipped" if result.skipped else "")
     )
 
 
@@ -311,6 +316,7 @@ def batches_command(db_path: Path | None, limit: int) -> None:
     for batch in found:
         when = datetime.datetime.fromtimestamp(batch.at).strftime("%Y-%m-%d %H:%M")
         state = f", undone by batch {batch.undone_by}" if batch.undone_by else ""
-        _say(f"{batch.id}  {when}  {batch.annotator}  {batch.events} documents  {batch.description}{state}")
+        documents = _count(batch.events, "document")
+        _say(f"{batch.id}  {when}  {batch.annotator}  {documents}  {batch.description}{state}")
     if not found:
         _say("No batches yet.")

@@ -221,3 +221,15 @@ def test_a_regular_expression_that_backtracks_forever_is_stopped_with_a_message(
     assert "'(a+)+$'" in output and "stopped" in output
     code, output = run("find", "end$", "--regex", "--db", str(path))  # an ordinary one is not bounded away
     assert code == 0 and "1 occurrence in 1 document" in output
+
+
+def test_one_document_is_not_counted_as_documents(db_path: Path) -> None:
+    code, output = run("label-all", "Putin", "--label", "PERSON", "--db", str(db_path), "--dry-run")
+    assert "1 occurrence in 1 document:" in output
+    assert "would change 1 occurrence in 1 document;" in output
+    code, output = run("label-all", "Putin", "--label", "PERSON", "--db", str(db_path))
+    assert "Changed 1 occurrence in 1 document as batch 1" in output
+    code, output = run("batches", "--db", str(db_path))
+    assert "alice  1 document  label 'Putin' as PERSON" in output
+    code, output = run("undo-batch", "--db", str(db_path))
+    assert "Undid batch 1: 1 document back as they were" in output
