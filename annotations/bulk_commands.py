@@ -134,6 +134,19 @@ def _check_span_text(text: str) -> None:
         )
 
 
+def _check_label(db: Database, change: Change) -> None:
+    """The label ``label-all`` gives must be one of the database's labels (the window offers no other, and an
+    export's label list is the set's): a typo is refused, naming the labels there are."""
+    label = getattr(change, "label", None)
+    known = [name for name, _ in store.labels(db)]
+    if isinstance(change, Add) and label and known and label not in known:
+        raise click.BadParameter(
+            f"{label!r} is not one of this database's labels ({', '.join(known)}); import documents that use it "
+            "to add it to the set",
+            param_hint="--label",
+        )
+
+
 def _run(
     change: Change,
     text: str,
@@ -150,6 +163,7 @@ def _run(
 
     with opened(db_path, create=False, read_only=dry_run) as db:
         _check_dataset(db, dataset)
+        _check_label(db, change)
         name = annotator or default_annotator(db)
         try:
             found = find(db, Query(text), dataset=dataset)

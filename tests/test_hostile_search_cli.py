@@ -233,3 +233,25 @@ def test_one_document_is_not_counted_as_documents(db_path: Path) -> None:
     assert "alice  1 document  label 'Putin' as PERSON" in output
     code, output = run("undo-batch", "--db", str(db_path))
     assert "Undid batch 1: 1 document back as they were" in output
+
+
+def test_label_all_refuses_a_label_the_database_does_not_have(tmp_path: Path) -> None:
+    """A typo (`PERSN`) would make spans of a label the window cannot offer and exports would list: refused,
+    naming the labels there are; nothing is written."""
+    db_path = tmp_path / "labels.db"
+    db = store.open_store(db_path)
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "news")
+        store.add_labels(db, ["PERSON", "ORG"])
+        store.insert_documents(db, dataset, [store.NewDocument("Ada met Bob.", (), 1)])
+    db.close()
+    result = CliRunner().invoke(cli, ["label-all", "Bob", "--label", "PERSN", "--db", str(db_path)])
+    assert (
+        result.exit_code == 2
+        and "'PERSN' is not one of this database's labels (PERSON, ORG)" in result.output
+    )
+    db = store.open_store(db_path)
+    try:
+        assert store.annotators(db) == [] and db.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+    finally:
+        db.close()
