@@ -141,8 +141,8 @@ def _check_label(db: Database, change: Change) -> None:
     known = [name for name, _ in store.labels(db)]
     if isinstance(change, Add) and label and known and label not in known:
         raise click.BadParameter(
-            f"{label!r} is not one of this database's labels ({', '.join(known)}); import documents that use it "
-            "to add it to the set",
+            f"{label!r} is not one of this database's labels ({', '.join(known)}); import documents that "
+            "use it to add it to the set",
             param_hint="--label",
         )
 
