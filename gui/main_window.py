@@ -308,6 +308,7 @@ class MainWindow(QMainWindow):
         if on == self.reviewing:
             return
         shown = self.controller.document.id if self.controller.document else None
+        self.apply_everywhere.dismiss()  # its plan is of the other mode's versions
         if on and self.review_controller is None:
             session = ReviewSession(self.db, self.annotator)
             self.review_controller = self._wired(

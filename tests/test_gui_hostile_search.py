@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import time
 
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
 from annotations import store
+from annotations.model import Span
 from annotations.search import Query
+from annotations.session import Session
 from gui.corpus_search import search_job
-from tests.gui_helpers import make_database
+from tests.gui_helpers import key, make_database, open_window
 
 # Every text holds words but no seven digits: the regular expression below backtracks through each one and
 # matches nothing, so a search yields no occurrence at all until it has read the last text.
@@ -30,3 +35,42 @@ def test_a_cancelled_search_matching_nothing_stops_without_reading_every_text(tm
         assert time.perf_counter() - started < whole / 5
     finally:
         db.close()
+
+
+KREMLIN = ["Officials at the Kremlin said no.", "The Kremlin denied it.", "Kremlin staff left."]
+
+
+def kremlin(text: str) -> Span:
+    start = text.index("Kremlin")
+    return Span(start, start + 7, "LOC")
+
+
+def open_active(qtbot, path):
+    window = open_window(qtbot, path)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.view.setFocus()
+    return window
+
+
+def test_entering_review_mode_takes_the_apply_everywhere_offer_away(qtbot, tmp_path):
+    path = tmp_path / "db.sqlite"
+    make_database(path, KREMLIN, [[kremlin(t)] for t in KREMLIN])
+    db = store.open_store(path)
+    for name, label in (("alice", "ORG"), ("bob", "FAC")):  # document 1 is in the review queue
+        session = Session(db, name)
+        session.open(1)
+        session.apply(session.relabel(session.document.spans[0], label))
+    db.close()
+    window = open_active(qtbot, path)
+    key(window.view, Qt.Key.Key_Tab)
+    QTest.keyClick(window.view, Qt.Key.Key_2)  # ORG, in tester's own version
+    qtbot.waitUntil(lambda: window.apply_everywhere.offering, timeout=10_000)
+    key(window.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.reviewing and window.controller.document.id == 1  # the same document, now the review's
+    # the offer was about tester's own versions: in review mode its Ctrl+Shift+A would change those
+    assert not window.apply_everywhere.offering
+    assert not window.apply_everywhere.bar.isVisible()
+    key(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.apply_everywhere.dialog is None
+    assert window.controller.undo_stack.count() == 0
