@@ -61,6 +61,9 @@ QPushButton.answer { border-radius: 6px; padding: 6px 16px; font-weight: 600; co
 """
 
 
+SEARCH_PANEL_MIN = 150  # the search box, the total and a few hits
+
+
 class MainWindow(QMainWindow):
     """spandesk's window; everything it changes goes through the controller's commands."""
 
@@ -559,7 +562,10 @@ class MainWindow(QMainWindow):
     def show_search(self) -> None:
         """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""
         self.search_panel.colours = self.colours
-        self.search_dock.show()
+        if not self.search_dock.isVisible():  # a quarter of the window: the document keeps most of it
+            self.search_dock.show()
+            height = max(SEARCH_PANEL_MIN, self.height() // 4)
+            self.resizeDocks([self.search_dock], [height], Qt.Orientation.Vertical)
         self.search_panel.focus_box()
 
     def open_hit(self, document_id: int, start: int, end: int) -> None:
