@@ -243,6 +243,7 @@ class MainWindow(QMainWindow):
         # as tall as with the offer: its coming and going never moves the document's lines
         self.statusBar().setMinimumHeight(self.apply_everywhere.bar.sizeHint().height() + 4)
         self.apply_everywhere.showing.connect(self._make_room_for_offer)
+        self.statusBar().messageChanged.connect(self._make_room_for_message)
         self.apply_everywhere.batch_done.connect(self.search_panel.refresh)
 
     # ------------------------------------------------------------ a database
@@ -558,6 +559,18 @@ class MainWindow(QMainWindow):
         room = self.statusBar().width() - self.annotator_label.sizeHint().width() - 40
         needed = self.apply_everywhere.bar.sizeHint().width() + self.counts_label.sizeHint().width()
         self.counts_label.setHidden(offering and needed > room)  # a narrow window: the counts come back after
+
+    def _make_room_for_message(self, message: str) -> None:
+        """A message too long for the room beside the names takes the model's and the dataset's (what an
+        apply everywhere changed and skipped was cut off after "(bat")."""
+        if self.apply_everywhere.offering:
+            return  # the offer has taken their room already
+        names = (self.model_label, self.dataset_label)
+        beside = self.annotator_label.sizeHint().width() + self.counts_label.sizeHint().width()
+        room = self.statusBar().width() - beside - sum(label.sizeHint().width() for label in names) - 40
+        wide = bool(message) and self.statusBar().fontMetrics().horizontalAdvance(message) > room
+        for label in names:
+            label.setHidden(wide)
 
     def show_search(self) -> None:
         """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""

@@ -89,3 +89,26 @@ def test_the_search_panel_leaves_the_document_most_of_a_small_window(qtbot, tmp_
     # seen under Xvfb at 1000x700: the panel took the middle, the document showed one line of its text
     assert window.view.height() >= before * 0.5
     assert window.search_dock.height() >= 150  # the box, the total and a few hits
+
+
+def test_what_apply_everywhere_did_is_not_cut_off_by_the_names_in_the_status_bar(qtbot, tmp_path):
+    path = tmp_path / "db.sqlite"
+    make_database(path, KREMLIN, [[kremlin(t)] for t in KREMLIN])
+    window = open_active(qtbot, path)
+    window.resize(1000, 700)
+    key(window.view, Qt.Key.Key_Tab)
+    QTest.keyClick(window.view, Qt.Key.Key_2)
+    qtbot.waitUntil(lambda: window.apply_everywhere.offering, timeout=10_000)
+    key(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.apply_everywhere.dialog is not None, timeout=10_000)
+    QTest.keyClick(window.apply_everywhere.dialog, Qt.Key.Key_Return)
+    bar = window.statusBar()
+    qtbot.waitUntil(lambda: bar.currentMessage().startswith("Applied to 2 occurrences"))
+    message = bar.currentMessage()
+    shown = [
+        w for w in (window.model_label, window.dataset_label, window.annotator_label, window.counts_label)
+    ]
+    taken = sum(w.width() for w in shown if w.isVisible())
+    assert bar.fontMetrics().horizontalAdvance(message) < bar.width() - taken  # read whole, "Ctrl+Z" included
+    bar.clearMessage()
+    assert window.model_label.isVisible() and window.dataset_label.isVisible()  # back once it is gone
