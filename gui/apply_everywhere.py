@@ -37,7 +37,7 @@ from annotations.store import StoreError
 from annotations.store import batches as batch_store
 from gui.apply_preview import PreviewDialog
 from gui.plain_text import plain_label
-from gui.workers import Job, Worker, WorkerRun
+from gui.workers import Job, Worker, WorkerRun, interruptible, stopped
 
 if TYPE_CHECKING:
     from gui.controller import AnnotationController
@@ -110,11 +110,17 @@ def plan_job(correction: Correction, annotator: str) -> Job:
 
     def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
         occurrences: list[Occurrence] = []
-        for occurrence in find(db, correction.query, dataset=correction.dataset):
-            if cancelled():
+        try:
+            with interruptible(db, cancelled):  # also between texts holding no whole-word occurrence
+                for occurrence in find(db, correction.query, dataset=correction.dataset):
+                    if cancelled():
+                        return None
+                    occurrences.append(occurrence)
+                return plan_change(db, correction.change, correction.text, occurrences, annotator=annotator)
+        except sqlite3.OperationalError as error:
+            if stopped(error, cancelled):
                 return None
-            occurrences.append(occurrence)
-        return plan_change(db, correction.change, correction.text, occurrences, annotator=annotator)
+            raise
 
     return run
 

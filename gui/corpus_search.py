@@ -5,6 +5,7 @@ match selected, Escape goes back to the document."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from annotations.search import Query, find
 from annotations.search_preview import Preview, previews
 from gui.plain_text import plain_label, tooltip
 from gui.tables import row_table
-from gui.workers import Job, Worker, WorkerRun
+from gui.workers import Job, Worker, WorkerRun, interruptible, stopped
 
 SHOWN = 500  # hits listed; the rest are counted
 DELAY_MS = 250  # typing pause before a search starts
@@ -52,14 +53,20 @@ def search_job(query: Query, viewer: str, limit: int = SHOWN) -> Job:
 
     def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
         first, total, documents, last_document = [], 0, 0, None
-        for occurrence in find(db, query):
-            if cancelled():
+        try:
+            with interruptible(db, cancelled):  # also between texts holding no match
+                for occurrence in find(db, query):
+                    if cancelled():
+                        return None
+                    total += 1
+                    if occurrence.document_id != last_document:
+                        documents, last_document = documents + 1, occurrence.document_id
+                    if total <= limit:
+                        first.append(occurrence)
+        except sqlite3.OperationalError as error:
+            if stopped(error, cancelled):
                 return None
-            total += 1
-            if occurrence.document_id != last_document:
-                documents, last_document = documents + 1, occurrence.document_id
-            if total <= limit:
-                first.append(occurrence)
+            raise
         return Found(query, total, documents, list(previews(db, first, width=CONTEXT, viewer=viewer)))
 
     return run

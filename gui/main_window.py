@@ -61,6 +61,9 @@ QPushButton.answer { border-radius: 6px; padding: 6px 16px; font-weight: 600; co
 """
 
 
+SEARCH_PANEL_MIN = 150  # the search box, the total and a few hits
+
+
 class MainWindow(QMainWindow):
     """spandesk's window; everything it changes goes through the controller's commands."""
 
@@ -240,6 +243,7 @@ class MainWindow(QMainWindow):
         # as tall as with the offer: its coming and going never moves the document's lines
         self.statusBar().setMinimumHeight(self.apply_everywhere.bar.sizeHint().height() + 4)
         self.apply_everywhere.showing.connect(self._make_room_for_offer)
+        self.statusBar().messageChanged.connect(self._make_room_for_message)
         self.apply_everywhere.batch_done.connect(self.search_panel.refresh)
 
     # ------------------------------------------------------------ a database
@@ -308,6 +312,7 @@ class MainWindow(QMainWindow):
         if on == self.reviewing:
             return
         shown = self.controller.document.id if self.controller.document else None
+        self.apply_everywhere.dismiss()  # its plan is of the other mode's versions
         if on and self.review_controller is None:
             session = ReviewSession(self.db, self.annotator)
             self.review_controller = self._wired(
@@ -555,10 +560,25 @@ class MainWindow(QMainWindow):
         needed = self.apply_everywhere.bar.sizeHint().width() + self.counts_label.sizeHint().width()
         self.counts_label.setHidden(offering and needed > room)  # a narrow window: the counts come back after
 
+    def _make_room_for_message(self, message: str) -> None:
+        """A message too long for the room beside the names takes the model's and the dataset's (what an
+        apply everywhere changed and skipped was cut off after "(bat")."""
+        if self.apply_everywhere.offering:
+            return  # the offer has taken their room already
+        names = (self.model_label, self.dataset_label)
+        beside = self.annotator_label.sizeHint().width() + self.counts_label.sizeHint().width()
+        room = self.statusBar().width() - beside - sum(label.sizeHint().width() for label in names) - 40
+        wide = bool(message) and self.statusBar().fontMetrics().horizontalAdvance(message) > room
+        for label in names:
+            label.setHidden(wide)
+
     def show_search(self) -> None:
         """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""
         self.search_panel.colours = self.colours
-        self.search_dock.show()
+        if not self.search_dock.isVisible():  # a quarter of the window: the document keeps most of it
+            self.search_dock.show()
+            height = max(SEARCH_PANEL_MIN, self.height() // 4)
+            self.resizeDocks([self.search_dock], [height], Qt.Orientation.Vertical)
         self.search_panel.focus_box()
 
     def open_hit(self, document_id: int, start: int, end: int) -> None:

@@ -7,8 +7,10 @@ thread through queued signals. Signals are connected before the thread starts.
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,25 @@ def file_identity(path: Path) -> tuple[int, int] | None:
 
 # A job gets its own database, a progress callback and a "was cancelled" callable.
 Job = Callable[[Any, Callable[[int, int], None], Callable[[], bool]], Any]
+
+
+PROGRESS_STEPS = 16  # SQLite virtual machine steps between two looks at the cancel flag
+
+
+@contextmanager
+def interruptible(db: Any, cancelled: Callable[[], bool]) -> Iterator[None]:
+    """While inside, a statement of ``db`` stops (sqlite3.OperationalError) soon after ``cancelled()`` turns
+    true: a job reading many rows that yield nothing (a search matching no text) still stops at once."""
+    db.conn.set_progress_handler(lambda: 1 if cancelled() else 0, PROGRESS_STEPS)
+    try:
+        yield
+    finally:
+        db.conn.set_progress_handler(None, 0)
+
+
+def stopped(error: sqlite3.Error, cancelled: Callable[[], bool]) -> bool:
+    """Whether a statement failed only because ``interruptible`` stopped it on cancel."""
+    return cancelled() and isinstance(error, sqlite3.OperationalError) and "interrupt" in str(error)
 
 
 class Worker(QObject):
