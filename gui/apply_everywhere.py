@@ -342,6 +342,7 @@ class ApplyEverywhere(QObject):
         if correction is not self.correction:
             return
         shown = self.window.controller.document
+        self.label.setText(f"Choosing the occurrences of {quoted(correction.text)} to change…")
         self.dialog = PreviewDialog(planned, shown.id if shown else None, self.window)
         self.dialog.finished.connect(lambda code, dialog=self.dialog: self._on_preview_closed(dialog, code))
         self.dialog.open()

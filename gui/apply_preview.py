@@ -161,7 +161,7 @@ class PreviewDialog(QDialog):
 
 
 def _table() -> CheckTable:
-    return row_table(CheckTable(0, len(HEADINGS)), HEADINGS, (80, 215, 100, 215))
+    return row_table(CheckTable(0, len(HEADINGS)), HEADINGS, (80, 190, 150, 190))
 
 
 def _what_happens(planned: Plan, document: DocumentPlan, occurrence: OccurrencePlan) -> tuple[str, str]:
