@@ -63,8 +63,10 @@ def test_documents_opened_and_edited_leave_no_rows_or_spans_behind(qtbot, tmp_pa
     # the span list holds the rows of the document on screen only
     assert _alive(QStandardItem) - items <= 2
     assert window.span_list.span_model.rowCount() == WORDS
-    # the undo history holds the spans each edit changed (a relabel: the old and the new), not documents
-    assert _alive(Span) - spans <= 2 * edits
+    # the undo history holds the spans each edit changed (a relabel: the old and the new), not documents;
+    # beyond that, what stays is a few documents' worth (the one on screen, the fix offered everywhere),
+    # not the 60 documents opened (2,400 spans)
+    assert _alive(Span) - spans <= 2 * edits + 5 * WORDS
     command = window.controller.undo_stack.command(window.controller.undo_stack.count() - 1)
     assert not any(isinstance(value, (Edit, DocumentState)) for value in vars(command).values())
     gc.freeze()
