@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.edit_changes import Change
 from annotations.model import (
     Answer,
     Document,
@@ -250,7 +251,20 @@ class Session:
         )
         return self.document
 
-    def _document_for(self, edit: Edit) -> Document:
+    def edit_for(self, change: Change) -> Edit:
+        """The edit ``change`` makes, rebuilt on its document's current state (the undo history keeps
+        changes, not documents). Raises store.EditConflict, reloading the document, when that state is
+        not the one the change was made on: the same refusal as ``apply`` of a stale edit."""
+        document = self._document_for(change)
+        after = change.after_state(document.state)
+        if after is None:
+            self.open(document.id)
+            raise store.EditConflict(
+                document.id, document.rev, store.current_rev(self.db, document.id, self.version)
+            )
+        return Edit(change.document_id, change.kind, change.description, document.state, after)
+
+    def _document_for(self, edit: Edit | Change) -> Document:
         """The edit's document: the current one, or loaded fresh (undo across documents)."""
         if self.document is not None and self.document.id == edit.document_id:
             return self.document
@@ -268,4 +282,13 @@ def _quote(text: str, start: int, end: int, limit: int = 40) -> str:
     return f"“{snippet if len(snippet) <= limit else snippet[: limit - 1] + '…'}”"
 
 
-__all__ = ["Edit", "InvalidSpan", "Session", "moved_edge", "token_edges", "with_span", "without_span"]
+__all__ = [
+    "Change",
+    "Edit",
+    "InvalidSpan",
+    "Session",
+    "moved_edge",
+    "token_edges",
+    "with_span",
+    "without_span",
+]

@@ -48,10 +48,14 @@ class Sizes:
     merge_documents: int  # in each of MERGE_PEOPLE databases
     bulk_documents: int = 100_000
     bulk_occurrences: int = 10_000
+    soak_steps: int = 5_000
+    soak_long_steps: int = 100
 
 
 FULL = Sizes(3000, 300, 2, True, 100_000, 10_000, 100_000, 10, 100_000, 100, 100, 3, 100_000)
-QUICK = Sizes(500, 25, 1, False, 20_000, 2_000, 20_000, 10, 100_000, 30, 20, 1, 10_000, 20_000, 2_000)
+QUICK = Sizes(
+    500, 25, 1, False, 20_000, 2_000, 20_000, 10, 100_000, 30, 20, 1, 10_000, 20_000, 2_000, 1_000, 20
+)
 MERGE_PEOPLE = 10
 
 
@@ -272,6 +276,64 @@ def bench_window(work: Path, sizes: Sizes) -> list[Row]:
     return _window_rows(best, runs, presses, edits, sizes)
 
 
+def bench_soak(work: Path, sizes: Sizes) -> list[Row]:
+    """A day's work in one window: memory and latency after thousands of documents and long edits."""
+    import soak_bench
+
+    short, long_doc = work / "soak-short.db", work / "soak-long.db"
+    synth.build_posts_database(short, sizes.soak_steps + 200, seed=31)
+    soak_bench.build_two_long_documents(long_doc, sizes.long_words)
+    compile_bytecode()
+    day = _window_run("soak_bench.py", "short", short, str(sizes.soak_steps))
+    long = _window_run("soak_bench.py", "long", long_doc, str(sizes.soak_long_steps))
+    # the first 1,000 steps warm up (queue pages, Qt's and SQLite's caches): the slope after them
+    warm = 1 if len(day["rss"]) > 2 else 0
+    per_thousand = (day["rss"][-1] - day["rss"][warm]) / ((day["steps"] - 1000 * warm) / 1000)
+    per_hundred = (long["rss"][-1] - long["rss"][2]) / ((long["steps"] - 2) / 100)
+    say(f"  soak: RSS {day['rss']} MiB; long: {long['rss'][0]:.0f} -> {long['rss'][-1]:.0f} MiB")
+    rows = [
+        Row(
+            f"Memory over {day['steps']:,} documents (edit on half, accept on a third)",
+            f"{per_thousand:+.1f} MiB per 1,000",
+            f"{day['rss'][0]:.0f} MiB at the start, {day['rss'][warm]:.0f} after {1000 * warm:,} steps",
+            "",
+            "flat (< 5 MiB per 1,000 after the first 1,000)",
+            per_thousand < 5,
+            "RSS after a full collection, every 1,000 steps: "
+            + ", ".join(f"{value:.0f}" for value in day["rss"]),
+        ),
+        Row(
+            f"Memory, two {long['words']:,}-word documents alternately edited ({long['steps']} steps)",
+            f"{per_hundred:+.0f} MiB per 100 edits",
+            f"{long['rss'][0]:.0f} MiB at the start",
+            "",
+            "flat (< 50 MiB per 100)",
+            per_hundred < 50,
+            f"{long['spans']:,} spans each; RSS {long['rss'][0]:.0f} -> {long['rss'][-1]:.0f} MiB",
+        ),
+    ]
+    for kind in ("next", "accept"):
+        first, last = day["first"][kind], day["last"][kind]
+        rows.append(
+            Row(
+                f"{kind.capitalize()} document, last {soak_bench.WINDOW} of {day['steps']:,} steps",
+                f"median {last['median_ms']:.1f} ms, p95 {last['p95_ms']:.1f} ms",
+                f"median {first['median_ms']:.1f} ms, p95 {first['p95_ms']:.1f} ms (first 500)",
+                f"{last['median_ms'] / first['median_ms']:.2f}x",
+                "<= 1.3x (flat)",
+                last["median_ms"] <= 1.3 * first["median_ms"],
+                f"{day['queue_rows']:,} queue rows loaded by the end",
+            )
+        )
+    return rows
+
+
+def _window_run(script: str, mode: str, db: Path, *extra: str) -> dict:
+    settings = db.parent / "settings"
+    environment = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(settings)}
+    return run_worker(script, mode, str(db), *extra, env=environment, launch=True, timeout=1800)
+
+
 def _window(mode: str, db: Path, *extra: str) -> dict:
     settings = db.parent / "settings"  # XDG_CONFIG_HOME: the window's QSettings stay out of the user's
     environment = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(settings)}
@@ -431,8 +493,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller inputs: a smoke run under 2 minutes")
     parser.add_argument(
         "--only",
-        default="import,export,window,merge,bulk",
-        help="comma-separated: import,export,window,merge,bulk",
+        default="import,export,window,merge,bulk,soak",
+        help="comma-separated: import,export,window,merge,bulk,soak",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases and corpus")
     parser.add_argument(
@@ -445,7 +507,7 @@ def main() -> int:
     rows: list[Row] = []
     try:
         benches = (("import", bench_import), ("export", bench_export), ("window", bench_window))
-        for name, bench in (*benches, ("merge", bench_merge), ("bulk", bench_bulk)):
+        for name, bench in (*benches, ("merge", bench_merge), ("bulk", bench_bulk), ("soak", bench_soak)):
             if name in options.only.split(","):
                 rows.extend(bench(work, sizes))
     finally:

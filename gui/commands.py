@@ -6,6 +6,7 @@ from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
+from annotations.edit_changes import Change
 from annotations.session import Edit
 from annotations.store import EditConflict
 
@@ -15,6 +16,10 @@ class EditTarget(Protocol):
 
     def apply(self, edit: Edit) -> object:
         """Store the edit and show its document."""
+        ...
+
+    def edit_for(self, change: Change) -> Edit:
+        """The edit a change makes on its document as stored now (EditConflict if changed elsewhere)."""
         ...
 
     def report_conflict(self, error: EditConflict) -> None:
@@ -37,19 +42,24 @@ class EditCommand(QUndoCommand):
     def __init__(self, target: EditTarget, edit: Edit) -> None:
         super().__init__(edit.description[:1].upper() + edit.description[1:])
         self.target = target
-        self.edit = edit
+        # The history keeps what changed, not the document's states (``Change``): its memory per edit
+        # does not grow with the document. The edit itself serves only the first redo (the push).
+        self.change = Change.of(edit)
+        self._fresh: Edit | None = edit
 
     def redo(self) -> None:
         """Apply the edit (the first push and every redo)."""
-        self._apply(self.edit)
+        fresh, self._fresh = self._fresh, None
+        self._apply(self.change, fresh)
 
     def undo(self) -> None:
         """Apply the reverse edit."""
-        self._apply(self.edit.reversed())
+        self._fresh = None
+        self._apply(self.change.reversed())
 
-    def _apply(self, edit: Edit) -> None:
+    def _apply(self, change: Change, edit: Edit | None = None) -> None:
         try:
-            self.target.apply(edit)
+            self.target.apply(edit if edit is not None else self.target.edit_for(change))
         except EditConflict as error:
             self.setObsolete(True)
             self.target.report_conflict(error)

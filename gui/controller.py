@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from annotations import store
 from annotations.model import Answer, Document, InvalidSpan, Span, span_changes
-from annotations.session import Edit, Session, overlapping
+from annotations.session import Change, Edit, Session, overlapping
 from annotations.store import DamagedRow, EditConflict, StoreError
 from gui.commands import EditCommand
 
@@ -76,6 +76,10 @@ class AnnotationController(QObject):
         if edit.before.answer != edit.after.answer:
             self.answers_changed.emit()
         return document
+
+    def edit_for(self, change: Change) -> Edit:
+        """The edit an undo or redo makes, rebuilt on the document as stored now (see Session.edit_for)."""
+        return self.session.edit_for(change)
 
     def report_conflict(self, error: EditConflict) -> None:
         """The document changed elsewhere: show what is stored now and say so."""

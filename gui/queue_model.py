@@ -18,6 +18,14 @@ ANSWER_OF_STATUS = {status: answer for answer, status in STATUS_OF_ANSWER.items(
 STATUS_COLOURS = {"pending": "#9aa0a6", "accepted": "#2da44e", "rejected": "#cf222e", "ignored": "#bf8700"}
 DocumentIdRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
+# What a refresh changes: never the size of a row, so the view need not lay out its rows again
+# (a dataChanged without roles made the list view lay out every loaded row, ~2 rowCount calls each)
+CHANGED_ROLES = [
+    Qt.ItemDataRole.DisplayRole,
+    Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.DecorationRole,
+    StatusRole,
+]
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -142,9 +150,12 @@ class QueueModel(QAbstractListModel):
         row = self._row_of.get(document_id)
         if row is None:
             return
-        self._rows.update(self._rows_of([document_id]))
+        fresh = self._rows_of([document_id])
+        if all(self._rows.get(key) == value for key, value in fresh.items()):
+            return  # nothing to show anew (most opens)
+        self._rows.update(fresh)
         index = self.index(row)
-        self.dataChanged.emit(index, index)
+        self.dataChanged.emit(index, index, CHANGED_ROLES)
 
     def take_in_new_documents(self) -> bool:
         """Count the queue again and load documents added since it was read; True if any were.
