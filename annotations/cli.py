@@ -274,7 +274,7 @@ def import_command(
     model_note = f", pre-annotated {report.preannotated} with {report.model}" if report.model else ""
     versions_note = f", {report.versions_note()}" if report.versions_note() else ""
     _say(
-        f"Imported {report.added} documents into {dataset!r}{model_note}{versions_note}; "
+        f"Imported {_counted(report.added, 'document')} into {dataset!r}{model_note}{versions_note}; "
         f"{report.duplicates} already there."
     )
     if report.differing:
@@ -350,7 +350,8 @@ def export_command(
             raise click.ClickException(str(error)) from error
     if report.paths:
         where = ", ".join(str(p) for p in report.paths)
-        _say(f"Exported {report.documents} documents ({report.spans} spans) to {where}", err=True)
+        counts = f"{_counted(report.documents, 'document')} ({_counted(report.spans, 'span')})"
+        _say(f"Exported {counts} to {where}", err=True)
     for warning in report.warnings:
         _say(f"Warning: {warning}", err=True)
 

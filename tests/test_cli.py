@@ -79,7 +79,7 @@ def test_spacy_export_needs_a_path_and_writes_accepted_documents(runner, source,
     no_path = run(runner, "export", "--db", str(db_path), "--format", "spacy")
     assert no_path.exit_code == 1 and "-o PATH" in no_path.output
     result = run(runner, "export", "--db", str(db_path), "--format", "spacy", "-o", str(tmp_path / "t.spacy"))
-    assert result.exit_code == 0 and "Exported 1 documents (2 spans)" in result.output
+    assert result.exit_code == 0 and "Exported 1 document (2 spans)" in result.output
 
 
 def test_a_bad_file_gets_one_clear_message_and_changes_nothing(runner, source, db_path, tmp_path) -> None:
@@ -170,3 +170,18 @@ def test_the_window_is_found_by_name_then_by_entry_point(monkeypatch) -> None:
     monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [])
     with pytest.raises(click.ClickException, match="no window front end is installed"):
         cli._front_end()
+
+
+def test_import_and_export_messages_count_one_document_and_one_span_in_the_singular(
+    runner, db_path, tmp_path
+) -> None:
+    one = tmp_path / "one.jsonl"
+    row = {"text": "Paris.", "spans": [{"start": 0, "end": 5, "label": "GPE"}], "answer": "accept"}
+    one.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    imported = run(runner, "import", str(one), "--db", str(db_path))
+    assert "Imported 1 document into 'default'; 0 already there." in imported.output
+    again = run(runner, "import", str(one), "--db", str(db_path))
+    assert "Imported 0 documents into 'default'; 1 already there." in again.output
+    out = tmp_path / "out.jsonl"
+    exported = run(runner, "export", "--db", str(db_path), "--format", "prodigy", "-o", str(out))
+    assert f"Exported 1 document (1 span) to {out}" in exported.output

@@ -128,4 +128,4 @@ def test_export_shows_its_progress_on_a_terminal_like_import(tmp_path: Path) -> 
 def test_export_draws_no_progress_bar_when_standard_error_is_not_a_terminal(tmp_path: Path) -> None:
     db = imported(tmp_path, [DOCCANO[0] | {"answer": "accept"}])
     result = run("export", "--db", db, "--format", "prodigy", "-o", str(tmp_path / "o.jsonl"))
-    assert "Exporting" not in result.stderr and "Exported 1 documents" in result.stderr
+    assert "Exporting" not in result.stderr and "Exported 1 document (" in result.stderr

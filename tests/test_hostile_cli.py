@@ -192,7 +192,7 @@ def test_import_of_a_pipe_holding_a_json_array_explains_instead_of_storing_it_as
 def test_import_of_a_pipe_holding_text_that_starts_with_a_bracket_is_text(seeded: Path) -> None:
     result = CliRunner().invoke(cli, ["import", "-", "--db", str(seeded)], input="[Chorus] la la la\n")
     assert result.exit_code == 0, result.output
-    assert "Imported 1 documents" in result.output
+    assert "Imported 1 document into" in result.output
 
 
 # ---------------------------------------------------------------- a backup is one file

@@ -228,7 +228,7 @@ def test_the_import_command_says_which_records_differ(tmp_path: Path) -> None:
     runner.invoke(cli, ["import", str(first), "--db", str(db_path)], catch_exceptions=False)
     result = runner.invoke(cli, ["import", str(second), "--db", str(db_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "Imported 1 documents into 'default'; 0 already there." in result.output
+    assert "Imported 1 document into 'default'; 0 already there." in result.output
     assert "1 record(s) matched texts already stored (or earlier in this import)" in result.output
     assert f"differ in spans or answer ({second} line 2); they were not imported" in result.output
 
