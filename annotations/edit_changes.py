@@ -27,8 +27,29 @@ def span_fingerprint(span: Span) -> int:
 def fingerprint(state: DocumentState) -> tuple[int, int, Answer | None]:
     """What must match for a change to apply to ``state``: how many spans, the sum of their keys'
     hashes (the spans of a state never overlap, so the set of keys is the sorted tuple), the answer."""
-    total = sum(span_fingerprint(span) for span in state.spans) & _MASK
-    return len(state.spans), total, state.answer
+    return len(state.spans), _spans_total(state.spans), state.answer
+
+
+# The sums of the last few span tuples seen, by identity: a window's next edit starts from the state the
+# last one made (the same tuple), so a relabel on a 20,000-span document sums the keys of the spans it
+# changed, not of all of them. The tuples are held here, so an identity is never reused while listed;
+# tuples and spans are immutable, so a listed sum never goes stale.
+_KNOWN_TOTALS: list[tuple[tuple[Span, ...], int]] = []
+_KNOWN_LIMIT = 8
+
+
+def _spans_total(spans: tuple[Span, ...]) -> int:
+    for known, total in _KNOWN_TOTALS:
+        if known is spans:
+            return total
+    total = sum(map(span_fingerprint, spans)) & _MASK
+    _remember(spans, total)
+    return total
+
+
+def _remember(spans: tuple[Span, ...], total: int) -> None:
+    _KNOWN_TOTALS.insert(0, (spans, total))
+    del _KNOWN_TOTALS[_KNOWN_LIMIT:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +71,8 @@ class Change:
         before = fingerprint(edit.before)
         count, total, _answer = before
         total = (total - sum(map(span_fingerprint, removed)) + sum(map(span_fingerprint, added))) & _MASK
+        if isinstance(edit.after.spans, tuple):
+            _remember(edit.after.spans, total)
         after = (count - len(removed) + len(added), total, edit.after.answer)
         return cls(edit.document_id, edit.kind, edit.description, removed, added, before, after)
 

@@ -90,3 +90,23 @@ def test_a_change_made_elsewhere_is_a_conflict_and_the_document_is_reloaded(db: 
     with pytest.raises(store.EditConflict):
         session.edit_for(change.reversed())
     assert session.document.answer is Answer.REJECT
+
+
+def test_the_fingerprint_a_chain_of_edits_carries_equals_the_one_summed_afresh(db: Database) -> None:
+    """Each edit's fingerprint starts from the last edit's (not a sum over every span): after many
+    edits it still equals the fingerprint of an equal state built from new objects, so undo matches."""
+    from annotations.edit_changes import fingerprint
+
+    session = Session(db, "ana")
+    session.open(_long_document(db, 40))
+    for index in range(1, 40, 4):
+        edit = session.add_span(index * 7, index * 7 + 6, "GPE")
+        Change.of(edit)
+        session.apply(edit)
+    relabel = session.relabel(session.document.spans[3], "LOC")
+    change = Change.of(relabel)
+    session.apply(relabel)
+    state = session.document.state
+    rebuilt = DocumentState(tuple(Span(s.start, s.end, s.label, s.source) for s in state.spans), state.answer)
+    assert len(state.spans) == 30
+    assert change.after == fingerprint(rebuilt) == fingerprint(state)
