@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from gui_helpers import make_database, open_window
+from look_driver import caret_rect, geometry_problems
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QFont, QTextCharFormat
 
 from annotations.labels import colour_for, default_colours
 from annotations.model import Span, SpanSource
 from gui.span_style import MIN_CONTRAST, SpanStyle, contrast_ratio, text_colour_on
-from tests.gui_helpers import make_database, open_window
-from tests.look_driver import caret_rect, geometry_problems
 
 REPO = Path(__file__).resolve().parents[1]
 # an emoji (two UTF-16 units) before the spans; a paragraph long enough to wrap; a second paragraph
