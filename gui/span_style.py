@@ -15,10 +15,10 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QTextCha
 
 from annotations.model import Span, SpanSource
 
-LINE_SPACING = 2.3  # the size of the font given to spaces, against the text's: the room between lines
+LINE_SPACING = 2.1  # the size of the font given to spaces, against the text's: the room between lines
 MODEL_FILL = 0.45  # how strongly a model proposal's fill takes its label's colour (1.0: a person's span)
 MARK_RADIUS = 4.0
-MARK_PAD_X = 2.0  # how far a mark reaches beyond its text on each side
+MARK_PAD_X = 1.5  # how far a mark reaches beyond its text on each side
 MARK_PAD_Y = 2.0
 TAG_PAD_X = 4.0
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
@@ -79,7 +79,7 @@ class SpanStyle:
     def __init__(self, base_font: QFont) -> None:
         self.colours: dict[str, QColor] = {}
         self.tag_font = QFont(base_font)
-        self.tag_font.setPointSizeF(max(6.5, base_font.pointSizeF() * 0.62))
+        self.tag_font.setPointSizeF(max(6.5, base_font.pointSizeF() * 0.66))
         self.tag_font.setBold(True)
         self.tag_font.setCapitalization(QFont.Capitalization.SmallCaps)
         self.tag_font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 106)
@@ -115,9 +115,9 @@ class SpanStyle:
     def _build_look(self, span: Span, selected: bool) -> MarkLook:
         colour = self.colour(span.label)
         model = span.source is SpanSource.MODEL
-        if selected:
-            fill = colour.darker(135)
-            return MarkLook(fill, None, fill, _readable_on(fill), _readable_on(fill))
+        if selected:  # the label's full colour, outlined in a dark shade of it; the tag in that shade
+            dark = colour.darker(260)
+            return MarkLook(colour, QPen(dark, 2.0), dark, _readable_on(dark), _readable_on(colour))
         fill = mixed(colour, MODEL_FILL) if model else colour
         border = None
         if model:
