@@ -421,33 +421,25 @@ class DocumentView(QPlainTextEdit):
     # ------------------------------------------------------------ marks and label tags
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
-        region = QRectF(event.rect())
-        pieces = self._mark_pieces(region) if self.span_index.spans else []
-        if pieces:  # the marks go under the text
+        pieces = self._mark_pieces(QRectF(event.rect())) if self.span_index.spans else []
+        if pieces:  # marks and tags go under the text (a tag lies in the line spacing, where no text is)
             painter = QPainter(self.viewport())
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             for piece in pieces:
                 paint_mark(painter, piece.look, piece.box, piece.open_left, piece.open_right)
+            painter.setFont(self.style.tag_font)
+            for piece in pieces:  # above each span's first line
+                if not piece.open_left:
+                    label = self.span_index.spans[piece.index].label
+                    box = tag_box(self.style, label, piece.box.left(), piece.box.top())
+                    paint_tag(painter, self.style, piece.look, label, box)
             painter.end()
         super().paintEvent(event)
-        if not pieces and self.current_mark is None:
-            return
-        painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.current_mark is not None:
+            painter = QPainter(self.viewport())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._paint_outline(painter, *self.current_mark)
-        painter.setFont(self.style.tag_font)
-        for piece in pieces:  # the tags over everything: above each span's first line
-            if not piece.open_left:
-                label = self.span_index.spans[piece.index].label
-                paint_tag(
-                    painter,
-                    self.style,
-                    piece.look,
-                    label,
-                    tag_box(self.style, label, piece.box.left(), piece.box.top()),
-                )
-        painter.end()
+            painter.end()
 
     def _visible_lines(self, region: QRectF) -> Iterator[tuple[QTextBlock, QTextLine, float]]:
         """The lines the paint region covers, each with its block and its top in the viewport."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QTextCharFormat
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QTextCharFormat
 
 from annotations.model import Span, SpanSource
 
@@ -55,7 +55,8 @@ class MarkLook:
     """What one span is painted with: its mark's fill and border, its tag's colours."""
 
     fill: QColor
-    border: QPen | None
+    border: QBrush | None  # a ring inside the mark's edge (a dashed one: a striped brush), or none
+    border_width: float
     tag_fill: QColor
     tag_text: QColor
     text: QColor | None  # the span's text colour when it must change (the selected span), else None
@@ -117,13 +118,24 @@ class SpanStyle:
         model = span.source is SpanSource.MODEL
         if selected:  # the label's full colour, outlined in a dark shade of it; the tag in that shade
             dark = colour.darker(260)
-            return MarkLook(colour, QPen(dark, 2.0), dark, _readable_on(dark), _readable_on(colour))
-        fill = mixed(colour, MODEL_FILL) if model else colour
-        border = None
-        if model:
-            border = QPen(colour.darker(160), 1.2, Qt.PenStyle.CustomDashLine)
-            border.setDashPattern([3.0, 2.5])
-        return MarkLook(fill, border, fill, _readable_on(fill), None)
+            return MarkLook(colour, QBrush(dark), 2.0, dark, _readable_on(dark), _readable_on(colour))
+        if not model:
+            return MarkLook(colour, None, 0.0, colour, _readable_on(colour), None)
+        fill = mixed(colour, MODEL_FILL)
+        return MarkLook(fill, _dashes(colour.darker(160)), 1.0, fill, _readable_on(fill), None)
+
+
+def _dashes(colour: QColor) -> QBrush:
+    """A brush of diagonal stripes: a ring painted with it reads as a dashed border (stroking a dashed
+    pen round a rounded rectangle costs about six times as much to paint)."""
+    period, dash = 6, 3
+    tile = QImage(period, period, QImage.Format.Format_ARGB32_Premultiplied)
+    tile.fill(Qt.GlobalColor.transparent)
+    for y in range(period):
+        for x in range(period):
+            if (x + y) % period < dash:
+                tile.setPixelColor(x, y, colour)
+    return QBrush(tile)
 
 
 def _readable_on(fill: QColor) -> QColor:
@@ -143,18 +155,30 @@ def _spacing_format(base_font: QFont) -> QTextCharFormat:
     return spacing
 
 
+def _rounded(painter: QPainter, look: MarkLook, box: QRectF, radius: float) -> None:
+    """A rounded box in the look's fill, inside its border ring if it has one."""
+    painter.setPen(Qt.PenStyle.NoPen)
+    if look.border is not None:
+        painter.setBrush(look.border)
+        painter.drawRoundedRect(box, radius, radius)
+        width = look.border_width
+        box, radius = box.adjusted(width, width, -width, -width), max(0.0, radius - width)
+    painter.setBrush(look.fill)
+    painter.drawRoundedRect(box, radius, radius)
+
+
 def paint_mark(painter: QPainter, look: MarkLook, box: QRectF, open_left: bool, open_right: bool) -> None:
     """One line's piece of a span's mark; a side left open continues on the next or previous line."""
-    painter.setPen(look.border if look.border is not None else Qt.PenStyle.NoPen)
-    painter.setBrush(look.fill)
     if not (open_left or open_right):
-        painter.drawRoundedRect(box, MARK_RADIUS, MARK_RADIUS)
+        _rounded(painter, look, box, MARK_RADIUS)
         return
-    # a piece that continues: round only its closed side (square beyond the clip on the open side)
+    # a piece that continues: only its closed side is rounded (the open side reaches beyond the clip)
     painter.save()
-    painter.setClipRect(box.adjusted(-0.5 if not open_left else 0, -2, 0.5 if not open_right else 0, 2))
-    grown = box.adjusted(-2 * MARK_RADIUS if open_left else 0, 0, 2 * MARK_RADIUS if open_right else 0, 0)
-    painter.drawRoundedRect(grown, MARK_RADIUS, MARK_RADIUS)
+    painter.setClipRect(box.adjusted(0 if open_left else -1, -1, 0 if open_right else 1, 1))
+    reach = 2 * MARK_RADIUS
+    _rounded(
+        painter, look, box.adjusted(-reach if open_left else 0, 0, reach if open_right else 0, 0), MARK_RADIUS
+    )
     painter.restore()
 
 
@@ -166,8 +190,9 @@ def tag_box(style: SpanStyle, label: str, left: float, mark_top: float) -> QRect
 
 def paint_tag(painter: QPainter, style: SpanStyle, look: MarkLook, label: str, box: QRectF) -> None:
     """A span's label tag: the label in small bold capitals on a rounded tab of the mark's colour."""
-    painter.setPen(look.border if look.border is not None else Qt.PenStyle.NoPen)
-    painter.setBrush(look.tag_fill)
-    painter.drawRoundedRect(box, 3.0, 3.0)
+    tag_look = MarkLook(
+        look.tag_fill, look.border, min(look.border_width, 1.0), look.tag_fill, look.tag_text, None
+    )
+    _rounded(painter, tag_look, box, 3.0)
     painter.setPen(look.tag_text)
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)

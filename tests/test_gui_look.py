@@ -90,12 +90,13 @@ def test_model_proposals_and_the_persons_spans_differ_at_a_glance_without_underl
     # the fills are what is on screen between the letters
     assert model_fill in _row_colours(image, model_piece.box, model_piece.box.center().y())
     assert person_fill in _row_colours(image, person_piece.box, person_piece.box.center().y())
-    # the model's mark has a dashed border (dark and light pixels alternate along its top), the person's none
-    border = model_piece.look.border.color()
-    top = _row_colours(image, model_piece.box, model_piece.box.top())
-    dark = [c for c in top if QColor(c).lightness() < border.lighter(130).lightness()]
+    # the model's mark has a dashed border (dark and light pixels alternate along its bottom edge), the person's none
+    top = _row_colours(image, model_piece.box, model_piece.box.bottom() - 1)
+    dark = [c for c in top if QColor(c).lightness() < QColor(model_fill).lightness() - 40]
     assert 0 < len(dark) < len(top)
     assert person_piece.look.border is None
+    person_top = _row_colours(image, person_piece.box, person_piece.box.bottom() - 1)
+    assert not [c for c in person_top if QColor(c).lightness() < QColor(person_fill).lightness() - 40]
     # and no text is underlined (an underline reads as a link)
     for number in range(view.document().blockCount()):
         for formats in view.document().findBlockByNumber(number).layout().formats():
