@@ -90,7 +90,8 @@ def test_model_proposals_and_the_persons_spans_differ_at_a_glance_without_underl
     # the fills are what is on screen between the letters
     assert model_fill in _row_colours(image, model_piece.box, model_piece.box.center().y())
     assert person_fill in _row_colours(image, person_piece.box, person_piece.box.center().y())
-    # the model's mark has a dashed border (dark and light pixels alternate along its bottom edge), the person's none
+    # the model's mark has a dashed border (dark and light pixels alternate along its bottom edge),
+    # the person's none
     top = _row_colours(image, model_piece.box, model_piece.box.bottom() - 1)
     dark = [c for c in top if QColor(c).lightness() < QColor(model_fill).lightness() - 40]
     assert 0 < len(dark) < len(top)
