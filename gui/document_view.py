@@ -7,7 +7,8 @@ through ``DisplayText``; the text shown is never read back from the widget.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 
 from PySide6.QtCore import QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import (
@@ -25,18 +26,19 @@ from PySide6.QtGui import (
     QTextCursor,
     QTextDocument,
     QTextFormat,
+    QTextLayout,
     QTextLine,
 )
 from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 
-from annotations.model import Document, Span, SpanSource, Token, span_changes
+from annotations.model import Document, Span, Token, span_changes
 from annotations.session import index_of_range, overlapping, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
+from gui.span_style import MARK_PAD_X, MARK_PAD_Y, MarkPiece, SpanStyle, paint_mark, paint_tag, tag_box
 
-TAG_PADDING = 10.0
 DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and the current one's outline
 DISAGREEMENT_GAP_COLOUR = "#ffd8d3"  # the text of a disagreement the review has no span on
-MODEL_TINT = 0.45  # how strongly a model proposal is tinted, against 1.0 for the human's spans
+SPACES = re.compile(" +")
 
 
 class SpanIndex:
@@ -77,88 +79,18 @@ def changed_range(
     return [(min(s.start for s in changed), max(s.end for s in changed))] if changed else []
 
 
-def mixed(colour: QColor, weight: float) -> QColor:
-    """``colour`` blended with white (weight 1.0: the colour itself)."""
-    return QColor.fromRgbF(*(1 - weight + weight * c for c in colour.getRgbF()[:3]))
-
-
-class SpanStyle:
-    """Fonts, colours and cached character formats for spans and their label tags."""
-
-    def __init__(self, base_font: QFont) -> None:
-        self.colours: dict[str, QColor] = {}
-        self.tag_font = QFont(base_font)
-        self.tag_font.setPointSizeF(max(6.0, base_font.pointSizeF() * 0.62))
-        self.tag_font.setBold(True)
-        self.tag_font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 105)
-        self._metrics = QFontMetricsF(self.tag_font)
-        self._tag_widths: dict[str, float] = {}
-        # label tag text: on the selected span, on a model proposal, on a person's span
-        self.tag_pens = (QColor("white"), QColor(40, 40, 40, 150), QColor(40, 40, 40, 230))
-        self._formats: dict[tuple[str, SpanSource, bool], QTextCharFormat] = {}
-
-    def set_colours(self, colours: dict[str, str]) -> None:
-        """Use these label colours (hex strings) from now on."""
-        self.colours = {label: QColor(colour) for label, colour in colours.items()}
-        self._formats.clear()
-
-    def colour(self, label: str) -> QColor:
-        """A label's colour (grey for a label without one)."""
-        return self.colours.get(label, QColor("#d9d9d9"))
-
-    def tag_width(self, label: str) -> float:
-        """The room a label tag takes after its span."""
-        width = self._tag_widths.get(label)
-        if width is None:
-            width = self._tag_widths[label] = self._metrics.horizontalAdvance(label) + TAG_PADDING
-        return width
-
-    def char_format(self, span: Span, last: bool) -> QTextCharFormat:
-        """The format of a span's characters; the last one carries the room for the tag."""
-        key = (span.label, span.source, last)
-        if key not in self._formats:
-            self._formats[key] = self._build_format(span, last)
-        return self._formats[key]
-
-    def _build_format(self, span: Span, last: bool) -> QTextCharFormat:
-        colour = self.colour(span.label)
-        model = span.source is SpanSource.MODEL
-        text_format = QTextCharFormat()
-        text_format.setBackground(mixed(colour, MODEL_TINT) if model else colour)
-        text_format.setUnderlineStyle(
-            QTextCharFormat.UnderlineStyle.DashUnderline
-            if model
-            else QTextCharFormat.UnderlineStyle.NoUnderline
-        )
-        text_format.setUnderlineColor(colour.darker(170))
-        if last:
-            text_format.setFontLetterSpacingType(QFont.SpacingType.AbsoluteSpacing)
-            text_format.setFontLetterSpacing(self.tag_width(span.label))
-        return text_format
-
-
 class SpanHighlighter(QSyntaxHighlighter):
-    """Paints each block from the span index (bisecting per block), never from the document."""
+    """Gives every space the tall line spacing; spans are painted over the text, never formatted into it
+    (so an edit of the spans never lays a paragraph out again)."""
 
     def __init__(self, document: QTextDocument, view: DocumentView) -> None:
         super().__init__(document)
         self._view = view
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        view = self._view
-        block = self.currentBlock()
-        start = block.position()
-        end = start + block.length() - 1
-        index = view.span_index
-        for i in index.between(start, end):
-            span, qt_start, qt_end = index.spans[i], index.qt_starts[i], index.qt_ends[i]
-            first, last_end = max(qt_start, start), min(qt_end, end)
-            if qt_end <= end:
-                last_start = view.display.to_qt(span.end - 1)
-                self.setFormat(first - start, last_start - first, view.style.char_format(span, False))
-                self.setFormat(last_start - start, qt_end - last_start, view.style.char_format(span, True))
-            else:
-                self.setFormat(first - start, last_end - first, view.style.char_format(span, False))
+        spacing = self._view.style.spacing_format  # the room between lines: only spaces change
+        for match in SPACES.finditer(text):
+            self.setFormat(match.start(), match.end() - match.start(), spacing)
 
 
 class DocumentView(QPlainTextEdit):
@@ -183,6 +115,7 @@ class DocumentView(QPlainTextEdit):
         self._document: Document | None = None
         self._tokens: tuple[Token, ...] | None = None
         self.style = SpanStyle(self.font())
+        self._text_metrics = QFontMetricsF(self.font())
         self.characters_mode = False
         self.selected: Span | None = None
         self.pending: tuple[int, int] | None = None
@@ -230,58 +163,30 @@ class DocumentView(QPlainTextEdit):
         old = self.span_index
         self.span_index = old.edited(document.spans, unchanged, self.display)
         self._document, self._tokens = document, None
-        ranges = [
-            (self.display.to_qt(start), self.display.to_qt(end))
-            for start, end in changed_range(old.spans, document.spans, unchanged)
-        ]
-        self._rehighlight(ranges)
+        for start, end in changed_range(old.spans, document.spans, unchanged):
+            self._repaint_range(start, end)  # spans are painted over the text: no layout changes
         if self.selected is not None:  # by range (a bisection): a relabelled span stays selected
             self.selected = self._same_range(self.selected)
         self._update_extra_selections()
 
     def set_colours(self, colours: dict[str, str]) -> None:
-        """Use new label colours (repaints every block: rare, user-initiated)."""
+        """Use new label colours (repaints what is in view)."""
         self.style.set_colours(colours)
-        self._highlighter.rehighlight()
+        self.viewport().update()
         self._update_extra_selections()
 
-    def _rehighlight(self, qt_ranges: list[tuple[int, int]]) -> None:
-        """Re-format the blocks holding these Qt ranges and repaint them (everything below them too,
-        should one of them change height: a wider label tag can wrap a line)."""
-        blocks = {}
-        for start, end in qt_ranges:
-            block = self.document().findBlock(start)
-            while block.isValid() and block.position() <= end:
-                blocks[block.blockNumber()] = block
-                block = block.next()
-        layout = self.document().documentLayout()
-        for block in blocks.values():
-            height = layout.blockBoundingRect(block).height()
-            # The layout re-lays the block out either way; with its signals blocked, the text widget
-            # does not also repaint the whole viewport for a change of formats alone.
-            layout.blockSignals(True)
-            try:
-                self._highlighter.rehighlightBlock(block)
-            finally:
-                layout.blockSignals(False)
-            if layout.blockBoundingRect(block).height() == height:
-                self._repaint_block(block)
-            else:  # a line wrapped differently: let Qt lay out and repaint everything as usual
-                self.document().markContentsDirty(block.position(), block.length())
-
-    def _repaint_block(self, block: QTextBlock) -> None:
-        """Schedule a repaint of one block: its text, its spans and their label tags."""
-        geometry = self.blockBoundingGeometry(block).translated(self.contentOffset()).toAlignedRect()
-        self.viewport().update(0, geometry.top() - 1, self.viewport().width(), geometry.height() + 2)
-
     def _repaint_range(self, start: int, end: int) -> None:
-        """Schedule a repaint of the blocks holding ``start:end`` (code points)."""
-        document = self.document()
-        block = document.findBlock(self.display.to_qt(start))
-        last = document.findBlock(self.display.to_qt(max(start, end - 1))).blockNumber()
-        while block.isValid() and block.blockNumber() <= last:
-            self._repaint_block(block)
-            block = block.next()
+        """Schedule a repaint of the lines holding ``start:end`` (code points): their text, marks and tags
+        (a tag sits in its line's spacing). Nothing is done for a range out of view."""
+        qt_start, qt_end = self.display.to_qt(start), self.display.to_qt(end)
+        document, offset, height = self.document(), self.contentOffset(), self.viewport().height()
+        first = self.blockBoundingGeometry(document.findBlock(qt_start)).translated(offset)
+        last = self.blockBoundingGeometry(document.findBlock(max(qt_start, qt_end - 1))).translated(offset)
+        if first.top() > height or last.bottom() < 0:
+            return
+        rects = [self.cursorRect(self._cursor_at(p)) for p in (qt_start, max(qt_start, qt_end - 1), qt_end)]
+        top, bottom = min(r.top() for r in rects), max(r.bottom() for r in rects)
+        self.viewport().update(0, top - 1, self.viewport().width(), bottom - top + 3)
 
     def _same_range(self, span: Span) -> Span | None:
         """The current span over ``span``'s range (after a relabel), if any."""
@@ -345,9 +250,9 @@ class DocumentView(QPlainTextEdit):
             self._repaint_range(start, end)
         self._marked = marked
         chosen = list(self._review_selections())
-        if self.selected is not None:
-            colour = self.style.colour(self.selected.label).darker(135)
-            chosen.append(self._extra(self.selected.start, self.selected.end, colour, QColor("white")))
+        if self.selected is not None:  # its mark is painted darker; its text must stay readable on it
+            text = self.style.look(self.selected, True).text
+            chosen.append(self._extra(self.selected.start, self.selected.end, None, text))
         if self.pending is not None:
             chosen.append(self._extra(*self.pending, QColor("#3b82f6"), QColor("white")))
         self.setExtraSelections(chosen)
@@ -392,15 +297,17 @@ class DocumentView(QPlainTextEdit):
         return selection
 
     def _extra(
-        self, start: int, end: int, background: QColor, foreground: QColor
+        self, start: int, end: int, background: QColor | None, foreground: QColor | None
     ) -> QTextEdit.ExtraSelection:
         selection = QTextEdit.ExtraSelection()
         cursor = QTextCursor(self.document())
         cursor.setPosition(self.display.to_qt(start))
         cursor.setPosition(self.display.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
         selection.cursor = cursor
-        selection.format.setBackground(background)
-        selection.format.setForeground(foreground)
+        if background is not None:
+            selection.format.setBackground(background)
+        if foreground is not None:
+            selection.format.setForeground(foreground)
         selection.format.setProperty(QTextFormat.Property.FullWidthSelection, False)
         return selection
 
@@ -511,28 +418,78 @@ class DocumentView(QPlainTextEdit):
             return
         super().keyPressEvent(event)
 
-    # ------------------------------------------------------------ label tags
+    # ------------------------------------------------------------ marks and label tags
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        pieces = self._mark_pieces(QRectF(event.rect())) if self.span_index.spans else []
+        if pieces:  # marks and tags go under the text (a tag lies in the line spacing, where no text is)
+            painter = QPainter(self.viewport())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            for piece in pieces:
+                paint_mark(painter, piece.look, piece.box, piece.open_left, piece.open_right)
+            painter.setFont(self.style.tag_font)
+            for piece in pieces:  # above each span's first line
+                if not piece.open_left:
+                    label = self.span_index.spans[piece.index].label
+                    box = tag_box(self.style, label, piece.box.left(), piece.box.top())
+                    paint_tag(painter, self.style, piece.look, label, box)
+            painter.end()
         super().paintEvent(event)
-        if not self.span_index.spans and self.current_mark is None:
-            return
-        painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.current_mark is not None:
+            painter = QPainter(self.viewport())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._paint_outline(painter, *self.current_mark)
-        painter.setFont(self.style.tag_font)
-        region = QRectF(event.rect())
+            painter.end()
+
+    def _visible_lines(self, region: QRectF) -> Iterator[tuple[QTextBlock, QTextLine, float]]:
+        """The lines the paint region covers, each with its block and its top in the viewport."""
         offset = self.contentOffset()
         block = self.firstVisibleBlock()
-        while block.isValid():  # only the blocks the paint event covers (an edit repaints one)
+        while block.isValid():
             geometry = self.blockBoundingGeometry(block).translated(offset)
             if geometry.top() > region.bottom():
-                break
+                return
             if block.isVisible() and geometry.bottom() >= region.top():
-                self._paint_tags(painter, block, geometry.top(), region)
+                layout = block.layout()
+                top = geometry.top() + layout.position().y()
+                number = _first_line_below(layout, region.top() - top)
+                while number < layout.lineCount():
+                    line = layout.lineAt(number)
+                    if top + line.y() > region.bottom():
+                        return
+                    yield block, line, top + line.y()
+                    number += 1
             block = block.next()
-        painter.end()
+
+    def _mark_pieces(self, region: QRectF) -> list[MarkPiece]:
+        """Each visible line's piece of each span's mark (a span over two lines has two pieces)."""
+        index, metrics = self.span_index, self._text_metrics
+        selected = (self.selected.start, self.selected.end) if self.selected is not None else None
+        pieces = []
+        for block, line, line_top in self._visible_lines(region):
+            position = block.position()
+            line_start = position + line.textStart()
+            line_end = line_start + line.textLength()
+            x = block.layout().position().x()
+            text_top = line_top + line.ascent() - metrics.ascent()
+            height = metrics.ascent() + metrics.descent()
+            for i in index.between(line_start, line_end):
+                qt_start, qt_end = index.qt_starts[i], index.qt_ends[i]
+                first, last = max(qt_start, line_start), min(qt_end, line_end)
+                if first >= last:
+                    continue
+                left = line.cursorToX(first - position)[0] + x
+                right = line.cursorToX(last - position)[0] + x
+                box = QRectF(
+                    left - MARK_PAD_X,
+                    text_top - MARK_PAD_Y,
+                    right - left + 2 * MARK_PAD_X,
+                    height + 2 * MARK_PAD_Y,
+                )
+                span = index.spans[i]
+                look = self.style.look(span, selected == (span.start, span.end))
+                pieces.append(MarkPiece(i, box, look, qt_start < line_start, qt_end > line_end))
+        return pieces
 
     def _paint_outline(self, painter: QPainter, start: int, end: int) -> None:
         """A dashed outline around ``start:end`` (code points), one box per line it spans."""
@@ -556,35 +513,19 @@ class DocumentView(QPlainTextEdit):
             block = block.next()
         painter.restore()
 
-    def _paint_tags(self, painter: QPainter, block: QTextBlock, top: float, region: QRectF) -> None:
-        """The label tags of the spans whose last character lies in ``block`` (drawn at ``top``)."""
-        position, layout = block.position(), block.layout()
-        ends = self.span_index.qt_ends
-        first = bisect.bisect_left(ends, position + 1)
-        for index in range(first, bisect.bisect_right(ends, position + block.length(), lo=first)):
-            relative = ends[index] - position
-            line = layout.lineForTextPosition(max(0, relative - 1))
-            if not line.isValid():
-                continue
-            line_top = top + line.y()
-            if line_top > region.bottom() or line_top + line.height() < region.top():
-                continue
-            self._paint_tag(
-                painter, index, line, line_top, line.cursorToX(relative)[0] + layout.position().x()
-            )
 
-    def _paint_tag(self, painter: QPainter, index: int, line: QTextLine, top: float, right: float) -> None:
-        """One span's label tag, right-aligned at ``right`` on ``line`` (whose top is ``top``)."""
-        span = self.span_index.spans[index]
-        width = self.style.tag_width(span.label)
-        height = line.height()
-        box = QRectF(right - width + 1, top + height * 0.22, width - 4, height * 0.56)
-        chosen = (
-            self.selected is not None and self.selected.start == span.start and self.selected.end == span.end
-        )
-        selected, model, human = self.style.tag_pens
-        painter.setPen(selected if chosen else model if span.source is SpanSource.MODEL else human)
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, span.label)
+def _first_line_below(layout: QTextLayout, y: float) -> int:
+    """The number of the first line of ``layout`` whose bottom is below ``y`` (a bisection: a
+    300,000-character paragraph has thousands of lines)."""
+    low, high = 0, layout.lineCount()
+    while low < high:
+        middle = (low + high) // 2
+        line = layout.lineAt(middle)
+        if line.y() + line.height() < y:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _reading_font() -> QFont:

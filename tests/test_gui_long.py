@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import pytest
 from gui_helpers import key, make_database, open_window, stored_keys
+from look_driver import caret_rect
 from PySide6.QtCore import Qt
 
 from annotations.model import Span
@@ -50,7 +51,7 @@ def _open_long(qtbot, tmp_path: Path, words: int, paragraph_every: int | None) -
 @pytest.mark.parametrize(
     "words, paragraph_every", [(100_000, 60), (50_000, None)], ids=["100k-words", "one-300k-block"]
 )
-def test_a_long_document_relabels_by_repainting_only_the_changed_block(
+def test_a_long_document_relabels_by_repainting_only_the_changed_line(
     qtbot, tmp_path: Path, monkeypatch, words, paragraph_every
 ):
     """Timing is measured by bench/run.py; here: the fast path repaints one block, and stays correct."""
@@ -59,19 +60,26 @@ def test_a_long_document_relabels_by_repainting_only_the_changed_block(
     target = window.view.span_index.spans[len(spans) // 2]
     window.view.select_span(target)
     window.view.repaint()
-    painted: list[int] = []
+    formatted: list[int] = []  # a relabel formats no text again (spans are painted over it)
     highlighter = window.view._highlighter
     rehighlight = highlighter.rehighlightBlock
     monkeypatch.setattr(
         highlighter,
         "rehighlightBlock",
-        lambda block: (painted.append(block.blockNumber()), rehighlight(block)),
+        lambda block: (formatted.append(block.blockNumber()), rehighlight(block)),
     )
-    key(window.view, Qt.Key.Key_2)  # relabel as ORG: stored, then only its block is repainted
+    viewport = window.view.viewport()
+    update = viewport.update
+    repainted: list[tuple] = []
+    monkeypatch.setattr(viewport, "update", lambda *area: (repainted.append(area), update(*area)))
+    key(window.view, Qt.Key.Key_2)  # relabel as ORG: stored, then only its line is repainted
     window.view.repaint()
     assert stored_keys(path, 1)[len(spans) // 2] == (target.start, target.end, "ORG")
-    block = window.view.document().findBlock(window.view.display.to_qt(target.start)).blockNumber()
-    assert painted == [block]
+    assert formatted == []
+    line = caret_rect(window.view, target.start)
+    assert repainted and all(len(area) == 4 for area in repainted)  # rectangles, never the whole view
+    for _left, top, _width, height in repainted:
+        assert top <= line.top() and top + height >= line.bottom() and height <= 3 * line.height()
     assert window.span_list.span_model.item(len(spans) // 2).text().startswith("ORG")
 
 
