@@ -72,6 +72,7 @@ class KeyboardEditor:
         _reconnect(self.picker.closed, self.view.setFocus)
         _reconnect(self.picker.picked, self._picked)
         self._pick_action: Callable[[str], None] = self.label_key
+        self._exact = False
         self._paragraphs: tuple[tuple[Token, ...] | None, list[int]] = (None, [])
 
     def handle(self, event: QKeyEvent) -> bool:
@@ -90,7 +91,7 @@ class KeyboardEditor:
             self.clear_document()
             return True
         if key == Key.Key_F3 and not modifiers & ~Mod.ShiftModifier:
-            self.find(self.find_box.last, False, -1 if modifiers & Mod.ShiftModifier else 1)
+            self.find(self.find_box.last, self._exact, -1 if modifiers & Mod.ShiftModifier else 1)
             return True
         if modifiers & Mod.ControlModifier and key in (Key.Key_Z, Key.Key_Y):
             redo = key == Key.Key_Y or bool(modifiers & Mod.ShiftModifier)
@@ -234,6 +235,7 @@ class KeyboardEditor:
         character selection); a message when it is nowhere."""
         if not needle:
             return
+        self._exact = exact  # F3 finds the next place the same way
         here = self._here()
         anchored = self.view.selected is not None or self.view.pending is not None
         if step > 0:
