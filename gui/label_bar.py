@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLayoutItem,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -114,17 +115,19 @@ class LabelBar(QWidget):
         self.relabel_hook: Callable[[str], bool] | None = None
         self.active_tag = QLabel()
         self.active_tag.setTextFormat(Qt.TextFormat.PlainText)
-        self.active_tag.setStyleSheet("color: #1f2328; font-size: 11px; padding: 4px 0;")
-        self.picker_hint = QLabel(f"{PICKER_KEY}: any label")
-        self.picker_hint.setStyleSheet("color: #57606a; font-size: 11px; padding: 4px 0;")
+        self.active_tag.setStyleSheet(
+            "color: #1f2328; font-size: 11px; font-weight: 600; padding: 4px 2px 0 2px;"
+        )
+        self.picker_hint = QLabel(f"{PICKER_KEY}: any label · / : find")
+        self.picker_hint.setStyleSheet("color: #57606a; font-size: 11px; padding: 2px 2px 0 2px;")
         self.picker_hint.setToolTip(
             tooltip(f"Press {PICKER_KEY}, type a few letters of a label, Enter: every label has a key")
         )
-        side = QHBoxLayout()
-        side.setSpacing(10)
+        side = QVBoxLayout()  # under the filter box: the labels keep the bar's width
+        side.setSpacing(0)
+        side.addWidget(self.filter_box)
         side.addWidget(self.active_tag)
         side.addWidget(self.picker_hint)
-        side.addWidget(self.filter_box)
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         row.addLayout(self._flow, 1)
