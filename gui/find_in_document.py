@@ -23,10 +23,24 @@ def find_next(text: str, needle: str, offset: int) -> tuple[int, int] | None:
     """
     if not needle:
         return None
-    flags = 0 if any(ch.isupper() for ch in needle) else re.IGNORECASE
-    pattern = re.compile(re.escape(needle), flags)
+    pattern = _pattern(needle)
     match = pattern.search(text, max(0, min(offset, len(text)))) or pattern.search(text)
     return (match.start(), match.end()) if match else None
+
+
+def find_previous(text: str, needle: str, offset: int) -> tuple[int, int] | None:
+    """Where ``needle`` occurs last before ``offset`` (wrapping round to the end), as str offsets."""
+    if not needle:
+        return None
+    matches = [(m.start(), m.end()) for m in _pattern(needle).finditer(text)]
+    before = [match for match in matches if match[0] < offset]
+    return (before or matches or [None])[-1]
+
+
+def _pattern(needle: str) -> re.Pattern[str]:
+    """The needle as a pattern: case ignored unless it has a capital letter."""
+    flags = 0 if any(ch.isupper() for ch in needle) else re.IGNORECASE
+    return re.compile(re.escape(needle), flags)
 
 
 class FindBox(QLineEdit):

@@ -26,7 +26,7 @@ from annotations.label_edits import character_step, without_label, without_spans
 from annotations.model import Answer, Span, Token
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
-from gui.find_in_document import FindBox, find_next
+from gui.find_in_document import FindBox, find_next, find_previous
 from gui.label_bar import LabelBar
 from gui.label_picker import LabelPicker
 
@@ -241,7 +241,7 @@ class KeyboardEditor:
         if step > 0:
             found = find_next(self.view.text, needle, here + 1 if anchored else here)
         else:
-            found = _find_previous(self.view.text, needle, here)
+            found = find_previous(self.view.text, needle, here)
         self.view.setFocus()
         if found is None:
             self.told(f"“{needle}” is not in this document.")
@@ -449,18 +449,6 @@ class KeyboardEditor:
 def _punctuation(text: str, token: Token) -> bool:
     """Whether a token is punctuation or symbols alone (no letter, no digit)."""
     return not any(ch.isalnum() for ch in text[token.start : token.end])
-
-
-def _find_previous(text: str, needle: str, offset: int) -> tuple[int, int] | None:
-    """The last place of ``needle`` starting before ``offset`` (wrapping round to the end)."""
-    found, position = None, 0
-    while (hit := find_next(text, needle, position)) is not None and hit[0] >= position:
-        if hit[0] >= offset and found is not None:
-            break
-        found, position = hit, hit[0] + 1
-        if position > len(text):
-            break
-    return found
 
 
 def _child(view: DocumentView, kind: type):  # noqa: ANN202 (a FindBox or a LabelPicker)

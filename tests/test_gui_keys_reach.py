@@ -277,3 +277,35 @@ def test_a_relabel_by_picker_is_counted_as_a_relabel_in_stats(qtbot, path):
     finally:
         db.close()
     assert report.model_outcomes == {"relabelled": 1, "kept": 3}
+
+
+def test_shift_f3_finds_the_previous_place_and_character_mode_finds_exactly(qtbot, path):
+    window = open_keyed(qtbot, path)
+    press(window, "/")
+    type_text(window, "paris")
+    press(window, Key.Key_Return)
+    assert window.view.selected.key() == (37, 42, "GPE")
+    press(window, Key.Key_F3, Shift)  # none before: round to the last one
+    assert window.view.selected.key() == (81, 86, "GPE")
+    press(window, Key.Key_F3, Shift)
+    assert window.view.selected.key() == (37, 42, "GPE")
+    press(window, "c")  # character selection: Enter selects exactly the text found
+    press(window, "/")
+    type_text(window, "rPu")  # a capital: case counts
+    press(window, Key.Key_Return)
+    assert window.view.pending == (66, 69)
+
+
+def test_find_and_the_picker_are_in_the_edit_menu_and_leave_the_keys_with_the_document(qtbot, path):
+    window = open_keyed(qtbot, path)
+    edit = next(a for a in window.menuBar().actions() if a.text() == "&Edit").menu()
+    find = next(a for a in edit.actions() if a.text().startswith("Find in this &document"))
+    find.trigger()
+    assert window.keyboard.find_box.hasFocus()
+    press(window, Key.Key_Escape)
+    assert window.view.hasFocus() and not window.keyboard.find_box.isVisible()
+    pick = next(a for a in edit.actions() if a.text().startswith("Choose a &label"))
+    pick.trigger()
+    assert window.keyboard.picker.box.hasFocus()
+    press(window, Key.Key_Escape)
+    assert window.view.hasFocus() and not window.keyboard.picker.isVisible()
