@@ -123,16 +123,19 @@ class LabelBar(QWidget):
         self.picker_hint.setToolTip(
             tooltip(f"Press {PICKER_KEY}, type a few letters of a label, Enter: every label has a key")
         )
-        side = QVBoxLayout()  # under the filter box: the labels keep the bar's width
+        side_panel = QWidget()  # under the filter box: the labels keep the bar's width
+        side_panel.setFixedWidth(self.filter_box.width())
+        side = QVBoxLayout(side_panel)
+        side.setContentsMargins(0, 0, 0, 0)
         side.setSpacing(0)
         side.addWidget(self.filter_box)
         side.addWidget(self.active_tag)
         side.addWidget(self.picker_hint)
+        side_panel.setFixedHeight(side.sizeHint().height())
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         row.addLayout(self._flow, 1)
-        row.addLayout(side)
-        side.setAlignment(Qt.AlignmentFlag.AlignTop)
+        row.addWidget(side_panel, 0, Qt.AlignmentFlag.AlignTop)
 
     def set_labels(self, labels: list[tuple[str, str]]) -> None:
         """Show these (name, colour) labels, keeping the active one if it still exists."""
