@@ -81,17 +81,9 @@ class KeyboardEditor:
         key = Key(event.key())
         if modifiers & (Mod.ControlModifier | Mod.ShiftModifier) and key in (Key.Key_Left, Key.Key_Right):
             return self._edge_key(key, modifiers)
-        if modifiers == Mod.ControlModifier and key in (Key.Key_Down, Key.Key_Up):
-            self.step_paragraph(1 if key == Key.Key_Down else -1)
-            return True
-        if modifiers == Mod.ControlModifier | Mod.ShiftModifier and key == Key.Key_Delete:
-            self.delete_label_everywhere()
-            return True
-        if modifiers == Mod.ControlModifier | Mod.ShiftModifier and key == Key.Key_Backspace:
-            self.clear_document()
-            return True
-        if key == Key.Key_F3 and not modifiers & ~Mod.ShiftModifier:
-            self.find(self.find_box.last, self._exact, -1 if modifiers & Mod.ShiftModifier else 1)
+        chord = self._chords().get((modifiers, key))
+        if chord is not None:
+            chord()
             return True
         if modifiers & Mod.ControlModifier and key in (Key.Key_Z, Key.Key_Y):
             redo = key == Key.Key_Y or bool(modifiers & Mod.ShiftModifier)
@@ -130,6 +122,18 @@ class KeyboardEditor:
             Key.Key_Return: self.label_pending,
             Key.Key_Enter: self.label_pending,
             Key.Key_Escape: self.clear,
+        }
+
+    def _chords(self) -> dict[tuple[Mod, Key], Callable[[], None]]:
+        """Keys with modifiers: paragraphs, finding again, bulk deletions."""
+        control, both = Mod.ControlModifier, Mod.ControlModifier | Mod.ShiftModifier
+        return {
+            (control, Key.Key_Down): lambda: self.step_paragraph(1),
+            (control, Key.Key_Up): lambda: self.step_paragraph(-1),
+            (both, Key.Key_Delete): self.delete_label_everywhere,
+            (both, Key.Key_Backspace): self.clear_document,
+            (Mod.NoModifier, Key.Key_F3): lambda: self.find(self.find_box.last, self._exact, 1),
+            (Mod.ShiftModifier, Key.Key_F3): lambda: self.find(self.find_box.last, self._exact, -1),
         }
 
     def _text_keys(self) -> dict[str, Callable[[], None]]:
