@@ -3,21 +3,32 @@
 With a span selected, keys act on it. With none, a keyboard selection (one or more tokens,
 shown in blue) is moved with Ctrl+Left/Right, grown with Shift+Left/Right and labelled with
 Enter or a label key, so a whole document can be corrected without the mouse.
+
+Getting there: "/" finds text in the document (``gui.find_in_document``), Ctrl+Down/Up go to the next or
+previous paragraph, "]" / "[" to the next or previous span of the selected span's label, and token steps
+skip punctuation-only tokens (``skip_punctuation``). Every label has a key: the number keys for the first
+ten, "L" for the label picker (``gui.label_picker``). "C" switches character selection, where the Shift
+arrows move by one character.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 
-from annotations.model import Answer, Span
+from annotations.label_edits import character_step, without_label, without_spans
+from annotations.model import Answer, Span, Token
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
+from gui.find_in_document import FindBox, find_next, find_previous
 from gui.label_bar import LabelBar
+from gui.label_picker import LabelPicker
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
@@ -49,6 +60,20 @@ class KeyboardEditor:
         self.label_bar = label_bar
         self.navigation = navigation
         self.caret = 0  # code-point offset the keyboard selection starts from
+        # token steps (Ctrl+arrows, Shift+arrows) pass over tokens of punctuation alone: spans rarely
+        # start or end on ".", "/" or "–", which cost a key each (Edit ▸ Token steps skip punctuation)
+        self.skip_punctuation = True
+        self.told: Callable[[str], None] = lambda _text: None  # a short message for the status bar
+        self.characters_changed: Callable[[bool], None] = lambda _on: None  # "C" switched the mode
+        self.find_box = _child(view, FindBox)
+        self.picker = _child(view, LabelPicker)
+        _reconnect(self.find_box.found, self.find)
+        _reconnect(self.find_box.closed, self.view.setFocus)
+        _reconnect(self.picker.closed, self.view.setFocus)
+        _reconnect(self.picker.picked, self._picked)
+        self._pick_action: Callable[[str], None] = self.label_key
+        self._exact = False
+        self._paragraphs: tuple[tuple[Token, ...] | None, list[int]] = (None, [])
 
     def handle(self, event: QKeyEvent) -> bool:
         """Act on a key press; False when the key is not ours."""
@@ -56,6 +81,10 @@ class KeyboardEditor:
         key = Key(event.key())
         if modifiers & (Mod.ControlModifier | Mod.ShiftModifier) and key in (Key.Key_Left, Key.Key_Right):
             return self._edge_key(key, modifiers)
+        chord = self._chords().get((modifiers, key))
+        if chord is not None:
+            chord()
+            return True
         if modifiers & Mod.ControlModifier and key in (Key.Key_Z, Key.Key_Y):
             redo = key == Key.Key_Y or bool(modifiers & Mod.ShiftModifier)
             (self.navigation.redo if redo else self.navigation.undo)()
@@ -67,6 +96,10 @@ class KeyboardEditor:
             return False
         if event.text() and self.label_bar.label_for_key(event.text()):
             self.label_key(self.label_bar.label_for_key(event.text()) or "")
+            return True
+        text_action = self._text_keys().get(event.text())
+        if text_action is not None:
+            text_action()
             return True
         action = self._plain_keys().get(key)
         if action is None:
@@ -91,13 +124,40 @@ class KeyboardEditor:
             Key.Key_Escape: self.clear,
         }
 
+    def _chords(self) -> dict[tuple[Mod, Key], Callable[[], None]]:
+        """Keys with modifiers: paragraphs, finding again, bulk deletions."""
+        control, both = Mod.ControlModifier, Mod.ControlModifier | Mod.ShiftModifier
+        return {
+            (control, Key.Key_Down): lambda: self.step_paragraph(1),
+            (control, Key.Key_Up): lambda: self.step_paragraph(-1),
+            (both, Key.Key_Delete): self.delete_label_everywhere,
+            (both, Key.Key_Backspace): self.clear_document,
+            (Mod.NoModifier, Key.Key_F3): lambda: self.find(self.find_box.last, self._exact, 1),
+            (Mod.ShiftModifier, Key.Key_F3): lambda: self.find(self.find_box.last, self._exact, -1),
+        }
+
+    def _text_keys(self) -> dict[str, Callable[[], None]]:
+        """Keys known by the character they type (the same on every keyboard layout)."""
+        return {
+            "/": self.find_box.open,
+            "l": self.open_picker,
+            "L": self.open_picker,
+            "]": lambda: self.step_label(1),
+            "[": lambda: self.step_label(-1),
+            "c": self.toggle_characters,
+            "C": self.toggle_characters,
+        }
+
     def _edge_key(self, key: Key, modifiers: Mod) -> bool:
         step = 1 if key == Key.Key_Right else -1
         control, shift = bool(modifiers & Mod.ControlModifier), bool(modifiers & Mod.ShiftModifier)
+        edge = "start" if control else "end"
         if control and not shift:
             self.move_pending(step)
         elif self.view.selected is not None:
-            self.nudge("start" if control else "end", step)
+            self.move_character_edge(edge, step) if self.view.characters_mode else self.nudge(edge, step)
+        elif self.view.pending is not None and (control or self.view.characters_mode):
+            self.move_pending_edge(edge, step)
         elif not control:
             self.grow_pending(step)
         return True
@@ -138,14 +198,201 @@ class KeyboardEditor:
             self.select(spans[index])
 
     def label_key(self, label: str) -> None:
-        """Relabel the selected span, label the keyboard selection, or choose the active label."""
-        self.label_bar.set_active(label)
+        """Relabel the selected span or label the keyboard selection (the active label stays as it is);
+        with neither, make ``label`` the active label."""
         if self.view.selected is not None:
             self.select(self.controller.relabel(self.view.selected, label))
         elif self.view.pending is not None:
-            self.label_pending()
+            self.label_pending(label)
+        else:
+            self.label_bar.set_active(label)
+
+    def relabel_selected(self, label: str) -> bool:
+        """Relabel the selected span (a click on the label bar); False when no span is selected."""
+        if self.view.selected is None:
+            return False
+        self.select(self.controller.relabel(self.view.selected, label))
+        self.view.setFocus()
+        return True
+
+    def move_character_edge(self, edge: str, step: int) -> None:
+        """Move an edge of the selected span by one user-perceived character."""
+        span = self.view.selected
+        session = self.controller.session
+        if span is None or session.document is None:
+            return
+        start, end = span.start, span.end
+        if edge == "start":
+            start = character_step(self.view.text, start, step)
+        else:
+            end = character_step(self.view.text, end, step)
+        if not start < end or (start, end) == (span.start, span.end):
+            return
+        edit = session.resize(span, start, end)
+        if self.controller.push(edit):
+            self.select(next((s for s in edit.after.spans if (s.start, s.end) == (start, end)), None))
+
+    # -- getting there
+
+    def find(self, needle: str, exact: bool, step: int = 1) -> None:
+        """Select the span or token where ``needle`` next occurs (exactly the text found when ``exact`` or in
+        character selection); a message when it is nowhere."""
+        if not needle:
+            return
+        self._exact = exact  # F3 finds the next place the same way
+        here = self._here()
+        anchored = self.view.selected is not None or self.view.pending is not None
+        if step > 0:
+            found = find_next(self.view.text, needle, here + 1 if anchored else here)
+        else:
+            found = find_previous(self.view.text, needle, here)
+        self.view.setFocus()
+        if found is None:
+            self.told(f"“{needle}” is not in this document.")
+            return
+        start, end = found
+        self.caret = start
+        index = self.view.span_index.at(self.view.display.to_qt(start))
+        if exact or self.view.characters_mode:
+            self.view.set_pending((start, end))
+        elif index is not None:
+            self.select(self.view.span_index.spans[index])
+        else:
+            token = self.view.token_at(start)
+            self.view.set_pending((token.start, token.end) if token else (start, end))
+
+    def _here(self) -> int:
+        if self.view.selected is not None:
+            return self.view.selected.start
+        if self.view.pending is not None:
+            return self.view.pending[0]
+        return self.caret
+
+    def step_paragraph(self, step: int) -> None:
+        """Put the keyboard selection on the first token of the next (1) or previous (-1) paragraph."""
+        starts = self._paragraph_starts()
+        here = self._here()
+        index = bisect.bisect_right(starts, here) if step > 0 else bisect.bisect_left(starts, here) - 1
+        if 0 <= index < len(starts):
+            token = self.view.token_at(starts[index])
+            self.caret = starts[index]
+            if token is not None:
+                self.view.set_pending((token.start, token.end))
+
+    def _paragraph_starts(self) -> list[int]:
+        """Where each paragraph's first word starts (a paragraph: text after a line break)."""
+        tokens, starts = self._paragraphs
+        if tokens is self.view.tokens:
+            return starts
+        text, starts, new_paragraph = self.view.text, [], True
+        previous_end = 0
+        for token in self.view.tokens:
+            new_paragraph = new_paragraph or "\n" in text[previous_end : token.start]
+            previous_end = token.end
+            if new_paragraph and not _punctuation(text, token):
+                starts.append(token.start)
+                new_paragraph = False
+        self._paragraphs = (self.view.tokens, starts)
+        return starts
+
+    def step_label(self, step: int) -> None:
+        """Select the next (1) or previous (-1) span with the selected span's label (else the active one)."""
+        label = self.view.selected.label if self.view.selected is not None else self.label_bar.active
+        spans = self.view.span_index.spans
+        here = self._here()
+        if step > 0:
+            following = (s for s in spans if s.label == label and s.start > here)
+            found = next(following, None)
+        else:
+            found = next((s for s in reversed(spans) if s.label == label and s.start < here), None)
+        if found is None:
+            self.told(f"No {'further' if step > 0 else 'earlier'} {label} span in this document.")
+            return
+        self.select(found)
+
+    # -- labels beyond the number keys, and bulk corrections
+
+    def open_picker(
+        self, title: str = "Label… (type, Enter)", action: Callable[[str], None] | None = None
+    ) -> None:
+        """Open the label picker; the label chosen goes to ``action`` (default: like a label key)."""
+        self._pick_action = action or self.label_key
+        colours = {name: str(button.property("colour")) for name, button in self.label_bar.buttons.items()}
+        self.picker.open(self.label_bar.names, colours, title)
+
+    def _picked(self, label: str) -> None:
+        action, self._pick_action = self._pick_action, self.label_key
+        self.view.setFocus()
+        action(label)
+
+    def delete_label_everywhere(self) -> None:
+        """Delete every span of the selected span's label in the document (one edit, one undo); with no
+        span selected, the label picker asks which label."""
+        if self.view.selected is not None:
+            self.delete_label(self.view.selected.label)
+        else:
+            self.open_picker("Delete every span of… (type, Enter)", self.delete_label)
+
+    def delete_label(self, label: str) -> None:
+        """Delete every span labelled ``label`` in the document, as one undoable edit."""
+        document = self.controller.session.document
+        edit = without_label(document, label) if document is not None else None
+        if edit is None:
+            self.told(f"No {label} span in this document.")
+            return
+        self.view.select_span(None)
+        self.controller.push(edit)
+        count = len(edit.before.spans) - len(edit.after.spans)
+        self.told(f"Deleted every {label} span ({count}); Ctrl+Z brings them back.")
+
+    def clear_document(self) -> None:
+        """Delete every span of the document, as one undoable edit."""
+        document = self.controller.session.document
+        edit = without_spans(document) if document is not None else None
+        if edit is None:
+            return
+        self.view.select_span(None)
+        self.view.set_pending(None)
+        self.controller.push(edit)
+        self.told(f"Cleared the document ({len(edit.before.spans)} spans); Ctrl+Z brings them back.")
+
+    def toggle_characters(self) -> None:
+        """Switch between selecting whole tokens and single characters (Edit ▸ Select characters)."""
+        self.view.characters_mode = not self.view.characters_mode
+        self.characters_changed(self.view.characters_mode)
+        mode = "single characters (Shift+arrows move by one)" if self.view.characters_mode else "whole tokens"
+        self.told(f"Selections now snap to {mode}.")
 
     # -- the keyboard selection
+
+    def move_pending_edge(self, edge: str, step: int) -> None:
+        """Move an edge of the keyboard selection by a token, or by a character in character selection."""
+        start, end = self.view.pending or (self.caret, self.caret)
+        if self.view.characters_mode:
+            moved = character_step(self.view.text, start if edge == "start" else end, step)
+        else:
+            moved = self._token_edge(start if edge == "start" else end, edge, step)
+        start, end = (moved, end) if edge == "start" else (start, moved)
+        if start < end:
+            self.caret = start
+            self.view.set_pending((start, end))
+
+    def _token_edge(self, offset: int, edge: str, step: int) -> int:
+        """The next token start (``edge`` "start") or end after or before ``offset``, punctuation skipped."""
+        tokens = self.view.tokens
+        edges = [token.start if edge == "start" else token.end for token in tokens]
+        index = bisect.bisect_right(edges, offset) if step > 0 else bisect.bisect_left(edges, offset) - 1
+        index = self._skip(index, step)
+        return edges[index] if 0 <= index < len(edges) else offset
+
+    def _skip(self, index: int, step: int) -> int:
+        """``index``, or the first token from it in ``step``'s direction that is not punctuation alone."""
+        if not self.skip_punctuation:
+            return index
+        tokens, text = self.view.tokens, self.view.text
+        while 0 <= index < len(tokens) and _punctuation(text, tokens[index]):
+            index += step
+        return index
 
     def move_pending(self, step: int) -> None:
         """Put the keyboard selection on the next or previous token."""
@@ -160,7 +407,7 @@ class KeyboardEditor:
         else:
             index = self._token_index(anchor[1] if step > 0 else anchor[0] - 1)
             index = index if step > 0 else min(index, self._token_index(anchor[0]) - 1)
-        index = max(0, min(index, len(tokens) - 1))
+        index = max(0, min(self._skip(index, step), len(tokens) - 1))
         self.caret = tokens[index].start
         self.view.set_pending((tokens[index].start, tokens[index].end))
 
@@ -172,16 +419,16 @@ class KeyboardEditor:
             return
         start, end = self.view.pending
         ends = [token.end for token in tokens]
-        index = bisect.bisect_left(ends, end) + step
+        index = self._skip(bisect.bisect_left(ends, end) + step, step)
         if 0 <= index < len(tokens) and ends[index] > start:
             self.view.set_pending((start, ends[index]))
 
-    def label_pending(self) -> None:
-        """Label the keyboard selection with the active label."""
+    def label_pending(self, label: str | None = None) -> None:
+        """Label the keyboard selection with ``label`` (default: the active label)."""
         if self.view.pending is None:
             return
         start, end = self.view.pending
-        span = self.controller.add_span(start, end, self.label_bar.active)
+        span = self.controller.add_span(start, end, label or self.label_bar.active)
         self.view.set_pending(None)
         self.select(span)
 
@@ -201,3 +448,21 @@ class KeyboardEditor:
         if index >= 0 and self.view.tokens[index].end > offset:
             return index
         return index + 1
+
+
+def _punctuation(text: str, token: Token) -> bool:
+    """Whether a token is punctuation or symbols alone (no letter, no digit)."""
+    return not any(ch.isalnum() for ch in text[token.start : token.end])
+
+
+def _child(view: DocumentView, kind: type):  # noqa: ANN202 (a FindBox or a LabelPicker)
+    """The view's one child of ``kind``, made on first use (a new database makes a new editor)."""
+    return view.findChild(kind) or kind(view)
+
+
+def _reconnect(signal, slot: Callable) -> None:  # noqa: ANN001 (a bound Qt signal)
+    """Connect ``slot`` to ``signal`` instead of whatever an earlier editor connected."""
+    with warnings.catch_warnings(), contextlib.suppress(RuntimeError, TypeError):  # nothing was connected
+        warnings.simplefilter("ignore")
+        signal.disconnect()
+    signal.connect(slot)

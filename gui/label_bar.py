@@ -1,6 +1,12 @@
-"""The label bar: labels in their colours with keys 1-9 and 0, a filter box, the active label."""
+"""The label bar: labels in their colours with keys 1-9 and 0, a filter box, the active label.
+
+Its buttons never take the keyboard focus: the document keeps the keys after any click. Clicking a label
+with a span selected relabels the span (``relabel_hook``) and leaves the active label as it was.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor
@@ -8,16 +14,19 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
     QHBoxLayout,
+    QLabel,
     QLayout,
     QLayoutItem,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
 from gui.plain_text import menu_text, tooltip, window_title
 
 LABEL_KEYS = "1234567890"
+PICKER_KEY = "L"  # opens the label picker (every label, filtered as you type)
 # spaCy's most used entity labels come first, so that they get the number keys.
 PREFERRED_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP", "DATE", "FAC", "EVENT", "PRODUCT", "MONEY")
 
@@ -95,16 +104,38 @@ class LabelBar(QWidget):
         super().__init__(parent)
         self.buttons: dict[str, QPushButton] = {}
         self.names: list[str] = []
+        self._shown_active = ""
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self._flow = FlowLayout()
         self.filter_box = QLineEdit(placeholderText="Filter labels…", clearButtonEnabled=True)
         self.filter_box.setFixedWidth(150)
         self.filter_box.textChanged.connect(self._apply_filter)
+        # a click on a label with a span selected: True when the hook relabelled it
+        self.relabel_hook: Callable[[str], bool] | None = None
+        self.active_tag = QLabel()
+        self.active_tag.setTextFormat(Qt.TextFormat.PlainText)
+        self.active_tag.setStyleSheet(
+            "color: #1f2328; font-size: 11px; font-weight: 600; padding: 4px 2px 0 2px;"
+        )
+        self.picker_hint = QLabel(f"{PICKER_KEY}: any label · / : find")
+        self.picker_hint.setStyleSheet("color: #57606a; font-size: 11px; padding: 2px 2px 0 2px;")
+        self.picker_hint.setToolTip(
+            tooltip(f"Press {PICKER_KEY}, type a few letters of a label, Enter: every label has a key")
+        )
+        side_panel = QWidget()  # under the filter box: the labels keep the bar's width
+        side_panel.setFixedWidth(self.filter_box.width())
+        side = QVBoxLayout(side_panel)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        side.addWidget(self.filter_box)
+        side.addWidget(self.active_tag)
+        side.addWidget(self.picker_hint)
+        side_panel.setFixedHeight(side.sizeHint().height())
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         row.addLayout(self._flow, 1)
-        row.addWidget(self.filter_box, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(side_panel, 0, Qt.AlignmentFlag.AlignTop)
 
     def set_labels(self, labels: list[tuple[str, str]]) -> None:
         """Show these (name, colour) labels, keeping the active one if it still exists."""
@@ -124,11 +155,13 @@ class LabelBar(QWidget):
     def _button(self, position: int, name: str, colour: str) -> QPushButton:
         key = LABEL_KEYS[position] if position < len(LABEL_KEYS) else ""
         button = QPushButton(menu_text(f"{key}  {name}" if key else name), checkable=True)
-        button.setToolTip(tooltip(f"{name}: press {key} to use it" if key else name))
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the document keeps the keys after a click
+        how = f"press {key}" if key else f"press {PICKER_KEY}, type “{name[:3].lower()}”, Enter"
+        button.setToolTip(tooltip(f"{name}: {how} (relabels the selected span)"))
         button.setCursor(Qt.CursorShape.PointingHandCursor)
         button.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         button.customContextMenuRequested.connect(lambda _pos, label=name: self.choose_colour(label))
-        button.clicked.connect(lambda _checked=False, label=name: self.set_active(label))
+        button.clicked.connect(lambda _checked=False, label=name: self.clicked(label))
         button.setStyleSheet(_button_style(QColor(colour)))
         button.setProperty("colour", colour)
         self._group.addButton(button)
@@ -141,14 +174,31 @@ class LabelBar(QWidget):
         return next((name for name, button in self.buttons.items() if button is checked), "")
 
     def set_active(self, label: str) -> None:
-        """Make ``label`` the active label."""
+        """Make ``label`` the active label (shown on the bar)."""
         if label in self.buttons and label != self.active:
             self.buttons[label].setChecked(True)
             self.active_changed.emit(label)
+        self._show_active()
+
+    def clicked(self, label: str) -> None:
+        """A click on a label: relabel the selected span (the active label stays), or else make it active."""
+        before = self._shown_active
+        if self.relabel_hook is not None and self.relabel_hook(label):
+            if before in self.buttons:  # the group checked the clicked button: the active one stays
+                self.buttons[before].setChecked(True)
+            self._show_active()
+            return
+        if before in self.buttons and label != before:
+            self.buttons[before].setChecked(True)  # so that set_active sees a change and announces it
+        self.set_active(label)
+
+    def _show_active(self) -> None:
+        self._shown_active = self.active
+        self.active_tag.setText(f"New spans: {self._shown_active or '—'}")
 
     def label_for_key(self, text: str) -> str | None:
         """The label bound to a key 1-9 or 0, if there is one."""
-        position = LABEL_KEYS.find(text) if len(text) == 1 else -1
+        position = LABEL_KEYS.find(text) if len(text) == 1 and text.isdigit() else -1
         return self.names[position] if 0 <= position < len(self.names) else None
 
     def choose_colour(self, label: str) -> None:

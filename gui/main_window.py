@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
             edit_menu, "Select &characters (not tokens)", self._toggle_characters
         )
         self.characters_action.setCheckable(True)
+        self._build_key_actions(edit_menu)
         document_menu = self.menuBar().addMenu("&Document")
         self._action(document_menu, "&Accept\tA", lambda: self.answer(Answer.ACCEPT))
         self._action(document_menu, "&Reject\tX", lambda: self.answer(Answer.REJECT))
@@ -223,6 +224,37 @@ class MainWindow(QMainWindow):
         ]
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
+
+    def _build_key_actions(self, edit_menu: QMenu) -> None:
+        """Edit ▸ bulk corrections and the keyboard's settings (the keys are the document's: gui/keyboard)."""
+        self.characters_action.setText("Select &characters (not tokens)\tC")
+        self.skip_punctuation_action = self._action(
+            edit_menu,
+            "Token steps &skip punctuation",
+            lambda on: setattr(self.keyboard, "skip_punctuation", on),
+        )
+        self.skip_punctuation_action.setCheckable(True)
+        self.skip_punctuation_action.setChecked(True)
+        edit_menu.addSeparator()
+        self._action(edit_menu, "Choose a &label…\tL", lambda: self._keys_then(self.keyboard.open_picker))
+        self._action(
+            edit_menu, "Find in this &document…\t/", lambda: self._keys_then(self.keyboard.find_box.open)
+        )
+        self._action(
+            edit_menu,
+            "&Delete every span of a label\tCtrl+Shift+Del",
+            lambda: self._keys_then(self.keyboard.delete_label_everywhere),
+        )
+        self._action(
+            edit_menu,
+            "C&lear the document\tCtrl+Shift+Backspace",
+            lambda: self._keys_then(self.keyboard.clear_document),
+        )
+
+    def _keys_then(self, step) -> None:
+        """Run a keyboard step from a menu, the document keeping the keys."""
+        self.view.setFocus()
+        step()
 
     def _action(self, menu, text: str, slot, shortcut: QKeySequence | None = None) -> QAction:
         action = QAction(text, self)
@@ -266,6 +298,10 @@ class MainWindow(QMainWindow):
         self.review_keys = ReviewKeys(self.view, self.review_panel, lambda: self.controller)
         self.review_keys.told = lambda text: self.statusBar().showMessage(text, 8000)
         self.view.key_handler = self._handle_key
+        self.keyboard.told = lambda text: self.statusBar().showMessage(text, 8000)
+        self.keyboard.characters_changed = self.characters_action.setChecked
+        self.keyboard.skip_punctuation = self.skip_punctuation_action.isChecked()
+        self.label_bar.relabel_hook = self.keyboard.relabel_selected
         self.apply_everywhere.stop()
         self.search_panel.attach(db_path, self.database_identity, self.annotator)
         self._show_mode()

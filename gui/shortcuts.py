@@ -34,12 +34,33 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Getting there",
+        (
+            (
+                "/ , a few letters, Enter",
+                "Find in this document: select the span or token where the text starts",
+            ),
+            ("/ , letters, Ctrl+Enter", "Select exactly the text found (also inside a token)"),
+            ("/ then Enter, F3 / Shift+F3", "Find the same text again: next / previous place"),
+            ("Escape (in the find box)", "Cancel the find"),
+            ("Ctrl+Down / Ctrl+Up", "Keyboard selection on the first word of the next / previous paragraph"),
+            ("] / [", "Select the next / previous span of the selected span's label (else the active one)"),
+            (
+                "Edit ▸ Token steps skip punctuation",
+                "On by default: Ctrl+arrows and Shift+arrows pass over tokens of punctuation alone",
+            ),
+        ),
+    ),
+    (
         "Labels",
         (
             (
                 "1 … 9, 0",
-                "Relabel the selected span, label the keyboard selection, or else choose the active label",
+                "Relabel the selected span or label the keyboard selection (the active label stays);"
+                " with neither, choose the active label",
             ),
+            ("L, a few letters, Enter", "The label picker: any label, the same way as a number key"),
+            ("Click a label", "Relabel the selected span; with none selected, choose the active label"),
             ("Right-click a label", "Change the label's colour (kept in the database)"),
             ("Filter box", "Show only the labels whose name contains the text"),
         ),
@@ -66,8 +87,19 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
                 "Shift+Right / Shift+Left (no span selected)",
                 "Grow / shrink the keyboard selection by a token",
             ),
+            (
+                "Ctrl+Shift+Right / Ctrl+Shift+Left (no span selected)",
+                "Move the keyboard selection's start by a token",
+            ),
+            ("C (Edit ▸ Select characters)", "Shift and Ctrl+Shift arrows move edges by one character"),
             ("Enter", "Label the keyboard selection with the active label"),
             ("Escape", "Clear the selection"),
+            (
+                "Ctrl+Shift+Delete",
+                "Delete every span of the selected span's label (none selected: the picker asks which);"
+                " one Ctrl+Z brings them back",
+            ),
+            ("Ctrl+Shift+Backspace", "Clear the document: delete every span (one Ctrl+Z brings them back)"),
             ("Up / Down", "Scroll"),
         ),
     ),
@@ -100,7 +132,7 @@ def shortcuts_markdown() -> str:
         lines += [f"| {key} | {does} |" for key, does in rows]
         lines.append("")
     lines.append(
-        "Spans the model proposed have a light background and a dashed underline; your own are solid."
+        "Spans the model proposed have a light fill inside a dashed border; your own are filled solid."
     )
     return "\n".join(lines) + "\n"
 
@@ -111,7 +143,7 @@ def shortcuts_html() -> str:
     for title, rows in SHORTCUTS:
         parts.append(f"<tr><th colspan=2>{title}</th></tr>")
         parts += [f"<tr><td><b>{key}</b></td><td>{does}</td></tr>" for key, does in rows]
-    parts.append("</table><p>Model proposals: light, dashed underline. Your spans: solid.</p>")
+    parts.append("</table><p>Model proposals: light fill, dashed border. Your spans: filled solid.</p>")
     return "".join(parts)
 
 
