@@ -75,9 +75,14 @@ def _terminate_is_interrupt() -> Iterator[None]:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split and of training.")
 @click.option(
-    "--max-steps", type=click.IntRange(1), default=None, help="Stop after this many steps (default: config's)."
+    "--max-steps",
+    type=click.IntRange(1),
+    default=None,
+    help="Stop after this many steps (default: the config's).",
 )
-@click.option("--curve", is_flag=True, help="Also train on 25/50/75% of the training part and print each score.")
+@click.option(
+    "--curve", is_flag=True, help="Also train on 25/50/75% of the training part and print each score."
+)
 @click.option("--force", is_flag=True, help="Replace what the -o folder holds.")
 def train_command(
     db_path: Path | None,

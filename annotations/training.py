@@ -389,7 +389,10 @@ def _model_name(output: Path) -> str:
 
 
 def learning_curve(
-    db: Database, settings: TrainSettings, on_line: OnLine = print, fractions: Sequence[float] = CURVE_FRACTIONS
+    db: Database,
+    settings: TrainSettings,
+    on_line: OnLine = print,
+    fractions: Sequence[float] = CURVE_FRACTIONS,
 ) -> list[CurvePoint]:
     """Train on growing shares of the training part (the same held-out part) and score each."""
     split = split_documents(training_documents(db, settings.dataset), settings.eval_split, settings.seed)
@@ -432,4 +435,3 @@ def scratch_folders(output: Path) -> list[Path]:
     """The temporary folders a training into ``output`` would make (for tests and clean-up checks)."""
     parent = output.absolute().parent
     return sorted(parent.glob(f".{output.name}.training-*")) if parent.is_dir() else []
-
