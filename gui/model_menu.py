@@ -171,6 +171,7 @@ class TrainDialog(QDialog):
         self.status.setWordWrap(True)
         self.scores = QTableWidget(0, 4)
         self.scores.setHorizontalHeaderLabels(["Label", "Precision", "Recall", "F"])
+        self.scores.verticalHeader().hide()
         self.scores.hide()
         for widget in (self.progress, self.log, self.status, self.scores):
             layout.addWidget(widget)
