@@ -102,6 +102,7 @@ def train_command(
         CurvePoint,
         TrainingFailure,
         TrainSettings,
+        check_output,
         format_curve_point,
         format_scores,
         learning_curve,
@@ -111,6 +112,7 @@ def train_command(
     settings = TrainSettings(output, dataset, base, config_path, eval_split, seed, max_steps, force)
     with opened(db_path, create=False) as db, _terminate_is_interrupt():
         try:
+            check_output(output.absolute(), force)  # before the curve's trainings, not after them
             if curve:
                 _say("Learning curve (same held-out documents):")
                 learning_curve(db, settings, on_line=_say, fractions=(0.25, 0.5, 0.75))

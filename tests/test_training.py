@@ -257,3 +257,28 @@ def test_terminating_the_training_process_leaves_nothing(db_path: Path, tmp_path
     rest = process.communicate(timeout=60)[0]
     assert process.returncode == 130 and "Training cancelled" in rest and "Traceback" not in rest
     nothing_left(model, db_path)
+
+
+def test_the_default_base_is_the_model_that_pre_annotated_the_database(db_path: Path, tmp_path: Path) -> None:
+    from annotations.hashing import input_hash
+    from annotations.model import DocumentState, Span, SpanSource
+    from annotations.preannotate import resolve_model_name
+    from annotations.text import whitespace_tokens
+
+    text = "Alice flew to Paris."
+    spans = (Span(0, 5, "PERSON", SpanSource.MODEL),)
+    db = store.open_store(db_path)
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "d")
+        new = store.NewDocument(
+            text, whitespace_tokens(text), input_hash(text), DocumentState(spans),
+            store.Prediction("en_spandesk_news", "2.0.0", spans),
+        )  # fmt: skip
+        store.insert_documents(db, dataset, [new])
+    assert training.base_model(db, None) == resolve_model_name(None)  # not installed, not registered
+    (tmp_path / "news").mkdir()
+    row = store.NewModel(str(tmp_path / "news"), "en_spandesk_news", "2.0.0", "blank", 1, 1, {})
+    store.register_model(db, row)
+    assert training.base_model(db, None) == str(tmp_path / "news")
+    assert training.base_model(db, "Blank") is None
+    db.close()
