@@ -239,6 +239,8 @@ def training_config(base: str | None, config_path: Path | None, seed: int, max_s
         config = init_config(lang="en", pipeline=["ner"], optimize="efficiency")
     if base is not None:
         config = _sourcing(config, base)
+    for section in ("paths", "system", "training"):  # a config of one's own may leave some out
+        config.setdefault(section, {})
     config["system"]["seed"] = seed
     config["training"]["seed"] = seed
     if max_steps is not None:
@@ -364,14 +366,15 @@ def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) 
     with scratch_folder(output) as folder:
         best = train_in(folder, split, config, on_line, {"name": name.split("_", 1)[1], "version": version})
         scores = evaluate(best, folder / "dev.spacy")
+        started = base or (f"config {settings.config}" if settings.config else BLANK)
         row = store.NewModel(
-            str(output), name, version, base or BLANK, len(split.train), split.train_spans, scores.to_json()
+            str(output), name, version, started, len(split.train), split.train_spans, scores.to_json()
         )
         with store.write_transaction(db):
             model_id = store.register_model(db, row, in_transaction=True)
             _put_in_place(best, output, folder)
     return TrainResult(
-        output, name, version, base or BLANK, len(split.train), split.train_spans, len(split.held_out),
+        output, name, version, started, len(split.train), split.train_spans, len(split.held_out),
         scores, model_id,
     )  # fmt: skip
 

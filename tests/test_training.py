@@ -282,3 +282,16 @@ def test_the_default_base_is_the_model_that_pre_annotated_the_database(db_path: 
     assert training.base_model(db, None) == str(tmp_path / "news")
     assert training.base_model(db, "Blank") is None
     db.close()
+
+
+def test_training_with_ones_own_config(db_path: Path, tmp_path: Path) -> None:
+    from spacy.cli.init_config import init_config
+
+    imported(db_path, tmp_path, [record(i) for i in range(10)])
+    config = tmp_path / "mine.cfg"
+    init_config(lang="en", pipeline=["ner"]).to_disk(config)
+    code, output = run("train", "--db", str(db_path), "-o", str(tmp_path / "m"), "--config", str(config),
+                       "--max-steps", "8")  # fmt: skip
+    assert code == 0, output
+    [row] = registered(db_path)
+    assert row.base == f"config {config}" and spacy.load(tmp_path / "m").get_pipe("ner").labels
