@@ -527,3 +527,8 @@ cli.add_command(label_all_command)
 cli.add_command(unlabel_all_command)
 cli.add_command(undo_batch_command)
 cli.add_command(batches_command)
+
+from annotations.train_command import models_command, train_command  # noqa: E402
+
+cli.add_command(train_command)
+cli.add_command(models_command)

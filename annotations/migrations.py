@@ -391,4 +391,25 @@ def m008_batches(db: Database) -> None:
     db.execute("CREATE INDEX batches_undoes ON batches(undoes) WHERE undoes IS NOT NULL")
 
 
+@migrations()
+def m009_models(db: Database) -> None:
+    """The models trained from the corrections (``spandesk train``): where each is, its name and version
+    (as its predictions name it), the model it started from, when, what it learned from and its scores on
+    the held-out documents (JSON)."""
+    db.execute(
+        """CREATE TABLE models (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            base TEXT NOT NULL,
+            created REAL NOT NULL,
+            documents INTEGER NOT NULL,
+            spans INTEGER NOT NULL,
+            scores TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute("CREATE INDEX models_name ON models(name, version)")
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in migrations._migrations)

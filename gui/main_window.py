@@ -40,6 +40,7 @@ from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.file_dialogs import DialogKind
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
+from gui.model_menu import add_model_menu
 from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_title
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
@@ -222,6 +223,7 @@ class MainWindow(QMainWindow):
             self._action(review_menu, "&Next disagreement\tTab", lambda: self.review_step(1)),
             self._action(review_menu, "&Previous disagreement\tShift+Tab", lambda: self.review_step(-1)),
         ]
+        add_model_menu(self)
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
 

@@ -15,6 +15,7 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``settings``: labels and settings
 - ``batches``: changes made to many documents at once (apply everywhere) and their undo
 - ``transfer``: copying documents and versions between databases (assign, merge)
+- ``models``: the models trained from the corrections (``spandesk train``)
 """
 
 from __future__ import annotations
@@ -77,6 +78,14 @@ from annotations.store.encoding import (
     prepare_to_edit,
 )
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
+from annotations.store.models import (
+    ModelRow,
+    NewModel,
+    count_models,
+    register_model,
+    registered_model,
+    registered_models,
+)
 from annotations.store.queue import answer_counts, count_queue, counted_answers, document_ids, queue_rows
 from annotations.store.review_queue import (
     count_review_queue,
@@ -116,6 +125,12 @@ from annotations.store.versions import (
 )
 
 __all__ = [
+    "ModelRow",
+    "NewModel",
+    "count_models",
+    "register_model",
+    "registered_model",
+    "registered_models",
     "Batch",
     "batch",
     "batch_events",
