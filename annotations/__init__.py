@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 
 __version__ = "0.1.0"
@@ -16,6 +17,7 @@ def _import_sqlite_utils_without_numpy() -> None:
     """
     if "sqlite_utils" in sys.modules or "numpy" in sys.modules:
         return
+    _import_lazily("dateutil.parser")
     hidden = ("numpy", "pandas")
     for name in hidden:
         sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
@@ -24,6 +26,30 @@ def _import_sqlite_utils_without_numpy() -> None:
     finally:
         for name in hidden:
             del sys.modules[name]
+
+
+def _import_lazily(name: str) -> None:
+    """Put a module in ``sys.modules`` that is loaded on its first use (``importlib.util.LazyLoader``).
+
+    sqlite-utils imports ``dateutil.parser`` (and with it ``dateutil.tz``, about a fifth of its own
+    import) for ``recipes.parsedate``, which spandesk never calls: it stays unloaded unless used.
+    """
+    if name in sys.modules:
+        return
+    try:
+        spec = importlib.util.find_spec(name)
+    except ImportError:
+        return
+    if spec is None or spec.loader is None:
+        return
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:  # `from parent import child` then finds it without going through the import system
+        setattr(sys.modules[parent], child, module)  # (which would load it: it reads ``__spec__``)
 
 
 _import_sqlite_utils_without_numpy()

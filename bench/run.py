@@ -50,11 +50,31 @@ class Sizes:
     bulk_occurrences: int = 10_000
     soak_steps: int = 5_000
     soak_long_steps: int = 100
+    million: int = 1_000_000  # the huge database of --only million (and its tenth, for memory)
+    preannotated: int = 10_000
 
 
 FULL = Sizes(3000, 300, 2, True, 100_000, 10_000, 100_000, 10, 100_000, 100, 100, 3, 100_000)
 QUICK = Sizes(
-    500, 25, 1, False, 20_000, 2_000, 20_000, 10, 100_000, 30, 20, 1, 10_000, 20_000, 2_000, 1_000, 20
+    500,
+    25,
+    1,
+    False,
+    20_000,
+    2_000,
+    20_000,
+    10,
+    100_000,
+    30,
+    20,
+    1,
+    10_000,
+    20_000,
+    2_000,
+    1_000,
+    20,
+    100_000,
+    2_000,
 )
 MERGE_PEOPLE = 10
 
@@ -328,6 +348,131 @@ def bench_soak(work: Path, sizes: Sizes) -> list[Row]:
     return rows
 
 
+def bench_preannotated(work: Path, sizes: Sizes) -> list[Row]:
+    """Import of a Prodigy JSONL file bringing its own spans (no model) against sqlite3 + json."""
+    rows = []
+    for variant in ("tokens", "notokens"):
+        source = work / f"preannotated-{variant}.jsonl"
+        run_worker("preannotated_bench.py", "write", str(sizes.preannotated), str(source), variant)
+        runs: dict[str, list[dict]] = {"bare": [], "spandesk": []}
+        for round_number in range(2):
+            for side in runs:
+                database = work / f"pre-{variant}-{side}-{round_number}.db"
+                runs[side].append(run_worker("preannotated_bench.py", side, str(source), str(database)))
+        bare = min(runs["bare"], key=lambda r: r["seconds"])
+        ours = min(runs["spandesk"], key=lambda r: r["seconds"])
+        say(f"preannotated ({variant}): bare {bare['seconds']:.2f} s, spandesk {ours['seconds']:.2f} s")
+        ratio = bare["seconds"] / ours["seconds"]
+        with_tokens = variant == "tokens"
+        rows.append(
+            Row(
+                f"Import {ours['documents']:,} pre-annotated posts, {'with' if with_tokens else 'no'} tokens",
+                f"{ours['documents'] / ours['seconds']:,.0f} docs/s",
+                f"{bare['documents'] / bare['seconds']:,.0f} docs/s (sqlite3 + json loop)",
+                f"{ratio:.2f}x",
+                ">= 0.5x",
+                ratio >= 0.5,
+                f"Prodigy JSONL with spans{' and tokens' if with_tokens else ''}; spaCy loaded: "
+                f"{'yes' if ours['spacy_loaded'] else 'no'}; best of 2, CPU "
+                f"{ours['cpu']:.2f} s vs {bare['cpu']:.2f} s",
+            )
+        )
+    return rows
+
+
+def bench_million(work: Path, sizes: Sizes) -> list[Row]:
+    """A million documents: start-up, memory, next document, the queue to its end, filter, search, export."""
+    started = time.perf_counter()
+    big = Path(run_worker("million_bench.py", "build", str(sizes.million), timeout=7200)["path"])
+    tenth = Path(run_worker("million_bench.py", "build", str(sizes.million // 10), timeout=7200)["path"])
+    say(f"million: databases ready in {time.perf_counter() - started:.0f} s ({big.name}, {tenth.name})")
+    compile_bytecode()
+    runs: dict[str, list[dict]] = {"bare": [], "big": [], "tenth": []}
+    for _ in range(sizes.startup_rounds):
+        runs["bare"].append(_window("bare", big))
+        runs["big"].append(_window("startup", big))
+        runs["tenth"].append(_window("startup", tenth))
+    best = {side: min(results, key=lambda r: r["first_paint"]) for side, results in runs.items()}
+    say("  first paint: " + ", ".join(f"{side} {r['first_paint'] * 1000:.0f} ms" for side, r in best.items()))
+    presses = _window("next", big, str(sizes.presses))
+    queue = run_worker(
+        "million_bench.py", "queue", str(big), env={"QT_QPA_PLATFORM": "offscreen"}, timeout=3600
+    )
+    say(f"  queue: {queue['rows']:,} rows in {queue['scroll_s']:.1f} s")
+    bare_export = run_worker(
+        "export_bench.py", "bare", str(big), str(work / "million-bare.jsonl"), timeout=3600
+    )
+    export = run_worker("export_bench.py", "spandesk", str(big), str(work / "million.jsonl"), timeout=3600)
+    say(f"  export: bare {bare_export['seconds']:.1f} s, spandesk {export['seconds']:.1f} s")
+    for output in ("million-bare.jsonl", "million.jsonl"):
+        (work / output).unlink(missing_ok=True)
+    return _million_rows(best, runs, presses, queue, bare_export, export)
+
+
+def _million_rows(
+    best: dict, runs: dict, presses: dict, queue: dict, bare_export: dict, export: dict
+) -> list[Row]:
+    big, bare, tenth = best["big"], best["bare"], best["tenth"]
+    ratio = big["first_paint"] / bare["first_paint"]
+    documents = f"{big['queue_total']:,}"
+    peak_big = statistics.median(r["peak_rss"] for r in runs["big"])
+    peak_tenth = statistics.median(r["peak_rss"] for r in runs["tenth"])
+    page_ratio = queue["last_page_ms"] / queue["first_page_ms"]
+    export_ratio = (export["documents"] / export["seconds"]) / (
+        bare_export["documents"] / bare_export["seconds"]
+    )
+    return [
+        Row(
+            f"Window start-up to first painted document ({documents} documents)",
+            f"{big['first_paint'] * 1000:.0f} ms",
+            f"{bare['first_paint'] * 1000:.0f} ms (bare PySide6 window)",
+            f"{ratio:.2f}x",
+            "<= 1.5x",
+            ratio <= 1.5,
+            f"best of {len(runs['big'])}; {tenth['queue_total']:,} documents: "
+            f"{tenth['first_paint'] * 1000:.0f} ms",
+        ),
+        Row(
+            f"Peak RSS of the window, {documents} vs {tenth['queue_total']:,} documents",
+            f"{peak_big:.0f} MiB",
+            f"{peak_tenth:.0f} MiB",
+            f"{peak_big / peak_tenth:.2f}x",
+            "<= 1.1x (flat)",
+            peak_big / peak_tenth <= 1.1,
+            f"bare PySide6 window: {bare['peak_rss']:.0f} MiB",
+        ),
+        _frame_row(f"Next document (Right key), {documents} documents", presses),
+        Row(
+            f"Queue scrolled to its end: last page vs first ({queue['pages']:,} pages of 200)",
+            f"{queue['last_page_ms']:.1f} ms",
+            f"{queue['first_page_ms']:.1f} ms (first page)",
+            f"{page_ratio:.2f}x",
+            "<= 2x (keyset paging)",
+            page_ratio <= 2,
+            f"{queue['rows']:,} rows loaded in {queue['scroll_s']:.1f} s in all; "
+            "mean of the first and last 5 pages",
+        ),
+        Row(
+            f"Status filter (pending) / search box ('berlin'), {documents} documents",
+            f"{queue['pending_ms']:.0f} ms / {queue['search_ms']:.0f} ms",
+            "-",
+            "-",
+            "-",
+            None,
+            f"count and first page: {queue['pending_total']:,} pending, {queue['search_total']:,} found",
+        ),
+        Row(
+            f"Export {export['documents']:,} documents to Prodigy JSONL",
+            f"{export['documents'] / export['seconds']:,.0f} docs/s",
+            f"{bare_export['documents'] / bare_export['seconds']:,.0f} docs/s (sqlite3 + json.dumps)",
+            f"{export_ratio:.2f}x",
+            ">= 0.5x",
+            export_ratio >= 0.5,
+            f"peak RSS {export['peak']:.0f} MiB",
+        ),
+    ]
+
+
 def _window_run(script: str, mode: str, db: Path, *extra: str) -> dict:
     settings = db.parent / "settings"
     environment = {"QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(settings)}
@@ -493,8 +638,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller inputs: a smoke run under 2 minutes")
     parser.add_argument(
         "--only",
-        default="import,export,window,merge,bulk,soak",
-        help="comma-separated: import,export,window,merge,bulk,soak",
+        default="import,export,window,merge,bulk,soak,preannotated",
+        help="comma-separated: import,export,window,merge,bulk,soak,preannotated,million (not by default)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases and corpus")
     parser.add_argument(
@@ -507,7 +652,9 @@ def main() -> int:
     rows: list[Row] = []
     try:
         benches = (("import", bench_import), ("export", bench_export), ("window", bench_window))
-        for name, bench in (*benches, ("merge", bench_merge), ("bulk", bench_bulk), ("soak", bench_soak)):
+        more = (("merge", bench_merge), ("bulk", bench_bulk), ("soak", bench_soak))
+        extra = (("preannotated", bench_preannotated), ("million", bench_million))
+        for name, bench in (*benches, *more, *extra):
             if name in options.only.split(","):
                 rows.extend(bench(work, sizes))
     finally:
@@ -516,6 +663,8 @@ def main() -> int:
         else:
             shutil.rmtree(work, ignore_errors=True)
     command = "python bench/run.py" + (" --quick" if options.quick else "")
+    if options.only != parser.get_default("only"):
+        command += f" --only {options.only}"
     text = markdown(rows, machine(), command, time.perf_counter() - started)
     options.output.write_text(text, encoding="utf-8")
     print(plain_table(rows))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -30,7 +31,6 @@ from annotations.model import Answer, Document, DocumentState, Span
 from annotations.review_session import ReviewSession
 from annotations.session import Edit
 from annotations.store import StoreError
-from gui.agreement_dialog import AgreementDialog
 from gui.annotator_dialog import AnnotatorDialog
 from gui.apply_everywhere import ApplyEverywhere
 from gui.controller import AnnotationController, describe_store_error
@@ -48,6 +48,9 @@ from gui.review_mode import OWN_LEGEND, REVIEW_LEGEND, ReviewKeys, ReviewPanel, 
 from gui.shortcuts import ShortcutSheet
 from gui.span_list import SpanList
 from gui.workers import file_identity
+
+if TYPE_CHECKING:  # imported when first opened: not needed to show the first document
+    from gui.agreement_dialog import AgreementDialog
 
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 STYLE_SHEET = """
@@ -462,6 +465,8 @@ class MainWindow(QMainWindow):
 
     def show_agreement(self) -> None:
         """Dataset ▸ Agreement: the agreement figures, computed off the GUI thread; documents open here."""
+        from gui.agreement_dialog import AgreementDialog
+
         self._close_agreement()
         dialog = self.agreement_dialog = AgreementDialog(self.db_path, self.database_identity, self)
         dialog.document_chosen.connect(lambda document_id: self._open_from(dialog, document_id))

@@ -43,6 +43,8 @@ class QueueModel(QAbstractListModel):
         self.review = review  # the review queue: documents with several versions, the review's answers
         self.statuses: Sequence[str] | None = None
         self.search = ""
+        self.order: store.QueueOrder = store.BY_ID  # the sort; pages start after the last key seen
+        self._last: store.QueueKey | None = None  # the key of the last row loaded (None: none yet)
         self._ids: list[int] = []
         self._rows: dict[int, tuple[str | None, str]] = {}
         self._row_of: dict[int, int] = {}
@@ -52,6 +54,11 @@ class QueueModel(QAbstractListModel):
 
     # -- filters
 
+    def set_order(self, order: store.QueueOrder) -> None:
+        """Sort the queue by ``order`` (then by id) and start again from its first page."""
+        self.order = order
+        self.reload()
+
     def set_filter(self, statuses: Sequence[str] | None = None, search: str = "") -> None:
         """Show only documents with these statuses (None: all) whose text contains ``search``."""
         self.statuses, self.search = statuses, search
@@ -60,7 +67,7 @@ class QueueModel(QAbstractListModel):
     def reload(self) -> None:
         """Start again from the store (after an import, or a change of filter or database)."""
         self.beginResetModel()
-        self._ids, self._rows, self._row_of = [], {}, {}
+        self._ids, self._rows, self._row_of, self._last = [], {}, {}, None
         self._total = self._count()
         self.endResetModel()
         if self.canFetchMore(QModelIndex()):
@@ -72,12 +79,15 @@ class QueueModel(QAbstractListModel):
             return store.count_review_queue(self.db, self.dataset, self._answers(), self.search)
         return store.count_queue(self.db, self.dataset, self._answers(), self.search, self.viewer)
 
-    def _page(self, offset: int) -> list[int]:
-        """The ids of a page of the queue from ``offset``."""
+    def _page(self) -> list[store.QueueKey]:
+        """The keys (sort keys, then id) of the next page: the rows after the last one loaded."""
         if self.review:
-            return store.review_ids(self.db, self.dataset, self._answers(), self.search, offset, PAGE_SIZE)
-        return store.document_ids(
-            self.db, self.dataset, self._answers(), self.search, offset, PAGE_SIZE, viewer=self.viewer
+            return store.review_page(
+                self.db, self.dataset, self._answers(), self.search, self._last, PAGE_SIZE, self.order
+            )
+        answers, after = self._answers(), self._last
+        return store.queue_page(
+            self.db, self.dataset, answers, self.search, after, PAGE_SIZE, self.viewer, self.order
         )
 
     def _rows_of(self, ids: list[int]) -> dict[int, tuple[str | None, str]]:
@@ -98,10 +108,12 @@ class QueueModel(QAbstractListModel):
     def fetchMore(self, parent: _Index) -> None:  # noqa: N802
         if parent.isValid() or self._fetching:
             return
-        page = self._page(len(self._ids))
-        if not page:
+        keys = self._page()
+        if not keys:
             self._total = len(self._ids)
             return
+        page = [key[-1] for key in keys]
+        self._last = keys[-1]
         self._fetching = True
         self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
         self._rows.update(self._rows_of(page))

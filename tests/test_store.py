@@ -73,7 +73,7 @@ def test_queue_filters_by_status_and_text(db: Database) -> None:
         )
     assert store.document_ids(db, status=[None]) == [2, 3]
     assert store.document_ids(db, status=["accept", None], search="PARIS") == [1, 3]
-    assert store.document_ids(db, offset=1, limit=1) == [2]
+    assert store.document_ids(db, after=1, limit=1) == [2]
     assert store.answer_counts(db) == {"accept": 1, None: 2}
 
 

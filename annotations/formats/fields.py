@@ -38,6 +38,13 @@ def require_text(obj: dict[str, Any], where: str) -> str:
 
 def check_no_surrogates(text: str, where: str, what: str) -> None:
     """Refuse a string holding an unpaired surrogate (a ``\\ud800`` escape): it is not valid Unicode."""
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")  # fails exactly on surrogates: the loop below only runs to name the offset
+        return
+    except UnicodeEncodeError:
+        pass
     for offset, char in enumerate(text):
         if ord(char) in _SURROGATES:
             raise fail(

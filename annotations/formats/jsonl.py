@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from annotations.formats import doccano, prodigy
 from annotations.formats.fields import check_no_surrogates_anywhere, fail, json_type
 from annotations.records import Record, RecordError
 
+# An escape of a surrogate (\ud800-\udfff): the only way a line read as strict UTF-8 can hold an unpaired
+# one once decoded (a pair of them is a valid character: the full check tells them apart)
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 NESTED_TOO_DEEPLY = "the JSON is nested too deeply to read"
 ARRAY_HINT = (
     "this looks like one JSON array; spandesk reads JSON Lines, one object per line "
@@ -122,7 +126,7 @@ def _record(line: str, where: str) -> Record:
     """The Record one line describes; its strings must all be valid Unicode (storable)."""
     obj = parse_json(line, where)
     record = parse_object(obj, where)
-    if "\\u" in line:
+    if SURROGATE_ESCAPE.search(line):
         check_no_surrogates_anywhere(obj, where)
     return record
 

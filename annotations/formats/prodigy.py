@@ -17,6 +17,7 @@ nobody has changed the document since.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from itertools import count
 from typing import Any
 
@@ -144,10 +145,16 @@ def _span(item: Any, number: int, where: str) -> Span:
     label = item.get("label")
     if not isinstance(label, str) or not label:
         raise fail(where, f'span {number} ({item["start"]}-{item["end"]}) needs a non-empty string "label"')
-    problem = label_problem(label)
+    problem = _known_label_problem(label)
     if problem:
         raise fail(where, f"span {number} ({item['start']}-{item['end']}): the label {problem}")
     return Span(item["start"], item["end"], label)
+
+
+@lru_cache(maxsize=4096)
+def _known_label_problem(label: str) -> str | None:
+    """``label_problem`` of a string label, remembered: a file repeats a few labels many times."""
+    return label_problem(label)
 
 
 def _span_key(item: dict[str, Any]) -> tuple[int, int, str]:
@@ -161,7 +168,10 @@ def _tokens(value: Any, text: str, where: str) -> tuple[Token, ...] | None:
         return None
     if not isinstance(value, list):
         raise fail(where, f'"tokens" must be a list, not {json_type(value)}')
-    tokens: list[Token] = []
+    checked = _well_formed_tokens(value, text)
+    if checked is not None:
+        return checked
+    tokens: list[Token] = []  # something is wrong: find the first problem and name it
     for number, item in enumerate(value):
         token = _token(item, text, f"{where}: token {number}")
         if tokens and token.start < tokens[-1].end:
@@ -169,6 +179,26 @@ def _tokens(value: Any, text: str, where: str) -> tuple[Token, ...] | None:
                 where, f"token {number} ({token.start}-{token.end}) overlaps or precedes the one before"
             )
         tokens.append(token)
+    return tuple(tokens)
+
+
+def _well_formed_tokens(value: list[Any], text: str) -> tuple[Token, ...] | None:
+    """The tokens when every one is well formed (the common case, checked in one tight loop), else None
+    (``_tokens`` then finds the first problem and names it)."""
+    tokens: list[Token] = []
+    previous_end, length, make = 0, len(text), tuple.__new__
+    try:
+        for item in value:
+            start, end = item["start"], item["end"]
+            if type(start) is not int or type(end) is not int or not previous_end <= start < end <= length:
+                return None
+            stated = item.get("text")
+            if isinstance(stated, str) and stated != text[start:end]:
+                return None
+            tokens.append(make(Token, (start, end)))
+            previous_end = end
+    except (TypeError, KeyError, AttributeError):  # not an object, or without "start" or "end"
+        return None
     return tuple(tokens)
 
 

@@ -86,12 +86,21 @@ from annotations.store.models import (
     registered_model,
     registered_models,
 )
-from annotations.store.queue import answer_counts, count_queue, counted_answers, document_ids, queue_rows
+from annotations.store.keyset import BY_ID, QueueKey, QueueOrder
+from annotations.store.queue import (
+    answer_counts,
+    count_queue,
+    counted_answers,
+    document_ids,
+    queue_page,
+    queue_rows,
+)
 from annotations.store.review_queue import (
     count_review_queue,
     count_reviewed,
     review_counts,
     review_ids,
+    review_page,
     review_rows,
 )
 from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
@@ -150,6 +159,11 @@ __all__ = [
     "count_reviewed",
     "review_counts",
     "review_ids",
+    "review_page",
+    "BY_ID",
+    "QueueKey",
+    "QueueOrder",
+    "queue_page",
     "review_rows",
     "ANNOTATOR_KINDS",
     "DocumentVersions",

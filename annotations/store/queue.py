@@ -12,6 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotations.store.documents import Versions, dataset_id, documents_from
+from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, page_sql
 
 
 def document_ids(
@@ -19,20 +20,32 @@ def document_ids(
     dataset: str | None = None,
     status: Sequence[str | None] | None = None,
     search: str = "",
-    offset: int = 0,
+    after: int | None = None,
     limit: int = -1,
     viewer: str | None = None,
 ) -> list[int]:
-    """A page of document ids in queue order; ``status`` holds answers, None meaning pending."""
+    """A page of document ids in queue order, those after the id ``after``; ``status`` holds answers, None
+    meaning pending."""
+    page = queue_page(db, dataset, status, search, None if after is None else (after,), limit, viewer)
+    return [key[-1] for key in page]
+
+
+def queue_page(
+    db: Database,
+    dataset: str | None = None,
+    status: Sequence[str | None] | None = None,
+    search: str = "",
+    after: QueueKey | None = None,
+    limit: int = -1,
+    viewer: str | None = None,
+    order: QueueOrder = BY_ID,
+) -> list[QueueKey]:
+    """A page of the queue sorted by ``order``: the key (keys..., id) of each row after the key ``after``
+    (keyset paging: as fast at the millionth row as at the first)."""
     from_, join_params = documents_from(Versions.seen_by(viewer))
     where, params = queue_filter(dataset, status, search)
-    sql = (
-        "SELECT d.id"
-        + from_
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY d.id LIMIT ? OFFSET ?"
-    )
-    return [row[0] for row in db.execute(sql, [*join_params, *params, limit, offset])]
+    sql, after_params = page_sql(order, from_, where, after)
+    return [tuple(row) for row in db.execute(sql, [*join_params, *params, *after_params, limit])]
 
 
 def count_queue(

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, page_sql
 from annotations.store.queue import queue_filter
 
 _FROM = """ FROM documents d JOIN datasets ds ON ds.id = d.dataset_id
@@ -22,14 +23,29 @@ def review_ids(
     dataset: str | None = None,
     status: Sequence[str | None] | None = None,
     search: str = "",
-    offset: int = 0,
+    after: int | None = None,
     limit: int = -1,
 ) -> list[int]:
-    """A page of the ids of documents with two or more annotators' versions, in queue order;
-    ``status`` holds answers of the reviewed version, None meaning pending (or not reviewed yet)."""
-    where, params = _filter(dataset, status, search)
-    sql = "SELECT d.id" + _FROM + where + " ORDER BY d.id LIMIT ? OFFSET ?"
-    return [row[0] for row in db.execute(sql, [*params, limit, offset])]
+    """A page of the ids of documents with two or more annotators' versions, in queue order, those after
+    the id ``after``; ``status`` holds answers of the reviewed version, None meaning pending (or not
+    reviewed yet)."""
+    page = review_page(db, dataset, status, search, None if after is None else (after,), limit)
+    return [key[-1] for key in page]
+
+
+def review_page(
+    db: Database,
+    dataset: str | None = None,
+    status: Sequence[str | None] | None = None,
+    search: str = "",
+    after: QueueKey | None = None,
+    limit: int = -1,
+    order: QueueOrder = BY_ID,
+) -> list[QueueKey]:
+    """A page of the review queue sorted by ``order``: the key (keys..., id) of each row after ``after``."""
+    where, params = queue_filter(dataset, status, search, answer="r.answer")
+    sql, after_params = page_sql(order, _FROM, where, after, has_where=True)
+    return [tuple(row) for row in db.execute(sql, [*params, *after_params, limit])]
 
 
 def count_review_queue(

@@ -1,0 +1,101 @@
+"""A million documents: what a person feels on a huge database, against baselines measured in the same run.
+
+``run.py --only million`` builds (once, cached in ``bench/.cache/``) databases of 100,000 and 1,000,000
+generated posts and measures, each in a fresh subprocess: window start-up against a bare PySide6 window,
+the window's memory at both sizes, next document, scrolling the queue to its end (first page vs last
+page), the status filter and the search box, export and merge. Worker modes of this script:
+``million_bench.py build N`` (print the cached database's path) and ``million_bench.py queue DB``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from harness import BENCH, ensure_repo_on_path, peak_rss_mib, report
+
+ensure_repo_on_path()
+
+CACHE = Path(os.environ.get("SPANDESK_BENCH_CACHE", BENCH / ".cache"))
+
+
+def cached_database(documents: int, seed: int = 21) -> Path:
+    """A database of ``documents`` generated posts, built once and kept in the bench cache folder.
+
+    The file name holds the size, the seed and the number of schema migrations, so a new schema builds
+    a new file; a build is written under a temporary name and renamed when complete.
+    """
+    import synth
+
+    from annotations.migrations import KNOWN_MIGRATIONS
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    path = CACHE / f"posts-{documents}-seed{seed}-schema{len(KNOWN_MIGRATIONS)}.db"
+    if not path.exists():
+        partial = path.with_name(path.name + ".building")
+        for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+            leftover.unlink(missing_ok=True)
+        synth.build_posts_database(partial, documents, seed=seed)
+        partial.rename(path)
+    return path
+
+
+def run_queue(db_path: Path) -> dict:
+    """Scroll the queue model to its end, page by page, and time the first and last pages; then, on a
+    queue just opened, the pending filter and a search, as the queue panel runs them."""
+    from PySide6.QtCore import QModelIndex
+
+    from annotations import store
+    from gui.queue_model import QueueModel
+
+    db = store.open_store(db_path, read_only=True)
+    model = QueueModel(db)
+    pages: list[float] = []
+    started = time.perf_counter()
+    while model.canFetchMore(QModelIndex()):
+        began = time.perf_counter()
+        model.fetchMore(QModelIndex())
+        pages.append(time.perf_counter() - began)
+    scrolled = time.perf_counter() - started
+    rows = model.rowCount()
+    model = QueueModel(db)  # the filters from a queue just opened (not one holding every row loaded)
+    began = time.perf_counter()
+    model.set_filter(["pending"])
+    pending = time.perf_counter() - began
+    pending_total = model.total
+    began = time.perf_counter()
+    model.set_filter(None, "berlin")
+    search = time.perf_counter() - began
+    found = model.total
+    first, last = sum(pages[:5]) / len(pages[:5]), sum(pages[-5:]) / len(pages[-5:])
+    return {
+        "rows": rows,
+        "pages": len(pages),
+        "scroll_s": scrolled,
+        "first_page_ms": first * 1000,
+        "last_page_ms": last * 1000,
+        "pending_ms": pending * 1000,
+        "pending_total": pending_total,
+        "search_ms": search * 1000,
+        "search_total": found,
+        "peak_rss": peak_rss_mib(),
+    }
+
+
+def main(argv: list[str]) -> None:
+    """One measurement in this (fresh) process."""
+    mode = argv[0]
+    if mode == "build":
+        started = time.perf_counter()
+        path = cached_database(int(argv[1]))
+        report({"path": str(path), "seconds": time.perf_counter() - started})
+    elif mode == "queue":
+        report(run_queue(Path(argv[1])))
+    else:
+        raise SystemExit(f"unknown mode {mode!r}: build N | queue DB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
