@@ -78,6 +78,7 @@ from annotations.store.encoding import (
     prepare_to_edit,
 )
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
+from annotations.store.keyset import BY_ID, QueueKey, QueueOrder
 from annotations.store.models import (
     ModelRow,
     NewModel,
@@ -86,7 +87,6 @@ from annotations.store.models import (
     registered_model,
     registered_models,
 )
-from annotations.store.keyset import BY_ID, QueueKey, QueueOrder
 from annotations.store.queue import (
     answer_counts,
     count_queue,
