@@ -425,18 +425,12 @@ def _write_json(path: Path, value: Any) -> None:
 # ---------------------------------------------------------------- the terminal
 
 
-def terminal_progress(stream: Any, every: float = 1.0) -> Callable[[ShardProgress], None]:
-    """Progress written to ``stream``: one line redrawn on a terminal, else a line at most every ``every``
-    seconds (and the last)."""
+def terminal_progress(stream: Any) -> Callable[[ShardProgress], None]:
+    """Progress written to ``stream``: one line redrawn on a terminal, else a line per finished shard."""
     redraw = stream.isatty()
-    last = [0.0]
 
     def show(progress: ShardProgress) -> None:
-        now = time.monotonic()
         final = progress.done == progress.total
-        if not redraw and not final and now - last[0] < every and progress.documents:
-            return
-        last[0] = now
         text = f"Pre-annotating on the cluster: {progress.describe()}"
         stream.write(f"\r{text}\033[K" + ("\n" if final else "") if redraw else text + "\n")
         stream.flush()
