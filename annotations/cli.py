@@ -271,27 +271,12 @@ def import_command(
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
     from annotations.importing import ImportCancelled, ImportFailure, import_sources  # loaded when used
 
-    if cluster is not None:
-        from annotations import cluster_import
-
+    with (
+        opened(db_path) as db,
+        _progress_bar("Pre-annotating") as progress,
+        _cluster(cluster, db, (model, patterns, _labels(label)), shard_size, cluster_timeout) as predictor,
+    ):
         try:
-            cluster_import.parse_cluster(cluster)
-            cluster_import.require_dask()
-        except ImportFailure as error:
-            raise click.ClickException(str(error)) from error
-    predictor = None
-    with opened(db_path) as db, _progress_bar("Pre-annotating") as progress:
-        try:
-            if cluster is not None:
-                predictor = cluster_import.ClusterPredictor(
-                    cluster,
-                    store.database_path(db),
-                    cluster_import.pipeline_spec(model, patterns, _labels(label)),
-                    shard_size=shard_size,
-                    timeout=cluster_timeout,
-                    progress=cluster_import.terminal_progress(sys.stderr),
-                    say=lambda text: _say(text, err=True),
-                )
             report = import_sources(
                 db,
                 sources,
@@ -525,6 +510,39 @@ def backup_command(target: Path, db_path: Path | None) -> None:
         except OutputError as error:
             raise click.ClickException(str(error)) from error
     _say(f"Backed up to {target}")
+
+
+@contextmanager
+def _cluster(
+    address: str | None, db: Database, pipeline: tuple, shard_size: int, timeout: float
+) -> Iterator[Any]:
+    """A ``cluster_import.ClusterPredictor`` connected to ``address`` (None without --cluster); a problem
+    reaching it is said before any record is read."""
+    if address is None:
+        yield None
+        return
+    from annotations import cluster_import
+    from annotations.importing import ImportFailure
+
+    try:
+        cluster_import.parse_cluster(address)
+        cluster_import.require_dask()
+        predictor = cluster_import.ClusterPredictor(
+            address,
+            store.database_path(db),
+            cluster_import.pipeline_spec(*pipeline),
+            shard_size=shard_size,
+            timeout=timeout,
+            progress=cluster_import.terminal_progress(sys.stderr),
+            say=lambda text: _say(text, err=True),
+        )
+        predictor.__enter__()
+    except ImportFailure as error:
+        raise click.ClickException(f"{error}\nNothing was imported; the database is unchanged.") from error
+    try:
+        yield predictor
+    finally:
+        predictor.__exit__(None, None, None)
 
 
 def _kept_note(predictor: Any) -> str:

@@ -10,6 +10,7 @@ from, and ``finish`` removes it once the import is stored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -141,6 +142,15 @@ def _worker_pipeline(spec: PipelineSpec) -> Pipeline:
         return load_pipeline(spec.model, path, spec.labels)
 
 
+def _worker_pipeline_loaded(spec: PipelineSpec) -> bool:
+    """On a worker, ahead of its shards: load the pipeline (a failure shows again with the first shard)."""
+    try:
+        _worker_pipeline(spec)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
 def annotate_shard(spec: PipelineSpec, texts: list[str]) -> dict[str, Any]:
     """On a worker: one shard's texts through the pipeline, as plain offsets (``{"offsets": [...]}``), or
     ``{"failed": index, "error": message}`` for the first text the pipeline fails on."""
@@ -200,6 +210,24 @@ class ClusterPredictor:
         self.say = say or (lambda _text: None)
         self.folder: Path | None = None
         self.redone: list[int] = []  # the shards this run sent to the cluster
+        self._connection = _connected(self.target, timeout)
+        self._client: Any = None
+        self._warming: list[Any] = []
+
+    def __enter__(self) -> ClusterPredictor:
+        """Reach the cluster (start the local one) at once, so that a wrong address is said before the
+        records are read, and have each worker load the pipeline while this process reads them."""
+        self._client = self._connection.__enter__()
+        workers = list(self._client.scheduler_info().get("workers", {}))
+        self._warming = [
+            self._client.submit(_worker_pipeline_loaded, self.spec, workers=[worker], pure=False)
+            for worker in workers
+        ]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._warming = []
+        self._connection.__exit__(*exc)
 
     def __call__(
         self,
@@ -207,7 +235,7 @@ class ClusterPredictor:
         records: Sequence[Record],
         cancelled: Callable[[], bool],
     ) -> Iterator[Annotated]:
-        """The model's output for ``records``, in order, every shard done on the cluster or kept from before."""
+        """The model's output for ``records``, in order: every shard done on the cluster or kept before."""
         spec = self.spec
         shards = _shards(list(records), self.shard_size, spec, pipeline)
         identity = _digest([f"{FORMAT}", *(shard.digest for shard in shards)])
@@ -265,19 +293,20 @@ class ClusterPredictor:
         self.folder.mkdir(exist_ok=True)
         manifest = _read_json(self.folder / MANIFEST) or {}
         done = [i for i in manifest.get("done", ()) if isinstance(i, int)]
-        with _connected(self.target, self.timeout) as client:
-            futures = {
-                client.submit(
-                    annotate_shard,
-                    spec,
-                    [record.text for record in shard.records],
-                    key=f"spandesk-shard-{shard.digest}",
-                    retries=RETRIES,
-                    pure=False,
-                ): shard
-                for shard in missing
-            }
-            self._collect(futures, done, total, kept, cancelled)
+        client = self._client
+        assert client is not None, "use the predictor as a context manager (with ClusterPredictor(...) as p)"
+        futures = {
+            client.submit(
+                annotate_shard,
+                spec,
+                [record.text for record in shard.records],
+                key=f"spandesk-shard-{shard.digest}",
+                retries=RETRIES,
+                pure=False,
+            ): shard
+            for shard in missing
+        }
+        self._collect(futures, done, total, kept, cancelled)
 
     def _collect(
         self,
@@ -323,9 +352,9 @@ def _checked(future: Any, shard: _Shard) -> ShardOffsets:
         result = future.result()
     except Exception as error:  # noqa: BLE001  (a worker lost too often, a model missing on a worker, ...)
         first = shard.records[0].where if shard.records else "?"
-        raise ClusterFailure(
-            f"the cluster could not pre-annotate the shard starting at {first}: {type(error).__name__}: {error}"
-        ) from None
+        reason = f"{type(error).__name__}: {error}"
+        message = f"the cluster could not pre-annotate the shard starting at {first}: {reason}"
+        raise ClusterFailure(message) from None
     if "failed" in result:
         record = shard.records[result["failed"]]
         raise ImportFailure(f"{record.where}: the model failed on this record: {result['error']}")
@@ -371,10 +400,8 @@ class _connected:
     def __exit__(self, *exc: object) -> None:
         for part in (self.client, self.cluster):
             if part is not None:
-                try:
+                with contextlib.suppress(Exception):  # closing a cluster that is already gone
                     part.close()
-                except Exception:  # noqa: BLE001,S110  (closing a cluster that is already gone)
-                    pass
 
 
 def _shards(records: list[Record], size: int, spec: PipelineSpec, pipeline: Pipeline) -> list[_Shard]:

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from annotations import store
+from annotations.importing import import_sources
 from tests.reliability_helpers import run_spandesk
 
 distributed = pytest.importorskip("distributed")
@@ -28,6 +30,7 @@ SLOW = "a" * 21  # a token the patterns' backtracking REGEX takes ~0.15 s to ref
 SLOW_PATTERNS = [
     {"label": "SLOW", "pattern": [{"TEXT": {"REGEX": "^(a+)+b$"}}]},
     {"label": "PLACE", "pattern": "Berlin"},
+    {"label": "PERSON", "pattern": "Ada Lovelace"},
 ]
 
 
@@ -82,17 +85,28 @@ def scheduler() -> Iterator[str]:
         cluster.close()
 
 
+def _plain_import(corpus: Path, db_path: Path, model: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows a plain (one-process) import of ``corpus`` stores."""
+    db = store.open_store(db_path)
+    try:
+        import_sources(db, [corpus], model=model)
+    finally:
+        db.close()
+    return _rows(db_path)
+
+
 @pytest.fixture(scope="module")
 def slow_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
-    """A corpus whose shards take a while, its patterns, and the rows a plain import of it stores."""
+    """A corpus whose shards take a while, a rules-only model (a blank pipeline with an entity_ruler whose
+    backtracking REGEX is slow to refuse a token), and the rows a plain import of it stores."""
+    import spacy
+
     folder = tmp_path_factory.mktemp("slow")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(SLOW_PATTERNS)
+    nlp.to_disk(folder / "rules")
     corpus = _corpus(folder / "slow.jsonl", 24, slow=True)
-    patterns = folder / "patterns.jsonl"
-    patterns.write_text("\n".join(json.dumps(row) for row in SLOW_PATTERNS) + "\n", encoding="utf-8")
-    plain = folder / "plain.db"
-    result = run_spandesk("import", str(corpus), "--db", str(plain), "--patterns", str(patterns))
-    assert result.returncode == 0, result.stderr
-    return corpus, patterns, _rows(plain)
+    return corpus, folder / "rules", _plain_import(corpus, folder / "plain.db", str(folder / "rules"))
 
 
 def _watch(command: list[str], until: str) -> tuple[subprocess.Popen[str], list[str]]:
@@ -113,28 +127,27 @@ def _watch(command: list[str], until: str) -> tuple[subprocess.Popen[str], list[
 
 
 def test_a_local_cluster_stores_the_same_database_as_a_plain_import(tmp_path: Path) -> None:
-    corpus = _corpus(tmp_path / "news.jsonl", 60)
-    plain, clustered = tmp_path / "plain.db", tmp_path / "cluster.db"
-    assert run_spandesk("import", str(corpus), "--db", str(plain)).returncode == 0
+    corpus = _corpus(tmp_path / "news.jsonl", 30)
+    clustered = tmp_path / "cluster.db"
+    expected = _plain_import(corpus, tmp_path / "plain.db")
     result = run_spandesk(
-        "import", str(corpus), "--db", str(clustered), "--cluster", "local:2", "--shard-size", "7"
+        "import", str(corpus), "--db", str(clustered), "--cluster", "local:2", "--shard-size", "4"
     )
     assert result.returncode == 0, result.stderr
-    assert "Imported 60 documents" in result.stdout
-    assert "9 shard(s)" in result.stderr and "shards 9/9" in result.stderr
-    expected = _rows(plain)
+    assert "Imported 30 documents" in result.stdout
+    assert "8 shard(s)" in result.stderr and "shards 8/8" in result.stderr
     assert _rows(clustered) == expected
-    assert len(expected["documents"]) == 60 and any(row for row in expected["predictions"])
+    assert len(expected["documents"]) == 30 and any(row for row in expected["predictions"])
     assert not list(tmp_path.glob("cluster.db.cluster-*")), "the work folder is removed once stored"
 
 
 def test_a_killed_worker_is_replaced_and_the_result_is_the_same(
     scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
-    corpus, patterns, expected = slow_import
+    corpus, model, expected = slow_import
     db_path = tmp_path / "cluster.db"
     command = _spandesk(
-        "import", str(corpus), "--db", str(db_path), "--patterns", str(patterns),
+        "import", str(corpus), "--db", str(db_path), "--model", str(model),
         "--cluster", scheduler, "--shard-size", "2",
     )  # fmt: skip
     with distributed.Client(scheduler) as client:
@@ -152,10 +165,10 @@ def test_a_killed_worker_is_replaced_and_the_result_is_the_same(
 def test_a_killed_client_resumes_and_redoes_only_the_missing_shards(
     scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
-    corpus, patterns, expected = slow_import
+    corpus, model, expected = slow_import
     db_path = tmp_path / "cluster.db"
     command = _spandesk(
-        "import", str(corpus), "--db", str(db_path), "--patterns", str(patterns),
+        "import", str(corpus), "--db", str(db_path), "--model", str(model),
         "--cluster", scheduler, "--shard-size", "2",
     )  # fmt: skip
     process, lines = _watch(command, "shards 4/12")
@@ -177,11 +190,11 @@ def test_a_killed_client_resumes_and_redoes_only_the_missing_shards(
     assert not folder.exists(), "the work folder is removed once stored"
 
 
-def test_a_bad_record_is_named_by_file_and_line(tmp_path: Path) -> None:
+def test_a_bad_record_is_named_by_file_and_line(scheduler: str, tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "news.jsonl", 5)
     corpus.write_text(corpus.read_text() + '{"text": "broken\n', encoding="utf-8")
     db_path = tmp_path / "cluster.db"
-    result = run_spandesk("import", str(corpus), "--db", str(db_path), "--cluster", "local:2")
+    result = run_spandesk("import", str(corpus), "--db", str(db_path), "--cluster", scheduler)
     assert result.returncode == 1
     assert "news.jsonl:6" in result.stderr and "Traceback" not in result.stderr
     assert "Nothing was imported" in result.stderr
@@ -205,8 +218,9 @@ def test_an_unreachable_scheduler_is_said_within_the_timeout(tmp_path: Path) -> 
     corpus = _corpus(tmp_path / "news.jsonl", 3)
     db_path = tmp_path / "x.db"
     started = time.monotonic()
+    address = "tcp://127.0.0.1:9"  # the discard port: nothing listens
     result = run_spandesk(
-        "import", str(corpus), "--db", str(db_path), "--cluster", "tcp://127.0.0.1:9", "--cluster-timeout", "2"
+        "import", str(corpus), "--db", str(db_path), "--cluster", address, "--cluster-timeout", "2"
     )
     assert time.monotonic() - started < 30
     assert result.returncode == 1 and "Traceback" not in result.stderr
