@@ -232,3 +232,25 @@ def test_an_address_that_is_none_says_what_one_looks_like(tmp_path: Path) -> Non
     result = run_spandesk("import", str(corpus), "--db", str(tmp_path / "x.db"), "--cluster", "my-cluster")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "tcp://host:8786" in result.stderr and "local:N" in result.stderr
+
+
+def test_the_window_imports_on_a_cluster_and_shows_shards_and_rate_in_its_dialog(
+    qtbot, scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    from tests.gui_helpers import make_database, open_window
+
+    corpus, model, expected = slow_import
+    path = tmp_path / "window.db"
+    make_database(path, [])
+    window = open_window(qtbot, path)
+    labels: list[str] = []
+    run = window.files.start_import([corpus], "default", model=str(model), cluster=scheduler)
+    dialog = window.files.progress_dialog
+    assert dialog is not None
+    run.progress.connect(lambda _done, _total: labels.append(dialog.labelText()))
+    with qtbot.waitSignal(run.done, timeout=90_000):
+        pass
+    assert "Imported 24 document(s)" in window.statusBar().currentMessage()
+    assert f"Pre-annotating on {scheduler}: shards 0/1" in labels  # 24 documents: one shard of 500
+    assert re.fullmatch(rf"Pre-annotating on {scheduler}: shards 1/1, [\d,]+ docs/s", dialog.labelText())
+    assert _rows(path) == expected
