@@ -237,11 +237,11 @@ def test_an_address_that_is_none_says_what_one_looks_like(tmp_path: Path) -> Non
 def test_the_window_imports_on_a_cluster_and_shows_shards_and_rate_in_its_dialog(
     qtbot, scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
-    from tests.gui_helpers import make_database, open_window
+    from tests.gui_helpers import open_window
 
     corpus, model, expected = slow_import
     path = tmp_path / "window.db"
-    make_database(path, [])
+    store.open_store(path).close()  # a new, empty database
     window = open_window(qtbot, path)
     labels: list[str] = []
     run = window.files.start_import([corpus], "default", model=str(model), cluster=scheduler)
