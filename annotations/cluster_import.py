@@ -387,7 +387,14 @@ class _connected:
                     silence_logs=logging.ERROR,
                 )
                 self.client = Client(self.cluster, timeout=self.timeout)
-            else:
+        except Exception as error:  # noqa: BLE001  (Dask raises many kinds: say it, no traceback)
+            self.__exit__(None, None, None)
+            raise ClusterFailure(
+                f"could not start a local Dask cluster of {self.target} worker(s): {type(error).__name__}: "
+                f"{error}"
+            ) from None
+        try:
+            if not isinstance(self.target, int):
                 self.client = Client(self.target, timeout=self.timeout)
         except (OSError, TimeoutError, ValueError) as error:
             self.__exit__(None, None, None)
