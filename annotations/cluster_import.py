@@ -281,7 +281,7 @@ class ClusterPredictor:
         assert self.folder is not None
         _write_json(self._shard_path(shard), {"digest": shard.digest, "offsets": offsets})
         done.append(shard.index)
-        _write_json(self.folder / MANIFEST, {"format": FORMAT, "shards": total, "done": sorted(done)})
+        _write_json(self.folder / MANIFEST, {"format": FORMAT, "shards": total, "done": sorted(set(done))})
 
     # ---------------------------------------------------------------- the cluster
 

@@ -162,7 +162,7 @@ def test_a_killed_worker_is_replaced_and_the_result_is_the_same(
     assert _rows(db_path) == expected
 
 
-def test_a_killed_client_resumes_and_redoes_only_the_missing_shards(
+def test_ctrl_c_then_a_killed_client_resume_and_redo_only_the_missing_shards(
     scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
     corpus, model, expected = slow_import
@@ -171,12 +171,21 @@ def test_a_killed_client_resumes_and_redoes_only_the_missing_shards(
         "import", str(corpus), "--db", str(db_path), "--model", str(model),
         "--cluster", scheduler, "--shard-size", "2",
     )  # fmt: skip
-    process, lines = _watch(command, "shards 4/12")
+    process, lines = _watch(command, "shards 2/12")
+    process.send_signal(signal.SIGINT)  # Ctrl+C
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Import cancelled; the database is unchanged. Finished shards are kept in" in err
+    (folder,) = tmp_path.glob("cluster.db.cluster-*")
+    first = json.loads((folder / "manifest.json").read_text())["done"]
+    assert len(first) >= 2
+
+    process, lines = _watch(command, f"shards {len(first) + 3}/12")
+    assert any(f"{len(first)} already done" in line for line in lines)
     process.kill()  # SIGKILL: no clean-up at all
     process.wait(timeout=30)
-    (folder,) = tmp_path.glob("cluster.db.cluster-*")
     done = json.loads((folder / "manifest.json").read_text())["done"]
-    assert len(done) >= 4 and len(done) < 12
+    assert set(first) < set(done) and len(done) < 12
     assert _rows(db_path)["documents"] == [], "nothing is stored before every shard is done"
 
     again = subprocess.run(command, capture_output=True, text=True, env=_env(), timeout=120)
