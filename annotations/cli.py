@@ -232,6 +232,26 @@ def _front_end() -> Callable[[Path], int]:
     help="A record whose annotator already has another version of its text: keep the stored one, "
     "or replace it with the file's (recorded in its history). Without it such an import stores nothing.",
 )
+@click.option(
+    "--cluster",
+    default=None,
+    metavar="ADDRESS",
+    help="Pre-annotate on a Dask cluster: its scheduler (tcp://host:8786) or local:N worker processes.",
+)
+@click.option(
+    "--shard-size",
+    type=click.IntRange(1, 1_000_000),
+    default=500,
+    show_default=True,
+    help="--cluster: documents per shard (the unit sent to a worker, kept and resumed).",
+)
+@click.option(
+    "--cluster-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    help="--cluster: seconds to wait for the scheduler.",
+)
 def import_command(
     sources: tuple[Path, ...],
     db_path: Path | None,
@@ -244,11 +264,18 @@ def import_command(
     fmt: str,
     annotator: str | None,
     existing: str | None,
+    cluster: str | None,
+    shard_size: int,
+    cluster_timeout: float,
 ) -> None:
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
     from annotations.importing import ImportCancelled, ImportFailure, import_sources  # loaded when used
 
-    with opened(db_path) as db, _progress_bar("Pre-annotating") as progress:
+    with (
+        opened(db_path) as db,
+        _progress_bar("Pre-annotating") as progress,
+        _cluster(cluster, db, (model, patterns, _labels(label)), shard_size, cluster_timeout) as predictor,
+    ):
         try:
             report = import_sources(
                 db,
@@ -259,18 +286,21 @@ def import_command(
                 labels=_labels(label),
                 answer=Answer(answer) if answer else None,
                 jobs=jobs,
-                progress=progress,
+                progress=None if predictor else progress,
                 fmt=fmt,
                 annotator=annotator,
                 existing=existing,
+                predict=predictor,
             )
         except ImportCancelled:
-            _say("Import cancelled; the database is unchanged.", err=True)
+            _say("Import cancelled; the database is unchanged." + _kept_note(predictor), err=True)
             sys.exit(EXIT_INTERRUPTED)
         except ImportFailure as error:
             raise click.ClickException(
-                f"{error}\nNothing was imported; the database is unchanged."
+                f"{error}\nNothing was imported; the database is unchanged.{_kept_note(predictor)}"
             ) from error
+    if predictor is not None:
+        predictor.finish()
     model_note = f", pre-annotated {report.preannotated} with {report.model}" if report.model else ""
     versions_note = f", {report.versions_note()}" if report.versions_note() else ""
     _say(
@@ -480,6 +510,46 @@ def backup_command(target: Path, db_path: Path | None) -> None:
         except OutputError as error:
             raise click.ClickException(str(error)) from error
     _say(f"Backed up to {target}")
+
+
+@contextmanager
+def _cluster(
+    address: str | None, db: Database, pipeline: tuple, shard_size: int, timeout: float
+) -> Iterator[Any]:
+    """A ``cluster_import.ClusterPredictor`` connected to ``address`` (None without --cluster); a problem
+    reaching it is said before any record is read."""
+    if address is None:
+        yield None
+        return
+    from annotations import cluster_import
+    from annotations.importing import ImportFailure
+
+    try:
+        cluster_import.parse_cluster(address)
+        cluster_import.require_dask()
+        predictor = cluster_import.ClusterPredictor(
+            address,
+            store.database_path(db),
+            cluster_import.pipeline_spec(*pipeline),
+            shard_size=shard_size,
+            timeout=timeout,
+            progress=cluster_import.terminal_progress(sys.stderr),
+            say=lambda text: _say(text, err=True),
+        )
+        predictor.__enter__()
+    except ImportFailure as error:
+        raise click.ClickException(f"{error}\nNothing was imported; the database is unchanged.") from error
+    try:
+        yield predictor
+    finally:
+        predictor.__exit__(None, None, None)
+
+
+def _kept_note(predictor: Any) -> str:
+    """What a cluster import kept for a re-run ('' when nothing)."""
+    if predictor is None or predictor.folder is None or not predictor.folder.is_dir():
+        return ""
+    return f" Finished shards are kept in {predictor.folder}; the same command resumes from them."
 
 
 @contextmanager

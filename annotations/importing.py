@@ -23,6 +23,7 @@ from annotations.interrupts import sigint_deferred
 from annotations.model import Answer, DocumentState
 from annotations.preannotate import (
     MAX_DOCUMENT_CHARS,
+    Annotated,
     AnnotationCancelled,
     ModelNotFound,
     Pipeline,
@@ -32,6 +33,8 @@ from annotations.preannotate import (
 from annotations.records import Record, RecordError
 
 Progress = Callable[[int, int], None]
+Predict = Callable[[Pipeline, list[Record], Callable[[], bool]], Iterator[Annotated]]
+"""Pre-annotates records elsewhere (``cluster_import.ClusterPredictor``): the model's output, in order."""
 BATCH_SIZE = 64
 
 
@@ -106,12 +109,14 @@ def import_sources(
     fmt: str = "auto",
     annotator: str | None = None,
     existing: str | None = None,
+    predict: Predict | None = None,
 ) -> ImportReport:
     """Import files (or folders of them) into ``dataset``, all or nothing; ``fmt`` as ``sources.read``.
 
     ``annotator``: whose versions the file's annotated records are (else each record's own, if it names
     one); ``existing``: what to do with a record whose annotator has another version of its text already
-    (``import_versions.EXISTING_CHOICES``); without it such records make VersionConflicts.
+    (``import_versions.EXISTING_CHOICES``); without it such records make VersionConflicts. ``predict``:
+    where the model runs instead of here (``jobs`` is then unused), e.g. on a Dask cluster.
 
     Ctrl+C (KeyboardInterrupt) before the write becomes ImportCancelled; once the write has begun it
     waits for the transaction's end, so a cancelled import has stored nothing and a finished one all.
@@ -134,7 +139,8 @@ def import_sources(
         _check_labels([*records, *(write.record for write in plan.writes)], labels)
         to_predict = [r for r in records if not r.arrives_annotated]
         pipeline = _load(model, patterns, labels) if to_predict else None
-        documents = list(_documents(records, pipeline, answer, jobs, progress, cancelled or (lambda: False)))
+        stop = cancelled or (lambda: False)
+        documents = list(_documents(records, pipeline, answer, (jobs, predict), progress, stop))
     except (KeyboardInterrupt, AnnotationCancelled):
         raise ImportCancelled(CANCELLED) from None
     file_labels = {span.label for r in records for span in (r.spans or ())}
@@ -315,12 +321,13 @@ def _documents(
     records: list[Record],
     pipeline: Pipeline | None,
     answer: Answer | None,
-    jobs: int,
+    where: tuple[int, Predict | None],
     progress: Progress | None,
     cancelled: Callable[[], bool],
 ) -> Iterator[store.NewDocument]:
-    """Records turned into documents: pre-annotated, or tokenized when they arrive annotated."""
-    predicted = _predictions(records, pipeline, jobs, cancelled)
+    """Records turned into documents: pre-annotated (``where``: jobs here, or ``predict``), or tokenized
+    when they arrive annotated."""
+    predicted = _predictions(records, pipeline, where, cancelled)
     bare = _tokens_for_annotated(records)
     total = len(records)
     if progress and total:
@@ -337,11 +344,17 @@ def _documents(
 
 
 def _predictions(
-    records: list[Record], pipeline: Pipeline | None, jobs: int, cancelled: Callable[[], bool]
+    records: list[Record],
+    pipeline: Pipeline | None,
+    where: tuple[int, Predict | None],
+    cancelled: Callable[[], bool],
 ) -> Iterator:
     """The model's output for the records that need it, lazily and in order."""
+    jobs, predict = where
     if pipeline is None:
         return iter(())
+    if predict is not None:
+        return predict(pipeline, [r for r in records if not r.arrives_annotated], cancelled)
     texts = (r.text for r in records if not r.arrives_annotated)
     return pipeline.annotate(texts, batch_size=BATCH_SIZE, n_process=max(1, jobs), cancelled=cancelled)
 

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from annotations import store
 from annotations.model import Document
+from gui.cluster_job import DEFAULT_ADDRESS, ClusterStatus, cluster_import_job
 from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
 from gui.plain_text import menu_text, message_box
 from gui.version_choice import add_version_choice, chosen_version, existing_box, existing_choice
@@ -103,14 +104,55 @@ class FileActions(QObject):
         if ok and dataset.strip():
             self.start_import(paths, dataset.strip())
 
+    def choose_cluster_import(self) -> None:
+        """Ask for files, a dataset and a Dask cluster (remembered), then import pre-annotating there."""
+        paths = ask_for_paths(
+            file_dialog(
+                self.parent_widget,
+                "Import on a cluster",
+                DialogKind.OPEN_MANY,
+                self.window.db_path.parent,
+                IMPORT_FILTER,
+            )
+        )
+        if not paths:
+            return
+        dataset, ok = QInputDialog.getText(
+            self.parent_widget, "Import into dataset", "Dataset:", text="default"
+        )
+        if not ok or not dataset.strip():
+            return
+        address, ok = QInputDialog.getText(
+            self.parent_widget,
+            "Pre-annotate on a cluster",
+            "Dask scheduler (tcp://host:8786) or local:N worker processes:",
+            text=str(self.settings.value("import/cluster", DEFAULT_ADDRESS)),
+        )
+        if ok and address.strip():
+            self.settings.setValue("import/cluster", address.strip())
+            self.start_import(paths, dataset.strip(), cluster=address.strip())
+
     def start_import(
-        self, paths: list[Path], dataset: str, model: str | None = None, existing: str | None = None
+        self,
+        paths: list[Path],
+        dataset: str,
+        model: str | None = None,
+        existing: str | None = None,
+        cluster: str | None = None,
     ) -> WorkerRun:
         """Import files in a worker thread with a progress dialog; the window stays usable. Records whose
         annotator has another version of their text already: ``existing`` says what to do, else the
-        window asks (``versions_box``) and imports again with the answer."""
-        job = import_job(paths, dataset, model, existing)
+        window asks (``versions_box``) and imports again with the answer. ``cluster``: pre-annotate on
+        that Dask cluster (``cluster_job``), its shards and rate shown in the dialog."""
+        status = ClusterStatus(self) if cluster else None
+        job = (
+            cluster_import_job(paths, dataset, cluster, status, model, existing)
+            if cluster and status
+            else import_job(paths, dataset, model, existing)
+        )
         run = self._run(job, f"Importing {len(paths)} file(s)…")
+        if status is not None and self.progress_dialog is not None:
+            status.text.connect(self.progress_dialog.setLabelText)
         target = self.window.db_path
         run.finished.connect(lambda report: self._on_imported(report, target, (paths, dataset, model)))
         run.failed.connect(lambda message: self.show_failure("Import failed", message))

@@ -174,6 +174,7 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self, self, self.settings, QMenu("Open &Recent", self))
         self._action(file_menu, "&Import…", lambda: self.files.choose_import(), QKeySequence("Ctrl+I"))
         self._action(file_menu, "Import a &folder…", lambda: self.files.choose_import(DialogKind.FOLDER))
+        self._action(file_menu, "Import on a &cluster…", self.files.choose_cluster_import)
         export_menu = file_menu.addMenu("&Export")
         for fmt, title, _suffix in EXPORT_FORMATS:
             self._action(

@@ -1,0 +1,265 @@
+"""`spandesk import --cluster`: pre-annotation on a real Dask cluster gives the plain import's database,
+survives a lost worker and a killed client (re-running redoes only the missing shards), and says what is
+wrong (a bad record, no Dask, no scheduler) without a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotations import store
+from annotations.importing import import_sources
+from tests.reliability_helpers import run_spandesk
+
+distributed = pytest.importorskip("distributed")
+
+WORKTREE = Path(__file__).resolve().parents[1]
+TIME_COLUMNS = {"created", "updated", "at"}
+SLOW = "a" * 21  # a token the patterns' backtracking REGEX takes ~0.15 s to refuse: shards that take a while
+SLOW_PATTERNS = [
+    {"label": "SLOW", "pattern": [{"TEXT": {"REGEX": "^(a+)+b$"}}]},
+    {"label": "PLACE", "pattern": "Berlin"},
+    {"label": "PERSON", "pattern": "Ada Lovelace"},
+]
+
+
+def _env() -> dict[str, str]:
+    """The environment of a spandesk subprocess (and of the cluster's workers): this worktree first."""
+    return {**os.environ, "PYTHONPATH": str(WORKTREE), "PYTHONUNBUFFERED": "1"}
+
+
+def _spandesk(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("spandesk")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "annotations.cli", *args]
+
+
+def _rows(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the tables an import writes, in rowid order, without their clock times."""
+    connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = [
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            if not row[0].startswith(("documents_fts", "sqlite_", "_sqlite"))
+        ]
+        found = {}
+        for table in sorted(tables):
+            columns = [row[1] for row in connection.execute(f'PRAGMA table_info("{table}")')]
+            kept = ", ".join(f'"{c}"' for c in columns if c not in TIME_COLUMNS)
+            found[table] = connection.execute(f'SELECT {kept} FROM "{table}" ORDER BY rowid').fetchall()
+        return found
+    finally:
+        connection.close()
+
+
+def _corpus(path: Path, count: int, slow: bool = False) -> Path:
+    lines = []
+    for number in range(count):
+        word = f" {SLOW}" if slow else ""
+        text = f"Angela Merkel met Ada Lovelace in Berlin{word} on day {number} of May 2021. Zoë 😀 {number}"
+        lines.append(json.dumps({"text": text, "meta": {"n": number}}, ensure_ascii=False))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """A real two-worker LocalCluster this test owns (so that its workers can be killed)."""
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def _plain_import(corpus: Path, db_path: Path, model: str | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows a plain (one-process) import of ``corpus`` stores."""
+    db = store.open_store(db_path)
+    try:
+        import_sources(db, [corpus], model=model)
+    finally:
+        db.close()
+    return _rows(db_path)
+
+
+@pytest.fixture(scope="module")
+def slow_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    """A corpus whose shards take a while, a rules-only model (a blank pipeline with an entity_ruler whose
+    backtracking REGEX is slow to refuse a token), and the rows a plain import of it stores."""
+    import spacy
+
+    folder = tmp_path_factory.mktemp("slow")
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(SLOW_PATTERNS)
+    nlp.to_disk(folder / "rules")
+    corpus = _corpus(folder / "slow.jsonl", 24, slow=True)
+    return corpus, folder / "rules", _plain_import(corpus, folder / "plain.db", str(folder / "rules"))
+
+
+def _watch(command: list[str], until: str) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start ``command`` and read its stderr until a line contains ``until`` (the lines read so far)."""
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())
+    assert process.stderr is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if until in line:
+            return process, lines
+    process.kill()
+    raise AssertionError(f"never saw {until!r}: {''.join(lines)}")
+
+
+def test_a_local_cluster_stores_the_same_database_as_a_plain_import(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 30)
+    clustered = tmp_path / "cluster.db"
+    expected = _plain_import(corpus, tmp_path / "plain.db")
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(clustered), "--cluster", "local:2", "--shard-size", "4"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Imported 30 documents" in result.stdout
+    assert "8 shard(s)" in result.stderr and "shards 8/8" in result.stderr
+    assert _rows(clustered) == expected
+    assert len(expected["documents"]) == 30 and any(row for row in expected["predictions"])
+    assert not list(tmp_path.glob("cluster.db.cluster-*")), "the work folder is removed once stored"
+
+
+def test_a_killed_worker_is_replaced_and_the_result_is_the_same(
+    scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    corpus, model, expected = slow_import
+    db_path = tmp_path / "cluster.db"
+    command = _spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(model),
+        "--cluster", scheduler, "--shard-size", "2",
+    )  # fmt: skip
+    with distributed.Client(scheduler) as client:
+        before = set(client.run(os.getpid).values())
+        process, lines = _watch(command, "shards 1/12")
+        os.kill(sorted(before)[0], signal.SIGKILL)  # a worker dies with shards still to do
+        out, err = process.communicate(timeout=120)
+        after = set(client.run(os.getpid).values())
+    assert process.returncode == 0, "".join(lines) + err
+    assert sorted(before)[0] not in after, "the killed worker is gone (its nanny started another)"
+    assert "shards 12/12" in err
+    assert _rows(db_path) == expected
+
+
+def test_ctrl_c_then_a_killed_client_resume_and_redo_only_the_missing_shards(
+    scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    corpus, model, expected = slow_import
+    db_path = tmp_path / "cluster.db"
+    command = _spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(model),
+        "--cluster", scheduler, "--shard-size", "2",
+    )  # fmt: skip
+    process, lines = _watch(command, "shards 2/12")
+    process.send_signal(signal.SIGINT)  # Ctrl+C
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "Import cancelled; the database is unchanged. Finished shards are kept in" in err
+    (folder,) = tmp_path.glob("cluster.db.cluster-*")
+    first = json.loads((folder / "manifest.json").read_text())["done"]
+    assert len(first) >= 2
+
+    process, lines = _watch(command, f"shards {len(first) + 3}/12")
+    assert any(f"{len(first)} already done" in line for line in lines)
+    process.kill()  # SIGKILL: no clean-up at all
+    process.wait(timeout=30)
+    done = json.loads((folder / "manifest.json").read_text())["done"]
+    assert set(first) < set(done) and len(done) < 12
+    assert _rows(db_path)["documents"] == [], "nothing is stored before every shard is done"
+
+    again = subprocess.run(command, capture_output=True, text=True, env=_env(), timeout=120)
+
+    assert again.returncode == 0, again.stderr
+    started = re.search(r"(\d+) already done .*, (\d+) to do", again.stderr)
+    assert started is not None, again.stderr
+    assert int(started.group(1)) == len(done) and int(started.group(2)) == 12 - len(done)
+    assert f"shards {len(done) + 1}/12" in again.stderr and "shards 12/12" in again.stderr
+    assert _rows(db_path) == expected
+    assert not folder.exists(), "the work folder is removed once stored"
+
+
+def test_a_bad_record_is_named_by_file_and_line(scheduler: str, tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 5)
+    corpus.write_text(corpus.read_text() + '{"text": "broken\n', encoding="utf-8")
+    db_path = tmp_path / "cluster.db"
+    result = run_spandesk("import", str(corpus), "--db", str(db_path), "--cluster", scheduler)
+    assert result.returncode == 1
+    assert "news.jsonl:6" in result.stderr and "Traceback" not in result.stderr
+    assert "Nothing was imported" in result.stderr
+
+
+def test_without_dask_cluster_says_how_to_install_it(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 3)
+    hide = (
+        "import sys; sys.modules['distributed'] = None; sys.modules['dask'] = None; "
+        "from annotations.cli import main; sys.argv[0] = 'spandesk'; main()"
+    )
+    args = ["import", str(corpus), "--db", str(tmp_path / "x.db"), "--cluster", "local:2"]
+    result = subprocess.run(
+        [sys.executable, "-c", hide, *args], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert result.returncode == 1
+    assert "pip install 'spandesk[cluster]'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_unreachable_scheduler_is_said_within_the_timeout(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 3)
+    db_path = tmp_path / "x.db"
+    started = time.monotonic()
+    address = "tcp://127.0.0.1:9"  # the discard port: nothing listens
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--cluster", address, "--cluster-timeout", "2"
+    )
+    assert time.monotonic() - started < 30
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9 within 2 s" in result.stderr
+
+
+def test_an_address_that_is_none_says_what_one_looks_like(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 3)
+    result = run_spandesk("import", str(corpus), "--db", str(tmp_path / "x.db"), "--cluster", "my-cluster")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "tcp://host:8786" in result.stderr and "local:N" in result.stderr
+
+
+def test_the_window_imports_on_a_cluster_and_shows_shards_and_rate_in_its_dialog(
+    qtbot, scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    from tests.gui_helpers import open_window
+
+    corpus, model, expected = slow_import
+    path = tmp_path / "window.db"
+    store.open_store(path).close()  # a new, empty database
+    window = open_window(qtbot, path)
+    labels: list[str] = []
+    run = window.files.start_import([corpus], "default", model=str(model), cluster=scheduler)
+    dialog = window.files.progress_dialog
+    assert dialog is not None
+    run.progress.connect(lambda _done, _total: labels.append(dialog.labelText()))
+    with qtbot.waitSignal(run.done, timeout=90_000):
+        pass
+    assert "Imported 24 document(s)" in window.statusBar().currentMessage()
+    assert f"Pre-annotating on {scheduler}: shards 0/1" in labels  # 24 documents: one shard of 500
+    assert re.fullmatch(rf"Pre-annotating on {scheduler}: shards 1/1, [\d,]+ docs/s", dialog.labelText())
+    assert _rows(path) == expected
