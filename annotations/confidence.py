@@ -118,7 +118,9 @@ def _beam_scores(ner: Any, docs: list[Any]) -> list[dict[tuple[int, int, str], f
     order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
     for group_start in range(0, len(order), BEAM_GROUP):
         group = order[group_start : group_start + BEAM_GROUP]
-        beams = ner.beam_parse([sentences[i] for i in group], beam_width=BEAM_WIDTH, beam_density=BEAM_DENSITY)
+        beams = ner.beam_parse(
+            [sentences[i] for i in group], beam_width=BEAM_WIDTH, beam_density=BEAM_DENSITY
+        )
         for i, probabilities in zip(group, ner.scored_ents(beams), strict=True):
             number, first = owners[i]
             for (start, end, label), p in probabilities.items():
@@ -149,7 +151,9 @@ def _scored(pipeline: Pipeline, doc: Any, preset: set, probabilities: dict) -> S
             continue
         spans.append(Span(ent.start_char, ent.end_char, ent.label_, SpanSource.MODEL))
         fixed = (ent.start_char, ent.end_char, ent.label_) in preset
-        scores.append(None if fixed else min(1.0, float(probabilities.get((ent.start, ent.end, ent.label_), 0.0))))
+        scores.append(
+            None if fixed else min(1.0, float(probabilities.get((ent.start, ent.end, ent.label_), 0.0)))
+        )
     doubt = _doubt(scores, probabilities, covered)
     rounded = tuple(None if s is None else round(s, SCORE_DIGITS) for s in scores)
     return Scored(doc_tokens(doc), tuple(spans), rounded, doubt)

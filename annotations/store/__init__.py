@@ -14,6 +14,7 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``review_queue``: the documents several annotators have a version of, with their reviewed version's answer
 - ``settings``: labels and settings
 - ``batches``: changes made to many documents at once (apply everywhere) and their undo
+- ``predictions``: several models' predictions with confidence, documents' doubt, pending bases
 - ``transfer``: copying documents and versions between databases (assign, merge)
 """
 
@@ -77,6 +78,18 @@ from annotations.store.encoding import (
     prepare_to_edit,
 )
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
+from annotations.store.predictions import (
+    REANNOTATE_EVENT,
+    ModelKept,
+    ProposedBy,
+    ScoredPrediction,
+    count_texts,
+    document_texts,
+    models_kept,
+    pending_base,
+    proposed_by,
+    store_prediction,
+)
 from annotations.store.queue import answer_counts, count_queue, counted_answers, document_ids, queue_rows
 from annotations.store.review_queue import (
     count_review_queue,
@@ -116,6 +129,16 @@ from annotations.store.versions import (
 )
 
 __all__ = [
+    "REANNOTATE_EVENT",
+    "ModelKept",
+    "ProposedBy",
+    "ScoredPrediction",
+    "count_texts",
+    "document_texts",
+    "models_kept",
+    "pending_base",
+    "proposed_by",
+    "store_prediction",
     "Batch",
     "batch",
     "batch_events",

@@ -12,6 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotations.store.documents import Versions, dataset_id, documents_from
+from annotations.store.predictions import doubt_order_ids
 
 
 def document_ids(
@@ -22,10 +23,15 @@ def document_ids(
     offset: int = 0,
     limit: int = -1,
     viewer: str | None = None,
+    order: str = "id",
 ) -> list[int]:
-    """A page of document ids in queue order; ``status`` holds answers, None meaning pending."""
+    """A page of document ids in queue order; ``status`` holds answers, None meaning pending.
+
+    ``order``: "id" (import order) or "doubt" (most likely wrong first, ``predictions.doubt_order_ids``)."""
     from_, join_params = documents_from(Versions.seen_by(viewer))
     where, params = queue_filter(dataset, status, search)
+    if order == "doubt":
+        return doubt_order_ids(db, where, [*join_params, *params], from_, limit, offset)
     sql = (
         "SELECT d.id"
         + from_
