@@ -34,6 +34,7 @@ from annotations.session import index_of_range, overlapping, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 
 TAG_PADDING = 10.0
+DOUBT_COLOUR = "#e36209"  # the outline of a span the model proposed with low confidence
 DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and the current one's outline
 DISAGREEMENT_GAP_COLOUR = "#ffd8d3"  # the text of a disagreement the review has no span on
 MODEL_TINT = 0.45  # how strongly a model proposal is tinted, against 1.0 for the human's spans
@@ -194,6 +195,7 @@ class DocumentView(QPlainTextEdit):
         self.review_marks: tuple[tuple[int, int], ...] = ()  # a review's disagreements (wavy underline)
         self._review_built: tuple[object, ...] = ((), (), [])  # marks, spans, and their selections
         self.current_mark: tuple[int, int] | None = None  # the disagreement walked to (dashed outline)
+        self.doubtful: list[tuple[int, int, str]] = []  # spans the model was unsure of (dotted outline)
 
     # ------------------------------------------------------------ showing
 
@@ -515,12 +517,13 @@ class DocumentView(QPlainTextEdit):
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         super().paintEvent(event)
-        if not self.span_index.spans and self.current_mark is None:
+        if not self.span_index.spans and self.current_mark is None and not self.doubtful:
             return
         painter = QPainter(self.viewport())
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.current_mark is not None:
             self._paint_outline(painter, *self.current_mark)
+        self._paint_doubtful(painter)
         painter.setFont(self.style.tag_font)
         region = QRectF(event.rect())
         offset = self.contentOffset()
@@ -534,10 +537,19 @@ class DocumentView(QPlainTextEdit):
             block = block.next()
         painter.end()
 
-    def _paint_outline(self, painter: QPainter, start: int, end: int) -> None:
+    def _paint_doubtful(self, painter: QPainter) -> None:
+        """A dotted orange outline around each span the model was unsure of (``doubtful``: set by
+        gui.confidence_marks), while the document still holds it unchanged."""
+        held = set(self.span_index.spans) if self.doubtful else set()
+        pen = QPen(QColor(DOUBT_COLOUR), 2.0, Qt.PenStyle.DotLine)
+        for start, end, label in self.doubtful:
+            if Span(start, end, label) in held:
+                self._paint_outline(painter, start, end, pen)
+
+    def _paint_outline(self, painter: QPainter, start: int, end: int, pen: QPen | None = None) -> None:
         """A dashed outline around ``start:end`` (code points), one box per line it spans."""
         painter.save()
-        painter.setPen(QPen(QColor(DISAGREEMENT_COLOUR), 1.6, Qt.PenStyle.DashLine))
+        painter.setPen(pen or QPen(QColor(DISAGREEMENT_COLOUR), 1.6, Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         qt_start, qt_end = self.display.to_qt(start), self.display.to_qt(end)
         block = self.document().findBlock(qt_start)

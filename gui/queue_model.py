@@ -43,6 +43,7 @@ class QueueModel(QAbstractListModel):
         self.review = review  # the review queue: documents with several versions, the review's answers
         self.statuses: Sequence[str] | None = None
         self.search = ""
+        self.order = "id"  # or "doubt": most likely wrong first (store.document_ids)
         self._ids: list[int] = []
         self._rows: dict[int, tuple[str | None, str]] = {}
         self._row_of: dict[int, int] = {}
@@ -77,8 +78,9 @@ class QueueModel(QAbstractListModel):
         if self.review:
             return store.review_ids(self.db, self.dataset, self._answers(), self.search, offset, PAGE_SIZE)
         return store.document_ids(
-            self.db, self.dataset, self._answers(), self.search, offset, PAGE_SIZE, viewer=self.viewer
-        )
+            self.db, self.dataset, self._answers(), self.search, offset, PAGE_SIZE, viewer=self.viewer,
+            order=self.order,
+        )  # fmt: skip
 
     def _rows_of(self, ids: list[int]) -> dict[int, tuple[str | None, str]]:
         """The answer and the start of the text of these documents."""

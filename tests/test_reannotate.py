@@ -14,7 +14,7 @@ from annotations import store
 from annotations.cli import cli
 from annotations.importing import import_sources
 from annotations.model import BASE, Answer, DocumentState, Span, Version
-from annotations.reannotate import ReannotateCancelled, ReannotateFailure, reannotate
+from annotations.reannotate import ReannotateCancelled, reannotate
 
 TEXTS = [
     "Angela Merkel met Emmanuel Macron in Berlin on Monday.",
@@ -241,3 +241,35 @@ def test_the_command_reports_and_stats_compares_the_models(
     proposed, kept = int(imported_model.split()[-3]), int(imported_model.split()[-2])
     # its spans were replaced by CITY before alice saw them; she added back only its "Angela Merkel"
     assert proposed > 1 and kept == 1
+
+
+def test_a_database_from_before_scores_is_upgraded_with_its_predictions_kept(db_path: Path) -> None:
+    import sqlite3
+
+    db = store.open_store(db_path)
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "news")
+        prediction = store.Prediction("en_old", "1.0", (Span(0, 6, "GPE"),))
+        document = store.NewDocument(
+            "Berlin is big.", (), 1, DocumentState((Span(0, 6, "GPE"),)), prediction=prediction
+        )
+        store.insert_documents(db, dataset, [document])
+    db.close()
+    raw = sqlite3.connect(db_path)  # as m008 left it: predictions keyed by (document, model), no scores
+    raw.executescript(
+        """DROP TABLE document_doubt;
+        CREATE TABLE old_predictions (document_id INTEGER NOT NULL REFERENCES documents(id),
+            model TEXT NOT NULL, model_version TEXT NOT NULL, spans TEXT NOT NULL, created REAL NOT NULL,
+            PRIMARY KEY (document_id, model));
+        INSERT INTO old_predictions SELECT document_id, model, model_version, spans, created FROM predictions;
+        DROP TABLE predictions; ALTER TABLE old_predictions RENAME TO predictions;
+        CREATE INDEX predictions_model ON predictions(model, model_version);
+        DELETE FROM _sqlite_migrations WHERE name = 'm010_prediction_scores';"""
+    )
+    raw.close()
+    db = store.open_store(db_path)
+    loaded = store.load_document(db, 1)
+    assert loaded.predicted == (Span(0, 6, "GPE"),) and loaded.predicted_by == "en_old 1.0"
+    assert store.proposed_by(db, 1).scores == {(0, 6, "GPE"): None}
+    assert store.document_ids(db, order="doubt") == [1]
+    db.close()
