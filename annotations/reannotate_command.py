@@ -32,7 +32,7 @@ def preannotate_command(
 ) -> None:
     """Run a model over the stored documents: its predictions and confidence are kept beside the older
     models' ones; with --pending the untouched documents get its proposals. All or nothing."""
-    from annotations.cli import EXIT_INTERRUPTED, _progress_bar, opened
+    from annotations.cli import EXIT_INTERRUPTED, _counted, _progress_bar, opened
     from annotations.reannotate import ReannotateCancelled, ReannotateFailure, reannotate
 
     with opened(db_path, create=False) as db, _progress_bar("Pre-annotating") as progress:
@@ -48,7 +48,7 @@ def preannotate_command(
         if report.scored
         else "without confidence scores (the pipeline has no statistical ner)"
     )
-    lines = [f"Stored {report.model}'s predictions for {report.documents} documents, {scores}."]
+    lines = [f"Stored {report.model}'s predictions for {_counted(report.documents, 'document')}, {scores}."]
     if pending:
         lines.append(
             f"Pending documents given the new proposals: {report.replaced} "
