@@ -540,10 +540,17 @@ class DocumentView(QPlainTextEdit):
     def _paint_doubtful(self, painter: QPainter) -> None:
         """A dotted orange outline around each span the model was unsure of (``doubtful``: set by
         gui.confidence_marks), while the document still holds it unchanged."""
-        held = set(self.span_index.spans) if self.doubtful else set()
+        if not self.doubtful:
+            return
         pen = QPen(QColor(DOUBT_COLOUR), 2.0, Qt.PenStyle.DotLine)
+        first = self.firstVisibleBlock().position()
+        corner = self.viewport().rect().bottomRight()
+        last = self.cursorForPosition(corner).position() + 1
         for start, end, label in self.doubtful:
-            if Span(start, end, label) in held:
+            if self.display.to_qt(end) < first or self.display.to_qt(start) > last:
+                continue  # off screen
+            held = self._same_range(Span(start, end, label))  # a binary search, not a set of every span
+            if held is not None and held.label == label:
                 self._paint_outline(painter, start, end, pen)
 
     def _paint_outline(self, painter: QPainter, start: int, end: int, pen: QPen | None = None) -> None:
