@@ -88,6 +88,7 @@ def reannotate(
     try:
         with sigint_deferred(), store.write_transaction(db):
             counts = _write(db, results, name, version, scored, pending)
+            store.add_labels(db, list(pipeline.labels))  # as an import does: the window offers them
     except sqlite3.Error as error:
         raise ReannotateFailure(f"{store.database_path(db)}: {store.describe_error(error)}") from error
     return ReannotateReport(f"{name} {version}", len(results), scored, *counts)

@@ -73,7 +73,7 @@ class SpanListModel(QStandardItemModel):
         said = (
             self.describe(span)
             if self.describe
-            else f"{span.label} {span.start}-{span.end}, by the {span.source.value}"
+            else f"{span.label} {span.start}-{span.end}, proposed by the {span.source.value}"
         )
         item.setToolTip(tooltip(said))
         item.setData(span, SpanRole)

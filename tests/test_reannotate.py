@@ -96,6 +96,7 @@ def test_pending_documents_take_the_new_proposals_and_answered_or_edited_stay_by
     assert newest.model == "en_pipeline" and "+" in newest.model_version  # a folder: its files' digest
     start = TEXTS[2].index("Berlin")
     assert newest.scores == {(start, start + 6, "CITY"): None}  # an entity_ruler gives no score
+    assert "CITY" in dict(store.labels(db))  # the window offers the new model's labels
 
 
 def test_a_second_pending_run_still_finds_documents_only_reannotated_before(
