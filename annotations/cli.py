@@ -391,6 +391,7 @@ def export_command(
 def stats_command(db_path: Path | None) -> None:
     """Documents by answer, spans by label, what people did with the model's spans; a table per annotator."""
     from annotations.annotator_stats import annotator_stats, format_annotator_stats
+    from annotations.model_comparison import format_models_kept
     from annotations.stats import dataset_stats, format_stats
 
     with opened(db_path, create=False, read_only=True) as db:
@@ -398,6 +399,9 @@ def stats_command(db_path: Path | None) -> None:
         people = format_annotator_stats(annotator_stats(db))
         if people:
             _say(f"\n{people}")
+        models = format_models_kept(store.models_kept(db))
+        if models:
+            _say(f"\n{models}")
         _note_same_texts(db)
 
 
@@ -592,7 +596,9 @@ from annotations.bulk_commands import (  # noqa: E402
     undo_batch_command,
     unlabel_all_command,
 )
+from annotations.reannotate_command import preannotate_command  # noqa: E402
 
+cli.add_command(preannotate_command)
 cli.add_command(label_all_command)
 cli.add_command(unlabel_all_command)
 cli.add_command(undo_batch_command)

@@ -412,4 +412,40 @@ def m009_models(db: Database) -> None:
     db.execute("CREATE INDEX models_name ON models(name, version)")
 
 
+@migrations()
+def m010_prediction_scores(db: Database) -> None:
+    """Predictions keyed by model and version (a retrained model may keep its name: its predictions sit
+    beside the old model's), each with the model's confidence per span (``scores``, a JSON list parallel
+    to ``spans``, null where the model gives none) and the document's doubt; ``document_doubt`` holds each
+    document's doubt from its latest scored prediction, indexed so that the queue can sort on it."""
+    db.execute("CREATE TEMP TABLE predictions_before_m010 AS SELECT * FROM predictions")
+    db.execute("DROP TABLE predictions")
+    db.execute(
+        """CREATE TABLE predictions (
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            model TEXT NOT NULL,
+            model_version TEXT NOT NULL,
+            spans TEXT NOT NULL,
+            created REAL NOT NULL,
+            scores TEXT,
+            doubt REAL,
+            PRIMARY KEY (document_id, model, model_version)
+        )"""
+    )
+    db.execute(
+        "INSERT INTO predictions (document_id, model, model_version, spans, created)"
+        " SELECT document_id, model, model_version, spans, created FROM temp.predictions_before_m010"
+        " ORDER BY document_id"
+    )
+    db.execute("DROP TABLE temp.predictions_before_m010")
+    db.execute("CREATE INDEX predictions_model ON predictions(model, model_version)")
+    db.execute(
+        """CREATE TABLE document_doubt (
+            document_id INTEGER PRIMARY KEY REFERENCES documents(id),
+            doubt REAL NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX document_doubt_order ON document_doubt(doubt DESC, document_id)")
+
+
 KNOWN_MIGRATIONS = tuple(m.name for m in migrations._migrations)

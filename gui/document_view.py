@@ -36,6 +36,7 @@ from annotations.session import index_of_range, overlapping, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 from gui.span_style import MARK_PAD_X, MARK_PAD_Y, MarkPiece, SpanStyle, paint_mark, paint_tag, tag_box
 
+DOUBT_COLOUR = "#e36209"  # the outline of a span the model proposed with low confidence
 DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and the current one's outline
 DISAGREEMENT_GAP_COLOUR = "#ffd8d3"  # the text of a disagreement the review has no span on
 SPACES = re.compile(" +")
@@ -127,6 +128,7 @@ class DocumentView(QPlainTextEdit):
         self.review_marks: tuple[tuple[int, int], ...] = ()  # a review's disagreements (wavy underline)
         self._review_built: tuple[object, ...] = ((), (), [])  # marks, spans, and their selections
         self.current_mark: tuple[int, int] | None = None  # the disagreement walked to (dashed outline)
+        self.doubtful: list[tuple[int, int, str]] = []  # spans the model was unsure of (dotted outline)
 
     # ------------------------------------------------------------ showing
 
@@ -435,11 +437,14 @@ class DocumentView(QPlainTextEdit):
                     paint_tag(painter, self.style, piece.look, label, box)
             painter.end()
         super().paintEvent(event)
+        if self.current_mark is None and not self.doubtful:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         if self.current_mark is not None:
-            painter = QPainter(self.viewport())
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             self._paint_outline(painter, *self.current_mark)
-            painter.end()
+        self._paint_doubtful(painter)
+        painter.end()
 
     def _visible_lines(self, region: QRectF) -> Iterator[tuple[QTextBlock, QTextLine, float]]:
         """The lines the paint region covers, each with its block and its top in the viewport."""
@@ -491,10 +496,26 @@ class DocumentView(QPlainTextEdit):
                 pieces.append(MarkPiece(i, box, look, qt_start < line_start, qt_end > line_end))
         return pieces
 
-    def _paint_outline(self, painter: QPainter, start: int, end: int) -> None:
+    def _paint_doubtful(self, painter: QPainter) -> None:
+        """A dotted orange outline around each span the model was unsure of (``doubtful``: set by
+        gui.confidence_marks), while the document still holds it unchanged."""
+        if not self.doubtful:
+            return
+        pen = QPen(QColor(DOUBT_COLOUR), 2.0, Qt.PenStyle.DotLine)
+        first = self.firstVisibleBlock().position()
+        corner = self.viewport().rect().bottomRight()
+        last = self.cursorForPosition(corner).position() + 1
+        for start, end, label in self.doubtful:
+            if self.display.to_qt(end) < first or self.display.to_qt(start) > last:
+                continue  # off screen
+            held = self._same_range(Span(start, end, label))  # a binary search, not a set of every span
+            if held is not None and held.label == label:
+                self._paint_outline(painter, start, end, pen)
+
+    def _paint_outline(self, painter: QPainter, start: int, end: int, pen: QPen | None = None) -> None:
         """A dashed outline around ``start:end`` (code points), one box per line it spans."""
         painter.save()
-        painter.setPen(QPen(QColor(DISAGREEMENT_COLOUR), 1.6, Qt.PenStyle.DashLine))
+        painter.setPen(pen or QPen(QColor(DISAGREEMENT_COLOUR), 1.6, Qt.PenStyle.DashLine))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         qt_start, qt_end = self.display.to_qt(start), self.display.to_qt(end)
         block = self.document().findBlock(qt_start)

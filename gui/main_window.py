@@ -33,6 +33,7 @@ from annotations.session import Edit
 from annotations.store import StoreError
 from gui.annotator_dialog import AnnotatorDialog
 from gui.apply_everywhere import ApplyEverywhere
+from gui.confidence_marks import ConfidenceMarks
 from gui.controller import AnnotationController, describe_store_error
 from gui.corpus_search import SearchPanel
 from gui.document_view import DocumentView
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self.span_list = SpanList()
         self.span_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.queue_panel = QueuePanel()
+        self.queue_panel.use_settings(self.settings)
         self.review_banner, self.review_panel = review_banner(), ReviewPanel()
         self.reviewing = False  # review mode: the reviewed versions of documents several people annotated
         self.search_panel = SearchPanel()
@@ -295,6 +297,7 @@ class MainWindow(QMainWindow):
         self.database_identity, self._told_database_gone = file_identity(db_path), False
         self.queue_model = QueueModel(db, self.annotator)
         self.queue_panel.set_model(self.queue_model)
+        self.confidence = ConfidenceMarks(self)
         self.keyboard = KeyboardEditor(
             self.view,
             self.controller,
@@ -643,6 +646,7 @@ class MainWindow(QMainWindow):
         offered = self.apply_everywhere.correction
         if offered is not None and offered.document_id != document.id:
             self.apply_everywhere.dismiss()
+        self.confidence.document_opened(document)
         self.view.show_document(document, self._colours_for(document))
         self.keyboard.caret = 0
         self.span_list.show_spans(document, self.colours)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListView, QProgressBar, QVBoxLayout, QWidget
 
+from annotations import store
 from gui.queue_model import STATUSES, DocumentIdRole, QueueModel
 
 SEARCH_DELAY_MS = 250
+ORDERS = (("id", "In import order"), ("doubt", "Most likely wrong first"))
+ORDER_SETTING = "queue_order"
 
 
 class QueueView(QListView):
@@ -35,9 +38,11 @@ class QueuePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="side")
         self.queue_model: QueueModel | None = None
+        self.settings: QSettings | None = None
         self._build_widgets()
         self._build_layout()
         self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.order_choice.currentIndexChanged.connect(self._order_changed)
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self._search_timer.timeout.connect(self.apply_filter)
         self.queue_view.clicked.connect(self._on_clicked)
@@ -49,6 +54,8 @@ class QueuePanel(QWidget):
         self.progress = QProgressBar(textVisible=False)
         self.status_filter = QComboBox()
         self.status_filter.addItems(["All documents", *(s.capitalize() for s in STATUSES)])
+        self.order_choice = QComboBox(toolTip="The order of the queue (most likely wrong: the model's doubt)")
+        self.order_choice.addItems([text for _, text in ORDERS])
         self.search_box = QLineEdit(placeholderText="Search text…", clearButtonEnabled=True)
         self.queue_view = QueueView(uniformItemSizes=True)
         self.queue_view.setTextElideMode(Qt.TextElideMode.ElideRight)
@@ -58,14 +65,43 @@ class QueuePanel(QWidget):
     def _build_layout(self) -> None:
         column = QVBoxLayout(self)
         column.setContentsMargins(10, 10, 10, 10)
-        for widget in (self.heading, self.progress_text, self.progress, self.status_filter, self.search_box):
+        for widget in (
+            self.heading,
+            self.progress_text,
+            self.progress,
+            self.status_filter,
+            self.order_choice,
+            self.search_box,
+        ):
             column.addWidget(widget)
         column.addWidget(self.queue_view, 1)
 
     def set_model(self, queue_model: QueueModel) -> None:
         """Show another database's queue."""
         self.queue_model = queue_model
+        if queue_model.order != self.queue_order():  # the order chosen last time
+            queue_model.set_order(self.queue_order())
         self.queue_view.setModel(queue_model)
+
+    def use_settings(self, settings: QSettings) -> None:
+        """Remember the queue's order in ``settings`` and start with the one chosen last."""
+        self.settings = settings
+        chosen = str(settings.value(ORDER_SETTING, "id"))
+        keys = [key for key, _ in ORDERS]
+        self.order_choice.setCurrentIndex(keys.index(chosen) if chosen in keys else 0)
+
+    def order(self) -> str:
+        """The chosen order: "id" or "doubt"."""
+        return ORDERS[max(self.order_choice.currentIndex(), 0)][0]
+
+    def queue_order(self) -> store.QueueOrder:
+        """The store's sort of the chosen order."""
+        return store.BY_DOUBT if self.order() == "doubt" else store.BY_ID
+
+    def _order_changed(self, _index: int) -> None:
+        if self.settings is not None:
+            self.settings.setValue(ORDER_SETTING, self.order())
+        self.apply_filter()
 
     def apply_filter(self) -> None:
         """Show only the documents with the chosen status and text."""
@@ -73,6 +109,7 @@ class QueuePanel(QWidget):
             return
         chosen = self.status_filter.currentIndex()
         statuses = None if chosen <= 0 else [STATUSES[chosen - 1]]
+        self.queue_model.order = self.queue_order()
         self.queue_model.set_filter(statuses, self.search_box.text().strip())
 
     def mark(self, document_id: int) -> None:

@@ -79,6 +79,10 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "Spans with the keyboard",
         (
             ("Tab / Shift+Tab", "Select the next / previous span"),
+            (
+                "Ctrl+Tab / Ctrl+Shift+Tab",
+                "Select the next / previous span, least certain (the model's) first",
+            ),
             ("Delete / Backspace", "Delete the selected span"),
             ("Shift+Right / Shift+Left", "Move the selected span's end one token right / left"),
             ("Ctrl+Shift+Left / Ctrl+Shift+Right", "Move the selected span's start one token left / right"),

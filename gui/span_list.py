@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
@@ -28,6 +30,7 @@ class SpanListModel(QStandardItemModel):
         self._italic = QFont()
         self._italic.setItalic(True)
         self._model_colour = QColor("#57606a")
+        self.describe: Callable[[Span], str] | None = None  # who proposed a span (gui.confidence_marks)
 
     def set_document(self, document: Document | None, colours: dict[str, str]) -> None:
         """Show a document's spans (all rows anew)."""
@@ -67,7 +70,12 @@ class SpanListModel(QStandardItemModel):
         snippet = " ".join(self.text[span.start : span.end].split())
         item.setText(f"{span.label}   {snippet[:60]}")
         item.setData(QColor(self.colours.get(span.label, "#d9d9d9")), Qt.ItemDataRole.DecorationRole)
-        item.setToolTip(tooltip(f"{span.label} {span.start}-{span.end}, proposed by the {span.source.value}"))
+        said = (
+            self.describe(span)
+            if self.describe
+            else f"{span.label} {span.start}-{span.end}, proposed by the {span.source.value}"
+        )
+        item.setToolTip(tooltip(said))
         item.setData(span, SpanRole)
         model = span.source is SpanSource.MODEL  # the model's in italics and grey, a person's plain
         item.setData(self._italic if model else None, Qt.ItemDataRole.FontRole)

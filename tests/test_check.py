@@ -29,6 +29,9 @@ ROWS = [
     {"text": "Angela Merkel visited Paris.", "answer": "accept"},
 ]
 
+# the columns named: m010 added scores and doubt to predictions
+PREDICTION = "INSERT INTO predictions (document_id, model, model_version, spans, created) VALUES "
+
 
 @pytest.fixture
 def damaged(tmp_path: Path, db_path: Path) -> Path:
@@ -206,7 +209,7 @@ def test_replay_finds_the_same_events_as_check_one_document_at_a_time(damaged: P
             "annotations (document 3): spans span 0 has an unknown source",
         ),
         (
-            "INSERT INTO predictions VALUES (1, 'sm', '1', '[[0, \"8\", \"PERSON\", \"model\"]]', 0)",
+            PREDICTION + "(1, 'sm', '1', '[[0, \"8\", \"PERSON\", \"model\"]]', 0)",
             "predictions (document 1, model 'sm'): spans span 0 has offsets that are not integers",
         ),
         ("UPDATE documents SET tokens = '[0, 3, 4' WHERE id = 2", "(id 2): tokens is not valid JSON"),
@@ -323,7 +326,7 @@ def test_prodigy_export_names_any_damaged_column(damaged: Path, statement: str, 
 
 
 def test_opening_a_damaged_document_names_its_row(damaged: Path) -> None:
-    sql(damaged, "INSERT INTO predictions VALUES (1, 'sm', '1', '[[0, 8, ', 0)", TRUNCATED_SPANS)
+    sql(damaged, PREDICTION + "(1, 'sm', '1', '[[0, 8, ', 0)", TRUNCATED_SPANS)
     db = store.open_store(damaged)
     session = Session(db, "ana")
     with pytest.raises(store.DamagedRow, match="documents 1: predictions.spans is not valid JSON"):

@@ -138,6 +138,7 @@ def test_after_edits_and_undo_the_view_and_span_list_match_a_fresh_rendering(qtb
     index = window.view.span_index
     assert (index.spans, index.qt_starts, index.qt_ends) == (fresh.spans, fresh.qt_starts, fresh.qt_ends)
     reference = SpanListModel()
+    reference.describe = window.span_list.span_model.describe  # who proposed each span (its tooltip)
     reference.set_document(document, window.span_list.span_model.colours)
     assert _rows(window.span_list.span_model) == _rows(reference)
 

@@ -14,6 +14,7 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``review_queue``: the documents several annotators have a version of, with their reviewed version's answer
 - ``settings``: labels and settings
 - ``batches``: changes made to many documents at once (apply everywhere) and their undo
+- ``predictions``: several models' predictions with confidence, documents' doubt, pending bases
 - ``transfer``: copying documents and versions between databases (assign, merge)
 - ``models``: the models trained from the corrections (``spandesk train``)
 """
@@ -87,6 +88,19 @@ from annotations.store.models import (
     registered_model,
     registered_models,
 )
+from annotations.store.predictions import (
+    BY_DOUBT,
+    REANNOTATE_EVENT,
+    ModelKept,
+    ProposedBy,
+    ScoredPrediction,
+    count_texts,
+    document_texts,
+    models_kept,
+    pending_base,
+    proposed_by,
+    store_prediction,
+)
 from annotations.store.queue import (
     answer_counts,
     count_queue,
@@ -140,6 +154,16 @@ __all__ = [
     "register_model",
     "registered_model",
     "registered_models",
+    "REANNOTATE_EVENT",
+    "ModelKept",
+    "ProposedBy",
+    "ScoredPrediction",
+    "count_texts",
+    "document_texts",
+    "models_kept",
+    "pending_base",
+    "proposed_by",
+    "store_prediction",
     "Batch",
     "batch",
     "batch_events",
@@ -161,6 +185,7 @@ __all__ = [
     "review_ids",
     "review_page",
     "BY_ID",
+    "BY_DOUBT",
     "QueueKey",
     "QueueOrder",
     "queue_page",

@@ -118,6 +118,10 @@ def copy_assignment(db: Database, team: str, dataset: str, document_ids: Sequenc
             f"INSERT INTO predictions SELECT p.* FROM {team}.predictions p"
             " JOIN temp.transfer_assigned t ON t.id = p.document_id"
         )
+        db.execute(  # the model's doubt, so that the person's queue can put likely mistakes first
+            f"INSERT INTO document_doubt SELECT dd.* FROM {team}.document_doubt dd"
+            " JOIN temp.transfer_assigned t ON t.id = dd.document_id"
+        )
         db.execute(
             "INSERT INTO annotations (document_id, kind, owner, spans, rev)"
             f" SELECT t.id, 'base', '', coalesce((SELECT p.spans FROM {team}.predictions p"

@@ -1,0 +1,171 @@
+"""Predictions of several models beside each other, their confidence, each document's doubt, and which
+documents are still pending (nobody answered or edited them) so that a new model may propose again."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from annotations.model import Span
+from annotations.store.documents import Versions, documents_from
+from annotations.store.encoding import decode_spans, encode_spans
+from annotations.store.errors import DECODE_ERRORS, DamagedRow
+from annotations.store.keyset import QueueOrder
+
+REANNOTATE_EVENT = "preannotate"  # the history event of a pending base given a new model's proposal
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPrediction:
+    """What one model (name and version) proposed for a document, with a confidence per span."""
+
+    document_id: int
+    model: str
+    model_version: str
+    spans: tuple[Span, ...]
+    scores: tuple[float | None, ...] | None  # None: the model gives no scores at all
+    doubt: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedBy:
+    """The latest prediction of a document: by whom, with each span's score (None: no score)."""
+
+    model: str
+    model_version: str
+    scores: dict[tuple[int, int, str], float | None]
+    doubt: float | None
+
+    @property
+    def name(self) -> str:
+        return f"{self.model} {self.model_version}"
+
+
+def store_prediction(db: Database, prediction: ScoredPrediction, now: float | None = None) -> None:
+    """Store a prediction (inside the caller's transaction) beside the other models' ones; the same model
+    and version predicting again replaces its own; the document's doubt becomes this prediction's."""
+    scores = None if prediction.scores is None else json.dumps(list(prediction.scores))
+    db.execute(
+        "INSERT OR REPLACE INTO predictions"
+        " (document_id, model, model_version, spans, created, scores, doubt) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            prediction.document_id,
+            prediction.model,
+            prediction.model_version,
+            encode_spans(prediction.spans),
+            now if now is not None else time.time(),
+            scores,
+            prediction.doubt,
+        ],
+    )
+    if prediction.doubt is None:
+        db.execute("DELETE FROM document_doubt WHERE document_id = ?", [prediction.document_id])
+    else:
+        db.execute(
+            "INSERT OR REPLACE INTO document_doubt (document_id, doubt) VALUES (?, ?)",
+            [prediction.document_id, prediction.doubt],
+        )
+
+
+def document_texts(db: Database, dataset: str | None = None) -> Iterator[tuple[int, str]]:
+    """(id, text) of every document (of ``dataset``) in id order, streamed."""
+    sql = "SELECT d.id, d.text FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
+    params = [dataset] if dataset is not None else []
+    yield from db.execute(
+        sql + (" WHERE ds.name = ?" if dataset is not None else "") + " ORDER BY d.id", params
+    )
+
+
+def count_texts(db: Database, dataset: str | None = None) -> int:
+    """How many documents (of ``dataset``) there are."""
+    sql = "SELECT count(*) FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
+    params = [dataset] if dataset is not None else []
+    return int(db.execute(sql + (" WHERE ds.name = ?" if dataset is not None else ""), params).fetchone()[0])
+
+
+_PENDING = f"""
+    SELECT a.document_id, a.rev, a.spans FROM annotations a WHERE a.document_id = ? AND a.kind = 'base'
+    AND a.answer IS NULL
+    AND NOT EXISTS (SELECT 1 FROM annotations o WHERE o.document_id = a.document_id AND o.kind != 'base')
+    AND NOT EXISTS (SELECT 1 FROM events e WHERE e.document_id = a.document_id
+                    AND e.kind != '{REANNOTATE_EVENT}')
+"""
+
+
+def pending_base(db: Database, document_id: int) -> tuple[int, tuple[Span, ...]] | None:
+    """(rev, spans) of a document's base when nobody has answered or edited it: no version besides the
+    base, no answer, and no history but earlier re-annotations; None otherwise."""
+    row = db.execute(_PENDING, [document_id]).fetchone()
+    if row is None:
+        return None
+    try:
+        return int(row[1]), decode_spans(row[2])
+    except DECODE_ERRORS as error:
+        raise DamagedRow(f"documents {document_id}", "annotations.spans", "cannot be read") from error
+
+
+def proposed_by(db: Database, document_id: int) -> ProposedBy | None:
+    """The latest prediction of a document, with its scores (None: no model proposed anything)."""
+    row = db.execute(
+        "SELECT model, model_version, spans, scores, doubt FROM predictions WHERE document_id = ?"
+        " ORDER BY created DESC LIMIT 1",
+        [document_id],
+    ).fetchone()
+    if row is None:
+        return None
+    model, version, spans_json, scores_json, doubt = row
+    try:
+        spans = decode_spans(spans_json)
+        scores = json.loads(scores_json) if scores_json else [None] * len(spans)
+    except (*DECODE_ERRORS, json.JSONDecodeError) as error:
+        raise DamagedRow(f"documents {document_id}", "predictions.scores", "cannot be read") from error
+    keyed = {(s.start, s.end, s.label): score for s, score in zip(spans, scores, strict=False)}
+    return ProposedBy(model, version, keyed, doubt)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelKept:
+    """One model's proposals on the answered documents, and how many people kept exactly."""
+
+    model: str
+    documents: int
+    proposed: int
+    kept: int
+
+
+def models_kept(db: Database, dataset: str | None = None) -> list[ModelKept]:
+    """For each model (name and version): its spans on the documents whose current version is answered,
+    and how many of them that version holds with the same offsets and label."""
+    from_, params = documents_from(Versions.current())
+    sql = (
+        "SELECT p.model || ' ' || p.model_version, p.spans, a.spans, d.id"
+        + from_
+        + " JOIN predictions p ON p.document_id = d.id WHERE a.answer IS NOT NULL"
+        + (" AND ds.name = ?" if dataset is not None else "")
+        + " ORDER BY p.model, p.model_version"
+    )
+    totals: dict[str, list[int]] = {}
+    for model, proposed_json, current_json, document_id in db.execute(
+        sql, [*params, *([dataset] if dataset is not None else [])]
+    ):
+        try:
+            proposed = {(s.start, s.end, s.label) for s in decode_spans(proposed_json)}
+            current = {(s.start, s.end, s.label) for s in decode_spans(current_json)}
+        except DECODE_ERRORS as error:
+            raise DamagedRow(f"documents {document_id}", "spans", "cannot be read") from error
+        counts = totals.setdefault(model, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += len(proposed)
+        counts[2] += len(proposed & current)
+    return [ModelKept(model, *counts) for model, counts in totals.items()]
+
+
+# Most likely wrong first: the document's doubt from high to low (keyset keys are ascending, so its
+# negation), documents without a doubt last; then by id (``keyset``).
+BY_DOUBT = QueueOrder(
+    ("-coalesce((SELECT dd.doubt FROM document_doubt dd WHERE dd.document_id = d.id), -1)",)
+)
