@@ -39,6 +39,7 @@ from gui.corpus_search import SearchPanel
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.file_dialogs import DialogKind
+from gui.fitting_label import FittingLabel, LegendBar
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
 from gui.model_menu import add_model_menu
@@ -151,12 +152,10 @@ class MainWindow(QMainWindow):
         return holder
 
     def _answer_bar(self) -> QWidget:
-        bar = QWidget()
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(12, 8, 12, 10)
-        self.legend = QLabel(OWN_LEGEND)
-        self.legend.setWordWrap(True)  # wraps on a small screen instead of widening the window
-        row.addWidget(self.legend, 1)  # all the room left of the buttons (one line when there is room)
+        buttons = QWidget()
+        row = QHBoxLayout(buttons)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addStretch(1)
         for text, colour, answer in (
             ("Accept  (A)", "#2da44e", Answer.ACCEPT),
             ("Reject  (X)", "#cf222e", Answer.REJECT),
@@ -169,7 +168,8 @@ class MainWindow(QMainWindow):
             )
             button.clicked.connect(lambda _checked=False, chosen=answer: self.answer(chosen))
             row.addWidget(button)
-        return bar
+        self.legend = FittingLabel(OWN_LEGEND)  # one line: as much of it as fits
+        return LegendBar(self.legend, buttons)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -389,7 +389,7 @@ class MainWindow(QMainWindow):
         self.review_banner.setText(banner_text(self.annotator))
         self.review_banner.setVisible(self.reviewing)
         self.review_panel.setVisible(self.reviewing)
-        self.legend.setText(REVIEW_LEGEND if self.reviewing else OWN_LEGEND)
+        self.legend.set_texts(REVIEW_LEGEND if self.reviewing else OWN_LEGEND)
         role = "reviewing" if self.reviewing else "working"
         self.setWindowTitle(window_title(f"spandesk — {self.db_path.name} — {role} as {self.annotator}"))
         self._update_status()

@@ -39,10 +39,20 @@ def review_banner() -> QLabel:
     return banner
 
 
+_GREY = "<span style='color:#57606a'>{}</span>"
+_UNSURE = "<span style='color:#e36209'>orange dots</span>"
+# Each legend longest first: the window shows the longest that fits (gui.fitting_label).
 REVIEW_LEGEND = (
-    "<span style='color:#57606a'>wavy red: annotators disagree · pink: no span there · dashed: current</span>"
+    _GREY.format("wavy red: annotators disagree · pink: no span there · dashed: current"),
+    _GREY.format("wavy red: disagree · pink: no span · dashed: current"),
 )
-OWN_LEGEND = "<span style='color:#57606a'>light, dashed: the model's proposal · solid: yours</span>"
+OWN_LEGEND = (
+    _GREY.format(
+        f"light, dashed: the model's proposal · solid: yours · {_UNSURE}: the model was unsure (Ctrl+Tab)"
+    ),
+    _GREY.format(f"light, dashed: the model's · solid: yours · {_UNSURE}: unsure"),
+    _GREY.format(f"dashed: model · solid: yours · {_UNSURE}: unsure"),
+)
 
 
 def banner_text(reviewer: str) -> str:
