@@ -14,6 +14,7 @@ import click
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.counting import counted
 from annotations.formats import FORMATS, IMPORT_FORMATS
 from annotations.model import Answer
 from annotations.terminal import printable
@@ -453,7 +454,7 @@ def _listed(problems: list[Any], shown: int = CHECK_PROBLEMS_SHOWN) -> str:
 
 
 def _counted(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    return counted(number, noun)
 
 
 def _note_same_texts(db: Database) -> None:

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 
 from annotations import identity, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
+from annotations.counting import counted
 from annotations.model import Answer, Document, DocumentState, Span
 from annotations.review_session import ReviewSession
 from annotations.session import Edit
@@ -355,7 +356,9 @@ class MainWindow(QMainWindow):
         if self.reviewing:
             count = store.count_review_queue(self.db)
             self.statusBar().showMessage(
-                f"Review mode: {count:,} document(s) to review; you edit the reviewed version.", 8000
+                f"Review mode: {counted(count, 'document', grouped=True)} to review; "
+                "you edit the reviewed version.",
+                8000,
             )
         else:
             self._tell_others()
