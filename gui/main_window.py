@@ -41,6 +41,7 @@ from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.file_dialogs import DialogKind
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
+from gui.left_off import keep_left_off, left_off
 from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_title
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
@@ -475,7 +476,7 @@ class MainWindow(QMainWindow):
         self._update_status()
         self._count_answers()
         if self.controller.document is None and self.queue_model.rowCount():
-            self.open_row(0)
+            self.open_where_left_off()
         self.view.setFocus()
 
     # ------------------------------------------------------------ documents
@@ -490,6 +491,16 @@ class MainWindow(QMainWindow):
         document_id = self.queue_model.document_id(row)
         if document_id is not None:
             self.controller.open(document_id)
+
+    def open_where_left_off(self) -> None:
+        """Open the document this person last had open in this database (kept in the settings), else the
+        first one not answered yet, else the first row."""
+        last = left_off(self.settings, self.db_path, self.annotator)
+        for document_id in (last, self.queue_model.first_pending()):
+            if document_id is not None and self.queue_model.load_through(document_id) is not None:
+                self.controller.open(document_id)
+                return
+        self.open_row(0)
 
     def _current_row(self) -> int | None:
         document = self.controller.document
@@ -607,6 +618,8 @@ class MainWindow(QMainWindow):
         self.span_list.show_spans(document, self.colours)
         self.queue_panel.mark(document.id)
         self.queue_model.refresh(document.id)
+        if not self.reviewing:
+            keep_left_off(self.settings, self.db_path, self.annotator, document.id)
         self._update_status()
         if self.reviewing:
             self.review_keys.document_changed(reopened=True)
