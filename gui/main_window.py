@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from annotations import identity, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
 from annotations.counting import counted
+from annotations.edit_changes import Change
 from annotations.model import Answer, Document, DocumentState, Span
 from annotations.review_session import ReviewSession
 from annotations.session import Edit
@@ -548,13 +549,13 @@ class MainWindow(QMainWindow):
         self.apply_everywhere.dismiss()
         stack = self.controller.undo_stack
         nothing = "Nothing to undo." + ("" if stack.canUndo() else self.apply_everywhere.last_batch_note())
-        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undone", nothing)
+        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undid", nothing)
 
     def redo(self) -> None:
         """Redo the last undone edit or answer, and say what was redone."""
         self.apply_everywhere.dismiss()
         stack = self.controller.undo_stack
-        self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redone", "Nothing to redo.")
+        self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redid", "Nothing to redo.")
 
     def _step_history(self, possible: bool, text: str, step, done: str, nothing: str) -> None:
         status = self.statusBar()
@@ -562,9 +563,28 @@ class MainWindow(QMainWindow):
             status.showMessage(nothing, 4000)
             return
         status.clearMessage()
+        stack = self.controller.undo_stack
+        undoing = done == "Undid"
+        command = stack.command(stack.index() - 1 if undoing else stack.index())  # the one about to step
         step()
         if not status.currentMessage():  # a conflict or failure has said what happened instead
-            status.showMessage(f"{done}: {' '.join(text.split())}", 4000)
+            said = " ".join(text.split())
+            status.showMessage(f"{done}: {said[:1].lower()}{said[1:]}", 4000)
+            self._select_changed(getattr(command, "change", None), undoing)
+
+    def _select_changed(self, change: Change | None, undoing: bool) -> None:
+        """After an undo or redo, select the span it brought back (a deleted one, the label before a
+        relabel); when it only took one away, the keyboard stays where that span was."""
+        document = self.controller.document
+        if change is None or document is None or document.id != change.document_id:
+            return
+        back, gone = (change.removed, change.added) if undoing else (change.added, change.removed)
+        if back:
+            self.keyboard.select(self.controller.stored_over(back[0].start, back[0].end))
+        elif gone:
+            self.keyboard.select(None)
+            self.keyboard.caret = gone[0].start
+        self.span_list.mark(self.view.selected)
 
     def _make_room_for_offer(self, offering: bool) -> None:
         """The offer to apply everywhere takes the room of the model's and the dataset's names."""
@@ -577,14 +597,18 @@ class MainWindow(QMainWindow):
     def _make_room_for_message(self, message: str) -> None:
         """A message too long for the room beside the names takes the model's and the dataset's (what an
         apply everywhere changed and skipped was cut off after "(bat")."""
+        self.statusBar().setToolTip(tooltip(message) if message else "")  # the whole of it, even if cut
         if self.apply_everywhere.offering:
             return  # the offer has taken their room already
         names = (self.model_label, self.dataset_label)
         beside = self.annotator_label.sizeHint().width() + self.counts_label.sizeHint().width()
         room = self.statusBar().width() - beside - sum(label.sizeHint().width() for label in names) - 40
-        wide = bool(message) and self.statusBar().fontMetrics().horizontalAdvance(message) > room
+        needed = self.statusBar().fontMetrics().horizontalAdvance(message) if message else 0
         for label in names:
-            label.setHidden(wide)
+            label.setHidden(needed > room)
+        # still too wide (a notice of a reloaded document): the counts give their room too, until it goes
+        room += sum(label.sizeHint().width() for label in names)
+        self.counts_label.setHidden(needed > room)
 
     def show_search(self) -> None:
         """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""

@@ -1,0 +1,93 @@
+"""State that never surprises: a refused edit leaves the stored span selected in its own colour, the notice
+is readable, and undo/redo bring the selection back and name what they did."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_helpers import click, key, make_database, open_window
+from PySide6.QtCore import Qt
+
+from annotations import store
+from annotations.model import Span
+from annotations.session import Session
+
+TEXT = "Angela Merkel visited Paris"
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    database = tmp_path / "focus.db"
+    make_database(database, [TEXT, "Another one"], [[Span(0, 13, "PERSON")]])
+    return database
+
+
+def relabel_elsewhere(path: Path, label: str) -> None:
+    """The same person, in another window, relabels Angela Merkel."""
+    other = Session(store.open_store(path), "tester")
+    document = other.open(1)
+    other.apply(other.relabel(document.spans[0], label))
+    other.db.close()
+
+
+def selection_colour(window) -> str:
+    chosen = window.view.extraSelections()[-1]
+    return chosen.format.background().color().name()
+
+
+def test_a_refused_relabel_leaves_the_stored_span_selected_in_its_own_colour(qtbot, path):
+    window = open_window(qtbot, path)
+    click(window.view, 3)
+    relabel_elsewhere(path, "ORG")
+    key(window.view, Qt.Key.Key_3)  # GPE: refused, the document is reloaded
+    assert "changed in another window" in window.statusBar().currentMessage()
+    assert window.view.selected is not None and window.view.selected.key() == (0, 13, "ORG")
+    assert selection_colour(window) == window.view.style.colour("ORG").darker(135).name()
+    assert window.span_list.currentIndex().isValid()
+
+
+def test_the_reloaded_notice_fits_beside_the_annotator_and_its_whole_text_is_the_tooltip(qtbot, path):
+    window = open_window(qtbot, path)
+    window.resize(1000, 700)
+    click(window.view, 3)
+    relabel_elsewhere(path, "ORG")
+    key(window.view, Qt.Key.Key_Delete)
+    status = window.statusBar()
+    message = status.currentMessage()
+    assert "your last action was not applied" in message
+    taken = sum(w.width() for w in status.findChildren(type(window.counts_label)) if w.isVisible())
+    assert status.fontMetrics().horizontalAdvance(message) <= status.width() - taken - 20
+    assert message.replace("&", "&amp;") in status.toolTip()
+    status.clearMessage()
+    assert window.counts_label.isVisible() and window.model_label.isVisible()  # back once it is gone
+
+
+def test_undo_and_redo_of_a_relabel_select_the_span_and_name_the_change(qtbot, path):
+    window = open_window(qtbot, path)
+    click(window.view, 3)
+    key(window.view, Qt.Key.Key_3)  # PERSON -> GPE
+    click(window.view, 18)  # somewhere else: nothing selected
+    key(window.view, Qt.Key.Key_Escape)
+    key(window.view, Qt.Key.Key_Z, CTRL)
+    assert window.statusBar().currentMessage() == "Undid: relabel “Angela Merkel” PERSON → GPE"
+    assert window.view.selected.key() == (0, 13, "PERSON")
+    key(window.view, Qt.Key.Key_Y, CTRL)
+    assert window.statusBar().currentMessage() == "Redid: relabel “Angela Merkel” PERSON → GPE"
+    assert window.view.selected.key() == (0, 13, "GPE")
+    assert window.span_list.currentIndex().data() is not None
+
+
+def test_undoing_a_delete_selects_the_span_again_and_redoing_it_keeps_the_place(qtbot, path):
+    window = open_window(qtbot, path)
+    click(window.view, 3)
+    key(window.view, Qt.Key.Key_Delete)
+    assert window.view.selected is None
+    key(window.view, Qt.Key.Key_Z, CTRL)
+    assert window.statusBar().currentMessage() == "Undid: delete PERSON “Angela Merkel”"
+    assert window.view.selected.key() == (0, 13, "PERSON")
+    key(window.view, Qt.Key.Key_Y, CTRL)
+    assert window.view.selected is None and window.keyboard.caret == 0
+    key(window.view, Qt.Key.Key_Tab)  # the keyboard goes on from where the span was
+    assert window.view.selected is None or window.view.selected.start >= 0
