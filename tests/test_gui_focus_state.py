@@ -91,3 +91,31 @@ def test_undoing_a_delete_selects_the_span_again_and_redoing_it_keeps_the_place(
     assert window.view.selected is None and window.keyboard.caret == 0
     key(window.view, Qt.Key.Key_Tab)  # the keyboard goes on from where the span was
     assert window.view.selected is None or window.view.selected.start >= 0
+
+
+def test_tab_keeps_every_span_it_selects_a_few_lines_from_the_edge_of_the_view(qtbot, tmp_path):
+    """Walking the spans of a long document by Tab: each one is fully in view with room around it."""
+    paragraph = "Angela Merkel met the press in Berlin on Monday and spoke for a long while. " * 3
+    text = "\n\n".join(paragraph.strip() for _ in range(40))
+    spans = [Span(m, m + 13, "PERSON") for m in range(len(text)) if text.startswith("Angela Merkel", m)]
+    database = tmp_path / "long.db"
+    make_database(database, [text], [spans])
+    window = open_window(qtbot, database)
+    window.resize(1000, 600)
+    view = window.view
+    line = view.fontMetrics().lineSpacing()
+    margin = 2  # lines of text at least between the span and the view's edge
+    height = view.viewport().height()
+    moved = 0
+    for _ in range(len(spans)):
+        before = view.verticalScrollBar().value()
+        key(view, Qt.Key.Key_Tab)
+        moved += view.verticalScrollBar().value() != before
+        span = view.selected
+        top = view.cursorRect(view._cursor_at(view.display.to_qt(span.start))).top()
+        bottom = view.cursorRect(view._cursor_at(view.display.to_qt(span.end))).bottom()
+        end_of_text = view.cursorRect(view._cursor_at(len(view.display.display))).bottom()
+        at_the_end = end_of_text <= height  # no more lines below: no margin to keep
+        assert top >= (0 if view.verticalScrollBar().value() == 0 else margin * line)
+        assert bottom <= height - (0 if at_the_end else margin * line), (span, bottom, height)
+    assert moved > 3  # the walk did scroll the view
