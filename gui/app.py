@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotations import store
 from annotations.resources import sample_article
+from gui.first_start import FirstStartNotice
 from gui.main_window import MainWindow
 from gui.plain_text import message_box
 from gui.platform_check import check_platform
@@ -71,7 +72,9 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
     if store.count_queue(window.db, viewer=window.annotator) > 0:  # counted from kept rows
         return None
     window.statusBar().showMessage("First start: pre-annotating the sample article with spaCy…")
-    return window.files.start_import([sample_article()], SAMPLE_DATASET)
+    run = window.files.start_import([sample_article()], SAMPLE_DATASET)
+    window.first_start = FirstStartNotice(window, run)
+    return run
 
 
 def main(db_path: Path | None = None, annotator: str | None = None) -> int:
