@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 
 
 def _key(db_path: Path, annotator: str) -> str:
@@ -26,3 +26,29 @@ def left_off(settings: QSettings, db_path: Path, annotator: str) -> int | None:
 def keep_left_off(settings: QSettings, db_path: Path, annotator: str, document_id: int) -> None:
     """Remember the document on screen, for the next start."""
     settings.setValue(_key(db_path, annotator), document_id)
+
+
+class LeftOffKeeper:
+    """Writes the place a moment after the person stops moving (writing the settings file on every
+    document opened took ~5 ms), and at once when asked (the window closing, another database)."""
+
+    DELAY_MS = 2000
+
+    def __init__(self, settings: QSettings) -> None:
+        self.settings = settings
+        self.place: tuple[Path, str, int] | None = None
+        self.timer = QTimer(singleShot=True, interval=self.DELAY_MS)
+        self.timer.timeout.connect(self.flush)
+
+    def note(self, db_path: Path, annotator: str, document_id: int) -> None:
+        """The document on screen now (written after the delay)."""
+        self.place = (db_path, annotator, document_id)
+        self.timer.start()
+
+    def flush(self) -> None:
+        """Write the place now (nothing if it was written already)."""
+        self.timer.stop()
+        if self.place is not None:
+            keep_left_off(self.settings, *self.place)
+            self.settings.sync()
+            self.place = None

@@ -42,7 +42,7 @@ from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.file_dialogs import DialogKind
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
-from gui.left_off import keep_left_off, left_off
+from gui.left_off import LeftOffKeeper, left_off
 from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_title
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.db_path, self.db, self.annotator = db_path, db, annotator
         self.settings = settings if settings is not None else QSettings("spandesk", "spandesk")
+        self.left_off = LeftOffKeeper(self.settings)  # the document on screen, for the next start
         self.colours: dict[str, str] = {}
         self.setStyleSheet(STYLE_SHEET)
         self.resize(1320, 840)
@@ -496,6 +497,7 @@ class MainWindow(QMainWindow):
     def open_where_left_off(self) -> None:
         """Open the document this person last had open in this database (kept in the settings), else the
         first one not answered yet, else the first row."""
+        self.left_off.flush()  # another database or person: the place on the last one is kept first
         last = left_off(self.settings, self.db_path, self.annotator)
         for document_id in (last, self.queue_model.first_pending()):
             if document_id is not None and self.queue_model.load_through(document_id) is not None:
@@ -643,7 +645,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.mark(document.id)
         self.queue_model.refresh(document.id)
         if not self.reviewing:
-            keep_left_off(self.settings, self.db_path, self.annotator, document.id)
+            self.left_off.note(self.db_path, self.annotator, document.id)
         self._update_status()
         if self.reviewing:
             self.review_keys.document_changed(reopened=True)
@@ -838,6 +840,7 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.left_off.flush()
         self._close_agreement()
         self.search_panel.stop()
         self.apply_everywhere.stop()

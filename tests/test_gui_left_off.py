@@ -43,8 +43,7 @@ def test_reopening_shows_the_document_the_person_left_off_at(qtbot, path):
     window = open_window(qtbot, path)
     key(window.view, Qt.Key.Key_A)  # accepts 1, on to 2
     window.controller.open(321)  # far down the queue, on the second page
-    window.settings.sync()
-    window.close()
+    window.close()  # the place is written on closing (else a moment after the last move)
     again = reopen(qtbot, path)
     assert again.current_document.id == 321
     assert marked_id(again) == 321  # the queue is scrolled to it and marks it
@@ -53,7 +52,6 @@ def test_reopening_shows_the_document_the_person_left_off_at(qtbot, path):
 def test_left_off_is_kept_per_annotator(qtbot, path):
     window = open_window(qtbot, path)
     window.controller.open(7)
-    window.settings.sync()
     window.close()
     assert reopen(qtbot, path, "somebody else").current_document.id == 1
 
