@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.agreement import PRF, AgreementReport, PairAgreement
+from annotations.counting import counted
 from annotations.unitizing import AlphaU
 
 WORST_SHOWN = 10
@@ -121,7 +122,8 @@ def _pair_row(pair: PairAgreement) -> str:
 
 def _all_annotators(report: AgreementReport) -> list[str]:
     """Fleiss' kappa and alpha_u over the documents every annotator accepted."""
-    over = f"over the {report.all_accepted} documents all {len(report.annotators)} annotators accepted"
+    everyone = f"all {len(report.annotators)} annotators accepted"
+    over = f"over the {counted(report.all_accepted, 'document')} {everyone}"
     lines = []
     if len(report.annotators) > 2:
         lines.append(f"Fleiss' kappa {over}: {_num(report.fleiss_kappa)}")
@@ -135,7 +137,7 @@ def _worst(report: AgreementReport, shown: int) -> list[str]:
     """The documents with the lowest agreement."""
     if not report.documents:
         return ["No document was answered by two annotators."]
-    lines = [f"Lowest agreement (of {len(report.documents)} documents answered by two or more):"]
+    lines = [f"Lowest agreement (of {counted(len(report.documents), 'document')} answered by two or more):"]
     lines.append(f"  {'Score':>6}  {'Document':>9}  Text")
     for document in report.documents[:shown]:
         lines.append(f"  {document.score:>6.3f}  {document.id:>9}  {document.snippet}")

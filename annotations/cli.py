@@ -14,6 +14,7 @@ import click
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.counting import counted
 from annotations.formats import FORMATS, IMPORT_FORMATS
 from annotations.model import Answer
 from annotations.terminal import printable
@@ -141,11 +142,27 @@ class _Commands(click.Group):
     cls=_Commands, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
 )
 @click.version_option(package_name="spandesk")
+@db_option
+@click.option(
+    "--annotator",
+    default=None,
+    callback=lambda context, parameter, value: _annotator_name(context, parameter, value),
+    help="With no command: work as this person (as `spandesk gui --annotator`).",
+)
 @click.pass_context
-def cli(context: click.Context) -> None:
-    """Correct spaCy's entity spans and export training data. With no command, open the window."""
+def cli(context: click.Context, db_path: Path | None = None, annotator: str | None = None) -> None:
+    """Correct spaCy's entity spans and export training data. With no command, open the window
+    (`spandesk --db PATH` is `spandesk gui --db PATH`)."""
     if context.invoked_subcommand is None:
-        context.invoke(gui)
+        context.invoke(gui, db_path=db_path, annotator=annotator)
+    elif db_path is not None or annotator is not None:
+        # `spandesk --db X stats`: the command's --db is X (unless it names one itself)
+        names = context.command.list_commands(context)  # type: ignore[attr-defined]
+        context.default_map = {name: {"db_path": db_path} for name in names} if db_path else {}
+        if annotator is not None and context.invoked_subcommand != "gui":
+            raise click.UsageError("--annotator opens the window as that person: give no command (or `gui`)")
+        if annotator is not None:
+            context.default_map.setdefault("gui", {})["annotator"] = annotator
 
 
 def _annotator_name(_context: click.Context, _parameter: click.Parameter, value: str | None) -> str | None:
@@ -487,7 +504,7 @@ def _listed(problems: list[Any], shown: int = CHECK_PROBLEMS_SHOWN) -> str:
 
 
 def _counted(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+    return counted(number, noun)
 
 
 def _note_same_texts(db: Database) -> None:

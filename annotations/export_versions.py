@@ -20,6 +20,7 @@ from dataclasses import replace
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.counting import agreeing, counted
 from annotations.model import REVIEW, Document, Version
 
 CURRENT = "current"
@@ -118,8 +119,11 @@ def versions_warnings(
         differing = store.unreviewed_disagreements(db, dataset)
         if not differing:
             return ()
+        has = agreeing(differing, "has", "have")
         return (
-            f"{differing} document(s) have versions by several annotators that differ, and no reviewed "
+            f"{counted(differing, 'document')} {has} "
+            "versions by several annotators "
+            "that differ, and no reviewed "
             "version: each was exported as the version changed last. Review them, or choose whose to "
             "export: --version NAME (one annotator's) or --version every (one record per annotator)",
         )
@@ -129,4 +133,5 @@ def versions_warnings(
     whose = {REVIEWED: "no reviewed version", EVERY: "no annotator's version"}.get(
         choice, f"no version by {choice}"
     )
-    return (f"{missing} document(s) have {whose} and were left out",)
+    has, was = agreeing(missing, "has", "have"), agreeing(missing, "was", "were")
+    return (f"{counted(missing, 'document')} {has} {whose} and {was} left out",)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.counting import agreeing, counted
 from annotations.model import Answer
 from annotations.records import Record
 
@@ -107,8 +108,10 @@ def describe_same_texts(same: Sequence[SameText], *, limit: int = 10) -> str:
         return ""
     pairs = ", ".join(f"{s.document_id} (= {s.same_as}, {s.dataset!r})" for s in same[:limit])
     more = f" and {len(same) - limit} more" if len(same) > limit else ""
+    holds = agreeing(len(same), "holds", "hold")
     return (
-        f"{len(same)} document(s) hold the same text as an earlier document of their dataset (kept from "
+        f"{counted(len(same), 'document')} {holds} the same text as an earlier document of their dataset "
+        "(kept from "
         f"before spandesk identified documents by their text): {pairs}{more}. Both copies were kept with "
         "their annotations; compare them, and export each dataset knowing a text may appear twice."
     )
@@ -119,7 +122,8 @@ def describe_differing(places: Sequence[str], *, limit: int = 20) -> str:
     if not places:
         return ""
     return (
-        f"{len(places)} record(s) matched texts already stored (or earlier in this import) but differ in "
+        f"{counted(len(places), 'record')} matched texts already stored (or earlier in this import) but "
+        f"{agreeing(len(places), 'differs', 'differ')} in "
         f"spans or answer ({_lines_by_file(places, limit)}); they were not imported: the versions already "
         "there were kept. "
         "Import them into another dataset (--dataset) to compare."

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from annotations import identity, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
+from annotations.counting import counted
 from annotations.model import Answer, DocumentState, Version
 from annotations.records import Record, RecordError
 
@@ -223,7 +224,7 @@ def describe_conflicts(conflicts: list[Conflict], *, limit: int = 20) -> str:
     if rest:
         listed = "; ".join(c.describe() for c in rest[: limit - 1])
         more = f"; and {len(rest) - (limit - 1)} more" if len(rest) > limit - 1 else ""
-        message += f"; so do {len(rest)} other record(s): {listed}{more}"
+        message += f"; so do {counted(len(rest), 'other record')}: {listed}{more}"
     return (
         f"{message}. Choose, and import again: --existing keep (leave the versions "
         "already there) or --existing replace (write the file's over them, kept in their history)"

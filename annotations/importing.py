@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from annotations import hashing, identity, import_versions, store
 from annotations import sources as sources_module
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
+from annotations.counting import counted
 from annotations.database_files import is_database_file
 from annotations.interrupts import sigint_deferred
 from annotations.model import Answer, DocumentState
@@ -82,9 +83,11 @@ class ImportReport:
         """``1 new version (bob)``, and the versions replaced or kept ('' when none)."""
         parts = [import_versions.describe_added(Counter(dict(self.new_versions)))]
         if self.replaced:
-            parts.append(f"replaced {len(self.replaced)} stored version(s) with {_places(self.replaced)}")
+            parts.append(
+                f"replaced {counted(len(self.replaced), 'stored version')} with {_places(self.replaced)}"
+            )
         if self.kept:
-            parts.append(f"kept {len(self.kept)} stored version(s), not {_places(self.kept)}")
+            parts.append(f"kept {counted(len(self.kept), 'stored version')}, not {_places(self.kept)}")
         return ", ".join(part for part in parts if part)
 
 

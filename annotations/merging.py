@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.counting import counted
 from annotations.database_files import database_location, is_database_file
 
 
@@ -58,7 +59,8 @@ def _check_sources(sources: Sequence[Path], team: Path, limit: int) -> None:
     """Refuse the team's own file, a file named twice (by device and inode), a missing file, too many."""
     if len(sources) > limit:
         raise MergeError(
-            f"{len(sources)} files: merge at most {limit} at a time (merge the rest in another run; "
+            f"{counted(len(sources), 'file')}: merge at most {limit} at a time "
+            "(merge the rest in another run; "
             "each run is all or nothing)"
         )
     seen: dict[tuple[int, int], Path] = {}

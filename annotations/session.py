@@ -183,7 +183,8 @@ class Session:
         """Give a span another label."""
         document = self._current()
         after, _ = with_span(without_span(document.state, span), span.with_label(label))
-        return self._edit("relabel", f"relabel {span.label} as {label}", after)
+        quoted = _quote(document.text, span.start, span.end)
+        return self._edit("relabel", f"relabel {quoted} {span.label} → {label}", after)
 
     def resize(self, span: Span, start: int, end: int) -> Edit:
         """Move a span's edges; spans the new range overlaps are replaced."""

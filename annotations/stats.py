@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.counting import counted
 from annotations.model import Span
 
 OUTCOMES = ("kept", "relabelled", "resized", "deleted")
@@ -77,7 +78,7 @@ def format_stats(stats: Sequence[DatasetStats]) -> str:
 def _format_one(stats: DatasetStats) -> str:
     """The report of one dataset."""
     answers = ", ".join(f"{stats.answers[k]} {k}" for k in ("accept", "reject", "ignore", "pending"))
-    lines = [f"Dataset {stats.name}: {stats.documents} documents ({answers})"]
+    lines = [f"Dataset {stats.name}: {counted(stats.documents, 'document')} ({answers})"]
     lines.append("  Spans by label: " + (_counter_line(stats.span_labels) or "none"))
     reviewed = sum(stats.model_outcomes.values())
     outcomes = ", ".join(f"{stats.model_outcomes[k]} {k}" for k in OUTCOMES)

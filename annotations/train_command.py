@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from annotations.counting import counted
 from annotations.terminal import printable
 
 # Defined here, not taken from annotations.cli: that module imports this one.
@@ -125,9 +126,9 @@ def train_command(
     if curve:
         _say(format_curve_point(CurvePoint(1.0, result.documents, result.scores)))
     _say(
-        f"\nScores on the {result.held_out} held-out document(s):\n{format_scores(result.scores)}\n"
+        f"\nScores on the {counted(result.held_out, 'held-out document')}:\n{format_scores(result.scores)}\n"
         f"Saved {result.name} {result.version} to {result.path} and registered it "
-        f"(trained on {result.documents} documents, {result.spans} spans)."
+        f"(trained on {counted(result.documents, 'document')}, {counted(result.spans, 'span')})."
     )
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.counting import counted
 from annotations.hashing import text_digest
 from annotations.model import Answer, Document
 
@@ -360,8 +361,8 @@ def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) 
     name = f"{config['nlp']['lang']}_{_model_name(output)}"
     version = f"{store.count_models(db, name) + 1}.0.0"
     on_line(
-        f"Training on {len(split.train)} document(s) ({split.train_spans} spans), holding out "
-        f"{len(split.held_out)}; starting from {base or 'a blank model'}"
+        f"Training on {counted(len(split.train), 'document')} ({counted(split.train_spans, 'span')}), "
+        f"holding out {len(split.held_out)}; starting from {base or 'a blank model'}"
     )
     with scratch_folder(output) as folder:
         best = train_in(folder, split, config, on_line, {"name": name.split("_", 1)[1], "version": version})

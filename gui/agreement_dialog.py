@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from annotations import store
 from annotations.agreement import PRF, AgreementReport, PairAgreement, agreement
 from annotations.agreement_source import versions_by_document
+from annotations.counting import counted
 from gui.plain_text import plain_label, tooltip
 from gui.workers import Job, Worker, WorkerRun
 
@@ -281,7 +282,8 @@ def _answers(answers: dict[str, str | None], named: int = NAMED_ANSWERS) -> str:
 
 def _summary(report: AgreementReport) -> str:
     """Who is compared, Fleiss' kappa (three or more annotators) and alpha_u over everyone's documents."""
-    over = f"over the {report.all_accepted} documents all {len(report.annotators)} annotators accepted"
+    everyone = f"all {len(report.annotators)} annotators accepted"
+    over = f"over the {counted(report.all_accepted, 'document')} {everyone}"
     names = ", ".join(report.annotators)
     lines = [f"Annotators: {names}. Each pair is compared on the documents both accepted."]
     if len(report.annotators) > 2:

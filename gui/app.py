@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotations import store
 from annotations.resources import sample_article
+from gui.first_start import FirstStartNotice
 from gui.main_window import MainWindow
 from gui.plain_text import message_box
+from gui.platform_check import check_platform
 from gui.workers import WorkerRun
 
 SAMPLE_DATASET = "sample"
@@ -70,12 +72,16 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
     if store.count_queue(window.db, viewer=window.annotator) > 0:  # counted from kept rows
         return None
     window.statusBar().showMessage("First start: pre-annotating the sample article with spaCy…")
-    return window.files.start_import([sample_article()], SAMPLE_DATASET)
+    run = window.files.start_import([sample_article()], SAMPLE_DATASET)
+    window.first_start = FirstStartNotice(window, run)
+    return run
 
 
 def main(db_path: Path | None = None, annotator: str | None = None) -> int:
     """Run the window on ``db_path`` (default: the user's database), working as ``annotator`` (default:
     the name the database keeps), until it is closed."""
+    if QApplication.instance() is None and not check_platform():
+        return 1  # the install line for the missing X11 libraries was printed
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("spandesk")
     window = build_window(Path(db_path) if db_path else default_db_path(), annotator=annotator)

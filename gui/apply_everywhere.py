@@ -30,6 +30,7 @@ from sqlite_utils import Database
 from annotations import bulk
 from annotations.bulk import Change, Outcome, Plan
 from annotations.bulk_apply import BatchError, BatchResult, apply_plan, plan_change, undo_batch
+from annotations.counting import agreeing, counted
 from annotations.model import InvalidSpan, span_changes
 from annotations.search import Occurrence, Query, find, is_word_character
 from annotations.session import Edit
@@ -204,7 +205,12 @@ class BatchCommand(QUndoCommand):
         else:
             self.batch_id = result.batch_id
         missed = len(self.places) - result.occurrences
-        note = f"; {missed:,} occurrence(s) no longer as they were, left alone" if missed > 0 else ""
+        note = (
+            f"; {counted(missed, 'occurrence', grouped=True)} no longer as "
+            f"{agreeing(missed, 'it was', 'they were')}, left alone"
+            if missed > 0
+            else ""
+        )
         self.owner.after_batch(result, f"{result_text('Applied again to', result)[:-1]}{note}.")
 
     def undo(self) -> None:

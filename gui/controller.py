@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from annotations import store
 from annotations.model import Answer, Document, InvalidSpan, Span, span_changes
-from annotations.session import Change, Edit, Session, overlapping
+from annotations.session import Change, Edit, Session, index_of_range, overlapping
 from annotations.store import DamagedRow, EditConflict, StoreError
 from gui.commands import EditCommand
 
@@ -122,22 +122,33 @@ class AnnotationController(QObject):
             return None
         replaced, _added = span_changes(edit.before.spans, edit.after.spans, edit.unchanged)
         self.push(edit)
-        if replaced:
+        if replaced and self.session.document is not None and self.session.document.state is edit.after:
             names = ", ".join(f"{s.label} “{document.text[s.start : s.end]}”" for s in replaced)
             self.notice.emit(f"Replaced {names} (Ctrl+Z brings it back)")
-        hit = overlapping(edit.after.spans, start, end)
-        return edit.after.spans[hit.start] if hit else None
+        now = self.session.document
+        hit = overlapping(now.spans, start, end) if now is not None else range(0)
+        return now.spans[hit.start] if hit else None
 
     def remove_span(self, span: Span) -> None:
         """Delete a span."""
         if self.session.document is not None:
             self.push(self.session.remove_span(span))
 
-    def relabel(self, span: Span, label: str) -> Span:
-        """Give a span another label; returns the relabelled span."""
+    def relabel(self, span: Span, label: str) -> Span | None:
+        """Give a span another label; returns the span over its range as stored now: the relabelled one,
+        or, when another window's change refused the edit, the one stored there (painted in its label)."""
         if span.label != label:
             self.push(self.session.relabel(span, label))
-        return span.with_label(label) if span.label != label else span
+        return self.stored_over(span.start, span.end)
+
+    def stored_over(self, start: int, end: int) -> Span | None:
+        """The span of the current document over exactly ``start:end``, if any (after an edit, or its
+        refusal: what the view must select is what the document holds)."""
+        document = self.session.document
+        if document is None:
+            return None
+        index = index_of_range(document.spans, start, end)
+        return None if index is None else document.spans[index]
 
     def nudge(self, span: Span, edge: str, step: int) -> Span | None:
         """Move one edge of a span by a token; returns the moved span (None if it cannot move)."""

@@ -41,6 +41,8 @@ DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and
 DISAGREEMENT_GAP_COLOUR = "#ffd8d3"  # the text of a disagreement the review has no span on
 SPACES = re.compile(" +")
 
+REVEAL_MARGIN_LINES = 3  # lines kept between a span scrolled to and the view's edge
+
 
 class SpanIndex:
     """The document's spans in order, with their Qt start and end positions, for bisecting."""
@@ -214,19 +216,34 @@ class DocumentView(QPlainTextEdit):
         self._update_extra_selections()
 
     def reveal(self, start: int, end: int) -> None:
-        """Scroll so that ``start:end`` is visible (nothing moves if it is already in view)."""
+        """Scroll so that ``start:end`` is visible with a few lines of context above and below (never at
+        the very edge, never half hidden); nothing moves if it is already in view that way."""
         if self._in_view(start, end):
             return
+        lines = self.reveal_margin_lines()
         cursor = QTextCursor(self.document())
-        cursor.setPosition(self.display.to_qt(end))
-        self.setTextCursor(cursor)
+        for offset, direction in (
+            (end, QTextCursor.MoveOperation.Down),
+            (start, QTextCursor.MoveOperation.Up),
+        ):
+            cursor.setPosition(self.display.to_qt(offset))
+            cursor.movePosition(direction, QTextCursor.MoveMode.MoveAnchor, lines)
+            self.setTextCursor(cursor)
+            self.ensureCursorVisible()
         cursor.setPosition(self.display.to_qt(start))
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
 
+    def reveal_margin_lines(self) -> int:
+        """How many lines of context ``reveal`` keeps between a span and the view's edge (fewer in a short
+        view, so that the span itself still fits)."""
+        visible = self.viewport().height() // max(1, self.fontMetrics().lineSpacing())
+        return max(0, min(REVEAL_MARGIN_LINES, (visible - 1) // 4))
+
     def _in_view(self, start: int, end: int) -> bool:
-        """Whether the whole of ``start:end`` (code points) is inside the viewport."""
-        area = self.viewport().rect()
+        """Whether the whole of ``start:end`` (code points) is in the viewport, a margin from its edges."""
+        margin = self.reveal_margin_lines() * self.fontMetrics().lineSpacing()
+        area = self.viewport().rect().adjusted(0, margin, 0, -margin)
         first = self.cursorRect(self._cursor_at(self.display.to_qt(start)))
         last = self.cursorRect(self._cursor_at(self.display.to_qt(end)))
         return area.contains(first) and area.contains(last)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QM
 from sqlite_utils import Database
 
 from annotations import store
+from annotations.counting import agreeing, counted
 from annotations.model import Document
 from gui.cluster_job import DEFAULT_ADDRESS, ClusterStatus, cluster_import_job
 from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
@@ -150,7 +151,7 @@ class FileActions(QObject):
             if cluster and status
             else import_job(paths, dataset, model, existing)
         )
-        run = self._run(job, f"Importing {len(paths)} file(s)…")
+        run = self._run(job, f"Importing {counted(len(paths), 'file')}…")
         if status is not None and self.progress_dialog is not None:
             status.text.connect(self.progress_dialog.setLabelText)
         target = self.window.db_path
@@ -182,7 +183,8 @@ class FileActions(QObject):
         if isinstance(report, Exception) and elsewhere:  # asking would import into the other database
             count = len(getattr(report, "conflicts", ()))
             self.window.statusBar().showMessage(
-                f"Import into {target} stopped: {count} record(s) differ from versions stored there, and "
+                f"Import into {target} stopped: {counted(count, 'record')} "
+                f"{agreeing(count, 'differs', 'differ')} from versions stored there, and "
                 f"another database is open now. Nothing was imported; open {target.name} and import again "
                 "to choose what to keep.",
                 0,
@@ -199,7 +201,8 @@ class FileActions(QObject):
             self.show_failure("Imported, but the database could not be read again", reason)
             return
         self.window.statusBar().showMessage(
-            f"Imported {report.added:,} document(s){f' into {target}' if elsewhere else ''} "
+            f"Imported {counted(report.added, 'document', grouped=True)}"
+            f"{f' into {target}' if elsewhere else ''} "
             f"({report.duplicates:,} already there, "
             f"{report.preannotated:,} pre-annotated{_versions_note(report)}). "
             f"{report.differing_note()}".rstrip(),
@@ -231,7 +234,8 @@ class FileActions(QObject):
 
     def _on_exported(self, report, output: Path) -> None:
         """Say what the export wrote; an export that wrote nothing (or left a split side empty) says why."""
-        done = f"Exported {report.documents:,} document(s), {report.spans:,} span(s) to {output}"
+        spans = counted(report.spans, "span", grouped=True)
+        done = f"Exported {counted(report.documents, 'document', grouped=True)}, {spans} to {output}"
         if report.warnings:
             self.show_failure(
                 "Export: nothing was left out silently", f"{done}.\n\n" + "\n".join(report.warnings)

@@ -27,6 +27,8 @@ from sqlite_utils import Database
 
 from annotations import identity, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
+from annotations.counting import counted
+from annotations.edit_changes import Change
 from annotations.model import Answer, Document, DocumentState, Span
 from annotations.review_session import ReviewSession
 from annotations.session import Edit
@@ -42,6 +44,7 @@ from gui.file_dialogs import DialogKind
 from gui.fitting_label import FittingLabel, LegendBar
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
+from gui.left_off import LeftOffKeeper, left_off
 from gui.model_menu import add_model_menu
 from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_title
 from gui.queue_model import QueueModel
@@ -79,6 +82,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.db_path, self.db, self.annotator = db_path, db, annotator
         self.settings = settings if settings is not None else QSettings("spandesk", "spandesk")
+        self.left_off = LeftOffKeeper(self.settings)  # the document on screen, for the next start
         self.colours: dict[str, str] = {}
         self.setStyleSheet(STYLE_SHEET)
         self.resize(1320, 840)
@@ -400,7 +404,9 @@ class MainWindow(QMainWindow):
         if self.reviewing:
             count = store.count_review_queue(self.db)
             self.statusBar().showMessage(
-                f"Review mode: {count:,} document(s) to review; you edit the reviewed version.", 8000
+                f"Review mode: {counted(count, 'document', grouped=True)} to review; "
+                "you edit the reviewed version.",
+                8000,
             )
         else:
             self._tell_others()
@@ -519,7 +525,7 @@ class MainWindow(QMainWindow):
         self._update_status()
         self._count_answers()
         if self.controller.document is None and self.queue_model.rowCount():
-            self.open_row(0)
+            self.open_where_left_off()
         self.view.setFocus()
 
     # ------------------------------------------------------------ documents
@@ -534,6 +540,17 @@ class MainWindow(QMainWindow):
         document_id = self.queue_model.document_id(row)
         if document_id is not None:
             self.controller.open(document_id)
+
+    def open_where_left_off(self) -> None:
+        """Open the document this person last had open in this database (kept in the settings), else the
+        first one not answered yet, else the first row."""
+        self.left_off.flush()  # another database or person: the place on the last one is kept first
+        last = left_off(self.settings, self.db_path, self.annotator)
+        for document_id in (last, self.queue_model.first_pending()):
+            if document_id is not None and self.queue_model.load_through(document_id) is not None:
+                self.controller.open(document_id)
+                return
+        self.open_row(0)
 
     def _current_row(self) -> int | None:
         document = self.controller.document
@@ -581,13 +598,13 @@ class MainWindow(QMainWindow):
         self.apply_everywhere.dismiss()
         stack = self.controller.undo_stack
         nothing = "Nothing to undo." + ("" if stack.canUndo() else self.apply_everywhere.last_batch_note())
-        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undone", nothing)
+        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undid", nothing)
 
     def redo(self) -> None:
         """Redo the last undone edit or answer, and say what was redone."""
         self.apply_everywhere.dismiss()
         stack = self.controller.undo_stack
-        self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redone", "Nothing to redo.")
+        self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redid", "Nothing to redo.")
 
     def _step_history(self, possible: bool, text: str, step, done: str, nothing: str) -> None:
         status = self.statusBar()
@@ -595,9 +612,28 @@ class MainWindow(QMainWindow):
             status.showMessage(nothing, 4000)
             return
         status.clearMessage()
+        stack = self.controller.undo_stack
+        undoing = done == "Undid"
+        command = stack.command(stack.index() - 1 if undoing else stack.index())  # the one about to step
         step()
         if not status.currentMessage():  # a conflict or failure has said what happened instead
-            status.showMessage(f"{done}: {' '.join(text.split())}", 4000)
+            said = " ".join(text.split())
+            status.showMessage(f"{done}: {said[:1].lower()}{said[1:]}", 4000)
+            self._select_changed(getattr(command, "change", None), undoing)
+
+    def _select_changed(self, change: Change | None, undoing: bool) -> None:
+        """After an undo or redo, select the span it brought back (a deleted one, the label before a
+        relabel); when it only took one away, the keyboard stays where that span was."""
+        document = self.controller.document
+        if change is None or document is None or document.id != change.document_id:
+            return
+        back, gone = (change.removed, change.added) if undoing else (change.added, change.removed)
+        if back:
+            self.keyboard.select(self.controller.stored_over(back[0].start, back[0].end))
+        elif gone:
+            self.keyboard.select(None)
+            self.keyboard.caret = gone[0].start
+        self.span_list.mark(self.view.selected)
 
     def _make_room_for_offer(self, offering: bool) -> None:
         """The offer to apply everywhere takes the room of the model's and the dataset's names."""
@@ -610,14 +646,18 @@ class MainWindow(QMainWindow):
     def _make_room_for_message(self, message: str) -> None:
         """A message too long for the room beside the names takes the model's and the dataset's (what an
         apply everywhere changed and skipped was cut off after "(bat")."""
+        self.statusBar().setToolTip(tooltip(message) if message else "")  # the whole of it, even if cut
         if self.apply_everywhere.offering:
             return  # the offer has taken their room already
         names = (self.model_label, self.dataset_label)
         beside = self.annotator_label.sizeHint().width() + self.counts_label.sizeHint().width()
         room = self.statusBar().width() - beside - sum(label.sizeHint().width() for label in names) - 40
-        wide = bool(message) and self.statusBar().fontMetrics().horizontalAdvance(message) > room
+        needed = self.statusBar().fontMetrics().horizontalAdvance(message) if message else 0
         for label in names:
-            label.setHidden(wide)
+            label.setHidden(needed > room)
+        # still too wide (a notice of a reloaded document): the counts give their room too, until it goes
+        room += sum(label.sizeHint().width() for label in names)
+        self.counts_label.setHidden(needed > room)
 
     def show_search(self) -> None:
         """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""
@@ -652,6 +692,8 @@ class MainWindow(QMainWindow):
         self.span_list.show_spans(document, self.colours)
         self.queue_panel.mark(document.id)
         self.queue_model.refresh(document.id)
+        if not self.reviewing:
+            self.left_off.note(self.db_path, self.annotator, document.id)
         self._update_status()
         if self.reviewing:
             self.review_keys.document_changed(reopened=True)
@@ -846,6 +888,7 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.left_off.flush()
         self._close_agreement()
         self.search_panel.stop()
         self.apply_everywhere.stop()

@@ -151,6 +151,26 @@ class QueueModel(QAbstractListModel):
         """The row showing a document, if it is loaded."""
         return self._row_of.get(document_id)
 
+    def load_through(self, document_id: int, max_pages: int = 50) -> int | None:
+        """The row of a document, fetching pages up to it (the queue is in id order); None when the
+        filters leave it out (or it lies more than ``max_pages`` pages further)."""
+        for _page in range(max_pages):
+            row = self._row_of.get(document_id)
+            if row is not None or (self._ids and self._ids[-1] > document_id):
+                return row
+            if not self.canFetchMore(QModelIndex()):
+                return None
+            self.fetchMore(QModelIndex())
+        return self._row_of.get(document_id)
+
+    def first_pending(self) -> int | None:
+        """The first document not answered yet (whatever the filters), if any."""
+        if self.review:
+            ids = store.review_ids(self.db, self.dataset, [None], "", 0, 1)
+        else:
+            ids = store.document_ids(self.db, self.dataset, [None], "", 0, 1, viewer=self.viewer)
+        return ids[0] if ids else None
+
     def row_after(self, row: int) -> int | None:
         """The next row, fetching another page if needed; None at the end of the queue."""
         if row + 1 >= len(self._ids) and self.canFetchMore(QModelIndex()):

@@ -39,6 +39,7 @@ class QueuePanel(QWidget):
         super().__init__(parent, objectName="side")
         self.queue_model: QueueModel | None = None
         self.settings: QSettings | None = None
+        self.current_id: int | None = None  # the document on screen, marked in the list when it is there
         self._build_widgets()
         self._build_layout()
         self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
@@ -61,6 +62,9 @@ class QueuePanel(QWidget):
         self.queue_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.queue_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self.absent_note = QLabel(wordWrap=True)  # why the document on screen is not in the list
+        self.absent_note.setStyleSheet("color: #57606a; font-size: 11px;")
+        self.absent_note.hide()
 
     def _build_layout(self) -> None:
         column = QVBoxLayout(self)
@@ -74,6 +78,7 @@ class QueuePanel(QWidget):
             self.search_box,
         ):
             column.addWidget(widget)
+        column.addWidget(self.absent_note)
         column.addWidget(self.queue_view, 1)
 
     def set_model(self, queue_model: QueueModel) -> None:
@@ -111,12 +116,36 @@ class QueuePanel(QWidget):
         statuses = None if chosen <= 0 else [STATUSES[chosen - 1]]
         self.queue_model.order = self.queue_order()
         self.queue_model.set_filter(statuses, self.search_box.text().strip())
+        if self.current_id is not None:
+            self.mark(self.current_id)
 
     def mark(self, document_id: int) -> None:
-        """Highlight the row of the document on screen (if the filter shows it)."""
-        row = self.queue_model.row_of(document_id) if self.queue_model else None
+        """Highlight the row of the document on screen; when the filter leaves it out, say so above the list
+        (the list's own highlight would otherwise stay on another document)."""
+        self.current_id = document_id
+        if self.queue_model is None:
+            return
+        row = self.queue_model.load_through(document_id)
         if row is not None:
             self.queue_view.setCurrentIndex(self.queue_model.index(row))
+            self.queue_view.scrollTo(self.queue_model.index(row))
+            self.absent_note.hide()
+            return
+        self.queue_view.setCurrentIndex(QModelIndex())
+        self.absent_note.setText(
+            f"Document {document_id}, on screen, is not in this list: {self._why_absent()}."
+        )
+        self.absent_note.show()
+
+    def _why_absent(self) -> str:
+        """Why the filters leave a document out of the list."""
+        chosen = self.status_filter.currentIndex()
+        reasons = []
+        if chosen > 0:
+            reasons.append(f"the list shows {STATUSES[chosen - 1]} documents only")
+        if self.search_box.text().strip():
+            reasons.append("its text does not hold the search")
+        return " and ".join(reasons) or "it lies further down the queue"
 
     def show_progress(self, done: int, total: int) -> None:
         """``done`` of ``total`` documents answered."""

@@ -109,7 +109,7 @@ def test_stats_reports_what_people_did_with_the_model(runner, tmp_path, db_path)
     session.apply(session.set_answer(Answer.ACCEPT))
     db.close()
     out = run(runner, "stats", "--db", str(db_path)).output
-    assert "1 documents (1 accept, 0 reject, 0 ignore, 0 pending)" in out
+    assert "1 document (1 accept, 0 reject, 0 ignore, 0 pending)" in out
     assert "1 kept, 1 relabelled, 0 resized, 0 deleted" in out
     assert "Spans added by people: EVENT 1" in out
 

@@ -72,7 +72,7 @@ def test_current_writes_every_document_and_warns_about_unreviewed_disagreements(
     records, warnings = lines(team)
     assert [r["text"] for r in records] == [PARIS, ROME, LONE]
     assert len(warnings) == 1
-    assert warnings[0].startswith("2 document(s) have versions by several annotators that differ")
+    assert warnings[0].startswith("2 documents have versions by several annotators that differ")
     assert "--version NAME" in warnings[0] and "--version every" in warnings[0]
 
 
@@ -80,14 +80,14 @@ def test_a_reviewed_document_is_exported_as_reviewed_and_no_longer_warned_about(
     review(team, PARIS, (Span(17, 22, "GPE"),))
     records, warnings = lines(team)
     assert records[0]["spans"][0]["label"] == "GPE" and len(records[0]["spans"]) == 1
-    assert warnings[0].startswith("1 document(s) have versions by several annotators that differ")
+    assert warnings[0].startswith("1 document has versions by several annotators that differ")
 
 
 def test_reviewed_writes_only_the_reviewed_versions_and_says_how_many_were_left_out(team) -> None:
     review(team, ROME, ())
     records, warnings = lines(team, version="reviewed")
     assert [(r["text"], r["spans"]) for r in records] == [(ROME, [])]
-    assert warnings == ("2 document(s) have no reviewed version and were left out",)
+    assert warnings == ("2 documents have no reviewed version and were left out",)
 
 
 def test_name_writes_that_persons_versions_only(team) -> None:
@@ -95,7 +95,7 @@ def test_name_writes_that_persons_versions_only(team) -> None:
     assert [r["text"] for r in records] == [PARIS, ROME]
     assert [[s["label"] for s in r["spans"]] for r in records] == [["PERSON", "GPE"], ["PERSON", "GPE"]]
     assert {r["_annotator_id"] for r in records} == {"bob"}
-    assert warnings == ("1 document(s) have no version by bob and were left out",)
+    assert warnings == ("1 document has no version by bob and was left out",)
 
 
 def test_every_writes_one_record_per_annotator_version_carrying_its_owner(team) -> None:
@@ -106,7 +106,7 @@ def test_every_writes_one_record_per_annotator_version_carrying_its_owner(team) 
         (ROME, "alice", "default-alice"),
         (ROME, "bob", "default-bob"),
     ]
-    assert warnings == ("1 document(s) have no annotator's version and were left out",)
+    assert warnings == ("1 document has no annotator's version and was left out",)
     doccano, _ = lines(team, fmt="doccano", version="every")
     assert [(r["text"], r["_annotator_id"], len(r["label"])) for r in doccano] == [
         (PARIS, "alice", 1),
@@ -192,7 +192,7 @@ def test_cli_version_option(team, db_path, tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert [json.loads(line)["_annotator_id"] for line in result.stdout.splitlines()] == ["alice", "bob"] * 2
-    assert "Warning: 1 document(s) have no annotator's version and were left out" in result.stderr
+    assert "Warning: 1 document has no annotator's version and was left out" in result.stderr
     refused = subprocess.run(
         [
             sys.executable,

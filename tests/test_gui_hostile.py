@@ -91,15 +91,15 @@ def test_undo_and_redo_say_what_they_did(qtbot, path):
     key(window.view, Qt.Key.Key_A)
     assert window.statusBar().currentMessage() == "Document accepted."
     key(window.view, Qt.Key.Key_Z, CTRL)  # the status bar still said "Document accepted." before
-    assert window.statusBar().currentMessage() == "Undone: Answer accept"
+    assert window.statusBar().currentMessage() == "Undid: answer accept"
     key(window.view, Qt.Key.Key_Y, CTRL)
-    assert window.statusBar().currentMessage() == "Redone: Answer accept"
+    assert window.statusBar().currentMessage() == "Redid: answer accept"
     key(window.view, Qt.Key.Key_Right)
     assert window.current_document.text == TEXTS[1]
     key(window.view, Qt.Key.Key_Tab)
     key(window.view, Qt.Key.Key_Delete)
     key(window.view, Qt.Key.Key_Z, CTRL)
-    assert window.statusBar().currentMessage() == "Undone: Delete PERSON “Olaf Scholz”"
+    assert window.statusBar().currentMessage() == "Undid: delete PERSON “Olaf Scholz”"
     assert stored_keys(path, 2) == [(0, 11, "PERSON")]
     key(window.view, Qt.Key.Key_Z, CTRL)
     key(window.view, Qt.Key.Key_Z, CTRL)
@@ -177,6 +177,6 @@ def test_an_import_that_ends_after_switching_database_names_where_it_went(qtbot,
     with qtbot.waitSignal(run.done, timeout=60_000):
         pass
     message = window.statusBar().currentMessage()
-    assert message.startswith(f"Imported 1 document(s) into {path} ")  # "Imported 1 document(s)" before
+    assert message.startswith(f"Imported 1 document into {path} ")  # "Imported 1 document(s)" before
     assert window.queue_model.rowCount() == 1  # the database on screen did not change
     assert stored(path, 3).text == "Giorgia Meloni spoke in Rome"

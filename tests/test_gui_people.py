@@ -63,13 +63,16 @@ def test_the_annotator_given_at_start_is_shown_kept_and_sees_their_versions(qtbo
     window = window_as(qtbot, path, "alice")
     assert "working as alice" in window.windowTitle() and window.annotator_label.text() == "Annotator: alice"
     assert store.get_setting(window.db, "annotator") == "alice"  # the next start works as alice too
-    assert window.current_document.id == 1 and spans_of(window) == [(0, 13, "PERSON"), (22, 27, "GPE")]
+    assert window.current_document.id == 3  # her first pending document (she answered 1 and 2)
+    window.controller.open(1)
+    assert spans_of(window) == [(0, 13, "PERSON"), (22, 27, "GPE")]
     assert statuses(window) == ["accepted", "accepted", "pending"]
     assert window.counts_label.text().startswith("2 accepted")
 
 
 def test_working_as_another_person_switches_queue_progress_and_document_without_restarting(qtbot, path):
     window = window_as(qtbot, path, "alice")
+    window.controller.open(1)  # alice starts on her first pending document, 3
     assert window.work_as("  bob ")
     assert window.annotator == "bob" and "working as bob" in window.windowTitle()
     assert window.annotator_label.text() == "Annotator: bob"

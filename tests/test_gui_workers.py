@@ -59,9 +59,9 @@ def test_an_import_says_which_records_differ_from_the_stored_texts(qtbot, tmp_pa
     with qtbot.waitSignal(window.files.start_import([again], "tasks").finished, timeout=60_000):
         pass
     message = window.statusBar().currentMessage()
-    assert "Imported 0 document(s)" in message
+    assert "Imported 0 documents" in message
     assert (
-        "1 record(s) matched texts already stored (or earlier in this import) but differ in spans or answer"
+        "1 record matched texts already stored (or earlier in this import) but differs in spans or answer"
         in message
     )
     assert f"({again} line 1)" in message
@@ -116,7 +116,7 @@ def test_an_export_that_writes_nothing_says_why_in_the_window(qtbot, tmp_path):
     with qtbot.waitSignal(run.done, timeout=60_000):
         pass
     box = window.files.failure_box
-    assert box is not None and "Exported 0 document(s)" in box.text() and "--all" in box.text()
+    assert box is not None and "Exported 0 documents" in box.text() and "--all" in box.text()
 
 
 @pytest.mark.parametrize("fmt", ["conll", "hf", "brat", "labelstudio"])

@@ -200,7 +200,7 @@ def test_records_that_differ_from_the_stored_text_are_reported_with_their_lines(
     assert (report.added, report.duplicates) == (1, 2)
     assert report.differing == (f"{again}:2", f"{again}:4", f"{again}:6")
     note = report.differing_note()
-    assert note.startswith("3 record(s) matched texts already stored (or earlier in this import) but differ")
+    assert note.startswith("3 records matched texts already stored (or earlier in this import) but differ")
     assert f"in spans or answer ({again} lines 2, 4, 6); they were not imported" in note
     assert "the versions already there were kept" in note and "another dataset" in note
     assert [task["spans"][0]["label"] for task in exported_prodigy(db) if task["text"] == text] == ["PERSON"]
@@ -229,8 +229,8 @@ def test_the_import_command_says_which_records_differ(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["import", str(second), "--db", str(db_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Imported 1 document into 'default'; 0 already there." in result.output
-    assert "1 record(s) matched texts already stored (or earlier in this import)" in result.output
-    assert f"differ in spans or answer ({second} line 2); they were not imported" in result.output
+    assert "1 record matched texts already stored (or earlier in this import)" in result.output
+    assert f"differs in spans or answer ({second} line 2); they were not imported" in result.output
 
 
 # ---------------------------------------------------------------- upgrading an older database
@@ -353,5 +353,5 @@ def test_the_cli_tells_about_documents_an_older_database_held_twice(tmp_path: Pa
     for command in ("stats", "check"):
         result = runner.invoke(cli, [command, "--db", str(path)], catch_exceptions=False)
         assert result.exit_code == 0, result.output
-        assert "1 document(s) hold the same text as an earlier document of their dataset" in result.output
+        assert "1 document holds the same text as an earlier document of their dataset" in result.output
         assert "3 (= 1, 'a')" in result.output

@@ -230,7 +230,7 @@ def test_cli_reports_new_versions_and_refuses_differing_ones(tmp_path) -> None:
     assert f"{source}:2" in refused.stderr and "--existing replace" in refused.stderr
     assert "Traceback" not in refused.stderr
     replaced = spandesk("import", str(source), "--db", db, "--existing", "replace", cwd=tmp_path)
-    assert "replaced 1 stored version(s)" in replaced.stdout
+    assert "replaced 1 stored version" in replaced.stdout
     assert spandesk("check", "--db", db, cwd=tmp_path).returncode == 0
 
 

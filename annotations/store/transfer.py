@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from annotations.counting import counted
 from annotations.migrations import migrations
 from annotations.model import Answer, DocumentState, Version
 from annotations.store.connection import open_store
@@ -419,7 +420,7 @@ def _refuse_damaged(db: Database, source: str, source_name: str) -> None:
         return
     more = f"\n  and {total - len(listed)} more" if total > len(listed) else ""
     raise MergeRefused(
-        f"{source_name}: {total} damaged row(s) would be copied; nothing was merged:\n  "
+        f"{source_name}: {counted(total, 'damaged row')} would be copied; nothing was merged:\n  "
         + "\n  ".join(listed)
         + more
         + f"\nRun `spandesk check --db {source_name}` to see them all; restore it from a backup, or "
