@@ -152,11 +152,12 @@ class QueueModel(QAbstractListModel):
         return self._row_of.get(document_id)
 
     def load_through(self, document_id: int, max_pages: int = 50) -> int | None:
-        """The row of a document, fetching pages up to it (the queue is in id order); None when the
-        filters leave it out (or it lies more than ``max_pages`` pages further)."""
+        """The row of a document, fetching pages up to it; None when the filters leave it out (or it lies
+        more than ``max_pages`` pages further)."""
+        by_id = self.order == store.BY_ID  # then a page past its id means it is not in the list
         for _page in range(max_pages):
             row = self._row_of.get(document_id)
-            if row is not None or (self._ids and self._ids[-1] > document_id):
+            if row is not None or (by_id and self._ids and self._ids[-1] > document_id):
                 return row
             if not self.canFetchMore(QModelIndex()):
                 return None
@@ -166,9 +167,9 @@ class QueueModel(QAbstractListModel):
     def first_pending(self) -> int | None:
         """The first document not answered yet (whatever the filters), if any."""
         if self.review:
-            ids = store.review_ids(self.db, self.dataset, [None], "", 0, 1)
+            ids = store.review_ids(self.db, self.dataset, [None], "", None, 1)
         else:
-            ids = store.document_ids(self.db, self.dataset, [None], "", 0, 1, viewer=self.viewer)
+            ids = store.document_ids(self.db, self.dataset, [None], "", None, 1, viewer=self.viewer)
         return ids[0] if ids else None
 
     def row_after(self, row: int) -> int | None:
@@ -192,11 +193,15 @@ class QueueModel(QAbstractListModel):
     def take_in_new_documents(self) -> bool:
         """Count the queue again and load documents added since it was read; True if any were.
 
-        New documents have higher ids, so they come after every row already loaded.
+        New documents have higher ids, so in id order they come after every row already loaded; in another
+        order (most likely wrong first) they may sort anywhere: the queue is read again from the start.
         """
         total = self._count()
         if total <= self._total:
             return False
+        if self.order != store.BY_ID:
+            self.reload()
+            return True
         all_loaded = len(self._ids) >= self._total
         self._total = total
         if all_loaded:  # else the new rows come with the pages still to be fetched

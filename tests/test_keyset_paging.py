@@ -118,3 +118,15 @@ def test_the_last_page_of_a_big_queue_costs_what_the_first_does(tmp_path) -> Non
     first, last = cost(None), cost(20_000 - PAGE_SIZE)
     assert last <= 2 * first + 5  # an OFFSET of 19,800 rows would step through all of them
     db.close()
+
+
+def test_a_queue_in_another_order_finds_the_document_on_screen_on_a_later_page(qtbot, path) -> None:
+    """The window marks the document on screen in the queue: in an order other than by id (longest text
+    first here, as "most likely wrong first" is), a small id may lie on a later page than larger ones."""
+    db = store.open_store(path)
+    model = QueueModel(db)
+    model.set_order(store.QueueOrder(("-length(d.text)",)))
+    order = sorted(range(1, 531), key=lambda i: (-len(TEXTS[i - 1]), i))
+    wanted = next(i for i in order[PAGE_SIZE + 10 :] if i < order[PAGE_SIZE - 1])  # page 2, a small id
+    assert model.load_through(wanted) == order.index(wanted)
+    db.close()
