@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLayoutItem,
     QLineEdit,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -94,6 +97,39 @@ class FlowLayout(QLayout):
         return y + row_height - rect.y()
 
 
+class LabelRows(QScrollArea):
+    """The label buttons' rows, at most ``MAX_ROWS`` high; with more labels than that holds (a small window,
+    a project of 50 labels) the rest scroll, and the filter box and the picker reach every one."""
+
+    MAX_ROWS = 3
+
+    def __init__(self, flow: FlowLayout, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.flow = flow
+        holder = QWidget()
+        holder.setLayout(flow)
+        self.setWidget(holder)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the document keeps the keys
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+
+    def fit(self) -> None:
+        """As high as the rows the labels take at this width, at most ``MAX_ROWS`` of them."""
+        heights = [item.sizeHint().height() for item in self.flow._items[:1]]
+        row = heights[0] if heights else 0
+        most = self.MAX_ROWS * row + (self.MAX_ROWS - 1) * self.flow.spacing()
+        wanted = min(self.flow.heightForWidth(max(self.viewport().width(), 1)), most) if row else 0
+        if self.height() != wanted:
+            self.setFixedHeight(wanted)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self.fit()
+
+
 class LabelBar(QWidget):
     """Buttons for the labels; one is the active label new spans get."""
 
@@ -134,7 +170,8 @@ class LabelBar(QWidget):
         side_panel.setFixedHeight(side.sizeHint().height())
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
-        row.addLayout(self._flow, 1)
+        self.rows = LabelRows(self._flow)
+        row.addWidget(self.rows, 1, Qt.AlignmentFlag.AlignTop)
         row.addWidget(side_panel, 0, Qt.AlignmentFlag.AlignTop)
 
     def set_labels(self, labels: list[tuple[str, str]]) -> None:
@@ -177,6 +214,7 @@ class LabelBar(QWidget):
         """Make ``label`` the active label (shown on the bar)."""
         if label in self.buttons and label != self.active:
             self.buttons[label].setChecked(True)
+            self.rows.ensureWidgetVisible(self.buttons[label], 0, 0)  # scrolled into the rows shown
             self.active_changed.emit(label)
         self._show_active()
 
@@ -214,6 +252,7 @@ class LabelBar(QWidget):
         for name, button in self.buttons.items():
             button.setVisible(not needle or needle in name.lower())
         self._flow.invalidate()
+        self.rows.fit()
 
 
 def _button_style(colour: QColor) -> str:
