@@ -451,4 +451,4 @@ def test_on_a_small_screen_the_labels_take_three_rows_and_the_rest_scroll(qtbot,
     window.label_bar.set_active(last)
     shown = window.label_bar.buttons[last]
     top = shown.mapTo(rows.viewport(), shown.rect().topLeft()).y()
-    assert 0 <= top and top + shown.height() <= rows.viewport().height()
+    assert top >= 0 and top + shown.height() <= rows.viewport().height()
