@@ -116,7 +116,11 @@ def insert_documents(
 
 
 def _annotation_rows(
-    document_id: int, document: NewDocument, now: float, predictions: list[list[Any]], versions: list[list[Any]]
+    document_id: int,
+    document: NewDocument,
+    now: float,
+    predictions: list[list[Any]],
+    versions: list[list[Any]],
 ) -> None:
     """The prediction (if any) and the first versions of a new document, added to the rows to store: the
     base (what the file brought), and, when the file named its annotator, that person's version (the same
@@ -128,16 +132,27 @@ def _annotation_rows(
         )
     answer = document.state.answer.value if document.state.answer else None
     spans = edited_spans_json.encode_known(document.state.spans)
-    versions.append([document_id, BASE.kind, BASE.owner, document.annotator, spans, answer, 0, document.timestamp])
+    versions.append(
+        [document_id, BASE.kind, BASE.owner, document.annotator, spans, answer, 0, document.timestamp]
+    )
     if document.annotator:
         version = Version.of(document.annotator)
         versions.append(
-            [document_id, version.kind, version.owner, document.annotator, spans, answer, 0, document.timestamp]
+            [
+                document_id,
+                version.kind,
+                version.owner,
+                document.annotator,
+                spans,
+                answer,
+                0,
+                document.timestamp,
+            ]
         )
 
 
 def _insert_annotation_rows(db: Database, predictions: list[list[Any]], versions: list[list[Any]]) -> None:
-    """Store the rows ``_annotation_rows`` made, in their order (the ids are those one INSERT per row gives)."""
+    """Store the rows ``_annotation_rows`` made, in their order (the ids one INSERT per row would give)."""
     db.conn.executemany(
         "INSERT INTO predictions (document_id, model, model_version, spans, created) VALUES (?, ?, ?, ?, ?)",
         predictions,

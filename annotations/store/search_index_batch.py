@@ -22,7 +22,9 @@ TRIGGER = "documents_fts_insert"
 def search_index_batched(db: Database) -> Iterator[list[int] | None]:
     """Yield a list to collect the ids of the documents stored meanwhile (indexed once at the end), or
     None when nothing is deferred: outside a transaction, or when the database has no such trigger."""
-    row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [TRIGGER]).fetchone()
+    row = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", [TRIGGER]
+    ).fetchone()
     if row is None or not db.conn.in_transaction:
         yield None
         return
