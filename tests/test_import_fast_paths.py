@@ -270,7 +270,8 @@ def test_a_line_with_an_unpaired_surrogate_is_refused_and_emoji_escapes_are_not(
     good.write_text('{"text": "ok \\ud83d\\ude00", "spans": []}\n{"text": "ok \\\\ud800", "spans": []}\n')
     assert import_into(tmp_path / "good.db", good).added == 2
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"text": "fine", "spans": []}\n{"text": "x", "meta": {"k": "bad \\\\\\ud800"}, "spans": []}\n')
+    lone = '{"text": "x", "meta": {"k": "bad \\\\\\ud800"}, "spans": []}\n'  # a backslash, then a surrogate
+    bad.write_text('{"text": "fine", "spans": []}\n' + lone)
     with pytest.raises(ImportFailure, match=r"bad\.jsonl:2: holds an unpaired surrogate"):
         import_into(tmp_path / "bad.db", bad)
 
