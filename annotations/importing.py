@@ -20,6 +20,7 @@ from annotations import sources as sources_module
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.counting import counted
 from annotations.database_files import is_database_file
+from annotations.gc_pause import collector_paused
 from annotations.interrupts import sigint_deferred
 from annotations.model import Answer, DocumentState
 from annotations.preannotate import (
@@ -97,6 +98,7 @@ def _places(places: tuple[str, ...], limit: int = 10) -> str:
     return ", ".join(places[:limit]) + more
 
 
+@collector_paused()
 def import_sources(
     db: Database,
     sources: Sequence[str | Path],

@@ -22,6 +22,11 @@ from annotations.records import Record, RecordError
 # An escape of a surrogate (\ud800-\udfff): the only way a line read as strict UTF-8 can hold an unpaired
 # one once decoded (a pair of them is a valid character: the full check tells them apart)
 SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# Escapes read left to right as JSON reads them: an escaped backslash, a well-formed pair of surrogate escapes
+# (one character), or (group 1) a surrogate escape on its own; other escapes hold no backslash after theirs
+_SURROGATE_OR_BACKSLASH = re.compile(
+    r"\\(?:\\|u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|(u[dD][89a-fA-F][0-9a-fA-F]{2}))"
+)
 NESTED_TOO_DEEPLY = "the JSON is nested too deeply to read"
 ARRAY_HINT = (
     "this looks like one JSON array; spandesk reads JSON Lines, one object per line "
@@ -126,9 +131,15 @@ def _record(line: str, where: str) -> Record:
     """The Record one line describes; its strings must all be valid Unicode (storable)."""
     obj = parse_json(line, where)
     record = parse_object(obj, where)
-    if SURROGATE_ESCAPE.search(line):
+    if SURROGATE_ESCAPE.search(line) and _may_hold_unpaired_surrogate(line):
         check_no_surrogates_anywhere(obj, where)
     return record
+
+
+def _may_hold_unpaired_surrogate(line: str) -> bool:
+    """Whether a line's escapes include a surrogate not paired (emoji written by ``json.dumps`` are pairs:
+    those lines skip the full check of every string)."""
+    return any(match.group(1) for match in _SURROGATE_OR_BACKSLASH.finditer(line))
 
 
 def decode_line(raw: bytes, where: str) -> str:

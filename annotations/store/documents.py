@@ -29,6 +29,7 @@ from annotations.store.encoding import (
     encode_tokens,
 )
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
+from annotations.store.search_index_batch import search_index_batched
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,50 +83,85 @@ def insert_documents(
     (their positions are added to ``skipped`` when given)."""
     now = time.time()
     inserted = 0
-    for position, document in enumerate(documents):
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO documents (dataset_id, text_digest, input_hash, task_hash, text, meta,"
-            " extra, tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                dataset,
-                hashing.text_digest(document.text),
-                document.input_hash,
-                document.task_hash,
-                document.text,
-                json.dumps(document.meta, ensure_ascii=False),
-                json.dumps(document.extra, ensure_ascii=False),
-                encode_tokens(document.tokens),
-                now,
-            ],
-        )
-        if cursor.rowcount == 0:
-            if skipped is not None:
-                skipped.append(position)
-            continue
-        _insert_annotation_rows(db, int(cursor.lastrowid or 0), document, now)
-        inserted += 1
+    predictions: list[list[Any]] = []
+    versions: list[list[Any]] = []
+    with search_index_batched(db) as stored:
+        for position, document in enumerate(documents):
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO documents (dataset_id, text_digest, input_hash, task_hash, text, meta,"
+                " extra, tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    dataset,
+                    hashing.text_digest(document.text),
+                    document.input_hash,
+                    document.task_hash,
+                    document.text,
+                    json.dumps(document.meta, ensure_ascii=False),
+                    json.dumps(document.extra, ensure_ascii=False),
+                    encode_tokens(document.tokens),
+                    now,
+                ],
+            )
+            if cursor.rowcount == 0:
+                if skipped is not None:
+                    skipped.append(position)
+                continue
+            document_id = int(cursor.lastrowid or 0)
+            if stored is not None:
+                stored.append(document_id)
+            _annotation_rows(document_id, document, now, predictions, versions)
+            inserted += 1
+        _insert_annotation_rows(db, predictions, versions)
     return inserted
 
 
-def _insert_annotation_rows(db: Database, document_id: int, document: NewDocument, now: float) -> None:
-    """The prediction (if any) and the first versions of a new document: the base (what the file brought),
-    and, when the file named its annotator, that person's version (the same state)."""
+def _annotation_rows(
+    document_id: int,
+    document: NewDocument,
+    now: float,
+    predictions: list[list[Any]],
+    versions: list[list[Any]],
+) -> None:
+    """The prediction (if any) and the first versions of a new document, added to the rows to store: the
+    base (what the file brought), and, when the file named its annotator, that person's version (the same
+    state)."""
     if document.prediction is not None:
-        db.execute(
-            "INSERT INTO predictions (document_id, model, model_version, spans, created)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [
-                document_id,
-                document.prediction.model,
-                document.prediction.model_version,
-                encode_spans(document.prediction.spans),
-                now,
-            ],
+        prediction = document.prediction
+        predictions.append(
+            [document_id, prediction.model, prediction.model_version, encode_spans(prediction.spans), now]
         )
-    insert_version(db, document_id, BASE, document.state, document.annotator, document.timestamp)
+    answer = document.state.answer.value if document.state.answer else None
+    spans = edited_spans_json.encode_known(document.state.spans)
+    versions.append(
+        [document_id, BASE.kind, BASE.owner, document.annotator, spans, answer, 0, document.timestamp]
+    )
     if document.annotator:
         version = Version.of(document.annotator)
-        insert_version(db, document_id, version, document.state, document.annotator, document.timestamp)
+        versions.append(
+            [
+                document_id,
+                version.kind,
+                version.owner,
+                document.annotator,
+                spans,
+                answer,
+                0,
+                document.timestamp,
+            ]
+        )
+
+
+def _insert_annotation_rows(db: Database, predictions: list[list[Any]], versions: list[list[Any]]) -> None:
+    """Store the rows ``_annotation_rows`` made, in their order (the ids one INSERT per row would give)."""
+    db.conn.executemany(
+        "INSERT INTO predictions (document_id, model, model_version, spans, created) VALUES (?, ?, ?, ?, ?)",
+        predictions,
+    )
+    db.conn.executemany(
+        "INSERT INTO annotations (document_id, kind, owner, annotator, spans, answer, rev, updated)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        versions,
+    )
 
 
 def insert_version(
