@@ -92,6 +92,7 @@ from annotations.store.queue import (
     count_queue,
     counted_answers,
     document_ids,
+    document_previews,
     queue_page,
     queue_rows,
 )
@@ -227,6 +228,7 @@ __all__ = [
     "model_names",
     "open_store",
     "prepare_to_edit",
+    "document_previews",
     "queue_rows",
     "read_snapshot",
     "replay_events",

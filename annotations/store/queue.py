@@ -101,6 +101,15 @@ def queue_rows(
     return {row[0]: (row[1], row[2]) for row in db.execute(sql, [*join_params, *ids])}
 
 
+def document_previews(db: Database, ids: Sequence[int]) -> dict[int, str]:
+    """For each id: the first 200 characters of its text (what a queue row shows)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    sql = f"SELECT id, substr(text, 1, 200) FROM documents WHERE id IN ({marks})"
+    return {row[0]: row[1] for row in db.execute(sql, list(ids))}
+
+
 def answer_counts(
     db: Database, dataset: str | None = None, viewer: str | None = None
 ) -> dict[str | None, int]:
