@@ -120,8 +120,34 @@ def _labels(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
 
+# Commands kept in their own modules, imported only when named (or listed by --help): `spandesk gui`
+# starts without them. Each: the command's name -> "module:attribute" (the modules use the helpers here).
+LAZY_COMMANDS = {
+    "assign": "annotations.team_commands:assign_command",
+    "merge": "annotations.team_commands:merge_command",
+    "find": "annotations.find_command:find_command",
+    "label-all": "annotations.bulk_commands:label_all_command",
+    "unlabel-all": "annotations.bulk_commands:unlabel_all_command",
+    "undo-batch": "annotations.bulk_commands:undo_batch_command",
+    "batches": "annotations.bulk_commands:batches_command",
+    "train": "annotations.train_command:train_command",
+    "models": "annotations.train_command:models_command",
+}
+
+
 class _Commands(click.Group):
     """The command group: a failed file operation anywhere is a message naming the file, not a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute))
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from annotations.output_file import describe_os_error
@@ -507,28 +533,3 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 def main() -> None:
     """Entry point of the ``spandesk`` console script."""
     cli(prog_name="spandesk")
-
-
-from annotations.find_command import find_command  # noqa: E402
-from annotations.team_commands import assign_command, merge_command  # noqa: E402  (they use the helpers above)
-
-cli.add_command(assign_command)
-cli.add_command(merge_command)
-cli.add_command(find_command)
-
-from annotations.bulk_commands import (  # noqa: E402
-    batches_command,
-    label_all_command,
-    undo_batch_command,
-    unlabel_all_command,
-)
-
-cli.add_command(label_all_command)
-cli.add_command(unlabel_all_command)
-cli.add_command(undo_batch_command)
-cli.add_command(batches_command)
-
-from annotations.train_command import models_command, train_command  # noqa: E402
-
-cli.add_command(train_command)
-cli.add_command(models_command)

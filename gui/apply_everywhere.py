@@ -35,11 +35,11 @@ from annotations.search import Occurrence, Query, find, is_word_character
 from annotations.session import Edit
 from annotations.store import StoreError
 from annotations.store import batches as batch_store
-from gui.apply_preview import PreviewDialog
 from gui.plain_text import plain_label
 from gui.workers import Job, Worker, WorkerRun, interruptible, stopped
 
 if TYPE_CHECKING:
+    from gui.apply_preview import PreviewDialog  # imported when the preview first opens
     from gui.controller import AnnotationController
 
 
@@ -352,6 +352,8 @@ class ApplyEverywhere(QObject):
             return
         shown = self.window.controller.document
         self.label.setText(f"Choosing the occurrences of {quoted(correction.text)} to change…")
+        from gui.apply_preview import PreviewDialog
+
         self.dialog = PreviewDialog(planned, shown.id if shown else None, self.window)
         self.dialog.finished.connect(lambda code, dialog=self.dialog: self._on_preview_closed(dialog, code))
         self.dialog.open()
