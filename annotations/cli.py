@@ -8,15 +8,17 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlite_utils import Database
 
 from annotations import store
 from annotations.formats import FORMATS, IMPORT_FORMATS
 from annotations.model import Answer
 from annotations.terminal import printable
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 ANSWER_CHOICES = [a.value for a in Answer]
 EXIT_INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl+C

@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import replace
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.model import REVIEW, Document, Version
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 CURRENT = "current"
 REVIEWED = "reviewed"

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QWidget,
 )
-from sqlite_utils import Database
 
 from annotations import bulk
 from annotations.bulk import Change, Outcome, Plan
@@ -39,6 +38,8 @@ from gui.plain_text import plain_label
 from gui.workers import Job, Worker, WorkerRun, interruptible, stopped
 
 if TYPE_CHECKING:
+    from sqlite_utils import Database
+
     from gui.apply_preview import PreviewDialog  # imported when the preview first opens
     from gui.controller import AnnotationController
 

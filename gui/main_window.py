@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlite_utils import Database
 
 from annotations import identity, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
@@ -46,6 +45,8 @@ from gui.span_list import SpanList
 from gui.workers import file_identity
 
 if TYPE_CHECKING:  # imported when first used: not needed to show the first document
+    from sqlite_utils import Database
+
     from annotations.session import Edit
     from gui.agreement_dialog import AgreementDialog
 

@@ -6,13 +6,15 @@ import bisect
 from array import array
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
-from sqlite_utils import Database
 
 from annotations import store
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 PAGE_SIZE = 200
 PREVIEWS_KEPT = 2000  # previews (first 200 characters) kept for rows scrolled past: memory stays flat

@@ -96,6 +96,7 @@ from annotations.store.queue import (
     queue_page,
     queue_rows,
 )
+from annotations.store.quick_open import finish_opening
 from annotations.store.review_queue import (
     count_review_queue,
     count_reviewed,
@@ -135,6 +136,7 @@ from annotations.store.versions import (
 )
 
 __all__ = [
+    "finish_opening",
     "ModelRow",
     "NewModel",
     "count_models",
