@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from annotations.database_files import database_location
 from annotations.store.errors import StoreError
-from annotations.store.quick_open import SCHEMA_VERSION, QuickDatabase, full_database, is_current
+from annotations.store.quick_open import QuickDatabase, full_database, is_current
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -52,9 +52,6 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False, upgrade
             _use_wal(db)
             _tuned(db)
             _migrate(db, location)
-            db.execute(
-                f"PRAGMA user_version={SCHEMA_VERSION}"
-            )  # every migration applied: the next open is quick
     except sqlite3.DatabaseError as error:
         db.close()
         raise StoreError(f"{location}: {describe_error(error)}") from error

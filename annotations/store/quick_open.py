@@ -1,10 +1,10 @@
 """Opening an up-to-date database without importing sqlite-utils, so the window paints its first document
 sooner (issue 14); sqlite-utils wraps the same connection as soon as anything but a read needs it.
 
-The schema is known to be current when ``PRAGMA user_version`` is ``SCHEMA_VERSION`` (written by the full
-open once every migration is applied) and the file is already in WAL mode; anything else takes the full
-open in ``connection.open_store`` (checks, WAL, migrations). Like the rest of ``annotations.store``, this
-is SQL's only other home.
+The schema is known to be current when the file is in WAL mode and its migrations table records exactly
+``SCHEMA_VERSION`` of spandesk's migrations (one more, from a newer spandesk, and the count differs);
+anything else takes the full open in ``connection.open_store`` (checks, WAL, migrations). Part of
+``annotations.store``, the one place that touches SQL.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 SCHEMA_VERSION = 9  # len(annotations.migrations.KNOWN_MIGRATIONS): bump with every new migration
+MIGRATION_SET = "spandesk"  # annotations.migrations.MIGRATION_SET (importing it would load sqlite-utils)
 READS = ("select", "with")  # statements run on the bare connection before sqlite-utils is loaded
 
 
@@ -36,9 +37,13 @@ def full_database(connection: sqlite3.Connection) -> Database:
 
 
 def is_current(connection: sqlite3.Connection) -> bool:
-    """Whether the database's schema is exactly this version's and the file is in WAL mode."""
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    return version == SCHEMA_VERSION and connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    """Whether the file is in WAL mode with exactly this version's migrations applied (one small read)."""
+    if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        return False
+    applied = connection.execute(
+        "SELECT count(*) FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET]
+    ).fetchone()[0]
+    return applied == SCHEMA_VERSION
 
 
 class QuickDatabase:
