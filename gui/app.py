@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotations import store
@@ -18,7 +19,7 @@ from gui.plain_text import message_box
 from gui.workers import WorkerRun
 
 if TYPE_CHECKING:
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
 
 SAMPLE_DATASET = "sample"
 
