@@ -34,7 +34,7 @@ deferred = ("gui.agreement_dialog", "annotations.agreement", "dateutil.tz", "dat
     "sqlite_utils", "annotations.migrations", "annotations.review_session", "annotations.training",
     "annotations.import_versions", "annotations.find_command", "annotations.bulk_commands",
     "annotations.team_commands", "annotations.train_command", "gui.annotator_dialog", "gui.shortcuts",
-    "gui.apply_preview")
+    "gui.apply_preview", "annotations.bulk", "annotations.bulk_apply")
 print(sorted(name for name in deferred if name in sys.modules))
 from annotations import store
 store.finish_opening(window.db)  # what the window does once painted: sqlite-utils wraps the connection
