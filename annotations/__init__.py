@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import importlib.util
 import sys
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -52,4 +54,44 @@ def _import_lazily(name: str) -> None:
         setattr(sys.modules[parent], child, module)  # (which would load it: it reads ``__spec__``)
 
 
-_import_sqlite_utils_without_numpy()
+class _SqliteUtilsFinder(importlib.abc.MetaPathFinder):
+    """Makes the first ``import sqlite_utils``, wherever it is, run with numpy and pandas hidden: spandesk
+    imports it only when something needs it (the window paints its first document without it)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "sqlite_utils":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None and "numpy" not in sys.modules:
+            spec.loader = _NumpyHidingLoader(spec.loader)
+        return spec
+
+
+class _NumpyHidingLoader(importlib.abc.Loader):
+    """Runs sqlite-utils' ``__init__`` with numpy and pandas hidden (as ``_import_sqlite_utils_without_numpy``
+    does)."""
+
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        _import_lazily("dateutil.parser")
+        hidden = [name for name in ("numpy", "pandas") if name not in sys.modules]
+        for name in hidden:
+            sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
+        try:
+            self.loader.exec_module(module)
+        finally:
+            for name in hidden:
+                del sys.modules[name]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.loader, name)
+
+
+if "sqlite_utils" not in sys.modules:
+    sys.meta_path.insert(0, _SqliteUtilsFinder())

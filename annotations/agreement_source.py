@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.agreement import AnnotatedDocument
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def versions_by_document(db: Database, dataset: str | None = None) -> Iterator[AnnotatedDocument]:

@@ -18,13 +18,15 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.agreement import PRF, span_counts
 from annotations.model import REVIEW, Answer, Version
 from annotations.stats import OUTCOMES, compare
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BREAK_SECONDS = 600.0  # ten minutes without an answer: a break, not time spent on the next document
 ANSWER_NAMES = ("accept", "reject", "ignore", "pending")

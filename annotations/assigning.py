@@ -16,13 +16,15 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.database_files import is_database_file
 from annotations.output_file import OutputError, check_no_side_files, write_database
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import bulk, store
 from annotations.bulk import Change, Located, OccurrencePlan, Plan, Target
@@ -19,6 +18,9 @@ from annotations.model import InvalidSpan, Version
 from annotations.store import batches as batch_store
 from annotations.store.edits import state_before
 from annotations.store.errors import DECODE_ERRORS, HistoryMismatch
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 APPLY_EVENT = "apply everywhere"
 UNDO_EVENT = "undo apply everywhere"

@@ -7,14 +7,17 @@ import sys
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlite_utils import Database
 
 from annotations import store
 from annotations.bulk import Add, Change, Delete, DocumentPlan, OccurrencePlan, Outcome, Plan
 from annotations.bulk_apply import BatchError, BatchResult
 from annotations.terminal import printable
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 CONTEXT_CHARS = 30  # characters shown on each side of an occurrence
 

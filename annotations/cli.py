@@ -8,16 +8,18 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlite_utils import Database
 
 from annotations import store
 from annotations.counting import counted
 from annotations.formats import FORMATS, IMPORT_FORMATS
 from annotations.model import Answer
 from annotations.terminal import printable
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 ANSWER_CHOICES = [a.value for a in Answer]
 EXIT_INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl+C
@@ -121,8 +123,35 @@ def _labels(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] if value else None
 
 
+# Commands kept in their own modules, imported only when named (or listed by --help): `spandesk gui`
+# starts without them. Each: the command's name -> "module:attribute" (the modules use the helpers here).
+LAZY_COMMANDS = {
+    "assign": "annotations.team_commands:assign_command",
+    "merge": "annotations.team_commands:merge_command",
+    "find": "annotations.find_command:find_command",
+    "label-all": "annotations.bulk_commands:label_all_command",
+    "unlabel-all": "annotations.bulk_commands:unlabel_all_command",
+    "undo-batch": "annotations.bulk_commands:undo_batch_command",
+    "batches": "annotations.bulk_commands:batches_command",
+    "train": "annotations.train_command:train_command",
+    "models": "annotations.train_command:models_command",
+    "preannotate": "annotations.reannotate_command:preannotate_command",
+}
+
+
 class _Commands(click.Group):
     """The command group: a failed file operation anywhere is a message naming the file, not a traceback."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            module, attribute = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute))
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         from annotations.output_file import describe_os_error
@@ -598,30 +627,3 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 def main() -> None:
     """Entry point of the ``spandesk`` console script."""
     cli(prog_name="spandesk")
-
-
-from annotations.find_command import find_command  # noqa: E402
-from annotations.team_commands import assign_command, merge_command  # noqa: E402  (they use the helpers above)
-
-cli.add_command(assign_command)
-cli.add_command(merge_command)
-cli.add_command(find_command)
-
-from annotations.bulk_commands import (  # noqa: E402
-    batches_command,
-    label_all_command,
-    undo_batch_command,
-    unlabel_all_command,
-)
-from annotations.reannotate_command import preannotate_command  # noqa: E402
-
-cli.add_command(preannotate_command)
-cli.add_command(label_all_command)
-cli.add_command(unlabel_all_command)
-cli.add_command(undo_batch_command)
-cli.add_command(batches_command)
-
-from annotations.train_command import models_command, train_command  # noqa: E402
-
-cli.add_command(train_command)
-cli.add_command(models_command)

@@ -16,12 +16,14 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import replace
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.model import REVIEW, Document, Version
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 CURRENT = "current"
 REVIEWED = "reviewed"

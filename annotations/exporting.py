@@ -12,10 +12,9 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import orjson
-from sqlite_utils import Database
 
 from annotations import span_extra, store
 from annotations.export_versions import (
@@ -39,6 +38,9 @@ from annotations.hashing import text_digest
 from annotations.model import Answer, Document
 from annotations.output_file import OutputError, check_output, describe_os_error, replaced, replaced_folder
 from annotations.stored_columns import check_exported_values
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 Progress = Callable[[int, int], None]
 PROGRESS_EVERY = 500

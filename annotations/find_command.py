@@ -10,14 +10,17 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
-from sqlite_utils import Database
 
 from annotations import store
 from annotations.search import Occurrence, Query, SearchError, find
 from annotations.search_preview import Preview, previews
 from annotations.terminal import printable
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # Defined here, not taken from annotations.cli: that module imports this one.
 db_option = click.option(

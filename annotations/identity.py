@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.model import Answer
 from annotations.records import Record
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SpanKeys = tuple[tuple[int, int, str], ...]
 Version = tuple[SpanKeys, str | None]

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import identity, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.counting import counted
 from annotations.model import Answer, DocumentState, Version
 from annotations.records import Record, RecordError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 KEEP = "keep"
 REPLACE = "replace"

@@ -12,8 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import hashing, identity, import_versions, store
 from annotations import sources as sources_module
@@ -33,6 +32,9 @@ from annotations.preannotate import (
     tokenize,
 )
 from annotations.records import Record, RecordError
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 Progress = Callable[[int, int], None]
 Predict = Callable[[Pipeline, list[Record], Callable[[], bool]], Iterator[Annotated]]

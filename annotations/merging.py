@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.counting import counted
 from annotations.database_files import database_location, is_database_file
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 class MergeError(Exception):

@@ -6,9 +6,12 @@ Add a new function at the end for every schema change; never edit one that has s
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
-from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 MIGRATION_SET = "spandesk"
 migrations = Migrations(MIGRATION_SET)

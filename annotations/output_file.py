@@ -25,12 +25,13 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, BinaryIO
 
 from annotations import store
 from annotations.database_files import SIDE_SUFFIXES, database_paths, is_database_file
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 # How a WAL file (either byte order of its checksums) and a rollback journal begin.

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.model import REVIEW, Document
 from annotations.review import Disagreement, Review, build_review, take
 from annotations.session import Edit, Session
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def review_of(db: Database, document_id: int) -> Review:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations.model import Span
 from annotations.search import Occurrence, context
 from annotations.store import Versions, decode_spans
 from annotations.store import search as indexed
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _CHUNK = 2000  # occurrences previewed per read of their documents
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field, replace
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.edit_changes import Change
@@ -27,6 +26,9 @@ from annotations.model import (
     unchanged_ends,
 )
 from annotations.text import tokens_for_spans
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True, slots=True)

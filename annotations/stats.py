@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.counting import counted
 from annotations.model import Span
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 OUTCOMES = ("kept", "relabelled", "resized", "deleted")
 

@@ -9,9 +9,10 @@ row they refuse.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 NUMBER = ("integer", "real")
 # table -> column -> the storage classes (``typeof``) it may hold; "null" where the column is optional.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlite_utils import Database
 
 from annotations import store
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 # Defined here, not taken from annotations.cli: that module imports this one (``python -m annotations.cli``
 # would otherwise import itself a second time, half-made).

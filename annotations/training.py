@@ -21,14 +21,15 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.hashing import text_digest
 from annotations.model import Answer, Document
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 BLANK = "blank"  # --base blank: start from scratch
 CURVE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)

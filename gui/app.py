@@ -7,8 +7,9 @@ import getpass
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotations import store
@@ -18,6 +19,9 @@ from gui.main_window import MainWindow
 from gui.plain_text import message_box
 from gui.platform_check import check_platform
 from gui.workers import WorkerRun
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QSettings
 
 SAMPLE_DATASET = "sample"
 
@@ -77,6 +81,9 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
     return run
 
 
+FINISH_OPENING_MS = 300  # after the first paint
+
+
 def main(db_path: Path | None = None, annotator: str | None = None) -> int:
     """Run the window on ``db_path`` (default: the user's database), working as ``annotator`` (default:
     the name the database keeps), until it is closed."""
@@ -89,4 +96,6 @@ def main(db_path: Path | None = None, annotator: str | None = None) -> int:
         return 1
     window.show()
     import_sample_if_empty(window)
+    # the first document painted, sqlite-utils loads while the person reads it (not at their first edit)
+    QTimer.singleShot(FINISH_OPENING_MS, lambda: store.finish_opening(window.db))
     return app.exec()

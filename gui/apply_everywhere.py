@@ -25,22 +25,23 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QWidget,
 )
-from sqlite_utils import Database
 
-from annotations import bulk
-from annotations.bulk import Change, Outcome, Plan
-from annotations.bulk_apply import BatchError, BatchResult, apply_plan, plan_change, undo_batch
 from annotations.counting import agreeing, counted
 from annotations.model import InvalidSpan, span_changes
 from annotations.search import Occurrence, Query, find, is_word_character
 from annotations.session import Edit
 from annotations.store import StoreError
 from annotations.store import batches as batch_store
-from gui.apply_preview import PreviewDialog
 from gui.plain_text import plain_label
 from gui.workers import Job, Worker, WorkerRun, interruptible, stopped
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations.bulk and bulk_apply load at the first correction (not at start-up)
+    from sqlite_utils import Database
+
+    from annotations import bulk
+    from annotations.bulk import Change, Plan
+    from annotations.bulk_apply import BatchResult
+    from gui.apply_preview import PreviewDialog  # imported when the preview first opens
     from gui.controller import AnnotationController
 
 
@@ -93,6 +94,8 @@ def correction_of(edit: Edit, text: str, dataset: str) -> Correction | None:
     before, after = (removed[0] if removed else None), (added[0] if added else None)
     if before is not None and after is not None and before.key() == after.key():
         return None  # the model's span made the person's: nothing to repeat
+    from annotations import bulk
+
     searched, change = bulk.correction(text, before, after)
     if not searched.strip():
         return None
@@ -111,6 +114,8 @@ def plan_job(correction: Correction, annotator: str) -> Job:
     """A job planning the correction at every occurrence of its text in its dataset (None if cancelled)."""
 
     def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
+        from annotations.bulk_apply import plan_change
+
         occurrences: list[Occurrence] = []
         try:
             with interruptible(db, cancelled):  # also between texts holding no whole-word occurrence
@@ -134,6 +139,8 @@ def described(planned: Plan) -> str:
 
 def changes_planned(planned: Plan) -> int:
     """How many occurrences the change applies to (checked or not)."""
+    from annotations.bulk import Outcome
+
     return planned.counts.get(Outcome.CHANGE, 0)
 
 
@@ -185,6 +192,8 @@ class BatchCommand(QUndoCommand):
         if self.first:
             self.first = False
             return
+        from annotations.bulk_apply import apply_plan, plan_change
+
         try:
             again = plan_change(
                 self.owner.db,
@@ -214,6 +223,8 @@ class BatchCommand(QUndoCommand):
         self.owner.after_batch(result, f"{result_text('Applied again to', result)[:-1]}{note}.")
 
     def undo(self) -> None:
+        from annotations.bulk_apply import BatchError, undo_batch
+
         try:
             result = undo_batch(self.owner.db, self.batch_id, self.plan.annotator)
         except BatchError as error:
@@ -358,6 +369,8 @@ class ApplyEverywhere(QObject):
             return
         shown = self.window.controller.document
         self.label.setText(f"Choosing the occurrences of {quoted(correction.text)} to change…")
+        from gui.apply_preview import PreviewDialog
+
         self.dialog = PreviewDialog(planned, shown.id if shown else None, self.window)
         self.dialog.finished.connect(lambda code, dialog=self.dialog: self._on_preview_closed(dialog, code))
         self.dialog.open()
@@ -372,6 +385,8 @@ class ApplyEverywhere(QObject):
 
     def apply(self, planned: Plan, chosen: list[bulk.OccurrencePlan]) -> BatchResult | None:
         """Make the chosen changes as one batch and put one command for it on the undo stack."""
+        from annotations.bulk_apply import apply_plan
+
         self.dismiss()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
@@ -416,6 +431,8 @@ class ApplyEverywhere(QObject):
         if isinstance(top, BatchCommand) and top.batch_id == last.id and not self.window.reviewing:
             stack.undo()  # the same batch as the window's last command: undo it there (redo stays possible)
             return None
+        from annotations.bulk_apply import BatchError, undo_batch
+
         try:
             result = undo_batch(self.db, last.id, self.window.annotator)
         except (BatchError, StoreError, sqlite3.Error) as error:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
-from sqlite_utils import Database
 
 from annotations import store
 from annotations.model import Answer, Document, InvalidSpan, Span, span_changes
 from annotations.session import Change, Edit, Session, index_of_range, overlapping
 from annotations.store import DamagedRow, EditConflict, StoreError
 from gui.commands import EditCommand
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 class AnnotationController(QObject):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
-from sqlite_utils import Database
 
 from annotations import store
 from annotations.counting import agreeing, counted
@@ -19,6 +18,9 @@ from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
 from gui.plain_text import menu_text, message_box
 from gui.version_choice import add_version_choice, chosen_version, existing_box, existing_choice
 from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 EXPORT_FORMATS = (  # format, menu title, file suffix ("" for a format that writes a folder)
     ("prodigy", "Prodigy JSONL", "jsonl"),

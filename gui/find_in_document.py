@@ -8,12 +8,15 @@ inside a token: a span inside ``borderPutin`` is "/", "putin", Ctrl+Enter, a lab
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLineEdit, QWidget
 
 from gui.plain_text import tooltip
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent
 
 
 def find_next(text: str, needle: str, offset: int) -> tuple[int, int] | None:

@@ -18,9 +18,9 @@ import contextlib
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
 
 from annotations.counting import counted
 from annotations.label_edits import character_step, without_label, without_spans
@@ -30,6 +30,9 @@ from gui.document_view import DocumentView
 from gui.find_in_document import FindBox, find_next, find_previous
 from gui.label_bar import LabelBar
 from gui.label_picker import LabelPicker
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier

@@ -23,17 +23,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlite_utils import Database
 
 from annotations import identity, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
 from annotations.counting import counted
 from annotations.edit_changes import Change
 from annotations.model import Answer, Document, DocumentState, Span
-from annotations.review_session import ReviewSession
-from annotations.session import Edit
 from annotations.store import StoreError
-from gui.annotator_dialog import AnnotatorDialog
 from gui.apply_everywhere import ApplyEverywhere
 from gui.confidence_marks import ConfidenceMarks
 from gui.controller import AnnotationController, describe_store_error
@@ -50,11 +46,13 @@ from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
 from gui.review_mode import OWN_LEGEND, REVIEW_LEGEND, ReviewKeys, ReviewPanel, banner_text, review_banner
-from gui.shortcuts import ShortcutSheet
 from gui.span_list import SpanList
 from gui.workers import file_identity
 
-if TYPE_CHECKING:  # imported when first opened: not needed to show the first document
+if TYPE_CHECKING:  # imported when first used: not needed to show the first document
+    from sqlite_utils import Database
+
+    from annotations.session import Edit
     from gui.agreement_dialog import AgreementDialog
 
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
@@ -363,6 +361,8 @@ class MainWindow(QMainWindow):
         shown = self.controller.document.id if self.controller.document else None
         self.apply_everywhere.dismiss()  # its plan is of the other mode's versions
         if on and self.review_controller is None:
+            from annotations.review_session import ReviewSession  # review mode's modules: on first use
+
             session = ReviewSession(self.db, self.annotator)
             self.review_controller = self._wired(
                 AnnotationController(self.db, self.annotator, session=session)
@@ -434,6 +434,8 @@ class MainWindow(QMainWindow):
 
     def choose_annotator(self) -> None:
         """Ask for the name to work as (File ▸ Work as…); the window switches to that person's versions."""
+        from gui.annotator_dialog import AnnotatorDialog
+
         self.annotator_dialog = AnnotatorDialog(self.annotator, self)
         self.annotator_dialog.accepted.connect(lambda: self.work_as(self.annotator_dialog.name()))
         self.annotator_dialog.finished.connect(self.take_keys_back)
@@ -749,7 +751,11 @@ class MainWindow(QMainWindow):
         """In review mode: when the annotators' versions of the document changed (``spandesk merge`` brought
         another person's), show its disagreements as they are now and say whose versions arrived."""
         session = self.controller.session
-        if not self.reviewing or not isinstance(session, ReviewSession):
+        if not self.reviewing:
+            return
+        from annotations.review_session import ReviewSession
+
+        if not isinstance(session, ReviewSession):
             return
         try:
             if not session.annotators_changed():
@@ -877,6 +883,8 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         """The keyboard shortcut sheet."""
+        from gui.shortcuts import ShortcutSheet
+
         self.shortcuts_box = ShortcutSheet(self)
         self.shortcuts_box.finished.connect(self.take_keys_back)
         self.shortcuts_box.show()

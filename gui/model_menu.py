@@ -12,6 +12,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
 from PySide6.QtGui import QFontDatabase
@@ -40,7 +41,9 @@ from PySide6.QtWidgets import (
 import annotations
 from annotations import store
 from annotations.counting import counted
-from annotations.training import Scores
+
+if TYPE_CHECKING:  # the training module loads when a model's scores are first shown
+    from annotations.training import Scores
 
 CURRENT_MODEL = "The model that pre-annotated this database"
 BLANK_MODEL = "Nothing: a blank model"
@@ -275,6 +278,8 @@ class TrainDialog(QDialog):
             self.status.setText(f"Training ended, but no model at {self.output} is registered.")
             return
         model = rows[-1]
+        from annotations.training import Scores
+
         self.show_scores(Scores.from_json(model.scores))
         self.status.setText(
             f"Saved {model.name} {model.version} to {model.path}: "

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import bisect
+from array import array
+from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
-from sqlite_utils import Database
 
 from annotations import store
 
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
 PAGE_SIZE = 200
+PREVIEWS_KEPT = 2000  # previews (first 200 characters) kept for rows scrolled past: memory stays flat
+PREVIEW_BLOCK = 100  # rows whose previews one lookup fetches around a row not kept (one query)
+ANSWERS = (None, "accept", "reject", "ignore")  # an answer kept per loaded row as its index here (a byte)
 STATUSES = ("pending", "accepted", "rejected", "ignored")
 STATUS_OF_ANSWER = {None: "pending", "accept": "accepted", "reject": "rejected", "ignore": "ignored"}
 ANSWER_OF_STATUS = {status: answer for answer, status in STATUS_OF_ANSWER.items()}
@@ -45,9 +53,10 @@ class QueueModel(QAbstractListModel):
         self.search = ""
         self.order: store.QueueOrder = store.BY_ID  # the sort; pages start after the last key seen
         self._last: store.QueueKey | None = None  # the key of the last row loaded (None: none yet)
-        self._ids: list[int] = []
-        self._rows: dict[int, tuple[str | None, str]] = {}
-        self._row_of: dict[int, int] = {}
+        self._ids = array("q")  # the loaded rows' document ids, 8 bytes each
+        self._answer_codes = bytearray()  # their answers (an index into ANSWERS), one byte each
+        self._ascending = True  # the loaded ids rise row by row (found by bisection)
+        self._previews: OrderedDict[int, str] = OrderedDict()  # recently shown rows' text, least recent first
         self._total = 0
         self._fetching = False  # no nested fetch while rows are being inserted
         self.reload()
@@ -67,7 +76,8 @@ class QueueModel(QAbstractListModel):
     def reload(self) -> None:
         """Start again from the store (after an import, or a change of filter or database)."""
         self.beginResetModel()
-        self._ids, self._rows, self._row_of, self._last = [], {}, {}, None
+        self._ids, self._answer_codes, self._ascending, self._last = array("q"), bytearray(), True, None
+        self._previews.clear()
         self._total = self._count()
         self.endResetModel()
         if self.canFetchMore(QModelIndex()):
@@ -116,10 +126,14 @@ class QueueModel(QAbstractListModel):
         self._last = keys[-1]
         self._fetching = True
         self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
-        self._rows.update(self._rows_of(page))
-        for document_id in page:
-            self._row_of[document_id] = len(self._ids)
-            self._ids.append(document_id)
+        rows = self._rows_of(page)
+        joined = self._ids[-1:].tolist() + page  # the last row loaded, then this page
+        if any(a >= b for a, b in zip(joined, joined[1:], strict=False)):
+            self._ascending = False
+        self._ids.extend(page)
+        self._answer_codes.extend(_answer_code(rows.get(d, (None, ""))[0]) for d in page)
+        for document_id in page:  # this page is about to be shown: keep its previews for now
+            self._keep_preview(document_id, rows.get(document_id, (None, ""))[1])
         self.endInsertRows()
         self._fetching = False
 
@@ -127,10 +141,9 @@ class QueueModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
         document_id = self._ids[index.row()]
-        answer, snippet = self._rows.get(document_id, (None, ""))
-        status = STATUS_OF_ANSWER.get(answer, "pending")
+        status = STATUS_OF_ANSWER[ANSWERS[self._answer_codes[index.row()]]]
         if role == Qt.ItemDataRole.DisplayRole:
-            return " ".join(snippet.split())[:90] or "(empty document)"
+            return " ".join(self.preview(index.row()).split())[:90] or "(empty document)"
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"Document {document_id}: {'review ' if self.review else ''}{status}"
         if role == Qt.ItemDataRole.DecorationRole:
@@ -141,6 +154,35 @@ class QueueModel(QAbstractListModel):
             return status
         return None
 
+    # -- previews: kept for the rows last shown only
+
+    def preview(self, row: int) -> str:
+        """The first 200 characters of the document in ``row``, fetched with its neighbours if not kept."""
+        document_id = self._ids[row]
+        text = self._previews.get(document_id)
+        if text is not None:
+            self._previews.move_to_end(document_id)
+            return text
+        start = max(0, row - PREVIEW_BLOCK // 2)
+        block = [d for d in self._ids[start : start + PREVIEW_BLOCK] if d not in self._previews]
+        fetched = store.document_previews(self.db, block)
+        for other in block:
+            if other != document_id:
+                self._keep_preview(other, fetched.get(other, ""))
+        self._keep_preview(document_id, fetched.get(document_id, ""))  # the most recent of all
+        return self._previews[document_id]
+
+    def _keep_preview(self, document_id: int, text: str) -> None:
+        self._previews[document_id] = text
+        self._previews.move_to_end(document_id)
+        while len(self._previews) > PREVIEWS_KEPT:
+            self._previews.popitem(last=False)
+
+    @property
+    def previews_kept(self) -> int:
+        """How many rows' previews are held in memory (at most ``PREVIEWS_KEPT``)."""
+        return len(self._previews)
+
     # -- lookups and updates
 
     def document_id(self, row: int) -> int | None:
@@ -149,7 +191,13 @@ class QueueModel(QAbstractListModel):
 
     def row_of(self, document_id: int) -> int | None:
         """The row showing a document, if it is loaded."""
-        return self._row_of.get(document_id)
+        if self._ascending:
+            row = bisect.bisect_left(self._ids, document_id)
+            return row if row < len(self._ids) and self._ids[row] == document_id else None
+        try:
+            return self._ids.index(document_id)
+        except ValueError:
+            return None
 
     def load_through(self, document_id: int, max_pages: int = 50) -> int | None:
         """The row of a document, fetching pages up to it; None when the filters leave it out (or it lies
@@ -180,13 +228,15 @@ class QueueModel(QAbstractListModel):
 
     def refresh(self, document_id: int) -> None:
         """Show a document's current status (after an answer or its undo)."""
-        row = self._row_of.get(document_id)
+        row = self.row_of(document_id)
         if row is None:
             return
-        fresh = self._rows_of([document_id])
-        if all(self._rows.get(key) == value for key, value in fresh.items()):
+        answer, text = self._rows_of([document_id]).get(document_id, (None, ""))
+        if ANSWERS[self._answer_codes[row]] == answer and self._previews.get(document_id, text) == text:
             return  # nothing to show anew (most opens)
-        self._rows.update(fresh)
+        self._answer_codes[row] = _answer_code(answer)
+        if document_id in self._previews:
+            self._previews[document_id] = text
         index = self.index(row)
         self.dataChanged.emit(index, index, CHANGED_ROLES)
 
@@ -212,3 +262,8 @@ class QueueModel(QAbstractListModel):
     def total(self) -> int:
         """How many documents the queue holds with the current filters."""
         return self._total
+
+
+def _answer_code(answer: str | None) -> int:
+    """The byte kept for an answer (an unknown answer shows as pending, as before)."""
+    return ANSWERS.index(answer) if answer in ANSWERS else 0

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from annotations.model import Answer, Document
 from annotations.review import Disagreement, Review
 from gui.controller import AnnotationController
 from gui.document_view import DISAGREEMENT_COLOUR, DocumentView
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QKeyEvent
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier

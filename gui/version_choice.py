@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QComboBox, QFileDialog, QGridLayout, QLabel, QMessageBox, QWidget
 
 from annotations.export_versions import CURRENT, EVERY, EVERY_FORMATS, REVIEWED
-from annotations.import_versions import KEEP, REPLACE
 from gui.plain_text import message_box
 
 KEEP_TEXT = "Keep theirs stored"
@@ -64,4 +63,6 @@ def existing_choice(box: QMessageBox) -> str | None:
     """``keep`` or ``replace`` for the button clicked in ``existing_box`` (None: Cancel)."""
     clicked = box.clickedButton()
     text = clicked.text() if clicked is not None else ""
+    from annotations.import_versions import KEEP, REPLACE  # the import's module: when a choice is asked
+
     return {KEEP_TEXT: KEEP, REPLACE_TEXT: REPLACE}.get(text)

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import spacy
 from spacy.tokens import Doc, DocBin
 from spacy.tokens import Span as Entity
-from spacy.vocab import Vocab
 
 from annotations.formats.layout import export_words, word_text
 from annotations.model import Document, Span
 from annotations.text import trim_whitespace
+
+if TYPE_CHECKING:
+    from spacy.vocab import Vocab
 
 
 class DocBinError(ValueError):

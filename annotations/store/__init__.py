@@ -106,9 +106,11 @@ from annotations.store.queue import (
     count_queue,
     counted_answers,
     document_ids,
+    document_previews,
     queue_page,
     queue_rows,
 )
+from annotations.store.quick_open import finish_opening
 from annotations.store.review_queue import (
     count_review_queue,
     count_reviewed,
@@ -148,6 +150,7 @@ from annotations.store.versions import (
 )
 
 __all__ = [
+    "finish_opening",
     "ModelRow",
     "NewModel",
     "count_models",
@@ -252,6 +255,7 @@ __all__ = [
     "model_names",
     "open_store",
     "prepare_to_edit",
+    "document_previews",
     "queue_rows",
     "read_snapshot",
     "replay_events",

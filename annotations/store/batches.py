@@ -7,12 +7,13 @@ import json
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from annotations.model import BASE, Answer, DocumentState, Version
 from annotations.store.encoding import decode_spans, decode_token_offsets
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True, slots=True)

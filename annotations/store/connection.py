@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from annotations.database_files import database_location
-from annotations.migrations import KNOWN_MIGRATIONS, MIGRATION_SET, migrations
 from annotations.store.errors import StoreError
+from annotations.store.quick_open import QuickDatabase, full_database, is_current
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 T = TypeVar("T")
 
@@ -40,16 +41,16 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False, upgrade
         _roll_back_interrupted_write(location)
     if read_only and upgrade and _needs_upgrade(location):
         open_store(location).close()
-    db = Database(_connect(location, read_only), execute_plugins=False)
+    connection = _connect(location, read_only)
+    if not read_only and _is_current(connection):  # sqlite-utils and the migrations load when needed
+        return QuickDatabase(_tuned(connection))  # type: ignore[return-value]  # a Database when asked
+    db = full_database(connection)
     try:
         _check_is_spandesk(db, location, read_only)
         _check_not_newer(db, location)
         if not read_only:
             _use_wal(db)
-            db.execute("PRAGMA synchronous=FULL")
-            # Some builds (Debian's) zero every freed page, which doubled what an edit of a long
-            # document writes; FAST still zeroes deleted content where that costs no extra I/O.
-            db.execute("PRAGMA secure_delete=FAST")
+            _tuned(db)
             _migrate(db, location)
     except sqlite3.DatabaseError as error:
         db.close()
@@ -57,6 +58,23 @@ def open_store(path: str | os.PathLike[str], *, read_only: bool = False, upgrade
     except StoreError:
         db.close()
         raise
+    return db
+
+
+def _is_current(connection: sqlite3.Connection) -> bool:
+    """Whether the file's schema is this version's (``quick_open.is_current``); else the full open decides."""
+    try:
+        return is_current(connection)
+    except sqlite3.DatabaseError:
+        return False  # not a database, or unreadable: the full open says so
+
+
+def _tuned(db: T) -> T:
+    """This connection's settings: full sync, and freed pages zeroed only where it costs nothing."""
+    db.execute("PRAGMA synchronous=FULL")  # type: ignore[attr-defined]
+    # Some builds (Debian's) zero every freed page, which doubled what an edit of a long
+    # document writes; FAST still zeroes deleted content where that costs no extra I/O.
+    db.execute("PRAGMA secure_delete=FAST")  # type: ignore[attr-defined]
     return db
 
 
@@ -120,7 +138,9 @@ def _needs_upgrade(location: Path) -> bool:
     """Whether a spandesk database has migrations this version would apply (read through SQLite)."""
     if not location.exists():
         return False
-    db = Database(_connect(location, read_only=True), execute_plugins=False)
+    from annotations.migrations import migrations
+
+    db = full_database(_connect(location, read_only=True))
     try:
         return _is_spandesk(db) and bool(migrations.pending(db))
     except sqlite3.DatabaseError:
@@ -131,6 +151,8 @@ def _needs_upgrade(location: Path) -> bool:
 
 def _is_spandesk(db: Database) -> bool:
     """Whether the database holds spandesk's schema (its migration set is recorded)."""
+    from annotations.migrations import MIGRATION_SET
+
     if not db["_sqlite_migrations"].exists():
         return False
     return bool(
@@ -158,6 +180,8 @@ def _check_is_spandesk(db: Database, location: Path, read_only: bool) -> None:
 
 def _check_not_newer(db: Database, location: Path) -> None:
     """Refuse a database written by a newer spandesk (migrations this version does not know)."""
+    from annotations.migrations import KNOWN_MIGRATIONS, migrations
+
     if not db["_sqlite_migrations"].exists():
         return
     applied = {m.name for m in migrations.applied(db)}
@@ -171,6 +195,8 @@ def _check_not_newer(db: Database, location: Path) -> None:
 
 def _migrate(db: Database, location: Path) -> None:
     """Apply pending migrations holding the write lock, so windows opening a new file at once agree."""
+    from annotations.migrations import migrations
+
     if db["_sqlite_migrations"].exists() and not migrations.pending(db):
         return
     with write_transaction(db):

@@ -6,9 +6,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from annotations import hashing, span_extra, stored_columns, stored_json
 from annotations.model import (
@@ -30,6 +28,9 @@ from annotations.store.encoding import (
 )
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
 from annotations.store.search_index_batch import search_index_batched
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from annotations import stored_json
 from annotations.model import (
@@ -22,6 +20,9 @@ from annotations.store.connection import as_store_error, write_transaction
 from annotations.store.documents import Versions, insert_version, load_document
 from annotations.store.encoding import decode_change, edited_spans_json, encode_change
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @as_store_error

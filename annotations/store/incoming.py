@@ -11,15 +11,17 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlite_utils import Database
 
 from annotations import stored_json
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name
 from annotations.hashing import text_digest
 from annotations.model import Answer
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _REMEMBERED = 100_000  # spans checked, kept to check the same spans again for free
 _ANSWERS = frozenset(answer.value for answer in Answer)

@@ -7,12 +7,14 @@ with no viewer, each document's current version (``documents.Versions``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from annotations.store.documents import Versions, dataset_id, documents_from
 from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, page_sql
+from annotations.store.quick_open import known_current
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 def document_ids(
@@ -101,6 +103,15 @@ def queue_rows(
     return {row[0]: (row[1], row[2]) for row in db.execute(sql, [*join_params, *ids])}
 
 
+def document_previews(db: Database, ids: Sequence[int]) -> dict[int, str]:
+    """For each id: the first 200 characters of its text (what a queue row shows)."""
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    sql = f"SELECT id, substr(text, 1, 200) FROM documents WHERE id IN ({marks})"
+    return {row[0]: row[1] for row in db.execute(sql, list(ids))}
+
+
 def answer_counts(
     db: Database, dataset: str | None = None, viewer: str | None = None
 ) -> dict[str | None, int]:
@@ -112,7 +123,9 @@ def answer_counts(
     has a version beyond its base. A database from before that table, opened read-only (so not
     upgraded), is counted row by row.
     """
-    if not db["answer_counts"].exists() or "kind" not in db["answer_counts"].columns_dict:
+    if not known_current(db) and (
+        not db["answer_counts"].exists() or "kind" not in db["answer_counts"].columns_dict
+    ):
         return _counted_old(db, dataset)
     kept = _kept_counts(db, dataset)
     if viewer is None and any(kind != "base" for kind, _, _ in kept):

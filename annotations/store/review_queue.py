@@ -6,12 +6,13 @@ A document not reviewed yet (no reviewed version) is pending, like one whose rev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, page_sql
 from annotations.store.queue import queue_filter
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _FROM = """ FROM documents d JOIN datasets ds ON ds.id = d.dataset_id
     LEFT JOIN annotations r ON r.document_id = d.id AND r.kind = 'review' AND r.owner = ''

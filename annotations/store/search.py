@@ -10,11 +10,12 @@ import functools
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, NamedTuple
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from annotations.store.documents import Versions, documents_from
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _PROBES = 20  # documents (spread over the ids, and the newest) the check looks up in the index
 _BATCH = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters

@@ -13,12 +13,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from annotations.counting import counted
-from annotations.migrations import migrations
 from annotations.model import Answer, DocumentState, Version
 from annotations.store.connection import open_store
 from annotations.store.documents import ensure_dataset
@@ -27,6 +24,9 @@ from annotations.store.encoding import decode_spans
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, HistoryMismatch, StoreError
 from annotations.store.incoming import damaged_rows, first_problems
 from annotations.store.settings import add_labels, set_setting
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 _DOCUMENT_COLUMNS = "dataset_id, text_digest, input_hash, task_hash, text, meta, extra, tokens, created"
 _EVENT_COLUMNS = "annotator, at, kind, before, after"
@@ -78,6 +78,8 @@ def upgraded_copy(source: Database, temporary: Path) -> None:
 
 def is_older(db: Database) -> bool:
     """Whether a spandesk database lacks migrations this version would apply."""
+    from annotations.migrations import migrations  # (sqlite-utils' migrations: loaded when needed)
+
     return bool(migrations.pending(db))
 
 

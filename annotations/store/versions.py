@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
 
 from annotations.model import Answer, DocumentState, Token, Version
 from annotations.store.documents import Versions, documents_from
 from annotations.store.encoding import decode_span_keys, decode_spans, decode_tokens
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
 from annotations.store.queue import answer_counts
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 ANNOTATOR_KINDS = ("annotator",)
 
