@@ -14,13 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlite_utils import Database
 
 from annotations import store
 from annotations.confidence import Scored, scorable, score_texts
 from annotations.interrupts import sigint_deferred
 from annotations.model import BASE, DocumentState
 from annotations.preannotate import AnnotationCancelled, ModelNotFound, Pipeline, load_pipeline
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 Progress = Callable[[int, int], None]
 BATCH_SIZE = 64

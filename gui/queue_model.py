@@ -204,13 +204,13 @@ class QueueModel(QAbstractListModel):
         more than ``max_pages`` pages further)."""
         by_id = self.order == store.BY_ID  # then a page past its id means it is not in the list
         for _page in range(max_pages):
-            row = self._row_of.get(document_id)
+            row = self.row_of(document_id)
             if row is not None or (by_id and self._ids and self._ids[-1] > document_id):
                 return row
             if not self.canFetchMore(QModelIndex()):
                 return None
             self.fetchMore(QModelIndex())
-        return self._row_of.get(document_id)
+        return self.row_of(document_id)
 
     def first_pending(self) -> int | None:
         """The first document not answered yet (whatever the filters), if any."""

@@ -13,7 +13,10 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlite_utils import Database
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 TRIGGER = "documents_fts_insert"
 
