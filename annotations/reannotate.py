@@ -13,14 +13,13 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
+from typing import TYPE_CHECKING
 
 from annotations import store
 from annotations.confidence import Scored, scorable, score_texts
 from annotations.interrupts import sigint_deferred
 from annotations.model import BASE, DocumentState
 from annotations.preannotate import AnnotationCancelled, ModelNotFound, Pipeline, load_pipeline
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

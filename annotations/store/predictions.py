@@ -7,14 +7,13 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-
+from typing import TYPE_CHECKING
 
 from annotations.model import Span
 from annotations.store.documents import Versions, documents_from
 from annotations.store.encoding import decode_spans, encode_spans
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
 from annotations.store.keyset import QueueOrder
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
