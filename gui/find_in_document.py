@@ -38,9 +38,11 @@ def find_previous(text: str, needle: str, offset: int) -> tuple[int, int] | None
 
 
 def _pattern(needle: str) -> re.Pattern[str]:
-    """The needle as a pattern: case ignored unless it has a capital letter."""
+    """The needle as a pattern: case ignored unless it has a capital letter; a run of white space in it
+    matches any run of white space (a no-break space, a line break, CRLF, U+2028), which one cannot type."""
     flags = 0 if any(ch.isupper() for ch in needle) else re.IGNORECASE
-    return re.compile(re.escape(needle), flags)
+    words = re.split(r"\s+", needle)
+    return re.compile(r"\s+".join(re.escape(word) for word in words), flags)
 
 
 class FindBox(QLineEdit):

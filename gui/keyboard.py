@@ -24,6 +24,7 @@ from PySide6.QtGui import QKeyEvent
 
 from annotations.label_edits import character_step, without_label, without_spans
 from annotations.model import Answer, Span, Token
+from annotations.text import snap_to_graphemes
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
 from gui.find_in_document import FindBox, find_next, find_previous
@@ -253,8 +254,8 @@ class KeyboardEditor:
         start, end = found
         self.caret = start
         index = self.view.span_index.at(self.view.display.to_qt(start))
-        if exact or self.view.characters_mode:
-            self.view.set_pending((start, end))
+        if exact or self.view.characters_mode:  # never half a character: "e" of "é" written e + U+0301
+            self.view.set_pending(snap_to_graphemes(self.view.text, start, end))
         elif index is not None:
             self.select(self.view.span_index.spans[index])
         else:

@@ -1,0 +1,70 @@
+"""A hostile pass on the second round's keys: texts a person cannot type exactly (no-break spaces,
+combining marks, emoji, CRLF, U+2028), large label sets and hostile label names, every key in odd states."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gui_helpers import make_database, open_window, stored_keys
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+Key = Qt.Key
+Ctrl = Qt.KeyboardModifier.ControlModifier
+# "Café" and "Zoë" with combining marks, an emoji, CRLF, a no-break space and a line separator
+TEXT = "Cafe\u0301 😀 Berlin\r\nNew\u00a0York is\u2028nice. borderPutin and Zoe\u0308 went"
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    database = tmp_path / "hostile.db"
+    make_database(database, [TEXT])
+    return database
+
+
+def open_keyed(qtbot, path: Path):
+    window = open_window(qtbot, path)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.view.setFocus()
+    return window
+
+
+def press(window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    QTest.keyClick(QApplication.focusWidget() or window, key, modifier)
+
+
+def find(window, needle: str, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    press(window, "/")
+    for character in needle:
+        press(window, character)
+    press(window, Key.Key_Return, modifier)
+
+
+def test_exact_find_never_selects_half_a_character(qtbot, path):
+    window = open_keyed(qtbot, path)
+    find(window, "Cafe", Ctrl)  # the "e" carries a combining acute accent: the span takes both
+    assert window.view.pending == (0, 5)
+    press(window, "1")
+    assert stored_keys(path, 1) == [(0, 5, "PERSON")]
+    find(window, "e", Ctrl)  # the next "e" is the one of "Café"
+    start, end = window.view.pending
+    assert TEXT[start:end] == "e\u0301"
+    find(window, "Zoe", Ctrl)
+    start, end = window.view.pending
+    assert TEXT[start:end] == "Zoe\u0308"
+
+
+def test_a_typed_space_finds_a_no_break_space_and_line_breaks(qtbot, path):
+    window = open_keyed(qtbot, path)
+    find(window, "new york")
+    start, end = window.view.pending
+    assert TEXT[start:end] == "New"
+    find(window, "berlin new", Ctrl)  # across CRLF
+    start, end = window.view.pending
+    assert TEXT[start:end] == "Berlin\r\nNew"
+    find(window, "is nice", Ctrl)  # across U+2028
+    start, end = window.view.pending
+    assert TEXT[start:end] == "is\u2028nice"
