@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import make_database, open_window, stored_keys
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+
+from annotations.model import Span
 
 Key = Qt.Key
 Ctrl = Qt.KeyboardModifier.ControlModifier
@@ -68,3 +70,25 @@ def test_a_typed_space_finds_a_no_break_space_and_line_breaks(qtbot, path):
     find(window, "is nice", Ctrl)  # across U+2028
     start, end = window.view.pending
     assert TEXT[start:end] == "is\u2028nice"
+
+
+def test_marks_cover_their_words_in_right_to_left_text(qtbot, tmp_path):
+    text = "שלום עולם Angela Merkel met Macron in Paris."
+    database = tmp_path / "rtl.db"
+    make_database(database, [text], [[Span(0, 4, "PERSON"), Span(10, 23, "PERSON"), Span(38, 43, "GPE")]])
+    window = open_keyed(qtbot, database)
+    view = window.view
+    pieces = view._mark_pieces(QRectF(view.viewport().rect()))
+
+    def x_inside(offset: int) -> float:  # the middle of a character (never a run's ambiguous edge)
+        left = view.cursorRect(view._cursor_at(view.display.to_qt(offset))).x()
+        right = view.cursorRect(view._cursor_at(view.display.to_qt(offset + 1))).x()
+        return (left + right) / 2
+
+    for span_index, span in enumerate(view.span_index.spans):
+        boxes = [piece.box.normalized() for piece in pieces if piece.index == span_index]
+        for offset in range(1, len(text) - 1):
+            if not text[offset - 1 : offset + 2].isalpha():
+                continue  # next to a space: maybe a run's edge, where the caret has two places
+            inside = any(box.left() < x_inside(offset) < box.right() for box in boxes)
+            assert inside == (span.start <= offset < span.end), (span, offset, text[offset])
