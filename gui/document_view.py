@@ -92,8 +92,8 @@ class SpanHighlighter(QSyntaxHighlighter):
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
         spacing = self._view.style.spacing_format  # the room between lines: only spaces change
-        for match in SPACES.finditer(text):
-            self.setFormat(match.start(), match.end() - match.start(), spacing)
+        for start, length in _utf16_matches(SPACES, text):
+            self.setFormat(start, length, spacing)
 
 
 class DocumentView(QPlainTextEdit):
@@ -554,6 +554,20 @@ class DocumentView(QPlainTextEdit):
                     painter.drawRoundedRect(box, 4, 4)
             block = block.next()
         painter.restore()
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one code point, two UTF-16 units (emoji, 𝐀, 𠀋)
+
+
+def _utf16_matches(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """Each match of ``pattern`` in ``text`` as (start, length) in UTF-16 units, as Qt counts them (PySide
+    gives a block's text as a str, whose indices fall behind after every emoji)."""
+    behind, counted_to = 0, 0
+    for match in pattern.finditer(text):
+        behind += len(_ASTRAL.findall(text, counted_to, match.start()))
+        counted_to = match.start()
+        astral_inside = len(_ASTRAL.findall(text, match.start(), match.end()))
+        yield match.start() + behind, match.end() - match.start() + astral_inside
 
 
 # letters written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko, ...): a line holding them is laid out

@@ -92,3 +92,17 @@ def test_marks_cover_their_words_in_right_to_left_text(qtbot, tmp_path):
                 continue  # next to a space: maybe a run's edge, where the caret has two places
             inside = any(box.left() < x_inside(offset) < box.right() for box in boxes)
             assert inside == (span.start <= offset < span.end), (span, offset, text[offset])
+
+
+def test_only_spaces_get_the_line_spacing_after_an_emoji(qtbot, tmp_path):
+    text = "talks 😀 went on 𝐀𝐁 and 😀😀 here"
+    database = tmp_path / "emoji.db"
+    make_database(database, [text])
+    window = open_keyed(qtbot, database)
+    block = window.view.document().firstBlock()
+    units = block.text().encode("utf-16-le")  # Qt's positions count UTF-16 units
+    spaced = "".join(
+        units[2 * r.start : 2 * (r.start + r.length)].decode("utf-16-le", "replace")
+        for r in block.layout().formats()
+    )
+    assert spaced == " " * text.count(" ")  # before: half an emoji and the "t" of "went" came out tall
