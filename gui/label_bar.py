@@ -27,6 +27,7 @@ from gui.plain_text import menu_text, tooltip, window_title
 
 LABEL_KEYS = "1234567890"
 PICKER_KEY = "L"  # opens the label picker (every label, filtered as you type)
+BUTTON_CHARACTERS = 24  # a longer label name is cut on its button
 # spaCy's most used entity labels come first, so that they get the number keys.
 PREFERRED_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP", "DATE", "FAC", "EVENT", "PRODUCT", "MONEY")
 
@@ -35,6 +36,12 @@ def in_key_order(labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The labels with spaCy's most used ones first (they get keys 1-9, 0), the rest as stored."""
     rank = {name: position for position, name in enumerate(PREFERRED_ORDER)}
     return sorted(labels, key=lambda pair: rank.get(pair[0], len(rank)))
+
+
+def short_name(name: str, limit: int = BUTTON_CHARACTERS) -> str:
+    """A label's name cut to ``limit`` characters with "…" (the button's tooltip has all of it): one
+    300-character label made the window 4,000 pixels wide."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 class FlowLayout(QLayout):
@@ -154,7 +161,8 @@ class LabelBar(QWidget):
 
     def _button(self, position: int, name: str, colour: str) -> QPushButton:
         key = LABEL_KEYS[position] if position < len(LABEL_KEYS) else ""
-        button = QPushButton(menu_text(f"{key}  {name}" if key else name), checkable=True)
+        shown = short_name(name)
+        button = QPushButton(menu_text(f"{key}  {shown}" if key else shown), checkable=True)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the document keeps the keys after a click
         how = f"press {key}" if key else f"press {PICKER_KEY}, type “{name[:3].lower()}”, Enter"
         button.setToolTip(tooltip(f"{name}: {how} (relabels the selected span)"))

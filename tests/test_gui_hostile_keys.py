@@ -11,6 +11,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from annotations import store
 from annotations.model import Span
 
 Key = Qt.Key
@@ -106,3 +107,19 @@ def test_only_spaces_get_the_line_spacing_after_an_emoji(qtbot, tmp_path):
         for r in block.layout().formats()
     )
     assert spaced == " " * text.count(" ")  # before: half an emoji and the "t" of "went" came out tall
+
+
+def test_a_very_long_label_name_keeps_the_window_on_a_small_screen(qtbot, tmp_path):
+    long_name = "VERY_LONG_" + "W" * 290
+    database = tmp_path / "long_label.db"
+    make_database(database, ["Angela Merkel spoke"], [[Span(0, 13, "PERSON")]])
+    db = store.open_store(database)
+    store.add_labels(db, [long_name])
+    db.close()
+    window = open_keyed(qtbot, database)
+    assert window.minimumSizeHint().width() <= 1000  # before: 4,274 pixels, the window off the screen
+    button = window.label_bar.buttons[long_name]
+    assert long_name in button.toolTip()
+    press(window, Key.Key_Tab)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # the full name is the label given
+    assert stored_keys(database, 1) == [(0, 13, long_name)]
