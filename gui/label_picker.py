@@ -7,7 +7,7 @@ label); Escape closes it. It scales to projects with 20-50 labels, where number 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 
@@ -25,6 +25,7 @@ class FilterBox(QLineEdit):
     moved = Signal(int)
     chosen = Signal()
     cancelled = Signal()
+    left = Signal()  # the keyboard went elsewhere (a click on the document, the queue, ...)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = Qt.Key(event.key())
@@ -36,6 +37,11 @@ class FilterBox(QLineEdit):
             self.cancelled.emit()
         else:
             super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        if event.reason() not in (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason):
+            self.left.emit()  # not for a switch to another window: the picker is still there on return
 
 
 class LabelPicker(QFrame):
@@ -63,6 +69,7 @@ class LabelPicker(QFrame):
         self.box.moved.connect(self._move)
         self.box.chosen.connect(self._choose)
         self.box.cancelled.connect(self.close_picker)
+        self.box.left.connect(self.hide)  # a click elsewhere: the picker goes, the click's target keeps the keys
         self.setFixedSize(240, 300)
         self.hide()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import make_database, open_window, stored_keys
+from gui_helpers import make_database, open_window, point_at, stored_keys
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -123,3 +123,24 @@ def test_a_very_long_label_name_keeps_the_window_on_a_small_screen(qtbot, tmp_pa
     press(window, Key.Key_Tab)
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # the full name is the label given
     assert stored_keys(database, 1) == [(0, 13, long_name)]
+
+
+def test_a_click_on_the_document_closes_the_label_picker(qtbot, tmp_path):
+    database = tmp_path / "picker.db"
+    make_database(database, ["Angela Merkel spoke"], [[Span(0, 13, "PERSON")]])
+    window = open_keyed(qtbot, database)
+    picker = window.keyboard.picker
+    press(window, "l")
+    assert picker.isVisible()
+    qtbot.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, pos=point_at(window.view, 15))
+    # before: the picker stayed over the document, and Escape (now the document's) could not close it
+    assert not picker.isVisible()
+    assert QApplication.focusWidget() is window.view
+    press(window, Key.Key_Tab)
+    press(window, "l")
+    for character in "loc":
+        press(window, character)
+    row = picker.list.visualItemRect(picker.list.item(0)).center()
+    qtbot.mouseClick(picker.list.viewport(), Qt.MouseButton.LeftButton, pos=row)  # a click in it still picks
+    assert stored_keys(database, 1) == [(0, 13, "LOC")]
+    assert not picker.isVisible() and QApplication.focusWidget() is window.view
