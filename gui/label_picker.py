@@ -69,7 +69,7 @@ class LabelPicker(QFrame):
         self.box.moved.connect(self._move)
         self.box.chosen.connect(self._choose)
         self.box.cancelled.connect(self.close_picker)
-        self.box.left.connect(self.hide)  # a click elsewhere: the picker goes, the click's target keeps the keys
+        self.box.left.connect(self.hide)  # a click elsewhere: the picker goes, the keys stay there
         self.setFixedSize(240, 300)
         self.hide()
 
