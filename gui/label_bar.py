@@ -13,12 +13,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLayout,
     QLayoutItem,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +29,8 @@ from gui.plain_text import menu_text, tooltip, window_title
 
 LABEL_KEYS = "1234567890"
 PICKER_KEY = "L"  # opens the label picker (every label, filtered as you type)
-BUTTON_CHARACTERS = 24  # a longer label name is cut on its button
+BUTTON_CHARACTERS = 24
+MAX_ROWS = 3.5  # rows of label buttons shown before they scroll  # a longer label name is cut on its button
 # spaCy's most used entity labels come first, so that they get the number keys.
 PREFERRED_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP", "DATE", "FAC", "EVENT", "PRODUCT", "MONEY")
 
@@ -141,7 +144,14 @@ class LabelBar(QWidget):
         side_panel.setFixedHeight(side.sizeHint().height())
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
-        row.addLayout(self._flow, 1)
+        self._labels = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self._labels.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._labels.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the document keeps the keys
+        self._labels.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+        inner = QWidget()
+        inner.setLayout(self._flow)
+        self._labels.setWidget(inner)
+        row.addWidget(self._labels, 1)
         row.addWidget(side_panel, 0, Qt.AlignmentFlag.AlignTop)
 
     def set_labels(self, labels: list[tuple[str, str]]) -> None:
@@ -222,6 +232,23 @@ class LabelBar(QWidget):
         for name, button in self.buttons.items():
             button.setVisible(not needle or needle in name.lower())
         self._flow.invalidate()
+        self._fit_height()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as the labels need, at most ``MAX_ROWS`` rows (then they scroll; the filter box and the
+        picker reach the rest): 50 labels took half a 700-pixel window from the document."""
+        buttons = [button for button in self.buttons.values() if not button.isHidden()]
+        row = (buttons[0].sizeHint().height() if buttons else 0) + self._flow.spacing()
+        width = self._labels.viewport().width()
+        needed = self._flow.heightForWidth(width)
+        if needed > MAX_ROWS * row:
+            needed = int(MAX_ROWS * row)  # a part of the next row shows: there are more
+        if self._labels.height() != needed:
+            self._labels.setFixedHeight(max(needed, 0))
 
 
 def _button_style(colour: QColor) -> str:

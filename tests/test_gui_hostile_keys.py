@@ -144,3 +144,22 @@ def test_a_click_on_the_document_closes_the_label_picker(qtbot, tmp_path):
     qtbot.mouseClick(picker.list.viewport(), Qt.MouseButton.LeftButton, pos=row)  # a click in it still picks
     assert stored_keys(database, 1) == [(0, 13, "LOC")]
     assert not picker.isVisible() and QApplication.focusWidget() is window.view
+
+
+def test_fifty_labels_leave_the_document_its_room(qtbot, tmp_path):
+    database = tmp_path / "fifty.db"
+    make_database(database, ["Angela Merkel spoke"], [[Span(0, 13, "PERSON")]])
+    db = store.open_store(database)
+    store.add_labels(db, [f"LABEL_{number:02d}" for number in range(46)])
+    db.close()
+    window = open_keyed(qtbot, database)
+    window.resize(1000, 700)
+    qtbot.waitUntil(lambda: window.width() == 1000)
+    QApplication.processEvents()
+    row = window.label_bar.buttons["PERSON"].height()
+    assert window.label_bar.height() < 6 * row  # before: 494 pixels, 70% of the window
+    assert window.view.viewport().height() > 350
+    last = window.label_bar.buttons["LABEL_45"]  # the rest scroll into view; the document keeps the keys
+    qtbot.mouseClick(window.label_bar.buttons["PERSON"], Qt.MouseButton.LeftButton)
+    assert QApplication.focusWidget() is window.view
+    assert last.parentWidget().parentWidget() is window.label_bar._labels.viewport()
