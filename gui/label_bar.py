@@ -147,7 +147,9 @@ class LabelBar(QWidget):
         self._labels = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
         self._labels.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._labels.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the document keeps the keys
-        self._labels.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+        self._labels.setStyleSheet(
+            "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
+        )
         inner = QWidget()
         inner.setLayout(self._flow)
         self._labels.setWidget(inner)
