@@ -224,9 +224,9 @@ class KeyboardEditor:
             return
         start, end = span.start, span.end
         if edge == "start":
-            start = character_step(self.view.text, start, step)
+            start = _character_edge(self.view.text, start, edge, step)
         else:
-            end = character_step(self.view.text, end, step)
+            end = _character_edge(self.view.text, end, edge, step)
         if not start < end or (start, end) == (span.start, span.end):
             return
         edit = session.resize(span, start, end)
@@ -370,7 +370,7 @@ class KeyboardEditor:
         """Move an edge of the keyboard selection by a token, or by a character in character selection."""
         start, end = self.view.pending or (self.caret, self.caret)
         if self.view.characters_mode:
-            moved = character_step(self.view.text, start if edge == "start" else end, step)
+            moved = _character_edge(self.view.text, start if edge == "start" else end, edge, step)
         else:
             moved = self._token_edge(start if edge == "start" else end, edge, step)
         start, end = (moved, end) if edge == "start" else (start, moved)
@@ -449,6 +449,16 @@ class KeyboardEditor:
         if index >= 0 and self.view.tokens[index].end > offset:
             return index
         return index + 1
+
+
+def _character_edge(text: str, offset: int, edge: str, step: int) -> int:
+    """A span's ``edge`` moved one character by ``step``, and on past white space: a span never starts or
+    ends with a space or a line break (a drag trims them too; spaCy cannot align such a span)."""
+    moved = character_step(text, offset, step)
+    inside = (lambda at: text[at]) if edge == "start" else (lambda at: text[at - 1])
+    while 0 < moved < len(text) and inside(moved).isspace():
+        moved = character_step(text, moved, step)
+    return moved
 
 
 def _punctuation(text: str, token: Token) -> bool:

@@ -163,3 +163,23 @@ def test_fifty_labels_leave_the_document_its_room(qtbot, tmp_path):
     qtbot.mouseClick(window.label_bar.buttons["PERSON"], Qt.MouseButton.LeftButton)
     assert QApplication.focusWidget() is window.view
     assert last.parentWidget().parentWidget() is window.label_bar._labels.viewport()
+
+
+def test_character_steps_never_leave_a_span_on_white_space(qtbot, tmp_path):
+    text = "Angela met 😀 Macron in\r\nParis"
+    database = tmp_path / "characters.db"
+    make_database(database, [text], [[Span(13, 19, "PERSON")]])
+    window = open_keyed(qtbot, database)
+    press(window, "c")
+    press(window, Key.Key_Tab)
+    press(window, Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert stored_keys(database, 1) == [(13, 21, "PERSON")]  # "Macron i", never "Macron " (spaCy: W030)
+    press(window, Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert stored_keys(database, 1) == [(13, 19, "PERSON")]
+    both = Qt.KeyboardModifier.ShiftModifier | Ctrl
+    press(window, Key.Key_Left, both)  # the start passes the space onto the whole emoji
+    assert stored_keys(database, 1) == [(11, 19, "PERSON")]
+    press(window, Key.Key_Escape)
+    find(window, "in", Ctrl)  # a keyboard selection over the line break: "in" then "P", never "in\r\n"
+    press(window, Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert window.view.pending == (20, 25)
