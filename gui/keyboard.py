@@ -78,7 +78,8 @@ class KeyboardEditor:
 
     def handle(self, event: QKeyEvent) -> bool:
         """Act on a key press; False when the key is not ours."""
-        modifiers = event.modifiers() & ~Mod.KeypadModifier
+        # AltGr (GroupSwitch) types "[", "]" and "/" on German, French, Polish... layouts: not a modifier here
+        modifiers = event.modifiers() & ~(Mod.KeypadModifier | Mod.GroupSwitchModifier)
         key = Key(event.key())
         if modifiers & (Mod.ControlModifier | Mod.ShiftModifier) and key in (Key.Key_Left, Key.Key_Right):
             return self._edge_key(key, modifiers)

@@ -183,3 +183,17 @@ def test_character_steps_never_leave_a_span_on_white_space(qtbot, tmp_path):
     find(window, "in", Ctrl)  # a keyboard selection over the line break: "in" then "P", never "in\r\n"
     press(window, Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
     assert window.view.pending == (20, 25)
+
+
+def test_keys_typed_with_altgr_work(qtbot, tmp_path):
+    # on a German keyboard "]" is AltGr+9 and "[" AltGr+8: X11 sends them with GroupSwitchModifier
+    database = tmp_path / "altgr.db"
+    spans = [Span(0, 6, "PERSON"), Span(7, 10, "ORG"), Span(11, 16, "PERSON")]
+    make_database(database, ["Angela met Macon"], [spans])
+    window = open_keyed(qtbot, database)
+    altgr = Qt.KeyboardModifier.GroupSwitchModifier
+    press(window, Key.Key_Tab)
+    press(window, "]", altgr)
+    assert window.view.selected.key() == (11, 16, "PERSON")  # before: the key did nothing
+    press(window, "[", altgr)
+    assert window.view.selected.key() == (0, 6, "PERSON")
