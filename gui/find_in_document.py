@@ -1,6 +1,6 @@
 """Type-to-find in the open document: "/", a few letters, Enter selects the span or token where they start.
 
-Escape cancels; "/" then Enter, or F3 (Shift+F3: the previous one), finds the next place of the last
+Escape cancels; Tab is Enter; "/" then Enter, or F3 (Shift+F3: the previous one), finds the next place of the last
 text. Ctrl+Enter (or Enter with Edit ▸ Select characters on) selects exactly the text found, which may lie
 inside a token: a span inside ``borderPutin`` is "/", "putin", Ctrl+Enter, a label key.
 """
@@ -76,7 +76,9 @@ class FindBox(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = Qt.Key(event.key())
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if key == Qt.Key.Key_Backtab:
+            return  # stays in the box
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
             needle = self.text() or self.last
             self.last = needle
             exact = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
@@ -89,6 +91,9 @@ class FindBox(QLineEdit):
             self.closed.emit()
             return
         super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, _next: bool) -> bool:  # noqa: N802
+        return False  # Tab finds like Enter (keyPressEvent), never sends the keys off to the queue
 
     def focusOutEvent(self, event) -> None:  # noqa: N802
         super().focusOutEvent(event)

@@ -35,8 +35,13 @@ class FilterBox(QLineEdit):
             self.chosen.emit()
         elif key == Qt.Key.Key_Escape:
             self.cancelled.emit()
+        elif key == Qt.Key.Key_Backtab:
+            pass  # taken here: passed on, it moved the keys off to the span list
         else:
             super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, _next: bool) -> bool:  # noqa: N802
+        return False  # Tab chooses (keyPressEvent), never sends the keys off to the queue's drop-down
 
     def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
         super().focusOutEvent(event)

@@ -197,3 +197,23 @@ def test_keys_typed_with_altgr_work(qtbot, tmp_path):
     assert window.view.selected.key() == (11, 16, "PERSON")  # before: the key did nothing
     press(window, "[", altgr)
     assert window.view.selected.key() == (0, 6, "PERSON")
+
+
+def test_tab_in_the_find_box_or_the_picker_keeps_the_keys_in_the_document(qtbot, tmp_path):
+    database = tmp_path / "tab.db"
+    make_database(database, ["Angela Merkel met Macron"], [[Span(0, 13, "PERSON"), Span(18, 24, "PERSON")]])
+    window = open_keyed(qtbot, database)
+    press(window, "/")
+    for character in "mac":
+        press(window, character)
+    press(window, Key.Key_Tab)  # before: the keys went to the queue's drop-down, nothing was found
+    assert QApplication.focusWidget() is window.view
+    assert window.view.selected.key() == (18, 24, "PERSON")
+    press(window, "l")
+    press(window, Key.Key_Backtab)  # before: the keys went to the span list, the picker vanished
+    assert window.keyboard.picker.isVisible() and window.keyboard.picker.box.hasFocus()
+    for character in "org":
+        press(window, character)
+    press(window, Key.Key_Tab)  # chooses, as Enter does
+    assert QApplication.focusWidget() is window.view
+    assert stored_keys(database, 1) == [(0, 13, "PERSON"), (18, 24, "ORG")]
