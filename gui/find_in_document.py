@@ -1,8 +1,8 @@
 """Type-to-find in the open document: "/", a few letters, Enter selects the span or token where they start.
 
-Escape cancels; Tab is Enter; "/" then Enter, or F3 (Shift+F3: the previous one), finds the next place of the last
-text. Ctrl+Enter (or Enter with Edit ▸ Select characters on) selects exactly the text found, which may lie
-inside a token: a span inside ``borderPutin`` is "/", "putin", Ctrl+Enter, a label key.
+Escape cancels; Tab is Enter; "/" then Enter, or F3 (Shift+F3: the previous one), finds the next place of
+the last text. Ctrl+Enter (or Enter with Edit ▸ Select characters on) selects exactly the text found, which
+may lie inside a token: a span inside ``borderPutin`` is "/", "putin", Ctrl+Enter, a label key.
 """
 
 from __future__ import annotations
