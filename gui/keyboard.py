@@ -24,7 +24,7 @@ from PySide6.QtGui import QKeyEvent
 
 from annotations.label_edits import character_step, without_label, without_spans
 from annotations.model import Answer, Span, Token
-from annotations.text import snap_to_graphemes
+from annotations.text import snap_to_graphemes, trim_whitespace
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
 from gui.find_in_document import FindBox, find_next, find_previous
@@ -252,7 +252,10 @@ class KeyboardEditor:
         if found is None:
             self.told(f"“{needle}” is not in this document.")
             return
-        start, end = found
+        start, end = trim_whitespace(self.view.text, *found)  # a label key never makes a span of spaces
+        if end <= start:
+            self.told("Type a few letters to find: white space alone is no place for a span.")
+            return
         self.caret = start
         index = self.view.span_index.at(self.view.display.to_qt(start))
         if exact or self.view.characters_mode:  # never half a character: "e" of "é" written e + U+0301

@@ -217,3 +217,18 @@ def test_tab_in_the_find_box_or_the_picker_keeps_the_keys_in_the_document(qtbot,
     press(window, Key.Key_Tab)  # chooses, as Enter does
     assert QApplication.focusWidget() is window.view
     assert stored_keys(database, 1) == [(0, 13, "PERSON"), (18, 24, "ORG")]
+
+
+def test_a_find_never_leaves_white_space_to_label(qtbot, tmp_path):
+    text = "Angela  Merkel met. Macron"
+    database = tmp_path / "spaces.db"
+    make_database(database, [text])
+    window = open_keyed(qtbot, database)
+    find(window, "  ")  # before: the two spaces became the keyboard selection and "1" stored them as PERSON
+    assert window.view.pending is None
+    assert "white space" in window.statusBar().currentMessage()
+    press(window, "1")
+    assert stored_keys(database, 1) == []
+    find(window, ". ", Ctrl)
+    press(window, "1")
+    assert stored_keys(database, 1) == [(18, 19, "PERSON")]  # the full stop, not ". "
