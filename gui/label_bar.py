@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
@@ -29,7 +29,7 @@ from gui.plain_text import menu_text, tooltip, window_title
 
 LABEL_KEYS = "1234567890"
 PICKER_KEY = "L"  # opens the label picker (every label, filtered as you type)
-BUTTON_CHARACTERS = 24
+BUTTON_TEXT_WIDTH = 260  # pixels: a longer label name is cut on its button
 MAX_ROWS = 3.5  # rows of label buttons shown before they scroll  # a longer label name is cut on its button
 # spaCy's most used entity labels come first, so that they get the number keys.
 PREFERRED_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP", "DATE", "FAC", "EVENT", "PRODUCT", "MONEY")
@@ -41,10 +41,13 @@ def in_key_order(labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return sorted(labels, key=lambda pair: rank.get(pair[0], len(rank)))
 
 
-def short_name(name: str, limit: int = BUTTON_CHARACTERS) -> str:
-    """A label's name cut to ``limit`` characters with "…" (the button's tooltip has all of it): one
-    300-character label made the window 4,000 pixels wide."""
-    return name if len(name) <= limit else name[: limit - 1] + "…"
+def short_name(name: str, width: int = BUTTON_TEXT_WIDTH) -> str:
+    """A label's name cut with "…" to ``width`` pixels of the buttons' font (the button's tooltip has all of
+    it): one 300-character label made the window 4,000 pixels wide."""
+    font = QFont()
+    font.setPixelSize(11)  # as _button_style sets it
+    font.setBold(True)
+    return QFontMetrics(font).elidedText(name, Qt.TextElideMode.ElideRight, width)
 
 
 class FlowLayout(QLayout):
