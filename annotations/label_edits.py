@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from annotations.counting import counted
 from annotations.model import Document
 from annotations.session import Edit
 from annotations.text import grapheme_bounds
@@ -27,9 +28,8 @@ def without_spans(document: Document) -> Edit | None:
     if not document.spans:
         return None
     after = replace(document.state, spans=())
-    return Edit(
-        document.id, "remove", f"clear the document ({len(document.spans)} spans)", document.state, after
-    )
+    described = f"clear the document ({counted(len(document.spans), 'span')})"
+    return Edit(document.id, "remove", described, document.state, after)
 
 
 def character_step(text: str, offset: int, step: int) -> int:

@@ -135,7 +135,7 @@ def test_a_local_cluster_stores_the_same_database_as_a_plain_import(tmp_path: Pa
     )
     assert result.returncode == 0, result.stderr
     assert "Imported 30 documents" in result.stdout
-    assert "8 shard(s)" in result.stderr and "shards 8/8" in result.stderr
+    assert "8 shards of up to" in result.stderr and "shards 8/8" in result.stderr
     assert _rows(clustered) == expected
     assert len(expected["documents"]) == 30 and any(row for row in expected["predictions"])
     assert not list(tmp_path.glob("cluster.db.cluster-*")), "the work folder is removed once stored"
@@ -259,7 +259,7 @@ def test_the_window_imports_on_a_cluster_and_shows_shards_and_rate_in_its_dialog
     run.progress.connect(lambda _done, _total: labels.append(dialog.labelText()))
     with qtbot.waitSignal(run.done, timeout=90_000):
         pass
-    assert "Imported 24 document(s)" in window.statusBar().currentMessage()
+    assert "Imported 24 documents" in window.statusBar().currentMessage()
     assert f"Pre-annotating on {scheduler}: shards 0/1" in labels  # 24 documents: one shard of 500
     assert re.fullmatch(rf"Pre-annotating on {scheduler}: shards 1/1, [\d,]+ docs/s", dialog.labelText())
     assert _rows(path) == expected
