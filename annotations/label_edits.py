@@ -28,13 +28,8 @@ def without_spans(document: Document) -> Edit | None:
     if not document.spans:
         return None
     after = replace(document.state, spans=())
-    return Edit(
-        document.id,
-        "remove",
-        f"clear the document ({counted(len(document.spans), 'span')})",
-        document.state,
-        after,
-    )
+    described = f"clear the document ({counted(len(document.spans), 'span')})"
+    return Edit(document.id, "remove", described, document.state, after)
 
 
 def character_step(text: str, offset: int, step: int) -> int:

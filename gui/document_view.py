@@ -92,8 +92,8 @@ class SpanHighlighter(QSyntaxHighlighter):
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
         spacing = self._view.style.spacing_format  # the room between lines: only spaces change
-        for match in SPACES.finditer(text):
-            self.setFormat(match.start(), match.end() - match.start(), spacing)
+        for start, length in _utf16_matches(SPACES, text):
+            self.setFormat(start, length, spacing)
 
 
 class DocumentView(QPlainTextEdit):
@@ -488,8 +488,11 @@ class DocumentView(QPlainTextEdit):
         index, metrics = self.span_index, self._text_metrics
         selected = (self.selected.start, self.selected.end) if self.selected is not None else None
         pieces = []
+        bidi: dict[int, bool] = {}
         for block, line, line_top in self._visible_lines(region):
             position = block.position()
+            if block.blockNumber() not in bidi:
+                bidi[block.blockNumber()] = _RIGHT_TO_LEFT.search(block.text()) is not None
             line_start = position + line.textStart()
             line_end = line_start + line.textLength()
             x = block.layout().position().x()
@@ -500,17 +503,18 @@ class DocumentView(QPlainTextEdit):
                 first, last = max(qt_start, line_start), min(qt_end, line_end)
                 if first >= last:
                     continue
-                left = line.cursorToX(first - position)[0] + x
-                right = line.cursorToX(last - position)[0] + x
-                box = QRectF(
-                    left - MARK_PAD_X,
-                    text_top - MARK_PAD_Y,
-                    right - left + 2 * MARK_PAD_X,
-                    height + 2 * MARK_PAD_Y,
-                )
                 span = index.spans[i]
                 look = self.style.look(span, selected == (span.start, span.end))
-                pieces.append(MarkPiece(i, box, look, qt_start < line_start, qt_end > line_end))
+                segments = _x_ranges(line, first - position, last - position, bidi[block.blockNumber()])
+                for number, (left, right) in enumerate(segments):
+                    box = QRectF(
+                        left + x - MARK_PAD_X,
+                        text_top - MARK_PAD_Y,
+                        right - left + 2 * MARK_PAD_X,
+                        height + 2 * MARK_PAD_Y,
+                    )
+                    open_left = qt_start < line_start or number > 0  # the tag goes on the first piece
+                    pieces.append(MarkPiece(i, box, look, open_left, qt_end > line_end))
         return pieces
 
     def _paint_doubtful(self, painter: QPainter) -> None:
@@ -550,6 +554,42 @@ class DocumentView(QPlainTextEdit):
                     painter.drawRoundedRect(box, 4, 4)
             block = block.next()
         painter.restore()
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one code point, two UTF-16 units (emoji, 𝐀, 𠀋)
+
+
+def _utf16_matches(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
+    """Each match of ``pattern`` in ``text`` as (start, length) in UTF-16 units, as Qt counts them (PySide
+    gives a block's text as a str, whose indices fall behind after every emoji)."""
+    behind, counted_to = 0, 0
+    for match in pattern.finditer(text):
+        behind += len(_ASTRAL.findall(text, counted_to, match.start()))
+        counted_to = match.start()
+        astral_inside = len(_ASTRAL.findall(text, match.start(), match.end()))
+        yield match.start() + behind, match.end() - match.start() + astral_inside
+
+
+# letters written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko, ...): a line holding them is laid out
+# in runs of both directions, where an offset at a run's edge has two places on screen
+_RIGHT_TO_LEFT = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+
+
+def _x_ranges(line: QTextLine, first: int, last: int, bidi: bool) -> list[tuple[float, float]]:
+    """Where the text ``first:last`` (positions in the block) lies on ``line``, left to right: one range,
+    or with right-to-left text one per visual run (cursorToX puts a run's edge at the wrong end)."""
+    if not bidi:
+        return [(line.cursorToX(first)[0], line.cursorToX(last)[0])]
+    ranges: list[tuple[float, float]] = []
+    runs = sorted((run.boundingRect() for run in line.glyphRuns(first, last - first)), key=QRectF.left)
+    for rect in runs:
+        if ranges and rect.left() <= ranges[-1][1] + 0.5:  # touching: one piece
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], rect.right()))
+        else:
+            ranges.append((rect.left(), rect.right()))
+    return ranges or [(line.cursorToX(first)[0], line.cursorToX(last)[0])]
 
 
 def _first_line_below(layout: QTextLayout, y: float) -> int:

@@ -1,8 +1,8 @@
 """Type-to-find in the open document: "/", a few letters, Enter selects the span or token where they start.
 
-Escape cancels; "/" then Enter, or F3 (Shift+F3: the previous one), finds the next place of the last
-text. Ctrl+Enter (or Enter with Edit ▸ Select characters on) selects exactly the text found, which may lie
-inside a token: a span inside ``borderPutin`` is "/", "putin", Ctrl+Enter, a label key.
+Escape cancels; Tab is Enter; "/" then Enter, or F3 (Shift+F3: the previous one), finds the next place of
+the last text. Ctrl+Enter (or Enter with Edit ▸ Select characters on) selects exactly the text found, which
+may lie inside a token: a span inside ``borderPutin`` is "/", "putin", Ctrl+Enter, a label key.
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ def find_previous(text: str, needle: str, offset: int) -> tuple[int, int] | None
 
 
 def _pattern(needle: str) -> re.Pattern[str]:
-    """The needle as a pattern: case ignored unless it has a capital letter."""
+    """The needle as a pattern: case ignored unless it has a capital letter; a run of white space in it
+    matches any run of white space (a no-break space, a line break, CRLF, U+2028), which one cannot type."""
     flags = 0 if any(ch.isupper() for ch in needle) else re.IGNORECASE
-    return re.compile(re.escape(needle), flags)
+    words = re.split(r"\s+", needle)
+    return re.compile(r"\s+".join(re.escape(word) for word in words), flags)
 
 
 class FindBox(QLineEdit):
@@ -77,7 +79,9 @@ class FindBox(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = Qt.Key(event.key())
-        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+        if key == Qt.Key.Key_Backtab:
+            return  # stays in the box
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab):
             needle = self.text() or self.last
             self.last = needle
             exact = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
@@ -90,6 +94,9 @@ class FindBox(QLineEdit):
             self.closed.emit()
             return
         super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, _next: bool) -> bool:  # noqa: N802
+        return False  # Tab finds like Enter (keyPressEvent), never sends the keys off to the queue
 
     def focusOutEvent(self, event) -> None:  # noqa: N802
         super().focusOutEvent(event)

@@ -25,6 +25,7 @@ from PySide6.QtCore import Qt
 from annotations.counting import counted
 from annotations.label_edits import character_step, without_label, without_spans
 from annotations.model import Answer, Span, Token
+from annotations.text import snap_to_graphemes, trim_whitespace
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
 from gui.find_in_document import FindBox, find_next, find_previous
@@ -81,7 +82,8 @@ class KeyboardEditor:
 
     def handle(self, event: QKeyEvent) -> bool:
         """Act on a key press; False when the key is not ours."""
-        modifiers = event.modifiers() & ~Mod.KeypadModifier
+        # AltGr (GroupSwitch) types "[", "]" and "/" on German, French, Polish... layouts: not a modifier here
+        modifiers = event.modifiers() & ~(Mod.KeypadModifier | Mod.GroupSwitchModifier)
         key = Key(event.key())
         if modifiers & (Mod.ControlModifier | Mod.ShiftModifier) and key in (Key.Key_Left, Key.Key_Right):
             return self._edge_key(key, modifiers)
@@ -227,9 +229,9 @@ class KeyboardEditor:
             return
         start, end = span.start, span.end
         if edge == "start":
-            start = character_step(self.view.text, start, step)
+            start = _character_edge(self.view.text, start, edge, step)
         else:
-            end = character_step(self.view.text, end, step)
+            end = _character_edge(self.view.text, end, edge, step)
         if not start < end or (start, end) == (span.start, span.end):
             return
         edit = session.resize(span, start, end)
@@ -254,11 +256,14 @@ class KeyboardEditor:
         if found is None:
             self.told(f"“{needle}” is not in this document.")
             return
-        start, end = found
+        start, end = trim_whitespace(self.view.text, *found)  # a label key never makes a span of spaces
+        if end <= start:
+            self.told("Type a few letters to find: white space alone is no place for a span.")
+            return
         self.caret = start
         index = self.view.span_index.at(self.view.display.to_qt(start))
-        if exact or self.view.characters_mode:
-            self.view.set_pending((start, end))
+        if exact or self.view.characters_mode:  # never half a character: "e" of "é" written e + U+0301
+            self.view.set_pending(snap_to_graphemes(self.view.text, start, end))
         elif index is not None:
             self.select(self.view.span_index.spans[index])
         else:
@@ -358,9 +363,8 @@ class KeyboardEditor:
         self.view.select_span(None)
         self.view.set_pending(None)
         self.controller.push(edit)
-        self.told(
-            f"Cleared the document ({counted(len(edit.before.spans), 'span')}); Ctrl+Z brings them back."
-        )
+        cleared = counted(len(edit.before.spans), "span")
+        self.told(f"Cleared the document ({cleared}); Ctrl+Z brings them back.")
 
     def toggle_characters(self) -> None:
         """Switch between selecting whole tokens and single characters (Edit ▸ Select characters)."""
@@ -375,7 +379,7 @@ class KeyboardEditor:
         """Move an edge of the keyboard selection by a token, or by a character in character selection."""
         start, end = self.view.pending or (self.caret, self.caret)
         if self.view.characters_mode:
-            moved = character_step(self.view.text, start if edge == "start" else end, step)
+            moved = _character_edge(self.view.text, start if edge == "start" else end, edge, step)
         else:
             moved = self._token_edge(start if edge == "start" else end, edge, step)
         start, end = (moved, end) if edge == "start" else (start, moved)
@@ -454,6 +458,16 @@ class KeyboardEditor:
         if index >= 0 and self.view.tokens[index].end > offset:
             return index
         return index + 1
+
+
+def _character_edge(text: str, offset: int, edge: str, step: int) -> int:
+    """A span's ``edge`` moved one character by ``step``, and on past white space: a span never starts or
+    ends with a space or a line break (a drag trims them too; spaCy cannot align such a span)."""
+    moved = character_step(text, offset, step)
+    inside = (lambda at: text[at]) if edge == "start" else (lambda at: text[at - 1])
+    while 0 < moved < len(text) and inside(moved).isspace():
+        moved = character_step(text, moved, step)
+    return moved
 
 
 def _punctuation(text: str, token: Token) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
     QColorDialog,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,8 @@ from gui.plain_text import menu_text, tooltip, window_title
 
 LABEL_KEYS = "1234567890"
 PICKER_KEY = "L"  # opens the label picker (every label, filtered as you type)
+BUTTON_TEXT_WIDTH = 260  # pixels: a longer label name is cut on its button
+MAX_ROWS = 3.5  # rows of label buttons shown before they scroll  # a longer label name is cut on its button
 # spaCy's most used entity labels come first, so that they get the number keys.
 PREFERRED_ORDER = ("PERSON", "ORG", "GPE", "LOC", "NORP", "DATE", "FAC", "EVENT", "PRODUCT", "MONEY")
 
@@ -38,6 +39,15 @@ def in_key_order(labels: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The labels with spaCy's most used ones first (they get keys 1-9, 0), the rest as stored."""
     rank = {name: position for position, name in enumerate(PREFERRED_ORDER)}
     return sorted(labels, key=lambda pair: rank.get(pair[0], len(rank)))
+
+
+def short_name(name: str, width: int = BUTTON_TEXT_WIDTH) -> str:
+    """A label's name cut with "…" to ``width`` pixels of the buttons' font (the button's tooltip has all of
+    it): one 300-character label made the window 4,000 pixels wide."""
+    font = QFont()
+    font.setPixelSize(11)  # as _button_style sets it
+    font.setBold(True)
+    return QFontMetrics(font).elidedText(name, Qt.TextElideMode.ElideRight, width)
 
 
 class FlowLayout(QLayout):
@@ -97,39 +107,6 @@ class FlowLayout(QLayout):
         return y + row_height - rect.y()
 
 
-class LabelRows(QScrollArea):
-    """The label buttons' rows, at most ``MAX_ROWS`` high; with more labels than that holds (a small window,
-    a project of 50 labels) the rest scroll, and the filter box and the picker reach every one."""
-
-    MAX_ROWS = 3
-
-    def __init__(self, flow: FlowLayout, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.flow = flow
-        holder = QWidget()
-        holder.setLayout(flow)
-        self.setWidget(holder)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the document keeps the keys
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
-
-    def fit(self) -> None:
-        """As high as the rows the labels take at this width, at most ``MAX_ROWS`` of them."""
-        heights = [item.sizeHint().height() for item in self.flow._items[:1]]
-        row = heights[0] if heights else 0
-        most = self.MAX_ROWS * row + (self.MAX_ROWS - 1) * self.flow.spacing()
-        wanted = min(self.flow.heightForWidth(max(self.viewport().width(), 1)), most) if row else 0
-        if self.height() != wanted:
-            self.setFixedHeight(wanted)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self.fit()
-
-
 class LabelBar(QWidget):
     """Buttons for the labels; one is the active label new spans get."""
 
@@ -170,8 +147,16 @@ class LabelBar(QWidget):
         side_panel.setFixedHeight(side.sizeHint().height())
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
-        self.rows = LabelRows(self._flow)
-        row.addWidget(self.rows, 1, Qt.AlignmentFlag.AlignTop)
+        self._labels = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        self._labels.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._labels.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the document keeps the keys
+        self._labels.setStyleSheet(
+            "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
+        )
+        inner = QWidget()
+        inner.setLayout(self._flow)
+        self._labels.setWidget(inner)
+        row.addWidget(self._labels, 1)
         row.addWidget(side_panel, 0, Qt.AlignmentFlag.AlignTop)
 
     def set_labels(self, labels: list[tuple[str, str]]) -> None:
@@ -191,7 +176,8 @@ class LabelBar(QWidget):
 
     def _button(self, position: int, name: str, colour: str) -> QPushButton:
         key = LABEL_KEYS[position] if position < len(LABEL_KEYS) else ""
-        button = QPushButton(menu_text(f"{key}  {name}" if key else name), checkable=True)
+        shown = short_name(name)
+        button = QPushButton(menu_text(f"{key}  {shown}" if key else shown), checkable=True)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the document keeps the keys after a click
         how = f"press {key}" if key else f"press {PICKER_KEY}, type “{name[:3].lower()}”, Enter"
         button.setToolTip(tooltip(f"{name}: {how} (relabels the selected span)"))
@@ -214,7 +200,7 @@ class LabelBar(QWidget):
         """Make ``label`` the active label (shown on the bar)."""
         if label in self.buttons and label != self.active:
             self.buttons[label].setChecked(True)
-            self.rows.ensureWidgetVisible(self.buttons[label], 0, 0)  # scrolled into the rows shown
+            self._labels.ensureWidgetVisible(self.buttons[label], 0, 0)  # scrolled into the rows shown
             self.active_changed.emit(label)
         self._show_active()
 
@@ -252,7 +238,23 @@ class LabelBar(QWidget):
         for name, button in self.buttons.items():
             button.setVisible(not needle or needle in name.lower())
         self._flow.invalidate()
-        self.rows.fit()
+        self._fit_height()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().resizeEvent(event)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """As tall as the labels need, at most ``MAX_ROWS`` rows (then they scroll; the filter box and the
+        picker reach the rest): 50 labels took half a 700-pixel window from the document."""
+        buttons = [button for button in self.buttons.values() if not button.isHidden()]
+        row = (buttons[0].sizeHint().height() if buttons else 0) + self._flow.spacing()
+        width = self._labels.viewport().width()
+        needed = self._flow.heightForWidth(width)
+        if needed > MAX_ROWS * row:
+            needed = int(MAX_ROWS * row)  # a part of the next row shows: there are more
+        if self._labels.height() != needed:
+            self._labels.setFixedHeight(max(needed, 0))
 
 
 def _button_style(colour: QColor) -> str:

@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtGui import QFocusEvent, QKeyEvent
 
 
 def filtered_labels(names: list[str], text: str) -> list[str]:
@@ -29,6 +29,7 @@ class FilterBox(QLineEdit):
     moved = Signal(int)
     chosen = Signal()
     cancelled = Signal()
+    left = Signal()  # the keyboard went elsewhere (a click on the document, the queue, ...)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key = Qt.Key(event.key())
@@ -38,8 +39,18 @@ class FilterBox(QLineEdit):
             self.chosen.emit()
         elif key == Qt.Key.Key_Escape:
             self.cancelled.emit()
+        elif key == Qt.Key.Key_Backtab:
+            pass  # taken here: passed on, it moved the keys off to the span list
         else:
             super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, _next: bool) -> bool:  # noqa: N802
+        return False  # Tab chooses (keyPressEvent), never sends the keys off to the queue's drop-down
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        if event.reason() not in (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason):
+            self.left.emit()  # not for a switch to another window: the picker is still there on return
 
 
 class LabelPicker(QFrame):
@@ -67,6 +78,7 @@ class LabelPicker(QFrame):
         self.box.moved.connect(self._move)
         self.box.chosen.connect(self._choose)
         self.box.cancelled.connect(self.close_picker)
+        self.box.left.connect(self.hide)  # a click elsewhere: the picker goes, the keys stay there
         self.setFixedSize(240, 300)
         self.hide()
 
