@@ -551,7 +551,7 @@ def _cluster(
         predictor = cluster_import.ClusterPredictor(
             address,
             store.database_path(db),
-            cluster_import.pipeline_spec(*pipeline),
+            cluster_import.pipeline_spec(*pipeline, store.database_path(db)),
             shard_size=shard_size,
             timeout=timeout,
             progress=cluster_import.terminal_progress(sys.stderr),

@@ -259,7 +259,162 @@ def test_the_window_imports_on_a_cluster_and_shows_shards_and_rate_in_its_dialog
     run.progress.connect(lambda _done, _total: labels.append(dialog.labelText()))
     with qtbot.waitSignal(run.done, timeout=90_000):
         pass
-    assert "Imported 24 document(s)" in window.statusBar().currentMessage()
+    assert "Imported 24 documents" in window.statusBar().currentMessage()
     assert f"Pre-annotating on {scheduler}: shards 0/1" in labels  # 24 documents: one shard of 500
     assert re.fullmatch(rf"Pre-annotating on {scheduler}: shards 1/1, [\d,]+ docs/s", dialog.labelText())
     assert _rows(path) == expected
+
+
+# ---------------------------------------------------------------- a hostile work folder, model, address
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fast rules-only model folder (PLACE for Berlin, PERSON for Ada Lovelace)."""
+    import spacy
+
+    folder = tmp_path_factory.mktemp("rules") / "model"
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(SLOW_PATTERNS[1:])
+    nlp.to_disk(folder)
+    return folder
+
+
+def _keep_shards(scheduler: str, corpus: Path, db_path: Path, model: Path, size: int) -> Path:
+    """Pre-annotate ``corpus`` on the cluster without storing it: the work folder an interrupted import
+    leaves beside ``db_path``."""
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+    from annotations.importing import read_sources
+    from annotations.preannotate import load_pipeline
+
+    spec = pipeline_spec(str(model), None, None, db_path)
+    records = list(read_sources([corpus], db_path, "auto"))
+    with ClusterPredictor(scheduler, db_path, spec, shard_size=size) as predictor:
+        assert len(list(predictor(load_pipeline(str(model)), records, lambda: False))) == len(records)
+    assert predictor.folder is not None and predictor.folder.is_dir()
+    return predictor.folder
+
+
+def test_a_tampered_work_folder_is_done_again_never_stored(
+    scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 12)
+    expected = _plain_import(corpus, tmp_path / "plain.db", str(rules))
+    db_path = tmp_path / "cluster.db"
+    store.open_store(db_path).close()
+    folder = _keep_shards(scheduler, corpus, db_path, rules, 2)
+    shard = json.loads((folder / "shard-000000.json").read_text())
+    shard["offsets"][0][2].append([50, 9999, "PLACE"])  # right digest, a span past the text's end
+    (folder / "shard-000000.json").write_text(json.dumps(shard))
+    shard = json.loads((folder / "shard-000001.json").read_text())
+    shard["offsets"].pop()  # one result short
+    (folder / "shard-000001.json").write_text(json.dumps(shard))
+    text = (folder / "shard-000002.json").read_text()
+    (folder / "shard-000002.json").write_text(text[: len(text) // 2])  # cut short
+    (folder / "shard-000003.json").unlink()
+    (folder / "shard-000003.json").symlink_to(db_path)  # the database itself: never opened
+    (folder / "shard-000004.json").unlink()
+    os.mkfifo(folder / "shard-000004.json")  # a pipe: opening it would wait for ever
+    (folder / "manifest.json").write_text("[1, 2]")  # not the manifest's shape
+
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(rules), "--cluster", scheduler,
+        "--shard-size", "2",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "1 already done" in result.stderr and "5 to do" in result.stderr
+    for number, why in enumerate(
+        ["(50-9999) is not a range", "results for 1 of the", "cannot be read", "database's files"]
+    ):
+        assert re.search(rf"shard-00000{number}\.json: not used \(.*{re.escape(why)}", result.stderr), why
+    assert "shard-000004.json: not used (is not a file)" in result.stderr
+    assert _rows(db_path) == expected
+    assert run_spandesk("check", "--db", str(db_path)).returncode == 0
+
+
+def test_two_imports_of_the_same_files_at_once_both_finish(
+    scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 16)
+    expected = _plain_import(corpus, tmp_path / "plain.db", str(rules))
+    db_path = tmp_path / "cluster.db"
+    store.open_store(db_path).close()
+    command = _spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(rules), "--cluster", scheduler,
+        "--shard-size", "1",
+    )  # fmt: skip
+    runs = [subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())]
+    runs.append(
+        subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())
+    )
+    outputs = [run.communicate(timeout=120) for run in runs]
+    for run, (_out, err) in zip(runs, outputs):
+        assert run.returncode == 0, err
+        assert "Traceback" not in err
+    assert sorted("Imported 16 documents" in out for out, _ in outputs) == [False, True]
+    assert _rows(db_path) == expected
+
+
+def test_a_model_changed_in_place_is_run_again_not_read_from_old_shards(
+    scheduler: str, tmp_path: Path
+) -> None:
+    import spacy
+
+    model = tmp_path / "model"
+    for label in ("PLACE", "CITY"):  # the same folder, name and version; another label for Berlin
+        nlp = spacy.blank("en")
+        nlp.add_pipe("entity_ruler").add_patterns([{"label": label, "pattern": "Berlin"}])
+        nlp.to_disk(model)
+        if label == "PLACE":
+            corpus = _corpus(tmp_path / "news.jsonl", 4)
+            db_path = tmp_path / "cluster.db"
+            store.open_store(db_path).close()
+            _keep_shards(scheduler, corpus, db_path, model, 2)
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(model), "--cluster", scheduler,
+        "--shard-size", "2",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "0 already done" in result.stderr
+    labels = {span[2] for (spans,) in _spans(db_path) for span in json.loads(spans)}
+    assert labels == {"CITY"}
+
+
+def _spans(db_path: Path) -> list[tuple[str]]:
+    connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return connection.execute("SELECT spans FROM annotations").fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("local:²", "local:N needs a number of workers from 1 to 256"),
+        ("local:0", "from 1 to 256"),
+        ("local:-1", "from 1 to 256"),
+        ("local:1000", "from 1 to 256"),
+        ("tcp://host:²", "is not a scheduler address"),
+        ("tcp://:8786", "is not a scheduler address"),
+        ("http://127.0.0.1:8787", "http:// is not a Dask scheduler's protocol"),
+    ],
+)
+def test_a_cluster_address_that_is_none_is_said_at_once(address: str, said: str, tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 2)
+    started = time.monotonic()
+    result = run_spandesk("import", str(corpus), "--db", str(tmp_path / "x.db"), "--cluster", address)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert said in result.stderr and time.monotonic() - started < 20
+
+
+def test_the_database_given_as_patterns_is_refused_unopened(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 2)
+    db_path = tmp_path / "x.db"
+    store.open_store(db_path).close()
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--patterns", str(db_path), "--cluster", "local:1"
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is the database being imported into, not a patterns file" in result.stderr
