@@ -418,3 +418,33 @@ def test_the_database_given_as_patterns_is_refused_unopened(tmp_path: Path) -> N
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "is the database being imported into, not a patterns file" in result.stderr
+
+
+def test_the_window_asks_about_versions_then_imports_again_on_the_cluster(
+    qtbot, scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    from tests.gui_helpers import open_window
+    from tests.test_gui_versions_io import KEEP_TEXT, PARIS, team_database, write
+
+    path = team_database(tmp_path)
+    window = open_window(qtbot, path)
+    differing = write(
+        tmp_path / "alice-again.jsonl",
+        [
+            {"text": "Ada Lovelace flew to Berlin."},  # to pre-annotate
+            {"text": PARIS, "spans": [], "answer": "reject", "_annotator_id": "alice"},  # another version
+        ],
+    )
+    first = window.files.start_import([differing], "default", model=str(rules), cluster=scheduler)
+    with qtbot.waitSignal(first.done, timeout=60_000):
+        pass
+    box = window.files.versions_box
+    assert box is not None and box.isVisible()
+    labels: list[str] = []
+    next(b for b in box.buttons() if b.text().replace("&", "") == KEEP_TEXT).click()
+    second = window.files.last_import
+    assert second is not first and window.files.progress_dialog is not None
+    second.progress.connect(lambda _done, _total: labels.append(window.files.progress_dialog.labelText()))
+    qtbot.waitUntil(lambda: second not in window.files.runs, timeout=60_000)
+    assert "Imported 1 document" in window.statusBar().currentMessage()
+    assert any(label.startswith(f"Pre-annotating on {scheduler}: shards") for label in labels), labels
