@@ -560,6 +560,9 @@ def _cluster(
         predictor.__enter__()
     except ImportFailure as error:
         raise click.ClickException(f"{error}\nNothing was imported; the database is unchanged.") from error
+    except KeyboardInterrupt:  # Ctrl+C while the cluster started (it is closed again)
+        _say("Import cancelled; the database is unchanged.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     try:
         yield predictor
     finally:

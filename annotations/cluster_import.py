@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -367,6 +369,17 @@ class _connected:
         self.client: Any = None
 
     def __enter__(self) -> Any:
+        """The client; Ctrl+C meanwhile is held until the cluster is up (Dask cannot close one half
+        started: it printed its traceback at exit), then the cluster is closed and KeyboardInterrupt
+        raised."""
+        with _sigint_held() as pressed:
+            client = self._start()
+        if pressed:
+            self.__exit__(None, None, None)
+            raise KeyboardInterrupt
+        return client
+
+    def _start(self) -> Any:
         import logging
 
         from distributed import Client, LocalCluster
@@ -404,6 +417,21 @@ class _connected:
             if part is not None:
                 with contextlib.suppress(Exception):  # closing a cluster that is already gone
                     part.close()
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[list[int]]:
+    """Ctrl+C (SIGINT) noted, not raised, while the body runs (in the main thread; elsewhere nothing):
+    the list it gives holds the signals pressed."""
+    pressed: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _shards(records: list[Record], size: int, spec: PipelineSpec, pipeline: Pipeline) -> list[_Shard]:

@@ -448,3 +448,21 @@ def test_the_window_asks_about_versions_then_imports_again_on_the_cluster(
     qtbot.waitUntil(lambda: second not in window.files.runs, timeout=60_000)
     assert "Imported 1 document" in window.statusBar().currentMessage()
     assert any(label.startswith(f"Pre-annotating on {scheduler}: shards") for label in labels), labels
+
+
+def test_ctrl_c_while_the_local_cluster_starts_cancels_cleanly(tmp_path: Path) -> None:
+    import psutil
+
+    corpus = _corpus(tmp_path / "news.jsonl", 3)
+    db_path = tmp_path / "x.db"
+    command = _spandesk("import", str(corpus), "--db", str(db_path), "--cluster", "local:1")
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())
+    deadline = time.monotonic() + 60
+    while not psutil.Process(process.pid).children() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the cluster's first process: Dask is starting it
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=90)
+    assert process.returncode == 130, err
+    assert "Import cancelled; the database is unchanged." in err and "Traceback" not in err
+    assert "Cluster local:1" not in err, "the import stopped before reading the records"
+    assert _rows(db_path).get("documents", []) == []
