@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from annotations.counting import counted
 from annotations.database_files import is_database_file
 from annotations.importing import ImportFailure
 from annotations.model import Span, SpanSource, Token
@@ -258,8 +259,9 @@ class ClusterPredictor:
                 kept[shard.index] = offsets
         missing = [shard for shard in shards if shard.index not in kept]
         self.say(
-            f"Cluster {self.address}: {len(shards)} shard(s) of up to {self.shard_size} documents, "
-            f"{len(kept)} already done (kept in {self.folder}), {len(missing)} to do"
+            f"Cluster {self.address}: {counted(len(shards), 'shard')} of up to "
+            f"{counted(self.shard_size, 'document', grouped=True)}, {len(kept)} already done "
+            f"(kept in {self.folder}), {len(missing)} to do"
         )
         if missing:
             self._run(missing, spec, cancelled, (folder, kept), len(shards))
@@ -398,8 +400,8 @@ class _connected:
         except Exception as error:  # noqa: BLE001  (Dask raises many kinds: say it, no traceback)
             self.__exit__(None, None, None)
             raise ClusterFailure(
-                f"could not start a local Dask cluster of {self.target} worker(s): {type(error).__name__}: "
-                f"{error}"
+                f"could not start a local Dask cluster of {counted(self.target, 'worker')}: "
+                f"{type(error).__name__}: {error}"
             ) from None
         try:
             if not isinstance(self.target, int):
