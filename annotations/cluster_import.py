@@ -230,11 +230,25 @@ class ClusterPredictor:
         records are read, and have each worker load the pipeline while this process reads them."""
         self._client = self._connection.__enter__()
         workers = list(self._client.scheduler_info().get("workers", {}))
+        if not workers:  # a scheduler alone would leave the shards waiting for ever
+            workers = self._some_workers()
         self._warming = [
             self._client.submit(_worker_pipeline_loaded, self.spec, workers=[worker], pure=False)
             for worker in workers
         ]
         return self
+
+    def _some_workers(self) -> list[str]:
+        """The scheduler's workers once one has come (within the timeout); ClusterFailure if none."""
+        try:
+            self._client.wait_for_workers(1, timeout=self.timeout)
+        except (TimeoutError, OSError):
+            self._connection.__exit__(None, None, None)
+            raise ClusterFailure(
+                f"the Dask scheduler at {self.address} has no workers (none came within {self.timeout:g} s); "
+                f"start some with `dask worker {self.address}`"
+            ) from None
+        return list(self._client.scheduler_info().get("workers", {}))
 
     def __exit__(self, *exc: object) -> None:
         self._warming = []
@@ -351,6 +365,8 @@ def _checked(future: Any, shard: _Shard) -> ShardOffsets:
         reason = f"{type(error).__name__}: {error}"
         message = f"the cluster could not pre-annotate the shard starting at {first}: {reason}"
         raise ClusterFailure(message) from None
+    if not isinstance(result, dict):  # another client's task of the same name
+        raise ClusterFailure(f"a worker sent back {type(result).__name__} for a shard, not its offsets")
     if "failed" in result:
         record = shard.records[result["failed"]]
         raise ImportFailure(f"{record.where}: the model failed on this record: {result['error']}")

@@ -466,3 +466,20 @@ def test_ctrl_c_while_the_local_cluster_starts_cancels_cleanly(tmp_path: Path) -
     assert "Import cancelled; the database is unchanged." in err and "Traceback" not in err
     assert "Cluster local:1" not in err, "the import stopped before reading the records"
     assert _rows(db_path).get("documents", []) == []
+
+
+def test_a_scheduler_without_workers_is_said_within_the_timeout(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 2)
+    alone = distributed.LocalCluster(n_workers=0, dashboard_address=None, silence_logs=50)
+    try:
+        started = time.monotonic()
+        result = run_spandesk(
+            "import", str(corpus), "--db", str(tmp_path / "x.db"), "--cluster", alone.scheduler_address,
+            "--cluster-timeout", "2",
+        )  # fmt: skip
+        assert time.monotonic() - started < 40
+    finally:
+        alone.close()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"the Dask scheduler at {alone.scheduler_address} has no workers" in result.stderr
+    assert "Nothing was imported" in result.stderr
