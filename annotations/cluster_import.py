@@ -113,6 +113,15 @@ def work_folder(database: Path, identity: str) -> Path:
     return database.parent / f"{database.name}.cluster-{identity[:20]}"
 
 
+def _work_folders(database: Path) -> list[Path]:
+    """The work folders beside ``database`` (of any import into it)."""
+    prefix = f"{database.name}.cluster-"
+    try:
+        return [path for path in database.parent.iterdir() if path.name.startswith(prefix) and path.is_dir()]
+    except OSError:
+        return []
+
+
 # ---------------------------------------------------------------- on a worker
 
 
@@ -277,6 +286,12 @@ class ClusterPredictor:
             f"{counted(self.shard_size, 'document', grouped=True)}, {len(kept)} already done "
             f"(kept in {self.folder}), {len(missing)} to do"
         )
+        older = sorted(str(path) for path in _work_folders(self.database) if path != self.folder)
+        if older:
+            self.say(
+                f"Work folders of other cluster imports are beside the database (other files, or these "
+                f"before they changed; remove them when no import is running): {', '.join(older)}"
+            )
         if missing:
             self._run(missing, spec, cancelled, (folder, kept), len(shards))
         for shard in shards:

@@ -483,3 +483,21 @@ def test_a_scheduler_without_workers_is_said_within_the_timeout(tmp_path: Path) 
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"the Dask scheduler at {alone.scheduler_address} has no workers" in result.stderr
     assert "Nothing was imported" in result.stderr
+
+
+def test_a_work_folder_left_by_files_that_changed_is_pointed_out(
+    scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 4)
+    db_path = tmp_path / "cluster.db"
+    store.open_store(db_path).close()
+    old = _keep_shards(scheduler, corpus, db_path, rules, 2)  # an import stopped before storing
+    corpus.write_text(corpus.read_text(encoding="utf-8").replace("day 0", "day zero"), encoding="utf-8")
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(rules), "--cluster", scheduler,
+        "--shard-size", "2",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "0 already done" in result.stderr, "the changed file's shards are done again"
+    assert "Work folders of other cluster imports are beside the database" in result.stderr
+    assert str(old) in result.stderr and old.is_dir(), "named, not removed: another import may use it"
