@@ -405,6 +405,8 @@ class _connected:
         """The client; Ctrl+C meanwhile is held until the cluster is up (Dask cannot close one half
         started: it printed its traceback at exit), then the cluster is closed and KeyboardInterrupt
         raised."""
+        if not isinstance(self.target, int):  # reaching a scheduler: Ctrl+C stops the wait at once
+            return self._start()
         with _sigint_held() as pressed:
             client = self._start()
         if pressed:
@@ -436,12 +438,19 @@ class _connected:
             ) from None
         try:
             if not isinstance(self.target, int):
-                self.client = Client(self.target, timeout=self.timeout)
+                self.client = _client_within(self.target, self.timeout)
         except (OSError, TimeoutError, ValueError) as error:
             self.__exit__(None, None, None)
             raise ClusterFailure(
                 f"cannot reach the Dask scheduler at {self.target} within {self.timeout:g} s ({error}); "
                 "start one with `dask scheduler` and workers with `dask worker ADDRESS`, or use local:N"
+            ) from None
+        except Exception as error:  # noqa: BLE001  (something answered, not in Dask's protocol)
+            self.__exit__(None, None, None)
+            raise ClusterFailure(
+                f"what answers at {self.target} is not a Dask scheduler ({type(error).__name__}); a "
+                "scheduler's address is the one `dask scheduler` prints (port 8786 by default; 8787 is its "
+                "dashboard)"
             ) from None
         return self.client
 
@@ -450,6 +459,29 @@ class _connected:
             if part is not None:
                 with contextlib.suppress(Exception):  # closing a cluster that is already gone
                     part.close()
+
+
+def _client_within(address: str, timeout: float) -> Any:
+    """A Dask client of the scheduler at ``address``, or TimeoutError once ``timeout`` has passed: Dask's
+    own timeout does not cover a peer that accepts the connection and never answers (a web server)."""
+    from distributed import Client
+
+    found: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            found["client"] = Client(address, timeout=timeout)
+        except BaseException as error:  # noqa: BLE001  (raised again in the caller's thread)
+            found["error"] = error
+
+    thread = threading.Thread(target=connect, name="spandesk-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 2)
+    if thread.is_alive():
+        raise TimeoutError("no answer")
+    if "error" in found:
+        raise found["error"]
+    return found["client"]
 
 
 @contextlib.contextmanager

@@ -501,3 +501,30 @@ def test_a_work_folder_left_by_files_that_changed_is_pointed_out(
     assert "0 already done" in result.stderr, "the changed file's shards are done again"
     assert "Work folders of other cluster imports are beside the database" in result.stderr
     assert str(old) in result.stderr and old.is_dir(), "named, not removed: another import may use it"
+
+
+def test_an_address_where_a_web_server_answers_is_said_to_be_no_scheduler(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        corpus = _corpus(tmp_path / "news.jsonl", 2)
+        address = (
+            f"tcp://127.0.0.1:{server.server_address[1]}"  # e.g. the dashboard's port, not the scheduler's
+        )
+        result = run_spandesk(
+            "import",
+            str(corpus),
+            "--db",
+            str(tmp_path / "x.db"),
+            "--cluster",
+            address,
+            "--cluster-timeout",
+            "3",
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"{address}" in result.stderr and "Nothing was imported" in result.stderr
