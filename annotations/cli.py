@@ -580,7 +580,7 @@ def _cluster(
         predictor = cluster_import.ClusterPredictor(
             address,
             store.database_path(db),
-            cluster_import.pipeline_spec(*pipeline),
+            cluster_import.pipeline_spec(*pipeline, store.database_path(db)),
             shard_size=shard_size,
             timeout=timeout,
             progress=cluster_import.terminal_progress(sys.stderr),
@@ -589,6 +589,9 @@ def _cluster(
         predictor.__enter__()
     except ImportFailure as error:
         raise click.ClickException(f"{error}\nNothing was imported; the database is unchanged.") from error
+    except KeyboardInterrupt:  # Ctrl+C while the cluster started (it is closed again)
+        _say("Import cancelled; the database is unchanged.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     try:
         yield predictor
     finally:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-import os
-import shutil
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -23,20 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from annotations.counting import counted
+from annotations.database_files import is_database_file
 from annotations.importing import ImportFailure
 from annotations.model import Span, SpanSource, Token
 from annotations.preannotate import Annotated, Pipeline, load_pipeline
 from annotations.records import Record
+from annotations.shard_folder import FORMAT, ShardFolder, ShardOffsets, offsets_problem
 
 INSTALL_HINT = "--cluster needs Dask, which is not installed: pip install 'spandesk[cluster]'"
 DEFAULT_SHARD_SIZE = 500
 DEFAULT_TIMEOUT = 10.0  # seconds to reach a scheduler
 RETRIES = 2  # a task that raises is tried again this often (a dead worker's task is re-run by the scheduler)
+SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")  # the protocols a Dask scheduler listens on
 POLL = 0.2  # seconds between two looks at ``cancelled`` while shards are out
-MANIFEST = "manifest.json"
-FORMAT = 1  # of the work folder's files
-
-ShardOffsets = list[tuple[list[int], list[int], list[tuple[int, int, str]]]]
 
 
 class ClusterFailure(ImportFailure):
@@ -83,11 +81,17 @@ def parse_cluster(address: str) -> str | int:
     text = address.strip()
     if text.startswith("local:"):
         count = text.removeprefix("local:")
-        if not count.isdigit() or not 1 <= int(count) <= 256:
+        if not (count.isascii() and count.isdecimal()) or not 1 <= int(count) <= 256:
             raise ClusterFailure(f"--cluster {address!r}: local:N needs a number of workers from 1 to 256")
         return int(count)
-    host = text.split("://", 1)[-1]
-    if not text or not host or ":" not in host or not host.rsplit(":", 1)[1].isdigit():
+    scheme, _, host = text.rpartition("://")
+    if scheme and scheme.lower() not in SCHEMES:
+        raise ClusterFailure(
+            f"--cluster {address!r}: {scheme}:// is not a Dask scheduler's protocol (a dashboard's http "
+            "address is not the scheduler's); give one like tcp://host:8786, or local:N"
+        )
+    port = host.rsplit(":", 1)[1] if ":" in host else ""
+    if not host.rsplit(":", 1)[0] or not (port.isascii() and port.isdecimal()):
         raise ClusterFailure(
             f"--cluster {address!r} is not a scheduler address; give one like tcp://host:8786 "
             "(what `dask scheduler` prints) or local:N for N worker processes on this machine"
@@ -109,6 +113,15 @@ def work_folder(database: Path, identity: str) -> Path:
     return database.parent / f"{database.name}.cluster-{identity[:20]}"
 
 
+def _work_folders(database: Path) -> list[Path]:
+    """The work folders beside ``database`` (of any import into it)."""
+    prefix = f"{database.name}.cluster-"
+    try:
+        return [path for path in database.parent.iterdir() if path.name.startswith(prefix) and path.is_dir()]
+    except OSError:
+        return []
+
+
 # ---------------------------------------------------------------- on a worker
 
 
@@ -119,15 +132,21 @@ class PipelineSpec:
     model: str | None
     patterns: str | None  # the patterns file's text (a worker may not see the main process's files)
     labels: tuple[str, ...] | None
+    fingerprint: str = ""  # of the model folder's content: a model changed in place is loaded anew
 
 
-def pipeline_spec(model: str | None, patterns: Path | None, labels: Sequence[str] | None) -> PipelineSpec:
-    """What the workers load for an import with these options (the patterns file's text travels along)."""
+def pipeline_spec(
+    model: str | None, patterns: Path | None, labels: Sequence[str] | None, database: Path | None = None
+) -> PipelineSpec:
+    """What the workers load for an import with these options (the patterns file's text travels along;
+    ``database``'s own files are never opened as patterns)."""
+    if patterns is not None and database is not None and is_database_file(patterns, database):
+        raise ImportFailure(f"{patterns}: is the database being imported into, not a patterns file")
     try:
         text = patterns.read_text(encoding="utf-8") if patterns is not None else None
     except (OSError, UnicodeDecodeError) as error:
         raise ImportFailure(f"{patterns}: cannot read patterns: {error}") from error
-    return PipelineSpec(model, text, tuple(labels) if labels else None)
+    return PipelineSpec(model, text, tuple(labels) if labels else None, model_fingerprint(model, database))
 
 
 @cache
@@ -220,11 +239,25 @@ class ClusterPredictor:
         records are read, and have each worker load the pipeline while this process reads them."""
         self._client = self._connection.__enter__()
         workers = list(self._client.scheduler_info().get("workers", {}))
+        if not workers:  # a scheduler alone would leave the shards waiting for ever
+            workers = self._some_workers()
         self._warming = [
             self._client.submit(_worker_pipeline_loaded, self.spec, workers=[worker], pure=False)
             for worker in workers
         ]
         return self
+
+    def _some_workers(self) -> list[str]:
+        """The scheduler's workers once one has come (within the timeout); ClusterFailure if none."""
+        try:
+            self._client.wait_for_workers(1, timeout=self.timeout)
+        except (TimeoutError, OSError):
+            self._connection.__exit__(None, None, None)
+            raise ClusterFailure(
+                f"the Dask scheduler at {self.address} has no workers (none came within {self.timeout:g} s); "
+                f"start some with `dask worker {self.address}`"
+            ) from None
+        return list(self._client.scheduler_info().get("workers", {}))
 
     def __exit__(self, *exc: object) -> None:
         self._warming = []
@@ -241,60 +274,45 @@ class ClusterPredictor:
         shards = _shards(list(records), self.shard_size, spec, pipeline)
         identity = _digest([f"{FORMAT}", *(shard.digest for shard in shards)])
         self.folder = work_folder(self.database, identity)
-        kept = self._kept(shards)
+        folder = ShardFolder(self.folder, self.database, self.say)
+        kept: dict[int, ShardOffsets] = {}
+        for shard in shards:
+            offsets = folder.kept(shard.index, shard.digest, [record.text for record in shard.records])
+            if offsets is not None:
+                kept[shard.index] = offsets
         missing = [shard for shard in shards if shard.index not in kept]
         self.say(
-            f"Cluster {self.address}: {counted(len(shards), 'shard')} "
-            f"of up to {counted(self.shard_size, 'document')}, "
-            f"{len(kept)} already done (kept in {self.folder}), {len(missing)} to do"
+            f"Cluster {self.address}: {counted(len(shards), 'shard')} of up to "
+            f"{counted(self.shard_size, 'document', grouped=True)}, {len(kept)} already done "
+            f"(kept in {self.folder}), {len(missing)} to do"
         )
+        older = sorted(str(path) for path in _work_folders(self.database) if path != self.folder)
+        if older:
+            self.say(
+                f"Work folders of other cluster imports are beside the database (other files, or these "
+                f"before they changed; remove them when no import is running): {', '.join(older)}"
+            )
         if missing:
-            self._run(missing, spec, cancelled, len(shards), len(kept))
-            kept.update(self._kept(shards))
+            self._run(missing, spec, cancelled, (folder, kept), len(shards))
         for shard in shards:
             yield from (_annotated(offsets) for offsets in kept[shard.index])
 
     def finish(self) -> None:
         """Remove the work folder (call once the import is stored)."""
-        if self.folder is not None and self.folder.is_dir():
-            shutil.rmtree(self.folder, ignore_errors=True)
-
-    # ---------------------------------------------------------------- the work folder
-
-    def _kept(self, shards: list[_Shard]) -> dict[int, ShardOffsets]:
-        """The offsets of every shard finished before (in the manifest, its file whole and of this shard)."""
-        assert self.folder is not None
-        manifest = _read_json(self.folder / MANIFEST) or {}
-        done = set(manifest.get("done", ())) if manifest.get("format") == FORMAT else set()
-        kept: dict[int, ShardOffsets] = {}
-        for shard in shards:
-            if shard.index in done:
-                stored = _read_json(self._shard_path(shard))
-                if stored and stored.get("digest") == shard.digest:
-                    kept[shard.index] = stored["offsets"]
-        return kept
-
-    def _shard_path(self, shard: _Shard) -> Path:
-        assert self.folder is not None
-        return self.folder / f"shard-{shard.index:06d}.json"
-
-    def _keep(self, shard: _Shard, offsets: ShardOffsets, done: list[int], total: int) -> None:
-        """Write a finished shard's file, then the manifest naming it (each replaced whole)."""
-        assert self.folder is not None
-        _write_json(self._shard_path(shard), {"digest": shard.digest, "offsets": offsets})
-        done.append(shard.index)
-        _write_json(self.folder / MANIFEST, {"format": FORMAT, "shards": total, "done": sorted(set(done))})
+        if self.folder is not None:
+            ShardFolder(self.folder, self.database, self.say).remove()
 
     # ---------------------------------------------------------------- the cluster
 
     def _run(
-        self, missing: list[_Shard], spec: PipelineSpec, cancelled: Callable[[], bool], total: int, kept: int
+        self,
+        missing: list[_Shard],
+        spec: PipelineSpec,
+        cancelled: Callable[[], bool],
+        kept: tuple[ShardFolder, dict[int, ShardOffsets]],
+        total: int,
     ) -> None:
-        """Send the missing shards to the cluster and keep each as it finishes."""
-        assert self.folder is not None
-        self.folder.mkdir(exist_ok=True)
-        manifest = _read_json(self.folder / MANIFEST) or {}
-        done = [i for i in manifest.get("done", ()) if isinstance(i, int)]
+        """Send the missing shards to the cluster; keep each as it finishes (on disk and in ``kept``)."""
         client = self._client
         assert client is not None, "use the predictor as a context manager (with ClusterPredictor(...) as p)"
         futures = {
@@ -308,39 +326,44 @@ class ClusterPredictor:
             ): shard
             for shard in missing
         }
-        self._collect(futures, done, total, kept, cancelled)
+        self._collect(futures, kept, total, cancelled)
 
     def _collect(
         self,
         futures: dict[Any, _Shard],
-        done: list[int],
+        kept: tuple[ShardFolder, dict[int, ShardOffsets]],
         total: int,
-        kept: int,
         cancelled: Callable[[], bool],
     ) -> None:
-        """Wait for the shards, keeping each finished one and reporting progress."""
+        """Wait for the shards, keeping each finished one and reporting progress; ``cancelled`` is looked
+        at between any two waits (shards finishing all the time must not hide it)."""
         from distributed import wait
 
+        folder, offsets = kept
         started = time.monotonic()
         pending = set(futures)
         documents = 0
         remaining = sum(len(shard.records) for shard in futures.values())
-        self._report(ShardProgress(kept, total, 0, 0.0, remaining))
+        self._report(ShardProgress(len(offsets), total, 0, 0.0, remaining))
         while pending:
+            if cancelled():
+                raise KeyboardInterrupt
             try:
                 finished, _ = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 finished = set()
-            if not finished and cancelled():
-                raise KeyboardInterrupt
             for future in finished:
                 pending.discard(future)
                 shard = futures[future]
-                self._keep(shard, _checked(future, shard), done, total)
+                result = _checked(future, shard)
+                folder.keep(shard.index, shard.digest, result, total)
+                offsets[shard.index] = result
                 self.redone.append(shard.index)
                 documents += len(shard.records)
                 remaining -= len(shard.records)
-                progress = ShardProgress(len(done), total, documents, time.monotonic() - started, remaining)
+                progress = ShardProgress(
+                    len(offsets), total, documents, time.monotonic() - started, remaining
+                )
                 self._report(progress)
 
     def _report(self, progress: ShardProgress) -> None:
@@ -357,11 +380,15 @@ def _checked(future: Any, shard: _Shard) -> ShardOffsets:
         reason = f"{type(error).__name__}: {error}"
         message = f"the cluster could not pre-annotate the shard starting at {first}: {reason}"
         raise ClusterFailure(message) from None
+    if not isinstance(result, dict):  # another client's task of the same name
+        raise ClusterFailure(f"a worker sent back {type(result).__name__} for a shard, not its offsets")
     if "failed" in result:
         record = shard.records[result["failed"]]
         raise ImportFailure(f"{record.where}: the model failed on this record: {result['error']}")
-    if len(result["offsets"]) != len(shard.records):
-        raise ClusterFailure(f"a worker sent back {len(result['offsets'])} results for {len(shard.records)}")
+    problem = offsets_problem(result.get("offsets"), [record.text for record in shard.records])
+    if problem is not None:
+        first = shard.records[0].where if shard.records else "?"
+        raise ClusterFailure(f"a worker sent back a shard (starting at {first}) that does not fit: {problem}")
     return result["offsets"]
 
 
@@ -375,6 +402,19 @@ class _connected:
         self.client: Any = None
 
     def __enter__(self) -> Any:
+        """The client; Ctrl+C meanwhile is held until the cluster is up (Dask cannot close one half
+        started: it printed its traceback at exit), then the cluster is closed and KeyboardInterrupt
+        raised."""
+        if not isinstance(self.target, int):  # reaching a scheduler: Ctrl+C stops the wait at once
+            return self._start()
+        with _sigint_held() as pressed:
+            client = self._start()
+        if pressed:
+            self.__exit__(None, None, None)
+            raise KeyboardInterrupt
+        return client
+
+    def _start(self) -> Any:
         import logging
 
         from distributed import Client, LocalCluster
@@ -386,24 +426,31 @@ class _connected:
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787: another may hold it
+                    silence_logs=logging.CRITICAL,  # a worker's log of its cluster closing is no news
                 )
                 self.client = Client(self.cluster, timeout=self.timeout)
         except Exception as error:  # noqa: BLE001  (Dask raises many kinds: say it, no traceback)
             self.__exit__(None, None, None)
             raise ClusterFailure(
                 f"could not start a local Dask cluster of {counted(self.target, 'worker')}: "
-                f"{type(error).__name__}: "
-                f"{error}"
+                f"{type(error).__name__}: {error}"
             ) from None
         try:
             if not isinstance(self.target, int):
-                self.client = Client(self.target, timeout=self.timeout)
+                self.client = _client_within(self.target, self.timeout)
         except (OSError, TimeoutError, ValueError) as error:
             self.__exit__(None, None, None)
             raise ClusterFailure(
                 f"cannot reach the Dask scheduler at {self.target} within {self.timeout:g} s ({error}); "
                 "start one with `dask scheduler` and workers with `dask worker ADDRESS`, or use local:N"
+            ) from None
+        except Exception as error:  # noqa: BLE001  (something answered, not in Dask's protocol)
+            self.__exit__(None, None, None)
+            raise ClusterFailure(
+                f"what answers at {self.target} is not a Dask scheduler ({type(error).__name__}); a "
+                "scheduler's address is the one `dask scheduler` prints (port 8786 by default; 8787 is its "
+                "dashboard)"
             ) from None
         return self.client
 
@@ -414,8 +461,47 @@ class _connected:
                     part.close()
 
 
+def _client_within(address: str, timeout: float) -> Any:
+    """A Dask client of the scheduler at ``address``, or TimeoutError once ``timeout`` has passed: Dask's
+    own timeout does not cover a peer that accepts the connection and never answers (a web server)."""
+    from distributed import Client
+
+    found: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            found["client"] = Client(address, timeout=timeout)
+        except BaseException as error:  # noqa: BLE001  (raised again in the caller's thread)
+            found["error"] = error
+
+    thread = threading.Thread(target=connect, name="spandesk-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 2)
+    if thread.is_alive():
+        raise TimeoutError("no answer")
+    if "error" in found:
+        raise found["error"]
+    return found["client"]
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[list[int]]:
+    """Ctrl+C (SIGINT) noted, not raised, while the body runs (in the main thread; elsewhere nothing):
+    the list it gives holds the signals pressed."""
+    pressed: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    previous = signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _shards(records: list[Record], size: int, spec: PipelineSpec, pipeline: Pipeline) -> list[_Shard]:
-    """The records in shards of ``size``, each named by a digest of its texts and the pipeline."""
+    """The records in shards of ``size``, each named by a digest of its texts and the pipeline (its
+    name, version and ``spec``, whose fingerprint changes with a model folder's content)."""
     model = [f"{pipeline.name} {pipeline.version}", repr(spec)]
     return [
         _Shard(number, part, _digest([*model, *(record.text for record in part)]))
@@ -441,22 +527,24 @@ def _annotated(offsets: Any) -> Annotated:
     )
 
 
-def _read_json(path: Path) -> Any:
-    """A work-folder file's content, or None when it is missing or not whole."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-def _write_json(path: Path, value: Any) -> None:
-    """Replace a work-folder file whole (written beside it, flushed, then renamed over it)."""
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8") as handle:
-        json.dump(value, handle, ensure_ascii=False, separators=(",", ":"))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, path)
+def model_fingerprint(model: str | None, database: Path | None) -> str:
+    """A digest of a model folder's files (names and content; '' for an installed package, whose
+    version says what it is); ``database``'s own files are never opened."""
+    folder = Path(model) if model else None
+    if folder is None or not folder.is_dir():
+        return ""
+    hashed = hashlib.blake2b(digest_size=20)
+    for path in sorted(Path(folder).rglob("*")):
+        if not path.is_file() or (database is not None and is_database_file(path, database)):
+            continue
+        hashed.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    hashed.update(chunk)
+        except OSError as error:
+            hashed.update(f"unreadable {error.errno}".encode())
+    return hashed.hexdigest()
 
 
 # ---------------------------------------------------------------- the terminal

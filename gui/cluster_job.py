@@ -44,7 +44,10 @@ def cluster_import_job(
             status.text.emit(f"Pre-annotating on {address}: {shards.describe()}")
 
         predictor = ClusterPredictor(
-            address, store.database_path(db), pipeline_spec(model, None, None), progress=shown
+            address,
+            store.database_path(db),
+            pipeline_spec(model, None, None, store.database_path(db)),
+            progress=shown,
         )
         with predictor:
             status.text.emit(f"Reading the files; the cluster {address} is ready")

@@ -39,6 +39,10 @@ IMPORT_FILTER = (
 MAX_RECENT = 8
 
 
+# What an import asking about versions runs again: paths, dataset, model, cluster
+ImportAgain = tuple[list[Path], str, str | None, str | None]
+
+
 class FileWindow(Protocol):
     """What the file actions need of their window (the main window)."""
 
@@ -157,13 +161,14 @@ class FileActions(QObject):
         if status is not None and self.progress_dialog is not None:
             status.text.connect(self.progress_dialog.setLabelText)
         target = self.window.db_path
-        run.finished.connect(lambda report: self._on_imported(report, target, (paths, dataset, model)))
+        again = (paths, dataset, model, cluster)  # the cluster too: the answer must not make it a local run
+        run.finished.connect(lambda report: self._on_imported(report, target, again))
         run.failed.connect(lambda message: self.show_failure("Import failed", message))
         run.start()
         self.last_import = run
         return run
 
-    def _ask_existing(self, conflicts: Exception, again: tuple[list[Path], str, str | None]) -> None:
+    def _ask_existing(self, conflicts: Exception, again: ImportAgain) -> None:
         """Ask whether to keep the stored versions or replace them, then import again (or not)."""
         box = existing_box(self.parent_widget, f"{conflicts}.\n\nNothing was imported yet.")
         box.setWindowModality(Qt.WindowModality.WindowModal)
@@ -172,15 +177,15 @@ class FileActions(QObject):
         self.versions_box = box
         box.open()
 
-    def _existing_chosen(self, box: QMessageBox, again: tuple[list[Path], str, str | None]) -> None:
+    def _existing_chosen(self, box: QMessageBox, again: ImportAgain) -> None:
         choice = existing_choice(box)
         if choice is None:
             self.window.statusBar().showMessage("Import cancelled; nothing was imported", 10000)
             return
-        paths, dataset, model = again
-        self.start_import(paths, dataset, model, existing=choice)
+        paths, dataset, model, cluster = again
+        self.start_import(paths, dataset, model, existing=choice, cluster=cluster)
 
-    def _on_imported(self, report, target: Path, again: tuple[list[Path], str, str | None]) -> None:
+    def _on_imported(self, report, target: Path, again: ImportAgain) -> None:
         elsewhere = target != self.window.db_path  # the person opened another database meanwhile
         if isinstance(report, Exception) and elsewhere:  # asking would import into the other database
             count = len(getattr(report, "conflicts", ()))

@@ -135,7 +135,7 @@ def test_a_local_cluster_stores_the_same_database_as_a_plain_import(tmp_path: Pa
     )
     assert result.returncode == 0, result.stderr
     assert "Imported 30 documents" in result.stdout
-    assert "8 shards" in result.stderr and "shards 8/8" in result.stderr
+    assert "8 shards of up to 4 documents" in result.stderr and "shards 8/8" in result.stderr
     assert _rows(clustered) == expected
     assert len(expected["documents"]) == 30 and any(row for row in expected["predictions"])
     assert not list(tmp_path.glob("cluster.db.cluster-*")), "the work folder is removed once stored"
@@ -263,3 +263,268 @@ def test_the_window_imports_on_a_cluster_and_shows_shards_and_rate_in_its_dialog
     assert f"Pre-annotating on {scheduler}: shards 0/1" in labels  # 24 documents: one shard of 500
     assert re.fullmatch(rf"Pre-annotating on {scheduler}: shards 1/1, [\d,]+ docs/s", dialog.labelText())
     assert _rows(path) == expected
+
+
+# ---------------------------------------------------------------- a hostile work folder, model, address
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fast rules-only model folder (PLACE for Berlin, PERSON for Ada Lovelace)."""
+    import spacy
+
+    folder = tmp_path_factory.mktemp("rules") / "model"
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns(SLOW_PATTERNS[1:])
+    nlp.to_disk(folder)
+    return folder
+
+
+def _keep_shards(scheduler: str, corpus: Path, db_path: Path, model: Path, size: int) -> Path:
+    """Pre-annotate ``corpus`` on the cluster without storing it: the work folder an interrupted import
+    leaves beside ``db_path``."""
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+    from annotations.importing import read_sources
+    from annotations.preannotate import load_pipeline
+
+    spec = pipeline_spec(str(model), None, None, db_path)
+    records = list(read_sources([corpus], db_path, "auto"))
+    with ClusterPredictor(scheduler, db_path, spec, shard_size=size) as predictor:
+        assert len(list(predictor(load_pipeline(str(model)), records, lambda: False))) == len(records)
+    assert predictor.folder is not None and predictor.folder.is_dir()
+    return predictor.folder
+
+
+def test_a_tampered_work_folder_is_done_again_never_stored(
+    scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 12)
+    expected = _plain_import(corpus, tmp_path / "plain.db", str(rules))
+    db_path = tmp_path / "cluster.db"
+    store.open_store(db_path).close()
+    folder = _keep_shards(scheduler, corpus, db_path, rules, 2)
+    shard = json.loads((folder / "shard-000000.json").read_text())
+    shard["offsets"][0][2].append([50, 9999, "PLACE"])  # right digest, a span past the text's end
+    (folder / "shard-000000.json").write_text(json.dumps(shard))
+    shard = json.loads((folder / "shard-000001.json").read_text())
+    shard["offsets"].pop()  # one result short
+    (folder / "shard-000001.json").write_text(json.dumps(shard))
+    text = (folder / "shard-000002.json").read_text()
+    (folder / "shard-000002.json").write_text(text[: len(text) // 2])  # cut short
+    (folder / "shard-000003.json").unlink()
+    (folder / "shard-000003.json").symlink_to(db_path)  # the database itself: never opened
+    (folder / "shard-000004.json").unlink()
+    os.mkfifo(folder / "shard-000004.json")  # a pipe: opening it would wait for ever
+    (folder / "manifest.json").write_text("[1, 2]")  # not the manifest's shape
+
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(rules), "--cluster", scheduler,
+        "--shard-size", "2",
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "1 already done" in result.stderr and "5 to do" in result.stderr
+    for number, why in enumerate(
+        ["(50-9999) is not a range", "results for 1 of the", "cannot be read", "database's files"]
+    ):
+        assert re.search(rf"shard-00000{number}\.json: not used \(.*{re.escape(why)}", result.stderr), why
+    assert "shard-000004.json: not used (is not a file)" in result.stderr
+    assert _rows(db_path) == expected
+    assert run_spandesk("check", "--db", str(db_path)).returncode == 0
+
+
+def test_two_imports_of_the_same_files_at_once_both_finish(
+    scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 16)
+    expected = _plain_import(corpus, tmp_path / "plain.db", str(rules))
+    db_path = tmp_path / "cluster.db"
+    store.open_store(db_path).close()
+    command = _spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(rules), "--cluster", scheduler,
+        "--shard-size", "1",
+    )  # fmt: skip
+    runs = [subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())]
+    runs.append(
+        subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())
+    )
+    outputs = [run.communicate(timeout=120) for run in runs]
+    for run, (_out, err) in zip(runs, outputs):
+        assert run.returncode == 0, err
+        assert "Traceback" not in err
+    assert sorted("Imported 16 documents" in out for out, _ in outputs) == [False, True]
+    assert _rows(db_path) == expected
+
+
+def test_a_model_changed_in_place_is_run_again_not_read_from_old_shards(
+    scheduler: str, tmp_path: Path
+) -> None:
+    import spacy
+
+    model = tmp_path / "model"
+    for label in ("PLACE", "CITY"):  # the same folder, name and version; another label for Berlin
+        nlp = spacy.blank("en")
+        nlp.add_pipe("entity_ruler").add_patterns([{"label": label, "pattern": "Berlin"}])
+        nlp.to_disk(model)
+        if label == "PLACE":
+            corpus = _corpus(tmp_path / "news.jsonl", 4)
+            db_path = tmp_path / "cluster.db"
+            store.open_store(db_path).close()
+            _keep_shards(scheduler, corpus, db_path, model, 2)
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(model), "--cluster", scheduler,
+        "--shard-size", "2",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "0 already done" in result.stderr
+    labels = {span[2] for (spans,) in _spans(db_path) for span in json.loads(spans)}
+    assert labels == {"CITY"}
+
+
+def _spans(db_path: Path) -> list[tuple[str]]:
+    connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return connection.execute("SELECT spans FROM annotations").fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "said"),
+    [
+        ("local:²", "local:N needs a number of workers from 1 to 256"),
+        ("local:0", "from 1 to 256"),
+        ("local:-1", "from 1 to 256"),
+        ("local:1000", "from 1 to 256"),
+        ("tcp://host:²", "is not a scheduler address"),
+        ("tcp://:8786", "is not a scheduler address"),
+        ("http://127.0.0.1:8787", "http:// is not a Dask scheduler's protocol"),
+    ],
+)
+def test_a_cluster_address_that_is_none_is_said_at_once(address: str, said: str, tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 2)
+    started = time.monotonic()
+    result = run_spandesk("import", str(corpus), "--db", str(tmp_path / "x.db"), "--cluster", address)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert said in result.stderr and time.monotonic() - started < 20
+
+
+def test_the_database_given_as_patterns_is_refused_unopened(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 2)
+    db_path = tmp_path / "x.db"
+    store.open_store(db_path).close()
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--patterns", str(db_path), "--cluster", "local:1"
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "is the database being imported into, not a patterns file" in result.stderr
+
+
+def test_the_window_asks_about_versions_then_imports_again_on_the_cluster(
+    qtbot, scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    from tests.gui_helpers import open_window
+    from tests.test_gui_versions_io import KEEP_TEXT, PARIS, team_database, write
+
+    path = team_database(tmp_path)
+    window = open_window(qtbot, path)
+    differing = write(
+        tmp_path / "alice-again.jsonl",
+        [
+            {"text": "Ada Lovelace flew to Berlin."},  # to pre-annotate
+            {"text": PARIS, "spans": [], "answer": "reject", "_annotator_id": "alice"},  # another version
+        ],
+    )
+    first = window.files.start_import([differing], "default", model=str(rules), cluster=scheduler)
+    with qtbot.waitSignal(first.done, timeout=60_000):
+        pass
+    box = window.files.versions_box
+    assert box is not None and box.isVisible()
+    labels: list[str] = []
+    next(b for b in box.buttons() if b.text().replace("&", "") == KEEP_TEXT).click()
+    second = window.files.last_import
+    assert second is not first and window.files.progress_dialog is not None
+    second.progress.connect(lambda _done, _total: labels.append(window.files.progress_dialog.labelText()))
+    qtbot.waitUntil(lambda: second not in window.files.runs, timeout=60_000)
+    assert "Imported 1 document" in window.statusBar().currentMessage()
+    assert any(label.startswith(f"Pre-annotating on {scheduler}: shards") for label in labels), labels
+
+
+def test_ctrl_c_while_the_local_cluster_starts_cancels_cleanly(tmp_path: Path) -> None:
+    import psutil
+
+    corpus = _corpus(tmp_path / "news.jsonl", 3)
+    db_path = tmp_path / "x.db"
+    command = _spandesk("import", str(corpus), "--db", str(db_path), "--cluster", "local:1")
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())
+    deadline = time.monotonic() + 60
+    while not psutil.Process(process.pid).children() and time.monotonic() < deadline:
+        time.sleep(0.05)  # the cluster's first process: Dask is starting it
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=90)
+    assert process.returncode == 130, err
+    assert "Import cancelled; the database is unchanged." in err and "Traceback" not in err
+    assert "Cluster local:1" not in err, "the import stopped before reading the records"
+    assert _rows(db_path).get("documents", []) == []
+
+
+def test_a_scheduler_without_workers_is_said_within_the_timeout(tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 2)
+    alone = distributed.LocalCluster(n_workers=0, dashboard_address=None, silence_logs=50)
+    try:
+        started = time.monotonic()
+        result = run_spandesk(
+            "import", str(corpus), "--db", str(tmp_path / "x.db"), "--cluster", alone.scheduler_address,
+            "--cluster-timeout", "2",
+        )  # fmt: skip
+        assert time.monotonic() - started < 40
+    finally:
+        alone.close()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"the Dask scheduler at {alone.scheduler_address} has no workers" in result.stderr
+    assert "Nothing was imported" in result.stderr
+
+
+def test_a_work_folder_left_by_files_that_changed_is_pointed_out(
+    scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 4)
+    db_path = tmp_path / "cluster.db"
+    store.open_store(db_path).close()
+    old = _keep_shards(scheduler, corpus, db_path, rules, 2)  # an import stopped before storing
+    corpus.write_text(corpus.read_text(encoding="utf-8").replace("day 0", "day zero"), encoding="utf-8")
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(rules), "--cluster", scheduler,
+        "--shard-size", "2",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "0 already done" in result.stderr, "the changed file's shards are done again"
+    assert "Work folders of other cluster imports are beside the database" in result.stderr
+    assert str(old) in result.stderr and old.is_dir(), "named, not removed: another import may use it"
+
+
+def test_an_address_where_a_web_server_answers_is_said_to_be_no_scheduler(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        corpus = _corpus(tmp_path / "news.jsonl", 2)
+        address = (
+            f"tcp://127.0.0.1:{server.server_address[1]}"  # e.g. the dashboard's port, not the scheduler's
+        )
+        result = run_spandesk(
+            "import",
+            str(corpus),
+            "--db",
+            str(tmp_path / "x.db"),
+            "--cluster",
+            address,
+            "--cluster-timeout",
+            "3",
+        )
+    finally:
+        server.shutdown()
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert f"{address}" in result.stderr and "Nothing was imported" in result.stderr

@@ -84,3 +84,26 @@ def test_coming_back_to_the_window_with_nothing_new_loads_no_more_rows(qtbot, pa
     assert loaded < 1240
     assert window.queue_model.take_in_new_documents() is False
     assert window.queue_model.rowCount() == loaded
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("MÜNCHEN", ["Zoë in München"]),  # SQLite's lower() alone leaves Ü and Ë as they are
+        ("zoË", ["Zoë in München"]),
+        ("STRAßE", ["Große Straße"]),
+        ("100%", ["100% sure"]),  # the search box's text is text, never a pattern
+        ("_", ["a_b"]),
+        ("O'Neil", ['O\'Neil said "hi"']),
+        ('"hi"', ['O\'Neil said "hi"']),
+    ],
+)
+def test_the_search_box_finds_text_in_any_case_and_takes_characters_literally(qtbot, tmp_path, typed, found):
+    database = tmp_path / "search.db"
+    make_database(
+        database, ["Zoë in München", "Große Straße", "100% sure", "a_b", 'O\'Neil said "hi"', "plain"]
+    )
+    window = open_window(qtbot, database)
+    window.queue_panel.search_box.setText(typed)
+    qtbot.waitUntil(lambda: window.queue_model.total == len(found), timeout=3000)
+    assert [window.queue_model.index(row).data() for row in range(len(found))] == found

@@ -99,6 +99,14 @@ def _location(path: str | os.PathLike[str]) -> Path:
         raise StoreError(f"{error.filename or path}: {error.strerror or error}") from error
 
 
+CASEFOLD = "spandesk_casefold"  # SQL function: Python's str.casefold (SQLite's lower() folds ASCII only)
+
+
+def _casefold(text: object) -> object:
+    """``text`` case-folded (ZOË and zoë alike), anything else as it is."""
+    return text.casefold() if isinstance(text, str) else text
+
+
 def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
     """A connection with a busy timeout, usable from worker threads.
 
@@ -110,6 +118,7 @@ def _connect(location: Path, read_only: bool) -> sqlite3.Connection:
         connection = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
         connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
         connection.execute("PRAGMA foreign_keys=ON")
+        connection.create_function(CASEFOLD, 1, _casefold, deterministic=True)
     except sqlite3.DatabaseError as error:
         raise StoreError(f"{location}: {describe_error(error)}") from error
     return connection

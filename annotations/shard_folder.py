@@ -1,0 +1,146 @@
+"""The work folder of a cluster import: finished shards kept on disk, read back only when they are sound.
+
+The folder is a cache beside the database, and anything may happen to it between two runs: a file cut
+short, edited, replaced by a folder, a pipe or a link (to the database itself), a second import writing
+into it at the same time. So a shard's file is used only when it is a regular file that is not one of the
+database's files, names the digest of this shard (its texts and model) and holds offsets that fit its
+texts; anything else is set aside with a note and the shard done again. Each write goes to a temporary
+file of its own, then replaces the shard's file whole. The manifest lists the finished shards (merged
+with what is there); it is for people and tools, the shard files themselves are what a re-run trusts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from annotations.database_files import is_database_file
+from annotations.importing import ImportFailure
+from annotations.stored_json import span_list_problem
+
+MANIFEST = "manifest.json"
+FORMAT = 1  # of the folder's files
+
+ShardOffsets = list[tuple[list[int], list[int], list[tuple[int, int, str]]]]
+
+
+class ShardFolderFailure(ImportFailure):
+    """The work folder cannot be written; the message names it and says why."""
+
+
+def offsets_problem(offsets: Any, texts: Sequence[str]) -> str | None:
+    """What keeps ``offsets`` from being the model's output for ``texts`` (one [starts, ends, entities]
+    per text, tokens and entities inside their text), or None when they fit."""
+    if not isinstance(offsets, list):
+        return f"holds {type(offsets).__name__}, not a list of results"
+    if len(offsets) != len(texts):
+        return f"holds results for {len(offsets)} of the shard's {len(texts)} texts"
+    for index, (one, text) in enumerate(zip(offsets, texts)):
+        problem = _one_problem(one, len(text))
+        if problem is not None:
+            return f"text {index + 1} of the shard: {problem}"
+    return None
+
+
+def _one_problem(one: Any, length: int) -> str | None:
+    """What is wrong with one text's [starts, ends, entities]."""
+    if not isinstance(one, list | tuple) or len(one) != 3:
+        return "is not [token starts, token ends, entities]"
+    starts, ends, entities = one
+    if not isinstance(starts, list | tuple) or not isinstance(ends, list | tuple) or len(starts) != len(ends):
+        return "its token starts and ends do not pair up"
+    for start, end in zip(starts, ends):
+        if type(start) is not int or type(end) is not int or not 0 <= start <= end <= length:
+            return f"token ({start}-{end}) is not a range inside the text ({length} characters)"
+    if not isinstance(entities, list | tuple) or not all(isinstance(e, list | tuple) for e in entities):
+        return "its entities are not a list of [start, end, label]"
+    spans = [[*entity, "model"] for entity in entities]
+    problem = span_list_problem(spans, length)
+    return f"entity {problem}" if problem is not None else None
+
+
+class ShardFolder:
+    """One import's folder of finished shards, beside ``database`` (whose files it never opens)."""
+
+    def __init__(self, path: Path, database: Path, say: Callable[[str], None]) -> None:
+        self.path = path
+        self.database = database
+        self.say = say
+
+    def shard_path(self, index: int) -> Path:
+        """Where shard ``index`` is kept."""
+        return self.path / f"shard-{index:06d}.json"
+
+    def kept(self, index: int, digest: str, texts: Sequence[str]) -> ShardOffsets | None:
+        """Shard ``index``'s offsets when its file is sound and of this shard (else None, with a note
+        when a file was there but cannot be used)."""
+        path = self.shard_path(index)
+        stored, problem = self._read(path)
+        if stored is None and problem is None:
+            return None
+        if problem is None and (not isinstance(stored, dict) or stored.get("digest") != digest):
+            problem = "is of other texts or another model"
+        if problem is None:
+            problem = offsets_problem(stored.get("offsets"), texts)
+        if problem is not None:
+            self.say(f"{path}: not used ({problem}); its shard is done again")
+            return None
+        return stored["offsets"]
+
+    def keep(self, index: int, digest: str, offsets: ShardOffsets, total: int) -> None:
+        """Write a finished shard's file, then the manifest naming it (each replaced whole)."""
+        try:
+            self.path.mkdir(exist_ok=True)  # again: another import of the same files may have removed it
+            self._write(self.shard_path(index), {"digest": digest, "offsets": offsets})
+            manifest, _ = self._read(self.path / MANIFEST)
+            done = manifest.get("done") if isinstance(manifest, dict) else None
+            listed = {i for i in done if type(i) is int} if isinstance(done, list) else set()
+            self._write(
+                self.path / MANIFEST, {"format": FORMAT, "shards": total, "done": sorted(listed | {index})}
+            )
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise ShardFolderFailure(
+                f"cannot keep finished shards in {self.path}: {reason} (free some space, or move away "
+                "what is in the way)"
+            ) from None
+
+    def remove(self) -> None:
+        """Remove the folder (once the import is stored)."""
+        if self.path.is_dir() and not self.path.is_symlink():
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def _read(self, path: Path) -> tuple[Any, str | None]:
+        """A file's JSON (None, None when there is none); (None, why) when it cannot be used. Only a
+        regular file that is none of the database's files is opened (no pipe, no link to the database)."""
+        try:
+            status = path.stat()
+        except OSError:
+            return None, None
+        if not stat.S_ISREG(status.st_mode):
+            return None, "is not a file"
+        if is_database_file(path, self.database):
+            return None, "is one of the database's files"
+        try:
+            return json.loads(path.read_text(encoding="utf-8")), None
+        except (OSError, ValueError) as error:
+            return None, f"cannot be read: {type(error).__name__}"
+
+    def _write(self, path: Path, value: Any) -> None:
+        """Replace ``path`` whole: written to a new temporary file of this writer's own, then renamed."""
+        handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=self.path)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(value, stream, ensure_ascii=False, separators=(",", ":"))
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(partial, path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
