@@ -327,8 +327,14 @@ def evaluate(model: Path, held_out: Path) -> Scores:
     return Scores(scores["ents_p"] or 0.0, scores["ents_r"] or 0.0, scores["ents_f"] or 0.0, per_label)
 
 
-def check_output(output: Path, force: bool) -> None:
-    """Refuse an output that is a file, or a folder holding something (unless ``force``)."""
+def check_output(output: Path, force: bool, database: Path | None = None) -> None:
+    """Refuse an output that is a file, a folder holding something (unless ``force``), or one holding the
+    database at any depth (``force`` would delete it, and its -wal, with the model it replaces)."""
+    if database is not None and _holds(output, database):
+        raise TrainingFailure(
+            f"{output}: holds the database {database}; the model's folder must not contain it "
+            "(choose a new folder with -o)"
+        )
     if output.is_symlink() or (output.exists() and not output.is_dir()):
         raise TrainingFailure(f"{output}: exists and is not a folder; choose a new folder with -o")
     if output.is_dir() and any(output.iterdir()) and not force:
@@ -354,7 +360,7 @@ def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) 
     """Train on the accepted documents, score per label on the held-out part, put the model in
     ``settings.output`` and register it; all or nothing."""
     output = settings.output.absolute()
-    check_output(output, settings.force)
+    check_output(output, settings.force, store.database_path(db))
     split = split_documents(training_documents(db, settings.dataset), settings.eval_split, settings.seed)
     base = base_model(db, settings.base) if settings.config is None or settings.base else None
     config = training_config(base, settings.config, settings.seed, settings.max_steps)
@@ -380,6 +386,15 @@ def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) 
     )  # fmt: skip
 
 
+def _holds(folder: Path, database: Path) -> bool:
+    """Whether ``database`` lies inside ``folder`` (links resolved), or is it."""
+    try:
+        inside, outer = database.resolve(), folder.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return inside == outer or outer in inside.parents
+
+
 def _put_in_place(model: Path, output: Path, folder: Path) -> None:
     """Rename the trained model to ``output`` (an existing one is moved into ``folder``, removed with it)."""
     if output.exists():
@@ -399,6 +414,7 @@ def learning_curve(
     fractions: Sequence[float] = CURVE_FRACTIONS,
 ) -> list[CurvePoint]:
     """Train on growing shares of the training part (the same held-out part) and score each."""
+    check_output(settings.output.absolute(), settings.force, store.database_path(db))
     split = split_documents(training_documents(db, settings.dataset), settings.eval_split, settings.seed)
     base = base_model(db, settings.base) if settings.config is None or settings.base else None
     points = []

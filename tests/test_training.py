@@ -295,3 +295,20 @@ def test_training_with_ones_own_config(db_path: Path, tmp_path: Path) -> None:
     assert code == 0, output
     [row] = registered(db_path)
     assert row.base == f"config {config}" and spacy.load(tmp_path / "m").get_pipe("ner").labels
+
+
+@pytest.mark.parametrize("where", [".", "sub"])
+def test_force_never_replaces_a_folder_that_holds_the_database(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-o . --force` beside the database deleted the database (and its -wal) with the folder."""
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    db_path = imported(project / "sub" / "spandesk.db", tmp_path, [record(i) for i in range(10)])
+    (project / "notes.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.chdir(project / "sub" if where == "." else project)
+    for curve in ([], ["--curve"]):
+        code, output = run("train", "--db", str(db_path), "-o", where, "--force", *FAST, *curve)
+        assert code == 1 and "holds the database" in output, output
+        assert db_path.is_file() and (project / "notes.txt").read_text(encoding="utf-8") == "mine"
+        assert registered(db_path) == []
