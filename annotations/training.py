@@ -13,6 +13,7 @@ renamed into place at the end and registered in the same transaction; an error o
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
 import shutil
@@ -349,11 +350,38 @@ def check_output(output: Path, force: bool, database: Path | None = None) -> Non
 def scratch_folder(output: Path) -> Iterator[Path]:
     """A temporary folder beside ``output`` (same file system, so it can be renamed into place),
     removed at the end whatever happens."""
-    folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.training-", dir=output.parent))
+    folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.training-{os.getpid()}-", dir=output.parent))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def clear_killed_trainings(output: Path, on_line: OnLine = print) -> list[Path]:
+    """Remove the temporary folders beside ``output`` left by trainings into it whose process was killed
+    (``scratch_folder`` names them with its process id), saying so; those of running ones are kept."""
+    removed = []
+    for folder in scratch_folders(output):
+        match = re.fullmatch(rf"\.{re.escape(output.name)}\.training-(\d+)-.*", folder.name)
+        if match is None or _process_runs(int(match.group(1))) or not folder.is_dir() or folder.is_symlink():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        on_line(f"Removed {folder}, left by a training that was killed")
+        removed.append(folder)
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    """Whether a process with this id runs (assumed so where that cannot be asked)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) -> TrainResult:
@@ -361,6 +389,7 @@ def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) 
     ``settings.output`` and register it; all or nothing."""
     output = settings.output.absolute()
     check_output(output, settings.force, store.database_path(db))
+    clear_killed_trainings(output, on_line)
     split = split_documents(training_documents(db, settings.dataset), settings.eval_split, settings.seed)
     base = base_model(db, settings.base) if settings.config is None or settings.base else None
     config = training_config(base, settings.config, settings.seed, settings.max_steps)
@@ -415,6 +444,7 @@ def learning_curve(
 ) -> list[CurvePoint]:
     """Train on growing shares of the training part (the same held-out part) and score each."""
     check_output(settings.output.absolute(), settings.force, store.database_path(db))
+    clear_killed_trainings(settings.output.absolute(), on_line)
     split = split_documents(training_documents(db, settings.dataset), settings.eval_split, settings.seed)
     base = base_model(db, settings.base) if settings.config is None or settings.base else None
     points = []

@@ -312,3 +312,41 @@ def test_force_never_replaces_a_folder_that_holds_the_database(
         assert code == 1 and "holds the database" in output, output
         assert db_path.is_file() and (project / "notes.txt").read_text(encoding="utf-8") == "mine"
         assert registered(db_path) == []
+
+
+def test_a_killed_trainings_temporary_folder_is_removed_by_the_next_training(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """SIGKILL cannot be cleaned up after: the next training into the same folder removes what it left
+    (a copy of the training data among it) and says so; a running training's folder is left alone."""
+    imported(db_path, tmp_path, [record(i) for i in range(10)])
+    model = tmp_path / "m"
+    command = [
+        sys.executable,
+        "-c",
+        "from annotations.cli import main; main()",
+        "train",
+        "--db",
+        str(db_path),
+    ]
+    environment = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1]), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [*command, "-o", str(model), "--base", "blank", "--max-steps", "100000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "LOSS NER" in line:
+            break
+    left = training.scratch_folders(model)
+    assert left and (left[0] / "train.spacy").is_file()
+    process.kill()
+    process.communicate(timeout=60)
+    running = tmp_path / f".m.training-{os.getpid()}-keepme"  # as if this process were training into m
+    running.mkdir()
+    code, output = run("train", "--db", str(db_path), "-o", str(model), *FAST)
+    assert code == 0 and f"Removed {left[0]}, left by a training that was killed" in output, output
+    assert training.scratch_folders(model) == [running] and len(registered(db_path)) == 1
