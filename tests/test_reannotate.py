@@ -320,3 +320,55 @@ def test_an_assigned_database_keeps_the_doubt_so_its_queue_can_sort_on_it(
     alice = store.open_store(tmp_path / "out" / "alice.db")
     assert [key[-1] for key in store.queue_page(alice, order=store.BY_DOUBT)] == [2, 4, 1, 3]
     alice.close()
+
+
+_ANOTHER_PROCESS = """
+import sys
+from annotations import store
+from annotations.model import Answer, Span
+from annotations.session import Session
+
+db = store.open_store(sys.argv[1])
+session = Session(db, "alice")
+session.open(int(sys.argv[2]))
+session.apply(session.set_answer(Answer.ACCEPT))
+document = session.open(int(sys.argv[3]))
+session.apply(session.add_span(0, 6, "WHO"))
+db.close()
+"""
+
+
+def test_a_document_answered_or_edited_in_another_process_while_the_model_ran_is_left_alone(
+    db: Database, db_path: Path, tmp_path: Path, ruler_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window answers and edits two pending documents after `preannotate --pending` has read them and
+    before it writes: the pending check is made again inside the write transaction."""
+    import subprocess
+    import sys
+
+    from annotations import reannotate as reannotate_module
+
+    ids = imported(db, tmp_path)
+    predict = reannotate_module._predict
+
+    def predict_then_the_window_writes(*args: object, **kwargs: object) -> object:
+        results = predict(*args, **kwargs)
+        environment = {"PYTHONPATH": str(Path(__file__).parents[1])}
+        subprocess.run(
+            [sys.executable, "-c", _ANOTHER_PROCESS, str(db_path), str(ids[2]), str(ids[3])],
+            check=True,
+            env=environment,
+            timeout=120,
+        )
+        return results
+
+    monkeypatch.setattr(reannotate_module, "_predict", predict_then_the_window_writes)
+    before = rows_of(db, ids[:2])
+    report = reannotate(db, str(ruler_model), pending=True)
+    assert (report.replaced, report.kept) == (2, 2)
+    assert rows_of(db, ids[:2]) != before  # the untouched ones took the new proposal
+    for document_id in ids[2:]:
+        kinds = {row[0] for row in db.execute("SELECT kind FROM events WHERE document_id = ?", [document_id])}
+        assert store.REANNOTATE_EVENT not in kinds
+        base = store.load_document(db, document_id, BASE)
+        assert "CITY" not in {s.label for s in base.spans}  # the base stays the first model's
