@@ -372,3 +372,34 @@ def test_a_document_answered_or_edited_in_another_process_while_the_model_ran_is
         assert store.REANNOTATE_EVENT not in kinds
         base = store.load_document(db, document_id, BASE)
         assert "CITY" not in {s.label for s in base.spans}  # the base stays the first model's
+
+
+def test_merge_brings_a_new_documents_scores_and_doubt_into_the_team(db_path: Path, tmp_path: Path) -> None:
+    """A person's database holding a document the team lacks, scored by a model: merged, the team keeps
+    the confidences (the window's outlines, Ctrl+Tab) and the doubt (its queue's most likely wrong first)."""
+    from annotations.merging import merge
+
+    team = store.open_store(db_path)
+    with store.write_transaction(team):
+        store.insert_documents(team, store.ensure_dataset(team, "news"), [store.NewDocument(TEXTS[0], (), 0)])
+    team.close()
+    alice_path = tmp_path / "alice.db"
+    alice = store.open_store(alice_path)
+    with store.write_transaction(alice):
+        dataset = store.ensure_dataset(alice, "news")
+        store.insert_documents(alice, dataset, [store.NewDocument(TEXTS[1], (), 0)])
+        span = Span(0, 5, "ORG")
+        store.store_prediction(alice, store.ScoredPrediction(1, "m", "1", (span,), (0.25,), 0.75))
+    alice.close()
+    team = store.open_store(db_path)
+    try:
+        merge(team, [alice_path])
+        added = team.execute("SELECT id FROM documents WHERE text = ?", [TEXTS[1]]).fetchone()[0]
+        proposed = store.proposed_by(team, added)
+        assert proposed is not None and proposed.scores == {(0, 5, "ORG"): 0.25}
+        assert proposed.doubt == 0.75
+        assert [key[-1] for key in store.queue_page(team, order=store.BY_DOUBT)][0] == added
+    finally:
+        team.close()
+    result = CliRunner().invoke(cli, ["check", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output

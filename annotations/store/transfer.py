@@ -246,10 +246,16 @@ def _map_documents(db: Database, source: str, source_name: str) -> int:
         f" JOIN {source}.documents sd ON sd.id = m.source_id"
         " WHERE m.new ORDER BY m.target_id"
     ).rowcount
+    db.execute(  # with the confidences and the doubt: the window's outlines and its doubt order use them
+        "INSERT INTO main.predictions (document_id, model, model_version, spans, created, scores, doubt)"
+        " SELECT m.target_id, p.model, p.model_version, p.spans, p.created, p.scores, p.doubt"
+        f" FROM {source}.predictions p JOIN temp.transfer_documents m ON m.source_id = p.document_id"
+        " WHERE m.new"
+    )
     db.execute(
-        "INSERT INTO main.predictions (document_id, model, model_version, spans, created)"
-        f" SELECT m.target_id, p.model, p.model_version, p.spans, p.created FROM {source}.predictions p"
-        " JOIN temp.transfer_documents m ON m.source_id = p.document_id WHERE m.new"
+        "INSERT INTO main.document_doubt (document_id, doubt) SELECT m.target_id, dd.doubt"
+        f" FROM {source}.document_doubt dd JOIN temp.transfer_documents m ON m.source_id = dd.document_id"
+        " WHERE m.new"
     )
     return added
 
