@@ -47,17 +47,28 @@ class ReannotateReport:
     kept: int  # documents answered or edited, left as they were (with --pending)
 
 
-def model_identity(requested: str, pipeline: Pipeline) -> tuple[str, str]:
+def model_identity(requested: str, pipeline: Pipeline, database: Path | None = None) -> tuple[str, str]:
     """(model, version) to store: the pipeline's name and version, and for a folder a digest of its
-    files too, so that a retrained model keeping its name and version is told from the old one."""
+    files too, so that a retrained model keeping its name and version is told from the old one. The
+    ``database``'s own files, should the folder hold them, are left out: opening and closing them through
+    another handle would drop this process's SQLite locks (and they change with every write)."""
     path = Path(requested)
     if not path.is_dir():
         return pipeline.name, pipeline.version
+    skipped = _database_files(database)
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and p.resolve() not in skipped):
         digest.update(str(file.relative_to(path)).encode())
         digest.update(file.read_bytes())
     return pipeline.name, f"{pipeline.version}+{digest.hexdigest()[:10]}"
+
+
+def _database_files(database: Path | None) -> set[Path]:
+    """The database file and the journal, WAL and shared-memory files SQLite keeps beside it."""
+    if database is None:
+        return set()
+    main = database.resolve()
+    return {main, *(main.with_name(main.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
 
 
 def reannotate(
@@ -77,7 +88,7 @@ def reannotate(
         raise ReannotateFailure(f"{where} no documents; import some first (spandesk import FILE)")
     try:
         pipeline = load_pipeline(model)
-        name, version = model_identity(model, pipeline)
+        name, version = model_identity(model, pipeline, store.database_path(db))
     except (ModelNotFound, ValueError, OSError) as error:
         raise ReannotateFailure(str(error)) from error
     try:

@@ -403,3 +403,32 @@ def test_merge_brings_a_new_documents_scores_and_doubt_into_the_team(db_path: Pa
         team.close()
     result = CliRunner().invoke(cli, ["check", "--db", str(db_path)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_model_folder_holding_the_database_never_has_the_databases_files_read(
+    tmp_path: Path, ruler_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Digesting the model folder read every file in it: the database and its -wal too, when kept there,
+    which opens and closes them through another handle (dropping the process's SQLite locks) and made the
+    model's version change with every write."""
+    import shutil
+
+    folder = tmp_path / "model with the database"
+    shutil.copytree(ruler_model, folder)
+    db = store.open_store(folder / "spandesk.db")
+    try:
+        imported(db, tmp_path)
+        read: list[Path] = []
+        read_bytes = Path.read_bytes
+
+        def recorded(self: Path) -> bytes:
+            read.append(self.resolve())
+            return read_bytes(self)
+
+        monkeypatch.setattr(Path, "read_bytes", recorded)
+        first = reannotate(db, str(folder), pending=True).model
+        second = reannotate(db, str(folder), pending=True).model
+    finally:
+        db.close()
+    assert read and not [p for p in read if p.name.startswith("spandesk.db")]
+    assert first == second  # the same model, though the database beside it changed
