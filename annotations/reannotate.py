@@ -66,14 +66,9 @@ def model_identity(requested: str, pipeline: Pipeline, database: Path | None = N
 def _loaded_from_folder(requested: str) -> bool:
     """Whether spaCy loads ``requested`` from a folder: not empty (the default model, not the working
     folder) and not an installed package's name (which spaCy prefers to a folder of that name)."""
-    import importlib.util
+    from spacy.util import is_package  # what spacy.load asks first (find_spec finds any folder too)
 
-    if not requested.strip() or not Path(requested).is_dir():
-        return False
-    try:
-        return importlib.util.find_spec(requested.replace("-", "_")) is None
-    except (ImportError, ValueError):
-        return True
+    return bool(requested.strip()) and Path(requested).is_dir() and not is_package(requested)
 
 
 def _database_files(database: Path | None) -> set[Path]:

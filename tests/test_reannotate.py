@@ -449,6 +449,10 @@ def test_an_empty_model_or_a_folder_named_as_an_installed_package_is_not_digeste
         reannotate(db, "")
     report = reannotate(db, package)
     assert "+" not in report.model  # the package's own name and version, as import stores them
+    nlp = __import__("spacy").blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "CITY", "pattern": "Berlin"}])
+    nlp.to_disk(tmp_path / "my model")
+    assert "+" in reannotate(db, "my model").model  # a folder named relatively is digested
     result = CliRunner().invoke(cli, ["preannotate", "--db", str(db_path_of(db)), "--model", " "])
     assert result.exit_code == 1 and "Traceback" not in result.output
 
