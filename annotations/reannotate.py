@@ -151,15 +151,16 @@ def _write(
     )
     replaced = unchanged = kept = 0
     for document_id, result in results:
-        store.store_prediction(
-            db,
-            store.ScoredPrediction(
-                document_id, model, version, result.spans, result.scores if scored else None, result.doubt
-            ),
+        prediction = store.ScoredPrediction(
+            document_id, model, version, result.spans, result.scores if scored else None, result.doubt
         )
+        base = store.pending_base(db, document_id) if batch is not None else None
+        # the doubt (the queue's order, the window's marks) follows what the document shows: this
+        # proposal when the base takes or holds it, or when no model's doubt is there yet
+        shown = base is not None or store.shows_base(db, document_id, result.spans)
+        store.store_prediction(db, prediction, doubt=shown or not store.has_doubt(db, document_id))
         if batch is None:
             continue
-        base = store.pending_base(db, document_id)
         if base is None:
             kept += 1
             continue

