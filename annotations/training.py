@@ -241,6 +241,8 @@ def training_config(base: str | None, config_path: Path | None, seed: int, max_s
         config = init_config(lang="en", pipeline=["ner"], optimize="efficiency")
     if base is not None:
         config = _sourcing(config, base)
+    elif config_path is not None:
+        _check_trains_ner(config, config_path)
     for section in ("paths", "system", "training"):  # a config of one's own may leave some out
         config.setdefault(section, {})
     config["system"]["seed"] = seed
@@ -250,6 +252,23 @@ def training_config(base: str | None, config_path: Path | None, seed: int, max_s
         config["training"]["eval_frequency"] = max(1, min(200, max_steps // 4))
     config["training"]["logger"] = {"@loggers": "spacy.ConsoleLogger.v1", "progress_bar": False}
     return config
+
+
+def _check_trains_ner(config: Any, config_path: Path) -> None:
+    """Refuse a config whose pipeline has no ner to train (a tagger's or senter's: nothing to score)."""
+    components = config.get("components") or {}
+    pipeline = (config.get("nlp") or {}).get("pipeline") or []
+    factories = {
+        name: (components.get(name) or {}).get("factory")
+        or ("source" if "source" in (components.get(name) or {}) else "")
+        for name in pipeline
+    }
+    if not any(factory in ("ner", "beam_ner", "source") for factory in factories.values()):
+        shown = ", ".join(f"{name} ({factory or 'no factory'})" for name, factory in factories.items())
+        raise TrainingFailure(
+            f"{config_path}: the pipeline has no ner component to train (it has {shown or 'none'}); "
+            "spandesk trains named entities: add a ner, or leave out --config"
+        )
 
 
 def _sourcing(config: Any, base: str) -> Any:

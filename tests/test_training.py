@@ -350,3 +350,22 @@ def test_a_killed_trainings_temporary_folder_is_removed_by_the_next_training(
     code, output = run("train", "--db", str(db_path), "-o", str(model), *FAST)
     assert code == 0 and f"Removed {left[0]}, left by a training that was killed" in output, output
     assert training.scratch_folders(model) == [running] and len(registered(db_path)) == 1
+
+
+def test_a_config_without_ner_is_refused_before_training(db_path: Path, tmp_path: Path) -> None:
+    """A senter's config trained, then failed with a traceback (KeyError 'ents_p') scoring the entities."""
+    from spacy.cli.init_config import init_config
+
+    imported(db_path, tmp_path, [record(i) for i in range(10)])
+    config = tmp_path / "senter.cfg"
+    init_config(lang="en", pipeline=["senter"], optimize="efficiency").to_disk(config)
+    model = tmp_path / "m"
+    code, output = run(
+        "train", "--db", str(db_path), "-o", str(model), "--config", str(config), "--max-steps", "3"
+    )
+    assert (
+        code == 1
+        and f"{config}: the pipeline has no ner component to train (it has senter (senter))" in output
+    )
+    assert "Training on" not in output  # refused before spaCy started
+    nothing_left(model, db_path)
