@@ -117,6 +117,25 @@ def change_problem(raw: Any, text_length: int) -> str | None:
     return span_list_problem(value["spans"], text_length)
 
 
+def scores_problem(raw: Any, spans: Any) -> str | None:
+    """What is wrong with a prediction's scores column (NULL: no scores; else one number from 0 to 1, or
+    null, per span of the ``spans`` column beside it)."""
+    if raw is None:
+        return None
+    value, problem = _loaded(raw)
+    if problem is not None:
+        return problem
+    if not isinstance(value, list):
+        return "is not a list of scores"
+    predicted, _ = _loaded(spans)
+    if isinstance(predicted, list) and len(value) != len(predicted):
+        return f"holds {len(value)} scores for {len(predicted)} spans"
+    for index, score in enumerate(value):
+        if score is not None and (type(score) not in (int, float) or not 0.0 <= score <= 1.0):
+            return f"score {index} ({_shown(score)}) is not a number from 0 to 1"
+    return None
+
+
 def _loaded(raw: Any) -> tuple[Any, str | None]:
     """The decoded value, or what stops it being decoded."""
     if raw is None:
