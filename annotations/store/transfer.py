@@ -102,8 +102,9 @@ def assignable_documents(db: Database, dataset: str) -> list[int]:
 def copy_assignment(db: Database, team: str, dataset: str, document_ids: Sequence[int], person: str) -> int:
     """Fill a new, empty database (call inside a transaction) with one person's share of a dataset of the
     attached ``team``: the documents (same ids), their predictions, each one's base made of the model's
-    latest proposal (pending), the person's own versions with their history, the label set, and the
-    ``annotator`` setting. Return how many of the person's versions were copied."""
+    proposal the team's base holds, else the latest (pending), the person's own versions with their
+    history, the label set, and the ``annotator`` setting. Return how many of the person's versions were
+    copied."""
     dataset_key = ensure_dataset(db, dataset)
     db.execute("CREATE TEMP TABLE transfer_assigned (id INTEGER PRIMARY KEY)")
     try:
@@ -126,7 +127,10 @@ def copy_assignment(db: Database, team: str, dataset: str, document_ids: Sequenc
         db.execute(
             "INSERT INTO annotations (document_id, kind, owner, spans, rev)"
             f" SELECT t.id, 'base', '', coalesce((SELECT p.spans FROM {team}.predictions p"
-            " WHERE p.document_id = t.id ORDER BY p.created DESC LIMIT 1), '[]'), 0"
+            f" LEFT JOIN {team}.annotations b ON b.document_id = p.document_id AND b.kind = 'base'"
+            # the proposal the team's base holds (a model run only beside it is not handed out), else
+            # the latest
+            " WHERE p.document_id = t.id ORDER BY p.spans IS b.spans DESC, p.created DESC LIMIT 1), '[]'), 0"
             " FROM temp.transfer_assigned t ORDER BY t.id"
         )
         _list_versions(
