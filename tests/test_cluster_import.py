@@ -259,7 +259,7 @@ def test_the_window_imports_on_a_cluster_and_shows_shards_and_rate_in_its_dialog
     run.progress.connect(lambda _done, _total: labels.append(dialog.labelText()))
     with qtbot.waitSignal(run.done, timeout=90_000):
         pass
-    assert "Imported 24 document(s)" in window.statusBar().currentMessage()
+    assert "Imported 24 documents" in window.statusBar().currentMessage()
     assert f"Pre-annotating on {scheduler}: shards 0/1" in labels  # 24 documents: one shard of 500
     assert re.fullmatch(rf"Pre-annotating on {scheduler}: shards 1/1, [\d,]+ docs/s", dialog.labelText())
     assert _rows(path) == expected
