@@ -187,9 +187,9 @@ def base_model(db: Database, requested: str | None) -> str | None:
     try:
         if requested is not None:
             return resolve_model_name(requested)
-        for name in store.model_names(db):
-            model, _, version = name.partition(" ")
-            registered = store.registered_model(db, model, version)
+        for model, version in store.models_latest_first(db):
+            # a registered model run from its folder is stored as VERSION+DIGEST (reannotate)
+            registered = store.registered_model(db, model, version.partition("+")[0])
             candidate = registered.path if registered else model
             if Path(candidate).is_dir() or _installed(candidate):
                 return candidate

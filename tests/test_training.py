@@ -369,3 +369,34 @@ def test_a_config_without_ner_is_refused_before_training(db_path: Path, tmp_path
     )
     assert "Training on" not in output  # refused before spaCy started
     nothing_left(model, db_path)
+
+
+def test_the_default_base_is_the_model_that_proposed_last_even_run_from_its_folder(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """After train -> preannotate --model FOLDER, the next train started from en_core_web_sm: models were
+    tried in alphabetical order (the installed en_core_web_sm first), and the folder's predictions
+    (version 2.0.0+DIGEST) never matched the registered 2.0.0."""
+    from annotations.model import Span, SpanSource
+    from annotations.preannotate import resolve_model_name
+
+    installed = resolve_model_name(None)
+
+    db = store.open_store(db_path)
+    imported(db_path, tmp_path, [record(i) for i in range(4)])
+    (tmp_path / "news").mkdir()
+    store.register_model(
+        db, store.NewModel(str(tmp_path / "news"), "en_spandesk_news", "2.0.0", "blank", 1, 1, {})
+    )
+    span = (Span(0, 5, "PERSON", SpanSource.MODEL),)
+    with store.write_transaction(db):
+        for model, version, when in (
+            (installed, "3.8.0", 1.0),
+            ("en_spandesk_news", "2.0.0+0123abcd", 2.0),
+        ):
+            store.store_prediction(db, store.ScoredPrediction(1, model, version, span, None, None), now=when)
+    assert training.base_model(db, None) == str(tmp_path / "news")
+    with store.write_transaction(db):  # the installed model ran after it
+        store.store_prediction(db, store.ScoredPrediction(1, installed, "3.8.0", span, None, None), now=3.0)
+    assert training.base_model(db, None) == installed
+    db.close()

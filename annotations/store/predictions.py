@@ -82,6 +82,16 @@ def has_doubt(db: Database, document_id: int) -> bool:
     return row is not None
 
 
+def models_latest_first(db: Database) -> list[tuple[str, str]]:
+    """(model, version) of every model whose predictions are stored, the one that predicted last first
+    (reads every prediction: for ``train``, not for the window)."""
+    sql = (
+        "SELECT model, model_version FROM predictions GROUP BY model, model_version"
+        " ORDER BY max(created) DESC, model, model_version"
+    )
+    return [(row[0], row[1]) for row in db.execute(sql)]
+
+
 def document_texts(db: Database, dataset: str | None = None) -> Iterator[tuple[int, str]]:
     """(id, text) of every document (of ``dataset``) in id order, streamed."""
     sql = "SELECT d.id, d.text FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
