@@ -90,6 +90,9 @@ def reannotate(
 ) -> ReannotateReport:
     """Run ``model`` over the documents (of ``dataset``) and store its predictions; with ``pending``, give
     the pending documents its proposal as their base. All or nothing."""
+    if dataset is not None and store.dataset_id(db, dataset) is None:
+        have = ", ".join(store.dataset_names(db)) or "none"
+        raise ReannotateFailure(f"there is no dataset called {dataset!r} (have: {have})")
     total = store.count_texts(db, dataset)
     if total == 0:
         where = f"the dataset {dataset!r} has" if dataset is not None else "the database has"

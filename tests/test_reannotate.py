@@ -204,7 +204,7 @@ def test_bad_input_is_a_message_and_changes_nothing(db_path: Path, tmp_path: Pat
     wrong_dataset = runner.invoke(
         cli, ["preannotate", "--db", str(db_path), "--model", "x", "--dataset", "nope"]
     )
-    assert "the dataset 'nope' has no documents" in wrong_dataset.output
+    assert "there is no dataset called 'nope' (have: news)" in wrong_dataset.output
     db = store.open_store(db_path)
     assert everything(db) == before
     db.close()
@@ -505,3 +505,12 @@ def test_assign_hands_out_the_proposal_the_team_shows_not_a_model_only_stored_be
         assert all(team_bases.values())
     finally:
         alice.close()
+
+
+def test_a_dataset_that_does_not_exist_is_named_as_such(
+    db: Database, tmp_path: Path, ruler_model: Path
+) -> None:
+    """A misspelt --dataset was told to 'import some first', as if it were an empty dataset."""
+    imported(db, tmp_path)
+    with pytest.raises(ReannotateFailure, match=r"there is no dataset called 'nwes' \(have: news\)"):
+        reannotate(db, str(ruler_model), dataset="nwes")
