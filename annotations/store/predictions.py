@@ -132,13 +132,18 @@ def pending_base(db: Database, document_id: int) -> tuple[int, tuple[Span, ...]]
 def shows_base(db: Database, document_id: int, spans: tuple[Span, ...]) -> bool:
     """Whether the document's base holds exactly these spans (offsets and labels): a model's proposal
     the document shows, or took when it was imported or re-annotated."""
+    return _base_keys(db, document_id) == _keys(spans)
+
+
+def _base_keys(db: Database, document_id: int) -> set[tuple[int, int, str]] | None:
+    """(start, end, label) of the document's base spans; None without a base."""
     row = db.execute(
         "SELECT spans FROM annotations WHERE document_id = ? AND kind = 'base'", [document_id]
     ).fetchone()
     if row is None:
-        return False
+        return None
     try:
-        return _keys(decode_spans(row[0])) == _keys(spans)
+        return _keys(decode_spans(row[0]))
     except DECODE_ERRORS as error:
         raise DamagedRow(f"documents {document_id}", "annotations.spans", "cannot be read") from error
 
@@ -157,8 +162,9 @@ def proposed_by(db: Database, document_id: int) -> ProposedBy | None:
     ).fetchall()
     if not rows:
         return None
+    base = _base_keys(db, document_id) if len(rows) > 1 else None
     try:
-        row = next((r for r in rows if shows_base(db, document_id, decode_spans(r[2]))), rows[0])
+        row = next((r for r in rows if _keys(decode_spans(r[2])) == base), rows[0])
     except DECODE_ERRORS as error:
         raise DamagedRow(f"documents {document_id}", "predictions.spans", "cannot be read") from error
     model, version, spans_json, scores_json, doubt = row
