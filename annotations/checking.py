@@ -133,7 +133,7 @@ def _triggers_after_each_migration() -> tuple[tuple[str, dict[str, str]], ...]:
 # ---------------------------------------------------------------- documents, their JSON and history
 
 _DOCUMENTS = "SELECT d.id, d.text, d.tokens, d.meta, d.extra, {digest} FROM documents d ORDER BY d.id"
-_PREDICTIONS = "SELECT document_id, model, spans, scores FROM predictions ORDER BY document_id"
+_PREDICTIONS = "SELECT document_id, model, spans, {scores} FROM predictions ORDER BY document_id"
 _VERSIONS = (
     "SELECT document_id, id, kind, owner, spans, answer, rev FROM annotations ORDER BY document_id, id"
 )
@@ -149,7 +149,8 @@ _ANSWERS = frozenset(answer.value for answer in Answer)
 def document_problems(db: Database) -> Iterator[Problem]:
     """The JSON and history problems of every document, reading each table once in document order."""
     versioned = "kind" in {column[1] for column in db.execute("PRAGMA table_info(annotations)")}
-    predictions = _ByDocument(db.execute(_PREDICTIONS))
+    scored = "scores" in {column[1] for column in db.execute("PRAGMA table_info(predictions)")}
+    predictions = _ByDocument(db.execute(_PREDICTIONS.format(scores="scores" if scored else "NULL")))
     versions = _ByDocument(db.execute(_VERSIONS if versioned else _OLD_VERSIONS))
     events = _ByDocument(db.execute(_EVENTS if versioned else _OLD_EVENTS))
     columns = {column[1] for column in db.execute("PRAGMA table_info(documents)")}

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from annotations.counting import counted
 from annotations.importing import ImportFailure
 from annotations.model import Span, SpanSource, Token
 from annotations.preannotate import Annotated, Pipeline, load_pipeline
@@ -243,7 +244,8 @@ class ClusterPredictor:
         kept = self._kept(shards)
         missing = [shard for shard in shards if shard.index not in kept]
         self.say(
-            f"Cluster {self.address}: {len(shards)} shard(s) of up to {self.shard_size} documents, "
+            f"Cluster {self.address}: {counted(len(shards), 'shard')} of up to "
+            f"{counted(self.shard_size, 'document')}, "
             f"{len(kept)} already done (kept in {self.folder}), {len(missing)} to do"
         )
         if missing:
@@ -390,7 +392,8 @@ class _connected:
         except Exception as error:  # noqa: BLE001  (Dask raises many kinds: say it, no traceback)
             self.__exit__(None, None, None)
             raise ClusterFailure(
-                f"could not start a local Dask cluster of {self.target} worker(s): {type(error).__name__}: "
+                f"could not start a local Dask cluster of {counted(self.target, 'worker')}: "
+                f"{type(error).__name__}: "
                 f"{error}"
             ) from None
         try:

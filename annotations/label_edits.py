@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from annotations.counting import counted
 from annotations.model import Document
 from annotations.session import Edit
 from annotations.text import grapheme_bounds
@@ -28,7 +29,11 @@ def without_spans(document: Document) -> Edit | None:
         return None
     after = replace(document.state, spans=())
     return Edit(
-        document.id, "remove", f"clear the document ({len(document.spans)} spans)", document.state, after
+        document.id,
+        "remove",
+        f"clear the document ({counted(len(document.spans), 'span')})",
+        document.state,
+        after,
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from annotations.counting import counted
 from annotations.model import Answer, SpanSource
 
 NOT_JSON = "is not valid JSON (truncated?)"
@@ -129,7 +130,7 @@ def scores_problem(raw: Any, spans: Any) -> str | None:
         return "is not a list of scores"
     predicted, _ = _loaded(spans)
     if isinstance(predicted, list) and len(value) != len(predicted):
-        return f"holds {len(value)} scores for {len(predicted)} spans"
+        return f"holds {counted(len(value), 'score')} for {counted(len(predicted), 'span')}"
     for index, score in enumerate(value):
         if score is not None and (type(score) not in (int, float) or not 0.0 <= score <= 1.0):
             return f"score {index} ({_shown(score)}) is not a number from 0 to 1"

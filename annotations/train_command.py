@@ -153,8 +153,8 @@ def models_command(db_path: Path | None, as_json: bool) -> None:
         when = datetime.fromtimestamp(model.created).strftime("%Y-%m-%d %H:%M")
         f_score = model.scores.get("ents_f") or 0.0
         _say(
-            f"{model.name} {model.version}  {when}  F {f_score:.1%}  {model.documents} documents, "
-            f"{model.spans} spans  from {model.base}  {model.path}"
+            f"{model.name} {model.version}  {when}  F {f_score:.1%}  {counted(model.documents, 'document')}, "
+            f"{counted(model.spans, 'span')}  from {model.base}  {model.path}"
         )
 
 

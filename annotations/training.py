@@ -155,7 +155,8 @@ def split_documents(documents: Sequence[Document], eval_split: float, seed: int)
     held = round(len(keys) * eval_split)
     if held == 0 or held == len(keys):
         raise TrainingFailure(
-            f"{len(keys)} accepted text(s) are too few for --eval-split {eval_split:g}: it leaves "
+            f"{counted(len(keys), 'accepted text')} {'is' if len(keys) == 1 else 'are'} too few for "
+            f"--eval-split {eval_split:g}: it leaves "
             f"{'no document to score on' if held == 0 else 'no document to train on'}; accept more "
             "documents or choose another --eval-split"
         )
@@ -481,7 +482,7 @@ def learning_curve(
 def format_curve_point(point: CurvePoint) -> str:
     """One line of the learning curve."""
     return (
-        f"{point.fraction:4.0%} of the training part ({point.documents:>5} documents): "
+        f"{point.fraction:4.0%} of the training part ({counted(point.documents, 'document'):>15}): "
         f"F {point.scores.f:6.1%}  P {point.scores.p:6.1%}  R {point.scores.r:6.1%}"
     )
 

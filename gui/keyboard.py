@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 
+from annotations.counting import counted
 from annotations.label_edits import character_step, without_label, without_spans
 from annotations.model import Answer, Span, Token
 from gui.controller import AnnotationController
@@ -354,7 +355,9 @@ class KeyboardEditor:
         self.view.select_span(None)
         self.view.set_pending(None)
         self.controller.push(edit)
-        self.told(f"Cleared the document ({len(edit.before.spans)} spans); Ctrl+Z brings them back.")
+        self.told(
+            f"Cleared the document ({counted(len(edit.before.spans), 'span')}); Ctrl+Z brings them back."
+        )
 
     def toggle_characters(self) -> None:
         """Switch between selecting whole tokens and single characters (Edit ▸ Select characters)."""

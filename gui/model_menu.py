@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 import annotations
 from annotations import store
+from annotations.counting import counted
 from annotations.training import Scores
 
 CURRENT_MODEL = "The model that pre-annotated this database"
@@ -288,8 +289,9 @@ class TrainDialog(QDialog):
         model = rows[-1]
         self.show_scores(Scores.from_json(model.scores))
         self.status.setText(
-            f"Saved {model.name} {model.version} to {model.path}: trained on {model.documents} documents "
-            f"({model.spans} spans). Scores on the held-out documents:"
+            f"Saved {model.name} {model.version} to {model.path}: trained on "
+            f"{counted(model.documents, 'document')} "
+            f"({counted(model.spans, 'span')}). Scores on the held-out documents:"
         )
 
     def show_scores(self, scores: Scores) -> None:

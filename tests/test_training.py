@@ -169,7 +169,7 @@ def test_too_few_documents_say_so(db_path: Path, tmp_path: Path) -> None:
     assert code == 1 and "no accepted documents to train on" in output and "No model was written" in output
     imported(db_path, tmp_path, [record(i) for i in range(10, 12)])
     code, output = run("train", "--db", str(db_path), "-o", str(model), *FAST)
-    assert code == 1 and "2 accepted text(s) are too few for --eval-split 0.2" in output
+    assert code == 1 and "2 accepted texts are too few for --eval-split 0.2" in output
     assert "no document to score on" in output
     nothing_left(model, db_path)
 
