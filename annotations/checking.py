@@ -133,7 +133,7 @@ def _triggers_after_each_migration() -> tuple[tuple[str, dict[str, str]], ...]:
 # ---------------------------------------------------------------- documents, their JSON and history
 
 _DOCUMENTS = "SELECT d.id, d.text, d.tokens, d.meta, d.extra, {digest} FROM documents d ORDER BY d.id"
-_PREDICTIONS = "SELECT document_id, model, spans FROM predictions ORDER BY document_id"
+_PREDICTIONS = "SELECT document_id, model, spans, {scores} FROM predictions ORDER BY document_id"
 _VERSIONS = (
     "SELECT document_id, id, kind, owner, spans, answer, rev FROM annotations ORDER BY document_id, id"
 )
@@ -149,7 +149,8 @@ _ANSWERS = frozenset(answer.value for answer in Answer)
 def document_problems(db: Database) -> Iterator[Problem]:
     """The JSON and history problems of every document, reading each table once in document order."""
     versioned = "kind" in {column[1] for column in db.execute("PRAGMA table_info(annotations)")}
-    predictions = _ByDocument(db.execute(_PREDICTIONS))
+    scored = "scores" in {column[1] for column in db.execute("PRAGMA table_info(predictions)")}
+    predictions = _ByDocument(db.execute(_PREDICTIONS.format(scores="scores" if scored else "NULL")))
     versions = _ByDocument(db.execute(_VERSIONS if versioned else _OLD_VERSIONS))
     events = _ByDocument(db.execute(_EVENTS if versioned else _OLD_EVENTS))
     columns = {column[1] for column in db.execute("PRAGMA table_info(documents)")}
@@ -200,9 +201,13 @@ def _one_document(
         meta=stored_json.object_problem(meta),
         extra=stored_json.object_problem(extra),
     )
-    for _, model, predicted in predictions:
-        problem = stored_json.spans_problem(predicted, length, ordered=False)
-        problems += _column_problems("predictions", f"document {document_id}, model {model!r}", spans=problem)
+    for _, model, predicted, scores in predictions:
+        problems += _column_problems(
+            "predictions",
+            f"document {document_id}, model {model!r}",
+            spans=stored_json.spans_problem(predicted, length, ordered=False),
+            scores=stored_json.scores_problem(scores, predicted),
+        )
     if not versions:
         return [*problems, Problem("documents", f"id {document_id}", "has no annotations row")]
     if not any(version[2] == "base" for version in versions):

@@ -49,17 +49,36 @@ class ReannotateReport:
     kept: int  # documents answered or edited, left as they were (with --pending)
 
 
-def model_identity(requested: str, pipeline: Pipeline) -> tuple[str, str]:
+def model_identity(requested: str, pipeline: Pipeline, database: Path | None = None) -> tuple[str, str]:
     """(model, version) to store: the pipeline's name and version, and for a folder a digest of its
-    files too, so that a retrained model keeping its name and version is told from the old one."""
+    files too, so that a retrained model keeping its name and version is told from the old one. The
+    ``database``'s own files, should the folder hold them, are left out: opening and closing them through
+    another handle would drop this process's SQLite locks (and they change with every write)."""
     path = Path(requested)
-    if not path.is_dir():
+    if not _loaded_from_folder(requested):
         return pipeline.name, pipeline.version
+    skipped = _database_files(database)
     digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and p.resolve() not in skipped):
         digest.update(str(file.relative_to(path)).encode())
         digest.update(file.read_bytes())
     return pipeline.name, f"{pipeline.version}+{digest.hexdigest()[:10]}"
+
+
+def _loaded_from_folder(requested: str) -> bool:
+    """Whether spaCy loads ``requested`` from a folder: not empty (the default model, not the working
+    folder) and not an installed package's name (which spaCy prefers to a folder of that name)."""
+    from spacy.util import is_package  # what spacy.load asks first (find_spec finds any folder too)
+
+    return bool(requested.strip()) and Path(requested).is_dir() and not is_package(requested)
+
+
+def _database_files(database: Path | None) -> set[Path]:
+    """The database file and the journal, WAL and shared-memory files SQLite keeps beside it."""
+    if database is None:
+        return set()
+    main = database.resolve()
+    return {main, *(main.with_name(main.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
 
 
 def reannotate(
@@ -73,13 +92,18 @@ def reannotate(
 ) -> ReannotateReport:
     """Run ``model`` over the documents (of ``dataset``) and store its predictions; with ``pending``, give
     the pending documents its proposal as their base. All or nothing."""
+    if dataset is not None and store.dataset_id(db, dataset) is None:
+        have = ", ".join(store.dataset_names(db)) or "none"
+        raise ReannotateFailure(f"there is no dataset called {dataset!r} (have: {have})")
     total = store.count_texts(db, dataset)
     if total == 0:
         where = f"the dataset {dataset!r} has" if dataset is not None else "the database has"
         raise ReannotateFailure(f"{where} no documents; import some first (spandesk import FILE)")
+    if not model.strip():
+        raise ReannotateFailure("--model: give a spaCy pipeline's name or folder (it was empty)")
     try:
         pipeline = load_pipeline(model)
-        name, version = model_identity(model, pipeline)
+        name, version = model_identity(model, pipeline, store.database_path(db))
     except (ModelNotFound, ValueError, OSError) as error:
         raise ReannotateFailure(str(error)) from error
     try:
@@ -132,15 +156,16 @@ def _write(
     )
     replaced = unchanged = kept = 0
     for document_id, result in results:
-        store.store_prediction(
-            db,
-            store.ScoredPrediction(
-                document_id, model, version, result.spans, result.scores if scored else None, result.doubt
-            ),
+        prediction = store.ScoredPrediction(
+            document_id, model, version, result.spans, result.scores if scored else None, result.doubt
         )
+        base = store.pending_base(db, document_id) if batch is not None else None
+        # the doubt (the queue's order, the window's marks) follows what the document shows: this
+        # proposal when the base takes or holds it, or when no model's doubt is there yet
+        shown = base is not None or store.shows_base(db, document_id, result.spans)
+        store.store_prediction(db, prediction, doubt=shown or not store.has_doubt(db, document_id))
         if batch is None:
             continue
-        base = store.pending_base(db, document_id)
         if base is None:
             kept += 1
             continue

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from annotations.counting import counted
 from annotations.model import Answer, SpanSource
 
 NOT_JSON = "is not valid JSON (truncated?)"
@@ -115,6 +116,25 @@ def change_problem(raw: Any, text_length: int) -> str | None:
     if value["answer"] is not None and value["answer"] not in _ANSWERS:
         return f"holds an unknown answer: {_shown(value['answer'])}"
     return span_list_problem(value["spans"], text_length)
+
+
+def scores_problem(raw: Any, spans: Any) -> str | None:
+    """What is wrong with a prediction's scores column (NULL: no scores; else one number from 0 to 1, or
+    null, per span of the ``spans`` column beside it)."""
+    if raw is None:
+        return None
+    value, problem = _loaded(raw)
+    if problem is not None:
+        return problem
+    if not isinstance(value, list):
+        return "is not a list of scores"
+    predicted, _ = _loaded(spans)
+    if isinstance(predicted, list) and len(value) != len(predicted):
+        return f"holds {counted(len(value), 'score')} for {counted(len(predicted), 'span')}"
+    for index, score in enumerate(value):
+        if score is not None and (type(score) not in (int, float) or not 0.0 <= score <= 1.0):
+            return f"score {index} ({_shown(score)}) is not a number from 0 to 1"
+    return None
 
 
 def _loaded(raw: Any) -> tuple[Any, str | None]:

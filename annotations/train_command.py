@@ -98,6 +98,7 @@ def train_command(
     force: bool,
 ) -> None:
     """Train an NER model on the accepted documents with spaCy, score it per label, and register it."""
+    from annotations import store
     from annotations.cli import opened
     from annotations.training import (
         CurvePoint,
@@ -113,7 +114,7 @@ def train_command(
     settings = TrainSettings(output, dataset, base, config_path, eval_split, seed, max_steps, force)
     with opened(db_path, create=False) as db, _terminate_is_interrupt():
         try:
-            check_output(output.absolute(), force)  # before the curve's trainings, not after them
+            check_output(output.absolute(), force, store.database_path(db))  # before the curve
             if curve:
                 _say("Learning curve (same held-out documents):")
                 learning_curve(db, settings, on_line=_say, fractions=(0.25, 0.5, 0.75))

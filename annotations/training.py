@@ -13,6 +13,7 @@ renamed into place at the end and registered in the same transaction; an error o
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
 import shutil
@@ -188,9 +189,9 @@ def base_model(db: Database, requested: str | None) -> str | None:
     try:
         if requested is not None:
             return resolve_model_name(requested)
-        for name in store.model_names(db):
-            model, _, version = name.partition(" ")
-            registered = store.registered_model(db, model, version)
+        for model, version in store.models_latest_first(db):
+            # a registered model run from its folder is stored as VERSION+DIGEST (reannotate)
+            registered = store.registered_model(db, model, version.partition("+")[0])
             candidate = registered.path if registered else model
             if Path(candidate).is_dir() or _installed(candidate):
                 return candidate
@@ -242,6 +243,8 @@ def training_config(base: str | None, config_path: Path | None, seed: int, max_s
         config = init_config(lang="en", pipeline=["ner"], optimize="efficiency")
     if base is not None:
         config = _sourcing(config, base)
+    elif config_path is not None:
+        _check_trains_ner(config, config_path)
     for section in ("paths", "system", "training"):  # a config of one's own may leave some out
         config.setdefault(section, {})
     config["system"]["seed"] = seed
@@ -251,6 +254,23 @@ def training_config(base: str | None, config_path: Path | None, seed: int, max_s
         config["training"]["eval_frequency"] = max(1, min(200, max_steps // 4))
     config["training"]["logger"] = {"@loggers": "spacy.ConsoleLogger.v1", "progress_bar": False}
     return config
+
+
+def _check_trains_ner(config: Any, config_path: Path) -> None:
+    """Refuse a config whose pipeline has no ner to train (a tagger's or senter's: nothing to score)."""
+    components = config.get("components") or {}
+    pipeline = (config.get("nlp") or {}).get("pipeline") or []
+    factories = {
+        name: (components.get(name) or {}).get("factory")
+        or ("source" if "source" in (components.get(name) or {}) else "")
+        for name in pipeline
+    }
+    if not any(factory in ("ner", "beam_ner", "source") for factory in factories.values()):
+        shown = ", ".join(f"{name} ({factory or 'no factory'})" for name, factory in factories.items())
+        raise TrainingFailure(
+            f"{config_path}: the pipeline has no ner component to train (it has {shown or 'none'}); "
+            "spandesk trains named entities: add a ner, or leave out --config"
+        )
 
 
 def _sourcing(config: Any, base: str) -> Any:
@@ -329,8 +349,14 @@ def evaluate(model: Path, held_out: Path) -> Scores:
     return Scores(scores["ents_p"] or 0.0, scores["ents_r"] or 0.0, scores["ents_f"] or 0.0, per_label)
 
 
-def check_output(output: Path, force: bool) -> None:
-    """Refuse an output that is a file, or a folder holding something (unless ``force``)."""
+def check_output(output: Path, force: bool, database: Path | None = None) -> None:
+    """Refuse an output that is a file, a folder holding something (unless ``force``), or one holding the
+    database at any depth (``force`` would delete it, and its -wal, with the model it replaces)."""
+    if database is not None and _holds(output, database):
+        raise TrainingFailure(
+            f"{output}: holds the database {database}; the model's folder must not contain it "
+            "(choose a new folder with -o)"
+        )
     if output.is_symlink() or (output.exists() and not output.is_dir()):
         raise TrainingFailure(f"{output}: exists and is not a folder; choose a new folder with -o")
     if output.is_dir() and any(output.iterdir()) and not force:
@@ -345,18 +371,46 @@ def check_output(output: Path, force: bool) -> None:
 def scratch_folder(output: Path) -> Iterator[Path]:
     """A temporary folder beside ``output`` (same file system, so it can be renamed into place),
     removed at the end whatever happens."""
-    folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.training-", dir=output.parent))
+    folder = Path(tempfile.mkdtemp(prefix=f".{output.name}.training-{os.getpid()}-", dir=output.parent))
     try:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def clear_killed_trainings(output: Path, on_line: OnLine = print) -> list[Path]:
+    """Remove the temporary folders beside ``output`` left by trainings into it whose process was killed
+    (``scratch_folder`` names them with its process id), saying so; those of running ones are kept."""
+    removed = []
+    for folder in scratch_folders(output):
+        match = re.fullmatch(rf"\.{re.escape(output.name)}\.training-(\d+)-.*", folder.name)
+        if match is None or _process_runs(int(match.group(1))) or not folder.is_dir() or folder.is_symlink():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        on_line(f"Removed {folder}, left by a training that was killed")
+        removed.append(folder)
+    return removed
+
+
+def _process_runs(pid: int) -> bool:
+    """Whether a process with this id runs (assumed so where that cannot be asked)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) -> TrainResult:
     """Train on the accepted documents, score per label on the held-out part, put the model in
     ``settings.output`` and register it; all or nothing."""
     output = settings.output.absolute()
-    check_output(output, settings.force)
+    check_output(output, settings.force, store.database_path(db))
+    clear_killed_trainings(output, on_line)
     split = split_documents(training_documents(db, settings.dataset), settings.eval_split, settings.seed)
     base = base_model(db, settings.base) if settings.config is None or settings.base else None
     config = training_config(base, settings.config, settings.seed, settings.max_steps)
@@ -382,6 +436,15 @@ def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) 
     )  # fmt: skip
 
 
+def _holds(folder: Path, database: Path) -> bool:
+    """Whether ``database`` lies inside ``folder`` (links resolved), or is it."""
+    try:
+        inside, outer = database.resolve(), folder.resolve()
+    except (OSError, RuntimeError):
+        return False
+    return inside == outer or outer in inside.parents
+
+
 def _put_in_place(model: Path, output: Path, folder: Path) -> None:
     """Rename the trained model to ``output`` (an existing one is moved into ``folder``, removed with it)."""
     if output.exists():
@@ -401,6 +464,8 @@ def learning_curve(
     fractions: Sequence[float] = CURVE_FRACTIONS,
 ) -> list[CurvePoint]:
     """Train on growing shares of the training part (the same held-out part) and score each."""
+    check_output(settings.output.absolute(), settings.force, store.database_path(db))
+    clear_killed_trainings(settings.output.absolute(), on_line)
     split = split_documents(training_documents(db, settings.dataset), settings.eval_split, settings.seed)
     base = base_model(db, settings.base) if settings.config is None or settings.base else None
     points = []

@@ -213,8 +213,15 @@ class TrainDialog(QDialog):
             row.addWidget(button)
         return row
 
-    def _default_output(self) -> Path:
-        return self.db_path.parent / "models" / time.strftime("model-%Y%m%d-%H%M%S")
+    def _default_output(self, parent: Path | None = None) -> Path:
+        """A new folder name (of the time) in ``parent``, by default models/ beside the database."""
+        folder = parent or self.db_path.parent / "models"
+        name = time.strftime("model-%Y%m%d-%H%M%S")
+        candidate, number = folder / name, 1
+        while candidate.exists():
+            number += 1
+            candidate = folder / f"{name}-{number}"
+        return candidate
 
     def _choose_output(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder to hold the model's folder")
@@ -232,7 +239,11 @@ class TrainDialog(QDialog):
         if self.training.running():
             return
         self.output = Path(self.output_edit.text()).expanduser()
-        self.output.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            self.status.setText(f"{self.output.parent}: cannot be made ({_reason(error)}); choose another")
+            return
         arguments = train_arguments(
             self.db_path, self.output, self.base(), self.split_box.value(), self.steps_box.value()
         )
@@ -266,6 +277,7 @@ class TrainDialog(QDialog):
         if code == 0:
             self.progress.setValue(self.progress.maximum())
             self._show_model()
+            self.output_edit.setText(str(self._default_output(self.output.parent)))  # Train again: a new one
         elif code == EXIT_CANCELLED:
             self.status.setText("Training cancelled; no model was written or registered.")
         else:
@@ -306,3 +318,10 @@ class TrainDialog(QDialog):
             if not self.training.process.waitForFinished(milliseconds):
                 self.training.process.kill()
                 self.training.process.waitForFinished(2000)
+
+
+def _reason(error: OSError) -> str:
+    """Why a folder could not be made, in words."""
+    if isinstance(error, (FileExistsError, NotADirectoryError)):
+        return "a file is in the way: it is not a folder"
+    return error.strerror or str(error)

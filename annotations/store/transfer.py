@@ -104,8 +104,9 @@ def assignable_documents(db: Database, dataset: str) -> list[int]:
 def copy_assignment(db: Database, team: str, dataset: str, document_ids: Sequence[int], person: str) -> int:
     """Fill a new, empty database (call inside a transaction) with one person's share of a dataset of the
     attached ``team``: the documents (same ids), their predictions, each one's base made of the model's
-    latest proposal (pending), the person's own versions with their history, the label set, and the
-    ``annotator`` setting. Return how many of the person's versions were copied."""
+    proposal the team's base holds, else the latest (pending), the person's own versions with their
+    history, the label set, and the ``annotator`` setting. Return how many of the person's versions were
+    copied."""
     dataset_key = ensure_dataset(db, dataset)
     db.execute("CREATE TEMP TABLE transfer_assigned (id INTEGER PRIMARY KEY)")
     try:
@@ -128,7 +129,10 @@ def copy_assignment(db: Database, team: str, dataset: str, document_ids: Sequenc
         db.execute(
             "INSERT INTO annotations (document_id, kind, owner, spans, rev)"
             f" SELECT t.id, 'base', '', coalesce((SELECT p.spans FROM {team}.predictions p"
-            " WHERE p.document_id = t.id ORDER BY p.created DESC LIMIT 1), '[]'), 0"
+            f" LEFT JOIN {team}.annotations b ON b.document_id = p.document_id AND b.kind = 'base'"
+            # the proposal the team's base holds (a model run only beside it is not handed out), else
+            # the latest
+            " WHERE p.document_id = t.id ORDER BY p.spans IS b.spans DESC, p.created DESC LIMIT 1), '[]'), 0"
             " FROM temp.transfer_assigned t ORDER BY t.id"
         )
         _list_versions(
@@ -248,10 +252,16 @@ def _map_documents(db: Database, source: str, source_name: str) -> int:
         f" JOIN {source}.documents sd ON sd.id = m.source_id"
         " WHERE m.new ORDER BY m.target_id"
     ).rowcount
+    db.execute(  # with the confidences and the doubt: the window's outlines and its doubt order use them
+        "INSERT INTO main.predictions (document_id, model, model_version, spans, created, scores, doubt)"
+        " SELECT m.target_id, p.model, p.model_version, p.spans, p.created, p.scores, p.doubt"
+        f" FROM {source}.predictions p JOIN temp.transfer_documents m ON m.source_id = p.document_id"
+        " WHERE m.new"
+    )
     db.execute(
-        "INSERT INTO main.predictions (document_id, model, model_version, spans, created)"
-        f" SELECT m.target_id, p.model, p.model_version, p.spans, p.created FROM {source}.predictions p"
-        " JOIN temp.transfer_documents m ON m.source_id = p.document_id WHERE m.new"
+        "INSERT INTO main.document_doubt (document_id, doubt) SELECT m.target_id, dd.doubt"
+        f" FROM {source}.document_doubt dd JOIN temp.transfer_documents m ON m.source_id = dd.document_id"
+        " WHERE m.new"
     )
     return added
 
