@@ -14,21 +14,13 @@ import click
 from annotations import store
 from annotations.bulk import Add, Change, Delete, DocumentPlan, OccurrencePlan, Outcome, Plan
 from annotations.bulk_apply import BatchError, BatchResult
+from annotations.cli_options import db_option
 from annotations.terminal import printable
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
 CONTEXT_CHARS = 30  # characters shown on each side of an occurrence
-
-# Defined here, not taken from annotations.cli: that module imports this one.
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
-)
 
 
 def _annotator_name(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from annotations import store
+from annotations.cli_options import db_option
 from annotations.counting import counted
 from annotations.formats import FORMATS, IMPORT_FORMATS
 from annotations.model import Answer
@@ -32,17 +33,6 @@ def default_db_path() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("spandesk", appauthor=False)) / "spandesk.db"
-
-
-def db_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The shared ``--db PATH`` option."""
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
-    )(function)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from annotations import store
+from annotations.cli_options import db_option
 from annotations.search import Occurrence, Query, SearchError, find
 from annotations.search_preview import Preview, previews
 from annotations.terminal import printable
@@ -22,14 +23,6 @@ from annotations.terminal import printable
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-# Defined here, not taken from annotations.cli: that module imports this one.
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
-)
 MAX_CONTEXT = 100_000  # characters each side: more than a line can show, and bounded (a padded line)
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]")
 

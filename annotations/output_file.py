@@ -275,7 +275,7 @@ def clear_stale_temporaries(folder: Path) -> list[Path]:
         return removed
     for entry in entries:
         match = TEMPORARY_NAME.fullmatch(entry.name)
-        if match is None or _process_runs(int(match.group(1))):
+        if match is None or process_runs(int(match.group(1))):
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -288,7 +288,7 @@ def clear_stale_temporaries(folder: Path) -> list[Path]:
     return removed
 
 
-def _process_runs(pid: int) -> bool:
+def process_runs(pid: int) -> bool:
     """Whether a process with this id runs (assumed so where that cannot be asked safely)."""
     if pid == os.getpid() or os.name != "posix":
         return True

@@ -7,17 +7,12 @@ from pathlib import Path
 
 import click
 
+from annotations.cli_options import db_option
 from annotations.terminal import printable
 
 
 @click.command("preannotate")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
-)
+@db_option
 @click.option("--dataset", default=None, help="Only this dataset's documents (default: all).")
 @click.option("--model", required=True, help="spaCy pipeline name or path (e.g. a model you trained).")
 @click.option(

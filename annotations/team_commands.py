@@ -8,19 +8,10 @@ from typing import TYPE_CHECKING
 import click
 
 from annotations import store
+from annotations.cli_options import db_option
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
-
-# Defined here, not taken from annotations.cli: that module imports this one (``python -m annotations.cli``
-# would otherwise import itself a second time, half-made).
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
-)
 
 
 @click.command("assign")

@@ -12,17 +12,10 @@ from pathlib import Path
 
 import click
 
+from annotations.cli_options import db_option
 from annotations.counting import counted
 from annotations.terminal import printable
 
-# Defined here, not taken from annotations.cli: that module imports this one.
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
-)
 EXIT_INTERRUPTED = 130
 
 

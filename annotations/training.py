@@ -28,6 +28,7 @@ from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.hashing import text_digest
 from annotations.model import Answer, Document
+from annotations.output_file import process_runs
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -384,25 +385,12 @@ def clear_killed_trainings(output: Path, on_line: OnLine = print) -> list[Path]:
     removed = []
     for folder in scratch_folders(output):
         match = re.fullmatch(rf"\.{re.escape(output.name)}\.training-(\d+)-.*", folder.name)
-        if match is None or _process_runs(int(match.group(1))) or not folder.is_dir() or folder.is_symlink():
+        if match is None or process_runs(int(match.group(1))) or not folder.is_dir() or folder.is_symlink():
             continue
         shutil.rmtree(folder, ignore_errors=True)
         on_line(f"Removed {folder}, left by a training that was killed")
         removed.append(folder)
     return removed
-
-
-def _process_runs(pid: int) -> bool:
-    """Whether a process with this id runs (assumed so where that cannot be asked)."""
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) -> TrainResult:
