@@ -77,7 +77,7 @@ def _corpus(path: Path, count: int, slow: bool = False) -> Path:
 def scheduler() -> Iterator[str]:
     """A real two-worker LocalCluster this test owns (so that its workers can be killed)."""
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     )
     try:
         yield cluster.scheduler_address
@@ -470,7 +470,7 @@ def test_ctrl_c_while_the_local_cluster_starts_cancels_cleanly(tmp_path: Path) -
 
 def test_a_scheduler_without_workers_is_said_within_the_timeout(tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "news.jsonl", 2)
-    alone = distributed.LocalCluster(n_workers=0, dashboard_address=None, silence_logs=50)
+    alone = distributed.LocalCluster(n_workers=0, dashboard_address=":0", silence_logs=50)
     try:
         started = time.monotonic()
         result = run_spandesk(
