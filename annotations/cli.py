@@ -144,8 +144,6 @@ class _Commands(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from annotations.output_file import describe_os_error
-
         try:
             return super().invoke(ctx)
         except click.ClickException as error:
@@ -154,6 +152,8 @@ class _Commands(click.Group):
         except BrokenPipeError:
             raise  # `spandesk export | head`: click ends quietly
         except OSError as error:
+            from annotations.output_file import describe_os_error  # only when something failed
+
             raise click.ClickException(printable(describe_os_error(error))) from error
 
 

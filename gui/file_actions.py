@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
@@ -14,13 +14,14 @@ from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.model import Document
 from gui.cluster_job import DEFAULT_ADDRESS, ClusterStatus, cluster_import_job
-from gui.file_dialogs import DialogKind, ask_for_paths, file_dialog
 from gui.plain_text import menu_text, message_box
 from gui.version_choice import add_version_choice, chosen_version, existing_box, existing_choice
 from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from gui.file_dialogs import DialogKind
 
 EXPORT_FORMATS = (  # format, menu title, file suffix ("" for a format that writes a folder)
     ("prodigy", "Prodigy JSONL", "jsonl"),
@@ -41,6 +42,20 @@ MAX_RECENT = 8
 
 # What an import asking about versions runs again: paths, dataset, model, cluster
 ImportAgain = tuple[list[Path], str, str | None, str | None]
+
+
+def file_dialog(*args: Any, **kwargs: Any) -> QFileDialog:
+    """``gui.file_dialogs.file_dialog``: its module loads at the first dialog, not when the window opens."""
+    from gui import file_dialogs
+
+    return file_dialogs.file_dialog(*args, **kwargs)
+
+
+def ask_for_paths(dialog: QFileDialog) -> list[Path]:
+    """``gui.file_dialogs.ask_for_paths`` (loaded with the first dialog)."""
+    from gui import file_dialogs
+
+    return file_dialogs.ask_for_paths(dialog)
 
 
 class FileWindow(Protocol):
@@ -93,9 +108,12 @@ class FileActions(QObject):
 
     # ------------------------------------------------------------ import and export
 
-    def choose_import(self, kind: DialogKind = DialogKind.OPEN_MANY) -> None:
+    def choose_import(self, kind: DialogKind | None = None) -> None:
         """Ask for files (or a folder: of text and JSONL files, or a brat collection) and a dataset, then
         import them off the GUI thread."""
+        from gui.file_dialogs import DialogKind
+
+        kind = DialogKind.OPEN_MANY if kind is None else kind
         title = "Import a folder" if kind is DialogKind.FOLDER else "Import documents"
         start = self.window.db_path.parent
         paths = ask_for_paths(file_dialog(self.parent_widget, title, kind, start, IMPORT_FILTER))
@@ -111,8 +129,16 @@ class FileActions(QObject):
         if ok and dataset.strip():
             self.start_import(paths, dataset.strip())
 
+    def choose_folder_import(self) -> None:
+        """File ▸ Import a folder: ``choose_import`` with a dialog that picks folders."""
+        from gui.file_dialogs import DialogKind
+
+        self.choose_import(DialogKind.FOLDER)
+
     def choose_cluster_import(self) -> None:
         """Ask for files, a dataset and a Dask cluster (remembered), then import pre-annotating there."""
+        from gui.file_dialogs import DialogKind
+
         paths = ask_for_paths(
             file_dialog(
                 self.parent_widget,
@@ -218,6 +244,8 @@ class FileActions(QObject):
 
     def choose_export(self, fmt: str) -> None:
         """Ask where to export in ``fmt``, then export off the GUI thread."""
+        from gui.file_dialogs import DialogKind
+
         suffix = {f: s for f, _title, s in EXPORT_FORMATS}[fmt]
         folder = self.window.db_path.parent
         if suffix:
@@ -252,6 +280,8 @@ class FileActions(QObject):
 
     def choose_backup(self) -> None:
         """Ask for a new file name, then copy the database there off the GUI thread."""
+        from gui.file_dialogs import DialogKind
+
         start = self.window.db_path.with_name(f"{self.window.db_path.stem}-backup.db")
         dialog = file_dialog(self.parent_widget, "Back up database", DialogKind.SAVE, start, "*.db")
         dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)  # a backup never replaces a file
@@ -313,6 +343,8 @@ class FileActions(QObject):
 
     def choose_database(self) -> None:
         """Open another database file."""
+        from gui.file_dialogs import DialogKind
+
         folder = self.window.db_path.parent
         dialog = file_dialog(
             self.parent_widget, "Open database", DialogKind.OPEN_ONE, folder, "*.db;;All files (*)"
@@ -323,6 +355,8 @@ class FileActions(QObject):
 
     def choose_new_database(self) -> None:
         """Create a new, empty database file and switch to it."""
+        from gui.file_dialogs import DialogKind
+
         suggestion = self.window.db_path.parent / "new.db"
         paths = ask_for_paths(
             file_dialog(self.parent_widget, "New database", DialogKind.SAVE, suggestion, "*.db")

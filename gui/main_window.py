@@ -36,7 +36,6 @@ from gui.controller import AnnotationController, describe_store_error
 from gui.corpus_search import SearchPanel
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
-from gui.file_dialogs import DialogKind
 from gui.fitting_label import FittingLabel, LegendBar
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
@@ -177,7 +176,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         self.files = FileActions(self, self, self.settings, QMenu("Open &Recent", self))
         self._action(file_menu, "&Import…", lambda: self.files.choose_import(), QKeySequence("Ctrl+I"))
-        self._action(file_menu, "Import a &folder…", lambda: self.files.choose_import(DialogKind.FOLDER))
+        self._action(file_menu, "Import a &folder…", self.files.choose_folder_import)
         self._action(file_menu, "Import on a &cluster…", self.files.choose_cluster_import)
         export_menu = file_menu.addMenu("&Export")
         for fmt, title, _suffix in EXPORT_FORMATS:

@@ -1,6 +1,7 @@
 """Opening the window (`spandesk gui --db`) must not load spaCy (nor numpy): showing stored documents needs
 neither; nor what only a menu, a dialog, another command or a rarely used call needs (the agreement dialog,
-dateutil's parser, review mode, the training, the CLI's other commands); nor sqlite-utils, which wraps the
+dateutil's parser, review mode, the training, the CLI's other commands, the file dialogs, the
+messages for failed writes); nor sqlite-utils, which wraps the
 connection after the first paint."""
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ deferred = ("gui.agreement_dialog", "annotations.agreement", "dateutil.tz", "dat
     "sqlite_utils", "annotations.migrations", "annotations.review_session", "annotations.training",
     "annotations.import_versions", "annotations.find_command", "annotations.bulk_commands",
     "annotations.team_commands", "annotations.train_command", "gui.annotator_dialog", "gui.shortcuts",
-    "gui.apply_preview", "annotations.bulk", "annotations.bulk_apply")
+    "gui.apply_preview", "annotations.bulk", "annotations.bulk_apply", "gui.file_dialogs",
+    "annotations.output_file")
 print(sorted(name for name in deferred if name in sys.modules))
 from annotations import store
 store.finish_opening(window.db)  # what the window does once painted: sqlite-utils wraps the connection
@@ -43,6 +45,13 @@ assert window.db["documents"].count == 1
 window.show_agreement()  # the agreement dialog still opens (its module loaded on demand)
 assert window.agreement_dialog is not None and window.agreement_dialog.isVisible()
 window.agreement_dialog.close()
+from gui import file_actions  # the file dialogs still open from the menus (their module loaded on demand)
+asked = []
+file_actions.ask_for_paths = lambda dialog: asked.append(dialog.fileMode()) or []
+folder = next(a for a in window.menuBar().actions()[0].menu().actions() if "folder" in a.text())
+folder.trigger()
+from PySide6.QtWidgets import QFileDialog
+assert asked == [QFileDialog.FileMode.Directory], asked
 from sqlite_utils.recipes import parsedate  # and sqlite-utils' date parsing still works
 assert str(parsedate("2024-01-02")) == "2024-01-02"
 import spacy  # and spaCy still loads afterwards, numpy with it
