@@ -25,7 +25,7 @@ from annotations.counting import counted
 from annotations.database_files import is_database_file
 from annotations.importing import ImportFailure
 from annotations.model import Span, SpanSource, Token
-from annotations.preannotate import Annotated, Pipeline, load_pipeline
+from annotations.preannotate import Annotated, Pipeline, folder_digest, load_pipeline
 from annotations.records import Record
 from annotations.shard_folder import FORMAT, ShardFolder, ShardOffsets, offsets_problem
 
@@ -528,23 +528,10 @@ def _annotated(offsets: Any) -> Annotated:
 
 
 def model_fingerprint(model: str | None, database: Path | None) -> str:
-    """A digest of a model folder's files (names and content; '' for an installed package, whose
-    version says what it is); ``database``'s own files are never opened."""
+    """A digest of a model folder's files ('' for an installed package, whose version says what it is);
+    ``database``'s own files are never opened (``preannotate.folder_digest``)."""
     folder = Path(model) if model else None
-    if folder is None or not folder.is_dir():
-        return ""
-    hashed = hashlib.blake2b(digest_size=20)
-    for path in sorted(Path(folder).rglob("*")):
-        if not path.is_file() or (database is not None and is_database_file(path, database)):
-            continue
-        hashed.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    hashed.update(chunk)
-        except OSError as error:
-            hashed.update(f"unreadable {error.errno}".encode())
-    return hashed.hexdigest()
+    return folder_digest(folder, database) if folder is not None and folder.is_dir() else ""
 
 
 # ---------------------------------------------------------------- the terminal

@@ -6,6 +6,7 @@ its own from stored documents).
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import multiprocessing
@@ -16,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from annotations.database_files import is_database_file
 from annotations.formats.fields import label_problem
 from annotations.model import Span, SpanSource, Token
 
@@ -28,6 +30,25 @@ _NER_FACTORIES = ("ner", "entity_ruler", "beam_ner")
 
 
 MAX_DOCUMENT_CHARS = 2_000_000
+
+
+def folder_digest(folder: Path, database: Path | None = None) -> str:
+    """SHA-256 of a model folder's files, names and content, in name order: what tells a model retrained
+    in place from the old one. The ``database``'s own files (should the folder hold them) are never
+    opened: closing another handle on them would drop this process's SQLite locks, and they change with
+    every write."""
+    hashed = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or (database is not None and is_database_file(path, database)):
+            continue
+        hashed.update(str(path.relative_to(folder)).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    hashed.update(chunk)
+        except OSError as error:
+            hashed.update(f"unreadable {error.errno}".encode())
+    return hashed.hexdigest()
 
 
 class ModelNotFound(Exception):

@@ -8,7 +8,6 @@ leaves the database as it was; once the write has begun, Ctrl+C waits for its en
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from annotations import store
 from annotations.confidence import Scored, scorable, score_texts
 from annotations.interrupts import sigint_deferred
 from annotations.model import BASE, DocumentState
-from annotations.preannotate import AnnotationCancelled, ModelNotFound, Pipeline, load_pipeline
+from annotations.preannotate import AnnotationCancelled, ModelNotFound, Pipeline, folder_digest, load_pipeline
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -54,15 +53,9 @@ def model_identity(requested: str, pipeline: Pipeline, database: Path | None = N
     files too, so that a retrained model keeping its name and version is told from the old one. The
     ``database``'s own files, should the folder hold them, are left out: opening and closing them through
     another handle would drop this process's SQLite locks (and they change with every write)."""
-    path = Path(requested)
     if not _loaded_from_folder(requested):
         return pipeline.name, pipeline.version
-    skipped = _database_files(database)
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file() and p.resolve() not in skipped):
-        digest.update(str(file.relative_to(path)).encode())
-        digest.update(file.read_bytes())
-    return pipeline.name, f"{pipeline.version}+{digest.hexdigest()[:10]}"
+    return pipeline.name, f"{pipeline.version}+{folder_digest(Path(requested), database)[:10]}"
 
 
 def _loaded_from_folder(requested: str) -> bool:
@@ -71,14 +64,6 @@ def _loaded_from_folder(requested: str) -> bool:
     from spacy.util import is_package  # what spacy.load asks first (find_spec finds any folder too)
 
     return bool(requested.strip()) and Path(requested).is_dir() and not is_package(requested)
-
-
-def _database_files(database: Path | None) -> set[Path]:
-    """The database file and the journal, WAL and shared-memory files SQLite keeps beside it."""
-    if database is None:
-        return set()
-    main = database.resolve()
-    return {main, *(main.with_name(main.name + suffix) for suffix in ("-wal", "-shm", "-journal"))}
 
 
 def reannotate(

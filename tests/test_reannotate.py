@@ -419,13 +419,13 @@ def test_a_model_folder_holding_the_database_never_has_the_databases_files_read(
     try:
         imported(db, tmp_path)
         read: list[Path] = []
-        read_bytes = Path.read_bytes
+        opened = Path.open  # how the model's files are read (preannotate.folder_digest)
 
-        def recorded(self: Path) -> bytes:
+        def recorded(self: Path, *args, **kwargs):
             read.append(self.resolve())
-            return read_bytes(self)
+            return opened(self, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "read_bytes", recorded)
+        monkeypatch.setattr(Path, "open", recorded)
         first = reannotate(db, str(folder), pending=True).model
         second = reannotate(db, str(folder), pending=True).model
     finally:
