@@ -25,7 +25,14 @@ from annotations.counting import counted
 from annotations.database_files import is_database_file
 from annotations.importing import ImportFailure
 from annotations.model import Span, SpanSource, Token
-from annotations.preannotate import Annotated, Pipeline, folder_digest, load_pipeline
+from annotations.preannotate import (
+    Annotated,
+    ModelInfo,
+    ModelNotFound,
+    Pipeline,
+    folder_digest,
+    load_pipeline,
+)
 from annotations.records import Record
 from annotations.shard_folder import FORMAT, ShardFolder, ShardOffsets, offsets_problem
 
@@ -162,21 +169,25 @@ def _worker_pipeline(spec: PipelineSpec) -> Pipeline:
         return load_pipeline(spec.model, path, spec.labels)
 
 
-def _worker_pipeline_loaded(spec: PipelineSpec) -> bool:
-    """On a worker, ahead of its shards: load the pipeline (a failure shows again with the first shard)."""
+def worker_model(spec: PipelineSpec) -> dict[str, Any]:
+    """On a worker, ahead of its shards: load the pipeline and say which model it is (``name``,
+    ``version``, ``labels``), or ``{"error": message}`` when it cannot be loaded there."""
     try:
-        _worker_pipeline(spec)
-    except Exception:  # noqa: BLE001
-        return False
-    return True
+        pipeline = _worker_pipeline(spec)
+    except Exception as error:  # noqa: BLE001  (said to the main process: ModelNotFound's own words)
+        return {
+            "error": str(error) if isinstance(error, ModelNotFound) else f"{type(error).__name__}: {error}"
+        }
+    return {"name": pipeline.name, "version": pipeline.version, "labels": list(pipeline.labels)}
 
 
 def annotate_shard(spec: PipelineSpec, texts: list[str]) -> dict[str, Any]:
-    """On a worker: one shard's texts through the pipeline, as plain offsets (``{"offsets": [...]}``), or
-    ``{"failed": index, "error": message}`` for the first text the pipeline fails on."""
+    """On a worker: one shard's texts through the pipeline, as plain offsets and the model that made them
+    (``{"offsets": [...], "model": "name version"}``), or ``{"failed": index, "error": message}`` for the
+    first text the pipeline fails on."""
     pipeline = _worker_pipeline(spec)
     try:
-        return {"offsets": _offsets(pipeline, texts)}
+        return {"offsets": _offsets(pipeline, texts), "model": f"{pipeline.name} {pipeline.version}"}
     except Exception:  # noqa: BLE001  (find the one text, so that its file and line can be named)
         for index, text in enumerate(texts):
             try:
@@ -233,19 +244,44 @@ class ClusterPredictor:
         self._connection = _connected(self.target, timeout)
         self._client: Any = None
         self._warming: list[Any] = []
+        self._model: ModelInfo | None = None
 
     def __enter__(self) -> ClusterPredictor:
         """Reach the cluster (start the local one) at once, so that a wrong address is said before the
-        records are read, and have each worker load the pipeline while this process reads them."""
+        records are read, and have each worker load the pipeline while this process reads them (this
+        process never loads it: ``model`` asks the workers which model they run)."""
         self._client = self._connection.__enter__()
         workers = list(self._client.scheduler_info().get("workers", {}))
         if not workers:  # a scheduler alone would leave the shards waiting for ever
             workers = self._some_workers()
         self._warming = [
-            self._client.submit(_worker_pipeline_loaded, self.spec, workers=[worker], pure=False)
-            for worker in workers
+            self._client.submit(worker_model, self.spec, workers=[worker], pure=False) for worker in workers
         ]
         return self
+
+    def model(self, cancelled: Callable[[], bool]) -> ModelInfo:
+        """The model the workers run, as the first of them to load it says; ImportFailure in a worker's own
+        words when none can load it. Waits for the first worker (Ctrl+C or ``cancelled`` stop the wait)."""
+        from distributed import wait
+
+        pending, problems = set(self._warming), []
+        while self._model is None and pending:
+            if cancelled():
+                raise KeyboardInterrupt
+            try:
+                finished, pending = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                continue
+            for future in finished:
+                said = _model_said(future)
+                if "error" in said:
+                    problems.append(said["error"])
+                elif self._model is None:
+                    self._model = ModelInfo(said["name"], said["version"], tuple(said["labels"]))
+        if self._model is None:
+            reason = problems[0] if problems else "no worker answered"
+            raise ImportFailure(f"the cluster's workers cannot load the model: {reason}")
+        return self._model
 
     def _some_workers(self) -> list[str]:
         """The scheduler's workers once one has come (within the timeout); ClusterFailure if none."""
@@ -265,7 +301,7 @@ class ClusterPredictor:
 
     def __call__(
         self,
-        pipeline: Pipeline,
+        pipeline: Pipeline | ModelInfo,
         records: Sequence[Record],
         cancelled: Callable[[], bool],
     ) -> Iterator[Annotated]:
@@ -293,7 +329,8 @@ class ClusterPredictor:
                 f"before they changed; remove them when no import is running): {', '.join(older)}"
             )
         if missing:
-            self._run(missing, spec, cancelled, (folder, kept), len(shards))
+            model = f"{pipeline.name} {pipeline.version}"
+            self._run(missing, (spec, model), cancelled, (folder, kept), len(shards))
         for shard in shards:
             yield from (_annotated(offsets) for offsets in kept[shard.index])
 
@@ -307,12 +344,14 @@ class ClusterPredictor:
     def _run(
         self,
         missing: list[_Shard],
-        spec: PipelineSpec,
+        model: tuple[PipelineSpec, str],
         cancelled: Callable[[], bool],
         kept: tuple[ShardFolder, dict[int, ShardOffsets]],
         total: int,
     ) -> None:
-        """Send the missing shards to the cluster; keep each as it finishes (on disk and in ``kept``)."""
+        """Send the missing shards to the cluster; keep each as it finishes (on disk and in ``kept``).
+        ``model``: what the workers load, and the name and version every shard must come back from."""
+        spec, expected = model
         client = self._client
         assert client is not None, "use the predictor as a context manager (with ClusterPredictor(...) as p)"
         futures = {
@@ -326,11 +365,12 @@ class ClusterPredictor:
             ): shard
             for shard in missing
         }
-        self._collect(futures, kept, total, cancelled)
+        self._collect(futures, expected, kept, total, cancelled)
 
     def _collect(
         self,
         futures: dict[Any, _Shard],
+        expected: str,
         kept: tuple[ShardFolder, dict[int, ShardOffsets]],
         total: int,
         cancelled: Callable[[], bool],
@@ -355,7 +395,7 @@ class ClusterPredictor:
             for future in finished:
                 pending.discard(future)
                 shard = futures[future]
-                result = _checked(future, shard)
+                result = _checked(future, shard, expected)
                 folder.keep(shard.index, shard.digest, result, total)
                 offsets[shard.index] = result
                 self.redone.append(shard.index)
@@ -371,8 +411,21 @@ class ClusterPredictor:
             self.progress(progress)
 
 
-def _checked(future: Any, shard: _Shard) -> ShardOffsets:
-    """A finished shard's offsets; ImportFailure naming the record the model failed on, or ClusterFailure."""
+def _model_said(future: Any) -> dict[str, Any]:
+    """What a worker said of its model (``worker_model``), a lost worker's or a failed task's error
+    included."""
+    try:
+        said = future.result()
+    except Exception as error:  # noqa: BLE001  (a worker lost, killed, ...)
+        return {"error": f"{type(error).__name__}: {error}"}
+    if not isinstance(said, dict) or not ("error" in said or {"name", "version", "labels"} <= said.keys()):
+        return {"error": f"a worker said {type(said).__name__} of its model, not its name and version"}
+    return said
+
+
+def _checked(future: Any, shard: _Shard, model: str) -> ShardOffsets:
+    """A finished shard's offsets, made by ``model`` (name and version); ImportFailure naming the record the
+    model failed on, or ClusterFailure."""
     try:
         result = future.result()
     except Exception as error:  # noqa: BLE001  (a worker lost too often, a model missing on a worker, ...)
@@ -385,10 +438,15 @@ def _checked(future: Any, shard: _Shard) -> ShardOffsets:
     if "failed" in result:
         record = shard.records[result["failed"]]
         raise ImportFailure(f"{record.where}: the model failed on this record: {result['error']}")
+    first = shard.records[0].where if shard.records else "?"
     problem = offsets_problem(result.get("offsets"), [record.text for record in shard.records])
     if problem is not None:
-        first = shard.records[0].where if shard.records else "?"
         raise ClusterFailure(f"a worker sent back a shard (starting at {first}) that does not fit: {problem}")
+    if result.get("model") != model:
+        raise ClusterFailure(
+            f"a worker pre-annotated the shard starting at {first} with {result.get('model')!r}, another "
+            f"worker with {model!r}: every worker needs the same model (install the same version on each)"
+        )
     return result["offsets"]
 
 
@@ -421,6 +479,7 @@ class _connected:
 
         try:
             if isinstance(self.target, int):
+                _workers_forked_ready()
                 self.cluster = LocalCluster(
                     n_workers=self.target,
                     threads_per_worker=1,
@@ -461,6 +520,24 @@ class _connected:
                     part.close()
 
 
+WORKER_PRELOAD = ("distributed", "spacy", "annotations.cluster_import")  # what a local worker needs
+
+
+def _workers_forked_ready() -> None:
+    """Have a local cluster's processes forked from one server that imported Dask and spaCy once (where
+    the platform can fork), rather than each started afresh importing them (~2 s of CPU per process: on
+    a small machine the start of the workers cost more than their first shards)."""
+    import multiprocessing
+
+    import dask
+    from distributed.utils import get_mp_context
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return  # Windows: spawned, as Dask does by default
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+    get_mp_context().set_forkserver_preload(list(WORKER_PRELOAD))  # after Dask's own list (set once)
+
+
 def _client_within(address: str, timeout: float) -> Any:
     """A Dask client of the scheduler at ``address``, or TimeoutError once ``timeout`` has passed: Dask's
     own timeout does not cover a peer that accepts the connection and never answers (a web server)."""
@@ -499,7 +576,9 @@ def _sigint_held() -> Iterator[list[int]]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _shards(records: list[Record], size: int, spec: PipelineSpec, pipeline: Pipeline) -> list[_Shard]:
+def _shards(
+    records: list[Record], size: int, spec: PipelineSpec, pipeline: Pipeline | ModelInfo
+) -> list[_Shard]:
     """The records in shards of ``size``, each named by a digest of its texts and the pipeline (its
     name, version and ``spec``, whose fingerprint changes with a model folder's content)."""
     model = [f"{pipeline.name} {pipeline.version}", repr(spec)]

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from annotations import hashing, identity, import_versions, store
 from annotations import sources as sources_module
@@ -26,6 +26,7 @@ from annotations.preannotate import (
     MAX_DOCUMENT_CHARS,
     Annotated,
     AnnotationCancelled,
+    ModelInfo,
     ModelNotFound,
     Pipeline,
     load_pipeline,
@@ -37,8 +38,23 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 Progress = Callable[[int, int], None]
-Predict = Callable[[Pipeline, list[Record], Callable[[], bool]], Iterator[Annotated]]
-"""Pre-annotates records elsewhere (``cluster_import.ClusterPredictor``): the model's output, in order."""
+
+
+class Predict(Protocol):
+    """Pre-annotates records elsewhere (``cluster_import.ClusterPredictor``), where the model is loaded:
+    this process never loads it."""
+
+    def model(self, cancelled: Callable[[], bool]) -> ModelInfo:
+        """The model that will pre-annotate (as the place that loaded it says)."""
+        ...
+
+    def __call__(
+        self, model: ModelInfo, records: list[Record], cancelled: Callable[[], bool]
+    ) -> Iterator[Annotated]:
+        """The model's output for ``records``, in order."""
+        ...
+
+
 BATCH_SIZE = 64
 
 
@@ -145,8 +161,8 @@ def import_sources(
         records, duplicates, differing, plan = _new_records(db, dataset, read, answer, existing)
         _check_labels([*records, *(write.record for write in plan.writes)], labels)
         to_predict = [r for r in records if not r.arrives_annotated]
-        pipeline = _load(model, patterns, labels) if to_predict else None
         stop = cancelled or (lambda: False)
+        pipeline = _pipeline(model, patterns, labels, predict, stop) if to_predict else None
         documents = list(_documents(records, pipeline, answer, (jobs, predict), progress, stop))
     except (KeyboardInterrupt, AnnotationCancelled):
         raise ImportCancelled(CANCELLED) from None
@@ -313,6 +329,17 @@ def _check_labels(records: list[Record], labels: Sequence[str] | None) -> None:
             )
 
 
+def _pipeline(
+    model: str | None,
+    patterns: Path | None,
+    labels: Sequence[str] | None,
+    predict: Predict | None,
+    cancelled: Callable[[], bool],
+) -> Pipeline | ModelInfo:
+    """The pipeline loaded here, or, when ``predict`` runs it elsewhere, which model that is."""
+    return predict.model(cancelled) if predict is not None else _load(model, patterns, labels)
+
+
 def _load(model: str | None, patterns: Path | None, labels: Sequence[str] | None) -> Pipeline:
     """The pipeline, with loading problems turned into ImportFailure."""
     try:
@@ -326,7 +353,7 @@ def _load(model: str | None, patterns: Path | None, labels: Sequence[str] | None
 
 def _documents(
     records: list[Record],
-    pipeline: Pipeline | None,
+    pipeline: Pipeline | ModelInfo | None,
     answer: Answer | None,
     where: tuple[int, Predict | None],
     progress: Progress | None,
@@ -352,7 +379,7 @@ def _documents(
 
 def _predictions(
     records: list[Record],
-    pipeline: Pipeline | None,
+    pipeline: Pipeline | ModelInfo | None,
     where: tuple[int, Predict | None],
     cancelled: Callable[[], bool],
 ) -> Iterator:
@@ -362,6 +389,7 @@ def _predictions(
         return iter(())
     if predict is not None:
         return predict(pipeline, [r for r in records if not r.arrives_annotated], cancelled)
+    assert isinstance(pipeline, Pipeline), "a model that runs elsewhere comes with its predict"
     texts = (r.text for r in records if not r.arrives_annotated)
     return pipeline.annotate(texts, batch_size=BATCH_SIZE, n_process=max(1, jobs), cancelled=cancelled)
 
@@ -377,7 +405,9 @@ def _annotated_document(record: Record, tokens: tuple, answer: Answer | None) ->
     return _new_document(record, tokens, state, None)
 
 
-def _predicted_document(record: Record, annotated, pipeline: Pipeline | None, answer: Answer | None):
+def _predicted_document(
+    record: Record, annotated, pipeline: Pipeline | ModelInfo | None, answer: Answer | None
+):
     """A document whose spans start as the model's proposal (kept apart as its prediction)."""
     assert pipeline is not None
     prediction = store.Prediction(pipeline.name, pipeline.version, annotated.spans)

@@ -67,6 +67,16 @@ class Annotated:
     spans: tuple[Span, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """Which model pre-annotates an import: the name and version its predictions are stored under, and
+    its labels (a ``Pipeline`` has the same three; a cluster's workers say theirs)."""
+
+    name: str
+    version: str
+    labels: tuple[str, ...]
+
+
 def resolve_model_name(requested: str | None) -> str:
     """The pipeline to load: ``requested``, else an installed en_core_web_sm, else the bundled copy."""
     if requested:

@@ -137,7 +137,8 @@ class ShardFolder:
         handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=self.path)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(value, stream, ensure_ascii=False, separators=(",", ":"))
+                # one C-encoded string: json.dump to a stream encodes in Python, ~5x slower
+                stream.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
                 stream.flush()
                 os.fsync(stream.fileno())
             os.replace(partial, path)

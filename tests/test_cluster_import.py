@@ -528,3 +528,51 @@ def test_an_address_where_a_web_server_answers_is_said_to_be_no_scheduler(tmp_pa
         server.shutdown()
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     assert f"{address}" in result.stderr and "Nothing was imported" in result.stderr
+
+
+def test_the_main_process_never_loads_spacy_the_workers_say_which_model_they_run(
+    scheduler: str, tmp_path: Path
+) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 6)
+    db_path = tmp_path / "cluster.db"
+    expected = _plain_import(corpus, tmp_path / "plain.db")
+    argv = ["spandesk", "import", str(corpus), "--db", str(db_path), "--cluster", scheduler]
+    probe = (
+        f"import sys\nfrom annotations.cli import main\nsys.argv = {argv!r}\n"
+        "try:\n    main()\nexcept SystemExit as leaving:\n    code = leaving.code\n"
+        "print('spaCy loaded here:', 'spacy' in sys.modules, 'exit', code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), timeout=120
+    )
+    assert "spaCy loaded here: False exit 0" in result.stdout, result.stdout + result.stderr
+    assert "pre-annotated 6 with en_core_web_sm" in result.stdout  # the name and version the workers said
+    assert _rows(db_path) == expected
+
+
+def test_a_model_no_worker_can_load_is_said_in_the_workers_words(scheduler: str, tmp_path: Path) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 3)
+    db_path = tmp_path / "cluster.db"
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--cluster", scheduler, "--model", "no_such_model_xyz"
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "the cluster's workers cannot load the model: spaCy model 'no_such_model_xyz'" in result.stderr
+    assert "Nothing was imported" in result.stderr
+    assert _rows(db_path)["documents"] == []
+
+
+def test_a_shard_from_a_worker_with_another_model_version_is_refused(scheduler: str) -> None:
+    from annotations.cluster_import import ClusterFailure, _checked, _Shard
+    from annotations.records import Record
+
+    record = Record(text="Ada Lovelace", where="news.jsonl:7")
+    offsets = [[[0, 4], [3, 12], []]]
+    with distributed.Client(scheduler) as client:
+        same = client.submit(dict, offsets=offsets, model="en_core_web_sm 3.8.0", pure=False)
+        other = client.submit(dict, offsets=offsets, model="en_core_web_sm 3.7.1", pure=False)
+        distributed.wait([same, other])
+        shard = _Shard(0, [record], "digest")
+        assert _checked(same, shard, "en_core_web_sm 3.8.0") == offsets
+        with pytest.raises(ClusterFailure, match="news.jsonl:7 with 'en_core_web_sm 3.7.1'.*same model"):
+            _checked(other, shard, "en_core_web_sm 3.8.0")
