@@ -107,11 +107,12 @@ def parse_cluster(address: str) -> str | int:
 
 
 def require_dask() -> None:
-    """ClusterFailure with the install command when ``dask.distributed`` cannot be imported."""
-    try:
-        import distributed  # noqa: F401
-    except ImportError:
-        raise ClusterFailure(INSTALL_HINT) from None
+    """ClusterFailure with the install command when ``dask.distributed`` is not installed (found, not
+    imported: a local cluster's fork server imports it meanwhile)."""
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        raise ClusterFailure(INSTALL_HINT)
 
 
 def work_folder(database: Path, identity: str) -> Path:
@@ -458,6 +459,8 @@ class _connected:
         self.timeout = timeout
         self.cluster: Any = None
         self.client: Any = None
+        if isinstance(target, int):
+            _fork_server_started()  # it imports Dask and spaCy while this process imports Dask
 
     def __enter__(self) -> Any:
         """The client; Ctrl+C meanwhile is held until the cluster is up (Dask cannot close one half
@@ -475,11 +478,13 @@ class _connected:
     def _start(self) -> Any:
         import logging
 
-        from distributed import Client, LocalCluster
-
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as error:  # installed but broken
+            raise ClusterFailure(f"{INSTALL_HINT} ({type(error).__name__}: {error})") from None
         try:
             if isinstance(self.target, int):
-                _workers_forked_ready()
+                _forked_workers()
                 self.cluster = LocalCluster(
                     n_workers=self.target,
                     threads_per_worker=1,
@@ -523,19 +528,26 @@ class _connected:
 WORKER_PRELOAD = ("distributed", "spacy", "annotations.cluster_import")  # what a local worker needs
 
 
-def _workers_forked_ready() -> None:
-    """Have a local cluster's processes forked from one server that imported Dask and spaCy once (where
-    the platform can fork), rather than each started afresh importing them (~2 s of CPU per process: on
-    a small machine the start of the workers cost more than their first shards)."""
+def _fork_server_started() -> None:
+    """Start the server a local cluster's processes are forked from (where the platform can fork), having
+    it import Dask and spaCy once, rather than each process starting afresh and importing them (~2 s of CPU
+    each: on a small machine the start of the workers cost more than their first shards)."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+        forkserver.ensure_running()  # a server already running (an earlier import) is kept
+
+
+def _forked_workers() -> None:
+    """Have Dask start a local cluster's processes from the fork server (``_fork_server_started``)."""
     import multiprocessing
 
     import dask
-    from distributed.utils import get_mp_context
 
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return  # Windows: spawned, as Dask does by default
-    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-    get_mp_context().set_forkserver_preload(list(WORKER_PRELOAD))  # after Dask's own list (set once)
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
 
 
 def _client_within(address: str, timeout: float) -> Any:

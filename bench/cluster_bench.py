@@ -1,28 +1,34 @@
 """Pre-annotating an import on a Dask cluster: 1 and 2 local workers against a plain one-process import.
 
-    python bench/cluster_bench.py [--documents 3000] [--shard-size 250] [--model NAME]
+    python bench/cluster_bench.py [--documents 10000] [--shard-size 250] [--rounds 2] [--model NAME]
 
-Imports the same generated corpus (news-like sentences, the default model) three ways, each into a new
-database and measured end to end: a plain import (one process), ``--cluster local:1`` and
-``--cluster local:2`` (LocalCluster start-up included). It also measures the parts that decide how far a
-cluster scales: loading the model (each worker does it once), the compact results per document (bytes, and
-the main process's time to read them back), and the single writer (the main process's rate once every
-shard is done: the import re-run over a complete work folder, model load left out). From those it works
-out, on paper, the rate for 8 to 64 workers and where it stops growing. Quote ratios, not absolute rates:
-this machine is shared.
+Imports the same generated corpus (news-like sentences, the default model) three ways, each the real
+``spandesk import`` command in a fresh process into a new database, measured end to end (interpreter start,
+imports, the cluster's start and the store included): a plain import (one process), ``--cluster local:1``
+and ``--cluster local:2``, alternating, ``--rounds`` times; medians. It also measures the parts that
+decide how far a cluster scales: loading the model (each worker does it once), the compact results per
+document (bytes, and the main process's time to read them back), and the single writer (the main
+process's rate once every shard is done: the import re-run over a complete work folder). From those it
+works out, on paper, the rate for 8 to 64 workers and where it stops growing. Quote ratios, not absolute
+rates: this machine is shared (run it when nothing else does: two workers need both cores).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shutil
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 
 from annotations import store  # noqa: E402
 from annotations.cluster_import import ClusterPredictor, pipeline_spec  # noqa: E402
@@ -58,28 +64,25 @@ def timed_import(source: Path, db_path: Path, model: str | None, predictor: Clus
     return time.perf_counter() - started
 
 
-def cluster_import(source: Path, db_path: Path, model: str | None, workers: int, shard_size: int) -> dict:
-    """An import on ``local:workers``: total seconds (start-up included), the shards' own rate."""
-    rates: list[float] = []
+def command_import(source: Path, db_path: Path, model: str | None, cluster: str | None, shard_size: int):
+    """The ``spandesk import`` command in a fresh process: (seconds end to end, the shards' own docs/s)."""
+    argv = ["import", str(source), "--db", str(db_path)] + (["--model", model] if model else [])
+    if cluster:
+        argv += ["--cluster", cluster, "--shard-size", str(shard_size)]
+    code = f"import sys; from annotations.cli import main; sys.argv = ['spandesk', *{argv!r}]; main()"
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.perf_counter()
-    predictor = ClusterPredictor(
-        f"local:{workers}",
-        db_path,
-        pipeline_spec(model, None, None),
-        shard_size=shard_size,
-        progress=lambda p: rates.append(p.rate),
-    )
-    with predictor:
-        ready = time.perf_counter() - started
-        seconds = timed_import(source, db_path, model, predictor)
-    kept = predictor.folder
-    total = time.perf_counter() - started
-    return {"seconds": total, "start_up": ready, "import": seconds, "shard_rate": rates[-1], "folder": kept}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"spandesk {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
+    rates = re.findall(r"shards \d+/\d+, ([\d,]+) docs/s", done.stderr)
+    return seconds, float(rates[-1].replace(",", "")) if rates else 0.0
 
 
 def store_rate(source: Path, db_path: Path, model: str | None, workers: int, shard_size: int, count: int):
-    """The single writer: the main process's docs/s once every shard is in the work folder (the model's
-    load in this process left out)."""
+    """The single writer: the main process's docs/s once every shard is in the work folder (the workers'
+    load of the model left out: the import starts once they have said which model they run)."""
     predictor = ClusterPredictor(
         f"local:{workers}", db_path, pipeline_spec(model, None, None), shard_size=shard_size
     )
@@ -94,52 +97,67 @@ def store_rate(source: Path, db_path: Path, model: str | None, workers: int, sha
     predictor_again = ClusterPredictor(
         f"local:{workers}", again, pipeline_spec(model, None, None), shard_size=shard_size
     )
-    seconds = timed_import(source, again, model, predictor_again)  # every shard kept: no cluster needed
+    with predictor_again:
+        predictor_again.model(lambda: False)  # the workers loaded it
+        seconds = timed_import(source, again, model, predictor_again)  # every shard kept: none to do
     offsets = sum(path.stat().st_size for path in predictor.folder.glob("shard-*.json"))
     started = time.perf_counter()
     for path in sorted(predictor.folder.glob("shard-*.json")):
         json.loads(path.read_text(encoding="utf-8"))
     parse = time.perf_counter() - started
     return {
-        "writer_rate": count / max(seconds - load, 1e-9),
+        "writer_rate": count / max(seconds, 1e-9),
         "load": load,
         "bytes_per_doc": offsets / count,
         "parse_per_doc_us": parse / count * 1e6,
     }
 
 
+VARIANTS = {"plain": None, "local:1": "local:1", "local:2": "local:2"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--documents", type=int, default=3000)
+    parser.add_argument("--documents", type=int, default=10_000)
     parser.add_argument("--shard-size", type=int, default=250)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--model", default=None)
     args = parser.parse_args()
+    n = args.documents
+    seconds: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    rates: dict[str, list[float]] = {name: [] for name in VARIANTS}
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
-        source = corpus(folder / "news.jsonl", args.documents)
-        n = args.documents
-        plain = timed_import(source, folder / "plain.db", args.model, None)
-        one = cluster_import(source, folder / "one.db", args.model, 1, args.shard_size)
-        two = cluster_import(source, folder / "two.db", args.model, 2, args.shard_size)
+        source = corpus(folder / "news.jsonl", n)
+        for round_number in range(args.rounds):
+            order = list(VARIANTS) if round_number % 2 == 0 else list(reversed(VARIANTS))
+            for name in order:
+                db_path = folder / f"{name.replace(':', '')}-{round_number}.db"
+                took, rate = command_import(source, db_path, args.model, VARIANTS[name], args.shard_size)
+                seconds[name].append(took)
+                rates[name].append(rate)
+                print(f"  round {round_number + 1}, {name}: {took:.1f} s", flush=True)
         parts = store_rate(source, folder / "parts.db", args.model, 1, args.shard_size, n)
-    print(f"{n} documents, shards of {args.shard_size}, model {args.model or 'default'}")
-    print(f"plain import, one process:  {plain:6.1f} s  {n / plain:7.0f} docs/s")
-    for name, run in (("--cluster local:1", one), ("--cluster local:2", two)):
-        print(
-            f"{name}:         {run['seconds']:6.1f} s  {n / run['seconds']:7.0f} docs/s end to end "
-            f"(cluster start {run['start_up']:.1f} s; shards at {run['shard_rate']:.0f} docs/s)"
-        )
-    print(f"2 workers / 1 worker, end to end: {one['seconds'] / two['seconds']:.2f}x")
-    print(f"2 workers / 1 worker, shards' rate: {two['shard_rate'] / one['shard_rate']:.2f}x")
-    print(f"2 workers / plain import, end to end: {plain / two['seconds']:.2f}x")
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    shard_rate = {name: statistics.median(values) for name, values in rates.items()}
+    print(
+        f"{n} documents, shards of {args.shard_size}, model {args.model or 'default'}, {args.rounds} rounds"
+    )
+    for name in VARIANTS:
+        runs = ", ".join(f"{value:.1f}" for value in seconds[name])
+        shards = f"; shards at {shard_rate[name]:.0f} docs/s" if VARIANTS[name] else ""
+        print(f"{name:8s} {median[name]:6.1f} s  {n / median[name]:6.0f} docs/s end to end ({runs}){shards}")
+    print(f"2 workers / 1 worker, end to end: {median['local:1'] / median['local:2']:.2f}x")
+    print(f"2 workers / 1 worker, shards' rate: {shard_rate['local:2'] / shard_rate['local:1']:.2f}x")
+    print(f"2 workers / plain import (one process), end to end: {median['plain'] / median['local:2']:.2f}x")
     print(
         f"model load per worker {parts['load']:.2f} s; results {parts['bytes_per_doc']:.0f} bytes/doc, "
         f"read back in {parts['parse_per_doc_us']:.0f} µs/doc; "
         f"single writer {parts['writer_rate']:.0f} docs/s"
     )
-    worker = one["shard_rate"]
+    worker = shard_rate["local:1"]
     writer = parts["writer_rate"]
     print(f"on paper (one worker = {worker:.0f} docs/s, the writer = {writer:.0f} docs/s):")
     for workers in (8, 16, 32, 64):
