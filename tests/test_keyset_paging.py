@@ -4,6 +4,7 @@ while scrolling a filtered queue skips none."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,89 @@ def test_the_last_page_of_a_big_queue_costs_what_the_first_does(tmp_path) -> Non
 
     first, last = cost(None), cost(20_000 - PAGE_SIZE)
     assert last <= 2 * first + 5  # an OFFSET of 19,800 rows would step through all of them
+    db.close()
+
+
+def _doubts(db, ids: list[int], seed: int = 3) -> dict[int, float]:
+    """A model's doubt for some documents (ties and zeros included), stored as scoring stores it."""
+    rng = random.Random(seed)
+    doubts = {i: rng.choice([0.0, 0.5, 2.0, round(rng.random() * 3, 3)]) for i in ids}
+    with db.conn:  # the table predictions.store_prediction keeps (test set-up, not the code under test)
+        db.conn.executemany("INSERT INTO document_doubt (document_id, doubt) VALUES (?, ?)", doubts.items())
+    return doubts
+
+
+def _by_doubt(ids: list[int], doubts: dict[int, float]) -> list[int]:
+    """Most likely wrong first: highest doubt first (ties by id), then the documents without one by id."""
+    return sorted(ids, key=lambda i: (0, -doubts[i], i) if i in doubts else (1, 0.0, i))
+
+
+def test_most_likely_wrong_first_pages_by_doubt_then_the_rest_by_id(path) -> None:
+    db = store.open_store(path)
+    doubts = _doubts(db, random.Random(5).sample(range(1, 531), 300))
+    for document_id in range(1, 530, 4):
+        answer(db, document_id, Answer.ACCEPT)
+    for status, search in [(None, ""), ([None], ""), (["accept"], ""), (None, "berlin"), ([None], "PARIS")]:
+        expected = _by_doubt(store.document_ids(db, status=status, search=search, viewer="tester"), doubts)
+        for size in (1, 37, PAGE_SIZE):
+            keys = all_pages(
+                lambda after, limit, status=status, search=search: store.queue_page(
+                    db, None, status, search, after, limit, "tester", store.BY_DOUBT
+                ),
+                size,
+            )
+            assert [key[-1] for key in keys] == expected, (status, search, size)
+    first = store.queue_page(db, limit=1, order=store.BY_DOUBT)[0]
+    assert first == (-max(doubts.values()), _by_doubt(list(doubts), doubts)[0])
+    unscored = [i for i in range(1, 531) if i not in doubts]
+    assert store.queue_page(db, after=(1, unscored[-2]), limit=5, order=store.BY_DOUBT) == [(1, unscored[-1])]
+    with pytest.raises(ValueError, match="2 values, not 1"):
+        store.queue_page(db, after=(3,), limit=5, order=store.BY_DOUBT)
+    db.close()
+
+
+def test_the_review_queue_pages_most_likely_wrong_first(path) -> None:
+    db = store.open_store(path)
+    for document_id in range(1, 530, 2):
+        answer(db, document_id, Answer.ACCEPT, "alice")
+        answer(db, document_id, Answer.REJECT, "bob")
+    doubts = _doubts(db, list(range(1, 531, 3)))
+    expected = _by_doubt(store.review_ids(db), doubts)
+    keys = all_pages(
+        lambda after, limit: store.review_page(db, after=after, limit=limit, order=store.BY_DOUBT), 40
+    )
+    assert [key[-1] for key in keys] == expected
+    db.close()
+
+
+def test_a_page_most_likely_wrong_first_costs_what_a_page_by_id_does_at_any_depth(tmp_path) -> None:
+    database = tmp_path / "big.db"
+    make_database(database, [f"Text {i}" for i in range(20_000)])
+    db = store.open_store(database)
+    doubts = _doubts(db, list(range(1, 20_001, 2)))  # half scored: both parts of the order are deep
+    order = _by_doubt(list(range(1, 20_001)), doubts)
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    def cost(after, order_by) -> int:
+        steps[0] = 0
+        db.conn.set_progress_handler(count, 100)
+        try:
+            store.queue_page(db, after=after, limit=PAGE_SIZE, order=order_by)
+        finally:
+            db.conn.set_progress_handler(None, 100)
+        return steps[0]
+
+    def key(document_id: int) -> tuple:
+        return (-doubts[document_id], document_id) if document_id in doubts else (1, document_id)
+
+    by_id = cost(None, store.BY_ID)
+    pages = [None, key(order[9_000]), key(order[9_999 - PAGE_SIZE // 2]), key(order[-PAGE_SIZE - 1])]
+    for after in pages:  # the first page, deep in the scored part, across into the rest, the last page
+        assert cost(after, store.BY_DOUBT) <= 4 * by_id + 10, after  # sorting 20,000 rows per page: ~100x
     db.close()
 
 

@@ -5,12 +5,19 @@ then by the document id, which makes every key unique. A page is the rows whose 
 greater than the last one seen, so reading the millionth row costs what reading the first does. An order
 sorting a number from high to low uses its negation (``-score``); a key must never be NULL (a row value
 comparison with NULL matches nothing), so wrap it in ``coalesce``.
+
+An order by a number kept in a table of its own (``RankedOrder``: a model's doubt) reads that table's index
+from the highest number down, then the documents without one by id: sorting every document by a looked-up
+value would read them all for each page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 QueueKey = tuple[Any, ...]  # (keys..., document id) of one row: where the next page starts
 
@@ -42,6 +49,79 @@ class QueueOrder:
 BY_ID = QueueOrder()
 
 
+@dataclass(frozen=True)
+class RankedOrder(QueueOrder):
+    """The documents ranked in ``table`` (``document_id`` and a number ``column`` >= 0, indexed on
+    (``column`` DESC, ``document_id``)) from the highest number down, then the others by id. A row's key is
+    (-number, id) when ranked and (1, id) when not (``keys`` says only how long a key is)."""
+
+    table: str = ""
+    column: str = ""
+
+    def queries(
+        self, from_: str, where: list[str], after: QueueKey | None, has_where: bool
+    ) -> list[tuple[str, list[Any]]]:
+        """The page's queries, to be run in turn until the page is full: the ranked documents after
+        ``after`` (unless it is past them all), then the others."""
+        if after is not None and len(after) != 2:
+            raise ValueError(f"a key of this queue has 2 values, not {len(after)}")
+        rest_after = None if after is None or after[0] <= 0 else after[1]
+        rest = [*where, f"NOT EXISTS (SELECT 1 FROM {self.table} rk WHERE rk.document_id = d.id)"]
+        rest_params: list[Any] = []
+        if rest_after is not None:
+            rest.append("d.id > ?")
+            rest_params.append(rest_after)
+        unranked = "SELECT 1, d.id" + from_ + _conditions(rest, has_where) + " ORDER BY d.id LIMIT ?"
+        if rest_after is not None:
+            return [(unranked, rest_params)]
+        ranked_where = ["d.id = rk.document_id", *where]
+        ranked_params: list[Any] = []
+        if after is not None:  # a ranked row: the next ones have a lower number, or the same and a higher id
+            ranked_where.append(f"rk.{self.column} <= ? AND (rk.{self.column} < ? OR rk.document_id > ?)")
+            ranked_params = [-after[0], -after[0], after[1]]
+        ranked = (
+            f"SELECT -rk.{self.column}, d.id FROM {self.table} rk CROSS JOIN"  # CROSS: read down its index
+            + from_.replace(" FROM ", " ", 1)
+            + _conditions(ranked_where, has_where)
+            + f" ORDER BY rk.{self.column} DESC, rk.document_id LIMIT ?"
+        )
+        return [(ranked, ranked_params), (unranked, rest_params)]
+
+
+def read_page(
+    db: Database,
+    order: QueueOrder,
+    from_: str,
+    where: tuple[list[str], list[Any]],
+    after: QueueKey | None,
+    limit: int,
+    has_where: bool = False,
+) -> list[QueueKey]:
+    """One page of keys (keys..., id) after ``after``, at most ``limit`` (-1: all): ``from_`` (ending in a
+    WHERE of its own if ``has_where``; ``where[1]`` starts with its parameters) and the conditions
+    ``where[0]``, sorted by ``order``."""
+    conditions, params = where
+    if isinstance(order, RankedOrder):
+        queries = order.queries(from_, conditions, after, has_where)
+    else:
+        queries = [page_sql(order, from_, conditions, after, has_where)]
+    keys: list[QueueKey] = []
+    for sql, after_params in queries:
+        wanted = limit - len(keys) if limit >= 0 else -1
+        if wanted == 0:
+            break
+        keys.extend(tuple(row) for row in db.execute(sql, [*params, *after_params, wanted]))
+    return keys
+
+
+def _conditions(conditions: list[str], has_where: bool) -> str:
+    """``conditions`` joined, as a WHERE of their own or added to the one ``from_`` has."""
+    joined = " AND ".join(conditions)
+    if not joined:
+        return ""
+    return (" AND " if has_where else " WHERE ") + joined
+
+
 def page_sql(
     order: QueueOrder, from_: str, where: list[str], after: QueueKey | None, has_where: bool = False
 ) -> tuple[str, list[Any]]:
@@ -53,7 +133,6 @@ def page_sql(
     if after is not None:
         condition, params = order.after(after)
         conditions.append(condition)
-    joined = " AND ".join(conditions)
-    if joined:
-        joined = (" AND " if has_where else " WHERE ") + joined
-    return "SELECT " + order.columns() + from_ + joined + order.order_by() + " LIMIT ?", params
+    return "SELECT " + order.columns() + from_ + _conditions(
+        conditions, has_where
+    ) + order.order_by() + " LIMIT ?", params

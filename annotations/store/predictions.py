@@ -13,7 +13,7 @@ from annotations.model import Span
 from annotations.store.documents import Versions, documents_from
 from annotations.store.encoding import decode_spans, encode_spans
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
-from annotations.store.keyset import QueueOrder
+from annotations.store.keyset import RankedOrder
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -216,8 +216,6 @@ def models_kept(db: Database, dataset: str | None = None) -> list[ModelKept]:
     return [ModelKept(model, *counts) for model, counts in totals.items()]
 
 
-# Most likely wrong first: the document's doubt from high to low (keyset keys are ascending, so its
-# negation), documents without a doubt last; then by id (``keyset``).
-BY_DOUBT = QueueOrder(
-    ("-coalesce((SELECT dd.doubt FROM document_doubt dd WHERE dd.document_id = d.id), -1)",)
-)
+# Most likely wrong first: the document's doubt from high to low, read down ``document_doubt_order``;
+# documents without a doubt last, by id (``keyset.RankedOrder``).
+BY_DOUBT = RankedOrder(("-doubt",), table="document_doubt", column="doubt")

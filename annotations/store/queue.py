@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotations.store.connection import CASEFOLD
 from annotations.store.documents import Versions, dataset_id, documents_from
-from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, page_sql
+from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, read_page
 from annotations.store.quick_open import known_current
 
 if TYPE_CHECKING:
@@ -47,8 +47,7 @@ def queue_page(
     (keyset paging: as fast at the millionth row as at the first)."""
     from_, join_params = documents_from(Versions.seen_by(viewer))
     where, params = queue_filter(dataset, status, search)
-    sql, after_params = page_sql(order, from_, where, after)
-    return [tuple(row) for row in db.execute(sql, [*join_params, *params, *after_params, limit])]
+    return read_page(db, order, from_, (where, [*join_params, *params]), after, limit)
 
 
 def count_queue(

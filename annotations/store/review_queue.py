@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, page_sql
+from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, read_page
 from annotations.store.queue import queue_filter
 
 if TYPE_CHECKING:
@@ -45,8 +45,7 @@ def review_page(
 ) -> list[QueueKey]:
     """A page of the review queue sorted by ``order``: the key (keys..., id) of each row after ``after``."""
     where, params = queue_filter(dataset, status, search, answer="r.answer")
-    sql, after_params = page_sql(order, _FROM, where, after, has_where=True)
-    return [tuple(row) for row in db.execute(sql, [*params, *after_params, limit])]
+    return read_page(db, order, _FROM, (where, params), after, limit, has_where=True)
 
 
 def count_review_queue(
