@@ -4,7 +4,10 @@
 generated posts and measures, each in a fresh subprocess: window start-up against a bare PySide6 window,
 the window's memory at both sizes, next document, scrolling the queue to its end (first page vs last
 page), the status filter and the search box, export and merge. Worker modes of this script:
-``million_bench.py build N`` (print the cached database's path) and ``million_bench.py queue DB``.
+``million_bench.py build N`` (print the cached database's path), ``million_bench.py queue DB`` and
+``million_bench.py merge DB FOLDER`` (the real ``spandesk merge`` of DB into a new team database in FOLDER,
+against sqlite3 ATTACH + INSERT ... SELECT of the same rows (``merge_bench.bare_copy``), then the same merge
+again, nothing to change).
 """
 
 from __future__ import annotations
@@ -84,6 +87,22 @@ def run_queue(db_path: Path) -> dict:
     }
 
 
+def run_merge(db_path: Path, folder: Path) -> dict:
+    """``spandesk merge --db TEAM.db DB`` into a new team database, the bare sqlite3 copy of the same rows,
+    and the merge again (every document there already)."""
+    from merge_bench import bare_copy, spandesk_merge
+
+    team, bare = folder / "million-team.db", folder / "million-bare.db"
+    try:
+        merged = spandesk_merge(team, [db_path])
+        baseline = bare_copy(bare, [db_path])
+        again = spandesk_merge(team, [db_path])
+    finally:
+        for path in folder.glob("million-*.db*"):
+            path.unlink()
+    return {"seconds": merged, "bare": baseline, "again": again}
+
+
 def main(argv: list[str]) -> None:
     """One measurement in this (fresh) process."""
     mode = argv[0]
@@ -93,8 +112,10 @@ def main(argv: list[str]) -> None:
         report({"path": str(path), "seconds": time.perf_counter() - started})
     elif mode == "queue":
         report(run_queue(Path(argv[1])))
+    elif mode == "merge":
+        report(run_merge(Path(argv[1]), Path(argv[2])))
     else:
-        raise SystemExit(f"unknown mode {mode!r}: build N | queue DB")
+        raise SystemExit(f"unknown mode {mode!r}: build N | queue DB | merge DB FOLDER")
 
 
 if __name__ == "__main__":

@@ -406,7 +406,22 @@ def bench_million(work: Path, sizes: Sizes) -> list[Row]:
     say(f"  export: bare {bare_export['seconds']:.1f} s, spandesk {export['seconds']:.1f} s")
     for output in ("million-bare.jsonl", "million.jsonl"):
         (work / output).unlink(missing_ok=True)
-    return _million_rows(best, runs, presses, queue, bare_export, export)
+    merge = run_worker("million_bench.py", "merge", str(big), str(work), timeout=7200)
+    say(f"  merge: spandesk {merge['seconds']:.1f} s, bare {merge['bare']:.1f} s, again {merge['again']:.1f}")
+    return [*_million_rows(best, runs, presses, queue, bare_export, export), _million_merge_row(merge, queue)]
+
+
+def _million_merge_row(merge: dict, queue: dict) -> Row:
+    ratio = merge["seconds"] / merge["bare"]
+    return Row(
+        f"Merge the {queue['rows']:,}-document database into a new team database (`spandesk merge`)",
+        f"{merge['seconds']:.1f} s",
+        f"{merge['bare']:.1f} s (sqlite3 ATTACH + INSERT ... SELECT)",
+        f"{ratio:.2f}x",
+        "-",
+        None,
+        f"merged again (nothing to change): {merge['again']:.1f} s",
+    )
 
 
 def _million_rows(
