@@ -329,11 +329,12 @@ class ClusterPredictor:
                 f"Work folders of other cluster imports are beside the database (other files, or these "
                 f"before they changed; remove them when no import is running): {', '.join(older)}"
             )
-        if missing:
-            model = f"{pipeline.name} {pipeline.version}"
-            self._run(missing, (spec, model), cancelled, (folder, kept), len(shards))
-        for shard in shards:
-            yield from (_annotated(offsets) for offsets in kept[shard.index])
+        model = f"{pipeline.name} {pipeline.version}"
+        finishing = self._run(missing, (spec, model), cancelled, (folder, kept), len(shards))
+        for shard in shards:  # in order, each as soon as it is in: the caller builds while workers work
+            while shard.index not in kept:
+                next(finishing)  # the next shard to finish, kept
+            yield from (_annotated(offsets) for offsets in kept.pop(shard.index))
 
     def finish(self) -> None:
         """Remove the work folder (call once the import is stored)."""
@@ -349,9 +350,10 @@ class ClusterPredictor:
         cancelled: Callable[[], bool],
         kept: tuple[ShardFolder, dict[int, ShardOffsets]],
         total: int,
-    ) -> None:
-        """Send the missing shards to the cluster; keep each as it finishes (on disk and in ``kept``).
-        ``model``: what the workers load, and the name and version every shard must come back from."""
+    ) -> Iterator[None]:
+        """Send the missing shards to the cluster; each step waits for the next to finish and keeps it (on
+        disk and in ``kept``). ``model``: what the workers load, and the name and version every shard
+        must come back from."""
         spec, expected = model
         client = self._client
         assert client is not None, "use the predictor as a context manager (with ClusterPredictor(...) as p)"
@@ -366,7 +368,7 @@ class ClusterPredictor:
             ): shard
             for shard in missing
         }
-        self._collect(futures, expected, kept, total, cancelled)
+        return self._collect(futures, expected, kept, total, cancelled)
 
     def _collect(
         self,
@@ -375,17 +377,20 @@ class ClusterPredictor:
         kept: tuple[ShardFolder, dict[int, ShardOffsets]],
         total: int,
         cancelled: Callable[[], bool],
-    ) -> None:
-        """Wait for the shards, keeping each finished one and reporting progress; ``cancelled`` is looked
-        at between any two waits (shards finishing all the time must not hide it)."""
+    ) -> Iterator[None]:
+        """Wait for the shards, keeping each finished one and reporting progress, one step per shard;
+        ``cancelled`` is looked at between any two waits (shards finishing all the time must not hide
+        it)."""
         from distributed import wait
 
         folder, offsets = kept
         started = time.monotonic()
         pending = set(futures)
         documents = 0
+        done = total - len(futures)
         remaining = sum(len(shard.records) for shard in futures.values())
-        self._report(ShardProgress(len(offsets), total, 0, 0.0, remaining))
+        if pending:
+            self._report(ShardProgress(done, total, 0, 0.0, remaining))
         while pending:
             if cancelled():
                 raise KeyboardInterrupt
@@ -402,10 +407,9 @@ class ClusterPredictor:
                 self.redone.append(shard.index)
                 documents += len(shard.records)
                 remaining -= len(shard.records)
-                progress = ShardProgress(
-                    len(offsets), total, documents, time.monotonic() - started, remaining
-                )
-                self._report(progress)
+                done += 1
+                self._report(ShardProgress(done, total, documents, time.monotonic() - started, remaining))
+                yield
 
     def _report(self, progress: ShardProgress) -> None:
         if self.progress is not None:

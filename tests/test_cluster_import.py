@@ -576,3 +576,24 @@ def test_a_shard_from_a_worker_with_another_model_version_is_refused(scheduler: 
         assert _checked(same, shard, "en_core_web_sm 3.8.0") == offsets
         with pytest.raises(ClusterFailure, match="news.jsonl:7 with 'en_core_web_sm 3.7.1'.*same model"):
             _checked(other, shard, "en_core_web_sm 3.8.0")
+
+
+def test_the_first_shards_documents_come_while_later_shards_are_still_on_the_workers(
+    scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+    from annotations.importing import read_sources
+
+    corpus, model, _ = slow_import
+    db_path = tmp_path / "cluster.db"
+    records = list(read_sources([corpus], db_path, "auto"))
+    with ClusterPredictor(
+        scheduler, db_path, pipeline_spec(str(model), None, None, db_path), shard_size=2
+    ) as p:
+        annotated = p(p.model(lambda: False), records, lambda: False)
+        first = next(annotated)
+        shards_in = len(p.redone)
+        rest = list(annotated)
+    assert shards_in < 12, "the main process builds the first documents while the workers go on"
+    assert len(p.redone) == 12 and len([first, *rest]) == 24
+    assert first.spans and first.spans[0].label == "PERSON"
