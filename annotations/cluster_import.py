@@ -175,10 +175,10 @@ def worker_model(spec: PipelineSpec) -> dict[str, Any]:
     ``version``, ``labels``), or ``{"error": message}`` when it cannot be loaded there."""
     try:
         pipeline = _worker_pipeline(spec)
-    except Exception as error:  # noqa: BLE001  (said to the main process: ModelNotFound's own words)
-        return {
-            "error": str(error) if isinstance(error, ModelNotFound) else f"{type(error).__name__}: {error}"
-        }
+    except ModelNotFound as error:  # its own words say how to get one
+        return {"error": str(error)}
+    except Exception as error:  # noqa: BLE001  (said to the main process, which stops the import)
+        return {"error": f"{type(error).__name__}: {error}"}
     return {"name": pipeline.name, "version": pipeline.version, "labels": list(pipeline.labels)}
 
 
