@@ -2,10 +2,11 @@
 
     python bench/cluster_bench.py [--documents 10000] [--shard-size 250] [--rounds 2] [--model NAME]
 
-Imports the same generated corpus (news-like sentences, the default model) three ways, each the real
+Imports the same generated corpus (news-like sentences, the default model) four ways, each the real
 ``spandesk import`` command in a fresh process into a new database, measured end to end (interpreter start,
-imports, the cluster's start and the store included): a plain import (one process), ``--cluster local:1``
-and ``--cluster local:2``, alternating, ``--rounds`` times; medians. It also measures the parts that
+imports, the cluster's start and the store included): a plain import (one process), ``--jobs 2``,
+``--cluster local:1`` and ``--cluster local:2``, alternating (reversed every other round), ``--rounds``
+times; medians. It also measures the parts that
 decide how far a cluster scales: loading the model (each worker does it once), the compact results per
 document (bytes, and the main process's time to read them back), and the single writer (the main
 process's rate once every shard is done: the import re-run over a complete work folder). From those it
@@ -64,11 +65,14 @@ def timed_import(source: Path, db_path: Path, model: str | None, predictor: Clus
     return time.perf_counter() - started
 
 
-def command_import(source: Path, db_path: Path, model: str | None, cluster: str | None, shard_size: int):
-    """The ``spandesk import`` command in a fresh process: (seconds end to end, the shards' own docs/s)."""
+def command_import(source: Path, db_path: Path, model: str | None, where: str | None, shard_size: int):
+    """The ``spandesk import`` command in a fresh process, pre-annotating ``where`` (None: in this process;
+    ``jobs:N``: ``--jobs N``; else ``--cluster where``): (seconds end to end, the shards' own docs/s)."""
     argv = ["import", str(source), "--db", str(db_path)] + (["--model", model] if model else [])
-    if cluster:
-        argv += ["--cluster", cluster, "--shard-size", str(shard_size)]
+    if where and where.startswith("jobs:"):
+        argv += ["--jobs", where.removeprefix("jobs:")]
+    elif where:
+        argv += ["--cluster", where, "--shard-size", str(shard_size)]
     code = f"import sys; from annotations.cli import main; sys.argv = ['spandesk', *{argv!r}]; main()"
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     started = time.perf_counter()
@@ -113,7 +117,7 @@ def store_rate(source: Path, db_path: Path, model: str | None, workers: int, sha
     }
 
 
-VARIANTS = {"plain": None, "local:1": "local:1", "local:2": "local:2"}
+VARIANTS = {"plain": None, "--jobs 2": "jobs:2", "local:1": "local:1", "local:2": "local:2"}
 
 
 def main() -> None:
@@ -134,7 +138,7 @@ def main() -> None:
         for round_number in range(args.rounds):
             order = list(VARIANTS) if round_number % 2 == 0 else list(reversed(VARIANTS))
             for name in order:
-                db_path = folder / f"{name.replace(':', '')}-{round_number}.db"
+                db_path = folder / f"{name.strip('-').replace(':', '').replace(' ', '')}-{round_number}.db"
                 took, rate = command_import(source, db_path, args.model, VARIANTS[name], args.shard_size)
                 seconds[name].append(took)
                 rates[name].append(rate)
@@ -147,11 +151,12 @@ def main() -> None:
     )
     for name in VARIANTS:
         runs = ", ".join(f"{value:.1f}" for value in seconds[name])
-        shards = f"; shards at {shard_rate[name]:.0f} docs/s" if VARIANTS[name] else ""
+        shards = f"; shards at {shard_rate[name]:.0f} docs/s" if shard_rate[name] else ""
         print(f"{name:8s} {median[name]:6.1f} s  {n / median[name]:6.0f} docs/s end to end ({runs}){shards}")
     print(f"2 workers / 1 worker, end to end: {median['local:1'] / median['local:2']:.2f}x")
     print(f"2 workers / 1 worker, shards' rate: {shard_rate['local:2'] / shard_rate['local:1']:.2f}x")
     print(f"2 workers / plain import (one process), end to end: {median['plain'] / median['local:2']:.2f}x")
+    print(f"--jobs 2 / plain import, end to end: {median['plain'] / median['--jobs 2']:.2f}x")
     print(
         f"model load per worker {parts['load']:.2f} s; results {parts['bytes_per_doc']:.0f} bytes/doc, "
         f"read back in {parts['parse_per_doc_us']:.0f} µs/doc; "
