@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import sqlite3
 import sys
 from pathlib import Path
@@ -14,14 +13,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotations import store
 from annotations.resources import sample_article
-from gui.first_start import FirstStartNotice
 from gui.main_window import MainWindow
 from gui.plain_text import message_box
 from gui.platform_check import check_platform
-from gui.workers import WorkerRun
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
+
+    from gui.workers import WorkerRun
 
 SAMPLE_DATASET = "sample"
 
@@ -35,6 +34,8 @@ def default_annotator(db) -> str:
     annotator = store.get_setting(db, "annotator")
     if annotator:
         return annotator
+    import getpass  # only on a database's first start
+
     try:
         annotator = getpass.getuser()
     except (KeyError, OSError):
@@ -75,6 +76,8 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
     """On a first start (no documents), import and pre-annotate the sample article in a worker."""
     if store.count_queue(window.db, viewer=window.annotator) > 0:  # counted from kept rows
         return None
+    from gui.first_start import FirstStartNotice  # only on a first start
+
     window.statusBar().showMessage("First start: pre-annotating the sample article with spaCy…")
     run = window.files.start_import([sample_article()], SAMPLE_DATASET)
     window.first_start = FirstStartNotice(window, run)

@@ -13,9 +13,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QM
 from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.model import Document
-from gui.cluster_job import DEFAULT_ADDRESS, ClusterStatus, cluster_import_job
 from gui.plain_text import menu_text, message_box
-from gui.version_choice import add_version_choice, chosen_version, existing_box, existing_choice
 from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
 if TYPE_CHECKING:
@@ -155,11 +153,13 @@ class FileActions(QObject):
         )
         if not ok or not dataset.strip():
             return
+        from gui import cluster_job  # the cluster import's module loads when first used
+
         address, ok = QInputDialog.getText(
             self.parent_widget,
             "Pre-annotate on a cluster",
             "Dask scheduler (tcp://host:8786) or local:N worker processes:",
-            text=str(self.settings.value("import/cluster", DEFAULT_ADDRESS)),
+            text=str(self.settings.value("import/cluster", cluster_job.DEFAULT_ADDRESS)),
         )
         if ok and address.strip():
             self.settings.setValue("import/cluster", address.strip())
@@ -177,9 +177,11 @@ class FileActions(QObject):
         annotator has another version of their text already: ``existing`` says what to do, else the
         window asks (``versions_box``) and imports again with the answer. ``cluster``: pre-annotate on
         that Dask cluster (``cluster_job``), its shards and rate shown in the dialog."""
-        status = ClusterStatus(self) if cluster else None
+        from gui import cluster_job  # loaded with the first cluster import
+
+        status = cluster_job.ClusterStatus(self) if cluster else None
         job = (
-            cluster_import_job(paths, dataset, cluster, status, model, existing)
+            cluster_job.cluster_import_job(paths, dataset, cluster, status, model, existing)
             if cluster and status
             else import_job(paths, dataset, model, existing)
         )
@@ -196,6 +198,8 @@ class FileActions(QObject):
 
     def _ask_existing(self, conflicts: Exception, again: ImportAgain) -> None:
         """Ask whether to keep the stored versions or replace them, then import again (or not)."""
+        from gui.version_choice import existing_box  # loaded with the first such question
+
         box = existing_box(self.parent_widget, f"{conflicts}.\n\nNothing was imported yet.")
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.finished.connect(lambda _result: self._existing_chosen(box, again))
@@ -204,6 +208,8 @@ class FileActions(QObject):
         box.open()
 
     def _existing_chosen(self, box: QMessageBox, again: ImportAgain) -> None:
+        from gui.version_choice import existing_choice
+
         choice = existing_choice(box)
         if choice is None:
             self.window.statusBar().showMessage("Import cancelled; nothing was imported", 10000)
@@ -245,6 +251,7 @@ class FileActions(QObject):
     def choose_export(self, fmt: str) -> None:
         """Ask where to export in ``fmt``, then export off the GUI thread."""
         from gui.file_dialogs import DialogKind
+        from gui.version_choice import add_version_choice, chosen_version
 
         suffix = {f: s for f, _title, s in EXPORT_FORMATS}[fmt]
         folder = self.window.db_path.parent

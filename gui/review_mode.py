@@ -15,12 +15,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from annotations.model import Answer, Document
-from annotations.review import Disagreement, Review
 from gui.controller import AnnotationController
 from gui.document_view import DISAGREEMENT_COLOUR, DocumentView
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # review mode's core (annotations.review) loads when a review is first shown
     from PySide6.QtGui import QKeyEvent
+
+    from annotations.review import Disagreement, Review
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
