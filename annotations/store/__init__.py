@@ -177,6 +177,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
+# The one name that is also a module's: importing ``annotations.store.versions`` (which the first document
+# needs anyway) sets the package's ``versions`` to the module, so the function is bound here at once.
+from annotations.store.versions import versions  # noqa: E402
+
 if TYPE_CHECKING:  # what type checkers and readers see: the names, from their modules
     from annotations.store.batches import (
         Batch,
