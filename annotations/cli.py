@@ -206,6 +206,9 @@ def _annotator_name(_context: click.Context, _parameter: click.Parameter, value:
 )
 def gui(db_path: Path | None = None, annotator: str | None = None) -> None:
     """Open the annotation window (the bundled sample is imported into an empty database)."""
+    from annotations.gc_pause import pause_for_start_up
+
+    pause_for_start_up()  # no garbage to look for until the window has painted (the window resumes it)
     front_end = _front_end()
     path = db_path or default_db_path()
     sys.exit(front_end(path, annotator=annotator) if annotator else front_end(path))
@@ -227,6 +230,9 @@ def _front_end() -> Callable[[Path], int]:
             raise
     from importlib.metadata import entry_points
 
+    from annotations.gc_pause import resume_after_start_up
+
+    resume_after_start_up()  # another front end: it does not know to resume the collector
     for entry in entry_points(group="spandesk.frontends"):
         return entry.load()
     raise click.ClickException("no window front end is installed (reinstall spandesk: pip install -e .)")

@@ -12,6 +12,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotations import store
+from annotations.gc_pause import resume_after_start_up
 from annotations.resources import sample_article
 from gui.main_window import MainWindow
 from gui.plain_text import message_box
@@ -87,6 +88,13 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
 FINISH_OPENING_MS = 300  # after the first paint
 
 
+def finish_opening(window: MainWindow) -> None:
+    """After the first paint: sqlite-utils wraps the connection; the collector paused by ``spandesk gui``
+    collects again (what start-up made frozen: kept for the window's life)."""
+    store.finish_opening(window.db)
+    resume_after_start_up()
+
+
 def main(db_path: Path | None = None, annotator: str | None = None) -> int:
     """Run the window on ``db_path`` (default: the user's database), working as ``annotator`` (default:
     the name the database keeps), until it is closed."""
@@ -100,5 +108,5 @@ def main(db_path: Path | None = None, annotator: str | None = None) -> int:
     window.show()
     import_sample_if_empty(window)
     # the first document painted, sqlite-utils loads while the person reads it (not at their first edit)
-    QTimer.singleShot(FINISH_OPENING_MS, lambda: store.finish_opening(window.db))
+    QTimer.singleShot(FINISH_OPENING_MS, lambda: finish_opening(window))
     return app.exec()
