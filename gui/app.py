@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from annotations import store
 from annotations.gc_pause import resume_after_start_up
@@ -65,6 +65,8 @@ def build_window(
         db_path.parent.mkdir(parents=True, exist_ok=True)
         db = store.open_store(db_path)
     except (store.StoreError, OSError) as error:
+        from PySide6.QtWidgets import QMessageBox
+
         message_box(QMessageBox.Icon.Critical, "spandesk cannot open the database", str(error)).exec()
         return None
     if annotator:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QStatusBar, QWidget
 
 from annotations import store
 from annotations.counting import agreeing, counted
@@ -16,7 +16,8 @@ from annotations.model import Document
 from gui.plain_text import menu_text, message_box
 from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs' classes (and their Qt enums) load with the first dialog
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
     from sqlite_utils import Database
 
     from gui.file_dialogs import DialogKind
@@ -118,6 +119,8 @@ class FileActions(QObject):
         if not paths:
             return
         document = self.window.current_document
+        from PySide6.QtWidgets import QInputDialog
+
         dataset, ok = QInputDialog.getText(
             self.parent_widget,
             "Import into dataset",
@@ -148,6 +151,8 @@ class FileActions(QObject):
         )
         if not paths:
             return
+        from PySide6.QtWidgets import QInputDialog
+
         dataset, ok = QInputDialog.getText(
             self.parent_widget, "Import into dataset", "Dataset:", text="default"
         )
@@ -291,6 +296,8 @@ class FileActions(QObject):
 
         start = self.window.db_path.with_name(f"{self.window.db_path.stem}-backup.db")
         dialog = file_dialog(self.parent_widget, "Back up database", DialogKind.SAVE, start, "*.db")
+        from PySide6.QtWidgets import QFileDialog
+
         dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)  # a backup never replaces a file
         paths = ask_for_paths(dialog)
         if paths:
@@ -341,6 +348,8 @@ class FileActions(QObject):
     def show_failure(self, title: str, message: str) -> None:
         """A non-blocking message box, echoed in the status bar."""
         self.window.statusBar().showMessage(f"{title}: {message}", 15000)
+        from PySide6.QtWidgets import QMessageBox
+
         box = message_box(QMessageBox.Icon.Warning, title, message, self.parent_widget)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.show()

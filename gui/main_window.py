@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -297,7 +296,7 @@ class MainWindow(QMainWindow):
         self.controller = self.own_controller = self._wired(AnnotationController(db, self.annotator))
         self.review_controller: AnnotationController | None = None  # made on entering review mode
         self.database_identity, self._told_database_gone = file_identity(db_path), False
-        self.queue_model = QueueModel(db, self.annotator)
+        self.queue_model = QueueModel(db, self.annotator, filled=False)  # filled by refresh_contents' filter
         self.queue_panel.set_model(self.queue_model)
         self.confidence = ConfidenceMarks(self)
         self.keyboard = KeyboardEditor(
@@ -371,9 +370,9 @@ class MainWindow(QMainWindow):
         self.reviewing = on
         self.controller = self.review_controller if on else self.own_controller
         self.keyboard.controller = self.controller
-        self.queue_model = QueueModel(self.db, self.annotator, review=on)
+        self.queue_model = QueueModel(self.db, self.annotator, review=on, filled=False)
         self.queue_panel.set_model(self.queue_model)
-        self.queue_panel.apply_filter()
+        self.queue_panel.apply_filter()  # fills it
         self._show_mode()
         self._update_undo_actions()
         self._count_answers()
@@ -750,6 +749,8 @@ class MainWindow(QMainWindow):
     def _on_conflict(self, message: str) -> None:
         self._count_answers()  # another window may have answered documents
         self.statusBar().showMessage(message, 15000)
+        from PySide6.QtWidgets import QMessageBox  # its class (and enums) load with the first message box
+
         box = message_box(QMessageBox.Icon.Information, "Document reloaded", message, self)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.show()
