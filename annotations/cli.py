@@ -206,12 +206,16 @@ def _annotator_name(_context: click.Context, _parameter: click.Parameter, value:
 )
 def gui(db_path: Path | None = None, annotator: str | None = None) -> None:
     """Open the annotation window (the bundled sample is imported into an empty database)."""
-    from annotations.gc_pause import pause_for_start_up
+    from annotations.gc_pause import pause_for_start_up, resume_after_start_up
 
     pause_for_start_up()  # no garbage to look for until the window has painted (the window resumes it)
-    front_end = _front_end()
-    path = db_path or default_db_path()
-    sys.exit(front_end(path, annotator=annotator) if annotator else front_end(path))
+    try:
+        front_end = _front_end()
+        path = db_path or default_db_path()
+        code = front_end(path, annotator=annotator) if annotator else front_end(path)
+    finally:
+        resume_after_start_up()  # at the latest when the front end returns (or failed to start)
+    sys.exit(code)
 
 
 BUNDLED_FRONT_END = "gui.app"  # the Qt window shipped with spandesk (its "spandesk.frontends" entry)

@@ -43,9 +43,10 @@ def pause_for_start_up() -> None:
 
 
 def resume_after_start_up() -> None:
-    """Collect cycles again after start-up (if it paused the collector): what start-up made is frozen first
-    (``gc.freeze``: kept for the window's life, never scanned again), then collection resumes as usual."""
+    """Collect cycles again after start-up (if it paused the collector; a second call changes nothing).
+
+    The window froze what it made when it showed its first document (``gc.freeze`` in
+    ``gui.main_window.keep_out_of_garbage_collection``): the collector never scans it again."""
     if _StartUp.paused:
         _StartUp.paused = False
-        gc.freeze()
         gc.enable()

@@ -92,7 +92,7 @@ FINISH_OPENING_MS = 300  # after the first paint
 
 def finish_opening(window: MainWindow) -> None:
     """After the first paint: sqlite-utils wraps the connection; the collector paused by ``spandesk gui``
-    collects again (what start-up made frozen: kept for the window's life)."""
+    collects again."""
     store.finish_opening(window.db)
     resume_after_start_up()
 

@@ -28,9 +28,8 @@ try:
 except SystemExit:
     pass
 from gui.app import finish_opening
-frozen = gc.get_freeze_count()
 finish_opening(shown["window"])  # what the window runs once its first document is painted
-print(shown["collecting"], gc.isenabled(), gc.get_freeze_count() > frozen)
+print(shown["collecting"], gc.isenabled(), gc.get_freeze_count() > 0)  # the window froze what it made
 """
 
 
@@ -50,8 +49,20 @@ def test_the_collector_waits_for_the_first_paint_then_collects_again(tmp_path) -
         [sys.executable, "-c", CHECK, str(path)], capture_output=True, text=True, env=env, timeout=120
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    # paused while the window started; collecting again afterwards, what start-up made frozen
+    # paused while the window started; collecting again afterwards; what start-up made is frozen
     assert result.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_command_resumes_the_collector_when_the_front_end_returns(monkeypatch, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from annotations import cli as cli_module
+
+    collecting = []
+    monkeypatch.setattr(cli_module, "_front_end", lambda: lambda path: collecting.append(gc.isenabled()) or 0)
+    assert CliRunner().invoke(cli_module.cli, ["gui", "--db", str(tmp_path / "x.db")]).exit_code == 0
+    assert collecting == [False]  # paused while the front end started
+    assert gc.isenabled()  # and collecting again once it returned (a front end that never resumed it)
 
 
 def test_resuming_leaves_a_collector_the_program_disabled_itself_alone() -> None:
@@ -68,7 +79,6 @@ def test_resuming_leaves_a_collector_the_program_disabled_itself_alone() -> None
         resume_after_start_up()  # once only: a second call changes nothing
         assert gc.isenabled()
     finally:
-        gc.unfreeze()  # the test's objects go back to the collector
         if was:
             gc.enable()
         else:
