@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 from typing import Any
@@ -54,7 +53,7 @@ def _import_lazily(name: str) -> None:
         setattr(sys.modules[parent], child, module)  # (which would load it: it reads ``__spec__``)
 
 
-class _SqliteUtilsFinder(importlib.abc.MetaPathFinder):
+class _SqliteUtilsFinder:  # a meta path finder (not importlib.abc's: importing it costs ~4 ms)
     """Makes the first ``import sqlite_utils``, wherever it is, run with numpy and pandas hidden: spandesk
     imports it only when something needs it (the window paints its first document without it)."""
 
@@ -68,7 +67,7 @@ class _SqliteUtilsFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
-class _NumpyHidingLoader(importlib.abc.Loader):
+class _NumpyHidingLoader:  # a loader (what importlib.abc.Loader asks for: create_module, exec_module)
     """Runs sqlite-utils' ``__init__`` with numpy and pandas hidden (as ``_import_sqlite_utils_without_numpy``
     does)."""
 

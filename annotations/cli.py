@@ -206,9 +206,16 @@ def _annotator_name(_context: click.Context, _parameter: click.Parameter, value:
 )
 def gui(db_path: Path | None = None, annotator: str | None = None) -> None:
     """Open the annotation window (the bundled sample is imported into an empty database)."""
-    front_end = _front_end()
-    path = db_path or default_db_path()
-    sys.exit(front_end(path, annotator=annotator) if annotator else front_end(path))
+    from annotations.gc_pause import pause_for_start_up, resume_after_start_up
+
+    pause_for_start_up()  # no garbage to look for until the window has painted (the window resumes it)
+    try:
+        front_end = _front_end()
+        path = db_path or default_db_path()
+        code = front_end(path, annotator=annotator) if annotator else front_end(path)
+    finally:
+        resume_after_start_up()  # at the latest when the front end returns (or failed to start)
+    sys.exit(code)
 
 
 BUNDLED_FRONT_END = "gui.app"  # the Qt window shipped with spandesk (its "spandesk.frontends" entry)
@@ -227,6 +234,9 @@ def _front_end() -> Callable[[Path], int]:
             raise
     from importlib.metadata import entry_points
 
+    from annotations.gc_pause import resume_after_start_up
+
+    resume_after_start_up()  # another front end: it does not know to resume the collector
     for entry in entry_points(group="spandesk.frontends"):
         return entry.load()
     raise click.ClickException("no window front end is installed (reinstall spandesk: pip install -e .)")

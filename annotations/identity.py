@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.model import Answer
-from annotations.records import Record
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from annotations.records import Record
 
 SpanKeys = tuple[tuple[int, int, str], ...]
 Version = tuple[SpanKeys, str | None]

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from annotations import store
+from annotations.gc_pause import resume_after_start_up
 from annotations.resources import sample_article
-from gui.first_start import FirstStartNotice
 from gui.main_window import MainWindow
 from gui.plain_text import message_box
 from gui.platform_check import check_platform
-from gui.workers import WorkerRun
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
+
+    from gui.workers import WorkerRun
 
 SAMPLE_DATASET = "sample"
 
@@ -35,6 +35,8 @@ def default_annotator(db) -> str:
     annotator = store.get_setting(db, "annotator")
     if annotator:
         return annotator
+    import getpass  # only on a database's first start
+
     try:
         annotator = getpass.getuser()
     except (KeyError, OSError):
@@ -63,6 +65,8 @@ def build_window(
         db_path.parent.mkdir(parents=True, exist_ok=True)
         db = store.open_store(db_path)
     except (store.StoreError, OSError) as error:
+        from PySide6.QtWidgets import QMessageBox
+
         message_box(QMessageBox.Icon.Critical, "spandesk cannot open the database", str(error)).exec()
         return None
     if annotator:
@@ -75,6 +79,8 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
     """On a first start (no documents), import and pre-annotate the sample article in a worker."""
     if store.count_queue(window.db, viewer=window.annotator) > 0:  # counted from kept rows
         return None
+    from gui.first_start import FirstStartNotice  # only on a first start
+
     window.statusBar().showMessage("First start: pre-annotating the sample article with spaCy…")
     run = window.files.start_import([sample_article()], SAMPLE_DATASET)
     window.first_start = FirstStartNotice(window, run)
@@ -82,6 +88,13 @@ def import_sample_if_empty(window: MainWindow) -> WorkerRun | None:
 
 
 FINISH_OPENING_MS = 300  # after the first paint
+
+
+def finish_opening(window: MainWindow) -> None:
+    """After the first paint: sqlite-utils wraps the connection; the collector paused by ``spandesk gui``
+    collects again."""
+    store.finish_opening(window.db)
+    resume_after_start_up()
 
 
 def main(db_path: Path | None = None, annotator: str | None = None) -> int:
@@ -97,5 +110,5 @@ def main(db_path: Path | None = None, annotator: str | None = None) -> int:
     window.show()
     import_sample_if_empty(window)
     # the first document painted, sqlite-utils loads while the person reads it (not at their first edit)
-    QTimer.singleShot(FINISH_OPENING_MS, lambda: store.finish_opening(window.db))
+    QTimer.singleShot(FINISH_OPENING_MS, lambda: finish_opening(window))
     return app.exec()

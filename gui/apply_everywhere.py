@@ -26,12 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.model import InvalidSpan, span_changes
-from annotations.search import Occurrence, Query, find, is_word_character
 from annotations.session import Edit
 from annotations.store import StoreError
-from annotations.store import batches as batch_store
 from gui.plain_text import plain_label
 from gui.workers import Job, Worker, WorkerRun, interruptible, stopped
 
@@ -41,6 +40,7 @@ if TYPE_CHECKING:  # annotations.bulk and bulk_apply load at the first correctio
     from annotations import bulk
     from annotations.bulk import Change, Plan
     from annotations.bulk_apply import BatchResult
+    from annotations.search import Occurrence, Query
     from gui.apply_preview import PreviewDialog  # imported when the preview first opens
     from gui.controller import AnnotationController
 
@@ -82,6 +82,8 @@ class Correction:
     @property
     def query(self) -> Query:
         """The search for the other occurrences: exactly the text (whole words when the span was)."""
+        from annotations.search import Query  # the search loads with the first correction
+
         return Query(self.text, regex=False, whole_words=self.whole_words, case_sensitive=True)
 
 
@@ -107,6 +109,8 @@ def correction_of(edit: Edit, text: str, dataset: str) -> Correction | None:
 def _word_edge(text: str, position: int) -> bool:
     if position <= 0 or position >= len(text):
         return True
+    from annotations.search import is_word_character
+
     return not (is_word_character(text[position - 1]) and is_word_character(text[position]))
 
 
@@ -115,6 +119,7 @@ def plan_job(correction: Correction, annotator: str) -> Job:
 
     def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
         from annotations.bulk_apply import plan_change
+        from annotations.search import find
 
         occurrences: list[Occurrence] = []
         try:
@@ -185,6 +190,8 @@ class BatchCommand(QUndoCommand):
     ) -> None:
         super().__init__(f"Apply everywhere: {described(planned)}")
         self.owner, self.plan, self.batch_id = owner, planned, batch_id
+        from annotations.search import Occurrence
+
         self.places = [Occurrence(o.document_id, o.start, o.end) for o in chosen]
         self.first = True
 
@@ -419,7 +426,7 @@ class ApplyEverywhere(QObject):
     def undo_last_batch(self) -> BatchResult | None:
         """Edit ▸ Undo last apply-everywhere: this person's newest batch not undone (after a restart too)."""
         try:
-            last = batch_store.last_undoable_batch(self.db, self.window.annotator)
+            last = store.last_undoable_batch(self.db, self.window.annotator)
         except (StoreError, sqlite3.Error) as error:
             self.told(f"Could not read the batches: {error}")
             return None
@@ -444,7 +451,7 @@ class ApplyEverywhere(QObject):
     def last_batch_note(self) -> str:
         """A hint for Ctrl+Z with nothing to undo: the batch Edit ▸ Undo last apply-everywhere would undo."""
         try:
-            last = batch_store.last_undoable_batch(self.db, self.window.annotator)
+            last = store.last_undoable_batch(self.db, self.window.annotator)
         except (StoreError, sqlite3.Error):
             return ""
         return f" Edit ▸ Undo last apply-everywhere undoes “{last.description}”." if last else ""

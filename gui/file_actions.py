@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QSettings, Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMenu, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QStatusBar, QWidget
 
 from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.model import Document
-from gui.cluster_job import DEFAULT_ADDRESS, ClusterStatus, cluster_import_job
 from gui.plain_text import menu_text, message_box
-from gui.version_choice import add_version_choice, chosen_version, existing_box, existing_choice
 from gui.workers import Worker, WorkerRun, backup_job, export_job, import_job, progress_dialog
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the dialogs' classes (and their Qt enums) load with the first dialog
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
     from sqlite_utils import Database
 
     from gui.file_dialogs import DialogKind
@@ -120,6 +119,8 @@ class FileActions(QObject):
         if not paths:
             return
         document = self.window.current_document
+        from PySide6.QtWidgets import QInputDialog
+
         dataset, ok = QInputDialog.getText(
             self.parent_widget,
             "Import into dataset",
@@ -150,16 +151,20 @@ class FileActions(QObject):
         )
         if not paths:
             return
+        from PySide6.QtWidgets import QInputDialog
+
         dataset, ok = QInputDialog.getText(
             self.parent_widget, "Import into dataset", "Dataset:", text="default"
         )
         if not ok or not dataset.strip():
             return
+        from gui import cluster_job  # the cluster import's module loads when first used
+
         address, ok = QInputDialog.getText(
             self.parent_widget,
             "Pre-annotate on a cluster",
             "Dask scheduler (tcp://host:8786) or local:N worker processes:",
-            text=str(self.settings.value("import/cluster", DEFAULT_ADDRESS)),
+            text=str(self.settings.value("import/cluster", cluster_job.DEFAULT_ADDRESS)),
         )
         if ok and address.strip():
             self.settings.setValue("import/cluster", address.strip())
@@ -177,9 +182,11 @@ class FileActions(QObject):
         annotator has another version of their text already: ``existing`` says what to do, else the
         window asks (``versions_box``) and imports again with the answer. ``cluster``: pre-annotate on
         that Dask cluster (``cluster_job``), its shards and rate shown in the dialog."""
-        status = ClusterStatus(self) if cluster else None
+        from gui import cluster_job  # loaded with the first cluster import
+
+        status = cluster_job.ClusterStatus(self) if cluster else None
         job = (
-            cluster_import_job(paths, dataset, cluster, status, model, existing)
+            cluster_job.cluster_import_job(paths, dataset, cluster, status, model, existing)
             if cluster and status
             else import_job(paths, dataset, model, existing)
         )
@@ -196,6 +203,8 @@ class FileActions(QObject):
 
     def _ask_existing(self, conflicts: Exception, again: ImportAgain) -> None:
         """Ask whether to keep the stored versions or replace them, then import again (or not)."""
+        from gui.version_choice import existing_box  # loaded with the first such question
+
         box = existing_box(self.parent_widget, f"{conflicts}.\n\nNothing was imported yet.")
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.finished.connect(lambda _result: self._existing_chosen(box, again))
@@ -204,6 +213,8 @@ class FileActions(QObject):
         box.open()
 
     def _existing_chosen(self, box: QMessageBox, again: ImportAgain) -> None:
+        from gui.version_choice import existing_choice
+
         choice = existing_choice(box)
         if choice is None:
             self.window.statusBar().showMessage("Import cancelled; nothing was imported", 10000)
@@ -245,6 +256,7 @@ class FileActions(QObject):
     def choose_export(self, fmt: str) -> None:
         """Ask where to export in ``fmt``, then export off the GUI thread."""
         from gui.file_dialogs import DialogKind
+        from gui.version_choice import add_version_choice, chosen_version
 
         suffix = {f: s for f, _title, s in EXPORT_FORMATS}[fmt]
         folder = self.window.db_path.parent
@@ -284,6 +296,8 @@ class FileActions(QObject):
 
         start = self.window.db_path.with_name(f"{self.window.db_path.stem}-backup.db")
         dialog = file_dialog(self.parent_widget, "Back up database", DialogKind.SAVE, start, "*.db")
+        from PySide6.QtWidgets import QFileDialog
+
         dialog.setOption(QFileDialog.Option.DontConfirmOverwrite, True)  # a backup never replaces a file
         paths = ask_for_paths(dialog)
         if paths:
@@ -334,6 +348,8 @@ class FileActions(QObject):
     def show_failure(self, title: str, message: str) -> None:
         """A non-blocking message box, echoed in the status bar."""
         self.window.statusBar().showMessage(f"{title}: {message}", 15000)
+        from PySide6.QtWidgets import QMessageBox
+
         box = message_box(QMessageBox.Icon.Warning, title, message, self.parent_widget)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.show()

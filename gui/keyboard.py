@@ -28,12 +28,13 @@ from annotations.model import Answer, Span, Token
 from annotations.text import snap_to_graphemes, trim_whitespace
 from gui.controller import AnnotationController
 from gui.document_view import DocumentView
-from gui.find_in_document import FindBox, find_next, find_previous
 from gui.label_bar import LabelBar
-from gui.label_picker import LabelPicker
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QKeyEvent
+
+    from gui.find_in_document import FindBox
+    from gui.label_picker import LabelPicker
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
@@ -70,15 +71,33 @@ class KeyboardEditor:
         self.skip_punctuation = True
         self.told: Callable[[str], None] = lambda _text: None  # a short message for the status bar
         self.characters_changed: Callable[[bool], None] = lambda _on: None  # "C" switched the mode
-        self.find_box = _child(view, FindBox)
-        self.picker = _child(view, LabelPicker)
-        _reconnect(self.find_box.found, self.find)
-        _reconnect(self.find_box.closed, self.view.setFocus)
-        _reconnect(self.picker.closed, self.view.setFocus)
-        _reconnect(self.picker.picked, self._picked)
+        self._find_box: FindBox | None = None  # made at the first "/" (or menu): its module loads then
+        self._picker: LabelPicker | None = None  # made at the first "L" (or menu)
         self._pick_action: Callable[[str], None] = self.label_key
         self._exact = False
         self._paragraphs: tuple[tuple[Token, ...] | None, list[int]] = (None, [])
+
+    @property
+    def find_box(self) -> FindBox:
+        """The document's find box ("/"), made at its first use."""
+        if self._find_box is None:
+            from gui.find_in_document import FindBox
+
+            self._find_box = _child(self.view, FindBox)
+            _reconnect(self._find_box.found, self.find)
+            _reconnect(self._find_box.closed, self.view.setFocus)
+        return self._find_box
+
+    @property
+    def picker(self) -> LabelPicker:
+        """The label picker ("L"), made at its first use."""
+        if self._picker is None:
+            from gui.label_picker import LabelPicker
+
+            self._picker = _child(self.view, LabelPicker)
+            _reconnect(self._picker.closed, self.view.setFocus)
+            _reconnect(self._picker.picked, self._picked)
+        return self._picker
 
     def handle(self, event: QKeyEvent) -> bool:
         """Act on a key press; False when the key is not ours."""
@@ -145,7 +164,7 @@ class KeyboardEditor:
     def _text_keys(self) -> dict[str, Callable[[], None]]:
         """Keys known by the character they type (the same on every keyboard layout)."""
         return {
-            "/": self.find_box.open,
+            "/": lambda: self.find_box.open(),
             "l": self.open_picker,
             "L": self.open_picker,
             "]": lambda: self.step_label(1),
@@ -248,6 +267,8 @@ class KeyboardEditor:
         self._exact = exact  # F3 finds the next place the same way
         here = self._here()
         anchored = self.view.selected is not None or self.view.pending is not None
+        from gui.find_in_document import find_next, find_previous
+
         if step > 0:
             found = find_next(self.view.text, needle, here + 1 if anchored else here)
         else:

@@ -12,7 +12,6 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QColorDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -229,6 +228,8 @@ class LabelBar(QWidget):
         """Ask for a new colour for ``label`` (right-click on its button)."""
         button = self.buttons[label]
         current = QColor(button.property("colour") or "#d9d9d9")
+        from PySide6.QtWidgets import QColorDialog  # loaded with the first colour chosen
+
         colour = QColorDialog.getColor(current, self, window_title(f"Colour of {label}"))
         if colour.isValid():
             self.colour_changed.emit(label, colour.name())

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -33,14 +32,13 @@ from annotations.store import StoreError
 from gui.apply_everywhere import ApplyEverywhere
 from gui.confidence_marks import ConfidenceMarks
 from gui.controller import AnnotationController, describe_store_error
-from gui.corpus_search import SearchPanel
 from gui.document_view import DocumentView
 from gui.file_actions import EXPORT_FORMATS, FileActions
 from gui.fitting_label import FittingLabel, LegendBar
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
 from gui.left_off import LeftOffKeeper, left_off
-from gui.model_menu import add_model_menu
+from gui.on_demand import later
 from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_title
 from gui.queue_model import QueueModel
 from gui.queue_panel import QueuePanel
@@ -53,6 +51,7 @@ if TYPE_CHECKING:  # imported when first used: not needed to show the first docu
 
     from annotations.session import Edit
     from gui.agreement_dialog import AgreementDialog
+    from gui.corpus_search import SearchPanel
 
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 STYLE_SHEET = """
@@ -68,6 +67,7 @@ QPushButton.answer { border-radius: 6px; padding: 6px 16px; font-weight: 600; co
 
 
 SEARCH_PANEL_MIN = 150  # the search box, the total and a few hits
+show_train_dialog = later("gui.model_menu", "show_train_dialog")  # Model ▸ Train: its module on first use
 
 
 class MainWindow(QMainWindow):
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         application = QApplication.instance()
         if application is not None:
             application.applicationStateChanged.connect(self._on_application_state)
+            application.aboutToQuit.connect(self._stop_training)  # a training still running cleans up first
 
     # ------------------------------------------------------------ building
 
@@ -104,7 +105,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.use_settings(self.settings)
         self.review_banner, self.review_panel = review_banner(), ReviewPanel()
         self.reviewing = False  # review mode: the reviewed versions of documents several people annotated
-        self.search_panel = SearchPanel()
+        self._search_panel: SearchPanel | None = None  # made at its first use (Find in all documents)
         self.apply_everywhere = ApplyEverywhere(self)
 
     def _build_layout(self) -> None:
@@ -118,7 +119,6 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
         self.search_dock = QDockWidget("Find in all documents", self, objectName="search")
-        self.search_dock.setWidget(self.search_panel)
         self.search_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
         self.search_dock.hide()
@@ -230,7 +230,8 @@ class MainWindow(QMainWindow):
             self._action(review_menu, "&Next disagreement\tTab", lambda: self.review_step(1)),
             self._action(review_menu, "&Previous disagreement\tShift+Tab", lambda: self.review_step(-1)),
         ]
-        add_model_menu(self)
+        model_menu = self.menuBar().addMenu("&Model")
+        self._action(model_menu, "&Train from my corrections…", lambda: show_train_dialog(self))
         help_menu = self.menuBar().addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, QKeySequence("F1"))
 
@@ -285,7 +286,6 @@ class MainWindow(QMainWindow):
         self.statusBar().setMinimumHeight(self.apply_everywhere.bar.sizeHint().height() + 4)
         self.apply_everywhere.showing.connect(self._make_room_for_offer)
         self.statusBar().messageChanged.connect(self._make_room_for_message)
-        self.apply_everywhere.batch_done.connect(self.search_panel.refresh)
 
     # ------------------------------------------------------------ a database
 
@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
         self.controller = self.own_controller = self._wired(AnnotationController(db, self.annotator))
         self.review_controller: AnnotationController | None = None  # made on entering review mode
         self.database_identity, self._told_database_gone = file_identity(db_path), False
-        self.queue_model = QueueModel(db, self.annotator)
+        self.queue_model = QueueModel(db, self.annotator, filled=False)  # filled by refresh_contents' filter
         self.queue_panel.set_model(self.queue_model)
         self.confidence = ConfidenceMarks(self)
         self.keyboard = KeyboardEditor(
@@ -313,7 +313,8 @@ class MainWindow(QMainWindow):
         self.keyboard.skip_punctuation = self.skip_punctuation_action.isChecked()
         self.label_bar.relabel_hook = self.keyboard.relabel_selected
         self.apply_everywhere.stop()
-        self.search_panel.attach(db_path, self.database_identity, self.annotator)
+        if self._search_panel is not None:
+            self._search_panel.attach(db_path, self.database_identity, self.annotator)
         self._show_mode()
         self._connect_once()
         self.files.remember_recent(db_path)
@@ -331,7 +332,7 @@ class MainWindow(QMainWindow):
         controller.conflict.connect(self._on_conflict)
         controller.answers_changed.connect(self._count_answers)
         controller.corrected.connect(self.apply_everywhere.corrected)
-        controller.corrected.connect(lambda _edit: self.search_panel.refresh())
+        controller.corrected.connect(lambda _edit: self._refresh_search())
         controller.failure.connect(
             lambda message: self.files.show_failure("Could not save the edit", message)
         )
@@ -369,9 +370,9 @@ class MainWindow(QMainWindow):
         self.reviewing = on
         self.controller = self.review_controller if on else self.own_controller
         self.keyboard.controller = self.controller
-        self.queue_model = QueueModel(self.db, self.annotator, review=on)
+        self.queue_model = QueueModel(self.db, self.annotator, review=on, filled=False)
         self.queue_panel.set_model(self.queue_model)
-        self.queue_panel.apply_filter()
+        self.queue_panel.apply_filter()  # fills it
         self._show_mode()
         self._update_undo_actions()
         self._count_answers()
@@ -511,8 +512,6 @@ class MainWindow(QMainWindow):
         self.span_list.span_chosen.connect(self._on_span_clicked)
         self.view.span_selected.connect(self.span_list.mark)
         self.queue_panel.document_chosen.connect(lambda document_id: self.controller.open(document_id))
-        self.search_panel.hit_chosen.connect(self.open_hit)
-        self.search_panel.left.connect(self.view.setFocus)
         self.label_bar.colour_changed.connect(self.set_label_colour)
 
     def refresh_contents(self) -> None:
@@ -660,6 +659,31 @@ class MainWindow(QMainWindow):
         room += sum(label.sizeHint().width() for label in names)
         self.counts_label.setHidden(needed > room)
 
+    @property
+    def search_panel(self) -> SearchPanel:
+        """The panel finding a text in all documents, made at its first use (its module loads then)."""
+        if self._search_panel is None:
+            from gui.corpus_search import SearchPanel
+
+            panel = self._search_panel = SearchPanel()
+            self.search_dock.setWidget(panel)
+            panel.attach(self.db_path, self.database_identity, self.annotator)
+            panel.hit_chosen.connect(self.open_hit)
+            panel.left.connect(self.view.setFocus)
+            self.apply_everywhere.batch_done.connect(panel.refresh)
+        return self._search_panel
+
+    def _refresh_search(self) -> None:
+        """After a correction: the search panel's hits again (if it was ever opened)."""
+        if self._search_panel is not None:
+            self._search_panel.refresh()
+
+    def _stop_training(self) -> None:
+        """On quitting: a training the Model menu started cleans up first (its dialog, if it was opened)."""
+        dialog = getattr(self, "train_dialog", None)
+        if dialog is not None:
+            dialog.shutdown()
+
     def show_search(self) -> None:
         """Edit ▸ Find in all documents (Ctrl+F): the search panel, its box focused."""
         self.search_panel.colours = self.colours
@@ -725,6 +749,8 @@ class MainWindow(QMainWindow):
     def _on_conflict(self, message: str) -> None:
         self._count_answers()  # another window may have answered documents
         self.statusBar().showMessage(message, 15000)
+        from PySide6.QtWidgets import QMessageBox  # its class (and enums) load with the first message box
+
         box = message_box(QMessageBox.Icon.Information, "Document reloaded", message, self)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.show()
@@ -897,7 +923,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.left_off.flush()
         self._close_agreement()
-        self.search_panel.stop()
+        if self._search_panel is not None:
+            self._search_panel.stop()
         self.apply_everywhere.stop()
         self.files.cancel_all()
         super().closeEvent(event)

@@ -3,11 +3,8 @@ the missing ones (Qt itself aborts with a message naming only libxcb-cursor0, wh
 
 from __future__ import annotations
 
-import ctypes.util
 import importlib.util
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -47,6 +44,9 @@ def xcb_plugin() -> Path | None:
 
 def not_found_by_ldd(library: Path) -> list[str] | None:
     """The sonames ``ldd`` reports "not found" for ``library`` (None: ldd cannot tell)."""
+    import shutil
+    import subprocess
+
     ldd = shutil.which("ldd")
     if ldd is None:
         return None
@@ -61,6 +61,8 @@ def not_found_by_ldd(library: Path) -> list[str] | None:
 
 def not_loadable(sonames: list[str]) -> list[str]:
     """The libraries the dynamic loader cannot load (Qt loads them a moment later anyway)."""
+    import ctypes  # on X11 only (not under Wayland nor offscreen)
+
     missing = []
     for soname in sonames:
         try:

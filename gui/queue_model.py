@@ -42,8 +42,15 @@ class QueueModel(QAbstractListModel):
     """Documents in queue order with their status; fetched a page at a time."""
 
     def __init__(
-        self, db: Database, viewer: str | None = None, dataset: str | None = None, review: bool = False
+        self,
+        db: Database,
+        viewer: str | None = None,
+        dataset: str | None = None,
+        review: bool = False,
+        filled: bool = True,
     ) -> None:
+        """``filled``: read the first page now (False: empty until ``reload`` or a filter, which the window
+        sets at once: its queue was read twice on every start)."""
         super().__init__()
         self.db = db
         self.viewer = viewer  # whose versions the queue shows (their own, else the base)
@@ -59,7 +66,8 @@ class QueueModel(QAbstractListModel):
         self._previews: OrderedDict[int, str] = OrderedDict()  # recently shown rows' text, least recent first
         self._total = 0
         self._fetching = False  # no nested fetch while rows are being inserted
-        self.reload()
+        if filled:
+            self.reload()
 
     # -- filters
 

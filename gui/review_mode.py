@@ -7,7 +7,6 @@ proposal. Everything else is the usual keyboard and mouse.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -15,12 +14,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from annotations.model import Answer, Document
-from annotations.review import Disagreement, Review
 from gui.controller import AnnotationController
 from gui.document_view import DISAGREEMENT_COLOUR, DocumentView
+from gui.plain_text import escaped
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # review mode's core (annotations.review) loads when a review is first shown
     from PySide6.QtGui import QKeyEvent
+
+    from annotations.review import Disagreement, Review
 
 Key = Qt.Key
 Mod = Qt.KeyboardModifier
@@ -132,7 +133,7 @@ def _disagreement_html(document: Document, disagreement: Disagreement, index: in
 
 
 def _escaped(text: str) -> str:
-    return html.escape(text)
+    return escaped(text)
 
 
 class ReviewKeys:

@@ -10,8 +10,33 @@ import os
 import subprocess
 import sys
 
+# What only a menu, a key or a rarely used path needs: imported when first used, never before the first paint.
+# A top-level import of one of these in a module the window loads at start fails this test.
+ON_DEMAND = (
+    "gui.corpus_search",  # Edit ▸ Find in all documents
+    "annotations.search",
+    "annotations.search_preview",
+    "gui.model_menu",  # Model ▸ Train from my corrections
+    "gui.cluster_job",  # File ▸ Import on a cluster
+    "gui.version_choice",  # the export's and the import's questions about versions
+    "gui.first_start",  # the sample's notice, on a first start only
+    "gui.find_in_document",  # "/": find in this document
+    "gui.label_picker",  # "L": choose a label
+    "annotations.review",  # review mode
+    "annotations.records",
+    "annotations.store.batches",  # apply everywhere's batches and their undo
+    "annotations.store.transfer",  # assign, merge
+    "annotations.store.models",  # spandesk train's models
+    "annotations.store.edits",  # the first edit
+    "ctypes",  # the X11 libraries' check (xcb only)
+    "importlib.abc",
+    "getpass",  # the annotator's name on a database's first start
+    "annotations.store.incoming",  # an import's versions
+)
+
 CHECK = """
 import sys
+ON_DEMAND = sys.argv[2].split(",")  # the modules named below (ON_DEMAND)
 from PySide6.QtWidgets import QApplication
 shown = {}
 def until_painted(app):  # the console script's path; its event loop stops once the window has painted
@@ -38,6 +63,7 @@ deferred = ("gui.agreement_dialog", "annotations.agreement", "dateutil.tz", "dat
     "gui.apply_preview", "annotations.bulk", "annotations.bulk_apply", "gui.file_dialogs",
     "annotations.output_file")
 print(sorted(name for name in deferred if name in sys.modules))
+print(sorted(name for name in ON_DEMAND if name in sys.modules))
 from annotations import store
 store.finish_opening(window.db)  # what the window does once painted: sqlite-utils wraps the connection
 assert "sqlite_utils" in sys.modules and "numpy" not in sys.modules
@@ -56,6 +82,17 @@ from sqlite_utils.recipes import parsedate  # and sqlite-utils' date parsing sti
 assert str(parsedate("2024-01-02")) == "2024-01-02"
 import spacy  # and spaCy still loads afterwards, numpy with it
 print(spacy.blank("en")("still works").text)
+window.show_search()  # Edit ▸ Find in all documents still opens (its module loaded on demand)
+assert window.search_dock.isVisible() and window.search_panel.isVisible()
+model = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Model")
+assert [a.text() for a in model.actions()] == ["&Train from my corrections…"]
+window.keyboard.find_box.open()  # "/" and "L" still open the find box and the label picker
+assert window.keyboard.find_box.isVisible()
+window.keyboard.find_box.close()
+window.keyboard.open_picker()
+assert window.keyboard.picker.isVisible()
+print(sorted(name for name in ("gui.corpus_search", "gui.find_in_document", "gui.label_picker")
+    if name in sys.modules))
 """
 
 
@@ -71,11 +108,12 @@ def test_the_window_shows_a_stored_document_without_loading_spacy(tmp_path) -> N
     store.set_setting(db, "annotator", "ann")  # kept by the window's first start (a write: sqlite-utils)
     db.close()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
-    result = subprocess.run(
-        [sys.executable, "-c", CHECK, str(path)], capture_output=True, text=True, env=env, timeout=120
-    )
+    command = [sys.executable, "-c", CHECK, str(path), ",".join(ON_DEMAND)]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    loaded, deferred, after = result.stdout.splitlines()[-3:]
+    loaded, deferred, on_demand, after, used = result.stdout.splitlines()[-5:]
     assert loaded == "[]"
     assert deferred == "[]"  # nor any module the first paint does not need
+    assert on_demand == "[]"  # nor what only a menu, a key or review mode needs
     assert after == "still works"
+    assert used == str(["gui.corpus_search", "gui.find_in_document", "gui.label_picker"])

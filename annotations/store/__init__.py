@@ -21,136 +21,297 @@ event; the model's predictions are written once and never changed. Callers use t
 
 from __future__ import annotations
 
-from annotations.store.batches import (
-    Batch,
-    batch,
-    batch_events,
-    last_undoable_batch,
-    new_batch,
-    recent_batches,
-)
-from annotations.store.connection import (
-    BUSY_TIMEOUT_SECONDS,
-    backup,
-    database_file,
-    database_path,
-    describe_error,
-    open_store,
-    read_snapshot,
-    write_transaction,
-)
-from annotations.store.documents import (
-    DocumentRow,
-    NewDocument,
-    Prediction,
-    Versions,
-    check_stored_span_bounds,
-    damaged_document,
-    dataset_id,
-    dataset_names,
-    documents_from,
-    ensure_dataset,
-    insert_documents,
-    insert_version,
-    iter_document_rows,
-    iter_documents,
-    load_document,
-    model_names,
-)
-from annotations.store.edits import (
-    apply_state,
-    current_rev,
-    history,
-    replay_events,
-    replay_history,
-    version_id,
-    write_state,
-)
-from annotations.store.encoding import (
-    decode_change,
-    decode_object,
-    decode_span_keys,
-    decode_spans,
-    decode_token_offsets,
-    decode_tokens,
-    encode_change,
-    encode_spans,
-    encode_tokens,
-    prepare_to_edit,
-)
-from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
-from annotations.store.keyset import BY_ID, QueueKey, QueueOrder
-from annotations.store.models import (
-    ModelRow,
-    NewModel,
-    count_models,
-    register_model,
-    registered_model,
-    registered_models,
-)
-from annotations.store.predictions import (
-    BY_DOUBT,
-    REANNOTATE_EVENT,
-    ModelKept,
-    ProposedBy,
-    ScoredPrediction,
-    count_texts,
-    document_texts,
-    has_doubt,
-    models_kept,
-    models_latest_first,
-    pending_base,
-    proposed_by,
-    shows_base,
-    store_prediction,
-)
-from annotations.store.queue import (
-    answer_counts,
-    count_queue,
-    counted_answers,
-    document_ids,
-    document_previews,
-    queue_page,
-    queue_rows,
-)
-from annotations.store.quick_open import finish_opening
-from annotations.store.review_queue import (
-    count_review_queue,
-    count_reviewed,
-    review_counts,
-    review_ids,
-    review_page,
-    review_rows,
-)
-from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
-from annotations.store.transfer import (
-    MergeCounts,
-    MergeRefused,
-    assignable_documents,
-    attach_limit,
-    attached,
-    copy_assignment,
-    is_older,
-    merge_source,
-    upgraded_copy,
-)
-from annotations.store.versions import (
-    ANNOTATOR_KINDS,
-    DocumentVersions,
-    TextVersions,
-    VersionRow,
-    annotator_revs,
-    annotators,
-    answer_events,
-    base_annotators,
-    chosen_answer_counts,
-    count_documents,
-    document_of_text,
-    document_versions,
-    text_versions,
-    unreviewed_disagreements,
-    versions,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Each name -> the module defining it, imported on the name's first use (PEP 562): opening the window
+# imports only the modules showing the first document needs (connection, queue, documents, settings),
+# not batches, predictions, transfer, models... (``tests/test_startup_imports.py``).
+_MODULES: dict[str, tuple[str, ...]] = {
+    "batches": (
+        "Batch",
+        "batch",
+        "batch_events",
+        "last_undoable_batch",
+        "new_batch",
+        "recent_batches",
+    ),
+    "connection": (
+        "BUSY_TIMEOUT_SECONDS",
+        "backup",
+        "database_file",
+        "database_path",
+        "describe_error",
+        "open_store",
+        "read_snapshot",
+        "write_transaction",
+    ),
+    "documents": (
+        "DocumentRow",
+        "NewDocument",
+        "Prediction",
+        "Versions",
+        "check_stored_span_bounds",
+        "damaged_document",
+        "dataset_id",
+        "dataset_names",
+        "documents_from",
+        "ensure_dataset",
+        "insert_documents",
+        "insert_version",
+        "iter_document_rows",
+        "iter_documents",
+        "load_document",
+        "model_names",
+    ),
+    "edits": (
+        "apply_state",
+        "current_rev",
+        "history",
+        "replay_events",
+        "replay_history",
+        "version_id",
+        "write_state",
+    ),
+    "encoding": (
+        "decode_change",
+        "decode_object",
+        "decode_span_keys",
+        "decode_spans",
+        "decode_token_offsets",
+        "decode_tokens",
+        "encode_change",
+        "encode_spans",
+        "encode_tokens",
+        "prepare_to_edit",
+    ),
+    "errors": (
+        "DECODE_ERRORS",
+        "DamagedRow",
+        "EditConflict",
+        "HistoryMismatch",
+        "StoreError",
+    ),
+    "keyset": (
+        "BY_ID",
+        "QueueKey",
+        "QueueOrder",
+    ),
+    "models": (
+        "ModelRow",
+        "NewModel",
+        "count_models",
+        "register_model",
+        "registered_model",
+        "registered_models",
+    ),
+    "predictions": (
+        "BY_DOUBT",
+        "ModelKept",
+        "ProposedBy",
+        "REANNOTATE_EVENT",
+        "ScoredPrediction",
+        "count_texts",
+        "document_texts",
+        "has_doubt",
+        "models_kept",
+        "models_latest_first",
+        "pending_base",
+        "proposed_by",
+        "shows_base",
+        "store_prediction",
+    ),
+    "queue": (
+        "answer_counts",
+        "count_queue",
+        "counted_answers",
+        "document_ids",
+        "document_previews",
+        "queue_page",
+        "queue_rows",
+    ),
+    "quick_open": ("finish_opening",),
+    "review_queue": (
+        "count_review_queue",
+        "count_reviewed",
+        "review_counts",
+        "review_ids",
+        "review_page",
+        "review_rows",
+    ),
+    "settings": (
+        "add_labels",
+        "get_setting",
+        "labels",
+        "set_label_colour",
+        "set_setting",
+    ),
+    "transfer": (
+        "MergeCounts",
+        "MergeRefused",
+        "assignable_documents",
+        "attach_limit",
+        "attached",
+        "copy_assignment",
+        "is_older",
+        "merge_source",
+        "upgraded_copy",
+    ),
+    "versions": (
+        "ANNOTATOR_KINDS",
+        "DocumentVersions",
+        "TextVersions",
+        "VersionRow",
+        "annotator_revs",
+        "annotators",
+        "answer_events",
+        "base_annotators",
+        "chosen_answer_counts",
+        "count_documents",
+        "document_of_text",
+        "document_versions",
+        "text_versions",
+        "unreviewed_disagreements",
+        "versions",
+    ),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+
+# The one name that is also a module's: importing ``annotations.store.versions`` (which the first document
+# needs anyway) sets the package's ``versions`` to the module, so the function is bound here at once.
+from annotations.store.versions import versions  # noqa: E402
+
+if TYPE_CHECKING:  # what type checkers and readers see: the names, from their modules
+    from annotations.store.batches import (
+        Batch,
+        batch,
+        batch_events,
+        last_undoable_batch,
+        new_batch,
+        recent_batches,
+    )
+    from annotations.store.connection import (
+        BUSY_TIMEOUT_SECONDS,
+        backup,
+        database_file,
+        database_path,
+        describe_error,
+        open_store,
+        read_snapshot,
+        write_transaction,
+    )
+    from annotations.store.documents import (
+        DocumentRow,
+        NewDocument,
+        Prediction,
+        Versions,
+        check_stored_span_bounds,
+        damaged_document,
+        dataset_id,
+        dataset_names,
+        documents_from,
+        ensure_dataset,
+        insert_documents,
+        insert_version,
+        iter_document_rows,
+        iter_documents,
+        load_document,
+        model_names,
+    )
+    from annotations.store.edits import (
+        apply_state,
+        current_rev,
+        history,
+        replay_events,
+        replay_history,
+        version_id,
+        write_state,
+    )
+    from annotations.store.encoding import (
+        decode_change,
+        decode_object,
+        decode_span_keys,
+        decode_spans,
+        decode_token_offsets,
+        decode_tokens,
+        encode_change,
+        encode_spans,
+        encode_tokens,
+        prepare_to_edit,
+    )
+    from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
+    from annotations.store.keyset import BY_ID, QueueKey, QueueOrder
+    from annotations.store.models import (
+        ModelRow,
+        NewModel,
+        count_models,
+        register_model,
+        registered_model,
+        registered_models,
+    )
+    from annotations.store.predictions import (
+        BY_DOUBT,
+        REANNOTATE_EVENT,
+        ModelKept,
+        ProposedBy,
+        ScoredPrediction,
+        count_texts,
+        document_texts,
+        has_doubt,
+        models_kept,
+        models_latest_first,
+        pending_base,
+        proposed_by,
+        shows_base,
+        store_prediction,
+    )
+    from annotations.store.queue import (
+        answer_counts,
+        count_queue,
+        counted_answers,
+        document_ids,
+        document_previews,
+        queue_page,
+        queue_rows,
+    )
+    from annotations.store.quick_open import finish_opening
+    from annotations.store.review_queue import (
+        count_review_queue,
+        count_reviewed,
+        review_counts,
+        review_ids,
+        review_page,
+        review_rows,
+    )
+    from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
+    from annotations.store.transfer import (
+        MergeCounts,
+        MergeRefused,
+        assignable_documents,
+        attach_limit,
+        attached,
+        copy_assignment,
+        is_older,
+        merge_source,
+        upgraded_copy,
+    )
+    from annotations.store.versions import (
+        ANNOTATOR_KINDS,
+        DocumentVersions,
+        TextVersions,
+        VersionRow,
+        annotator_revs,
+        annotators,
+        answer_events,
+        base_annotators,
+        chosen_answer_counts,
+        count_documents,
+        document_of_text,
+        document_versions,
+        text_versions,
+        unreviewed_disagreements,
+        versions,
+    )
 
 __all__ = [
     "finish_opening",
@@ -272,3 +433,17 @@ __all__ = [
     "write_state",
     "write_transaction",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A name of the store, from its module, imported now (PEP 562); kept here for the next use."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})
