@@ -45,6 +45,7 @@ OWN_KEYS = frozenset(
 _ANSWER_VALUES = frozenset(answer.value for answer in Answer)
 SPAN_VIEWS = frozenset(["ner", "ner_manual", "spans_manual"])
 OWN_SPAN_KEYS = frozenset(["start", "end", "label", "token_start", "token_end"])
+_ONLY_OWN_SPAN_KEYS = OWN_SPAN_KEYS.issuperset  # of a span object: it brings no other keys to keep
 SESSION_KEY = "_session_id"
 
 
@@ -66,7 +67,7 @@ def parse_task(obj: dict[str, Any], where: str) -> Record:
     if spans is None and fields["answer"] is not None:
         spans = ()
     extra = {key: value for key, value in obj.items() if key not in OWN_KEYS}
-    if spans:
+    if spans and not all(map(_ONLY_OWN_SPAN_KEYS, obj["spans"])):
         kept = span_extra.stored_form(_span_keys(obj["spans"]))
         if kept:
             extra[span_extra.KEY] = kept
