@@ -175,7 +175,7 @@ def parse_json(line: str, where: str) -> Any:
 
 
 def _loads(line: str) -> Any:
-    """``json.loads`` as every line is read (it refuses a byte order mark, which ``_DECODE`` would not name)."""
+    """``json.loads`` as every line is read (it names a byte order mark, which ``_DECODE`` would not)."""
     return json.loads(line, parse_constant=refuse_constant, parse_float=finite_float)
 
 
@@ -192,5 +192,5 @@ def refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-# json.loads(line, parse_constant=refuse_constant, parse_float=finite_float) without building a decoder per line
+# json.loads(line, parse_constant=..., parse_float=...) without building a decoder for every line
 _DECODE = json.JSONDecoder(parse_constant=refuse_constant, parse_float=finite_float).decode

@@ -18,6 +18,7 @@ from annotations.model import (
     Token,
     Version,
 )
+from annotations.store import document_batch
 from annotations.store.encoding import (
     decode_object,
     decode_spans,
@@ -26,7 +27,6 @@ from annotations.store.encoding import (
     encode_spans,
     encode_tokens,
 )
-from annotations.store import document_batch
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
 from annotations.store.search_index_batch import search_index_batched
 
