@@ -251,3 +251,69 @@ def test_an_import_decodes_its_lines_with_orjson_and_stores_without_a_statement_
     db.close()
     assert len(decoded) == 225  # every line but those holding 10**20 (21 digits: read by json.loads)
     assert len(statements) < 30
+
+
+def test_answer_counts_added_in_one_statement_are_the_rows_the_triggers_make(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = posts(12)
+    for number, record in enumerate(first):
+        record["answer"] = ["accept", "reject", "ignore"][number % 3]
+        if number % 4 == 1:
+            del record["answer"]
+            record["spans"] = []
+    second = posts(10, start=8)
+    for number, record in enumerate(second):
+        record["_annotator_id"] = ["ann", "bo"][number % 2]
+        record["answer"] = ["reject", "accept"][number % 3 % 2]
+    sources = [write(tmp_path / "first.jsonl", first), write(tmp_path / "second.jsonl", second)]
+    import_into(tmp_path / "batched.db", sources[0], dataset="a")
+    import_into(tmp_path / "batched.db", *sources, dataset="b", annotator="cy", existing="keep")
+    import_into(tmp_path / "batched.db", sources[1], dataset="a", existing="keep")
+    with monkeypatch.context() as patched:
+        patched.setattr("annotations.store.documents.answer_counts_batched", unbatched)
+        import_into(tmp_path / "triggers.db", sources[0], dataset="a")
+        import_into(tmp_path / "triggers.db", *sources, dataset="b", annotator="cy", existing="keep")
+        import_into(tmp_path / "triggers.db", sources[1], dataset="a", existing="keep")
+    batched, by_triggers = rows(tmp_path / "batched.db"), rows(tmp_path / "triggers.db")
+    assert batched == by_triggers
+    assert {row[1] for row in batched["answer_counts"]} == {"base", "annotator", "shadowed"}
+    db = store.open_store(tmp_path / "batched.db")
+    seen = db.execute(
+        "SELECT coalesce((SELECT v.answer FROM annotations v WHERE v.document_id = d.id AND v.owner = 'cy'),"
+        " (SELECT b.answer FROM annotations b WHERE b.document_id = d.id AND b.kind = 'base'))"
+        " FROM documents d JOIN datasets ds ON ds.id = d.dataset_id WHERE ds.name = 'b'"
+    ).fetchall()
+    recounted: dict[str | None, int] = {}
+    for (answer,) in seen:
+        recounted[answer] = recounted.get(answer, 0) + 1
+    assert store.answer_counts(db, "b", viewer="cy") == recounted
+    db.close()
+
+
+class unbatched:  # noqa: N801 - stands in for the context manager it switches off
+    def __init__(self, db: Any) -> None:
+        pass
+
+    def __enter__(self) -> bool:
+        return False
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_a_failed_write_keeps_both_count_triggers_and_the_counts(tmp_path: Path) -> None:
+    db = store.open_store(tmp_path / "db.db")
+    key = store.ensure_dataset(db, "default")
+    store.insert_documents(db, key, [store.NewDocument("Berlin is big", (), 1)])
+    before = db.execute("SELECT * FROM answer_counts").fetchall()
+    with pytest.raises(sqlite3.IntegrityError), store.write_transaction(db):
+        store.insert_documents(db, key, [store.NewDocument("Paris", (), 2, annotator="ann")])
+        db.execute("INSERT INTO documents (id, dataset_id, text) VALUES (1, 1, 'x')")  # fails: id taken
+    assert db.execute("SELECT * FROM answer_counts").fetchall() == before
+    triggers = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"answer_counts_insert", "answer_counts_shadow"} <= triggers
+    store.insert_documents(db, key, [store.NewDocument("Rome", (), 3, annotator="ann")])
+    counts = db.execute("SELECT kind, owner, answer, documents FROM answer_counts ORDER BY rowid").fetchall()
+    assert counts == [("base", "", "", 2), ("shadowed", "ann", "", 1), ("annotator", "ann", "", 1)]
+    db.close()

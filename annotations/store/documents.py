@@ -19,6 +19,7 @@ from annotations.model import (
     Version,
 )
 from annotations.store import document_batch
+from annotations.store.answer_counts_batch import answer_counts_batched
 from annotations.store.encoding import (
     decode_object,
     decode_spans,
@@ -116,7 +117,8 @@ def insert_documents(
         )
         if stored is not None:
             stored.extend(row[0] for row in rows)
-        _insert_annotation_rows(db, predictions, versions)
+        with answer_counts_batched(db):
+            _insert_annotation_rows(db, predictions, versions)
     return len(rows)
 
 
