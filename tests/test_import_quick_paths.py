@@ -317,3 +317,25 @@ def test_a_failed_write_keeps_both_count_triggers_and_the_counts(tmp_path: Path)
     counts = db.execute("SELECT kind, owner, answer, documents FROM answer_counts ORDER BY rowid").fetchall()
     assert counts == [("base", "", "", 2), ("shadowed", "ann", "", 1), ("annotator", "ann", "", 1)]
     db.close()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**40), st.integers(0, 2**40)), max_size=6), st.integers(-8, 8))
+def test_tokens_kept_as_offsets_read_and_are_written_like_a_tuple_of_tokens(
+    pairs: list[tuple[int, int]], index: int
+) -> None:
+    from annotations.model import Token
+    from annotations.store.encoding import encode_tokens
+    from annotations.token_offsets import TokenOffsets
+
+    tokens = tuple(Token(start, end) for start, end in pairs)
+    kept = TokenOffsets([offset for pair in pairs for offset in pair])
+    assert len(kept) == len(tokens) and list(kept) == list(tokens) and bool(kept) == bool(tokens)
+    assert kept == tokens and tokens == kept and hash(kept) == hash(tokens) and repr(kept) == repr(tokens)
+    assert kept[index:] == tokens[index:] and kept[::2] == tokens[::2]
+    if -len(tokens) <= index < len(tokens):
+        assert kept[index] == tokens[index] and isinstance(kept[index], Token)
+    else:
+        with pytest.raises(IndexError):
+            kept[index]
+    assert encode_tokens(kept) == encode_tokens(tokens) == json.dumps([o for pair in pairs for o in pair])

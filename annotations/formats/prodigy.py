@@ -36,6 +36,7 @@ from annotations.formats.fields import (
 from annotations.formats.layout import SpanKey, export_layout
 from annotations.model import Answer, Document, Span, Token
 from annotations.records import Record, RecordError
+from annotations.token_offsets import TokenOffsets
 
 VIEW_ID = "ner_manual"
 OWN_KEYS = frozenset(
@@ -194,7 +195,7 @@ def _span_key(item: dict[str, Any]) -> tuple[int, int, str]:
     return (item["start"], item["end"], item["label"])
 
 
-def _tokens(value: Any, text: str, where: str) -> tuple[Token, ...] | None:
+def _tokens(value: Any, text: str, where: str) -> Sequence[Token] | None:
     """The task's tokens, checked to lie inside the text in order; None when it has none."""
     if value is None:
         return None
@@ -214,11 +215,13 @@ def _tokens(value: Any, text: str, where: str) -> tuple[Token, ...] | None:
     return tuple(tokens)
 
 
-def _well_formed_tokens(value: list[Any], text: str) -> tuple[Token, ...] | None:
+def _well_formed_tokens(value: list[Any], text: str) -> TokenOffsets | None:
     """The tokens when every one is well formed (the common case, checked in one tight loop), else None
-    (``_tokens`` then finds the first problem and names it)."""
-    tokens: list[Token] = []
-    previous_end, length, make = 0, len(text), tuple.__new__
+    (``_tokens`` then finds the first problem and names it). Kept as their flat offsets, the form the
+    store writes (each one an ``int``, as ``TokenOffsets`` needs)."""
+    offsets: list[int] = []
+    add = offsets.append
+    previous_end, length = 0, len(text)
     try:
         for item in value:
             start, end = item["start"], item["end"]
@@ -227,11 +230,12 @@ def _well_formed_tokens(value: list[Any], text: str) -> tuple[Token, ...] | None
             stated = item.get("text")
             if isinstance(stated, str) and stated != text[start:end]:
                 return None
-            tokens.append(make(Token, (start, end)))
+            add(start)
+            add(end)
             previous_end = end
     except (TypeError, KeyError, AttributeError):  # not an object, or without "start" or "end"
         return None
-    return tuple(tokens)
+    return TokenOffsets(offsets)
 
 
 def _token(item: Any, text: str, where: str) -> Token:

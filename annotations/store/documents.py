@@ -49,7 +49,7 @@ class NewDocument:
     """A document ready to be stored: text, tokens, and what arrived or was predicted with it."""
 
     text: str
-    tokens: tuple[Token, ...]
+    tokens: Sequence[Token]  # a tuple, or ``TokenOffsets``
     input_hash: int
     state: DocumentState = DocumentState()
     prediction: Prediction | None = None
