@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import multiprocessing
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -105,6 +104,8 @@ class Pipeline:
         can backtrack for hours inside ``re``, which neither Ctrl+C nor ``cancelled`` can interrupt
         in this process, but a child can be ended (the workers are, when the iterator closes).
         """
+        import multiprocessing  # here: an import of annotated records never needs it (~6 ms)
+
         if (n_process > 1 or self.isolated) and "fork" in multiprocessing.get_all_start_methods():
             yield from _annotate_in_processes(self, texts, batch_size, n_process, cancelled)
             return
@@ -147,6 +148,8 @@ def _annotate_in_processes(
     offsets into tokens and spans. Closing the iterator (a cancelled import), Ctrl+C (which the
     workers ignore) or ``cancelled`` (asked while waiting for a batch) ends the workers at once.
     """
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded pipeline
     with context.Pool(processes, initializer=_adopt_pipeline, initargs=(pipeline,)) as pool:
         results = pool.imap(_annotate_batch, _batches(texts, batch_size))
@@ -160,6 +163,8 @@ def _annotate_in_processes(
 
 def _waited(results: Any, cancelled: Callable[[], bool]) -> Iterator[list[Offsets]]:
     """The pool's results in order, asking ``cancelled`` every ``CANCEL_POLL`` seconds of waiting."""
+    import multiprocessing
+
     while True:
         try:
             yield results.next(timeout=CANCEL_POLL)

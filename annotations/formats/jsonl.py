@@ -48,7 +48,7 @@ def read_jsonl_lines(lines: Iterable[bytes], name: str) -> Iterator[Record]:
         where = f"{name}:{number}"
         raw = raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
         line = decode_line(raw, where)
-        if line.strip():
+        if line and not line.isspace():  # (strip would copy every line)
             if not found and line.lstrip().startswith("["):
                 _refuse_array(line, where)
             found = True
