@@ -339,3 +339,14 @@ def test_tokens_kept_as_offsets_read_and_are_written_like_a_tuple_of_tokens(
         with pytest.raises(IndexError):
             kept[index]
     assert encode_tokens(kept) == encode_tokens(tokens) == json.dumps([o for pair in pairs for o in pair])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="ab .,😀🇩🇪\n\t-'é" + "\u00a0", max_size=30), min_size=1, max_size=5))
+def test_tokens_made_for_records_without_them_are_spacys_tokens(texts: list[str]) -> None:
+    from annotations.preannotate import _blank_tokenizer, doc_tokens, tokenize
+
+    made = list(tokenize(texts))
+    expected = [doc_tokens(doc) for doc in _blank_tokenizer("en").pipe(texts)]
+    assert made == expected
+    assert [store.encode_tokens(tokens) for tokens in made] == [store.encode_tokens(t) for t in expected]
