@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from itertools import count
+from itertools import count, starmap
 from typing import Any
 
 from annotations import hashing, span_extra
@@ -164,7 +164,7 @@ def _well_formed_spans(value: list[Any], text: str) -> tuple[Span, ...] | None:
         if start < previous_end:  # sorted by start: overlapping the one before (or the same span twice)
             return None
         previous_end = end
-    return tuple(Span(start, end, label) for start, end, label in keys)
+    return tuple(starmap(Span, keys))
 
 
 def _span(item: Any, number: int, where: str) -> Span:
