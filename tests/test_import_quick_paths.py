@@ -350,3 +350,17 @@ def test_tokens_made_for_records_without_them_are_spacys_tokens(texts: list[str]
     expected = [doc_tokens(doc) for doc in _blank_tokenizer("en").pipe(texts)]
     assert made == expected
     assert [store.encode_tokens(tokens) for tokens in made] == [store.encode_tokens(t) for t in expected]
+
+
+def test_documents_whose_ids_would_pass_sqlites_largest_are_refused_and_nothing_is_stored(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "db.db"
+    import_into(db_path, write(tmp_path / "first.jsonl", posts(2)))
+    connection = sqlite3.connect(db_path)
+    with connection:
+        connection.execute("UPDATE documents SET id = 9223372036854775806 WHERE id = 2")
+    connection.close()
+    with pytest.raises(ImportFailure, match=r"db\.db: .*largest SQLite allows.*nothing was stored"):
+        import_into(db_path, write(tmp_path / "second.jsonl", posts(3, start=5)))
+    assert len(rows(db_path)["documents"]) == 2

@@ -10,12 +10,14 @@ them are inserted with one statement: the rows are those one INSERT OR IGNORE pe
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
+_LARGEST_ID = 2**63 - 1
 _BATCH = 500  # digests per query (SQLite allows 32766 parameters; small batches keep statements short)
 
 
@@ -25,6 +27,8 @@ def new_ids(db: Database, dataset: int, digests: Sequence[bytes]) -> list[int | 
     taken = stored_digests(db, dataset, digests)
     row = db.execute("SELECT max(id) FROM documents").fetchone()
     next_id = (row[0] or 0) + 1
+    if next_id + len(digests) > _LARGEST_ID:  # SQLite would pick unused ids at random: never here
+        raise sqlite3.DatabaseError(f"the documents' ids reach {row[0]}, the largest SQLite allows")
     ids: list[int | None] = []
     for digest in digests:
         if digest in taken:
