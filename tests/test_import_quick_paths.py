@@ -364,3 +364,22 @@ def test_documents_whose_ids_would_pass_sqlites_largest_are_refused_and_nothing_
     with pytest.raises(ImportFailure, match=r"db\.db: .*largest SQLite allows.*nothing was stored"):
         import_into(db_path, write(tmp_path / "second.jsonl", posts(3, start=5)))
     assert len(rows(db_path)["documents"]) == 2
+
+
+def test_an_import_of_annotated_records_reports_progress_and_can_be_cancelled(tmp_path: Path) -> None:
+    from annotations.importing import ImportCancelled
+
+    source = write(tmp_path / "posts.jsonl", posts(150))
+    seen: list[tuple[int, int]] = []
+    db = store.open_store(tmp_path / "db.db")
+    assert import_sources(db, [source], progress=lambda done, total: seen.append((done, total))).added == 150
+    assert seen[0] == (0, 150) and seen[-1] == (150, 150) and seen == sorted(seen)
+    asked: list[int] = []
+    with pytest.raises(ImportCancelled):
+        import_sources(
+            db,
+            [write(tmp_path / "more.jsonl", posts(150, start=500))],
+            cancelled=lambda: bool(asked.append(1)) or len(asked) > 70,
+        )
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 150
+    db.close()
