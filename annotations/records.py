@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,7 @@ class Record:
     text: str
     where: str
     spans: tuple[Span, ...] | None = None
-    tokens: tuple[Token, ...] | None = None
+    tokens: Sequence[Token] | None = None  # a tuple, or ``TokenOffsets`` (read like one)
     answer: Answer | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     input_hash: int | None = None

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from annotations.formats import doccano, prodigy
+from annotations.formats import doccano, prodigy, quick_json
 from annotations.formats.fields import check_no_surrogates_anywhere, fail, json_type
 from annotations.records import Record, RecordError
 
@@ -46,13 +46,14 @@ def read_jsonl_lines(lines: Iterable[bytes], name: str) -> Iterator[Record]:
     other_views: list[tuple[int, str]] = []  # (line, view) of tasks that are not span annotation
     for number, raw in enumerate(lines, 1):
         where = f"{name}:{number}"
-        line = decode_line(raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw, where)
-        if line.strip():
+        raw = raw[3:] if number == 1 and raw.startswith(codecs.BOM_UTF8) else raw
+        line = decode_line(raw, where)
+        if line and not line.isspace():  # (strip would copy every line)
             if not found and line.lstrip().startswith("["):
                 _refuse_array(line, where)
             found = True
             try:
-                record = _record(line, where)
+                record = _record(line, where, raw)
             except prodigy.OtherView as other:
                 other_views.append((number, other.view))
                 continue
@@ -127,8 +128,12 @@ def parse_object(obj: Any, where: str) -> Record:
     return prodigy.parse_task(obj, where)
 
 
-def _record(line: str, where: str) -> Record:
-    """The Record one line describes; its strings must all be valid Unicode (storable)."""
+def _record(line: str, where: str, raw: bytes | None = None) -> Record:
+    """The Record one line describes (``raw``: its bytes, when read from a file); its strings must all be
+    valid Unicode (storable)."""
+    obj = quick_json.decoded(raw) if raw is not None else quick_json.NOT_QUICK
+    if obj is not quick_json.NOT_QUICK:  # orjson refused any unpaired surrogate: nothing more to check
+        return parse_object(obj, where)
     obj = parse_json(line, where)
     record = parse_object(obj, where)
     if SURROGATE_ESCAPE.search(line) and _may_hold_unpaired_surrogate(line):
@@ -159,7 +164,7 @@ def decode_line(raw: bytes, where: str) -> str:
 def parse_json(line: str, where: str) -> Any:
     """The JSON value of one line, with the column of a syntax error."""
     try:
-        value = json.loads(line, parse_constant=refuse_constant, parse_float=finite_float)
+        value = _DECODE(line) if not line.startswith("\ufeff") else _loads(line)
     except json.JSONDecodeError as error:
         raise fail(where, f"invalid JSON at column {error.colno}: {error.msg}") from None
     except ValueError as error:
@@ -167,6 +172,11 @@ def parse_json(line: str, where: str) -> Any:
     except RecursionError:
         raise fail(where, NESTED_TOO_DEEPLY) from None
     return value
+
+
+def _loads(line: str) -> Any:
+    """``json.loads`` as every line is read (it names a byte order mark, which ``_DECODE`` would not)."""
+    return json.loads(line, parse_constant=refuse_constant, parse_float=finite_float)
 
 
 def finite_float(literal: str) -> float:
@@ -180,3 +190,7 @@ def finite_float(literal: str) -> float:
 def refuse_constant(name: str) -> Any:
     """Refuse ``NaN`` and ``Infinity``, which JSON does not allow."""
     raise ValueError(f"{name} is not a JSON value")
+
+
+# json.loads(line, parse_constant=..., parse_float=...) without building a decoder for every line
+_DECODE = json.JSONDecoder(parse_constant=refuse_constant, parse_float=finite_float).decode

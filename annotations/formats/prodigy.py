@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from itertools import count
+from itertools import count, starmap
 from typing import Any
 
 from annotations import hashing, span_extra
@@ -36,6 +36,7 @@ from annotations.formats.fields import (
 from annotations.formats.layout import SpanKey, export_layout
 from annotations.model import Answer, Document, Span, Token
 from annotations.records import Record, RecordError
+from annotations.token_offsets import TokenOffsets
 
 VIEW_ID = "ner_manual"
 OWN_KEYS = frozenset(
@@ -45,6 +46,7 @@ OWN_KEYS = frozenset(
 _ANSWER_VALUES = frozenset(answer.value for answer in Answer)
 SPAN_VIEWS = frozenset(["ner", "ner_manual", "spans_manual"])
 OWN_SPAN_KEYS = frozenset(["start", "end", "label", "token_start", "token_end"])
+_ONLY_OWN_SPAN_KEYS = OWN_SPAN_KEYS.issuperset  # of a span object: it brings no other keys to keep
 SESSION_KEY = "_session_id"
 
 
@@ -66,7 +68,7 @@ def parse_task(obj: dict[str, Any], where: str) -> Record:
     if spans is None and fields["answer"] is not None:
         spans = ()
     extra = {key: value for key, value in obj.items() if key not in OWN_KEYS}
-    if spans:
+    if spans and not all(map(_ONLY_OWN_SPAN_KEYS, obj["spans"])):
         kept = span_extra.stored_form(_span_keys(obj["spans"]))
         if kept:
             extra[span_extra.KEY] = kept
@@ -162,7 +164,7 @@ def _well_formed_spans(value: list[Any], text: str) -> tuple[Span, ...] | None:
         if start < previous_end:  # sorted by start: overlapping the one before (or the same span twice)
             return None
         previous_end = end
-    return tuple(Span(start, end, label) for start, end, label in keys)
+    return tuple(starmap(Span, keys))
 
 
 def _span(item: Any, number: int, where: str) -> Span:
@@ -193,7 +195,7 @@ def _span_key(item: dict[str, Any]) -> tuple[int, int, str]:
     return (item["start"], item["end"], item["label"])
 
 
-def _tokens(value: Any, text: str, where: str) -> tuple[Token, ...] | None:
+def _tokens(value: Any, text: str, where: str) -> Sequence[Token] | None:
     """The task's tokens, checked to lie inside the text in order; None when it has none."""
     if value is None:
         return None
@@ -213,11 +215,13 @@ def _tokens(value: Any, text: str, where: str) -> tuple[Token, ...] | None:
     return tuple(tokens)
 
 
-def _well_formed_tokens(value: list[Any], text: str) -> tuple[Token, ...] | None:
+def _well_formed_tokens(value: list[Any], text: str) -> TokenOffsets | None:
     """The tokens when every one is well formed (the common case, checked in one tight loop), else None
-    (``_tokens`` then finds the first problem and names it)."""
-    tokens: list[Token] = []
-    previous_end, length, make = 0, len(text), tuple.__new__
+    (``_tokens`` then finds the first problem and names it). Kept as their flat offsets, the form the
+    store writes (each one an ``int``, as ``TokenOffsets`` needs)."""
+    offsets: list[int] = []
+    add = offsets.append
+    previous_end, length = 0, len(text)
     try:
         for item in value:
             start, end = item["start"], item["end"]
@@ -226,11 +230,12 @@ def _well_formed_tokens(value: list[Any], text: str) -> tuple[Token, ...] | None
             stated = item.get("text")
             if isinstance(stated, str) and stated != text[start:end]:
                 return None
-            tokens.append(make(Token, (start, end)))
+            add(start)
+            add(end)
             previous_end = end
     except (TypeError, KeyError, AttributeError):  # not an object, or without "start" or "end"
         return None
-    return tuple(tokens)
+    return TokenOffsets(offsets)
 
 
 def _token(item: Any, text: str, where: str) -> Token:

@@ -18,6 +18,8 @@ from annotations.model import (
     Token,
     Version,
 )
+from annotations.store import document_batch
+from annotations.store.answer_counts_batch import answer_counts_batched
 from annotations.store.encoding import (
     decode_object,
     decode_spans,
@@ -47,7 +49,7 @@ class NewDocument:
     """A document ready to be stored: text, tokens, and what arrived or was predicted with it."""
 
     text: str
-    tokens: tuple[Token, ...]
+    tokens: Sequence[Token]  # a tuple, or ``TokenOffsets``
     input_hash: int
     state: DocumentState = DocumentState()
     prediction: Prediction | None = None
@@ -78,42 +80,72 @@ def dataset_id(db: Database, name: str) -> int | None:
 
 
 def insert_documents(
-    db: Database, dataset: int, documents: Iterable[NewDocument], skipped: list[int] | None = None
+    db: Database,
+    dataset: int,
+    documents: Iterable[NewDocument],
+    skipped: list[int] | None = None,
+    digests: Sequence[bytes] | None = None,
 ) -> int:
-    """Store new documents (call inside a transaction); skip those whose text is already in the dataset
-    (their positions are added to ``skipped`` when given)."""
+    """Store new documents (in the caller's transaction, else in one of their own); skip those whose text
+    is already in the dataset (their positions are added to ``skipped`` when given). ``digests``: the
+    documents' ``hashing.text_digest``, when the caller has them already."""
+    if not db.conn.in_transaction:
+        from annotations.store.connection import write_transaction
+
+        with write_transaction(db):
+            return insert_documents(db, dataset, documents, skipped, digests)
+    documents = list(documents)
+    if digests is None:
+        digests = [hashing.text_digest(document.text) for document in documents]
     now = time.time()
-    inserted = 0
+    rows: list[tuple[Any, ...]] = []
     predictions: list[list[Any]] = []
     versions: list[list[Any]] = []
     with search_index_batched(db) as stored:
-        for position, document in enumerate(documents):
-            cursor = db.execute(
-                "INSERT OR IGNORE INTO documents (dataset_id, text_digest, input_hash, task_hash, text, meta,"
-                " extra, tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    dataset,
-                    hashing.text_digest(document.text),
-                    document.input_hash,
-                    document.task_hash,
-                    document.text,
-                    json.dumps(document.meta, ensure_ascii=False),
-                    json.dumps(document.extra, ensure_ascii=False),
-                    encode_tokens(document.tokens),
-                    now,
-                ],
-            )
-            if cursor.rowcount == 0:
+        ids = document_batch.new_ids(db, dataset, digests)
+        for position, (document, digest, document_id) in enumerate(zip(documents, digests, ids)):
+            if document_id is None:
                 if skipped is not None:
                     skipped.append(position)
                 continue
-            document_id = int(cursor.lastrowid or 0)
-            if stored is not None:
-                stored.append(document_id)
+            rows.append(_document_row(document_id, dataset, digest, document, now))
             _annotation_rows(document_id, document, now, predictions, versions)
-            inserted += 1
-        _insert_annotation_rows(db, predictions, versions)
-    return inserted
+        db.conn.executemany(
+            "INSERT INTO documents (id, dataset_id, text_digest, input_hash, task_hash, text, meta, extra,"
+            " tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        if stored is not None:
+            stored.extend(row[0] for row in rows)
+        with answer_counts_batched(db):
+            _insert_annotation_rows(db, predictions, versions)
+    return len(rows)
+
+
+def _document_row(
+    document_id: int, dataset: int, digest: bytes, document: NewDocument, now: float
+) -> tuple[Any, ...]:
+    """The ``documents`` row of a new document."""
+    return (
+        document_id,
+        dataset,
+        digest,
+        document.input_hash,
+        document.task_hash,
+        document.text,
+        _encode_object(document.meta),
+        _encode_object(document.extra),
+        encode_tokens(document.tokens),
+        now,
+    )
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), built once
+
+
+def _encode_object(value: dict[str, Any]) -> str:
+    """A meta or extra object as ``json.dumps(value, ensure_ascii=False)`` writes it."""
+    return _ENCODE(value) if value else "{}"
 
 
 def _annotation_rows(

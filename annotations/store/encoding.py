@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import operator
 from collections.abc import Iterable, Sequence
@@ -10,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from annotations import token_offsets
 from annotations.model import (
     Answer,
     Document,
@@ -117,8 +119,13 @@ _SOURCES = {source.value: source for source in SpanSource}
 
 
 def encode_tokens(tokens: Sequence[Token]) -> str:
-    """Tokens as a flat JSON list of offsets ``[s0, e0, s1, e1, ...]``."""
-    return json.dumps([offset for t in tokens for offset in (t.start, t.end)])
+    """Tokens as a flat JSON list of offsets ``[s0, e0, s1, e1, ...]`` (each Token is the pair itself;
+    tokens kept as offsets already are written as they are)."""
+    encoded = token_offsets.encoded(tokens)
+    return encoded if encoded is not None else _ENCODE_LIST(list(itertools.chain.from_iterable(tokens)))
+
+
+_ENCODE_LIST = json.JSONEncoder().encode  # json.dumps with its defaults, built once
 
 
 def decode_tokens(raw: str) -> tuple[Token, ...]:
