@@ -82,11 +82,16 @@ def test_answering_documents_while_scrolling_a_pending_queue_skips_none(path) ->
     db.close()
 
 
-def test_the_review_queue_pages_by_key(path) -> None:
-    db = store.open_store(path)
+def two_people_disagree(db) -> None:
+    """Every other document answered by alice and, otherwise, by bob: the review queue holds them."""
     for document_id in range(1, 530, 2):
         answer(db, document_id, Answer.ACCEPT, "alice")
         answer(db, document_id, Answer.REJECT, "bob")
+
+
+def test_the_review_queue_pages_by_key(path) -> None:
+    db = store.open_store(path)
+    two_people_disagree(db)
     whole = store.review_ids(db)
     assert len(whole) == 265
     assert all_pages(lambda after, limit: store.review_ids(db, after=after, limit=limit), 40) == whole
@@ -161,9 +166,7 @@ def test_most_likely_wrong_first_pages_by_doubt_then_the_rest_by_id(path) -> Non
 
 def test_the_review_queue_pages_most_likely_wrong_first(path) -> None:
     db = store.open_store(path)
-    for document_id in range(1, 530, 2):
-        answer(db, document_id, Answer.ACCEPT, "alice")
-        answer(db, document_id, Answer.REJECT, "bob")
+    two_people_disagree(db)
     doubts = _doubts(db, list(range(1, 531, 3)))
     expected = _by_doubt(store.review_ids(db), doubts)
     keys = all_pages(
