@@ -17,6 +17,7 @@ from annotations import identity, store
 from annotations.formats import jsonl, quick_json
 from annotations.importing import ImportFailure, import_sources
 from annotations.records import RecordError
+from tests.test_import_fast_paths import write
 
 TEXT = "Angela Merkel met Acme Corp in Berlin 🇩🇪 on Monday"
 
@@ -129,11 +130,6 @@ def posts(count: int, start: int = 0) -> list[dict[str, Any]]:
             }
         )
     return records
-
-
-def write(path: Path, records: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-    return path
 
 
 def rows(db_path: Path) -> dict[str, list[tuple[Any, ...]]]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 from annotations.gc_pause import pause_for_start_up, resume_after_start_up
+from tests.test_startup_imports import one_document_database
 
 CHECK = """
 import gc, sys
@@ -34,16 +35,7 @@ print(shown["collecting"], gc.isenabled(), gc.get_freeze_count() > 0)  # the win
 
 
 def test_the_collector_waits_for_the_first_paint_then_collects_again(tmp_path) -> None:
-    from annotations import store
-    from annotations.model import Token
-
-    path = tmp_path / "start.db"
-    db = store.open_store(path)
-    with store.write_transaction(db):
-        document = store.NewDocument("Paris in spring", (Token(0, 5),), 1)
-        store.insert_documents(db, store.ensure_dataset(db, "x"), [document])
-    store.set_setting(db, "annotator", "ann")
-    db.close()
+    path = one_document_database(tmp_path / "start.db")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
     result = subprocess.run(
         [sys.executable, "-c", CHECK, str(path)], capture_output=True, text=True, env=env, timeout=120

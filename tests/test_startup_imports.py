@@ -96,17 +96,22 @@ print(sorted(name for name in ("gui.corpus_search", "gui.find_in_document", "gui
 """
 
 
-def test_the_window_shows_a_stored_document_without_loading_spacy(tmp_path) -> None:
+def one_document_database(path):
+    """A database holding one stored document and the annotator the window's first start would keep."""
     from annotations import store
     from annotations.model import Token
 
-    path = tmp_path / "start.db"
     db = store.open_store(path)
     with store.write_transaction(db):
         document = store.NewDocument("Paris in spring", (Token(0, 5),), 1)
         store.insert_documents(db, store.ensure_dataset(db, "x"), [document])
     store.set_setting(db, "annotator", "ann")  # kept by the window's first start (a write: sqlite-utils)
     db.close()
+    return path
+
+
+def test_the_window_shows_a_stored_document_without_loading_spacy(tmp_path) -> None:
+    path = one_document_database(tmp_path / "start.db")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
     command = [sys.executable, "-c", CHECK, str(path), ",".join(ON_DEMAND)]
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
