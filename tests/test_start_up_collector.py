@@ -9,29 +9,16 @@ import subprocess
 import sys
 
 from annotations.gc_pause import pause_for_start_up, resume_after_start_up
-from tests.test_startup_imports import one_document_database
+from tests.test_startup_imports import OPEN_WINDOW, one_document_database
 
-CHECK = """
-import gc, sys
-from PySide6.QtWidgets import QApplication
-shown = {}
-def until_painted(app):  # the console script's path; its event loop stops once the window has painted
-    from gui.main_window import MainWindow
-    shown["window"] = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
-    app.processEvents()
-    shown["collecting"] = gc.isenabled()
-    return 0
-QApplication.exec = until_painted
-sys.argv = ["spandesk", "gui", "--db", sys.argv[1]]
-from annotations.cli import main
-try:
-    main()
-except SystemExit:
-    pass
+CHECK = (
+    OPEN_WINDOW
+    + """
 from gui.app import finish_opening
 finish_opening(shown["window"])  # what the window runs once its first document is painted
 print(shown["collecting"], gc.isenabled(), gc.get_freeze_count() > 0)  # the window froze what it made
 """
+)
 
 
 def test_the_collector_waits_for_the_first_paint_then_collects_again(tmp_path) -> None:

@@ -34,24 +34,33 @@ ON_DEMAND = (
     "annotations.store.incoming",  # an import's versions
 )
 
-CHECK = """
-import sys
-ON_DEMAND = sys.argv[2].split(",")  # the modules named below (ON_DEMAND)
+# `spandesk gui --db DB` as its console script runs it (DB: the script's first argument; ``given``: all of
+# them), its event loop stopped once the window has painted: ``shown`` holds the window and whether the
+# collector was running then.
+OPEN_WINDOW = """
+import gc, sys
+given = sys.argv[1:]
 from PySide6.QtWidgets import QApplication
 shown = {}
-def until_painted(app):  # the console script's path; its event loop stops once the window has painted
+def until_painted(app):
     from gui.main_window import MainWindow
-    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    shown["window"] = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
     app.processEvents()
-    shown["window"] = window
+    shown["collecting"] = gc.isenabled()
     return 0
 QApplication.exec = until_painted
-sys.argv = ["spandesk", "gui", "--db", sys.argv[1]]
+sys.argv = ["spandesk", "gui", "--db", given[0]]
 from annotations.cli import main
 try:
     main()
 except SystemExit:
     pass
+"""
+
+CHECK = (
+    OPEN_WINDOW
+    + """
+ON_DEMAND = given[1].split(",")  # the modules named below (ON_DEMAND)
 window = shown["window"]
 assert window.controller.document.text == "Paris in spring"
 assert window.queue_model.data(window.queue_model.index(0)) == "Paris in spring"
@@ -94,6 +103,7 @@ assert window.keyboard.picker.isVisible()
 print(sorted(name for name in ("gui.corpus_search", "gui.find_in_document", "gui.label_picker")
     if name in sys.modules))
 """
+)
 
 
 def one_document_database(path):
