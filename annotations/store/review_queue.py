@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotations.store.keyset import BY_ID, QueueKey, QueueOrder, read_page
 from annotations.store.queue import queue_filter
+from annotations.store.search import without_index_if_unusable
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -44,16 +45,24 @@ def review_page(
     order: QueueOrder = BY_ID,
 ) -> list[QueueKey]:
     """A page of the review queue sorted by ``order``: the key (keys..., id) of each row after ``after``."""
-    where, params = queue_filter(dataset, status, search, answer="r.answer")
-    return read_page(db, order, _FROM, (where, params), after, limit, has_where=True)
+
+    def page(indexed: bool) -> list[QueueKey]:
+        where, params = queue_filter(dataset, status, search, answer="r.answer", indexed=indexed)
+        return read_page(db, order, _FROM, (where, params), after, limit, has_where=True)
+
+    return without_index_if_unusable(page)
 
 
 def count_review_queue(
     db: Database, dataset: str | None = None, status: Sequence[str | None] | None = None, search: str = ""
 ) -> int:
     """How many documents the review queue shows with these filters."""
-    where, params = _filter(dataset, status, search)
-    return int(db.execute("SELECT count(*)" + _FROM + where, params).fetchone()[0])
+
+    def count(indexed: bool) -> int:
+        where, params = _filter(dataset, status, search, indexed)
+        return int(db.execute("SELECT count(*)" + _FROM + where, params).fetchone()[0])
+
+    return without_index_if_unusable(count)
 
 
 def review_counts(db: Database, dataset: str | None = None) -> dict[str | None, int]:
@@ -84,7 +93,9 @@ def review_rows(db: Database, ids: Sequence[int]) -> dict[int, tuple[str | None,
     return {row[0]: (row[1], row[2]) for row in db.execute(sql, list(ids))}
 
 
-def _filter(dataset: str | None, status: Sequence[str | None] | None, search: str) -> tuple[str, list[Any]]:
+def _filter(
+    dataset: str | None, status: Sequence[str | None] | None, search: str, indexed: bool = True
+) -> tuple[str, list[Any]]:
     """The queue's conditions (on the review's answer) added to ``_FROM``'s WHERE, and their parameters."""
-    where, params = queue_filter(dataset, status, search, answer="r.answer")
+    where, params = queue_filter(dataset, status, search, answer="r.answer", indexed=indexed)
     return "".join(f" AND {condition}" for condition in where), params

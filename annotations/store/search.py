@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from annotations.store.documents import Versions, documents_from
 
@@ -29,6 +29,26 @@ def index_term(trigrams: Iterable[str]) -> str | None:
 
 # The tokenizer stops at a NUL: texts holding one are always read (a partial index lists them, m007).
 _HOLDING_NUL = "SELECT id FROM documents WHERE instr(CAST(text AS BLOB), x'00') > 0"
+
+
+def holding_trigrams(term: str) -> str:
+    """The condition keeping the documents ``d`` the index says may hold ``term``'s trigrams (an
+    ``index_term``; its one parameter), and those it cannot say of (texts holding a NUL)."""
+    return f"d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? UNION ALL {_HOLDING_NUL})"
+
+
+Found = TypeVar("Found")
+
+
+def without_index_if_unusable(run: Callable[[bool], Found]) -> Found:
+    """``run(True)`` (a query narrowed by the index), else ``run(False)`` when the index is missing or
+    damaged (``spandesk check`` names it): a search still finds everything, reading every text."""
+    try:
+        return run(True)
+    except sqlite3.DatabaseError as error:
+        if not _index_error(error):
+            raise
+        return run(False)
 
 
 def candidate_texts(db: Database, term: str | None, dataset: str | None = None) -> Iterator[tuple[int, str]]:
@@ -57,9 +77,7 @@ def _candidate_rows(db: Database, term: str | None, dataset: str | None) -> sqli
     """The query of ``candidate_texts``, executed (its first row read: an unusable index fails here)."""
     where, params = [], []
     if term is not None:
-        where.append(
-            f"d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? UNION ALL {_HOLDING_NUL})"
-        )
+        where.append(holding_trigrams(term))
         params.append(term)
     if dataset is not None:
         where.append("d.dataset_id = (SELECT id FROM datasets WHERE name = ?)")
