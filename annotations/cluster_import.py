@@ -24,7 +24,7 @@ from typing import Any
 from annotations.counting import counted
 from annotations.database_files import is_database_file
 from annotations.importing import ImportFailure
-from annotations.model import Span, SpanSource, Token
+from annotations.model import Span, SpanSource
 from annotations.preannotate import (
     Annotated,
     ModelInfo,
@@ -35,6 +35,7 @@ from annotations.preannotate import (
 )
 from annotations.records import Record
 from annotations.shard_folder import FORMAT, ShardFolder, ShardOffsets, offsets_problem
+from annotations.token_offsets import TokenOffsets
 
 INSTALL_HINT = "--cluster needs Dask, which is not installed: pip install 'spandesk[cluster]'"
 DEFAULT_SHARD_SIZE = 500
@@ -614,10 +615,13 @@ def _digest(parts: list[str]) -> str:
 
 
 def _annotated(offsets: Any) -> Annotated:
-    """A shard file's offsets as tokens and model spans."""
+    """A shard file's offsets (checked: ints inside the text) as tokens and model spans; the tokens kept flat,
+    as the store writes them (no object per token)."""
     starts, ends, entities = offsets
+    flat = [0] * (2 * len(starts))
+    flat[0::2], flat[1::2] = starts, ends
     return Annotated(
-        tuple(map(Token, starts, ends)),
+        TokenOffsets(flat),
         tuple(Span(start, end, label, SpanSource.MODEL) for start, end, label in entities),
     )
 

@@ -597,3 +597,23 @@ def test_the_first_shards_documents_come_while_later_shards_are_still_on_the_wor
     assert shards_in < 12, "the main process builds the first documents while the workers go on"
     assert len(p.redone) == 12 and len([first, *rest]) == 24
     assert first.spans and first.spans[0].label == "PERSON"
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "said"),
+    [
+        ([0, 4], [3, 9], None),
+        ([], [], None),
+        ([0, 4], [3, 10], "token (4-10) is not a range inside the text (9 characters)"),
+        ([0, -1], [3, 2], "token (-1-2)"),
+        ([0, 5], [3, 4], "token (5-4)"),
+        ([0, True], [3, 4], "token (True-4)"),
+        ([0, 4.0], [3, 9], "token (4.0-9)"),
+        ([0, 4], [3, "9"], "token (4-9)"),
+    ],
+)
+def test_offsets_coming_back_are_checked_token_by_token(starts: list, ends: list, said: str | None) -> None:
+    from annotations.shard_folder import offsets_problem
+
+    problem = offsets_problem([[starts, ends, []]], ["Ada met B"])
+    assert problem is None if said is None else said in str(problem)
