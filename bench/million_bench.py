@@ -72,6 +72,11 @@ def run_queue(db_path: Path) -> dict:
     model.set_filter(None, "berlin")
     search = time.perf_counter() - began
     found = model.total
+    searches = {}  # a rare word, a word in most posts, two letters (read every text: too short to index)
+    for word in ("vostrakh", "the", "be"):
+        began = time.perf_counter()
+        model.set_filter(None, word)
+        searches[word] = [(time.perf_counter() - began) * 1000, model.total]
     first, last = sum(pages[:5]) / len(pages[:5]), sum(pages[-5:]) / len(pages[-5:])
     return {
         "rows": rows,
@@ -83,6 +88,7 @@ def run_queue(db_path: Path) -> dict:
         "pending_total": pending_total,
         "search_ms": search * 1000,
         "search_total": found,
+        "searches": searches,
         "peak_rss": peak_rss_mib(),
     }
 
