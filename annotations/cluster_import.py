@@ -246,6 +246,8 @@ class ClusterPredictor:
         self._client: Any = None
         self._warming: list[Any] = []
         self._model: ModelInfo | None = None
+        self._pressed: list[int] = []  # Ctrl+C pressed since the cluster was reached (``_sigint_noted``)
+        self._restore_sigint: Callable[[], object] = lambda: None
 
     def __enter__(self) -> ClusterPredictor:
         """Reach the cluster (start the local one) at once, so that a wrong address is said before the
@@ -258,7 +260,12 @@ class ClusterPredictor:
         self._warming = [
             self._client.submit(worker_model, self.spec, workers=[worker], pure=False) for worker in workers
         ]
+        self._restore_sigint = _sigint_noted(self._pressed)
         return self
+
+    def _stopped(self, cancelled: Callable[[], bool]) -> bool:
+        """Whether to stop: ``cancelled``, or Ctrl+C pressed (even if its KeyboardInterrupt was dropped)."""
+        return bool(self._pressed) or cancelled()
 
     def model(self, cancelled: Callable[[], bool]) -> ModelInfo:
         """The model the workers run, as the first of them to load it says; ImportFailure in a worker's own
@@ -267,7 +274,7 @@ class ClusterPredictor:
 
         pending, problems = set(self._warming), []
         while self._model is None and pending:
-            if cancelled():
+            if self._stopped(cancelled):
                 raise KeyboardInterrupt
             try:
                 finished, pending = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
@@ -298,6 +305,8 @@ class ClusterPredictor:
 
     def __exit__(self, *exc: object) -> None:
         self._warming = []
+        self._restore_sigint()
+        self._restore_sigint = lambda: None
         self._connection.__exit__(*exc)
 
     def __call__(
@@ -335,6 +344,8 @@ class ClusterPredictor:
             while shard.index not in kept:
                 next(finishing)  # the next shard to finish, kept
             yield from (_annotated(offsets) for offsets in kept.pop(shard.index))
+        if self._pressed:  # pressed after the last wait
+            raise KeyboardInterrupt
 
     def finish(self) -> None:
         """Remove the work folder (call once the import is stored)."""
@@ -392,7 +403,7 @@ class ClusterPredictor:
         if pending:
             self._report(ShardProgress(done, total, 0, 0.0, remaining))
         while pending:
-            if cancelled():
+            if self._stopped(cancelled):
                 raise KeyboardInterrupt
             try:
                 finished, _ = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
@@ -590,6 +601,21 @@ def _sigint_held() -> Iterator[list[int]]:
         yield pressed
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _sigint_noted(pressed: list[int]) -> Callable[[], object]:
+    """Note each Ctrl+C in ``pressed`` and raise KeyboardInterrupt as usual (in the main thread only): one
+    raised in a finaliser or a callback (the garbage collector's, Dask's) is dropped by Python, and the
+    import would go on; the waits look at ``pressed``. Returns what puts the earlier handler back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def noted(number: int, _frame: Any) -> None:
+        pressed.append(number)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, noted)  # None: one set outside Python (Python's own then)
+    return lambda: signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 def _shards(

@@ -597,3 +597,39 @@ def test_the_first_shards_documents_come_while_later_shards_are_still_on_the_wor
     assert shards_in < 12, "the main process builds the first documents while the workers go on"
     assert len(p.redone) == 12 and len([first, *rest]) == 24
     assert first.spans and first.spans[0].label == "PERSON"
+
+
+class _PressesCtrlC:
+    """Ctrl+C pressed while Python runs a finaliser (as it may in a weakref callback, a garbage collector
+    callback, an import's lock clean-up): the KeyboardInterrupt raised there is printed and dropped."""
+
+    def __del__(self) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+
+def test_ctrl_c_dropped_in_a_finaliser_still_cancels_the_cluster_import(
+    scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+    from annotations.importing import ImportCancelled
+
+    corpus, model, _ = slow_import
+    db_path = tmp_path / "cluster.db"
+    pressed: list[int] = []
+
+    def progress(shown) -> None:  # noqa: ANN001
+        if shown.done == 1 and not pressed:
+            pressed.append(1)
+            _PressesCtrlC()  # made and dropped at once: Ctrl+C lands in its finaliser
+
+    db = store.open_store(db_path)
+    try:
+        spec = pipeline_spec(str(model), None, None, db_path)
+        with (
+            ClusterPredictor(scheduler, db_path, spec, shard_size=2, progress=progress) as predictor,
+            pytest.raises(ImportCancelled),
+        ):
+            import_sources(db, [corpus], model=str(model), predict=predictor)
+    finally:
+        db.close()
+    assert pressed and _rows(db_path)["documents"] == []  # cancelled: nothing stored
