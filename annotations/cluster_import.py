@@ -260,6 +260,9 @@ class ClusterPredictor:
         self._warming = [
             self._client.submit(worker_model, self.spec, workers=[worker], pure=False) for worker in workers
         ]
+        # and one for any worker: a worker lost while loading (restarted, or out of memory) leaves its own
+        # one waiting for ever, this one goes to another (``model`` takes the first answer)
+        self._warming.append(self._client.submit(worker_model, self.spec, pure=False))
         self._restore_sigint = _sigint_noted(self._pressed)
         return self
 

@@ -633,3 +633,29 @@ def test_ctrl_c_dropped_in_a_finaliser_still_cancels_the_cluster_import(
     finally:
         db.close()
     assert pressed and _rows(db_path)["documents"] == []  # cancelled: nothing stored
+
+
+def test_a_worker_lost_while_loading_the_model_is_replaced_and_the_import_goes_on(tmp_path: Path) -> None:
+    """The only worker dies while it loads the model (killed, out of memory): Dask starts another one, at
+    another address; the question of which model it runs goes to that one instead of waiting for ever."""
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+
+    db_path = tmp_path / "cluster.db"
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
+    try:
+        with ClusterPredictor(
+            cluster.scheduler_address, db_path, pipeline_spec(None, None, None, db_path)
+        ) as predictor:
+            with distributed.Client(cluster.scheduler_address) as client:
+                (pid,) = client.run(os.getpid).values()
+            os.kill(pid, signal.SIGKILL)  # while it loads the model (or just after: its answer is lost too)
+            deadline = time.monotonic() + 40
+            try:
+                model = predictor.model(lambda: time.monotonic() > deadline)
+            except KeyboardInterrupt:  # what the deadline raises
+                pytest.fail("still waiting for the lost worker's answer after 40 s")
+        assert model.name.startswith("en_core_web_sm")
+    finally:
+        cluster.close()
