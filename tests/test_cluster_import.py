@@ -607,6 +607,7 @@ class _PressesCtrlC:
         signal.raise_signal(signal.SIGINT)
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped Ctrl+C
 def test_ctrl_c_dropped_in_a_finaliser_still_cancels_the_cluster_import(
     scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
