@@ -245,6 +245,7 @@ class ClusterPredictor:
         self._connection = _connected(self.target, timeout)
         self._client: Any = None
         self._warming: list[Any] = []
+        self._any_worker: Any = None  # the one of ``_warming`` any worker may answer
         self._model: ModelInfo | None = None
         self._pressed: list[int] = []  # Ctrl+C pressed since the cluster was reached (``_sigint_noted``)
         self._restore_sigint: Callable[[], object] = lambda: None
@@ -262,7 +263,8 @@ class ClusterPredictor:
         ]
         # and one for any worker: a worker lost while loading (restarted, or out of memory) leaves its own
         # one waiting for ever, this one goes to another (``model`` takes the first answer)
-        self._warming.append(self._client.submit(worker_model, self.spec, pure=False))
+        self._any_worker = self._client.submit(worker_model, self.spec, pure=False)
+        self._warming.append(self._any_worker)
         self._restore_sigint = _sigint_noted(self._pressed)
         return self
 
@@ -287,6 +289,8 @@ class ClusterPredictor:
                 said = _model_said(future)
                 if "error" in said:
                     problems.append(said["error"])
+                    if future is self._any_worker and said.get("lost"):  # Dask gave up: it ended every
+                        pending = set()  # worker it went to (the others' questions may wait for ever)
                 elif self._model is None:
                     self._model = ModelInfo(said["name"], said["version"], tuple(said["labels"]))
         if self._model is None:
@@ -435,8 +439,8 @@ def _model_said(future: Any) -> dict[str, Any]:
     included."""
     try:
         said = future.result()
-    except Exception as error:  # noqa: BLE001  (a worker lost, killed, ...)
-        return {"error": f"{type(error).__name__}: {error}"}
+    except Exception as error:  # noqa: BLE001  (workers lost, killed, ...: ``lost``)
+        return {"error": f"{type(error).__name__}: {error}", "lost": True}
     if not isinstance(said, dict) or not ("error" in said or {"name", "version", "labels"} <= said.keys()):
         return {"error": f"a worker said {type(said).__name__} of its model, not its name and version"}
     return said

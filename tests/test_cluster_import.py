@@ -660,3 +660,32 @@ def test_a_worker_lost_while_loading_the_model_is_replaced_and_the_import_goes_o
         assert model.name.startswith("en_core_web_sm")
     finally:
         cluster.close()
+
+
+def test_a_model_that_kills_every_worker_loading_it_is_said_not_waited_for(tmp_path: Path) -> None:
+    """Workers too small for the model (their memory limit ends each one while it loads): Dask gives up on
+    the question after a few workers died on it; the import says so instead of waiting for ever."""
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+    from annotations.importing import ImportFailure
+
+    db_path = tmp_path / "cluster.db"
+    cluster = distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=50,
+        memory_limit="120MB",  # a worker starts in ~60 MB; spaCy and its model need more
+    )
+    try:
+        with ClusterPredictor(
+            cluster.scheduler_address, db_path, pipeline_spec(None, None, None, db_path)
+        ) as predictor:
+            deadline = time.monotonic() + 90
+            try:
+                with pytest.raises(ImportFailure, match="workers cannot load the model: KilledWorker"):
+                    predictor.model(lambda: time.monotonic() > deadline)
+            except KeyboardInterrupt:  # what the deadline raises
+                pytest.fail("still waiting for a worker after 90 s")
+    finally:
+        cluster.close()
