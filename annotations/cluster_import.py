@@ -246,7 +246,10 @@ class ClusterPredictor:
         self._connection = _connected(self.target, timeout)
         self._client: Any = None
         self._warming: list[Any] = []
+        self._any_worker: Any = None  # the one of ``_warming`` any worker may answer
         self._model: ModelInfo | None = None
+        self._pressed: list[int] = []  # Ctrl+C pressed since the cluster was reached (``_sigint_noted``)
+        self._restore_sigint: Callable[[], object] = lambda: None
 
     def __enter__(self) -> ClusterPredictor:
         """Reach the cluster (start the local one) at once, so that a wrong address is said before the
@@ -259,7 +262,16 @@ class ClusterPredictor:
         self._warming = [
             self._client.submit(worker_model, self.spec, workers=[worker], pure=False) for worker in workers
         ]
+        # and one for any worker: a worker lost while loading (restarted, or out of memory) leaves its own
+        # one waiting for ever, this one goes to another (``model`` takes the first answer)
+        self._any_worker = self._client.submit(worker_model, self.spec, pure=False)
+        self._warming.append(self._any_worker)
+        self._restore_sigint = _sigint_noted(self._pressed)
         return self
+
+    def _stopped(self, cancelled: Callable[[], bool]) -> bool:
+        """Whether to stop: ``cancelled``, or Ctrl+C pressed (even if its KeyboardInterrupt was dropped)."""
+        return bool(self._pressed) or cancelled()
 
     def model(self, cancelled: Callable[[], bool]) -> ModelInfo:
         """The model the workers run, as the first of them to load it says; ImportFailure in a worker's own
@@ -268,7 +280,7 @@ class ClusterPredictor:
 
         pending, problems = set(self._warming), []
         while self._model is None and pending:
-            if cancelled():
+            if self._stopped(cancelled):
                 raise KeyboardInterrupt
             try:
                 finished, pending = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
@@ -278,6 +290,8 @@ class ClusterPredictor:
                 said = _model_said(future)
                 if "error" in said:
                     problems.append(said["error"])
+                    if future is self._any_worker and said.get("lost"):  # Dask gave up: it ended every
+                        pending = set()  # worker it went to (the others' questions may wait for ever)
                 elif self._model is None:
                     self._model = ModelInfo(said["name"], said["version"], tuple(said["labels"]))
         if self._model is None:
@@ -299,6 +313,8 @@ class ClusterPredictor:
 
     def __exit__(self, *exc: object) -> None:
         self._warming = []
+        self._restore_sigint()
+        self._restore_sigint = lambda: None
         self._connection.__exit__(*exc)
 
     def __call__(
@@ -336,6 +352,8 @@ class ClusterPredictor:
             while shard.index not in kept:
                 next(finishing)  # the next shard to finish, kept
             yield from (_annotated(offsets) for offsets in kept.pop(shard.index))
+        if self._pressed:  # pressed after the last wait
+            raise KeyboardInterrupt
 
     def finish(self) -> None:
         """Remove the work folder (call once the import is stored)."""
@@ -393,7 +411,7 @@ class ClusterPredictor:
         if pending:
             self._report(ShardProgress(done, total, 0, 0.0, remaining))
         while pending:
-            if cancelled():
+            if self._stopped(cancelled):
                 raise KeyboardInterrupt
             try:
                 finished, _ = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
@@ -422,8 +440,8 @@ def _model_said(future: Any) -> dict[str, Any]:
     included."""
     try:
         said = future.result()
-    except Exception as error:  # noqa: BLE001  (a worker lost, killed, ...)
-        return {"error": f"{type(error).__name__}: {error}"}
+    except Exception as error:  # noqa: BLE001  (workers lost, killed, ...: ``lost``)
+        return {"error": f"{type(error).__name__}: {error}", "lost": True}
     if not isinstance(said, dict) or not ("error" in said or {"name", "version", "labels"} <= said.keys()):
         return {"error": f"a worker said {type(said).__name__} of its model, not its name and version"}
     return said
@@ -591,6 +609,21 @@ def _sigint_held() -> Iterator[list[int]]:
         yield pressed
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _sigint_noted(pressed: list[int]) -> Callable[[], object]:
+    """Note each Ctrl+C in ``pressed`` and raise KeyboardInterrupt as usual (in the main thread only): one
+    raised in a finaliser or a callback (the garbage collector's, Dask's) is dropped by Python, and the
+    import would go on; the waits look at ``pressed``. Returns what puts the earlier handler back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def noted(number: int, _frame: Any) -> None:
+        pressed.append(number)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, noted)  # None: one set outside Python (Python's own then)
+    return lambda: signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 def _shards(

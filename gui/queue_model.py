@@ -66,6 +66,7 @@ class QueueModel(QAbstractListModel):
         self._previews: OrderedDict[int, str] = OrderedDict()  # recently shown rows' text, least recent first
         self._total = 0
         self._fetching = False  # no nested fetch while rows are being inserted
+        self.read = False  # whether the store was read yet (``reload``, a filter, an order)
         if filled:
             self.reload()
 
@@ -83,6 +84,7 @@ class QueueModel(QAbstractListModel):
 
     def reload(self) -> None:
         """Start again from the store (after an import, or a change of filter or database)."""
+        self.read = True
         self.beginResetModel()
         self._ids, self._answer_codes, self._ascending, self._last = array("q"), bytearray(), True, None
         self._previews.clear()

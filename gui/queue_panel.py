@@ -85,7 +85,10 @@ class QueuePanel(QWidget):
         """Show another database's queue."""
         self.queue_model = queue_model
         if queue_model.order != self.queue_order():  # the order chosen last time
-            queue_model.set_order(self.queue_order())
+            if queue_model.read:
+                queue_model.set_order(self.queue_order())
+            else:  # not read yet: its first read (the window's filter) sorts so
+                queue_model.order = self.queue_order()
         self.queue_view.setModel(queue_model)
 
     def use_settings(self, settings: QSettings) -> None:

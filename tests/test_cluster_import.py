@@ -617,3 +617,95 @@ def test_offsets_coming_back_are_checked_token_by_token(starts: list, ends: list
 
     problem = offsets_problem([[starts, ends, []]], ["Ada met B"])
     assert problem is None if said is None else said in str(problem)
+
+
+class _PressesCtrlC:
+    """Ctrl+C pressed while Python runs a finaliser (as it may in a weakref callback, a garbage collector
+    callback, an import's lock clean-up): the KeyboardInterrupt raised there is printed and dropped."""
+
+    def __del__(self) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the dropped Ctrl+C
+def test_ctrl_c_dropped_in_a_finaliser_still_cancels_the_cluster_import(
+    scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+    from annotations.importing import ImportCancelled
+
+    corpus, model, _ = slow_import
+    db_path = tmp_path / "cluster.db"
+    pressed: list[int] = []
+
+    def progress(shown) -> None:  # noqa: ANN001
+        if shown.done == 1 and not pressed:
+            pressed.append(1)
+            _PressesCtrlC()  # made and dropped at once: Ctrl+C lands in its finaliser
+
+    db = store.open_store(db_path)
+    try:
+        spec = pipeline_spec(str(model), None, None, db_path)
+        with (
+            ClusterPredictor(scheduler, db_path, spec, shard_size=2, progress=progress) as predictor,
+            pytest.raises(ImportCancelled),
+        ):
+            import_sources(db, [corpus], model=str(model), predict=predictor)
+    finally:
+        db.close()
+    assert pressed and _rows(db_path)["documents"] == []  # cancelled: nothing stored
+
+
+def test_a_worker_lost_while_loading_the_model_is_replaced_and_the_import_goes_on(tmp_path: Path) -> None:
+    """The only worker dies while it loads the model (killed, out of memory): Dask starts another one, at
+    another address; the question of which model it runs goes to that one instead of waiting for ever."""
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+
+    db_path = tmp_path / "cluster.db"
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
+    try:
+        with ClusterPredictor(
+            cluster.scheduler_address, db_path, pipeline_spec(None, None, None, db_path)
+        ) as predictor:
+            with distributed.Client(cluster.scheduler_address) as client:
+                (pid,) = client.run(os.getpid).values()
+            os.kill(pid, signal.SIGKILL)  # while it loads the model (or just after: its answer is lost too)
+            deadline = time.monotonic() + 40
+            try:
+                model = predictor.model(lambda: time.monotonic() > deadline)
+            except KeyboardInterrupt:  # what the deadline raises
+                pytest.fail("still waiting for the lost worker's answer after 40 s")
+        assert model.name.startswith("en_core_web_sm")
+    finally:
+        cluster.close()
+
+
+def test_a_model_that_kills_every_worker_loading_it_is_said_not_waited_for(tmp_path: Path) -> None:
+    """Workers too small for the model (their memory limit ends each one while it loads): Dask gives up on
+    the question after a few workers died on it; the import says so instead of waiting for ever."""
+    from annotations.cluster_import import ClusterPredictor, pipeline_spec
+    from annotations.importing import ImportFailure
+
+    db_path = tmp_path / "cluster.db"
+    cluster = distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=50,
+        memory_limit="120MB",  # a worker starts in ~60 MB; spaCy and its model need more
+    )
+    try:
+        with ClusterPredictor(
+            cluster.scheduler_address, db_path, pipeline_spec(None, None, None, db_path)
+        ) as predictor:
+            deadline = time.monotonic() + 90
+            try:
+                with pytest.raises(ImportFailure, match="workers cannot load the model: KilledWorker"):
+                    predictor.model(lambda: time.monotonic() > deadline)
+            except KeyboardInterrupt:  # what the deadline raises
+                pytest.fail("still waiting for a worker after 90 s")
+    finally:
+        cluster.close()
