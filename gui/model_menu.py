@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, QTimer, Signal, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDialog,
     QDoubleSpinBox,
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -50,23 +48,6 @@ BLANK_MODEL = "Nothing: a blank model"
 STEP_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+\d")  # a row of spaCy's table: epoch, step, losses, scores
 EXIT_CANCELLED = 130
 KILL_AFTER_MS = 15_000  # a child that has not cleaned up by then is ended at once
-
-
-def add_model_menu(window: QMainWindow) -> QMenu:
-    """The window's Model menu, with "Train from my corrections…"."""
-    menu = window.menuBar().addMenu("&Model")
-    action = menu.addAction("&Train from my corrections…")
-    action.triggered.connect(lambda: show_train_dialog(window))
-    application = QApplication.instance()
-    if application is not None:  # a training still running when spandesk quits cleans up first
-        application.aboutToQuit.connect(lambda: _shutdown(window))
-    return menu
-
-
-def _shutdown(window: QMainWindow) -> None:
-    dialog = getattr(window, "train_dialog", None)
-    if dialog is not None:
-        dialog.shutdown()
 
 
 def show_train_dialog(window: QMainWindow) -> TrainDialog:
