@@ -39,8 +39,8 @@ IMPORT_FILTER = (
 MAX_RECENT = 8
 
 
-# What an import asking about versions runs again: paths, dataset, model, cluster
-ImportAgain = tuple[list[Path], str, str | None, str | None]
+# What an import asking about versions runs again: paths, dataset, model, cluster, shard size
+ImportAgain = tuple[list[Path], str, str | None, str | None, int | None]
 
 
 def file_dialog(*args: Any, **kwargs: Any) -> QFileDialog:
@@ -160,15 +160,16 @@ class FileActions(QObject):
             return
         from gui import cluster_job  # the cluster import's module loads when first used
 
-        address, ok = QInputDialog.getText(
+        chosen = cluster_job.ask_cluster(
             self.parent_widget,
-            "Pre-annotate on a cluster",
-            "Dask scheduler (tcp://host:8786) or local:N worker processes:",
-            text=str(self.settings.value("import/cluster", cluster_job.DEFAULT_ADDRESS)),
+            str(self.settings.value("import/cluster", cluster_job.DEFAULT_ADDRESS)),
+            _setting_int(self.settings.value("import/shard_size"), cluster_job.DEFAULT_SHARD_SIZE),
         )
-        if ok and address.strip():
-            self.settings.setValue("import/cluster", address.strip())
-            self.start_import(paths, dataset.strip(), cluster=address.strip())
+        if chosen is not None:
+            address, shard_size = chosen
+            self.settings.setValue("import/cluster", address)
+            self.settings.setValue("import/shard_size", shard_size)
+            self.start_import(paths, dataset.strip(), cluster=address, shard_size=shard_size)
 
     def start_import(
         self,
@@ -177,16 +178,20 @@ class FileActions(QObject):
         model: str | None = None,
         existing: str | None = None,
         cluster: str | None = None,
+        shard_size: int | None = None,
     ) -> WorkerRun:
         """Import files in a worker thread with a progress dialog; the window stays usable. Records whose
         annotator has another version of their text already: ``existing`` says what to do, else the
         window asks (``versions_box``) and imports again with the answer. ``cluster``: pre-annotate on
-        that Dask cluster (``cluster_job``), its shards and rate shown in the dialog."""
+        that Dask cluster (``cluster_job``) in shards of ``shard_size`` documents (default 500), its shards
+        and rate shown in the dialog."""
         from gui import cluster_job  # loaded with the first cluster import
 
         status = cluster_job.ClusterStatus(self) if cluster else None
         job = (
-            cluster_job.cluster_import_job(paths, dataset, cluster, status, model, existing)
+            cluster_job.cluster_import_job(
+                paths, dataset, cluster, status, model, existing, shard_size or cluster_job.DEFAULT_SHARD_SIZE
+            )
             if cluster and status
             else import_job(paths, dataset, model, existing)
         )
@@ -194,7 +199,7 @@ class FileActions(QObject):
         if status is not None and self.progress_dialog is not None:
             status.text.connect(self.progress_dialog.setLabelText)
         target = self.window.db_path
-        again = (paths, dataset, model, cluster)  # the cluster too: the answer must not make it a local run
+        again = (paths, dataset, model, cluster, shard_size)  # an answer must not make it a local run
         run.finished.connect(lambda report: self._on_imported(report, target, again))
         run.failed.connect(lambda message: self.show_failure("Import failed", message))
         run.start()
@@ -219,8 +224,8 @@ class FileActions(QObject):
         if choice is None:
             self.window.statusBar().showMessage("Import cancelled; nothing was imported", 10000)
             return
-        paths, dataset, model, cluster = again
-        self.start_import(paths, dataset, model, existing=choice, cluster=cluster)
+        paths, dataset, model, cluster, shard_size = again
+        self.start_import(paths, dataset, model, existing=choice, cluster=cluster, shard_size=shard_size)
 
     def _on_imported(self, report, target: Path, again: ImportAgain) -> None:
         elsewhere = target != self.window.db_path  # the person opened another database meanwhile
@@ -414,6 +419,15 @@ class FileActions(QObject):
         """Databases opened lately, newest first."""
         value = self.settings.value("recent_databases", [])
         return [value] if isinstance(value, str) else list(value or [])
+
+
+def _setting_int(value: object, default: int) -> int:
+    """A positive number kept in the settings (an INI file gives it back as text), else ``default``."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return default
+    return number if number > 0 else default
 
 
 def _versions_note(report) -> str:

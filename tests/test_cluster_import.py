@@ -709,3 +709,33 @@ def test_a_model_that_kills_every_worker_loading_it_is_said_not_waited_for(tmp_p
                 pytest.fail("still waiting for a worker after 90 s")
     finally:
         cluster.close()
+
+
+def test_the_window_asks_for_the_shard_size_and_imports_in_shards_of_it(
+    qtbot, scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    from gui.cluster_job import ClusterDialog
+    from tests.gui_helpers import open_window
+
+    dialog = ClusterDialog(None, "local:2", 500)
+    qtbot.addWidget(dialog)
+    dialog.address.clear()
+    qtbot.keyClicks(dialog.address, f"  {scheduler} ")
+    dialog.shard_size.setValue(4)
+    assert dialog.choice() == (scheduler, 4)
+    dialog.address.clear()
+    assert dialog.choice() is None, "no address, nothing to run on"
+
+    corpus, model, expected = slow_import
+    path = tmp_path / "window.db"
+    store.open_store(path).close()
+    window = open_window(qtbot, path)
+    labels: list[str] = []
+    run = window.files.start_import([corpus], "default", model=str(model), cluster=scheduler, shard_size=4)
+    progress = window.files.progress_dialog
+    assert progress is not None
+    run.progress.connect(lambda _done, _total: labels.append(progress.labelText()))
+    with qtbot.waitSignal(run.done, timeout=90_000):
+        pass
+    assert f"Pre-annotating on {scheduler}: shards 0/6" in labels  # 24 documents in shards of 4
+    assert _rows(path) == expected
