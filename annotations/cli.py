@@ -286,8 +286,8 @@ def _front_end() -> Callable[[Path], int]:
 )
 @click.option(
     "--shard-size",
-    type=click.IntRange(1, 1_000_000),
-    default=500,
+    type=click.IntRange(1, 1_000_000),  # cluster_import.MAX_SHARD_SIZE (not imported: every command pays)
+    default=500,  # cluster_import.DEFAULT_SHARD_SIZE
     show_default=True,
     help="--cluster: documents per shard (the unit sent to a worker, kept and resumed).",
 )

@@ -39,6 +39,7 @@ from annotations.token_offsets import TokenOffsets
 
 INSTALL_HINT = "--cluster needs Dask, which is not installed: pip install 'spandesk[cluster]'"
 DEFAULT_SHARD_SIZE = 500
+MAX_SHARD_SIZE = 1_000_000  # as `spandesk import --shard-size` allows
 DEFAULT_TIMEOUT = 10.0  # seconds to reach a scheduler
 RETRIES = 2  # a task that raises is tried again this often (a dead worker's task is re-run by the scheduler)
 SCHEMES = ("tcp", "tls", "ucx", "ws", "wss")  # the protocols a Dask scheduler listens on

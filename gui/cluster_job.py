@@ -11,11 +11,10 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from annotations import store
+from annotations.cluster_import import DEFAULT_SHARD_SIZE, MAX_SHARD_SIZE
 from gui.workers import Job
 
 DEFAULT_ADDRESS = "local:2"
-DEFAULT_SHARD_SIZE = 500  # as `spandesk import --shard-size` (annotations.cluster_import.DEFAULT_SHARD_SIZE)
-MAX_SHARD_SIZE = 1_000_000
 
 
 class ClusterDialog(QDialog):
