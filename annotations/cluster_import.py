@@ -652,10 +652,8 @@ def _annotated(offsets: Any) -> Annotated:
     """A shard file's offsets (checked: ints inside the text) as tokens and model spans; the tokens kept flat,
     as the store writes them (no object per token)."""
     starts, ends, entities = offsets
-    flat = [0] * (2 * len(starts))
-    flat[0::2], flat[1::2] = starts, ends
     return Annotated(
-        TokenOffsets(flat),
+        TokenOffsets.from_bounds(starts, ends),
         tuple(Span(start, end, label, SpanSource.MODEL) for start, end, label in entities),
     )
 

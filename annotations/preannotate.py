@@ -63,7 +63,7 @@ class AnnotationCancelled(Exception):
 class Annotated:
     """What the model produced for one text."""
 
-    tokens: tuple[Token, ...]
+    tokens: Sequence[Token]  # a tuple, or ``TokenOffsets`` (flat, as the store writes them)
     spans: tuple[Span, ...]
 
 
@@ -156,7 +156,7 @@ def _annotate_in_processes(
 
     spaCy's own ``n_process`` sends whole ``Doc``s back, and rebuilding them cost its parent process
     ~15% of a core, which the workers then lacked on a two-core machine; here the parent only turns
-    offsets into tokens and spans. Closing the iterator (a cancelled import), Ctrl+C (which the
+    offsets into tokens (kept flat) and spans. Closing the iterator (a cancelled import), Ctrl+C (which the
     workers ignore) or ``cancelled`` (asked while waiting for a batch) ends the workers at once.
     """
     import multiprocessing
@@ -167,7 +167,7 @@ def _annotate_in_processes(
         for batch in _waited(results, cancelled or (lambda: False)):
             for starts, ends, entities in batch:
                 yield Annotated(
-                    tuple(map(Token, starts, ends)),
+                    TokenOffsets.from_bounds(starts, ends),
                     tuple(Span(start, end, label, SpanSource.MODEL) for start, end, label in entities),
                 )
 

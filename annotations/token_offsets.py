@@ -22,6 +22,13 @@ class TokenOffsets(Sequence[Token]):
     def __init__(self, offsets: list[int]) -> None:
         self.offsets = offsets
 
+    @classmethod
+    def from_bounds(cls, starts: Sequence[int], ends: Sequence[int]) -> TokenOffsets:
+        """The tokens whose starts and ends are these (two lists of ints, as workers send them back)."""
+        offsets = [0] * (2 * len(starts))
+        offsets[0::2], offsets[1::2] = starts, ends
+        return cls(offsets)
+
     def __len__(self) -> int:
         return len(self.offsets) // 2
 
