@@ -55,12 +55,11 @@ def candidate_texts(db: Database, term: str | None, dataset: str | None = None) 
     """(id, text) of the documents whose texts the index says may hold ``term``'s trigrams, in id order;
     every document's when ``term`` is None, or when the index is missing or damaged (``spandesk check``
     names it). Only ``dataset``'s when it is given. Streamed."""
-    try:
-        rows = _candidate_rows(db, term, dataset)
-    except sqlite3.DatabaseError as error:
-        if term is None or not _index_error(error):
-            raise
-        rows = _candidate_rows(db, None, dataset)
+
+    def candidates(indexed: bool) -> sqlite3.Cursor:
+        return _candidate_rows(db, term if indexed else None, dataset)
+
+    rows = candidates(False) if term is None else without_index_if_unusable(candidates)
     # not ``yield from``: a search left unfinished (``find | head``, Ctrl+C) would close the cursor when
     # collected, after the database it belongs to was closed: "Exception ignored ... closed database"
     for row in rows:  # noqa: UP028
