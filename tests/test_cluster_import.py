@@ -141,15 +141,20 @@ def test_a_local_cluster_stores_the_same_database_as_a_plain_import(tmp_path: Pa
     assert not list(tmp_path.glob("cluster.db.cluster-*")), "the work folder is removed once stored"
 
 
+def _slow_import_command(corpus: Path, model: Path, db_path: Path, scheduler: str) -> list[str]:
+    """`spandesk import` of the slow corpus on the cluster, in shards of 2 (12 shards)."""
+    return _spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(model),
+        "--cluster", scheduler, "--shard-size", "2",
+    )  # fmt: skip
+
+
 def test_a_killed_worker_is_replaced_and_the_result_is_the_same(
     scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
 ) -> None:
     corpus, model, expected = slow_import
     db_path = tmp_path / "cluster.db"
-    command = _spandesk(
-        "import", str(corpus), "--db", str(db_path), "--model", str(model),
-        "--cluster", scheduler, "--shard-size", "2",
-    )  # fmt: skip
+    command = _slow_import_command(corpus, model, db_path, scheduler)
     with distributed.Client(scheduler) as client:
         before = set(client.run(os.getpid).values())
         process, lines = _watch(command, "shards 1/12")
@@ -167,10 +172,7 @@ def test_ctrl_c_then_a_killed_client_resume_and_redo_only_the_missing_shards(
 ) -> None:
     corpus, model, expected = slow_import
     db_path = tmp_path / "cluster.db"
-    command = _spandesk(
-        "import", str(corpus), "--db", str(db_path), "--model", str(model),
-        "--cluster", scheduler, "--shard-size", "2",
-    )  # fmt: skip
+    command = _slow_import_command(corpus, model, db_path, scheduler)
     process, lines = _watch(command, "shards 2/12")
     process.send_signal(signal.SIGINT)  # Ctrl+C
     _, err = process.communicate(timeout=60)
