@@ -94,3 +94,19 @@ def click(view, offset: int) -> None:
 def key(view, key: Qt.Key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     """Press a key on the document view."""
     QTest.keyClick(view, key, modifier)
+
+
+def open_keyed(qtbot, path: Path) -> MainWindow:
+    """The window, active, the document holding the keys (as after a click into it)."""
+    window = open_window(qtbot, path)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.view.setFocus()
+    return window
+
+
+def press(window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press where the keyboard focus is, as a person's would land."""
+    from PySide6.QtWidgets import QApplication
+
+    QTest.keyClick(QApplication.focusWidget() or window, key, modifier)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import make_database, open_window, point_at, stored_keys
+from gui_helpers import make_database, open_keyed, point_at, press, stored_keys
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from annotations import store
@@ -25,18 +24,6 @@ def path(tmp_path: Path) -> Path:
     database = tmp_path / "hostile.db"
     make_database(database, [TEXT])
     return database
-
-
-def open_keyed(qtbot, path: Path):
-    window = open_window(qtbot, path)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    window.view.setFocus()
-    return window
-
-
-def press(window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    QTest.keyClick(QApplication.focusWidget() or window, key, modifier)
 
 
 def find(window, needle: str, modifier=Qt.KeyboardModifier.NoModifier) -> None:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import make_database, open_window, stored_keys
+from gui_helpers import make_database, open_keyed, press, stored_keys
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from annotations import store
 from annotations.model import Span
@@ -31,20 +30,6 @@ def path(tmp_path: Path) -> Path:
     store.add_labels(db, MANY)
     db.close()
     return database
-
-
-def open_keyed(qtbot, path: Path):
-    """The window, active, the document holding the keys (as after a click into it)."""
-    window = open_window(qtbot, path)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    window.view.setFocus()
-    return window
-
-
-def press(window, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
-    """A key press where the keyboard focus is, as a person's would land."""
-    QTest.keyClick(QApplication.focusWidget() or window, key, modifier)
 
 
 def type_text(window, text: str) -> None:
