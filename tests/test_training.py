@@ -225,28 +225,26 @@ def test_an_interrupted_or_failed_training_leaves_nothing(
     nothing_left(model, db_path)
 
 
-def test_terminating_the_training_process_leaves_nothing(db_path: Path, tmp_path: Path) -> None:
-    """What the window's Cancel does: SIGTERM to a running `spandesk train`."""
-    imported(db_path, tmp_path, [record(i) for i in range(30)])
-    model = tmp_path / "m"
-    command = [
-        sys.executable,
-        "-c",
-        "from annotations.cli import main; main()",
-        "train",
-        "--db",
-        str(db_path),
-        "-o",
-        str(model),
-    ]
+def long_training(db_path: Path, model: Path) -> subprocess.Popen[str]:
+    """`spandesk train` from a blank model for far more steps than a test waits for, its output piped."""
     environment = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1]), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [*command, "--base", "blank", "--max-steps", "100000"],
+    return subprocess.Popen(
+        [
+            sys.executable, "-c", "from annotations.cli import main; main()",
+            "train", "--db", str(db_path), "-o", str(model), "--base", "blank", "--max-steps", "100000",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         env=environment,
-    )
+    )  # fmt: skip
+
+
+def test_terminating_the_training_process_leaves_nothing(db_path: Path, tmp_path: Path) -> None:
+    """What the window's Cancel does: SIGTERM to a running `spandesk train`."""
+    imported(db_path, tmp_path, [record(i) for i in range(30)])
+    model = tmp_path / "m"
+    process = long_training(db_path, model)
     assert process.stdout is not None
     for line in process.stdout:
         if "LOSS NER" in line:  # training has started
@@ -321,22 +319,7 @@ def test_a_killed_trainings_temporary_folder_is_removed_by_the_next_training(
     (a copy of the training data among it) and says so; a running training's folder is left alone."""
     imported(db_path, tmp_path, [record(i) for i in range(10)])
     model = tmp_path / "m"
-    command = [
-        sys.executable,
-        "-c",
-        "from annotations.cli import main; main()",
-        "train",
-        "--db",
-        str(db_path),
-    ]
-    environment = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1]), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [*command, "-o", str(model), "--base", "blank", "--max-steps", "100000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=environment,
-    )
+    process = long_training(db_path, model)
     assert process.stdout is not None
     for line in process.stdout:
         if "LOSS NER" in line:
