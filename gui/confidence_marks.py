@@ -3,6 +3,8 @@ Ctrl+Tab / Ctrl+Shift+Tab walking the current document's spans from the least ce
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from PySide6.QtCore import QEvent, QObject, Qt
 
 from annotations import store
@@ -24,21 +26,20 @@ def describe(span: Span, proposed: ProposedBy | None) -> str:
     return f"{span.label} {span.start}-{span.end}, proposed by {proposed.name}, {confidence}"
 
 
-def doubtful(document: Document, proposed: ProposedBy | None, below: float = LOW_CONFIDENCE) -> list[Span]:
-    """The document's spans the model proposed with a score under ``below``, least certain first."""
+def scored(document: Document, proposed: ProposedBy | None) -> list[tuple[float, Span]]:
+    """Every scored span of the document with its score, least certain first (ties by position)."""
     if proposed is None:
         return []
-    scored = [
+    return sorted(
         (score, span)
         for span in document.spans
         if (score := proposed.scores.get((span.start, span.end, span.label))) is not None
-    ]
-    return [span for score, span in sorted(scored, key=lambda pair: (pair[0], pair[1])) if score < below]
+    )
 
 
-def by_confidence(document: Document, proposed: ProposedBy | None) -> list[Span]:
-    """Every scored span of the document, least certain first."""
-    return doubtful(document, proposed, below=float("inf"))
+def doubtful(document: Document, proposed: ProposedBy | None, below: float = LOW_CONFIDENCE) -> list[Span]:
+    """The document's spans the model proposed with a score under ``below``, least certain first."""
+    return [span for score, span in scored(document, proposed) if score < below]
 
 
 class ConfidenceMarks(QObject):
@@ -48,7 +49,7 @@ class ConfidenceMarks(QObject):
         super().__init__(window)
         self.window = window
         self.proposed: ProposedBy | None = None
-        self.position = -1  # where Ctrl+Tab is in the least-certain-first walk
+        self.last: tuple[float, Span] | None = None  # the span Ctrl+Tab last selected, with its score
         window.view.installEventFilter(self)
 
     def document_opened(self, document: Document) -> None:
@@ -57,7 +58,7 @@ class ConfidenceMarks(QObject):
             self.proposed = store.proposed_by(self.window.db, document.id)
         except store.DamagedRow:
             self.proposed = None
-        self.position = -1
+        self.last = None
         self.window.span_list.span_model.describe = lambda span: describe(span, self.proposed)
         self.window.view.doubtful = [(s.start, s.end, s.label) for s in doubtful(document, self.proposed)]
 
@@ -71,17 +72,30 @@ class ConfidenceMarks(QObject):
         return True
 
     def walk(self, step: int) -> Span | None:
-        """Select the next (``step`` 1) or previous (-1) span in least-certain-first order."""
+        """Select the next (``step`` 1) or previous (-1) span in least-certain-first order.
+
+        The walk goes on from the span it last selected, found by its score and place rather than its
+        index, so deleting or relabelling spans on the way skips none of the rest."""
         document = self.window.controller.document
-        spans = by_confidence(document, self.proposed) if document is not None else []
-        if not spans:
+        ordered = scored(document, self.proposed) if document is not None else []
+        if not ordered:
             self.window.statusBar().showMessage("No span of this document has a confidence score.", 8000)
             return None
-        self.position = (self.position + step) % len(spans)
-        span = spans[self.position]
+        position = self.next_position(ordered, step)
+        self.last = ordered[position]
+        span = self.last[1]
         self.window._on_span_clicked(span)
         self.window.keyboard.select(span)
         self.window.view.reveal(span.start, span.end)
-        rank = f"least certain {self.position + 1} of {len(spans)}"
+        rank = f"least certain {position + 1} of {len(ordered)}"
         self.window.statusBar().showMessage(f"{describe(span, self.proposed)} ({rank})", 8000)
         return span
+
+    def next_position(self, ordered: list[tuple[float, Span]], step: int) -> int:
+        """Where the walk goes in ``ordered``: the first span after the last one selected (``step`` 1) or
+        the last span before it (-1), wrapping round at either end."""
+        if self.last is None:
+            return 0 if step > 0 else len(ordered) - 1
+        if step > 0:
+            return bisect_right(ordered, self.last) % len(ordered)
+        return (bisect_left(ordered, self.last) - 1) % len(ordered)

@@ -67,6 +67,26 @@ def test_ctrl_tab_walks_the_least_certain_spans_first(qtbot, tmp_path):
     assert window.view.selected.key() == (18, 24, "PERSON")
 
 
+def test_ctrl_tab_goes_on_from_a_deleted_span_to_the_next_least_certain(qtbot, tmp_path):
+    path = tmp_path / "c.db"
+    scored_database(path)
+    window = open_window(qtbot, path)
+
+    def walk() -> None:
+        key(window.view, Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier)
+
+    walk()
+    walk()
+    assert window.view.selected.key() == (28, 34, "GPE")  # 0.62, the second least certain
+    key(window.view, Qt.Key.Key_Delete)
+    assert (28, 34, "GPE") not in [span.key() for span in window.controller.document.spans]
+    walk()
+    assert window.view.selected.key() == (0, 13, "PERSON")  # 0.99: none skipped
+    assert "least certain 2 of 2" in window.statusBar().currentMessage()
+    walk()
+    assert window.view.selected.key() == (18, 24, "PERSON")  # round again from the least certain
+
+
 def test_a_span_a_person_made_says_so_and_is_not_marked(qtbot, tmp_path):
     path = tmp_path / "c.db"
     scored_database(path)
