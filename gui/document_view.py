@@ -34,7 +34,7 @@ from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
 from annotations.model import Document, Span, Token, span_changes
 from annotations.session import index_of_range, overlapping, token_edges
 from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
-from gui.span_style import MARK_PAD_X, MARK_PAD_Y, MarkPiece, SpanStyle, paint_mark, paint_tag, tag_box
+from gui.span_style import MARK_PAD_X, MARK_PAD_Y, MarkPiece, SpanStyle, paint_mark, paint_tag, tag_boxes
 
 DOUBT_COLOUR = "#e36209"  # the outline of a span the model proposed with low confidence
 DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and the current one's outline
@@ -447,11 +447,8 @@ class DocumentView(QPlainTextEdit):
             for piece in pieces:
                 paint_mark(painter, piece.look, piece.box, piece.open_left, piece.open_right)
             painter.setFont(self.style.tag_font)
-            for piece in pieces:  # above each span's first line
-                if not piece.open_left:
-                    label = self.span_index.spans[piece.index].label
-                    box = tag_box(self.style, label, piece.box.left(), piece.box.top())
-                    paint_tag(painter, self.style, piece.look, label, box)
+            for piece, label, box in self._tags(pieces):
+                paint_tag(painter, self.style, piece.look, label, box)
             painter.end()
         super().paintEvent(event)
         if self.current_mark is None and not self.doubtful:
@@ -462,6 +459,15 @@ class DocumentView(QPlainTextEdit):
             self._paint_outline(painter, *self.current_mark)
         self._paint_doubtful(painter)
         painter.end()
+
+    def _tags(self, pieces: list[MarkPiece]) -> list[tuple[MarkPiece, str, QRectF]]:
+        """The label tags to paint: one above each span's first piece, with its label and its box."""
+        tagged = [piece for piece in pieces if not piece.open_left]
+        labels = [self.span_index.spans[piece.index].label for piece in tagged]
+        places = [
+            (label, piece.box.left(), piece.box.top()) for label, piece in zip(labels, tagged, strict=True)
+        ]
+        return list(zip(tagged, labels, tag_boxes(self.style, places), strict=True))
 
     def _visible_lines(self, region: QRectF) -> Iterator[tuple[QTextBlock, QTextLine, float]]:
         """The lines the paint region covers, each with its block and its top in the viewport."""

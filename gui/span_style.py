@@ -8,6 +8,7 @@ white, whichever contrasts more with the tag's colour (WCAG: always at least 4.5
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, Qt
@@ -21,6 +22,7 @@ MARK_RADIUS = 4.0
 MARK_PAD_X = 1.5  # how far a mark reaches beyond its text on each side
 MARK_PAD_Y = 2.0
 TAG_PAD_X = 4.0
+TAG_GAP = 1.0  # the least room between two overlapping tags once the first is cut short
 MIN_CONTRAST = 4.5  # WCAG AA for normal text
 
 
@@ -188,6 +190,19 @@ def tag_box(style: SpanStyle, label: str, left: float, mark_top: float) -> QRect
     return QRectF(left, mark_top - height + 1, style.tag_width(label), height)
 
 
+def tag_boxes(style: SpanStyle, tags: Sequence[tuple[str, float, float]]) -> list[QRectF]:
+    """The tags of ``(label, left, mark_top)`` marks, each cut short where it would run into the next
+    tag on its line (short spans side by side: "Al, Bo"); a tag starting where another starts keeps
+    its width (nested spans, nothing to make room for)."""
+    boxes = [tag_box(style, label, left, top) for label, left, top in tags]
+    by_place = sorted(range(len(boxes)), key=lambda i: (boxes[i].top(), boxes[i].left()))
+    for this, following in zip(by_place, by_place[1:], strict=False):
+        box, next_box = boxes[this], boxes[following]
+        if next_box.top() == box.top() and box.left() < next_box.left() < box.right():
+            box.setRight(max(box.left(), next_box.left() - TAG_GAP))
+    return boxes
+
+
 def paint_tag(painter: QPainter, style: SpanStyle, look: MarkLook, label: str, box: QRectF) -> None:
     """A span's label tag: the label in small bold capitals on a rounded tab of the mark's colour."""
     tag_look = MarkLook(
@@ -195,4 +210,6 @@ def paint_tag(painter: QPainter, style: SpanStyle, look: MarkLook, label: str, b
     )
     _rounded(painter, tag_look, box, 3.0)
     painter.setPen(look.tag_text)
+    if box.width() < style.tag_width(label):  # cut short by the next tag: first its padding, then "PER…"
+        label = style.tag_metrics.elidedText(label, Qt.TextElideMode.ElideRight, box.width() - 2)
     painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)

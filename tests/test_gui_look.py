@@ -136,6 +136,27 @@ def test_lines_have_room_for_the_tags_and_clicks_find_spans(window):
     assert line.height() >= 1.8 * text_height  # room between lines: marks never touch the next line
 
 
+def test_tags_of_short_spans_side_by_side_never_overlap(qtbot, tmp_path: Path):
+    text = "Talks in US, UK and NZ: Al, Bo and Cy met. New York City was calm."
+    spans = [Span(text.index(word), text.index(word) + len(word), label) for word, label in (
+        ("US", "GPE"), ("UK", "GPE"), ("NZ", "GPE"), ("Al", "PERSON"), ("Bo", "PERSON"), ("Cy", "PERSON"),
+        ("New York", "GPE"), ("New York City", "LOCATION"),
+    )]  # fmt: skip
+    make_database(tmp_path / "tags.db", [text], [spans])
+    window = open_window(qtbot, tmp_path / "tags.db")
+    window.resize(1000, 600)
+    view = window.view
+    tags = view._tags(view._mark_pieces(QRectF(view.viewport().rect())))
+    assert len(tags) == len(spans)
+    boxes = sorted((box.top(), box.left(), box.right(), label) for _, label, box in tags)
+    for (top, left, right, label), (next_top, next_left, _, _) in zip(boxes, boxes[1:]):
+        if next_top == top and next_left > left:
+            assert right <= next_left, f"the tag of {label} runs into the next one"
+    full = {label: box.width() == view.style.tag_width(label) for _, label, box in tags}
+    assert full["GPE"] and full["LOCATION"]  # room enough, or nested spans: no tag is cut for nothing
+    assert any(box.width() < view.style.tag_width("PERSON") for _, label, box in tags if label == "PERSON")
+
+
 @pytest.mark.parametrize("scale", ["1", "2"])
 def test_at_200_percent_clicks_offsets_and_tags_stay_right(tmp_path: Path, scale):
     path = tmp_path / "look.db"
