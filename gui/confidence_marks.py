@@ -60,6 +60,7 @@ class ConfidenceMarks(QObject):
             self.proposed = None
         self.last = None
         self.window.span_list.span_model.describe = lambda span: describe(span, self.proposed)
+        self.window.view.describe = self.window.span_list.span_model.describe
         self.window.view.doubtful = [(s.start, s.end, s.label) for s in doubtful(document, self.proposed)]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name

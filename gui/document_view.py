@@ -29,7 +29,7 @@ from PySide6.QtGui import (
     QTextLayout,
     QTextLine,
 )
-from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QWidget
+from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QToolTip, QWidget
 
 from annotations.model import Document, Span, Token, span_changes
 from annotations.session import index_of_range, overlapping, token_edges
@@ -131,6 +131,7 @@ class DocumentView(QPlainTextEdit):
         self._review_built: tuple[object, ...] = ((), (), [])  # marks, spans, and their selections
         self.current_mark: tuple[int, int] | None = None  # the disagreement walked to (dashed outline)
         self.doubtful: list[tuple[int, int, str]] = []  # spans the model was unsure of (dotted outline)
+        self.describe: Callable[[Span], str] = _described  # a span's tooltip (the window adds its origin)
 
     # ------------------------------------------------------------ showing
 
@@ -426,6 +427,17 @@ class DocumentView(QPlainTextEdit):
             return True
         return super().event(event)
 
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == event.Type.ToolTip:  # hovering a span: its whole label, whatever its tag shows
+            span = self.span_at(event.pos())
+            if span is None:
+                QToolTip.hideText()
+                event.ignore()
+            else:
+                QToolTip.showText(event.globalPos(), self.describe(span), self.viewport())
+            return True
+        return super().viewportEvent(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if self.key_handler is not None and self.key_handler(event):
             event.accept()
@@ -581,6 +593,10 @@ def _utf16_matches(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, i
 _RIGHT_TO_LEFT = re.compile(
     "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
 )
+
+
+def _described(span: Span) -> str:
+    return f"{span.label} {span.start}-{span.end}"
 
 
 def _x_ranges(line: QTextLine, first: int, last: int, bidi: bool) -> list[tuple[float, float]]:

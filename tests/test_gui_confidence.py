@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gui_helpers import key, make_database, open_window
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QHelpEvent
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from annotations import store
 from annotations.model import Span, SpanSource
@@ -116,3 +118,18 @@ def test_the_queue_puts_the_most_likely_wrong_documents_first_and_remembers_it(q
     again = open_window(qtbot, path)  # the same settings file: the choice is remembered
     assert again.queue_panel.order_choice.currentText() == "Most likely wrong first"
     assert [again.queue_model.document_id(row) for row in range(again.queue_model.rowCount())] == [3, 1, 2]
+
+
+def test_hovering_a_span_in_the_text_shows_its_whole_label_and_origin(qtbot, tmp_path):
+    path = tmp_path / "c.db"
+    scored_database(path)
+    window = open_window(qtbot, path)
+    view = window.view
+    inside = view.cursorRect(view._cursor_at(view.display.to_qt(20))).center()  # in "Macron"
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, inside, view.mapToGlobal(inside)))
+    assert QToolTip.text() == "PERSON 18-24, proposed by en_news 2.0, confidence 0.41"
+    outside = view.cursorRect(view._cursor_at(view.display.to_qt(15))).center()  # in "met"
+    QApplication.sendEvent(
+        view.viewport(), QHelpEvent(QEvent.Type.ToolTip, outside, view.mapToGlobal(outside))
+    )
+    qtbot.waitUntil(lambda: not QToolTip.isVisible())
