@@ -10,10 +10,23 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import accumulate
 
 from annotations.model import Span, Token
 
 _ASTRAL_OR_CRLF = re.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
+# The window gives lines their room for label tags through the spaces in them (gui/span_style.py); Chinese
+# and Japanese have none. So each Han or kana character is shown followed by a COMBINING GRAPHEME JOINER:
+# invisible, no width, part of the character's cluster (line breaks and caret stops stay where they were),
+# and given the tall spacing like a space. Not before a combining mark or variation selector, which must
+# follow the character itself.
+ROOM_MAKER = "\u034f"
+_HAN_OR_KANA = "\u3041-\u3096\u309d-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d"
+_MARKS = (  # the combining marks and variation selectors that may follow one
+    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a"
+    "\ufe00-\ufe0f\ufe20-\ufe2f\U000e0100-\U000e01ef"
+)
+_NEEDS_ROOM = re.compile(f"[{_HAN_OR_KANA}](?![{_MARKS}])")
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]* ")
 _NON_SPACE = re.compile(r"\S+")
 
@@ -48,7 +61,8 @@ class DisplayText:
 
     Qt counts UTF-16 units, turns CRLF into one break and drops a leading BOM. The display
     string avoids every rewrite: CR before LF is removed (zero width), other troublesome
-    characters are replaced one for one. Each code point is therefore 0, 1 or 2 units wide.
+    characters are replaced one for one, and Han and kana characters are followed by an invisible
+    ``ROOM_MAKER``. Each code point is therefore 0, 1 or 2 units wide.
     """
 
     source: str
@@ -56,21 +70,25 @@ class DisplayText:
     _event_cps: tuple[int, ...]
     _cumulative: tuple[int, ...]
     _passed_at: tuple[int, ...]
+    _room_events: tuple[bool, ...]  # per event: a character and its room maker (not a surrogate pair)
 
     @classmethod
     def of(cls, text: str) -> DisplayText:
         """Build the display text and offset maps for ``text``."""
-        event_cps: list[int] = []
-        deltas: list[int] = []
-        for match in _ASTRAL_OR_CRLF.finditer(text):
-            event_cps.append(match.start())
-            deltas.append(-1 if match.group() == "\r" else 1)
-        cumulative = [0]
-        for delta in deltas:
-            cumulative.append(cumulative[-1] + delta)
+        events = [
+            (match.start(), -1 if match.group() == "\r" else 1, False)
+            for match in _ASTRAL_OR_CRLF.finditer(text)
+        ]
+        roomy = _needing_room(text)
+        if roomy:  # a character and its room maker: two units, like a surrogate pair
+            events = sorted(events + [(cp, 1, True) for cp in roomy])  # two sorted runs: merged in one pass
+        event_cps = [cp for cp, _, _ in events]
+        cumulative = list(accumulate((delta for _, delta, _ in events), initial=0))
         passed_at = tuple(cp + 1 + cumulative[k + 1] for k, cp in enumerate(event_cps))
-        display = break_long_blocks(text.replace("\r\n", "\n").translate(_DISPLAY_REPLACEMENTS))
-        return cls(text, display, tuple(event_cps), tuple(cumulative), passed_at)
+        shown = _with_room_makers(text, roomy) if roomy else text
+        display = break_long_blocks(shown.replace("\r\n", "\n").translate(_DISPLAY_REPLACEMENTS))
+        room_events = tuple(room for _, _, room in events)
+        return cls(text, display, tuple(event_cps), tuple(cumulative), passed_at, room_events)
 
     def to_qt(self, offset: int) -> int:
         """Qt's position for a code-point offset (0 <= offset <= len(text))."""
@@ -85,10 +103,11 @@ class DisplayText:
         return [self.to_qt(offset) for offset in offsets]
 
     def from_qt(self, position: int) -> int:
-        """The last code-point offset whose Qt position is at or before ``position``."""
+        """The last code-point offset whose Qt position is at or before ``position``; a position between a
+        character and its room maker (the same place on screen as after both) is the one after it."""
         passed = bisect.bisect_right(self._passed_at, position)
         offset = position - self._cumulative[passed]
-        if passed < len(self._event_cps):
+        if passed < len(self._event_cps) and not self._room_events[passed]:
             offset = min(offset, self._event_cps[passed])
         return max(0, min(offset, len(self.source)))
 
@@ -96,6 +115,18 @@ class DisplayText:
     def qt_length(self) -> int:
         """The number of UTF-16 units Qt holds for the text."""
         return self.to_qt(len(self.source))
+
+
+def _needing_room(text: str) -> list[int]:
+    """Where the Han and kana characters are that get a ``ROOM_MAKER`` after them."""
+    return [match.start() for match in _NEEDS_ROOM.finditer(text)]
+
+
+def _with_room_makers(text: str, after: list[int]) -> str:
+    """``text`` with a ``ROOM_MAKER`` after each character at ``after`` (joining slices: re.sub's template
+    is several times slower)."""
+    cuts = [cp + 1 for cp in after]
+    return ROOM_MAKER.join([text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)])
 
 
 def break_long_blocks(

@@ -10,7 +10,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -33,13 +33,14 @@ from PySide6.QtWidgets import QFrame, QPlainTextEdit, QTextEdit, QToolTip, QWidg
 
 from annotations.model import Document, Span, Token, span_changes
 from annotations.session import index_of_range, overlapping, token_edges
-from annotations.text import DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
+from annotations.text import ROOM_MAKER, DisplayText, snap_to_graphemes, snap_to_tokens, trim_whitespace
 from gui.span_style import MARK_PAD_X, MARK_PAD_Y, MarkPiece, SpanStyle, paint_mark, paint_tag, tag_boxes
 
 DOUBT_COLOUR = "#e36209"  # the outline of a span the model proposed with low confidence
 DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and the current one's outline
 DISAGREEMENT_GAP_COLOUR = "#ffd8d3"  # the text of a disagreement the review has no span on
 SPACES = re.compile(" +")
+ROOM_MAKERS = re.compile(ROOM_MAKER)
 
 REVEAL_MARGIN_LINES = 3  # lines kept between a span scrolled to and the view's edge
 
@@ -91,9 +92,12 @@ class SpanHighlighter(QSyntaxHighlighter):
         self._view = view
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        spacing = self._view.style.spacing_format  # the room between lines: only spaces change
+        style = self._view.style  # the room between lines: only spaces and room makers change
         for start, length in _utf16_matches(SPACES, text):
-            self.setFormat(start, length, spacing)
+            self.setFormat(start, length, style.spacing_format)
+        if ROOM_MAKER in text:
+            for start, length in _utf16_matches(ROOM_MAKERS, text):
+                self.setFormat(start, length, style.room_format)
 
 
 class DocumentView(QPlainTextEdit):
@@ -427,6 +431,17 @@ class DocumentView(QPlainTextEdit):
             return True
         return super().event(event)
 
+    def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 (Qt's name)
+        """Copying gives the stored text of the selection, not what Qt was given to show it."""
+        cursor = self.textCursor()
+        start, end = (
+            self.display.from_qt(cursor.selectionStart()),
+            self.display.from_qt(cursor.selectionEnd()),
+        )
+        copied = QMimeData()
+        copied.setText(self.display.source[start:end])
+        return copied
+
     def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt's name)
         if event.type() == event.Type.ToolTip:  # hovering a span: its whole label, whatever its tag shows
             span = self.span_at(event.pos())
@@ -580,6 +595,9 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # one code point, two UTF-16 un
 def _utf16_matches(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, int]]:
     """Each match of ``pattern`` in ``text`` as (start, length) in UTF-16 units, as Qt counts them (PySide
     gives a block's text as a str, whose indices fall behind after every emoji)."""
+    if not _ASTRAL.search(text):  # indices are UTF-16 positions already
+        yield from ((match.start(), match.end() - match.start()) for match in pattern.finditer(text))
+        return
     behind, counted_to = 0, 0
     for match in pattern.finditer(text):
         behind += len(_ASTRAL.findall(text, counted_to, match.start()))

@@ -88,6 +88,7 @@ class SpanStyle:
         self.tag_font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 106)
         self.tag_metrics = QFontMetricsF(self.tag_font)
         self.spacing_format = _spacing_format(base_font)
+        self.room_format = _room_format(base_font)
         self._tag_widths: dict[str, float] = {}
         self._looks: dict[tuple[str, SpanSource, bool], MarkLook] = {}
 
@@ -155,6 +156,17 @@ def _spacing_format(base_font: QFont) -> QTextCharFormat:
     spacing.setFontLetterSpacingType(QFont.SpacingType.AbsoluteSpacing)
     spacing.setFontLetterSpacing(-extra)
     return spacing
+
+
+def _room_format(base_font: QFont) -> QTextCharFormat:
+    """The format of the invisible room maker after each Han or kana character (annotations.text): the
+    spaces' tall font, so a line of Chinese or Japanese, which has no spaces, has room for the tags too.
+    It has no width, so unlike a space's it needs no letter spacing to keep it."""
+    tall = QFont(base_font)
+    tall.setPointSizeF(base_font.pointSizeF() * LINE_SPACING)
+    room = QTextCharFormat()
+    room.setFont(tall, QTextCharFormat.FontPropertiesInheritanceBehavior.FontPropertiesSpecifiedOnly)
+    return room
 
 
 def _rounded(painter: QPainter, look: MarkLook, box: QRectF, radius: float) -> None:

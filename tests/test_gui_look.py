@@ -174,3 +174,27 @@ def test_at_200_percent_clicks_offsets_and_tags_stay_right(tmp_path: Path, scale
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stderr
     assert lines == [f"CHECKED {len(MODEL_SPANS)} scale={scale}"], result.stdout + result.stderr
+
+
+CHINESE = (
+    "北京市是中华人民共和国的首都，也是全国的政治中心和文化中心。习近平主席昨天在北京会见了法国总统马克龙，"
+    "双方讨论了气候变化和贸易问题。上海和深圳的代表也参加了会议，会议持续了三个小时。\r\n东京の会議にも出席した。"
+)
+
+
+def test_chinese_and_japanese_lines_have_room_for_the_tags_and_copy_the_stored_text(qtbot, tmp_path: Path):
+    words = [("北京市", "GPE"), ("马克龙", "PERSON"), ("上海", "GPE"), ("深圳", "GPE"), ("东京", "GPE")]
+    spans = [Span(CHINESE.index(word), CHINESE.index(word) + len(word), label) for word, label in words]
+    make_database(tmp_path / "zh.db", [CHINESE], [spans])
+    window = open_window(qtbot, tmp_path / "zh.db")
+    window.resize(700, 600)  # the paragraph wraps over several lines, none of them with a space
+    view = window.view
+    view.repaint()
+    assert view.document().firstBlock().layout().lineCount() >= 3
+    problems, checked = geometry_problems(view)
+    assert problems == [] and checked == len(spans)
+    cursor = view.textCursor()
+    cursor.setPosition(view.display.to_qt(CHINESE.index("上海")))
+    cursor.setPosition(view.display.to_qt(len(CHINESE)), cursor.MoveMode.KeepAnchor)
+    view.setTextCursor(cursor)
+    assert view.createMimeDataFromSelection().text() == CHINESE[CHINESE.index("上海") :]

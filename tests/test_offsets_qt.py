@@ -13,6 +13,7 @@ SAMPLES = [
     "\ufeffBOM first, then CRLF\r\nand a lone CR\rend",
     "emoji 😀 and a family 👨‍👩‍👧 and a flag 🇫🇷, e\u0301 and NBSP\u00a0here",
     "line\u2028separator and paragraph\u2029separator\ttab\x00nul",
+    "北京の城。A\r\n東京でアニメ",  # Han and kana: each followed by an invisible room maker
 ]
 
 

@@ -32,17 +32,41 @@ TRICKY = [
     "\ufeff",
     "\t",
     "x",
+    "北",
+    "京",
+    "ア",
+    "の",
+    "。",
+    "\ufe01",  # a variation selector: stays with the ideograph before it
+    "\u3099",  # a combining voiced sound mark
 ]
 tricky_text = st.lists(st.sampled_from(TRICKY), max_size=40).map("".join)
 unicode_text = st.text(max_size=60)
 
 
+HAN_AND_KANA = [(0x3041, 0x3096), (0x309D, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+                (0xFF66, 0xFF9D)]  # fmt: skip
+
+
+MARKS = [(0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0x3099, 0x309A),
+         (0xFE00, 0xFE0F), (0xFE20, 0xFE2F), (0xE0100, 0xE01EF)]  # fmt: skip
+
+
+def gets_room(text: str, index: int) -> bool:
+    """Whether the window shows an invisible room maker after ``text[index]``: a Han or kana character
+    not followed by a combining mark."""
+    following = ord(text[index + 1]) if index + 1 < len(text) else 0
+    han_or_kana = any(low <= ord(text[index]) <= high for low, high in HAN_AND_KANA)
+    return han_or_kana and not any(low <= following <= high for low, high in MARKS)
+
+
 def reference_qt_position(text: str, offset: int) -> int:
-    """Qt's position computed the slow, obvious way: UTF-16 units of the prefix, CR-before-LF removed."""
+    """Qt's position computed the slow, obvious way: UTF-16 units of the prefix, CR-before-LF removed,
+    one more unit for each room maker."""
     prefix = text[:offset].replace("\r\n", "\n")
     if prefix.endswith("\r") and text[offset : offset + 1] == "\n":
         prefix = prefix[:-1]
-    return utf16_length(prefix)
+    return utf16_length(prefix) + sum(gets_room(text, index) for index in range(offset))
 
 
 @given(st.one_of(tricky_text, unicode_text))
@@ -73,6 +97,15 @@ def test_crlf_counts_as_one_break_and_the_cr_has_no_width() -> None:
     assert display.display == "ab\ncd"
     assert [display.to_qt(i) for i in range(7)] == [0, 1, 2, 2, 3, 4, 5]
     assert display.from_qt(3) == 4
+
+
+def test_han_and_kana_get_an_invisible_room_maker_the_offsets_step_over() -> None:
+    text = "北京の\u845b\U000e0100城。A"  # an ideograph with a variation selector keeps it next to it
+    display = DisplayText.of(text)
+    assert display.display == "北\u034f京\u034fの\u034f\u845b\U000e0100城\u034f。A"
+    assert [display.to_qt(i) for i in range(len(text) + 1)] == [0, 2, 4, 6, 7, 9, 11, 12, 13]
+    assert display.from_qt(1) == 1 and display.from_qt(2) == 1  # before a room maker: after its character
+    assert display.display.replace("\u034f", "") == text
 
 
 def test_characters_qt_rewrites_are_shown_one_for_one() -> None:
