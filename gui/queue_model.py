@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor
 
 from annotations import store
+from gui.queue_query import STATUS_OF_ANSWER, FirstPage, QueueQuery
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -21,8 +22,6 @@ PREVIEWS_KEPT = 2000  # previews (first 200 characters) kept for rows scrolled p
 PREVIEW_BLOCK = 100  # rows whose previews one lookup fetches around a row not kept (one query)
 ANSWERS = (None, "accept", "reject", "ignore")  # an answer kept per loaded row as its index here (a byte)
 STATUSES = ("pending", "accepted", "rejected", "ignored")
-STATUS_OF_ANSWER = {None: "pending", "accept": "accepted", "reject": "rejected", "ignore": "ignored"}
-ANSWER_OF_STATUS = {status: answer for answer, status in STATUS_OF_ANSWER.items()}
 STATUS_COLOURS = {"pending": "#9aa0a6", "accepted": "#2da44e", "rejected": "#cf222e", "ignored": "#bf8700"}
 DocumentIdRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
@@ -65,6 +64,7 @@ class QueueModel(QAbstractListModel):
         self._ascending = True  # the loaded ids rise row by row (found by bisection)
         self._previews: OrderedDict[int, str] = OrderedDict()  # recently shown rows' text, least recent first
         self._total = 0
+        self._counted = True  # ``_total`` is the count (else: rows loaded, plus one while more may come)
         self._fetching = False  # no nested fetch while rows are being inserted
         self.read = False  # whether the store was read yet (``reload``, a filter, an order)
         if filled:
@@ -86,36 +86,60 @@ class QueueModel(QAbstractListModel):
         """Start again from the store (after an import, or a change of filter or database)."""
         self.read = True
         self.beginResetModel()
-        self._ids, self._answer_codes, self._ascending, self._last = array("q"), bytearray(), True, None
-        self._previews.clear()
-        self._total = self._count()
+        self._forget_rows()
+        self._total, self._counted = self._count(), True
         self.endResetModel()
         if self.canFetchMore(QModelIndex()):
             self.fetchMore(QModelIndex())
 
+    def query(self) -> QueueQuery:
+        """The filters and order shown now."""
+        statuses = None if self.statuses is None else tuple(self.statuses)
+        return QueueQuery(self.viewer, self.dataset, self.review, statuses, self.search, self.order)
+
+    def show_first_page(self, first: FirstPage) -> None:
+        """Show a query's first page read elsewhere (the search worker): its filters, rows and count (None:
+        not counted yet, see ``set_total``)."""
+        query = first.query
+        self.read = True
+        self.statuses = None if query.statuses is None else list(query.statuses)
+        self.search, self.order = query.search, query.order
+        self.beginResetModel()
+        self._forget_rows()
+        if first.keys:
+            self._add_rows(first.keys, first.rows)
+        self._set_total(first.total, full=len(first.keys) >= PAGE_SIZE)
+        self.endResetModel()
+
+    def set_total(self, total: int) -> None:
+        """The count of the query shown, counted after its first page was shown."""
+        self._total, self._counted = max(total, len(self._ids)), True
+
+    @property
+    def counted(self) -> bool:
+        """Whether ``total`` is the queue's count (False while the search worker still counts)."""
+        return self._counted
+
+    def _set_total(self, total: int | None, full: bool) -> None:
+        """``total`` when counted, else the rows loaded and one more if the last page was full."""
+        self._counted = total is not None
+        self._total = total if total is not None else len(self._ids) + (1 if full else 0)
+
+    def _forget_rows(self) -> None:
+        self._ids, self._answer_codes, self._ascending, self._last = array("q"), bytearray(), True, None
+        self._previews.clear()
+
     def _count(self) -> int:
         """How many documents the queue holds with the current filters, counted in the store."""
-        if self.review:
-            return store.count_review_queue(self.db, self.dataset, self._answers(), self.search)
-        return store.count_queue(self.db, self.dataset, self._answers(), self.search, self.viewer)
+        return self.query().count(self.db)
 
     def _page(self) -> list[store.QueueKey]:
         """The keys (sort keys, then id) of the next page: the rows after the last one loaded."""
-        if self.review:
-            return store.review_page(
-                self.db, self.dataset, self._answers(), self.search, self._last, PAGE_SIZE, self.order
-            )
-        answers, after = self._answers(), self._last
-        return store.queue_page(
-            self.db, self.dataset, answers, self.search, after, PAGE_SIZE, self.viewer, self.order
-        )
+        return self.query().page(self.db, self._last, PAGE_SIZE)
 
     def _rows_of(self, ids: list[int]) -> dict[int, tuple[str | None, str]]:
         """The answer and the start of the text of these documents."""
-        return store.review_rows(self.db, ids) if self.review else store.queue_rows(self.db, ids, self.viewer)
-
-    def _answers(self) -> list[str | None] | None:
-        return None if self.statuses is None else [ANSWER_OF_STATUS[s] for s in self.statuses]
+        return self.query().rows(self.db, ids)
 
     # -- the Qt model
 
@@ -132,20 +156,25 @@ class QueueModel(QAbstractListModel):
         if not keys:
             self._total = len(self._ids)
             return
+        self._fetching = True
+        self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(keys) - 1)
+        self._add_rows(keys, self._rows_of([key[-1] for key in keys]))
+        if not self._counted:
+            self._set_total(None, full=len(keys) >= PAGE_SIZE)
+        self.endInsertRows()
+        self._fetching = False
+
+    def _add_rows(self, keys: list[store.QueueKey], rows: dict[int, tuple[str | None, str]]) -> None:
+        """Append a page: its ids, answers and previews (it is about to be shown)."""
         page = [key[-1] for key in keys]
         self._last = keys[-1]
-        self._fetching = True
-        self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
-        rows = self._rows_of(page)
         joined = self._ids[-1:].tolist() + page  # the last row loaded, then this page
         if any(a >= b for a, b in zip(joined, joined[1:], strict=False)):
             self._ascending = False
         self._ids.extend(page)
         self._answer_codes.extend(_answer_code(rows.get(d, (None, ""))[0]) for d in page)
-        for document_id in page:  # this page is about to be shown: keep its previews for now
+        for document_id in page:
             self._keep_preview(document_id, rows.get(document_id, (None, ""))[1])
-        self.endInsertRows()
-        self._fetching = False
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
