@@ -58,7 +58,7 @@ class QueueReader(QObject):
                     self.counted.emit(number, query.count(db))
         except sqlite3.Error as error:
             if not stopped(error, outdated):
-                self.failed.emit(number, store.describe_error(error))
+                self.failed.emit(number, f"{self.db_path}: {store.describe_error(error)}")
         except Exception as error:  # every failure is shown as a message, never a traceback
             self.failed.emit(number, str(error) or type(error).__name__)
 
