@@ -209,8 +209,9 @@ class QueuePanel(QWidget):
         model = self.queue_model
         if model is None:
             return
-        self.count_text.setStyleSheet("color: #57606a; font-size: 11px;")
-        self.count_text.setText(total_text(model.total, model.counted, model.rowCount()))
+        colour = "#57606a" if model.counted else "#0969da"  # blue: still at work
+        self.count_text.setStyleSheet(f"color: {colour}; font-size: 11px;")
+        self.count_text.setText(total_text(model.query(), model.total, model.counted, model.rowCount()))
 
     def mark(self, document_id: int) -> None:
         """Highlight the row of the document on screen; when the filter leaves it out, say so above the list
@@ -257,8 +258,13 @@ def searching_text(query: QueueQuery) -> str:
     return "Reading the queue…"
 
 
-def total_text(total: int, counted: bool, shown: int) -> str:
-    """What the count line says of a queue read: its count, or the rows shown while it is counted."""
-    if not counted:
-        return f"{shown:,}+ documents; counting…"
-    return f"{total:,} document{'' if total == 1 else 's'}"
+def total_text(query: QueueQuery, total: int, counted: bool, shown: int) -> str:
+    """What the count line says of a queue read: "836,385 documents hold “the”", or the rows shown while
+    they are counted ("200+ documents hold “the”; counting…")."""
+    number = f"{shown:,}+" if not counted else ("No" if total == 0 else f"{total:,}")
+    status = f" {query.statuses[0]}" if query.statuses and len(query.statuses) == 1 else ""
+    one = counted and total in (0, 1)  # "1 document holds", "No document holds"
+    text = f"{number}{status} document{'' if one else 's'}"
+    if query.search:
+        text += f" hold{'s' if one else ''} “{' '.join(query.search.split())[:40]}”"
+    return text if counted else text + "; counting…"

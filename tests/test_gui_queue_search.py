@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 
 from annotations import store
 from gui.queue_model import PAGE_SIZE, QueueModel
+from gui.queue_panel import total_text
 from gui.queue_query import QueueQuery
 
 # a statement of several seconds (30 million steps), unless the reader stops it
@@ -100,7 +101,7 @@ def test_a_newer_search_stops_the_running_one_and_is_the_one_shown(qtbot, path, 
     queue_read(qtbot, window)
     assert slow.stopped == ["paris"]  # not read to its end
     assert window.queue_model.search == "berlin" and window.queue_model.total == 414
-    assert window.queue_panel.count_text.text() == "414 documents"
+    assert window.queue_panel.count_text.text() == "414 documents hold “berlin”"
 
 
 def test_an_older_slower_search_never_overwrites_a_newer_one(qtbot, path, monkeypatch):
@@ -163,11 +164,11 @@ def test_the_first_page_is_shown_before_the_count_is_done(qtbot, path, monkeypat
     qtbot.waitUntil(lambda: window.queue_model.search == "berlin", timeout=5000)
     assert counting.wait(5)
     assert window.queue_model.rowCount() == PAGE_SIZE and not window.queue_model.counted
-    assert window.queue_panel.count_text.text() == "200+ documents; counting…"
+    assert window.queue_panel.count_text.text() == "200+ documents hold “berlin”; counting…"
     assert "Berlin" in window.queue_model.index(0).data()
     release.set()
     queue_read(qtbot, window)
-    assert window.queue_panel.count_text.text() == "414 documents"
+    assert window.queue_panel.count_text.text() == "414 documents hold “berlin”"
     assert window.queue_model.total == 414
 
 
@@ -201,7 +202,10 @@ def test_a_database_error_during_the_search_is_a_message(qtbot, path, monkeypatc
     assert "Traceback" not in text and shown_ids(window) == before
     type_search(qtbot, window, "paris")  # the next search works again
     queue_read(qtbot, window)
-    assert window.queue_model.total == 826 and window.queue_panel.count_text.text() == "826 documents"
+    assert (
+        window.queue_model.total == 826
+        and window.queue_panel.count_text.text() == "826 documents hold “paris”"
+    )
 
 
 def test_a_database_replaced_under_the_window_is_not_searched(qtbot, path, tmp_path):
@@ -213,3 +217,19 @@ def test_a_database_replaced_under_the_window_is_not_searched(qtbot, path, tmp_p
     queue_read(qtbot, window)
     assert "is no longer the database this window has open" in window.queue_panel.count_text.text()
     assert window.queue_model.search == ""
+
+
+@pytest.mark.parametrize(
+    ("statuses", "search", "total", "counted", "said"),
+    [
+        (None, "", 1240, True, "1,240 documents"),
+        (None, "the", 836385, True, "836,385 documents hold “the”"),
+        (None, "qz", 0, True, "No document holds “qz”"),
+        (("pending",), "", 1, True, "1 pending document"),
+        (("accepted",), "paris", 7, True, "7 accepted documents hold “paris”"),
+        (None, "the", 201, False, "200+ documents hold “the”; counting…"),
+    ],
+)
+def test_the_count_line_says_how_many_documents_the_list_holds(statuses, search, total, counted, said):
+    query = QueueQuery(statuses=statuses, search=search)
+    assert total_text(query, total, counted, min(total, PAGE_SIZE)) == said
