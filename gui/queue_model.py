@@ -65,6 +65,7 @@ class QueueModel(QAbstractListModel):
         self._previews: OrderedDict[int, str] = OrderedDict()  # recently shown rows' text, least recent first
         self._total = 0
         self._counted = True  # ``_total`` is the count (else: rows loaded, plus one while more may come)
+        self._newest = 0  # the highest document id when the queue was read
         self._fetching = False  # no nested fetch while rows are being inserted
         self.read = False  # whether the store was read yet (``reload``, a filter, an order)
         if filled:
@@ -87,6 +88,7 @@ class QueueModel(QAbstractListModel):
         self.read = True
         self.beginResetModel()
         self._forget_rows()
+        self._newest = store.newest_document_id(self.db)
         self._total, self._counted = self._count(), True
         self.endResetModel()
         if self.canFetchMore(QModelIndex()):
@@ -106,6 +108,7 @@ class QueueModel(QAbstractListModel):
         self.search, self.order = query.search, query.order
         self.beginResetModel()
         self._forget_rows()
+        self._newest = first.newest
         if first.keys:
             self._add_rows(first.keys, first.rows)
         self._set_total(first.total, full=len(first.keys) >= PAGE_SIZE)
@@ -283,8 +286,11 @@ class QueueModel(QAbstractListModel):
         """Count the queue again and load documents added since it was read; True if any were.
 
         New documents have higher ids, so in id order they come after every row already loaded; in another
-        order (most likely wrong first) they may sort anywhere: the queue is read again from the start.
+        order (most likely wrong first) they may sort anywhere: the queue is read again from the start. A
+        search is counted again only when documents were added (its count reads every text).
         """
+        if self.search and store.newest_document_id(self.db) == self._newest:
+            return False
         total = self._count()
         if total <= self._total:
             return False
@@ -292,7 +298,7 @@ class QueueModel(QAbstractListModel):
             self.reload()
             return True
         all_loaded = len(self._ids) >= self._total
-        self._total = total
+        self._total, self._counted = total, True
         if all_loaded:  # else the new rows come with the pages still to be fetched
             self.fetchMore(QModelIndex())
         return True

@@ -59,19 +59,22 @@ class QueueQuery:
 
 @dataclass(frozen=True)
 class FirstPage:
-    """A query's first page as read: its keys, their rows, and the count (None: still being counted)."""
+    """A query's first page as read: its keys, their rows, the count (None: still being counted) and the
+    highest document id before it was read."""
 
     query: QueueQuery
     keys: list[store.QueueKey]
     rows: Rows
     total: int | None
+    newest: int = 0
 
 
 def read_first_page(db: Database, query: QueueQuery, limit: int) -> FirstPage:
     """The first page of ``query`` with its rows; the count too when it is cheap (it is then read first: a
     filter nothing matches needs no page at all)."""
+    newest = store.newest_document_id(db)
     total = query.count(db) if query.cheap_count else None
     keys = [] if total == 0 else query.page(db, None, limit)
     if total is None and len(keys) < limit:
         total = len(keys)  # a short page is the whole queue
-    return FirstPage(query, keys, query.rows(db, [key[-1] for key in keys]), total)
+    return FirstPage(query, keys, query.rows(db, [key[-1] for key in keys]), total, newest)

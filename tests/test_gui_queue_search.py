@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from gui_helpers import key, make_database, open_window, queue_read
+from gui_helpers import _new, key, make_database, open_window, queue_read
 from PySide6.QtCore import Qt
 
 from annotations import store
@@ -233,3 +233,28 @@ def test_a_database_replaced_under_the_window_is_not_searched(qtbot, path, tmp_p
 def test_the_count_line_says_how_many_documents_the_list_holds(statuses, search, total, counted, said):
     query = QueueQuery(statuses=statuses, search=search)
     assert total_text(query, total, counted, min(total, PAGE_SIZE)) == said
+
+
+def test_coming_back_to_the_window_does_not_count_a_search_again_unless_documents_came(
+    qtbot, path, monkeypatch
+):
+    window = open_window(qtbot, path)
+    type_search(qtbot, window, "berlin")
+    queue_read(qtbot, window)
+    counted_here = []
+    original = QueueQuery.count
+
+    def count(query: QueueQuery, db) -> int:
+        counted_here.append(threading.current_thread() is threading.main_thread())
+        return original(query, db)
+
+    monkeypatch.setattr(QueueQuery, "count", count)
+    window._on_application_state(Qt.ApplicationState.ApplicationActive)  # back from another program
+    assert counted_here == []  # a search's count reads every text: not again for nothing
+    db = store.open_store(path)
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "test")
+        store.insert_documents(db, dataset, [_new("Berlin, again", 0, ())])
+    db.close()
+    window._on_application_state(Qt.ApplicationState.ApplicationActive)  # `spandesk import` ran meanwhile
+    assert counted_here == [True] and window.queue_model.total == 415

@@ -78,6 +78,12 @@ def count_queue(
     return without_index_if_unusable(count)
 
 
+def newest_document_id(db: Database) -> int:
+    """The highest document id (0: no document): a document added since a queue was read has a higher one
+    (read from the end of the table's index, whatever its size)."""
+    return int(db.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0])
+
+
 def queue_filter(
     dataset: str | None,
     status: Sequence[str | None] | None,
