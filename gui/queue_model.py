@@ -111,7 +111,7 @@ class QueueModel(QAbstractListModel):
         self._newest = first.newest
         if first.keys:
             self._add_rows(first.keys, first.rows)
-        self._set_total(first.total, full=len(first.keys) >= PAGE_SIZE)
+        self._set_total(first.total, full=not first.complete)
         self.endResetModel()
 
     def set_total(self, total: int) -> None:
@@ -243,7 +243,7 @@ class QueueModel(QAbstractListModel):
 
     def load_through(self, document_id: int, max_pages: int = 50) -> int | None:
         """The row of a document, fetching pages up to it; None when the filters leave it out (or it lies
-        more than ``max_pages`` pages further)."""
+        more than ``max_pages`` pages further; 0: among the rows loaded only)."""
         by_id = self.order == store.BY_ID  # then a page past its id means it is not in the list
         for _page in range(max_pages):
             row = self.row_of(document_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListView, QProgressBar, QVBoxLayout, QWidget
 
 from annotations import store
@@ -13,7 +14,7 @@ from gui.queue_query import FirstPage, QueueQuery
 from gui.queue_search import QueueSearch
 
 SEARCH_DELAY_MS = 250
-SEARCHING_STYLE = "QListView { color: #8c959f; }"  # the previous filter's rows, while the new one is read
+SEARCHING_GREY = "#8c959f"  # the previous filter's rows, while the new one is read
 ORDERS = (("id", "In import order"), ("doubt", "Most likely wrong first"))
 ORDER_SETTING = "queue_order"
 
@@ -26,6 +27,18 @@ class QueueView(QListView):
     queue's rows all have one size (``uniformItemSizes``) and a refresh never changes it, so repainting
     the row is all there is to do.
     """
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        """Grey the rows' text (a palette change: a style sheet would lay out the list, fetching a page)."""
+        palette = self.palette()
+        default = self.style().standardPalette().color(QPalette.ColorRole.Text)
+        palette.setColor(QPalette.ColorRole.Text, QColor(SEARCHING_GREY) if dimmed else default)
+        self.setPalette(palette)
+
+    @property
+    def dimmed(self) -> bool:
+        """Whether the rows are greyed (a search is being read)."""
+        return self.palette().color(QPalette.ColorRole.Text) == QColor(SEARCHING_GREY)
 
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # noqa: ANN001, N802 - Qt's slot
         """Repaint the changed row; a change of size (or of unknown roles) goes to QListView."""
@@ -170,17 +183,18 @@ class QueuePanel(QWidget):
         if not self.search.attached:  # a panel without a database file (tests of the model alone)
             self.apply_filter()
             return
-        self.search.start(query)
+        self.search.start(query, self.current_id)  # the pages up to the document on screen too
         self._show_searching(True, query)
 
     def _show_first_page(self, first: FirstPage) -> None:
         if self.queue_model is None:
             return
         self.queue_model.show_first_page(first)
+        self.queue_view.scrollToTop()  # not left past the new rows' end (the list would fetch a page)
         self._show_searching(False)
         self._show_total()
         if self.current_id is not None:
-            self.mark(self.current_id)
+            self.mark(self.current_id, max_pages=0)  # read with the first page, if in the list
 
     def _show_count(self, total: int) -> None:
         if self.queue_model is not None:
@@ -194,7 +208,7 @@ class QueuePanel(QWidget):
 
     def _show_searching(self, searching: bool, query: QueueQuery | None = None) -> None:
         """Grey the list and say what is being read (or stop saying so)."""
-        self.queue_view.setStyleSheet(SEARCHING_STYLE if searching else "")
+        self.queue_view.set_dimmed(searching)
         if searching and query is not None:
             self.count_text.setStyleSheet("color: #0969da; font-size: 11px; font-weight: bold;")
             self.count_text.setText(searching_text(query))
@@ -213,13 +227,14 @@ class QueuePanel(QWidget):
         self.count_text.setStyleSheet(f"color: {colour}; font-size: 11px;")
         self.count_text.setText(total_text(model.query(), model.total, model.counted, model.rowCount()))
 
-    def mark(self, document_id: int) -> None:
-        """Highlight the row of the document on screen; when the filter leaves it out, say so above the list
-        (the list's own highlight would otherwise stay on another document)."""
+    def mark(self, document_id: int, max_pages: int = 50) -> None:
+        """Highlight the row of the document on screen, fetching up to ``max_pages`` pages to reach it; when
+        the filter leaves it out, say so above the list (the list's own highlight would otherwise stay on
+        another document)."""
         self.current_id = document_id
         if self.queue_model is None:
             return
-        row = self.queue_model.load_through(document_id)
+        row = self.queue_model.load_through(document_id, max_pages)
         if row is not None:
             self.queue_view.setCurrentIndex(self.queue_model.index(row))
             self.queue_view.scrollTo(self.queue_model.index(row))

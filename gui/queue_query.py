@@ -59,22 +59,46 @@ class QueueQuery:
 
 @dataclass(frozen=True)
 class FirstPage:
-    """A query's first page as read: its keys, their rows, the count (None: still being counted) and the
-    highest document id before it was read."""
+    """A query's first pages as read: their keys and rows, the count (None: still being counted), whether
+    every row was read, and the highest document id before they were read."""
 
     query: QueueQuery
     keys: list[store.QueueKey]
     rows: Rows
     total: int | None
+    complete: bool = True
     newest: int = 0
 
 
-def read_first_page(db: Database, query: QueueQuery, limit: int) -> FirstPage:
-    """The first page of ``query`` with its rows; the count too when it is cheap (it is then read first: a
-    filter nothing matches needs no page at all)."""
+def read_first_page(
+    db: Database, query: QueueQuery, limit: int, through: int | None = None, max_pages: int = 50
+) -> FirstPage:
+    """The first page of ``query`` with its rows, and more pages up to the document ``through`` and half a
+    page past it (the one on screen, to be marked in the list, not on its last rows where the list would
+    fetch the next page at once; at most ``max_pages`` in all); the count too when it is cheap (it is then
+    read first: a filter nothing matches needs no page at all)."""
     newest = store.newest_document_id(db)
     total = query.count(db) if query.cheap_count else None
-    keys = [] if total == 0 else query.page(db, None, limit)
-    if total is None and len(keys) < limit:
-        total = len(keys)  # a short page is the whole queue
-    return FirstPage(query, keys, query.rows(db, [key[-1] for key in keys]), total, newest)
+    keys: list[store.QueueKey] = []
+    complete = total == 0
+    for _page in range(max_pages):
+        if complete or (keys and _reached(query, keys, through, limit // 2)):
+            break
+        page = query.page(db, keys[-1] if keys else None, limit)
+        keys.extend(page)
+        complete = len(page) < limit
+    if total is None and complete:
+        total = len(keys)  # every row was read: no count needed
+    return FirstPage(query, keys, query.rows(db, [key[-1] for key in keys]), total, complete, newest)
+
+
+def _reached(query: QueueQuery, keys: list[store.QueueKey], through: int | None, past: int) -> bool:
+    """Whether the rows read hold ``past`` rows after the document ``through`` (in id order: after where it
+    would be); always without one."""
+    if through is None:
+        return True
+    by_id = query.order == store.BY_ID
+    for position, key in enumerate(keys):
+        if key[-1] == through or (by_id and key[-1] > through):
+            return len(keys) - position > past
+    return False

@@ -44,9 +44,10 @@ class QueueReader(QObject):
         self.db_path, self.identity, self.asked = db_path, identity, asked
         self.db: Any = None
 
-    @Slot(int, object)
-    def read(self, number: int, query: QueueQuery) -> None:
-        """Read ``query``'s first page, then (unless it came with the page) its count; stop when outdated."""
+    @Slot(int, object, object)
+    def read(self, number: int, query: QueueQuery, through: int | None) -> None:
+        """Read ``query``'s first page (and those up to the document ``through``), then (unless it came
+        with them) its count; stop when outdated."""
         if self.asked.newest != number:
             return  # typed on meanwhile: never started
 
@@ -56,7 +57,7 @@ class QueueReader(QObject):
         try:
             db = self._connection()
             with interruptible(db, outdated, CHECK_STEPS):
-                first = read_first_page(db, query, PAGE_SIZE)
+                first = read_first_page(db, query, PAGE_SIZE, through)
                 self.page_read.emit(number, first)
                 if first.total is None:
                     self.counted.emit(number, query.count(db))
@@ -86,7 +87,7 @@ class QueueSearch(QObject):
     page_ready = Signal(object)  # FirstPage
     count_ready = Signal(int)
     failed = Signal(str)
-    _asked_to_read = Signal(int, object)
+    _asked_to_read = Signal(int, object, object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,15 +108,16 @@ class QueueSearch(QObject):
         """Whether a database was given (else queries cannot run here)."""
         return self.db_path is not None
 
-    def start(self, query: QueueQuery) -> None:
-        """Read ``query``'s first page and count; a query still running is stopped and its results dropped."""
+    def start(self, query: QueueQuery, through: int | None = None) -> None:
+        """Read ``query``'s first page (and those up to the document ``through``) and count; a query still
+        running is stopped and its results dropped."""
         if self.db_path is None:
             raise RuntimeError("no database attached to the queue's search")
         self.asked.newest += 1
         self.busy = True
         if self._thread is None:
             self._start_thread(self.db_path)
-        self._asked_to_read.emit(self.asked.newest, query)
+        self._asked_to_read.emit(self.asked.newest, query, through)
 
     def cancel(self) -> None:
         """Drop the running query (its statement stops; nothing it read is shown)."""

@@ -81,7 +81,7 @@ def test_while_a_search_runs_the_window_stays_usable_and_says_it_is_searching(qt
     assert slow.threads == [True]  # read by the reader thread, never the GUI thread
     panel = window.queue_panel
     assert panel.searching and panel.count_text.text() == "Searching for “paris”…"
-    assert shown_ids(window) == before  # the previous rows stay (greyed) until the new ones come
+    assert shown_ids(window) == before and panel.queue_view.dimmed  # greyed until the new rows come
     key(window.view, Qt.Key.Key_Right)  # next document, an answer, typing: all while it searches
     assert window.current_document.id == 2
     key(window.view, Qt.Key.Key_A)
@@ -100,6 +100,7 @@ def test_a_newer_search_stops_the_running_one_and_is_the_one_shown(qtbot, path, 
     type_search(qtbot, window, "berlin")
     queue_read(qtbot, window)
     assert slow.stopped == ["paris"]  # not read to its end
+    assert not window.queue_panel.queue_view.dimmed
     assert window.queue_model.search == "berlin" and window.queue_model.total == 414
     assert window.queue_panel.count_text.text() == "414 documents hold “berlin”"
 
@@ -258,3 +259,29 @@ def test_coming_back_to_the_window_does_not_count_a_search_again_unless_document
     db.close()
     window._on_application_state(Qt.ApplicationState.ApplicationActive)  # `spandesk import` ran meanwhile
     assert counted_here == [True] and window.queue_model.total == 415
+
+
+@pytest.mark.parametrize(("search", "marked"), [("paris", True), ("berlin", False)])
+def test_the_document_on_screen_is_found_in_the_new_list_off_the_gui_thread(
+    qtbot, path, monkeypatch, search, marked
+):
+    window = open_window(qtbot, path)
+    window.controller.open(1001)  # "Document number 1000 about Paris", past the first pages
+    pages_here = []
+    original = QueueQuery.page
+
+    def page(query: QueueQuery, db, after, limit):
+        pages_here.append(threading.current_thread() is threading.main_thread())
+        return original(query, db, after, limit)
+
+    monkeypatch.setattr(QueueQuery, "page", page)
+    type_search(qtbot, window, search)
+    queue_read(qtbot, window)
+    assert True not in pages_here and len(pages_here) > 1  # pages up to it, all read by the reader
+    current = window.queue_panel.queue_view.currentIndex()
+    if marked:
+        assert window.queue_model.document_id(current.row()) == 1001
+        assert window.queue_panel.absent_note.isHidden()
+    else:
+        assert not current.isValid()
+        assert "its text does not hold the search" in window.queue_panel.absent_note.text()
