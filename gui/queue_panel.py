@@ -193,8 +193,8 @@ class QueuePanel(QWidget):
         self.queue_view.scrollToTop()  # not left past the new rows' end (the list would fetch a page)
         self._show_searching(False)
         self._show_total()
-        if self.current_id is not None:
-            self.mark(self.current_id, max_pages=0)  # read with the first page, if in the list
+        if self.current_id is not None:  # read with the first page, unless another was opened meanwhile
+            self.mark(self.current_id, max_pages=0 if first.through == self.current_id else 50)
 
     def _show_count(self, total: int) -> None:
         if self.queue_model is not None:

@@ -60,7 +60,8 @@ class QueueQuery:
 @dataclass(frozen=True)
 class FirstPage:
     """A query's first pages as read: their keys and rows, the count (None: still being counted), whether
-    every row was read, and the highest document id before they were read."""
+    every row was read, the highest document id before they were read, and the document they were read up
+    to (if in the list)."""
 
     query: QueueQuery
     keys: list[store.QueueKey]
@@ -68,6 +69,7 @@ class FirstPage:
     total: int | None
     complete: bool = True
     newest: int = 0
+    through: int | None = None
 
 
 def read_first_page(
@@ -89,7 +91,8 @@ def read_first_page(
         complete = len(page) < limit
     if total is None and complete:
         total = len(keys)  # every row was read: no count needed
-    return FirstPage(query, keys, query.rows(db, [key[-1] for key in keys]), total, complete, newest)
+    rows = query.rows(db, [key[-1] for key in keys])
+    return FirstPage(query, keys, rows, total, complete, newest, through)
 
 
 def _reached(query: QueueQuery, keys: list[store.QueueKey], through: int | None, past: int) -> bool:

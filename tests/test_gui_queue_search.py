@@ -285,3 +285,16 @@ def test_the_document_on_screen_is_found_in_the_new_list_off_the_gui_thread(
     else:
         assert not current.isValid()
         assert "its text does not hold the search" in window.queue_panel.absent_note.text()
+
+
+def test_a_document_opened_while_the_search_ran_is_marked_in_its_result(qtbot, path, monkeypatch):
+    slow = SlowSearches(monkeypatch, held=frozenset({"paris"}))
+    window = open_window(qtbot, path)
+    type_search(qtbot, window, "paris")
+    assert slow.entered.wait(5)
+    window.controller.open(1001)  # "Document number 1000 about Paris", far past the pages being read
+    slow.release.set()
+    queue_read(qtbot, window)
+    current = window.queue_panel.queue_view.currentIndex()
+    assert window.queue_model.document_id(current.row()) == 1001
+    assert window.queue_panel.absent_note.isHidden()
