@@ -22,6 +22,7 @@ PREVIEWS_KEPT = 2000  # previews (first 200 characters) kept for rows scrolled p
 PREVIEW_BLOCK = 100  # rows whose previews one lookup fetches around a row not kept (one query)
 ANSWERS = (None, "accept", "reject", "ignore")  # an answer kept per loaded row as its index here (a byte)
 STATUSES = ("pending", "accepted", "rejected", "ignored")
+DIMMED = QColor("#8c959f")  # the rows' text while another filter's rows are being read
 STATUS_COLOURS = {"pending": "#9aa0a6", "accepted": "#2da44e", "rejected": "#cf222e", "ignored": "#bf8700"}
 DocumentIdRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
@@ -68,6 +69,7 @@ class QueueModel(QAbstractListModel):
         self._newest = 0  # the highest document id when the queue was read
         self._fetching = False  # no nested fetch while rows are being inserted
         self.read = False  # whether the store was read yet (``reload``, a filter, an order)
+        self.dimmed = False  # rows greyed: a new filter's rows are being read (``QueuePanel``)
         if filled:
             self.reload()
 
@@ -190,11 +192,22 @@ class QueueModel(QAbstractListModel):
             return f"Document {document_id}: {'review ' if self.review else ''}{status}"
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(STATUS_COLOURS[status])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return DIMMED if self.dimmed else None
         if role == DocumentIdRole:
             return document_id
         if role == StatusRole:
             return status
         return None
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        """Grey every row's text (or stop): the rows are of the previous filter while a new one is read."""
+        if dimmed != self.dimmed and self._ids:
+            self.dimmed = dimmed
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self._ids) - 1), [Qt.ItemDataRole.ForegroundRole]
+            )
+        self.dimmed = dimmed
 
     # -- previews: kept for the rows last shown only
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListView, QProgressBar, QVBoxLayout, QWidget
 
 from annotations import store
@@ -14,7 +13,6 @@ from gui.queue_query import FirstPage, QueueQuery
 from gui.queue_search import QueueSearch
 
 SEARCH_DELAY_MS = 250
-SEARCHING_GREY = "#8c959f"  # the previous filter's rows, while the new one is read
 ORDERS = (("id", "In import order"), ("doubt", "Most likely wrong first"))
 ORDER_SETTING = "queue_order"
 
@@ -28,22 +26,13 @@ class QueueView(QListView):
     the row is all there is to do.
     """
 
-    def set_dimmed(self, dimmed: bool) -> None:
-        """Grey the rows' text (a palette change: a style sheet would lay out the list, fetching a page)."""
-        palette = self.palette()
-        default = self.style().standardPalette().color(QPalette.ColorRole.Text)
-        palette.setColor(QPalette.ColorRole.Text, QColor(SEARCHING_GREY) if dimmed else default)
-        self.setPalette(palette)
-
-    @property
-    def dimmed(self) -> bool:
-        """Whether the rows are greyed (a search is being read)."""
-        return self.palette().color(QPalette.ColorRole.Text) == QColor(SEARCHING_GREY)
-
     def dataChanged(self, top_left, bottom_right, roles=()) -> None:  # noqa: ANN001, N802 - Qt's slot
         """Repaint the changed row; a change of size (or of unknown roles) goes to QListView."""
         if top_left == bottom_right and roles and Qt.ItemDataRole.SizeHintRole not in roles:
             self.viewport().update(self.visualRect(top_left))
+            return
+        if list(roles) == [Qt.ItemDataRole.ForegroundRole]:  # every row greyed or not: repaint what is seen
+            self.viewport().update()
             return
         super().dataChanged(top_left, bottom_right, roles)
 
@@ -208,7 +197,8 @@ class QueuePanel(QWidget):
 
     def _show_searching(self, searching: bool, query: QueueQuery | None = None) -> None:
         """Grey the list and say what is being read (or stop saying so)."""
-        self.queue_view.set_dimmed(searching)
+        if self.queue_model is not None:
+            self.queue_model.set_dimmed(searching)
         if searching and query is not None:
             self.count_text.setStyleSheet("color: #0969da; font-size: 11px; font-weight: bold;")
             self.count_text.setText(searching_text(query))

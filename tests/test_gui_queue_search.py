@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from gui_helpers import _new, key, make_database, open_window, queue_read
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 
 from annotations import store
 from gui.queue_model import PAGE_SIZE, QueueModel
@@ -81,7 +82,8 @@ def test_while_a_search_runs_the_window_stays_usable_and_says_it_is_searching(qt
     assert slow.threads == [True]  # read by the reader thread, never the GUI thread
     panel = window.queue_panel
     assert panel.searching and panel.count_text.text() == "Searching for “paris”…"
-    assert shown_ids(window) == before and panel.queue_view.dimmed  # greyed until the new rows come
+    assert shown_ids(window) == before  # the previous rows stay, greyed, until the new ones come
+    assert window.queue_model.index(0).data(Qt.ItemDataRole.ForegroundRole) == QColor("#8c959f")
     key(window.view, Qt.Key.Key_Right)  # next document, an answer, typing: all while it searches
     assert window.current_document.id == 2
     key(window.view, Qt.Key.Key_A)
@@ -100,7 +102,7 @@ def test_a_newer_search_stops_the_running_one_and_is_the_one_shown(qtbot, path, 
     type_search(qtbot, window, "berlin")
     queue_read(qtbot, window)
     assert slow.stopped == ["paris"]  # not read to its end
-    assert not window.queue_panel.queue_view.dimmed
+    assert window.queue_model.index(0).data(Qt.ItemDataRole.ForegroundRole) is None
     assert window.queue_model.search == "berlin" and window.queue_model.total == 414
     assert window.queue_panel.count_text.text() == "414 documents hold “berlin”"
 
