@@ -4,7 +4,8 @@ check) and only the newest query's results reach the window.
 
 Every query gets a number; the reader drops a query, and stops its statement, as soon as a newer number is
 asked for, and the GUI side ignores results whose number is not the newest: a stale result never replaces a
-newer one. Pages after the first are read on the GUI thread by the queue model (keyset pages, a few ms).
+newer one. The first page comes with those up to the document on screen (to mark it); the pages the list
+fetches as it is scrolled are read on the GUI thread by the queue model (keyset pages, a few ms).
 """
 
 from __future__ import annotations

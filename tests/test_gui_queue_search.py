@@ -88,6 +88,8 @@ def test_while_a_search_runs_the_window_stays_usable_and_says_it_is_searching(qt
     assert window.current_document.id == 2
     key(window.view, Qt.Key.Key_A)
     assert window.current_document.id == 3 and store.load_document(window.db, 2).state.answer == "accept"
+    key(window.view, Qt.Key.Key_Left)  # previous document
+    assert window.current_document.id == 2
     panel.search_box.setText("berli")
     assert panel.search_box.text() == "berli" and panel.searching
     panel.stop_search()
