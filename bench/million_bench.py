@@ -4,7 +4,9 @@
 generated posts and measures, each in a fresh subprocess: window start-up against a bare PySide6 window,
 the window's memory at both sizes, next document, scrolling the queue to its end (first page vs last
 page), the status filter and the search box, export and merge. Worker modes of this script:
-``million_bench.py build N`` (print the cached database's path), ``million_bench.py queue DB`` and
+``million_bench.py build N`` (print the cached database's path), ``million_bench.py queue DB``,
+``million_bench.py typing DB [WORD]`` (the GUI thread's longest stall while WORD is typed letter by letter
+into the queue's search box, each letter after the search pause, until the last search is shown) and
 ``million_bench.py merge DB FOLDER`` (the real ``spandesk merge`` of DB into a new team database in FOLDER,
 against sqlite3 ATTACH + INSERT ... SELECT of the same rows (``merge_bench.bare_copy``), then the same merge
 again, nothing to change).
@@ -93,6 +95,58 @@ def run_queue(db_path: Path) -> dict:
     }
 
 
+def run_typing(db_path: Path, word: str = "the", gap_ms: int = 400, tick_ms: int = 5) -> dict:
+    """Type ``word`` into the queue panel's search box, one letter every ``gap_ms`` (longer than the search
+    pause: every letter starts a search), and time the gaps between ticks of a ``tick_ms`` timer on the GUI
+    thread (its longest stall) until the last search's rows and count are shown; also when they were."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from annotations import store
+    from gui.queue_model import QueueModel
+    from gui.queue_panel import QueuePanel
+    from gui.workers import file_identity
+
+    app = QApplication.instance() or QApplication([])
+    db = store.open_store(db_path, read_only=True)
+    panel = QueuePanel()
+    if hasattr(panel, "attach"):  # the queue read off the GUI thread (before it: read on it)
+        panel.attach(db_path, file_identity(db_path))
+    model = QueueModel(db)
+    panel.set_model(model)
+    panel.show()
+    ticks: list[float] = []
+    timer = QTimer(interval=tick_ms, timerType=Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    started, cpu = time.perf_counter(), time.process_time()
+    timer.start()
+    for position in range(len(word)):
+        QTimer.singleShot(
+            gap_ms * position, lambda typed=word[: position + 1]: panel.search_box.setText(typed)
+        )
+    last_typed = started + gap_ms * (len(word) - 1) / 1000
+    shown = counted = None
+    while counted is None and time.perf_counter() - started < 120:
+        app.processEvents()
+        if model.search == word and shown is None:
+            shown = time.perf_counter()
+        if model.search == word and not getattr(panel, "searching", False):
+            counted = time.perf_counter()
+        time.sleep(0.001)
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)] or [0.0]
+    if hasattr(panel, "stop_search"):
+        panel.stop_search()
+    return {
+        "word": word,
+        "longest_stall_ms": max(gaps) * 1000,
+        "first_page_after_last_letter_ms": ((shown or started) - last_typed) * 1000,
+        "count_after_last_letter_ms": ((counted or started) - last_typed) * 1000,
+        "total": model.total,
+        "cpu_s": time.process_time() - cpu,
+    }
+
+
 def run_merge(db_path: Path, folder: Path) -> dict:
     """``spandesk merge --db TEAM.db DB`` into a new team database, the bare sqlite3 copy of the same rows,
     and the merge again (every document there already)."""
@@ -118,10 +172,12 @@ def main(argv: list[str]) -> None:
         report({"path": str(path), "seconds": time.perf_counter() - started})
     elif mode == "queue":
         report(run_queue(Path(argv[1])))
+    elif mode == "typing":
+        report(run_typing(Path(argv[1]), *argv[2:3]))
     elif mode == "merge":
         report(run_merge(Path(argv[1]), Path(argv[2])))
     else:
-        raise SystemExit(f"unknown mode {mode!r}: build N | queue DB | merge DB FOLDER")
+        raise SystemExit(f"unknown mode {mode!r}: build N | queue DB | typing DB [WORD] | merge DB FOLDER")
 
 
 if __name__ == "__main__":

@@ -297,6 +297,7 @@ class MainWindow(QMainWindow):
         self.review_controller: AnnotationController | None = None  # made on entering review mode
         self.database_identity, self._told_database_gone = file_identity(db_path), False
         self.queue_model = QueueModel(db, self.annotator, filled=False)  # filled by refresh_contents' filter
+        self.queue_panel.attach(db_path, self.database_identity)
         self.queue_panel.set_model(self.queue_model)
         self.confidence = ConfidenceMarks(self)
         self.keyboard = KeyboardEditor(
@@ -925,6 +926,7 @@ class MainWindow(QMainWindow):
         self._close_agreement()
         if self._search_panel is not None:
             self._search_panel.stop()
+        self.queue_panel.stop_search()
         self.apply_everywhere.stop()
         self.files.cancel_all()
         super().closeEvent(event)

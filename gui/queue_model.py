@@ -12,6 +12,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor
 
 from annotations import store
+from gui.queue_query import STATUS_OF_ANSWER, FirstPage, QueueQuery
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -21,8 +22,7 @@ PREVIEWS_KEPT = 2000  # previews (first 200 characters) kept for rows scrolled p
 PREVIEW_BLOCK = 100  # rows whose previews one lookup fetches around a row not kept (one query)
 ANSWERS = (None, "accept", "reject", "ignore")  # an answer kept per loaded row as its index here (a byte)
 STATUSES = ("pending", "accepted", "rejected", "ignored")
-STATUS_OF_ANSWER = {None: "pending", "accept": "accepted", "reject": "rejected", "ignore": "ignored"}
-ANSWER_OF_STATUS = {status: answer for answer, status in STATUS_OF_ANSWER.items()}
+DIMMED = QColor("#8c959f")  # the rows' text while another filter's rows are being read
 STATUS_COLOURS = {"pending": "#9aa0a6", "accepted": "#2da44e", "rejected": "#cf222e", "ignored": "#bf8700"}
 DocumentIdRole = Qt.ItemDataRole.UserRole + 1
 StatusRole = Qt.ItemDataRole.UserRole + 2
@@ -65,8 +65,11 @@ class QueueModel(QAbstractListModel):
         self._ascending = True  # the loaded ids rise row by row (found by bisection)
         self._previews: OrderedDict[int, str] = OrderedDict()  # recently shown rows' text, least recent first
         self._total = 0
+        self._counted = True  # ``_total`` is the count (else: rows loaded, plus one while more may come)
+        self._newest = 0  # the highest document id when the queue was read
         self._fetching = False  # no nested fetch while rows are being inserted
         self.read = False  # whether the store was read yet (``reload``, a filter, an order)
+        self.dimmed = False  # rows greyed: a new filter's rows are being read (``QueuePanel``)
         if filled:
             self.reload()
 
@@ -86,36 +89,62 @@ class QueueModel(QAbstractListModel):
         """Start again from the store (after an import, or a change of filter or database)."""
         self.read = True
         self.beginResetModel()
-        self._ids, self._answer_codes, self._ascending, self._last = array("q"), bytearray(), True, None
-        self._previews.clear()
-        self._total = self._count()
+        self._forget_rows()
+        self._newest = store.newest_document_id(self.db)
+        self._total, self._counted = self._count(), True
         self.endResetModel()
         if self.canFetchMore(QModelIndex()):
             self.fetchMore(QModelIndex())
 
+    def query(self) -> QueueQuery:
+        """The filters and order shown now."""
+        statuses = None if self.statuses is None else tuple(self.statuses)
+        return QueueQuery(self.viewer, self.dataset, self.review, statuses, self.search, self.order)
+
+    def show_first_page(self, first: FirstPage) -> None:
+        """Show a query's first page read elsewhere (the search worker): its filters, rows and count (None:
+        not counted yet, see ``set_total``)."""
+        query = first.query
+        self.read = True
+        self.statuses = None if query.statuses is None else list(query.statuses)
+        self.search, self.order = query.search, query.order
+        self.beginResetModel()
+        self._forget_rows()
+        self._newest = first.newest
+        if first.keys:
+            self._add_rows(first.keys, first.rows)
+        self._set_total(first.total, full=not first.complete)
+        self.endResetModel()
+
+    def set_total(self, total: int) -> None:
+        """The count of the query shown, counted after its first page was shown."""
+        self._total, self._counted = max(total, len(self._ids)), True
+
+    @property
+    def counted(self) -> bool:
+        """Whether ``total`` is the queue's count (False while the search worker still counts)."""
+        return self._counted
+
+    def _set_total(self, total: int | None, full: bool) -> None:
+        """``total`` when counted, else the rows loaded and one more if the last page was full."""
+        self._counted = total is not None
+        self._total = total if total is not None else len(self._ids) + (1 if full else 0)
+
+    def _forget_rows(self) -> None:
+        self._ids, self._answer_codes, self._ascending, self._last = array("q"), bytearray(), True, None
+        self._previews.clear()
+
     def _count(self) -> int:
         """How many documents the queue holds with the current filters, counted in the store."""
-        if self.review:
-            return store.count_review_queue(self.db, self.dataset, self._answers(), self.search)
-        return store.count_queue(self.db, self.dataset, self._answers(), self.search, self.viewer)
+        return self.query().count(self.db)
 
     def _page(self) -> list[store.QueueKey]:
         """The keys (sort keys, then id) of the next page: the rows after the last one loaded."""
-        if self.review:
-            return store.review_page(
-                self.db, self.dataset, self._answers(), self.search, self._last, PAGE_SIZE, self.order
-            )
-        answers, after = self._answers(), self._last
-        return store.queue_page(
-            self.db, self.dataset, answers, self.search, after, PAGE_SIZE, self.viewer, self.order
-        )
+        return self.query().page(self.db, self._last, PAGE_SIZE)
 
     def _rows_of(self, ids: list[int]) -> dict[int, tuple[str | None, str]]:
         """The answer and the start of the text of these documents."""
-        return store.review_rows(self.db, ids) if self.review else store.queue_rows(self.db, ids, self.viewer)
-
-    def _answers(self) -> list[str | None] | None:
-        return None if self.statuses is None else [ANSWER_OF_STATUS[s] for s in self.statuses]
+        return self.query().rows(self.db, ids)
 
     # -- the Qt model
 
@@ -132,20 +161,25 @@ class QueueModel(QAbstractListModel):
         if not keys:
             self._total = len(self._ids)
             return
+        self._fetching = True
+        self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(keys) - 1)
+        self._add_rows(keys, self._rows_of([key[-1] for key in keys]))
+        if not self._counted:
+            self._set_total(None, full=len(keys) >= PAGE_SIZE)
+        self.endInsertRows()
+        self._fetching = False
+
+    def _add_rows(self, keys: list[store.QueueKey], rows: dict[int, tuple[str | None, str]]) -> None:
+        """Append a page: its ids, answers and previews (it is about to be shown)."""
         page = [key[-1] for key in keys]
         self._last = keys[-1]
-        self._fetching = True
-        self.beginInsertRows(QModelIndex(), len(self._ids), len(self._ids) + len(page) - 1)
-        rows = self._rows_of(page)
         joined = self._ids[-1:].tolist() + page  # the last row loaded, then this page
         if any(a >= b for a, b in zip(joined, joined[1:], strict=False)):
             self._ascending = False
         self._ids.extend(page)
         self._answer_codes.extend(_answer_code(rows.get(d, (None, ""))[0]) for d in page)
-        for document_id in page:  # this page is about to be shown: keep its previews for now
+        for document_id in page:
             self._keep_preview(document_id, rows.get(document_id, (None, ""))[1])
-        self.endInsertRows()
-        self._fetching = False
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
@@ -158,11 +192,22 @@ class QueueModel(QAbstractListModel):
             return f"Document {document_id}: {'review ' if self.review else ''}{status}"
         if role == Qt.ItemDataRole.DecorationRole:
             return QColor(STATUS_COLOURS[status])
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return DIMMED if self.dimmed else None
         if role == DocumentIdRole:
             return document_id
         if role == StatusRole:
             return status
         return None
+
+    def set_dimmed(self, dimmed: bool) -> None:
+        """Grey every row's text (or stop): the rows are of the previous filter while a new one is read."""
+        if dimmed != self.dimmed and self._ids:
+            self.dimmed = dimmed
+            self.dataChanged.emit(
+                self.index(0), self.index(len(self._ids) - 1), [Qt.ItemDataRole.ForegroundRole]
+            )
+        self.dimmed = dimmed
 
     # -- previews: kept for the rows last shown only
 
@@ -211,7 +256,7 @@ class QueueModel(QAbstractListModel):
 
     def load_through(self, document_id: int, max_pages: int = 50) -> int | None:
         """The row of a document, fetching pages up to it; None when the filters leave it out (or it lies
-        more than ``max_pages`` pages further)."""
+        more than ``max_pages`` pages further; 0: among the rows loaded only)."""
         by_id = self.order == store.BY_ID  # then a page past its id means it is not in the list
         for _page in range(max_pages):
             row = self.row_of(document_id)
@@ -254,8 +299,11 @@ class QueueModel(QAbstractListModel):
         """Count the queue again and load documents added since it was read; True if any were.
 
         New documents have higher ids, so in id order they come after every row already loaded; in another
-        order (most likely wrong first) they may sort anywhere: the queue is read again from the start.
+        order (most likely wrong first) they may sort anywhere: the queue is read again from the start. A
+        search is counted again only when documents were added (its count reads every text).
         """
+        if self.search and store.newest_document_id(self.db) == self._newest:
+            return False
         total = self._count()
         if total <= self._total:
             return False
@@ -263,7 +311,7 @@ class QueueModel(QAbstractListModel):
             self.reload()
             return True
         all_loaded = len(self._ids) >= self._total
-        self._total = total
+        self._total, self._counted = total, True
         if all_loaded:  # else the new rows come with the pages still to be fetched
             self.fetchMore(QModelIndex())
         return True

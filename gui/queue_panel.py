@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListView, QProgressBar, QVBoxLayout, QWidget
 
 from annotations import store
 from gui.queue_model import STATUSES, DocumentIdRole, QueueModel
+from gui.queue_query import FirstPage, QueueQuery
+from gui.queue_search import QueueSearch
 
 SEARCH_DELAY_MS = 250
 ORDERS = (("id", "In import order"), ("doubt", "Most likely wrong first"))
@@ -27,6 +31,9 @@ class QueueView(QListView):
         if top_left == bottom_right and roles and Qt.ItemDataRole.SizeHintRole not in roles:
             self.viewport().update(self.visualRect(top_left))
             return
+        if list(roles) == [Qt.ItemDataRole.ForegroundRole]:  # every row greyed or not: repaint what is seen
+            self.viewport().update()
+            return
         super().dataChanged(top_left, bottom_right, roles)
 
 
@@ -40,13 +47,17 @@ class QueuePanel(QWidget):
         self.queue_model: QueueModel | None = None
         self.settings: QSettings | None = None
         self.current_id: int | None = None  # the document on screen, marked in the list when it is there
+        self.search = QueueSearch(self)  # filter, search and order changes are read off the GUI thread
         self._build_widgets()
         self._build_layout()
-        self.status_filter.currentIndexChanged.connect(lambda _i: self.apply_filter())
+        self.status_filter.currentIndexChanged.connect(lambda _i: self.filter_later())
         self.order_choice.currentIndexChanged.connect(self._order_changed)
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
-        self._search_timer.timeout.connect(self.apply_filter)
+        self._search_timer.timeout.connect(self.filter_later)
         self.queue_view.clicked.connect(self._on_clicked)
+        self.search.page_ready.connect(self._show_first_page)
+        self.search.count_ready.connect(self._show_count)
+        self.search.failed.connect(self._show_failure)
 
     def _build_widgets(self) -> None:
         self.heading = QLabel("QUEUE")
@@ -58,6 +69,8 @@ class QueuePanel(QWidget):
         self.order_choice = QComboBox(toolTip="The order of the queue (most likely wrong: the model's doubt)")
         self.order_choice.addItems([text for _, text in ORDERS])
         self.search_box = QLineEdit(placeholderText="Search text…", clearButtonEnabled=True)
+        self.count_text = QLabel(wordWrap=True)  # how many documents the list holds, or that it is searching
+        self.count_text.setStyleSheet("color: #57606a; font-size: 11px;")
         self.queue_view = QueueView(uniformItemSizes=True)
         self.queue_view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.queue_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -76,13 +89,26 @@ class QueuePanel(QWidget):
             self.status_filter,
             self.order_choice,
             self.search_box,
+            self.count_text,
         ):
             column.addWidget(widget)
         column.addWidget(self.absent_note)
         column.addWidget(self.queue_view, 1)
 
+    def attach(self, db_path: Path, identity: tuple[int, int] | None) -> None:
+        """Read this database's queue off the GUI thread from now on (by its own read-only connection)."""
+        self.search.attach(db_path, identity)
+
+    def stop_search(self) -> None:
+        """Stop a search running and end its thread (closing the window)."""
+        self._search_timer.stop()
+        self.search.stop()
+        self._show_searching(False)
+
     def set_model(self, queue_model: QueueModel) -> None:
         """Show another database's queue."""
+        self.search.cancel()  # a search of the previous queue must not fill this one
+        self._show_searching(False)
         self.queue_model = queue_model
         if queue_model.order != self.queue_order():  # the order chosen last time
             if queue_model.read:
@@ -109,26 +135,96 @@ class QueuePanel(QWidget):
     def _order_changed(self, _index: int) -> None:
         if self.settings is not None:
             self.settings.setValue(ORDER_SETTING, self.order())
-        self.apply_filter()
+        self.filter_later()
+
+    def chosen_query(self) -> QueueQuery | None:
+        """The filters and order the panel shows now, for its queue (None: no queue yet)."""
+        model = self.queue_model
+        if model is None:
+            return None
+        chosen = self.status_filter.currentIndex()
+        statuses = None if chosen <= 0 else (STATUSES[chosen - 1],)
+        search = self.search_box.text().strip()
+        return QueueQuery(model.viewer, model.dataset, model.review, statuses, search, self.queue_order())
 
     def apply_filter(self) -> None:
-        """Show only the documents with the chosen status and text."""
-        if self.queue_model is None:
+        """Show only the documents with the chosen status and text, read now on this thread (opening a
+        database, an import: the window goes on with the queue filled); a search running is dropped."""
+        query = self.chosen_query()
+        if query is None or self.queue_model is None:
             return
-        chosen = self.status_filter.currentIndex()
-        statuses = None if chosen <= 0 else [STATUSES[chosen - 1]]
-        self.queue_model.order = self.queue_order()
-        self.queue_model.set_filter(statuses, self.search_box.text().strip())
+        self._search_timer.stop()
+        self.search.cancel()
+        self._show_searching(False)
+        self.queue_model.order = query.order
+        self.queue_model.set_filter(None if query.statuses is None else list(query.statuses), query.search)
+        self._show_total()
         if self.current_id is not None:
             self.mark(self.current_id)
 
-    def mark(self, document_id: int) -> None:
-        """Highlight the row of the document on screen; when the filter leaves it out, say so above the list
-        (the list's own highlight would otherwise stay on another document)."""
+    def filter_later(self) -> None:
+        """Show the chosen filters' documents, read off the GUI thread: the list says it is searching until
+        the first page comes (the previous rows stay, greyed, meanwhile), then the count."""
+        query = self.chosen_query()
+        if query is None:
+            return
+        self._search_timer.stop()
+        if not self.search.attached:  # a panel without a database file (tests of the model alone)
+            self.apply_filter()
+            return
+        self.search.start(query, self.current_id)  # the pages up to the document on screen too
+        self._show_searching(True, query)
+
+    def _show_first_page(self, first: FirstPage) -> None:
+        if self.queue_model is None:
+            return
+        self.queue_model.show_first_page(first)
+        self.queue_view.scrollToTop()  # not left past the new rows' end (the list would fetch a page)
+        self._show_searching(False)
+        self._show_total()
+        if self.current_id is not None:  # read with the first page, unless another was opened meanwhile
+            self.mark(self.current_id, max_pages=0 if first.through == self.current_id else 50)
+
+    def _show_count(self, total: int) -> None:
+        if self.queue_model is not None:
+            self.queue_model.set_total(total)
+            self._show_total()
+
+    def _show_failure(self, message: str) -> None:
+        self._show_searching(False)
+        self.count_text.setStyleSheet("color: #cf222e; font-size: 11px;")
+        self.count_text.setText(f"Could not read the queue: {message}. The list shows the previous filter.")
+
+    def _show_searching(self, searching: bool, query: QueueQuery | None = None) -> None:
+        """Grey the list and say what is being read (or stop saying so)."""
+        if self.queue_model is not None:
+            self.queue_model.set_dimmed(searching)
+        if searching and query is not None:
+            self.count_text.setStyleSheet("color: #0969da; font-size: 11px; font-weight: bold;")
+            self.count_text.setText(searching_text(query))
+
+    @property
+    def searching(self) -> bool:
+        """Whether a filter's first page or count is still being read off the GUI thread."""
+        return self.search.busy
+
+    def _show_total(self) -> None:
+        """How many documents the list holds (or that it is still counting them)."""
+        model = self.queue_model
+        if model is None:
+            return
+        colour = "#57606a" if model.counted else "#0969da"  # blue: still at work
+        self.count_text.setStyleSheet(f"color: {colour}; font-size: 11px;")
+        self.count_text.setText(total_text(model.query(), model.total, model.counted, model.rowCount()))
+
+    def mark(self, document_id: int, max_pages: int = 50) -> None:
+        """Highlight the row of the document on screen, fetching up to ``max_pages`` pages to reach it; when
+        the filter leaves it out, say so above the list (the list's own highlight would otherwise stay on
+        another document)."""
         self.current_id = document_id
         if self.queue_model is None:
             return
-        row = self.queue_model.load_through(document_id)
+        row = self.queue_model.load_through(document_id, max_pages)
         if row is not None:
             self.queue_view.setCurrentIndex(self.queue_model.index(row))
             self.queue_view.scrollTo(self.queue_model.index(row))
@@ -158,3 +254,22 @@ class QueuePanel(QWidget):
 
     def _on_clicked(self, index: QModelIndex) -> None:
         self.document_chosen.emit(index.data(DocumentIdRole))
+
+
+def searching_text(query: QueueQuery) -> str:
+    """What the count line says while a query is read."""
+    if query.search:
+        return f"Searching for “{' '.join(query.search.split())[:40]}”…"
+    return "Reading the queue…"
+
+
+def total_text(query: QueueQuery, total: int, counted: bool, shown: int) -> str:
+    """What the count line says of a queue read: "836,385 documents hold “the”", or the rows shown while
+    they are counted ("200+ documents hold “the”; counting…")."""
+    number = f"{shown:,}+" if not counted else ("No" if total == 0 else f"{total:,}")
+    status = f" {query.statuses[0]}" if query.statuses and len(query.statuses) == 1 else ""
+    one = counted and total in (0, 1)  # "1 document holds", "No document holds"
+    text = f"{number}{status} document{'' if one else 's'}"
+    if query.search:
+        text += f" hold{'s' if one else ''} “{' '.join(query.search.split())[:40]}”"
+    return text if counted else text + "; counting…"

@@ -39,10 +39,11 @@ PROGRESS_STEPS = 16  # SQLite virtual machine steps between two looks at the can
 
 
 @contextmanager
-def interruptible(db: Any, cancelled: Callable[[], bool]) -> Iterator[None]:
+def interruptible(db: Any, cancelled: Callable[[], bool], steps: int = PROGRESS_STEPS) -> Iterator[None]:
     """While inside, a statement of ``db`` stops (sqlite3.OperationalError) soon after ``cancelled()`` turns
-    true: a job reading many rows that yield nothing (a search matching no text) still stops at once."""
-    db.conn.set_progress_handler(lambda: 1 if cancelled() else 0, PROGRESS_STEPS)
+    true (it is looked at every ``steps`` SQLite steps): a job reading many rows that yield nothing (a search
+    matching no text) still stops at once."""
+    db.conn.set_progress_handler(lambda: 1 if cancelled() else 0, steps)
     try:
         yield
     finally:

@@ -52,6 +52,11 @@ def open_window(qtbot, path: Path) -> MainWindow:
     return window
 
 
+def queue_read(qtbot, window: MainWindow, timeout: int = 5000) -> None:
+    """Wait until the queue's filter, search or order (read off the GUI thread) is shown and counted."""
+    qtbot.waitUntil(lambda: not window.queue_panel.searching, timeout=timeout)
+
+
 def stored(path: Path, document_id: int):
     """What the database holds for a document, read through a connection of its own."""
     db = store.open_store(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gui_helpers import key, make_database, open_window
+from gui_helpers import key, make_database, open_window, queue_read
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
@@ -112,6 +112,7 @@ def test_the_queue_puts_the_most_likely_wrong_documents_first_and_remembers_it(q
     queue = window.queue_model
     assert [queue.document_id(row) for row in range(queue.rowCount())] == [1, 2, 3]
     window.queue_panel.order_choice.setCurrentIndex(1)  # "Most likely wrong first"
+    queue_read(qtbot, window)
     queue = window.queue_model
     assert [queue.document_id(row) for row in range(queue.rowCount())] == [3, 1, 2]  # doubt 1.2, 0.98, 0.03
     window.close()

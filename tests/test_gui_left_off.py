@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import key, make_database, open_window
+from gui_helpers import key, make_database, open_window, queue_read
 from PySide6.QtCore import QSettings, Qt
 
 from annotations import store
@@ -70,6 +70,7 @@ def test_with_the_pending_filter_the_current_document_is_marked_or_its_absence_s
     window = open_window(qtbot, path)
     key(window.view, Qt.Key.Key_Right)  # on document 2, pending
     window.queue_panel.status_filter.setCurrentText("Pending")
+    queue_read(qtbot, window)
     assert marked_id(window) == 2 and window.queue_panel.absent_note.isHidden()
     key(window.view, Qt.Key.Key_A)  # accept 2: on to 3, still marked
     assert window.current_document.id == 3 and marked_id(window) == 3
@@ -80,4 +81,5 @@ def test_with_the_pending_filter_the_current_document_is_marked_or_its_absence_s
     assert not note.isHidden()
     assert note.text() == "Document 2, on screen, is not in this list: the list shows pending documents only."
     window.queue_panel.status_filter.setCurrentText("All documents")
+    queue_read(qtbot, window)
     assert marked_id(window) == 2 and note.isHidden()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import key, make_database, open_window
+from gui_helpers import key, make_database, open_window, queue_read
 from PySide6.QtCore import QModelIndex, Qt
 
 from annotations import store
@@ -40,6 +40,7 @@ def test_status_filter_search_and_progress_follow_the_answers(qtbot, path):
     assert window.queue_panel.progress_text.text() == "38 of 1,240 done"
     assert window.queue_model.index(37).data(StatusRole) == "rejected"
     window.queue_panel.status_filter.setCurrentText("Accepted")
+    queue_read(qtbot, window)
     assert window.queue_model.total == 37
     assert {window.queue_model.index(r).data(StatusRole) for r in range(37)} == {"accepted"}
     window.queue_panel.status_filter.setCurrentText("All documents")

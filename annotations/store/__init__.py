@@ -127,6 +127,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "counted_answers",
         "document_ids",
         "document_previews",
+        "newest_document_id",
         "queue_page",
         "queue_rows",
     ),
@@ -271,6 +272,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         counted_answers,
         document_ids,
         document_previews,
+        newest_document_id,
         queue_page,
         queue_rows,
     )
@@ -391,6 +393,7 @@ __all__ = [
     "backup",
     "check_stored_span_bounds",
     "count_queue",
+    "newest_document_id",
     "counted_answers",
     "current_rev",
     "damaged_document",

@@ -8,7 +8,9 @@ comparison with NULL matches nothing), so wrap it in ``coalesce``.
 
 An order by a number kept in a table of its own (``RankedOrder``: a model's doubt) reads that table's index
 from the highest number down, then the documents without one by id: sorting every document by a looked-up
-value would read them all for each page.
+value would read them all for each page. When the caller knows the filters keep only a few documents
+(``few``), their ranked rows are read first and sorted instead: walking the index would read all of it to
+find them.
 """
 
 from __future__ import annotations
@@ -59,10 +61,11 @@ class RankedOrder(QueueOrder):
     column: str = ""
 
     def queries(
-        self, from_: str, where: list[str], after: QueueKey | None, has_where: bool
+        self, from_: str, where: list[str], after: QueueKey | None, has_where: bool, few: bool = False
     ) -> list[tuple[str, list[Any]]]:
         """The page's queries, to be run in turn until the page is full: the ranked documents after
-        ``after`` (unless it is past them all), then the others."""
+        ``after`` (unless it is past them all), then the others; ``few``: the filtered documents are read
+        first, then sorted by their number (a filter keeping a few hundred of a million documents)."""
         if after is not None and len(after) != 2:
             raise ValueError(f"a key of this queue has 2 values, not {len(after)}")
         rest_after = None if after is None or after[0] <= 0 else after[1]
@@ -74,14 +77,19 @@ class RankedOrder(QueueOrder):
         unranked = "SELECT 1, d.id" + from_ + _conditions(rest, has_where) + " ORDER BY d.id LIMIT ?"
         if rest_after is not None:
             return [(unranked, rest_params)]
-        ranked_where = ["d.id = rk.document_id", *where]
+        ranked_where = list(where)
         ranked_params: list[Any] = []
         if after is not None:  # a ranked row: the next ones have a lower number, or the same and a higher id
             ranked_where.append(f"rk.{self.column} <= ? AND (rk.{self.column} < ? OR rk.document_id > ?)")
             ranked_params = [-after[0], -after[0], after[1]]
+        if few and not has_where:  # CROSS: the documents first, their number looked up, then sorted
+            joined = f"{from_}CROSS JOIN {self.table} rk ON rk.document_id = d.id"
+        else:  # CROSS: read down the number's index
+            joined = f" FROM {self.table} rk CROSS JOIN" + from_.replace(" FROM ", " ", 1)
+            ranked_where.insert(0, "d.id = rk.document_id")
         ranked = (
-            f"SELECT -rk.{self.column}, d.id FROM {self.table} rk CROSS JOIN"  # CROSS: read down its index
-            + from_.replace(" FROM ", " ", 1)
+            f"SELECT -rk.{self.column}, d.id"
+            + joined
             + _conditions(ranked_where, has_where)
             + f" ORDER BY rk.{self.column} DESC, rk.document_id LIMIT ?"
         )
@@ -96,13 +104,14 @@ def read_page(
     after: QueueKey | None,
     limit: int,
     has_where: bool = False,
+    few: bool = False,
 ) -> list[QueueKey]:
     """One page of keys (keys..., id) after ``after``, at most ``limit`` (-1: all): ``from_`` (ending in a
     WHERE of its own if ``has_where``; ``where[1]`` starts with its parameters) and the conditions
-    ``where[0]``, sorted by ``order``."""
+    ``where[0]``, sorted by ``order``; ``few``: the conditions keep few documents (``RankedOrder``)."""
     conditions, params = where
     if isinstance(order, RankedOrder):
-        queries = order.queries(from_, conditions, after, has_where)
+        queries = order.queries(from_, conditions, after, has_where, few)
     else:
         queries = [page_sql(order, from_, conditions, after, has_where)]
     keys: list[QueueKey] = []
