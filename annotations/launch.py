@@ -15,6 +15,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+# Every command opens the store: imported here, before anything imports PySide6 (whose import hook reads the
+# source of every module imported after it, ~0.2 ms each).
+from annotations import store  # noqa: F401
+
 # The window's options (of `spandesk` and of `spandesk gui`): the flag -> the parameter it sets.
 WINDOW_OPTIONS = {"--db": "db_path", "--annotator": "annotator"}
 WINDOW_COMMAND = "gui"
