@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -16,6 +16,7 @@ from annotations import store
 from annotations.cli_options import db_option
 from annotations.counting import counted
 from annotations.formats import FORMATS, IMPORT_FORMATS
+from annotations.launch import WINDOW_COMMAND, NoFrontEnd, default_db_path, open_window, window_option
 from annotations.model import Answer
 from annotations.terminal import printable
 
@@ -24,15 +25,6 @@ if TYPE_CHECKING:
 
 ANSWER_CHOICES = [a.value for a in Answer]
 EXIT_INTERRUPTED = 130  # what a shell reports for a command ended by Ctrl+C
-
-
-def default_db_path() -> Path:
-    """The database used when --db is not given: $SPANDESK_DB, else one in the user's data folder."""
-    if os.environ.get("SPANDESK_DB"):
-        return Path(os.environ["SPANDESK_DB"])
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("spandesk", appauthor=False)) / "spandesk.db"
 
 
 @contextmanager
@@ -149,6 +141,8 @@ class _Commands(click.Group):
         except click.ClickException as error:
             error.message = printable(error.message)
             raise
+        except NoFrontEnd as error:
+            raise click.ClickException(str(error)) from error
         except BrokenPipeError:
             raise  # `spandesk export | head`: click ends quietly
         except OSError as error:
@@ -163,7 +157,7 @@ class _Commands(click.Group):
 @click.version_option(package_name="spandesk")
 @db_option
 @click.option(
-    "--annotator",
+    *window_option("annotator"),
     default=None,
     callback=lambda context, parameter, value: _annotator_name(context, parameter, value),
     help="With no command: work as this person (as `spandesk gui --annotator`).",
@@ -196,50 +190,28 @@ def _annotator_name(_context: click.Context, _parameter: click.Parameter, value:
         raise click.BadParameter(printable(f"{value!r}: {error}")) from error
 
 
-@cli.command("gui")
+@cli.command(WINDOW_COMMAND)
 @db_option
 @click.option(
-    "--annotator",
+    *window_option("annotator"),
     default=None,
     callback=_annotator_name,
     help="Work as this person (their own versions); kept in the database for the next start.",
 )
 def gui(db_path: Path | None = None, annotator: str | None = None) -> None:
     """Open the annotation window (the bundled sample is imported into an empty database)."""
-    from annotations.gc_pause import pause_for_start_up, resume_after_start_up
-
-    pause_for_start_up()  # no garbage to look for until the window has painted (the window resumes it)
-    try:
-        front_end = _front_end()
-        path = db_path or default_db_path()
-        code = front_end(path, annotator=annotator) if annotator else front_end(path)
-    finally:
-        resume_after_start_up()  # at the latest when the front end returns (or failed to start)
-    sys.exit(code)
+    sys.exit(open_window(db_path or default_db_path(), annotator))
 
 
-BUNDLED_FRONT_END = "gui.app"  # the Qt window shipped with spandesk (its "spandesk.frontends" entry)
+def end_as_the_command_would(error: BaseException) -> NoReturn:
+    """End a window start that ``annotations.launch`` began without click and that raised ``error`` as the
+    same start through click ends: the command group's message and exit status (or its traceback)."""
 
+    def failed() -> None:
+        raise error
 
-def _front_end() -> Callable[[Path], int]:
-    """The window's ``main``, found by name (the core never imports the GUI): the bundled one, else any
-    registered under the ``spandesk.frontends`` entry point group. (Reading entry points first would
-    cost every start ~20 ms of importlib.metadata.)"""
-    import importlib
-
-    try:
-        return importlib.import_module(BUNDLED_FRONT_END).main
-    except ModuleNotFoundError as error:
-        if error.name not in ("gui", BUNDLED_FRONT_END):
-            raise
-    from importlib.metadata import entry_points
-
-    from annotations.gc_pause import resume_after_start_up
-
-    resume_after_start_up()  # another front end: it does not know to resume the collector
-    for entry in entry_points(group="spandesk.frontends"):
-        return entry.load()
-    raise click.ClickException("no window front end is installed (reinstall spandesk: pip install -e .)")
+    _Commands(invoke_without_command=True, callback=failed).main([], prog_name="spandesk")
+    raise AssertionError("click's main always exits")
 
 
 @cli.command("import")

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from annotations.launch import window_option
+
 db_option = click.option(
-    "--db",
-    "db_path",
+    *window_option("db_path"),
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",

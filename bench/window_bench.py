@@ -108,10 +108,11 @@ def open_window(db_path: Path):
 
 def run_startup(db_path: Path) -> dict:
     """``spandesk gui --db DB``, the command a user types: time to the first painted document, spaCy,
-    the queue's rows, peak memory. The command runs as its console script does (``annotations.cli``,
-    click, the front end's entry point, ``gui.app.main``); only its event loop is replaced by one that
-    stops once the document has painted (``QSettings`` go to a throw-away folder, see ``run.py``)."""
-    from annotations.cli import main
+    the queue's rows, peak memory. The command runs as its console script does (``annotations.launch``,
+    the ``spandesk`` script of pyproject.toml, then the front end, ``gui.app.main``); only its event loop is
+    replaced by one that stops once the document has painted (``QSettings`` go to a throw-away folder, see
+    ``run.py``)."""
+    from annotations.launch import main
 
     # isort: split
     from PySide6.QtWidgets import QApplication

@@ -48,9 +48,9 @@ def default_annotator(db) -> str:
 
 def default_db_path() -> Path:
     """The database used when none is given (the command line's default)."""
-    from annotations.cli import default_db_path as cli_default
+    from annotations.launch import default_db_path as command_line_default
 
-    return cli_default()
+    return command_line_default()
 
 
 def build_window(

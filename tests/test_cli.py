@@ -162,17 +162,16 @@ def test_model_and_patterns_options_reach_the_pre_annotation(runner, tmp_path, d
 
 
 def test_the_window_is_found_by_name_then_by_entry_point(monkeypatch) -> None:
-    import click
-    import pytest
+    from annotations import launch
 
-    from annotations import cli
-
-    assert cli._front_end().__module__ == "gui.app"
-    monkeypatch.setattr(cli, "BUNDLED_FRONT_END", "not_a_spandesk_front_end")
-    assert cli._front_end().__module__ == "gui.app"  # through the spandesk.frontends entry point
+    assert launch._front_end().__module__ == "gui.app"
+    monkeypatch.setattr(launch, "BUNDLED_FRONT_END", "not_a_spandesk_front_end")
+    assert launch._front_end().__module__ == "gui.app"  # through the spandesk.frontends entry point
     monkeypatch.setattr("importlib.metadata.entry_points", lambda group: [])
-    with pytest.raises(click.ClickException, match="no window front end is installed"):
-        cli._front_end()
+    with pytest.raises(launch.NoFrontEnd, match="no window front end is installed"):
+        launch._front_end()
+    result = CliRunner().invoke(cli, ["gui", "--db", "x.db"])  # said as a message, not a traceback
+    assert result.exit_code == 1 and "Error: no window front end is installed" in result.output
 
 
 def test_import_and_export_messages_count_one_document_and_one_span_in_the_singular(

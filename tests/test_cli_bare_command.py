@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from annotations import cli as cli_module
+from annotations import launch
 from annotations.cli import cli
 
 
@@ -20,7 +20,7 @@ def opened_with(monkeypatch) -> list[tuple[Path, str | None]]:
         calls.append((path, annotator))
         return 0
 
-    monkeypatch.setattr(cli_module, "_front_end", lambda: front_end)
+    monkeypatch.setattr(launch, "_front_end", lambda: front_end)
     return calls
 
 

@@ -11,8 +11,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialogButtonBox
 
-from annotations import cli as cli_module
-from annotations import store
+from annotations import launch, store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
 from annotations.cli import cli
 from annotations.model import Answer, Span, Version
@@ -151,7 +150,7 @@ def test_annotator_names_are_checked_and_the_others_named() -> None:
 
 def test_gui_annotator_option_is_checked_and_passed_to_the_window(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(cli_module, "_front_end", lambda: lambda path, **options: calls.append(options) or 0)
+    monkeypatch.setattr(launch, "_front_end", lambda: lambda path, **options: calls.append(options) or 0)
     runner = CliRunner()
     refused = runner.invoke(cli, ["gui", "--db", str(tmp_path / "x.db"), "--annotator", "  "])
     assert refused.exit_code == 2 and "the name is empty" in refused.output and calls == []

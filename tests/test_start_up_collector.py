@@ -36,9 +36,10 @@ def test_the_command_resumes_the_collector_when_the_front_end_returns(monkeypatc
     from click.testing import CliRunner
 
     from annotations import cli as cli_module
+    from annotations import launch
 
     collecting = []
-    monkeypatch.setattr(cli_module, "_front_end", lambda: lambda path: collecting.append(gc.isenabled()) or 0)
+    monkeypatch.setattr(launch, "_front_end", lambda: lambda path: collecting.append(gc.isenabled()) or 0)
     assert CliRunner().invoke(cli_module.cli, ["gui", "--db", str(tmp_path / "x.db")]).exit_code == 0
     assert collecting == [False]  # paused while the front end started
     assert gc.isenabled()  # and collecting again once it returned (a front end that never resumed it)

@@ -1,8 +1,8 @@
 """Opening the window (`spandesk gui --db`) must not load spaCy (nor numpy): showing stored documents needs
 neither; nor what only a menu, a dialog, another command or a rarely used call needs (the agreement dialog,
 dateutil's parser, review mode, the training, the CLI's other commands, the file dialogs, the
-messages for failed writes); nor sqlite-utils, which wraps the
-connection after the first paint."""
+messages for failed writes); nor click, which reads every other command line; nor sqlite-utils, which
+wraps the connection after the first paint."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def until_painted(app):
     return 0
 QApplication.exec = until_painted
 sys.argv = ["spandesk", "gui", "--db", given[0]]
-from annotations.cli import main
+from annotations.launch import main  # the spandesk console script (pyproject.toml)
 try:
     main()
 except SystemExit:
@@ -70,7 +70,7 @@ deferred = ("gui.agreement_dialog", "annotations.agreement", "dateutil.tz", "dat
     "annotations.import_versions", "annotations.find_command", "annotations.bulk_commands",
     "annotations.team_commands", "annotations.train_command", "gui.annotator_dialog", "gui.shortcuts",
     "gui.apply_preview", "annotations.bulk", "annotations.bulk_apply", "gui.file_dialogs",
-    "annotations.output_file")
+    "annotations.output_file", "click", "annotations.cli", "annotations.cli_options")
 print(sorted(name for name in deferred if name in sys.modules))
 print(sorted(name for name in ON_DEMAND if name in sys.modules))
 from annotations import store
