@@ -17,9 +17,12 @@ import signal
 
 from annotations.cluster_import import PIPELINE_VARIABLE, PipelineSpec, _worker_pipeline
 
+preloaded: PipelineSpec | None = None  # the pipeline this server loaded, which its workers hold
+
 
 def _preloaded() -> None:
     """Load the pipeline named in the environment into the workers' cache (nothing without one)."""
+    global preloaded
     described = os.environ.get(PIPELINE_VARIABLE)
     if not described:
         return
@@ -29,7 +32,9 @@ def _preloaded() -> None:
         with contextlib.suppress(Exception):  # the worker that needs it loads it and says what is wrong
             fields = json.loads(described)
             labels = tuple(fields["labels"]) if fields["labels"] is not None else None
-            _worker_pipeline(PipelineSpec(fields["model"], None, labels, fields["fingerprint"]))
+            spec = PipelineSpec(fields["model"], None, labels, fields["fingerprint"])
+            _worker_pipeline(spec)
+            preloaded = spec
     finally:
         signal.signal(signal.SIGINT, previous)
 
