@@ -19,9 +19,11 @@ rates: this machine is shared (run it when nothing else does: two workers need b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -67,11 +69,32 @@ def timed_import(source: Path, db_path: Path, model: str | None, predictor: Clus
     return time.perf_counter() - started
 
 
+def adopt_orphans() -> None:
+    """Have the processes a command leaves behind (a local cluster's fork server and its workers) come to
+    this process when the command ends (Linux: a child subreaper), so that their CPU time is counted."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+
+
+def children_cpu() -> float:
+    """CPU seconds of every process this one has waited for, the adopted ones reaped first."""
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def command_import(
     source: Path, db_path: Path, model: str | None, where: str | None, shard_size: int | None
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """The ``spandesk import`` command in a fresh process, pre-annotating ``where`` (None: in this process;
-    ``jobs:N``: ``--jobs N``; else ``--cluster where``): (seconds end to end, the shards' own docs/s)."""
+    ``jobs:N``: ``--jobs N``; else ``--cluster where``): (seconds end to end, the shards' own docs/s, CPU
+    seconds of all its processes: workers, fork server and the rest)."""
     argv = ["import", str(source), "--db", str(db_path)] + (["--model", model] if model else [])
     if where and where.startswith("jobs:"):
         argv += ["--jobs", where.removeprefix("jobs:")]
@@ -79,13 +102,15 @@ def command_import(
         argv += ["--cluster", where] + (["--shard-size", str(shard_size)] if shard_size else [])
     code = f"import sys; from annotations.cli import main; sys.argv = ['spandesk', *{argv!r}]; main()"
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    cpu = children_cpu()
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
     seconds = time.perf_counter() - started
+    cpu = children_cpu() - cpu
     if done.returncode != 0:
         raise RuntimeError(f"spandesk {' '.join(argv)} failed:\n{done.stderr[-2000:]}")
     rates = re.findall(r"shards \d+/\d+, ([\d,]+) docs/s", done.stderr)
-    return seconds, float(rates[-1].replace(",", "")) if rates else 0.0
+    return seconds, float(rates[-1].replace(",", "")) if rates else 0.0, cpu
 
 
 def store_rate(
@@ -145,6 +170,8 @@ def main() -> None:
     variants = [name for name in VARIANTS if name in args.only.split(",")]
     seconds: dict[str, list[float]] = {name: [] for name in variants}
     rates: dict[str, list[float]] = {name: [] for name in variants}
+    cpus: dict[str, list[float]] = {name: [] for name in variants}
+    adopt_orphans()
     with tempfile.TemporaryDirectory() as folder_name:
         folder = Path(folder_name)
         source = corpus(folder / "news.jsonl", n)
@@ -152,10 +179,11 @@ def main() -> None:
             order = variants if round_number % 2 == 0 else variants[::-1]
             for name in order:
                 db_path = folder / f"{name.strip('-').replace(':', '').replace(' ', '')}-{round_number}.db"
-                took, rate = command_import(source, db_path, args.model, VARIANTS[name], args.shard_size)
+                took, rate, cpu = command_import(source, db_path, args.model, VARIANTS[name], args.shard_size)
                 seconds[name].append(took)
                 rates[name].append(rate)
-                print(f"  round {round_number + 1}, {name}: {took:.1f} s", flush=True)
+                cpus[name].append(cpu)
+                print(f"  round {round_number + 1}, {name}: {took:.1f} s, CPU {cpu:.1f} s", flush=True)
         complete = variants == list(VARIANTS)
         parts = store_rate(source, folder / "parts.db", args.model, 1, args.shard_size, n) if complete else {}
     median = {name: statistics.median(values) for name, values in seconds.items()}
@@ -166,8 +194,13 @@ def main() -> None:
         runs = ", ".join(f"{value:.1f}" for value in seconds[name])
         shards = f"; shards at {shard_rate[name]:.0f} docs/s" if shard_rate[name] else ""
         print(f"{name:8s} {median[name]:6.1f} s  {n / median[name]:6.0f} docs/s end to end ({runs}){shards}")
+    for name in variants:
+        runs = ", ".join(f"{value:.1f}" for value in cpus[name])
+        print(f"{name:8s} CPU of all its processes {statistics.median(cpus[name]):6.1f} s ({runs})")
     if "plain" in median and "local:2" in median:
         print(f"2 workers / plain import, per round: {ratios(seconds['plain'], seconds['local:2'])}")
+        cpu_ratio = statistics.median(cpus["local:2"]) / statistics.median(cpus["plain"])
+        print(f"2 workers' CPU / plain import's CPU: {cpu_ratio:.2f}x (the cluster's own cost)")
     if not complete:
         return
     print(f"2 workers / 1 worker, end to end: {median['local:1'] / median['local:2']:.2f}x")
