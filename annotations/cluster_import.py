@@ -589,15 +589,14 @@ def _fork_server_started(spec: PipelineSpec | None = None) -> None:
     if spec is not None and spec.patterns is None:
         fields = {"model": spec.model, "labels": spec.labels, "fingerprint": spec.fingerprint}
         described = json.dumps(fields)
-    previous = os.environ.get(PIPELINE_VARIABLE)
+    previous = os.environ.pop(PIPELINE_VARIABLE, None)  # one from elsewhere never reaches the server
     if described is not None:
         os.environ[PIPELINE_VARIABLE] = described  # the server starts with this process's environment
     try:
         forkserver.ensure_running()  # a server already running (an earlier import) is kept
     finally:
-        if previous is None:
-            os.environ.pop(PIPELINE_VARIABLE, None)
-        else:
+        os.environ.pop(PIPELINE_VARIABLE, None)
+        if previous is not None:
             os.environ[PIPELINE_VARIABLE] = previous
 
 
