@@ -259,9 +259,9 @@ def end_as_the_command_would(error: BaseException) -> NoReturn:
 @click.option(
     "--shard-size",
     type=click.IntRange(1, 1_000_000),  # cluster_import.MAX_SHARD_SIZE (not imported: every command pays)
-    default=500,  # cluster_import.DEFAULT_SHARD_SIZE
-    show_default=True,
-    help="--cluster: documents per shard (the unit sent to a worker, kept and resumed).",
+    default=None,  # cluster_import.DEFAULT_SHARD_SIZE, the last shards smaller
+    help="--cluster: documents per shard (the unit sent to a worker, kept and resumed); "
+    "default 500, the last shards smaller so that the workers finish together.",
 )
 @click.option(
     "--cluster-timeout",
@@ -283,7 +283,7 @@ def import_command(
     annotator: str | None,
     existing: str | None,
     cluster: str | None,
-    shard_size: int,
+    shard_size: int | None,
     cluster_timeout: float,
 ) -> None:
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
@@ -536,7 +536,7 @@ def backup_command(target: Path, db_path: Path | None) -> None:
 
 @contextmanager
 def _cluster(
-    address: str | None, db: Database, pipeline: tuple, shard_size: int, timeout: float
+    address: str | None, db: Database, pipeline: tuple, shard_size: int | None, timeout: float
 ) -> Iterator[Any]:
     """A ``cluster_import.ClusterPredictor`` connected to ``address`` (None without --cluster); a problem
     reaching it is said before any record is read."""

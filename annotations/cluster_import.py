@@ -39,6 +39,11 @@ from annotations.token_offsets import TokenOffsets
 
 INSTALL_HINT = "--cluster needs Dask, which is not installed: pip install 'spandesk[cluster]'"
 DEFAULT_SHARD_SIZE = 500
+# Without --shard-size the last shards shrink, each at most 1/TAPER of the documents still to cut (down to
+# MIN_TAPERED_SHARD): a worker that finishes early takes a small one instead of idling while another works
+# through a whole shard of 500 (~1.5 s of the small model on this machine) at the end.
+TAPER = 4
+MIN_TAPERED_SHARD = 100
 MAX_SHARD_SIZE = 1_000_000  # as `spandesk import --shard-size` allows
 DEFAULT_TIMEOUT = 10.0  # seconds to reach a scheduler
 RETRIES = 2  # a task that raises is tried again this often (a dead worker's task is re-run by the scheduler)
@@ -219,9 +224,16 @@ class _Shard:
     records: list[Record]
     digest: str
 
+    @property
+    def size(self) -> int:
+        return len(self.records)
+
 
 class ClusterPredictor:
-    """Pre-annotates an import's records on a Dask cluster; called by ``importing.import_sources``."""
+    """Pre-annotates an import's records on a Dask cluster; called by ``importing.import_sources``.
+
+    ``shard_size``: documents per shard, exactly; None: ``DEFAULT_SHARD_SIZE``, the last shards smaller
+    (``shard_bounds``)."""
 
     def __init__(
         self,
@@ -229,7 +241,7 @@ class ClusterPredictor:
         database: Path,
         spec: PipelineSpec,
         *,
-        shard_size: int = DEFAULT_SHARD_SIZE,
+        shard_size: int | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         progress: Callable[[ShardProgress], None] | None = None,
         say: Callable[[str], None] | None = None,
@@ -244,7 +256,7 @@ class ClusterPredictor:
         self.say = say or (lambda _text: None)
         self.folder: Path | None = None
         self.redone: list[int] = []  # the shards this run sent to the cluster
-        self._connection = _connected(self.target, timeout)
+        self._connection = _connected(self.target, timeout, spec)
         self._client: Any = None
         self._warming: list[Any] = []
         self._any_worker: Any = None  # the one of ``_warming`` any worker may answer
@@ -336,9 +348,10 @@ class ClusterPredictor:
             if offsets is not None:
                 kept[shard.index] = offsets
         missing = [shard for shard in shards if shard.index not in kept]
+        largest = max((shard.size for shard in shards), default=0)
         self.say(
             f"Cluster {self.address}: {counted(len(shards), 'shard')} of up to "
-            f"{counted(self.shard_size, 'document', grouped=True)}, {len(kept)} already done "
+            f"{counted(largest, 'document', grouped=True)}, {len(kept)} already done "
             f"(kept in {self.folder}), {len(missing)} to do"
         )
         older = sorted(str(path) for path in _work_folders(self.database) if path != self.folder)
@@ -478,13 +491,13 @@ def _checked(future: Any, shard: _Shard, model: str) -> ShardOffsets:
 class _connected:
     """A Dask client of the scheduler at ``target``, or of a new LocalCluster of ``target`` workers."""
 
-    def __init__(self, target: str | int, timeout: float) -> None:
+    def __init__(self, target: str | int, timeout: float, spec: PipelineSpec | None = None) -> None:
         self.target = target
         self.timeout = timeout
         self.cluster: Any = None
         self.client: Any = None
         if isinstance(target, int):
-            _fork_server_started()  # it imports Dask and spaCy while this process imports Dask
+            _fork_server_started(spec)  # it imports Dask and spaCy while this process imports Dask
 
     def __enter__(self) -> Any:
         """The client; Ctrl+C meanwhile is held until the cluster is up (Dask cannot close one half
@@ -500,24 +513,18 @@ class _connected:
         return client
 
     def _start(self) -> Any:
-        import logging
-
         try:
             from distributed import Client, LocalCluster
         except ImportError as error:  # installed but broken
             raise ClusterFailure(f"{INSTALL_HINT} ({type(error).__name__}: {error})") from None
         try:
             if isinstance(self.target, int):
+                import dask
+
                 _forked_workers()
-                self.cluster = LocalCluster(
-                    n_workers=self.target,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787: another may hold it
-                    silence_logs=logging.CRITICAL,  # a worker's log of its cluster closing is no news
-                )
-                self.client = Client(self.cluster, timeout=self.timeout)
+                with dask.config.set(QUIET_LOCAL_CLUSTER):  # read as its servers start
+                    self.cluster = _local_cluster(LocalCluster, self.target)
+                    self.client = Client(self.cluster, timeout=self.timeout)
         except Exception as error:  # noqa: BLE001  (Dask raises many kinds: say it, no traceback)
             self.__exit__(None, None, None)
             raise ClusterFailure(
@@ -549,29 +556,77 @@ class _connected:
                     part.close()
 
 
-WORKER_PRELOAD = ("distributed", "spacy", "annotations.cluster_import")  # what a local worker needs
+# what a local worker needs, the import's pipeline last (``cluster_fork_server``)
+WORKER_PRELOAD = ("distributed", "spacy", "annotations.cluster_import", "annotations.cluster_fork_server")
+PIPELINE_VARIABLE = "SPANDESK_CLUSTER_PIPELINE"  # the pipeline the fork server loads, as JSON
+
+# A local cluster's scheduler and nannies run in this process and its workers beside it, all on this
+# machine's cores: each periodic wake-up of Dask's bookkeeping is taken from the workers (profiled: this
+# process's event loop used ~10% of a core during a local:2 import, most of it reading /proc with psutil).
+QUIET_LOCAL_CLUSTER = {
+    "distributed.worker.profile.enabled": False,  # a statistical profiler sampling each worker every 10 ms
+    "distributed.admin.system-monitor.interval": "2s",  # psutil reads of every process (0.5 s)
+    "distributed.admin.tick.interval": "500ms",  # each server's event-loop health check (20 ms)
+    "distributed.worker.memory.monitor-interval": "500ms",  # a worker's memory against its limit (100 ms)
+}
 
 
-def _fork_server_started() -> None:
+def _fork_server_started(spec: PipelineSpec | None = None) -> None:
     """Start the server a local cluster's processes are forked from (where the platform can fork), having
-    it import Dask and spaCy once, rather than each process starting afresh and importing them (~2 s of CPU
-    each: on a small machine the start of the workers cost more than their first shards)."""
+    it import Dask and spaCy once and load ``spec``'s pipeline, rather than each process starting afresh and
+    importing them (~2 s of CPU each: on a small machine the start of the workers cost more than their first
+    shards) and each worker loading the pipeline (``cluster_fork_server``)."""
+    import json
     import multiprocessing
+    import os
     from multiprocessing import forkserver
 
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    multiprocessing.get_context("forkserver").set_forkserver_preload(list(WORKER_PRELOAD))
+    # a patterns file's text stays out of the environment (any size): those workers load their own
+    described = None
+    if spec is not None and spec.patterns is None:
+        fields = {"model": spec.model, "labels": spec.labels, "fingerprint": spec.fingerprint}
+        described = json.dumps(fields)
+    previous = os.environ.pop(PIPELINE_VARIABLE, None)  # one from elsewhere never reaches the server
+    if described is not None:
+        os.environ[PIPELINE_VARIABLE] = described  # the server starts with this process's environment
+    try:
         forkserver.ensure_running()  # a server already running (an earlier import) is kept
+    finally:
+        os.environ.pop(PIPELINE_VARIABLE, None)
+        if previous is not None:
+            os.environ[PIPELINE_VARIABLE] = previous
 
 
 def _forked_workers() -> None:
     """Have Dask start a local cluster's processes from the fork server (``_fork_server_started``)."""
+    import importlib
     import multiprocessing
 
     import dask
 
     if "forkserver" in multiprocessing.get_all_start_methods():
         dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+        # Dask would import numpy and pandas here (~0.5 s of CPU) only to list them in the fork server's
+        # preload, which is already running with ours (``WORKER_PRELOAD``)
+        distributed_utils = importlib.import_module("distributed.utils")
+        distributed_utils._forkserver_preload_set = True
+
+
+def _local_cluster(local_cluster: Any, workers: int) -> Any:
+    """A LocalCluster of ``workers`` one-thread processes, its dashboard on a free port."""
+    import logging
+
+    return local_cluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787: another may hold it
+        silence_logs=logging.CRITICAL,  # a worker's log of its cluster closing is no news
+    )
 
 
 def _client_within(address: str, timeout: float) -> Any:
@@ -627,15 +682,32 @@ def _sigint_noted(pressed: list[int]) -> Callable[[], object]:
     return lambda: signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
+def shard_bounds(count: int, size: int | None) -> list[tuple[int, int]]:
+    """Where each shard of ``count`` records starts and ends: ``size`` records each (the last one
+    shorter); None: ``DEFAULT_SHARD_SIZE`` each, then shrinking to the end (``TAPER``). Only ``count``
+    and ``size`` decide, so a re-run of the same import cuts the same shards and resumes them."""
+    if size is not None:
+        return [(start, min(start + size, count)) for start in range(0, count, size)]
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < count:
+        left = count - start
+        end = start + min(DEFAULT_SHARD_SIZE, left, max(MIN_TAPERED_SHARD, -(-left // TAPER)))
+        bounds.append((start, end))
+        start = end
+    return bounds
+
+
 def _shards(
-    records: list[Record], size: int, spec: PipelineSpec, pipeline: Pipeline | ModelInfo
+    records: list[Record], size: int | None, spec: PipelineSpec, pipeline: Pipeline | ModelInfo
 ) -> list[_Shard]:
-    """The records in shards of ``size``, each named by a digest of its texts and the pipeline (its
-    name, version and ``spec``, whose fingerprint changes with a model folder's content)."""
+    """The records in shards (``shard_bounds``), each named by a digest of its texts and the pipeline
+    (its name, version and ``spec``, whose fingerprint changes with a model folder's content)."""
     model = [f"{pipeline.name} {pipeline.version}", repr(spec)]
+    parts = (records[start:end] for start, end in shard_bounds(len(records), size))
     return [
         _Shard(number, part, _digest([*model, *(record.text for record in part)]))
-        for number, part in enumerate(records[start : start + size] for start in range(0, len(records), size))
+        for number, part in enumerate(parts)
     ]
 
 
