@@ -166,12 +166,13 @@ class QueuePanel(QWidget):
         """Show the chosen filters' documents, read off the GUI thread: the list says it is searching until
         the first page comes (the previous rows stay, greyed, meanwhile), then the count."""
         query = self.chosen_query()
-        if query is None:
+        if query is None or self.queue_model is None:
             return
         self._search_timer.stop()
         if not self.search.attached:  # a panel without a database file (tests of the model alone)
             self.apply_filter()
             return
+        self.queue_model.expect_first_page()  # answers given meanwhile are shown in its rows
         self.search.start(query, self.current_id)  # the pages up to the document on screen too
         self._show_searching(True, query)
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from annotations import store
-from gui.queue_model import PAGE_SIZE, QueueModel
+from gui.queue_model import PAGE_SIZE, QueueModel, StatusRole
 from gui.queue_panel import total_text
 from gui.queue_query import QueueQuery
 
@@ -302,3 +302,41 @@ def test_a_document_opened_while_the_search_ran_is_marked_in_its_result(qtbot, p
     current = window.queue_panel.queue_view.currentIndex()
     assert window.queue_model.document_id(current.row()) == 1001
     assert window.queue_panel.absent_note.isHidden()
+
+
+def rows_read_then_held(monkeypatch: pytest.MonkeyPatch, search: str) -> tuple[threading.Event, ...]:
+    """Hold the reader after it read ``search``'s rows (their answers) until released: (read, release)."""
+    read, release = threading.Event(), threading.Event()
+    original = QueueQuery.rows
+
+    def rows(query: QueueQuery, db, ids):
+        found = original(query, db, ids)
+        if query.search == search:
+            read.set()
+            release.wait(20)
+        return found
+
+    monkeypatch.setattr(QueueQuery, "rows", rows)
+    return read, release
+
+
+@pytest.mark.parametrize("undone", [False, True])
+def test_an_answer_given_or_undone_while_the_search_ran_shows_in_its_result(qtbot, path, monkeypatch, undone):
+    read, release = rows_read_then_held(monkeypatch, "paris")
+    window = open_window(qtbot, path)
+    key(window.view, Qt.Key.Key_Right)
+    assert window.current_document.id == 2  # "about Paris"
+    if undone:
+        key(window.view, Qt.Key.Key_A)  # accepted before the search: its rows say so
+    type_search(qtbot, window, "paris")
+    assert read.wait(5)  # the rows are read: the answer changes only now
+    if undone:
+        key(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    else:
+        key(window.view, Qt.Key.Key_A)
+    assert store.load_document(window.db, 2).state.answer == (None if undone else "accept")
+    release.set()
+    queue_read(qtbot, window)
+    model = window.queue_model
+    assert model.search == "paris" and model.row_of(2) is not None
+    assert model.index(model.row_of(2)).data(StatusRole) == ("pending" if undone else "accepted")
