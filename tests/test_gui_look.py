@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from gui_helpers import make_database, open_window
 from look_driver import caret_rect, geometry_problems
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPoint, QRectF
 from PySide6.QtGui import QColor, QFont, QTextCharFormat
 
 from annotations.labels import colour_for, default_colours
@@ -198,3 +198,37 @@ def test_chinese_and_japanese_lines_have_room_for_the_tags_and_copy_the_stored_t
     cursor.setPosition(view.display.to_qt(len(CHINESE)), cursor.MoveMode.KeepAnchor)
     view.setTextCursor(cursor)
     assert view.createMimeDataFromSelection().text() == CHINESE[CHINESE.index("上海") :]
+
+
+RIGHT_TO_LEFT = (
+    "Yesterday דוד כהן met محمد علي in Paris.\nשלום, דוד כהן הלך הביתה עם שרה לוי היום בבוקר.\n"
+    "ذهب محمد علي إلى القاهرة مع فاطمة."
+)
+
+
+def test_a_span_in_right_to_left_text_is_found_by_a_click_and_a_hover(qtbot, tmp_path: Path):
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    words = [("דוד כהן", 0), ("محمد علي", 0), ("דוד כהן", 1), ("שרה לוי", 0), ("القاهرة", 0), ("محمد علي", 1)]
+    starts = [RIGHT_TO_LEFT.index(word) if n == 0 else RIGHT_TO_LEFT.rindex(word) for word, n in words]
+    spans = sorted(Span(start, start + len(word), "PERSON") for start, (word, _) in zip(starts, words))
+    make_database(tmp_path / "rtl.db", [RIGHT_TO_LEFT], [spans])
+    window = open_window(qtbot, tmp_path / "rtl.db")
+    window.resize(1000, 600)
+    view = window.view
+    view.repaint()
+    for span in spans:  # the middle of its text, whichever way it runs (Hebrew, Arabic lines; in English)
+        first, last = caret_rect(view, span.start + 1), caret_rect(view, span.end - 1)
+        inside = QPoint((first.center().x() + last.center().x()) // 2, first.center().y())
+        assert view.span_at(inside) == span
+        QApplication.sendEvent(
+            view.viewport(), QHelpEvent(QEvent.Type.ToolTip, inside, view.mapToGlobal(inside))
+        )
+        assert QToolTip.text().startswith(f"PERSON {span.start}-{span.end},")
+        QToolTip.hideText()
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=inside)
+        selected = view.selected
+        assert selected is not None and (selected.start, selected.end) == (span.start, span.end)
