@@ -279,6 +279,14 @@ class QueueModel(QAbstractListModel):
             self.fetchMore(QModelIndex())
         return self.row_of(document_id)
 
+    def left_out(self, document_id: int) -> bool:
+        """Whether the rows read show that the filters leave a document out: every row was read, or (in id
+        order) a row past it; False while it may lie further down than the rows read."""
+        if self.row_of(document_id) is not None:
+            return False
+        past_it = self.order == store.BY_ID and bool(self._ids) and self._ids[-1] > document_id
+        return past_it or not self.canFetchMore(QModelIndex())
+
     def first_pending(self) -> int | None:
         """The first document not answered yet (whatever the filters), if any."""
         if self.review:

@@ -232,9 +232,11 @@ class QueuePanel(QWidget):
             self.absent_note.hide()
             return
         self.queue_view.setCurrentIndex(QModelIndex())
-        self.absent_note.setText(
-            f"Document {document_id}, on screen, is not in this list: {self._why_absent()}."
-        )
+        if self.queue_model.left_out(document_id):
+            said = f"is not in this list: {self._why_absent()}"
+        else:  # not looked for past the pages read (a search many documents hold)
+            said = "lies further down this list than the rows read"
+        self.absent_note.setText(f"Document {document_id}, on screen, {said}.")
         self.absent_note.show()
 
     def _why_absent(self) -> str:

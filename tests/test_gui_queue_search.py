@@ -340,3 +340,25 @@ def test_an_answer_given_or_undone_while_the_search_ran_shows_in_its_result(qtbo
     model = window.queue_model
     assert model.search == "paris" and model.row_of(2) is not None
     assert model.index(model.row_of(2)).data(StatusRole) == ("pending" if undone else "accepted")
+
+
+@pytest.mark.parametrize("order", [0, 1])  # in import order, most likely wrong first (no doubts: by id)
+def test_a_document_on_screen_further_down_than_was_read_is_not_said_to_miss_the_search(
+    qtbot, tmp_path, order
+):
+    many = tmp_path / "many.db"
+    make_database(many, [f"Paris note {i}" for i in range(52 * PAGE_SIZE)])  # more than the 50 pages read
+    window = open_window(qtbot, many)
+    window.queue_panel.order_choice.setCurrentIndex(order)
+    queue_read(qtbot, window)
+    last = 52 * PAGE_SIZE
+    window.controller.open(last)  # holds "paris", past the pages read to find it
+    type_search(qtbot, window, "paris")
+    queue_read(qtbot, window)
+    note = window.queue_panel.absent_note
+    assert window.queue_model.row_of(last) is None and not note.isHidden()
+    assert "does not hold the search" not in note.text()
+    assert note.text() == f"Document {last}, on screen, lies further down this list than the rows read."
+    type_search(qtbot, window, "berlin")  # it does not hold this one: said so
+    queue_read(qtbot, window)
+    assert "its text does not hold the search" in note.text()
