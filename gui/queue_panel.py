@@ -158,7 +158,7 @@ class QueuePanel(QWidget):
         self._show_searching(False)
         self.queue_model.order = query.order
         self.queue_model.set_filter(None if query.statuses is None else list(query.statuses), query.search)
-        self._show_total()
+        self.show_total()
         if self.current_id is not None:
             self.mark(self.current_id)
 
@@ -182,14 +182,14 @@ class QueuePanel(QWidget):
         self.queue_model.show_first_page(first)
         self.queue_view.scrollToTop()  # not left past the new rows' end (the list would fetch a page)
         self._show_searching(False)
-        self._show_total()
+        self.show_total()
         if self.current_id is not None:  # read with the first page, unless another was opened meanwhile
             self.mark(self.current_id, max_pages=0 if first.through == self.current_id else 50)
 
     def _show_count(self, total: int) -> None:
         if self.queue_model is not None:
             self.queue_model.set_total(total)
-            self._show_total()
+            self.show_total()
 
     def _show_failure(self, message: str) -> None:
         self._show_searching(False)
@@ -209,7 +209,7 @@ class QueuePanel(QWidget):
         """Whether a filter's first page or count is still being read off the GUI thread."""
         return self.search.busy
 
-    def _show_total(self) -> None:
+    def show_total(self) -> None:
         """How many documents the list holds (or that it is still counting them)."""
         model = self.queue_model
         if model is None:

@@ -362,3 +362,25 @@ def test_a_document_on_screen_further_down_than_was_read_is_not_said_to_miss_the
     type_search(qtbot, window, "berlin")  # it does not hold this one: said so
     queue_read(qtbot, window)
     assert "its text does not hold the search" in note.text()
+
+
+@pytest.mark.parametrize(
+    ("search", "before", "after"),
+    [
+        ("zebra", "No document holds “zebra”", "2 documents hold “zebra”"),
+        ("", "1,240 documents", "1,242 documents"),
+    ],
+)
+def test_documents_another_program_added_are_counted_in_the_count_line(qtbot, path, search, before, after):
+    window = open_window(qtbot, path)
+    type_search(qtbot, window, search)
+    queue_read(qtbot, window)
+    assert window.queue_panel.count_text.text() == before
+    db = store.open_store(path)  # `spandesk import` beside the window
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "test")
+        store.insert_documents(db, dataset, [_new("A zebra in Berlin", 0, ()), _new("Zebra crossing", 1, ())])
+    db.close()
+    window._on_application_state(Qt.ApplicationState.ApplicationActive)  # back to the window
+    assert window.queue_model.total == (2 if search else 1242)
+    assert window.queue_panel.count_text.text() == after
