@@ -232,3 +232,24 @@ def test_a_span_in_right_to_left_text_is_found_by_a_click_and_a_hover(qtbot, tmp
         QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=inside)
         selected = view.selected
         assert selected is not None and (selected.start, selected.end) == (span.start, span.end)
+
+
+def test_the_tags_of_spans_starting_together_never_run_into_a_span_starting_inside_them(
+    qtbot, tmp_path: Path
+):
+    text = "Talks in New York City went on. Al, Bo and Cy met."
+    spans = sorted(
+        Span(text.index(word), text.index(word) + len(word), label)
+        for word, label in (("New York City", "LOCATION"), ("New York", "GPE"), ("York", "PERSON"),
+                            ("Al", "PERSON"), ("Al, Bo", "ORGANIZATION"), ("Bo", "PERSON"))
+    )  # fmt: skip
+    make_database(tmp_path / "nested.db", [text], [spans])
+    window = open_window(qtbot, tmp_path / "nested.db")
+    window.resize(1000, 600)
+    view = window.view
+    tags = view._tags(view._mark_pieces(QRectF(view.viewport().rect())))
+    assert len(tags) == len(spans)
+    for _, label, box in tags:
+        for _, other_label, other in tags:
+            if other.top() == box.top() and box.left() < other.left():
+                assert box.right() <= other.left(), f"the tag of {label} runs into the tag of {other_label}"
