@@ -253,3 +253,19 @@ def test_the_tags_of_spans_starting_together_never_run_into_a_span_starting_insi
         for _, other_label, other in tags:
             if other.top() == box.top() and box.left() < other.left():
                 assert box.right() <= other.left(), f"the tag of {label} runs into the tag of {other_label}"
+
+
+@pytest.mark.parametrize("width", [420, 700, 1000])
+def test_every_line_of_a_long_chinese_paragraph_has_room_for_the_tags(qtbot, tmp_path: Path, width):
+    """Room makers come every few characters, not after each: every line still holds one."""
+    text = CHINESE.replace("\r\n", "") * 20 + "东京。"
+    make_database(tmp_path / "long.db", [text])
+    window = open_window(qtbot, tmp_path / "long.db")
+    window.resize(width, 600)
+    view = window.view
+    view.repaint()
+    text_height = view.fontMetrics().height()
+    layout = view.document().firstBlock().layout()
+    assert layout.lineCount() >= 20
+    short = [n for n in range(layout.lineCount()) if layout.lineAt(n).height() < 1.8 * text_height]
+    assert short == [], f"lines without room for the tags: {short} of {layout.lineCount()}"
