@@ -279,6 +279,13 @@ class QueueModel(QAbstractListModel):
             self.fetchMore(QModelIndex())
         return self.row_of(document_id)
 
+    def has_chosen_status(self, document_id: int) -> bool:
+        """Whether a document has one of the statuses shown (always, with none chosen)."""
+        if self.statuses is None:
+            return True
+        answer, _text = self._rows_of([document_id]).get(document_id, (None, ""))
+        return STATUS_OF_ANSWER[answer] in self.statuses
+
     def left_out(self, document_id: int) -> bool:
         """Whether the rows read show that the filters leave a document out: every row was read, or (in id
         order) a row past it; False while it may lie further down than the rows read."""

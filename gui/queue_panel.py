@@ -234,6 +234,9 @@ class QueuePanel(QWidget):
         self.queue_view.setCurrentIndex(QModelIndex())
         if self.queue_model.left_out(document_id):
             said = f"is not in this list: {self._why_absent()}"
+        elif not self.queue_model.has_chosen_status(document_id):  # known without reading further
+            shown = " and ".join(self.queue_model.statuses or ())
+            said = f"is not in this list: the list shows {shown} documents only"
         else:  # not looked for past the pages read (a search many documents hold)
             said = "lies further down this list than the rows read"
         self.absent_note.setText(f"Document {document_id}, on screen, {said}.")

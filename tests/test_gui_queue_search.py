@@ -362,6 +362,15 @@ def test_a_document_on_screen_further_down_than_was_read_is_not_said_to_miss_the
     type_search(qtbot, window, "berlin")  # it does not hold this one: said so
     queue_read(qtbot, window)
     assert "its text does not hold the search" in note.text()
+    key(window.view, Qt.Key.Key_A)  # accepted, still on screen (the last document)
+    assert window.current_document.id == last
+    type_search(qtbot, window, "")
+    window.queue_panel.status_filter.setCurrentIndex(1)  # pending only: it is not, whatever lies further
+    queue_read(qtbot, window)
+    assert (
+        note.text()
+        == f"Document {last}, on screen, is not in this list: the list shows pending documents only."
+    )
 
 
 @pytest.mark.parametrize(
