@@ -235,20 +235,19 @@ class QueuePanel(QWidget):
         if self.queue_model.left_out(document_id):
             said = f"is not in this list: {self._why_absent()}"
         elif not self.queue_model.has_chosen_status(document_id):  # known without reading further
-            shown = " and ".join(self.queue_model.statuses or ())
-            said = f"is not in this list: the list shows {shown} documents only"
+            said = f"is not in this list: {self._why_absent(search=False)}"
         else:  # not looked for past the pages read (a search many documents hold)
             said = "lies further down this list than the rows read"
         self.absent_note.setText(f"Document {document_id}, on screen, {said}.")
         self.absent_note.show()
 
-    def _why_absent(self) -> str:
-        """Why the filters leave a document out of the list."""
+    def _why_absent(self, search: bool = True) -> str:
+        """Why the filters leave a document out of the list (``search``: its search too, if one is typed)."""
         chosen = self.status_filter.currentIndex()
         reasons = []
         if chosen > 0:
             reasons.append(f"the list shows {STATUSES[chosen - 1]} documents only")
-        if self.search_box.text().strip():
+        if search and self.search_box.text().strip():
             reasons.append("its text does not hold the search")
         return " and ".join(reasons) or "it lies further down the queue"
 
