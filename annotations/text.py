@@ -16,7 +16,7 @@ from annotations.model import Span, Token
 
 _ASTRAL_OR_CRLF = re.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
 # The window gives lines their room for label tags through the spaces in them (gui/span_style.py); Chinese
-# and Japanese have none. So each Han or kana character is shown followed by a COMBINING GRAPHEME JOINER:
+# and Japanese have none. So Han or kana characters are shown followed by a COMBINING GRAPHEME JOINER:
 # invisible, no width, part of the character's cluster (line breaks and caret stops stay where they were),
 # and given the tall spacing like a space. Not before a combining mark or variation selector, which must
 # follow the character itself.
@@ -27,6 +27,11 @@ _MARKS = (  # the combining marks and variation selectors that may follow one
     "\ufe00-\ufe0f\ufe20-\ufe2f\U000e0100-\U000e01ef"
 )
 _NEEDS_ROOM = re.compile(f"[{_HAN_OR_KANA}](?![{_MARKS}])")
+_ROOM_RUN = re.compile(f"(?:{_NEEDS_ROOM.pattern})+")  # characters side by side that may take a room maker
+# A room maker after the first and the last character of such a run and after every ROOM_EVERY-th between:
+# a line holding any of a run holds one (a line of Chinese holds more than ROOM_EVERY characters), and a long
+# paragraph opens ~3x faster than with one after every character (20,000 characters: 0.28 s -> 0.09 s CPU)
+ROOM_EVERY = 8
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]* ")
 _NON_SPACE = re.compile(r"\S+")
 
@@ -118,8 +123,16 @@ class DisplayText:
 
 
 def _needing_room(text: str) -> list[int]:
-    """Where the Han and kana characters are that get a ``ROOM_MAKER`` after them."""
-    return [match.start() for match in _NEEDS_ROOM.finditer(text)]
+    """Where the Han and kana characters are that get a ``ROOM_MAKER`` after them: the first and the last of
+    each run of them, and every ``ROOM_EVERY``-th between."""
+    places: list[int] = []
+    for run in _ROOM_RUN.finditer(text):
+        first, last = run.start(), run.end() - 1
+        places.append(first)
+        places.extend(range(first + ROOM_EVERY, last, ROOM_EVERY))
+        if last != first:
+            places.append(last)
+    return places
 
 
 def _with_room_makers(text: str, after: list[int]) -> str:

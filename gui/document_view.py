@@ -353,8 +353,9 @@ class DocumentView(QPlainTextEdit):
     def _point_inside(self, point: QPoint, index: int) -> bool:
         start = self.cursorRect(self._cursor_at(self.span_index.qt_starts[index]))
         end = self.cursorRect(self._cursor_at(self.span_index.qt_ends[index]))
-        if start.top() == end.top():
-            return start.left() <= point.x() <= end.left() and start.top() <= point.y() <= end.bottom()
+        if start.top() == end.top():  # right to left, its start is its right edge
+            left, right = sorted((start.left(), end.left()))
+            return left <= point.x() <= right and start.top() <= point.y() <= end.bottom()
         return start.top() <= point.y() <= end.bottom()
 
     def _cursor_at(self, qt_position: int) -> QTextCursor:

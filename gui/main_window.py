@@ -581,6 +581,7 @@ class MainWindow(QMainWindow):
         except (StoreError, sqlite3.Error):  # the queue stays as read; edits say what is wrong
             return False
         if added:
+            self.queue_panel.show_total()  # the count line says how many the list holds now
             self._count_answers()
         return added
 

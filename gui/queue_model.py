@@ -70,6 +70,8 @@ class QueueModel(QAbstractListModel):
         self._fetching = False  # no nested fetch while rows are being inserted
         self.read = False  # whether the store was read yet (``reload``, a filter, an order)
         self.dimmed = False  # rows greyed: a new filter's rows are being read (``QueuePanel``)
+        # documents whose answer changed while a query's rows were read elsewhere (None: none is read)
+        self._changed_meanwhile: set[int] | None = None
         if filled:
             self.reload()
 
@@ -88,6 +90,7 @@ class QueueModel(QAbstractListModel):
     def reload(self) -> None:
         """Start again from the store (after an import, or a change of filter or database)."""
         self.read = True
+        self._changed_meanwhile = None  # read now: every answer as it is
         self.beginResetModel()
         self._forget_rows()
         self._newest = store.newest_document_id(self.db)
@@ -101,9 +104,15 @@ class QueueModel(QAbstractListModel):
         statuses = None if self.statuses is None else tuple(self.statuses)
         return QueueQuery(self.viewer, self.dataset, self.review, statuses, self.search, self.order)
 
+    def expect_first_page(self) -> None:
+        """A query's first page is being read elsewhere: answers changed from now on are shown anew with it
+        (its rows may have been read before them)."""
+        if self._changed_meanwhile is None:
+            self._changed_meanwhile = set()
+
     def show_first_page(self, first: FirstPage) -> None:
         """Show a query's first page read elsewhere (the search worker): its filters, rows and count (None:
-        not counted yet, see ``set_total``)."""
+        not counted yet, see ``set_total``), with the answers changed here since it was asked for."""
         query = first.query
         self.read = True
         self.statuses = None if query.statuses is None else list(query.statuses)
@@ -115,6 +124,9 @@ class QueueModel(QAbstractListModel):
             self._add_rows(first.keys, first.rows)
         self._set_total(first.total, full=not first.complete)
         self.endResetModel()
+        changed, self._changed_meanwhile = self._changed_meanwhile or set(), None
+        for document_id in sorted(changed):  # answered or undone while the rows were read: read anew
+            self.refresh(document_id)
 
     def set_total(self, total: int) -> None:
         """The count of the query shown, counted after its first page was shown."""
@@ -267,6 +279,21 @@ class QueueModel(QAbstractListModel):
             self.fetchMore(QModelIndex())
         return self.row_of(document_id)
 
+    def has_chosen_status(self, document_id: int) -> bool:
+        """Whether a document has one of the statuses shown (always, with none chosen)."""
+        if self.statuses is None:
+            return True
+        answer, _text = self._rows_of([document_id]).get(document_id, (None, ""))
+        return STATUS_OF_ANSWER[answer] in self.statuses
+
+    def left_out(self, document_id: int) -> bool:
+        """Whether the rows read show that the filters leave a document out: every row was read, or (in id
+        order) a row past it; False while it may lie further down than the rows read."""
+        if self.row_of(document_id) is not None:
+            return False
+        past_it = self.order == store.BY_ID and bool(self._ids) and self._ids[-1] > document_id
+        return past_it or not self.canFetchMore(QModelIndex())
+
     def first_pending(self) -> int | None:
         """The first document not answered yet (whatever the filters), if any."""
         if self.review:
@@ -283,6 +310,8 @@ class QueueModel(QAbstractListModel):
 
     def refresh(self, document_id: int) -> None:
         """Show a document's current status (after an answer or its undo)."""
+        if self._changed_meanwhile is not None:
+            self._changed_meanwhile.add(document_id)
         row = self.row_of(document_id)
         if row is None:
             return

@@ -158,7 +158,7 @@ class QueuePanel(QWidget):
         self._show_searching(False)
         self.queue_model.order = query.order
         self.queue_model.set_filter(None if query.statuses is None else list(query.statuses), query.search)
-        self._show_total()
+        self.show_total()
         if self.current_id is not None:
             self.mark(self.current_id)
 
@@ -166,12 +166,13 @@ class QueuePanel(QWidget):
         """Show the chosen filters' documents, read off the GUI thread: the list says it is searching until
         the first page comes (the previous rows stay, greyed, meanwhile), then the count."""
         query = self.chosen_query()
-        if query is None:
+        if query is None or self.queue_model is None:
             return
         self._search_timer.stop()
         if not self.search.attached:  # a panel without a database file (tests of the model alone)
             self.apply_filter()
             return
+        self.queue_model.expect_first_page()  # answers given meanwhile are shown in its rows
         self.search.start(query, self.current_id)  # the pages up to the document on screen too
         self._show_searching(True, query)
 
@@ -181,14 +182,14 @@ class QueuePanel(QWidget):
         self.queue_model.show_first_page(first)
         self.queue_view.scrollToTop()  # not left past the new rows' end (the list would fetch a page)
         self._show_searching(False)
-        self._show_total()
+        self.show_total()
         if self.current_id is not None:  # read with the first page, unless another was opened meanwhile
             self.mark(self.current_id, max_pages=0 if first.through == self.current_id else 50)
 
     def _show_count(self, total: int) -> None:
         if self.queue_model is not None:
             self.queue_model.set_total(total)
-            self._show_total()
+            self.show_total()
 
     def _show_failure(self, message: str) -> None:
         self._show_searching(False)
@@ -208,7 +209,7 @@ class QueuePanel(QWidget):
         """Whether a filter's first page or count is still being read off the GUI thread."""
         return self.search.busy
 
-    def _show_total(self) -> None:
+    def show_total(self) -> None:
         """How many documents the list holds (or that it is still counting them)."""
         model = self.queue_model
         if model is None:
@@ -231,18 +232,22 @@ class QueuePanel(QWidget):
             self.absent_note.hide()
             return
         self.queue_view.setCurrentIndex(QModelIndex())
-        self.absent_note.setText(
-            f"Document {document_id}, on screen, is not in this list: {self._why_absent()}."
-        )
+        if self.queue_model.left_out(document_id):
+            said = f"is not in this list: {self._why_absent()}"
+        elif not self.queue_model.has_chosen_status(document_id):  # known without reading further
+            said = f"is not in this list: {self._why_absent(search=False)}"
+        else:  # not looked for past the pages read (a search many documents hold)
+            said = "lies further down this list than the rows read"
+        self.absent_note.setText(f"Document {document_id}, on screen, {said}.")
         self.absent_note.show()
 
-    def _why_absent(self) -> str:
-        """Why the filters leave a document out of the list."""
+    def _why_absent(self, search: bool = True) -> str:
+        """Why the filters leave a document out of the list (``search``: its search too, if one is typed)."""
         chosen = self.status_filter.currentIndex()
         reasons = []
         if chosen > 0:
             reasons.append(f"the list shows {STATUSES[chosen - 1]} documents only")
-        if self.search_box.text().strip():
+        if search and self.search_box.text().strip():
             reasons.append("its text does not hold the search")
         return " and ".join(reasons) or "it lies further down the queue"
 

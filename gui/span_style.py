@@ -208,9 +208,11 @@ def tag_boxes(style: SpanStyle, tags: Sequence[tuple[str, float, float]]) -> lis
     its width (nested spans, nothing to make room for)."""
     boxes = [tag_box(style, label, left, top) for label, left, top in tags]
     by_place = sorted(range(len(boxes)), key=lambda i: (boxes[i].top(), boxes[i].left()))
-    for this, following in zip(by_place, by_place[1:], strict=False):
-        box, next_box = boxes[this], boxes[following]
-        if next_box.top() == box.top() and box.left() < next_box.left() < box.right():
+    for at, this in enumerate(by_place):  # the next tag starting further right on its line, past those
+        box = boxes[this]  # starting where it starts (each of them is cut by that one too)
+        following = (boxes[i] for i in by_place[at + 1 :] if boxes[i].left() != box.left())
+        next_box = next(following, None)
+        if next_box is not None and next_box.top() == box.top() and next_box.left() < box.right():
             box.setRight(max(box.left(), next_box.left() - TAG_GAP))
     return boxes
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from gui_helpers import make_database, open_window
 from look_driver import caret_rect, geometry_problems
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QPoint, QRectF
 from PySide6.QtGui import QColor, QFont, QTextCharFormat
 
 from annotations.labels import colour_for, default_colours
@@ -198,3 +198,74 @@ def test_chinese_and_japanese_lines_have_room_for_the_tags_and_copy_the_stored_t
     cursor.setPosition(view.display.to_qt(len(CHINESE)), cursor.MoveMode.KeepAnchor)
     view.setTextCursor(cursor)
     assert view.createMimeDataFromSelection().text() == CHINESE[CHINESE.index("上海") :]
+
+
+RIGHT_TO_LEFT = (
+    "Yesterday דוד כהן met محمد علي in Paris.\nשלום, דוד כהן הלך הביתה עם שרה לוי היום בבוקר.\n"
+    "ذهب محمد علي إلى القاهرة مع فاطمة."
+)
+
+
+def test_a_span_in_right_to_left_text_is_found_by_a_click_and_a_hover(qtbot, tmp_path: Path):
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    words = [("דוד כהן", 0), ("محمد علي", 0), ("דוד כהן", 1), ("שרה לוי", 0), ("القاهرة", 0), ("محمد علي", 1)]
+    starts = [RIGHT_TO_LEFT.index(word) if n == 0 else RIGHT_TO_LEFT.rindex(word) for word, n in words]
+    spans = sorted(Span(start, start + len(word), "PERSON") for start, (word, _) in zip(starts, words))
+    make_database(tmp_path / "rtl.db", [RIGHT_TO_LEFT], [spans])
+    window = open_window(qtbot, tmp_path / "rtl.db")
+    window.resize(1000, 600)
+    view = window.view
+    view.repaint()
+    for span in spans:  # the middle of its text, whichever way it runs (Hebrew, Arabic lines; in English)
+        first, last = caret_rect(view, span.start + 1), caret_rect(view, span.end - 1)
+        inside = QPoint((first.center().x() + last.center().x()) // 2, first.center().y())
+        assert view.span_at(inside) == span
+        QApplication.sendEvent(
+            view.viewport(), QHelpEvent(QEvent.Type.ToolTip, inside, view.mapToGlobal(inside))
+        )
+        assert QToolTip.text().startswith(f"PERSON {span.start}-{span.end},")
+        QToolTip.hideText()
+        QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=inside)
+        selected = view.selected
+        assert selected is not None and (selected.start, selected.end) == (span.start, span.end)
+
+
+def test_the_tags_of_spans_starting_together_never_run_into_a_span_starting_inside_them(
+    qtbot, tmp_path: Path
+):
+    text = "Talks in New York City went on. Al, Bo and Cy met."
+    spans = sorted(
+        Span(text.index(word), text.index(word) + len(word), label)
+        for word, label in (("New York City", "LOCATION"), ("New York", "GPE"), ("York", "PERSON"),
+                            ("Al", "PERSON"), ("Al, Bo", "ORGANIZATION"), ("Bo", "PERSON"))
+    )  # fmt: skip
+    make_database(tmp_path / "nested.db", [text], [spans])
+    window = open_window(qtbot, tmp_path / "nested.db")
+    window.resize(1000, 600)
+    view = window.view
+    tags = view._tags(view._mark_pieces(QRectF(view.viewport().rect())))
+    assert len(tags) == len(spans)
+    for _, label, box in tags:
+        for _, other_label, other in tags:
+            if other.top() == box.top() and box.left() < other.left():
+                assert box.right() <= other.left(), f"the tag of {label} runs into the tag of {other_label}"
+
+
+@pytest.mark.parametrize("width", [420, 700, 1000])
+def test_every_line_of_a_long_chinese_paragraph_has_room_for_the_tags(qtbot, tmp_path: Path, width):
+    """Room makers come every few characters, not after each: every line still holds one."""
+    text = CHINESE.replace("\r\n", "") * 20 + "东京。"
+    make_database(tmp_path / "long.db", [text])
+    window = open_window(qtbot, tmp_path / "long.db")
+    window.resize(width, 600)
+    view = window.view
+    view.repaint()
+    text_height = view.fontMetrics().height()
+    layout = view.document().firstBlock().layout()
+    assert layout.lineCount() >= 20
+    short = [n for n in range(layout.lineCount()) if layout.lineAt(n).height() < 1.8 * text_height]
+    assert short == [], f"lines without room for the tags: {short} of {layout.lineCount()}"

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from annotations import store
-from gui.queue_model import PAGE_SIZE, QueueModel
+from gui.queue_model import PAGE_SIZE, QueueModel, StatusRole
 from gui.queue_panel import total_text
 from gui.queue_query import QueueQuery
 
@@ -302,3 +302,94 @@ def test_a_document_opened_while_the_search_ran_is_marked_in_its_result(qtbot, p
     current = window.queue_panel.queue_view.currentIndex()
     assert window.queue_model.document_id(current.row()) == 1001
     assert window.queue_panel.absent_note.isHidden()
+
+
+def rows_read_then_held(monkeypatch: pytest.MonkeyPatch, search: str) -> tuple[threading.Event, ...]:
+    """Hold the reader after it read ``search``'s rows (their answers) until released: (read, release)."""
+    read, release = threading.Event(), threading.Event()
+    original = QueueQuery.rows
+
+    def rows(query: QueueQuery, db, ids):
+        found = original(query, db, ids)
+        if query.search == search:
+            read.set()
+            release.wait(20)
+        return found
+
+    monkeypatch.setattr(QueueQuery, "rows", rows)
+    return read, release
+
+
+@pytest.mark.parametrize("undone", [False, True])
+def test_an_answer_given_or_undone_while_the_search_ran_shows_in_its_result(qtbot, path, monkeypatch, undone):
+    read, release = rows_read_then_held(monkeypatch, "paris")
+    window = open_window(qtbot, path)
+    key(window.view, Qt.Key.Key_Right)
+    assert window.current_document.id == 2  # "about Paris"
+    if undone:
+        key(window.view, Qt.Key.Key_A)  # accepted before the search: its rows say so
+    type_search(qtbot, window, "paris")
+    assert read.wait(5)  # the rows are read: the answer changes only now
+    if undone:
+        key(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    else:
+        key(window.view, Qt.Key.Key_A)
+    assert store.load_document(window.db, 2).state.answer == (None if undone else "accept")
+    release.set()
+    queue_read(qtbot, window)
+    model = window.queue_model
+    assert model.search == "paris" and model.row_of(2) is not None
+    assert model.index(model.row_of(2)).data(StatusRole) == ("pending" if undone else "accepted")
+
+
+@pytest.mark.parametrize("order", [0, 1])  # in import order, most likely wrong first (no doubts: by id)
+def test_a_document_on_screen_further_down_than_was_read_is_not_said_to_miss_the_search(
+    qtbot, tmp_path, order
+):
+    many = tmp_path / "many.db"
+    make_database(many, [f"Paris note {i}" for i in range(52 * PAGE_SIZE)])  # more than the 50 pages read
+    window = open_window(qtbot, many)
+    window.queue_panel.order_choice.setCurrentIndex(order)
+    queue_read(qtbot, window)
+    last = 52 * PAGE_SIZE
+    window.controller.open(last)  # holds "paris", past the pages read to find it
+    type_search(qtbot, window, "paris")
+    queue_read(qtbot, window)
+    note = window.queue_panel.absent_note
+    assert window.queue_model.row_of(last) is None and not note.isHidden()
+    assert "does not hold the search" not in note.text()
+    assert note.text() == f"Document {last}, on screen, lies further down this list than the rows read."
+    type_search(qtbot, window, "berlin")  # it does not hold this one: said so
+    queue_read(qtbot, window)
+    assert "its text does not hold the search" in note.text()
+    key(window.view, Qt.Key.Key_A)  # accepted, still on screen (the last document)
+    assert window.current_document.id == last
+    type_search(qtbot, window, "")
+    window.queue_panel.status_filter.setCurrentIndex(1)  # pending only: it is not, whatever lies further
+    queue_read(qtbot, window)
+    assert (
+        note.text()
+        == f"Document {last}, on screen, is not in this list: the list shows pending documents only."
+    )
+
+
+@pytest.mark.parametrize(
+    ("search", "before", "after"),
+    [
+        ("zebra", "No document holds “zebra”", "2 documents hold “zebra”"),
+        ("", "1,240 documents", "1,242 documents"),
+    ],
+)
+def test_documents_another_program_added_are_counted_in_the_count_line(qtbot, path, search, before, after):
+    window = open_window(qtbot, path)
+    type_search(qtbot, window, search)
+    queue_read(qtbot, window)
+    assert window.queue_panel.count_text.text() == before
+    db = store.open_store(path)  # `spandesk import` beside the window
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "test")
+        store.insert_documents(db, dataset, [_new("A zebra in Berlin", 0, ()), _new("Zebra crossing", 1, ())])
+    db.close()
+    window._on_application_state(Qt.ApplicationState.ApplicationActive)  # back to the window
+    assert window.queue_model.total == (2 if search else 1242)
+    assert window.queue_panel.count_text.text() == after
