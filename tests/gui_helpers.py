@@ -41,6 +41,13 @@ def _new(text: str, index: int, model_spans: Sequence[Sequence[Span]]) -> NewDoc
     return NewDocument(text, whitespace_tokens(text), input_hash(text), DocumentState(spans), prediction)
 
 
+def berlin_paris_database(path: Path, count: int = 1240) -> Path:
+    """A database of ``count`` short documents, every third about Berlin, the rest about Paris."""
+    texts = [f"Document number {i} about {'Berlin' if i % 3 == 0 else 'Paris'}" for i in range(count)]
+    make_database(path, texts)
+    return path
+
+
 def open_window(qtbot, path: Path) -> MainWindow:
     """The main window on a database, shown (offscreen) and focused on the document."""
     settings = QSettings(str(path.with_suffix(".ini")), QSettings.Format.IniFormat)

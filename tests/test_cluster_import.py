@@ -270,8 +270,8 @@ def test_the_window_imports_on_a_cluster_and_shows_shards_and_rate_in_its_dialog
 # ---------------------------------------------------------------- a hostile work folder, model, address
 
 
-@pytest.fixture(scope="module")
-def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", name="rules")
+def rules_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fast rules-only model folder (PLACE for Berlin, PERSON for Ada Lovelace)."""
     import spacy
 

@@ -12,21 +12,9 @@ import pytest
 
 from annotations.cluster_import import DEFAULT_SHARD_SIZE, MIN_TAPERED_SHARD, shard_bounds
 from tests.reliability_helpers import run_spandesk
-from tests.test_cluster_import import SLOW_PATTERNS, _corpus, _env, _plain_import, _rows
+from tests.test_cluster_import import _corpus, _env, _plain_import, _rows, rules_model  # noqa: F401 (the fixture `rules`)
 
 pytest.importorskip("distributed")
-
-
-@pytest.fixture(scope="module")
-def rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fast rules-only model folder (PLACE for Berlin, PERSON for Ada Lovelace)."""
-    import spacy
-
-    folder = tmp_path_factory.mktemp("rules") / "model"
-    nlp = spacy.blank("en")
-    nlp.add_pipe("entity_ruler").add_patterns(SLOW_PATTERNS[1:])
-    nlp.to_disk(folder)
-    return folder
 
 
 @pytest.mark.parametrize("count", [1, 7, 99, 100, 101, 499, 500, 501, 1_999, 3_000, 10_000, 20_001])

@@ -136,18 +136,24 @@ def test_lines_have_room_for_the_tags_and_clicks_find_spans(window):
     assert line.height() >= 1.8 * text_height  # room between lines: marks never touch the next line
 
 
-def test_tags_of_short_spans_side_by_side_never_overlap(qtbot, tmp_path: Path):
-    text = "Talks in US, UK and NZ: Al, Bo and Cy met. New York City was calm."
-    spans = [Span(text.index(word), text.index(word) + len(word), label) for word, label in (
-        ("US", "GPE"), ("UK", "GPE"), ("NZ", "GPE"), ("Al", "PERSON"), ("Bo", "PERSON"), ("Cy", "PERSON"),
-        ("New York", "GPE"), ("New York City", "LOCATION"),
-    )]  # fmt: skip
+def painted_tags(qtbot, tmp_path: Path, text: str, spans: list[Span]):
+    """The document view showing ``text`` with ``spans``, and the label tags it paints (one a span)."""
     make_database(tmp_path / "tags.db", [text], [spans])
     window = open_window(qtbot, tmp_path / "tags.db")
     window.resize(1000, 600)
     view = window.view
     tags = view._tags(view._mark_pieces(QRectF(view.viewport().rect())))
     assert len(tags) == len(spans)
+    return view, tags
+
+
+def test_tags_of_short_spans_side_by_side_never_overlap(qtbot, tmp_path: Path):
+    text = "Talks in US, UK and NZ: Al, Bo and Cy met. New York City was calm."
+    spans = [Span(text.index(word), text.index(word) + len(word), label) for word, label in (
+        ("US", "GPE"), ("UK", "GPE"), ("NZ", "GPE"), ("Al", "PERSON"), ("Bo", "PERSON"), ("Cy", "PERSON"),
+        ("New York", "GPE"), ("New York City", "LOCATION"),
+    )]  # fmt: skip
+    view, tags = painted_tags(qtbot, tmp_path, text, spans)
     boxes = sorted((box.top(), box.left(), box.right(), label) for _, label, box in tags)
     for (top, left, right, label), (next_top, next_left, _, _) in zip(boxes, boxes[1:]):
         if next_top == top and next_left > left:
@@ -243,12 +249,7 @@ def test_the_tags_of_spans_starting_together_never_run_into_a_span_starting_insi
         for word, label in (("New York City", "LOCATION"), ("New York", "GPE"), ("York", "PERSON"),
                             ("Al", "PERSON"), ("Al, Bo", "ORGANIZATION"), ("Bo", "PERSON"))
     )  # fmt: skip
-    make_database(tmp_path / "nested.db", [text], [spans])
-    window = open_window(qtbot, tmp_path / "nested.db")
-    window.resize(1000, 600)
-    view = window.view
-    tags = view._tags(view._mark_pieces(QRectF(view.viewport().rect())))
-    assert len(tags) == len(spans)
+    view, tags = painted_tags(qtbot, tmp_path, text, spans)
     for _, label, box in tags:
         for _, other_label, other in tags:
             if other.top() == box.top() and box.left() < other.left():

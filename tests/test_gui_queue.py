@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import key, make_database, open_window, queue_read
+from gui_helpers import berlin_paris_database, key, make_database, open_window, queue_read
 from PySide6.QtCore import QModelIndex, Qt
 
 from annotations import store
@@ -14,11 +14,7 @@ from gui.queue_model import PAGE_SIZE, QueueModel, StatusRole
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
-    database = tmp_path / "queue.db"
-    make_database(
-        database, [f"Document number {i} about {'Berlin' if i % 3 == 0 else 'Paris'}" for i in range(1240)]
-    )
-    return database
+    return berlin_paris_database(tmp_path / "queue.db")
 
 
 def test_the_queue_model_passes_qtmodeltester_and_loads_pages_lazily(qtmodeltester, path):

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from gui_helpers import _new, key, make_database, open_window, queue_read
+from gui_helpers import _new, berlin_paris_database, key, make_database, open_window, queue_read
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
@@ -23,11 +23,7 @@ LONG = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x <
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
-    database = tmp_path / "queue.db"
-    make_database(
-        database, [f"Document number {i} about {'Berlin' if i % 3 == 0 else 'Paris'}" for i in range(1240)]
-    )
-    return database
+    return berlin_paris_database(tmp_path / "queue.db")
 
 
 class SlowSearches:
