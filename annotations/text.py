@@ -23,7 +23,7 @@ _ASTRAL_OR_CRLF = re.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
 ROOM_MAKER = "\u034f"
 _HAN_OR_KANA = "\u3041-\u3096\u309d-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d"
 _MARKS = (  # the combining marks and variation selectors that may follow one
-    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u3099\u309a"
+    "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u302a-\u302f\u3099\u309a"
     "\ufe00-\ufe0f\ufe20-\ufe2f\U000e0100-\U000e01ef"
 )
 _NEEDS_ROOM = re.compile(f"[{_HAN_OR_KANA}](?![{_MARKS}])")

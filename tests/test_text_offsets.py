@@ -40,6 +40,7 @@ TRICKY = [
     "。",
     "\ufe01",  # a variation selector: stays with the ideograph before it
     "\u3099",  # a combining voiced sound mark
+    "\u302a",  # an ideographic tone mark
 ]
 tricky_text = st.lists(st.sampled_from(TRICKY), max_size=40).map("".join)
 unicode_text = st.text(max_size=60)
@@ -49,8 +50,8 @@ HAN_AND_KANA = [(0x3041, 0x3096), (0x309D, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0
                 (0xFF66, 0xFF9D)]  # fmt: skip
 
 
-MARKS = [(0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0x3099, 0x309A),
-         (0xFE00, 0xFE0F), (0xFE20, 0xFE2F), (0xE0100, 0xE01EF)]  # fmt: skip
+MARKS = [(0x300, 0x36F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0x302A, 0x302F),
+         (0x3099, 0x309A), (0xFE00, 0xFE0F), (0xFE20, 0xFE2F), (0xE0100, 0xE01EF)]  # fmt: skip
 
 
 def may_get_room(text: str, index: int) -> bool:
@@ -121,6 +122,8 @@ def test_han_and_kana_get_an_invisible_room_maker_the_offsets_step_over() -> Non
     assert [display.to_qt(i) for i in range(len(text) + 1)] == [0, 2, 3, 5, 6, 8, 10, 11, 12]
     assert display.from_qt(1) == 1 and display.from_qt(2) == 1  # before a room maker: after its character
     assert display.display.replace("\u034f", "") == text
+    tone = DisplayText.of("北\u302a京")  # an ideographic tone mark stays next to its character too
+    assert tone.display == "北\u302a京\u034f"
 
 
 def test_characters_qt_rewrites_are_shown_one_for_one() -> None:
