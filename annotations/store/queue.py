@@ -72,11 +72,9 @@ def kept_size(
 ) -> int | None:
     """How many documents a queue without a search holds, if the kept answer counts say it at once (None: they
     would be counted row by row: no viewer while some documents have versions beyond the base)."""
-    if not _counts_kept(db):
+    counts = _kept_answer_counts(db, dataset, viewer)
+    if counts is None:
         return None
-    if viewer is None and any(kind != "base" for kind, _, _ in _kept_counts(db, dataset)):
-        return None
-    counts = answer_counts(db, dataset, viewer=viewer)
     return sum(counts.values()) if status is None else sum(counts.get(answer, 0) for answer in set(status))
 
 
@@ -181,9 +179,20 @@ def answer_counts(
     """
     if not _counts_kept(db):
         return _counted_old(db, dataset)
+    counted = _kept_answer_counts(db, dataset, viewer)
+    return _counted_current(db, dataset) if counted is None else counted
+
+
+def _kept_answer_counts(
+    db: Database, dataset: str | None, viewer: str | None
+) -> dict[str | None, int] | None:
+    """Documents per answer as ``viewer`` sees them, from the kept counts alone; None when those do not say
+    it (a database from before them, or no viewer while some documents have versions beyond the base)."""
+    if not _counts_kept(db):
+        return None
     kept = _kept_counts(db, dataset)
     if viewer is None and any(kind != "base" for kind, _, _ in kept):
-        return _counted_current(db, dataset)
+        return None
     counted: dict[str | None, int] = {}
     for (kind, owner, answer), documents in kept.items():
         if kind == "base" or kind == "annotator" and owner == viewer:
