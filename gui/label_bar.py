@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -50,7 +50,14 @@ def short_name(name: str, width: int = BUTTON_TEXT_WIDTH) -> str:
 
 
 class FlowLayout(QLayout):
-    """Lays widgets out left to right, wrapping onto new rows (Qt's flow layout example)."""
+    """Lays widgets out left to right, wrapping onto new rows (Qt's flow layout example).
+
+    Qt asks for the height at a width many times per layout pass: the shown items' sizes and the height at
+    the last width asked are kept until the layout is invalidated (as QBoxLayout keeps its own).
+    """
+
+    _sizes: list[tuple[QLayoutItem, int, int]] | None = None  # the shown items with their size hints
+    _height_at: tuple[int, int] = (-1, 0)  # (width, height) last computed
 
     def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
         super().__init__(parent)
@@ -59,6 +66,7 @@ class FlowLayout(QLayout):
 
     def addItem(self, item: QLayoutItem) -> None:  # noqa: N802
         self._items.append(item)
+        self.invalidate()
 
     def count(self) -> int:
         return len(self._items)
@@ -67,7 +75,14 @@ class FlowLayout(QLayout):
         return self._items[index] if 0 <= index < len(self._items) else None
 
     def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802
-        return self._items.pop(index) if 0 <= index < len(self._items) else None
+        item = self._items.pop(index) if 0 <= index < len(self._items) else None
+        self.invalidate()
+        return item
+
+    def invalidate(self) -> None:
+        """Forget the kept sizes: an item was added, shown, hidden or changed its size hint."""
+        self._sizes, self._height_at = None, (-1, 0)
+        super().invalidate()
 
     def expandingDirections(self) -> Qt.Orientation:  # noqa: N802
         return Qt.Orientation(0)
@@ -76,7 +91,9 @@ class FlowLayout(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return self._arrange(QRect(0, 0, width, 0), move=False)
+        if self._height_at[0] != width:
+            self._height_at = (width, self._arrange(QRect(0, 0, width, 0), move=False))
+        return self._height_at[1]
 
     def setGeometry(self, rect: QRect) -> None:  # noqa: N802
         super().setGeometry(rect)
@@ -86,23 +103,25 @@ class FlowLayout(QLayout):
         return self.minimumSize()
 
     def minimumSize(self) -> QSize:  # noqa: N802
-        size = QSize()
-        for item in self._items:
-            size = size.expandedTo(item.minimumSize())
-        return size
+        sizes = self._shown_sizes()
+        return QSize(max((w for _, w, _ in sizes), default=0), max((h for _, _, h in sizes), default=0))
+
+    def _shown_sizes(self) -> list[tuple[QLayoutItem, int, int]]:
+        if self._sizes is None:
+            hints = [(item, item.sizeHint()) for item in self._items if not item.isEmpty()]
+            self._sizes = [(item, hint.width(), hint.height()) for item, hint in hints]
+        return self._sizes
 
     def _arrange(self, rect: QRect, move: bool) -> int:
-        x, y, row_height = rect.x(), rect.y(), 0
-        for item in self._items:
-            if item.widget() is not None and item.widget().isHidden():
-                continue
-            hint = item.sizeHint()
-            if x + hint.width() > rect.right() and row_height > 0:
-                x, y, row_height = rect.x(), y + row_height + self.spacing(), 0
+        left, right, spacing = rect.x(), rect.right(), self.spacing()
+        x, y, row_height = left, rect.y(), 0
+        for item, width, height in self._shown_sizes():
+            if x + width > right and row_height > 0:
+                x, y, row_height = left, y + row_height + spacing, 0
             if move:
-                item.setGeometry(QRect(QPoint(x, y), hint))
-            x += hint.width() + self.spacing()
-            row_height = max(row_height, hint.height())
+                item.setGeometry(QRect(x, y, width, height))
+            x += width + spacing
+            row_height = max(row_height, height)
         return y + row_height - rect.y()
 
 
@@ -152,9 +171,9 @@ class LabelBar(QWidget):
         self._labels.setStyleSheet(
             "QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }"
         )
-        inner = QWidget()
-        inner.setLayout(self._flow)
-        self._labels.setWidget(inner)
+        self._pills = QWidget()  # the buttons' parent; its style sheet draws every pill
+        self._pills.setLayout(self._flow)
+        self._labels.setWidget(self._pills)
         row.addWidget(self._labels, 1)
         row.addWidget(side_panel, 0, Qt.AlignmentFlag.AlignTop)
 
@@ -167,6 +186,7 @@ class LabelBar(QWidget):
             self._flow.removeWidget(button)
             button.deleteLater()
         self.buttons, self.names = {}, [name for name, _ in labels]
+        self._pills.setStyleSheet(pills_style([colour for _, colour in labels]))
         for position, (name, colour) in enumerate(labels):
             self.buttons[name] = self._button(position, name, colour)
             self._flow.addWidget(self.buttons[name])
@@ -184,7 +204,7 @@ class LabelBar(QWidget):
         button.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         button.customContextMenuRequested.connect(lambda _pos, label=name: self.choose_colour(label))
         button.clicked.connect(lambda _checked=False, label=name: self.clicked(label))
-        button.setStyleSheet(_button_style(QColor(colour)))
+        button.setObjectName(f"pill{position}")  # its colour in pills_style; never the name: it may be "} {"
         button.setProperty("colour", colour)
         self._group.addButton(button)
         return button
@@ -258,11 +278,22 @@ class LabelBar(QWidget):
             self._labels.setFixedHeight(max(needed, 0))
 
 
-def _button_style(colour: QColor) -> str:
-    """A pill in the label's colour; the active one gets a dark outline."""
-    return (
-        f"QPushButton {{ background: {colour.name()}; border: 2px solid {colour.name()}; border-radius: 11px;"
-        " padding: 3px 10px; font-weight: 600; font-size: 11px; color: #1f2328; }"
-        f" QPushButton:hover {{ border-color: {colour.darker(130).name()}; }}"
-        " QPushButton:checked { border: 2px solid #1f2328; }"
-    )
+PILL_STYLE = (
+    "QPushButton { border: 2px solid; border-radius: 11px; padding: 3px 10px;"
+    " font-weight: 600; font-size: 11px; color: #1f2328; }"
+)
+
+
+def pills_style(colours: list[str]) -> str:
+    """One style sheet for every pill: button ``pill{N}`` in the Nth colour, a darker border under the mouse,
+    a dark outline on the checked one. Colours are normalised by QColor (#rrggbb); names never enter it."""
+    rules = [PILL_STYLE]
+    for position, text in enumerate(colours):
+        colour = QColor(text)
+        pill = f"QPushButton#pill{position}"
+        rules.append(
+            f"{pill} {{ background: {colour.name()}; border-color: {colour.name()}; }}"
+            f" {pill}:hover {{ border-color: {colour.darker(130).name()}; }}"
+            f" {pill}:checked {{ border-color: #1f2328; }}"
+        )
+    return "\n".join(rules)
