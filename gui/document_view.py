@@ -7,6 +7,7 @@ through ``DisplayText``; the text shown is never read back from the widget.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 
@@ -526,7 +527,7 @@ class DocumentView(QPlainTextEdit):
         for block, line, line_top in self._visible_lines(region):
             position = block.position()
             if block.blockNumber() not in bidi:
-                bidi[block.blockNumber()] = _RIGHT_TO_LEFT.search(block.text()) is not None
+                bidi[block.blockNumber()] = _has_right_to_left(block.text())
             line_start = position + line.textStart()
             line_end = line_start + line.textLength()
             x = block.layout().position().x()
@@ -609,9 +610,18 @@ def _utf16_matches(pattern: re.Pattern[str], text: str) -> Iterator[tuple[int, i
 
 # letters written right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko, ...): a line holding them is laid out
 # in runs of both directions, where an offset at a run's edge has two places on screen
-_RIGHT_TO_LEFT = re.compile(
-    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
+_RIGHT_TO_LEFT = "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
+
+
+def _has_right_to_left(text: str) -> bool:
+    """Whether ``text`` holds a letter written right to left (never an ASCII text: the pattern, whose ranges
+    cost ~4 M instructions to compile, is compiled when a text that is not ASCII first needs it)."""
+    return not text.isascii() and _right_to_left().search(text) is not None
+
+
+@functools.cache
+def _right_to_left() -> re.Pattern[str]:
+    return re.compile(_RIGHT_TO_LEFT)
 
 
 def _described(span: Span) -> str:

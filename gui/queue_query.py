@@ -4,8 +4,7 @@ model reads with the window's connection, the queue's search worker with its own
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from annotations import store
 
@@ -17,8 +16,7 @@ ANSWER_OF_STATUS = {status: answer for answer, status in STATUS_OF_ANSWER.items(
 Rows = dict[int, tuple[str | None, str]]  # per document id: its answer and the start of its text
 
 
-@dataclass(frozen=True)
-class QueueQuery:
+class QueueQuery(NamedTuple):
     """A queue's filters and order: whose versions, which dataset, the review queue or not, the statuses
     shown (None: all), the text searched and the sort."""
 
@@ -57,8 +55,7 @@ class QueueQuery:
         return store.review_rows(db, ids) if self.review else store.queue_rows(db, ids, self.viewer)
 
 
-@dataclass(frozen=True)
-class FirstPage:
+class FirstPage(NamedTuple):
     """A query's first pages as read: their keys and rows, the count (None: still being counted), whether
     every row was read, the highest document id before they were read, and the document they were read up
     to (if in the list)."""

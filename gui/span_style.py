@@ -9,7 +9,7 @@ white, whichever contrasts more with the tag's colour (WCAG: always at least 4.5
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QImage, QPainter, QTextCharFormat
@@ -52,8 +52,7 @@ def mixed(colour: QColor, weight: float) -> QColor:
     return QColor.fromRgbF(*(1 - weight + weight * c for c in colour.getRgbF()[:3]))
 
 
-@dataclass(frozen=True)
-class MarkLook:
+class MarkLook(NamedTuple):
     """What one span is painted with: its mark's fill and border, its tag's colours."""
 
     fill: QColor
@@ -64,8 +63,7 @@ class MarkLook:
     text: QColor | None  # the span's text colour when it must change (the selected span), else None
 
 
-@dataclass(frozen=True)
-class MarkPiece:
+class MarkPiece(NamedTuple):
     """One line's piece of a span's mark: the span's index, its box in the viewport, how it looks, and
     whether it continues on the previous line (then it has no tag) or the next."""
 

@@ -240,6 +240,25 @@ def test_a_span_in_right_to_left_text_is_found_by_a_click_and_a_hover(qtbot, tmp
         assert selected is not None and (selected.start, selected.end) == (span.start, span.end)
 
 
+@pytest.mark.parametrize(
+    ("text", "right_to_left"),
+    [
+        ("Berlin and Paris", False),  # ASCII: never looked at by the pattern
+        ("Zürich, Kraków, naïve café", False),
+        ("北京和东京 👏 🙄", False),
+        ("Meet דוד כהן today", True),  # Hebrew
+        ("Meet محمد علي today", True),  # Arabic
+        ("Arabic presentation form \ufe8d", True),
+        ("Phoenician \U00010900", True),  # beyond the BMP
+        ("Adlam \U0001e900", True),
+    ],
+)
+def test_lines_holding_right_to_left_letters_are_told_apart(text: str, right_to_left: bool):
+    from gui.document_view import _has_right_to_left
+
+    assert _has_right_to_left(text) is right_to_left
+
+
 def test_the_tags_of_spans_starting_together_never_run_into_a_span_starting_inside_them(
     qtbot, tmp_path: Path
 ):
