@@ -32,6 +32,8 @@ ON_DEMAND = (
     "importlib.abc",
     "getpass",  # the annotator's name on a database's first start
     "annotations.store.incoming",  # an import's versions
+    "annotations.store.scored_predictions",  # spandesk reannotate's predictions
+    "annotations.store.kept_proposals",  # spandesk models
 )
 
 # `spandesk gui --db DB` as its console script runs it (DB: the script's first argument; ``given``: all of

@@ -15,6 +15,8 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``settings``: labels and settings
 - ``batches``: changes made to many documents at once (apply everywhere) and their undo
 - ``predictions``: several models' predictions with confidence, documents' doubt, pending bases
+- ``scored_predictions``: storing a model's predictions with their confidence, and the documents' doubt
+- ``kept_proposals``: how many of each model's proposals people kept
 - ``transfer``: copying documents and versions between databases (assign, merge)
 - ``models``: the models trained from the corrections (``spandesk train``)
 """
@@ -92,6 +94,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "HistoryMismatch",
         "StoreError",
     ),
+    "kept_proposals": ("ModelKept", "models_kept"),
     "keyset": (
         "BY_ID",
         "QueueKey",
@@ -107,19 +110,15 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "predictions": (
         "BY_DOUBT",
-        "ModelKept",
         "ProposedBy",
         "REANNOTATE_EVENT",
-        "ScoredPrediction",
         "count_texts",
         "document_texts",
         "has_doubt",
-        "models_kept",
         "models_latest_first",
         "pending_base",
         "proposed_by",
         "shows_base",
-        "store_prediction",
     ),
     "queue": (
         "answer_counts",
@@ -140,6 +139,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "review_page",
         "review_rows",
     ),
+    "scored_predictions": ("ScoredPrediction", "store_prediction"),
     "settings": (
         "add_labels",
         "get_setting",
@@ -241,6 +241,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         prepare_to_edit,
     )
     from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
+    from annotations.store.kept_proposals import ModelKept, models_kept
     from annotations.store.keyset import BY_ID, QueueKey, QueueOrder
     from annotations.store.models import (
         ModelRow,
@@ -253,18 +254,14 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
     from annotations.store.predictions import (
         BY_DOUBT,
         REANNOTATE_EVENT,
-        ModelKept,
         ProposedBy,
-        ScoredPrediction,
         count_texts,
         document_texts,
         has_doubt,
-        models_kept,
         models_latest_first,
         pending_base,
         proposed_by,
         shows_base,
-        store_prediction,
     )
     from annotations.store.queue import (
         answer_counts,
@@ -285,6 +282,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         review_page,
         review_rows,
     )
+    from annotations.store.scored_predictions import ScoredPrediction, store_prediction
     from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
     from annotations.store.transfer import (
         MergeCounts,
