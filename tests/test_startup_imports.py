@@ -34,6 +34,7 @@ ON_DEMAND = (
     "annotations.store.incoming",  # an import's versions
     "annotations.store.scored_predictions",  # spandesk reannotate's predictions
     "annotations.store.kept_proposals",  # spandesk models
+    "annotations.store.new_documents",  # an import's documents, the first edit's version
 )
 
 # `spandesk gui --db DB` as its console script runs it (DB: the script's first argument; ``given``: all of

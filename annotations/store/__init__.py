@@ -7,7 +7,8 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``connection``: opening (WAL, busy timeout, migrations, refusing what is not ours), transactions
 - ``errors``: StoreError and the errors naming a row or a document
 - ``encoding``: the JSON forms of spans, tokens and history changes
-- ``documents``: datasets and documents: storing, loading, streaming
+- ``documents``: datasets and documents: loading, streaming
+- ``new_documents``: storing new documents and new versions
 - ``queue``: the document queue and the answer counts
 - ``edits``: edits (one transaction, one history event each) and replaying the history
 - ``versions``: who has a version of what, and every version of each document
@@ -50,8 +51,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "documents": (
         "DocumentRow",
-        "NewDocument",
-        "Prediction",
         "Versions",
         "check_stored_span_bounds",
         "damaged_document",
@@ -59,8 +58,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "dataset_names",
         "documents_from",
         "ensure_dataset",
-        "insert_documents",
-        "insert_version",
         "iter_document_rows",
         "iter_documents",
         "load_document",
@@ -108,6 +105,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "registered_model",
         "registered_models",
     ),
+    "new_documents": ("NewDocument", "Prediction", "insert_documents", "insert_version"),
     "predictions": (
         "BY_DOUBT",
         "ProposedBy",
@@ -203,8 +201,6 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
     )
     from annotations.store.documents import (
         DocumentRow,
-        NewDocument,
-        Prediction,
         Versions,
         check_stored_span_bounds,
         damaged_document,
@@ -212,8 +208,6 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         dataset_names,
         documents_from,
         ensure_dataset,
-        insert_documents,
-        insert_version,
         iter_document_rows,
         iter_documents,
         load_document,
@@ -251,6 +245,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         registered_model,
         registered_models,
     )
+    from annotations.store.new_documents import NewDocument, Prediction, insert_documents, insert_version
     from annotations.store.predictions import (
         BY_DOUBT,
         REANNOTATE_EVENT,
