@@ -35,6 +35,8 @@ ON_DEMAND = (
     "annotations.store.scored_predictions",  # spandesk reannotate's predictions
     "annotations.store.kept_proposals",  # spandesk models
     "annotations.store.new_documents",  # an import's documents, the first edit's version
+    "annotations.store.versions_by_document",  # agreement, statistics
+    "annotations.store.versions_by_text",  # an import's versions
 )
 
 # `spandesk gui --db DB` as its console script runs it (DB: the script's first argument; ``given``: all of

@@ -11,7 +11,9 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``new_documents``: storing new documents and new versions
 - ``queue``: the document queue and the answer counts
 - ``edits``: edits (one transaction, one history event each) and replaying the history
-- ``versions``: who has a version of what, and every version of each document
+- ``versions``: who has a version of what, and every version of a document
+- ``versions_by_document``: every document with several versions, streamed (agreement, statistics)
+- ``versions_by_text``: stored documents found by their text, with every version (imports)
 - ``review_queue``: the documents several annotators have a version of, with their reviewed version's answer
 - ``settings``: labels and settings
 - ``batches``: changes made to many documents at once (apply everywhere) and their undo
@@ -158,8 +160,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "versions": (
         "ANNOTATOR_KINDS",
-        "DocumentVersions",
-        "TextVersions",
         "VersionRow",
         "annotator_revs",
         "annotators",
@@ -167,12 +167,11 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "base_annotators",
         "chosen_answer_counts",
         "count_documents",
-        "document_of_text",
-        "document_versions",
-        "text_versions",
         "unreviewed_disagreements",
         "versions",
     ),
+    "versions_by_document": ("DocumentVersions", "document_versions"),
+    "versions_by_text": ("TextVersions", "document_of_text", "text_versions"),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -292,8 +291,6 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
     )
     from annotations.store.versions import (
         ANNOTATOR_KINDS,
-        DocumentVersions,
-        TextVersions,
         VersionRow,
         annotator_revs,
         annotators,
@@ -301,12 +298,11 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         base_annotators,
         chosen_answer_counts,
         count_documents,
-        document_of_text,
-        document_versions,
-        text_versions,
         unreviewed_disagreements,
         versions,
     )
+    from annotations.store.versions_by_document import DocumentVersions, document_versions
+    from annotations.store.versions_by_text import TextVersions, document_of_text, text_versions
 
 __all__ = [
     "finish_opening",
