@@ -3,7 +3,6 @@ who annotate a dataset are named to the person at the keyboard."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 MAX_NAME_LENGTH = 64
@@ -21,6 +20,8 @@ def checked_annotator_name(name: str) -> str:
     """The name without surrounding spaces, in one Unicode spelling (NFC: an ``é`` typed as ``e`` and a
     combining accent is the same person as a precomposed one); BadAnnotatorName (saying why) if it cannot
     be an annotator's."""
+    import unicodedata  # a C extension (~3 M instructions) the window's start does not need
+
     if not isinstance(name, str):
         raise BadAnnotatorName(f"a name is text, not {type(name).__name__}")
     trimmed = unicodedata.normalize("NFC", name.strip())

@@ -22,18 +22,26 @@ _ASTRAL_OR_CRLF = re.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
 # follow the character itself.
 ROOM_MAKER = "\u034f"
 _HAN_OR_KANA = "\u3041-\u3096\u309d-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d"
+_FIRST_HAN_OR_KANA = "\u3041"  # a text whose highest character is below it holds none
 _MARKS = (  # the combining marks and variation selectors that may follow one
     "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u302a-\u302f\u3099\u309a"
     "\ufe00-\ufe0f\ufe20-\ufe2f\U000e0100-\U000e01ef"
 )
-_NEEDS_ROOM = re.compile(f"[{_HAN_OR_KANA}](?![{_MARKS}])")
-_ROOM_RUN = re.compile(f"(?:{_NEEDS_ROOM.pattern})+")  # characters side by side that may take a room maker
-# A room maker after the first and the last character of such a run and after every ROOM_EVERY-th between:
-# a line holding any of a run holds one (a line of Chinese holds more than ROOM_EVERY characters), and a long
-# paragraph opens ~3x faster than with one after every character (20,000 characters: 0.28 s -> 0.09 s CPU)
+# A room maker after the first and the last character of a run of them (``_room_runs``) and after every
+# ROOM_EVERY-th between: a line holding any of a run holds one (a line of Chinese holds more than ROOM_EVERY
+# characters), and a long paragraph opens ~3x faster than with one after every character (20,000 characters:
+# 0.28 s -> 0.09 s CPU)
 ROOM_EVERY = 8
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]* ")
 _NON_SPACE = re.compile(r"\S+")
+
+
+@cache
+def _room_runs() -> re.Pattern[str]:
+    """Runs of Han or kana characters side by side that may take a room maker, compiled on first use: sre
+    walks each of the class's ~30,000 characters as it compiles it (~15 M instructions of the window's
+    start)."""
+    return re.compile(f"(?:[{_HAN_OR_KANA}](?![{_MARKS}]))+")
 
 
 @cache
@@ -126,7 +134,9 @@ def _needing_room(text: str) -> list[int]:
     """Where the Han and kana characters are that get a ``ROOM_MAKER`` after them: the first and the last of
     each run of them, and every ``ROOM_EVERY``-th between."""
     places: list[int] = []
-    for run in _ROOM_RUN.finditer(text):
+    if text.isascii() or max(text) < _FIRST_HAN_OR_KANA:  # none there: the pattern is not even compiled
+        return places
+    for run in _room_runs().finditer(text):
         first, last = run.start(), run.end() - 1
         places.append(first)
         places.extend(range(first + ROOM_EVERY, last, ROOM_EVERY))

@@ -208,7 +208,7 @@ def slow_paths(monkeypatch: pytest.MonkeyPatch) -> None:
         def __exit__(self, *exc: object) -> None:
             return None
 
-    monkeypatch.setattr("annotations.store.documents.search_index_batched", Unbatched)
+    monkeypatch.setattr("annotations.store.new_documents.search_index_batched", Unbatched)
 
 
 def import_into(db_path: Path, source: Path, **options: Any) -> Any:

@@ -267,7 +267,7 @@ def test_answer_counts_added_in_one_statement_are_the_rows_the_triggers_make(
     import_into(tmp_path / "batched.db", *sources, dataset="b", annotator="cy", existing="keep")
     import_into(tmp_path / "batched.db", sources[1], dataset="a", existing="keep")
     with monkeypatch.context() as patched:
-        patched.setattr("annotations.store.documents.answer_counts_batched", unbatched)
+        patched.setattr("annotations.store.new_documents.answer_counts_batched", unbatched)
         import_into(tmp_path / "triggers.db", sources[0], dataset="a")
         import_into(tmp_path / "triggers.db", *sources, dataset="b", annotator="cy", existing="keep")
         import_into(tmp_path / "triggers.db", sources[1], dataset="a", existing="keep")

@@ -32,6 +32,11 @@ ON_DEMAND = (
     "importlib.abc",
     "getpass",  # the annotator's name on a database's first start
     "annotations.store.incoming",  # an import's versions
+    "annotations.store.scored_predictions",  # spandesk reannotate's predictions
+    "annotations.store.kept_proposals",  # spandesk models
+    "annotations.store.new_documents",  # an import's documents, the first edit's version
+    "annotations.store.versions_by_document",  # agreement, statistics
+    "annotations.store.versions_by_text",  # an import's versions
 )
 
 # `spandesk gui --db DB` as its console script runs it (DB: the script's first argument; ``given``: all of

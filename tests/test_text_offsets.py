@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -100,6 +102,24 @@ def test_qt_positions_map_back_to_the_code_point_they_came_from(text: str) -> No
         back = display.from_qt(display.to_qt(offset))
         assert display.to_qt(back) == display.to_qt(offset)
         assert back >= offset or text[back:offset] == "\r"
+
+
+# Characters at the edges of the Han and kana ranges and of the marks, and others: right-to-left, a BOM, an
+# emoji with its variation selector, an astral ideograph (not in the ranges), CR and LF.
+EDGES = ["a", "é", "\u05d0", "\u200f", "\u3040", "\u3041", "\u3096", "\u3097", "\u4e00", "\uff9d", "\uff9e",
+         "\u302a", "\u0301", "\ufe0f", "\U000e0100", "\U00020000", "😀", "\ufeff", "\r", "\n"]  # fmt: skip
+
+
+def test_every_short_text_of_edge_characters_maps_as_the_reference_says() -> None:
+    """Every text of up to three of them: texts that cannot hold a Han or kana character (no room maker is
+    looked for) and texts that do, against the reference."""
+    for text in ("".join(chars) for length in range(4) for chars in itertools.product(EDGES, repeat=length)):
+        display = DisplayText.of(text)
+        assert [display.to_qt(i) for i in range(len(text) + 1)] == [
+            reference_qt_position(text, i) for i in range(len(text) + 1)
+        ], ascii(text)
+        makers = [i for i in range(len(text)) if gets_room(text, i)]
+        assert display.display.count("\u034f") == len(makers), ascii(text)
 
 
 def test_a_position_inside_a_surrogate_pair_maps_to_the_emoji_start() -> None:

@@ -7,14 +7,19 @@ event; the model's predictions are written once and never changed. Callers use t
 - ``connection``: opening (WAL, busy timeout, migrations, refusing what is not ours), transactions
 - ``errors``: StoreError and the errors naming a row or a document
 - ``encoding``: the JSON forms of spans, tokens and history changes
-- ``documents``: datasets and documents: storing, loading, streaming
+- ``documents``: datasets and documents: loading, streaming
+- ``new_documents``: storing new documents and new versions
 - ``queue``: the document queue and the answer counts
 - ``edits``: edits (one transaction, one history event each) and replaying the history
-- ``versions``: who has a version of what, and every version of each document
+- ``versions``: who has a version of what, and every version of a document
+- ``versions_by_document``: every document with several versions, streamed (agreement, statistics)
+- ``versions_by_text``: stored documents found by their text, with every version (imports)
 - ``review_queue``: the documents several annotators have a version of, with their reviewed version's answer
 - ``settings``: labels and settings
 - ``batches``: changes made to many documents at once (apply everywhere) and their undo
 - ``predictions``: several models' predictions with confidence, documents' doubt, pending bases
+- ``scored_predictions``: storing a model's predictions with their confidence, and the documents' doubt
+- ``kept_proposals``: how many of each model's proposals people kept
 - ``transfer``: copying documents and versions between databases (assign, merge)
 - ``models``: the models trained from the corrections (``spandesk train``)
 """
@@ -48,8 +53,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "documents": (
         "DocumentRow",
-        "NewDocument",
-        "Prediction",
         "Versions",
         "check_stored_span_bounds",
         "damaged_document",
@@ -57,8 +60,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "dataset_names",
         "documents_from",
         "ensure_dataset",
-        "insert_documents",
-        "insert_version",
         "iter_document_rows",
         "iter_documents",
         "load_document",
@@ -92,6 +93,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "HistoryMismatch",
         "StoreError",
     ),
+    "kept_proposals": ("ModelKept", "models_kept"),
     "keyset": (
         "BY_ID",
         "QueueKey",
@@ -105,21 +107,18 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "registered_model",
         "registered_models",
     ),
+    "new_documents": ("NewDocument", "Prediction", "insert_documents", "insert_version"),
     "predictions": (
         "BY_DOUBT",
-        "ModelKept",
         "ProposedBy",
         "REANNOTATE_EVENT",
-        "ScoredPrediction",
         "count_texts",
         "document_texts",
         "has_doubt",
-        "models_kept",
         "models_latest_first",
         "pending_base",
         "proposed_by",
         "shows_base",
-        "store_prediction",
     ),
     "queue": (
         "answer_counts",
@@ -140,6 +139,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "review_page",
         "review_rows",
     ),
+    "scored_predictions": ("ScoredPrediction", "store_prediction"),
     "settings": (
         "add_labels",
         "get_setting",
@@ -160,8 +160,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "versions": (
         "ANNOTATOR_KINDS",
-        "DocumentVersions",
-        "TextVersions",
         "VersionRow",
         "annotator_revs",
         "annotators",
@@ -169,12 +167,11 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "base_annotators",
         "chosen_answer_counts",
         "count_documents",
-        "document_of_text",
-        "document_versions",
-        "text_versions",
         "unreviewed_disagreements",
         "versions",
     ),
+    "versions_by_document": ("DocumentVersions", "document_versions"),
+    "versions_by_text": ("TextVersions", "document_of_text", "text_versions"),
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
@@ -203,8 +200,6 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
     )
     from annotations.store.documents import (
         DocumentRow,
-        NewDocument,
-        Prediction,
         Versions,
         check_stored_span_bounds,
         damaged_document,
@@ -212,8 +207,6 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         dataset_names,
         documents_from,
         ensure_dataset,
-        insert_documents,
-        insert_version,
         iter_document_rows,
         iter_documents,
         load_document,
@@ -241,6 +234,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         prepare_to_edit,
     )
     from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch, StoreError
+    from annotations.store.kept_proposals import ModelKept, models_kept
     from annotations.store.keyset import BY_ID, QueueKey, QueueOrder
     from annotations.store.models import (
         ModelRow,
@@ -250,21 +244,18 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         registered_model,
         registered_models,
     )
+    from annotations.store.new_documents import NewDocument, Prediction, insert_documents, insert_version
     from annotations.store.predictions import (
         BY_DOUBT,
         REANNOTATE_EVENT,
-        ModelKept,
         ProposedBy,
-        ScoredPrediction,
         count_texts,
         document_texts,
         has_doubt,
-        models_kept,
         models_latest_first,
         pending_base,
         proposed_by,
         shows_base,
-        store_prediction,
     )
     from annotations.store.queue import (
         answer_counts,
@@ -285,6 +276,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         review_page,
         review_rows,
     )
+    from annotations.store.scored_predictions import ScoredPrediction, store_prediction
     from annotations.store.settings import add_labels, get_setting, labels, set_label_colour, set_setting
     from annotations.store.transfer import (
         MergeCounts,
@@ -299,8 +291,6 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
     )
     from annotations.store.versions import (
         ANNOTATOR_KINDS,
-        DocumentVersions,
-        TextVersions,
         VersionRow,
         annotator_revs,
         annotators,
@@ -308,12 +298,11 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         base_annotators,
         chosen_answer_counts,
         count_documents,
-        document_of_text,
-        document_versions,
-        text_versions,
         unreviewed_disagreements,
         versions,
     )
+    from annotations.store.versions_by_document import DocumentVersions, document_versions
+    from annotations.store.versions_by_text import TextVersions, document_of_text, text_versions
 
 __all__ = [
     "finish_opening",

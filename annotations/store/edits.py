@@ -17,9 +17,10 @@ from annotations.model import (
     unchanged_ends,
 )
 from annotations.store.connection import as_store_error, write_transaction
-from annotations.store.documents import Versions, insert_version, load_document
+from annotations.store.documents import Versions, load_document
 from annotations.store.encoding import decode_change, edited_spans_json, encode_change
 from annotations.store.errors import DECODE_ERRORS, DamagedRow, EditConflict, HistoryMismatch
+from annotations.store.new_documents import insert_version
 
 if TYPE_CHECKING:
     from sqlite_utils import Database

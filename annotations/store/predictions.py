@@ -4,14 +4,12 @@ documents are still pending (nobody answered or edited them) so that a new model
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from annotations.model import Span
-from annotations.store.documents import Versions, documents_from
-from annotations.store.encoding import decode_spans, encode_spans
+from annotations.store.encoding import decode_spans
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
 from annotations.store.keyset import RankedOrder
 
@@ -19,18 +17,6 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 REANNOTATE_EVENT = "preannotate"  # the history event of a pending base given a new model's proposal
-
-
-@dataclass(frozen=True, slots=True)
-class ScoredPrediction:
-    """What one model (name and version) proposed for a document, with a confidence per span."""
-
-    document_id: int
-    model: str
-    model_version: str
-    spans: tuple[Span, ...]
-    scores: tuple[float | None, ...] | None  # None: the model gives no scores at all
-    doubt: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,37 +31,6 @@ class ProposedBy:
     @property
     def name(self) -> str:
         return f"{self.model} {self.model_version}"
-
-
-def store_prediction(
-    db: Database, prediction: ScoredPrediction, now: float | None = None, *, doubt: bool = True
-) -> None:
-    """Store a prediction (inside the caller's transaction) beside the other models' ones; the same model
-    and version predicting again replaces its own; the document's doubt becomes this prediction's (unless
-    not ``doubt``: a prediction that is not what the document shows)."""
-    scores = None if prediction.scores is None else json.dumps(list(prediction.scores))
-    db.execute(
-        "INSERT OR REPLACE INTO predictions"
-        " (document_id, model, model_version, spans, created, scores, doubt) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            prediction.document_id,
-            prediction.model,
-            prediction.model_version,
-            encode_spans(prediction.spans),
-            now if now is not None else time.time(),
-            scores,
-            prediction.doubt,
-        ],
-    )
-    if not doubt:
-        return
-    if prediction.doubt is None:
-        db.execute("DELETE FROM document_doubt WHERE document_id = ?", [prediction.document_id])
-    else:
-        db.execute(
-            "INSERT OR REPLACE INTO document_doubt (document_id, doubt) VALUES (?, ?)",
-            [prediction.document_id, prediction.doubt],
-        )
 
 
 def has_doubt(db: Database, document_id: int) -> bool:
@@ -177,43 +132,6 @@ def proposed_by(db: Database, document_id: int) -> ProposedBy | None:
         raise DamagedRow(f"documents {document_id}", "predictions.scores", "cannot be read") from error
     keyed = {(s.start, s.end, s.label): score for s, score in zip(spans, scores, strict=False)}
     return ProposedBy(model, version, keyed, doubt)
-
-
-@dataclass(frozen=True, slots=True)
-class ModelKept:
-    """One model's proposals on the answered documents, and how many people kept exactly."""
-
-    model: str
-    documents: int
-    proposed: int
-    kept: int
-
-
-def models_kept(db: Database, dataset: str | None = None) -> list[ModelKept]:
-    """For each model (name and version): its spans on the documents whose current version is answered,
-    and how many of them that version holds with the same offsets and label."""
-    from_, params = documents_from(Versions.current())
-    sql = (
-        "SELECT p.model || ' ' || p.model_version, p.spans, a.spans, d.id"
-        + from_
-        + " JOIN predictions p ON p.document_id = d.id WHERE a.answer IS NOT NULL"
-        + (" AND ds.name = ?" if dataset is not None else "")
-        + " ORDER BY p.model, p.model_version"
-    )
-    totals: dict[str, list[int]] = {}
-    for model, proposed_json, current_json, document_id in db.execute(
-        sql, [*params, *([dataset] if dataset is not None else [])]
-    ):
-        try:
-            proposed = {(s.start, s.end, s.label) for s in decode_spans(proposed_json)}
-            current = {(s.start, s.end, s.label) for s in decode_spans(current_json)}
-        except DECODE_ERRORS as error:
-            raise DamagedRow(f"documents {document_id}", "spans", "cannot be read") from error
-        counts = totals.setdefault(model, [0, 0, 0])
-        counts[0] += 1
-        counts[1] += len(proposed)
-        counts[2] += len(proposed & current)
-    return [ModelKept(model, *counts) for model, counts in totals.items()]
 
 
 # Most likely wrong first: the document's doubt from high to low, read down ``document_doubt_order``;

@@ -1,14 +1,15 @@
-"""The versions of documents: who has one, and every version of each document (agreement, review, merge)."""
+"""The versions of documents: who has one, and every version of a document (review, merge); many documents'
+versions are read by ``versions_by_document`` (agreement) and ``versions_by_text`` (imports)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from annotations.model import Answer, DocumentState, Token, Version
+from annotations.model import Answer, DocumentState, Version
 from annotations.store.documents import Versions, documents_from
-from annotations.store.encoding import decode_span_keys, decode_spans, decode_tokens
+from annotations.store.encoding import decode_span_keys, decode_spans
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
 from annotations.store.queue import answer_counts
 
@@ -28,21 +29,6 @@ class VersionRow:
     rev: int
     updated: float | None
     version_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentVersions:
-    """A document's text and tokens with several of its versions, by version."""
-
-    id: int
-    dataset: str
-    text: str
-    tokens: tuple[Token, ...]
-    versions: dict[Version, VersionRow]
-
-    def states(self) -> dict[Version, DocumentState]:
-        """Each version's spans and answer."""
-        return {version: row.state for version, row in self.versions.items()}
 
 
 def annotators(db: Database, dataset: str | None = None) -> list[str]:
@@ -71,10 +57,8 @@ _NEXT_OWNER = "SELECT owner FROM annotations WHERE kind = 'annotator' AND owner 
 
 def versions(db: Database, document_id: int) -> list[VersionRow]:
     """Every version of a document: the base first, then the annotators' by name, then the review."""
-    rows = db.execute(
-        _VERSION_COLUMNS + " FROM annotations a WHERE a.document_id = ?" + _ORDER, [document_id]
-    )
-    return [_version_row(document_id, row) for row in rows]
+    rows = db.execute(VERSION_COLUMNS + " FROM annotations a WHERE a.document_id = ?" + _ORDER, [document_id])
+    return [version_row(document_id, row) for row in rows]
 
 
 def annotator_revs(db: Database, document_id: int) -> tuple[tuple[str, int, float], ...]:
@@ -88,34 +72,6 @@ def annotator_revs(db: Database, document_id: int) -> tuple[tuple[str, int, floa
     return tuple((str(owner), int(rev or 0), float(updated or 0)) for owner, rev, updated in rows)
 
 
-def document_versions(
-    db: Database, dataset: str | None = None, kinds: Sequence[str] = ANNOTATOR_KINDS
-) -> Iterator[DocumentVersions]:
-    """Every document that has a version of one of ``kinds``, with those versions, in document order,
-    streamed (never the whole corpus in memory)."""
-    marks = ", ".join("?" for _ in kinds)
-    sql = (
-        "SELECT d.id, ds.name, d.text, d.tokens, "
-        + _VERSION_COLUMNS.removeprefix("SELECT ")
-        + " FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
-        f" JOIN annotations a ON a.document_id = d.id AND a.kind IN ({marks})"
-        + (" WHERE ds.name = ?" if dataset is not None else "")
-        + " ORDER BY d.id, CASE a.kind WHEN 'base' THEN 0 WHEN 'annotator' THEN 1 ELSE 2 END, a.owner"
-    )
-    params = [*kinds, *([dataset] if dataset is not None else [])]
-    current: DocumentVersions | None = None
-    for row in db.execute(sql, params):
-        document_id, dataset_name, text, tokens = row[:4]
-        if current is None or current.id != document_id:
-            if current is not None:
-                yield current
-            current = DocumentVersions(document_id, dataset_name, text, _tokens(document_id, tokens), {})
-        version = _version_row(document_id, row[4:])
-        current.versions[version.version] = version
-    if current is not None:
-        yield current
-
-
 def answer_events(db: Database, owner: str) -> list[tuple[float, str]]:
     """When ``owner`` answered documents in their own versions, with each event's encoded ``after`` side
     (``decode_change``), oldest first (``kind = 'answer'``: undoing an answer is not answering)."""
@@ -126,11 +82,11 @@ def answer_events(db: Database, owner: str) -> list[tuple[float, str]]:
     return [(float(at), after) for at, after in db.execute(sql, [owner])]
 
 
-_VERSION_COLUMNS = "SELECT a.kind, a.owner, a.spans, a.answer, a.annotator, a.rev, a.updated, a.id"
+VERSION_COLUMNS = "SELECT a.kind, a.owner, a.spans, a.answer, a.annotator, a.rev, a.updated, a.id"
 _ORDER = " ORDER BY CASE a.kind WHEN 'base' THEN 0 WHEN 'annotator' THEN 1 ELSE 2 END, a.owner"
 
 
-def _version_row(document_id: int, row: Sequence) -> VersionRow:
+def version_row(document_id: int, row: Sequence) -> VersionRow:
     kind, owner, spans, answer, annotator, rev, updated, version_id = row
     try:
         state = DocumentState(decode_spans(spans), Answer(answer) if answer else None)
@@ -138,58 +94,6 @@ def _version_row(document_id: int, row: Sequence) -> VersionRow:
         where = f"documents {document_id}, version {Version(kind, owner).label!r}"
         raise DamagedRow(where, "annotations.spans", "cannot be read") from error
     return VersionRow(Version(kind, owner), state, annotator, rev, updated, version_id)
-
-
-def _tokens(document_id: int, tokens: str) -> tuple[Token, ...]:
-    try:
-        return decode_tokens(tokens)
-    except DECODE_ERRORS as error:
-        raise DamagedRow(f"documents {document_id}", "documents.tokens", "cannot be read") from error
-
-
-@dataclass(frozen=True, slots=True)
-class TextVersions:
-    """A stored document found by its text (an import bringing that text again), with every version."""
-
-    document_id: int
-    text: str
-    versions: dict[Version, VersionRow]
-
-
-_TEXT_BATCH = 500  # digests per query (short statements, far below SQLite's parameter limit)
-
-
-def text_versions(db: Database, dataset: str, digests: Iterable[bytes]) -> dict[bytes, TextVersions]:
-    """The document of ``dataset`` holding each text (by ``hashing.text_digest``), with all its versions;
-    texts the dataset does not hold are left out."""
-    wanted = sorted(set(digests))
-    found: dict[bytes, TextVersions] = {}
-    for start in range(0, len(wanted), _TEXT_BATCH):
-        batch = wanted[start : start + _TEXT_BATCH]
-        marks = ", ".join("?" for _ in batch)
-        sql = (
-            "SELECT d.text_digest, d.id, d.text, "
-            + _VERSION_COLUMNS.removeprefix("SELECT ")
-            + " FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
-            " JOIN annotations a ON a.document_id = d.id"
-            f" WHERE ds.name = ? AND d.same_text_as IS NULL AND d.text_digest IN ({marks})"
-        )
-        for row in db.execute(sql, [dataset, *batch]):
-            digest, document_id, text = row[:3]
-            entry = found.setdefault(digest, TextVersions(document_id, text, {}))
-            version = _version_row(document_id, row[3:])
-            entry.versions[version.version] = version
-    return found
-
-
-def document_of_text(db: Database, dataset: str, digest: bytes) -> int | None:
-    """The id of the document of ``dataset`` holding the text of ``digest`` (None: there is none)."""
-    row = db.execute(
-        "SELECT d.id FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
-        " WHERE ds.name = ? AND d.text_digest = ? AND d.same_text_as IS NULL ORDER BY d.id LIMIT 1",
-        [dataset, digest],
-    ).fetchone()
-    return int(row[0]) if row else None
 
 
 def chosen_answer_counts(db: Database, dataset: str | None, versions: Versions) -> dict[str | None, int]:
