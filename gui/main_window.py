@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotations import identity, store
+from annotations import store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
 from annotations.counting import counted
 from annotations.edit_changes import Change
@@ -423,6 +423,10 @@ class MainWindow(QMainWindow):
     def _tell_same_texts(self) -> None:
         """Documents an upgrade found holding a text already in their dataset (kept, never merged) are named
         in the status bar until the next message (short, to fit beside the counts; `stats` says more)."""
+        if not store.holds_same_texts(self.db):
+            return  # as in nearly every database: the module listing them is not loaded
+        from annotations import identity
+
         same = identity.same_text_documents(self.db)
         if same:
             pairs = ", ".join(f"{s.document_id} = {s.same_as}" for s in same[:4])

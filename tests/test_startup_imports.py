@@ -33,6 +33,7 @@ ON_DEMAND = (
     "getpass",  # the annotator's name on a database's first start
     "annotations.store.incoming",  # an import's versions
     "gui.apply_everywhere",  # the offer after a correction: made once the window has painted
+    "annotations.identity",  # documents kept twice by an old upgrade: only when the database holds some
 )
 
 # `spandesk gui --db DB` as its console script runs it (DB: the script's first argument; ``given``: all of
