@@ -11,7 +11,6 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -47,6 +46,7 @@ from gui.span_list import SpanList
 from gui.workers import file_identity
 
 if TYPE_CHECKING:  # imported when first used: not needed to show the first document
+    from PySide6.QtWidgets import QDockWidget
     from sqlite_utils import Database
 
     from annotations.session import Edit
@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.review_banner, self.review_panel = review_banner(), ReviewPanel()
         self.reviewing = False  # review mode: the reviewed versions of documents several people annotated
         self._search_panel: SearchPanel | None = None  # made at its first use (Find in all documents)
+        self.search_dock: QDockWidget  # the search panel's dock: made with it
         self.offer_bar = OfferBar()  # apply everywhere's offer in the status bar (hidden)
         self._apply_everywhere: ApplyEverywhere | None = None  # made after the first paint, or at first use
 
@@ -120,10 +121,6 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 760, 260])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
-        self.search_dock = QDockWidget("Find in all documents", self, objectName="search")
-        self.search_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
-        self.search_dock.hide()
 
     def _side_panel(self, title: str, widgets: list[QWidget]) -> QWidget:
         panel = QWidget(objectName="side")
@@ -702,10 +699,17 @@ class MainWindow(QMainWindow):
 
     @property
     def search_panel(self) -> SearchPanel:
-        """The panel finding a text in all documents, made at its first use (its module loads then)."""
+        """The panel finding a text in all documents, made at its first use (its module loads then) in the
+        dock below the document (``search_dock``)."""
         if self._search_panel is None:
+            from PySide6.QtWidgets import QDockWidget
+
             from gui.corpus_search import SearchPanel
 
+            self.search_dock = QDockWidget("Find in all documents", self, objectName="search")
+            self.search_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
+            self.search_dock.hide()
             panel = self._search_panel = SearchPanel()
             self.search_dock.setWidget(panel)
             panel.attach(self.db_path, self.database_identity, self.annotator)
