@@ -213,6 +213,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         dataset_names,
         documents_from,
         ensure_dataset,
+        holds_same_texts,
         insert_documents,
         insert_version,
         iter_document_rows,
