@@ -4,4 +4,4 @@ The core modules the window uses are imported here, before PySide6: PySide6 inst
 that reads the source of every module imported after it (~0.2 ms a module; ~30 of the core's at start).
 """
 
-from annotations import annotator_names, identity, label_edits, resources, session  # noqa: F401  (see above)
+from annotations import annotator_names, label_edits, resources, session  # noqa: F401  (see above)

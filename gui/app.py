@@ -91,9 +91,10 @@ FINISH_OPENING_MS = 300  # after the first paint
 
 
 def finish_opening(window: MainWindow) -> None:
-    """After the first paint: sqlite-utils wraps the connection; the collector paused by ``spandesk gui``
-    collects again."""
+    """After the first paint: sqlite-utils wraps the connection; the window makes what the first paint did
+    not show (``MainWindow.finish_building``); the collector paused by ``spandesk gui`` collects again."""
     store.finish_opening(window.db)
+    window.finish_building()
     resume_after_start_up()
 
 

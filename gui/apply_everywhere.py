@@ -16,22 +16,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoCommand
-from PySide6.QtWidgets import (
-    QApplication,
-    QDialog,
-    QHBoxLayout,
-    QPushButton,
-    QSizePolicy,
-    QStatusBar,
-    QWidget,
-)
+from PySide6.QtWidgets import QApplication, QDialog, QStatusBar
 
 from annotations import store
 from annotations.counting import agreeing, counted
 from annotations.model import InvalidSpan, span_changes
 from annotations.session import Edit
 from annotations.store import StoreError
-from gui.plain_text import plain_label
 from gui.workers import Job, Worker, WorkerRun, interruptible, stopped
 
 if TYPE_CHECKING:  # annotations.bulk and bulk_apply load at the first correction (not at start-up)
@@ -43,6 +34,7 @@ if TYPE_CHECKING:  # annotations.bulk and bulk_apply load at the first correctio
     from annotations.search import Occurrence, Query
     from gui.apply_preview import PreviewDialog  # imported when the preview first opens
     from gui.controller import AnnotationController
+    from gui.offer_bar import OfferBar
 
 
 class ApplyWindow(Protocol):
@@ -254,7 +246,7 @@ class ApplyEverywhere(QObject):
     applied = Signal(object)  # a BatchResult
     batch_done = Signal()  # a batch was applied, undone or applied again: what searches showed is stale
 
-    def __init__(self, window: ApplyWindow) -> None:
+    def __init__(self, window: ApplyWindow, bar: OfferBar) -> None:
         super().__init__(window)
         self.window = window
         self.correction: Correction | None = None  # the correction offered (or being planned)
@@ -265,26 +257,10 @@ class ApplyEverywhere(QObject):
         # the window for Python's lock (relabels on a 20,677-span document: median 45 ms, not 6)
         self.pause = QTimer(self, singleShot=True, interval=COUNT_AFTER_MS)
         self.pause.timeout.connect(self._count_correction)
-        self.bar = QWidget(objectName="offer")
-        row = QHBoxLayout(self.bar)
-        row.setContentsMargins(4, 0, 4, 0)
-        self.label = plain_label("")
-        self.label.setStyleSheet("color: #1f2328; font-weight: 600;")
-        self.button = QPushButton("Preview…  Ctrl+Shift+A", focusPolicy=Qt.FocusPolicy.NoFocus)
+        self.bar = bar  # built with the window (hidden), filled and shown here
+        self.label, self.button, self.dismiss_button = bar.label, bar.button, bar.dismiss_button
         self.button.clicked.connect(self.preview)
-        self.dismiss_button = QPushButton("✕", focusPolicy=Qt.FocusPolicy.NoFocus)
-        self.dismiss_button.setToolTip("Do not apply it elsewhere")
-        self.dismiss_button.setFixedWidth(28)
         self.dismiss_button.clicked.connect(self.dismiss)
-        row.addWidget(self.label)
-        row.addWidget(self.button)
-        row.addWidget(self.dismiss_button)
-        self.label.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Preferred)
-        self.bar.setStyleSheet(
-            "QWidget#offer { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 4px; }"
-            " QLabel { background: transparent; }"
-        )
-        self.bar.hide()
 
     @property
     def db(self):

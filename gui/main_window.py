@@ -11,7 +11,6 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,13 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotations import identity, store
+from annotations import store
 from annotations.annotator_names import BadAnnotatorName, checked_annotator_name, others_note
 from annotations.counting import counted
 from annotations.edit_changes import Change
 from annotations.model import Answer, Document, DocumentState, Span
 from annotations.store import StoreError
-from gui.apply_everywhere import ApplyEverywhere
 from gui.confidence_marks import ConfidenceMarks
 from gui.controller import AnnotationController, describe_store_error
 from gui.document_view import DocumentView
@@ -38,6 +36,7 @@ from gui.fitting_label import FittingLabel, LegendBar
 from gui.keyboard import KeyboardEditor, Navigation
 from gui.label_bar import LabelBar
 from gui.left_off import LeftOffKeeper, left_off
+from gui.offer_bar import OfferBar
 from gui.on_demand import later
 from gui.plain_text import menu_text, message_box, plain_label, tooltip, window_title
 from gui.queue_model import QueueModel
@@ -47,10 +46,12 @@ from gui.span_list import SpanList
 from gui.workers import file_identity
 
 if TYPE_CHECKING:  # imported when first used: not needed to show the first document
+    from PySide6.QtWidgets import QDockWidget
     from sqlite_utils import Database
 
     from annotations.session import Edit
     from gui.agreement_dialog import AgreementDialog
+    from gui.apply_everywhere import ApplyEverywhere
     from gui.corpus_search import SearchPanel
 
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
@@ -106,7 +107,9 @@ class MainWindow(QMainWindow):
         self.review_banner, self.review_panel = review_banner(), ReviewPanel()
         self.reviewing = False  # review mode: the reviewed versions of documents several people annotated
         self._search_panel: SearchPanel | None = None  # made at its first use (Find in all documents)
-        self.apply_everywhere = ApplyEverywhere(self)
+        self.search_dock: QDockWidget  # the search panel's dock: made with it
+        self.offer_bar = OfferBar()  # apply everywhere's offer in the status bar (hidden)
+        self._apply_everywhere: ApplyEverywhere | None = None  # made after the first paint, or at first use
 
     def _build_layout(self) -> None:
         splitter = QSplitter()
@@ -118,10 +121,6 @@ class MainWindow(QMainWindow):
         splitter.setSizes([300, 760, 260])
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
-        self.search_dock = QDockWidget("Find in all documents", self, objectName="search")
-        self.search_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
-        self.search_dock.hide()
 
     def _side_panel(self, title: str, widgets: list[QWidget]) -> QWidget:
         panel = QWidget(objectName="side")
@@ -203,10 +202,12 @@ class MainWindow(QMainWindow):
         self.apply_action = self._action(
             edit_menu,
             "&Apply to other occurrences…",
-            self.apply_everywhere.preview,
+            lambda: self.apply_everywhere.preview(),
             QKeySequence("Ctrl+Shift+A"),
         )
-        self._action(edit_menu, "Undo last apply-&everywhere", self.apply_everywhere.undo_last_batch)
+        self._action(
+            edit_menu, "Undo last apply-&everywhere", lambda: self.apply_everywhere.undo_last_batch()
+        )
         edit_menu.addSeparator()
         self.characters_action = self._action(
             edit_menu, "Select &characters (not tokens)", self._toggle_characters
@@ -283,10 +284,9 @@ class MainWindow(QMainWindow):
             label.setStyleSheet("color: #57606a; padding: 0 8px;")
             self.statusBar().addPermanentWidget(label)
         self.annotator_label.setStyleSheet("color: #1f2328; font-weight: 600; padding: 0 8px;")
-        self.statusBar().insertPermanentWidget(0, self.apply_everywhere.bar)
+        self.statusBar().insertPermanentWidget(0, self.offer_bar)
         # as tall as with the offer: its coming and going never moves the document's lines
-        self.statusBar().setMinimumHeight(self.apply_everywhere.bar.sizeHint().height() + 4)
-        self.apply_everywhere.showing.connect(self._make_room_for_offer)
+        self.statusBar().setMinimumHeight(self.offer_bar.sizeHint().height() + 4)
         self.statusBar().messageChanged.connect(self._make_room_for_message)
 
     # ------------------------------------------------------------ a database
@@ -315,7 +315,8 @@ class MainWindow(QMainWindow):
         self.keyboard.characters_changed = self.characters_action.setChecked
         self.keyboard.skip_punctuation = self.skip_punctuation_action.isChecked()
         self.label_bar.relabel_hook = self.keyboard.relabel_selected
-        self.apply_everywhere.stop()
+        if self._apply_everywhere is not None:
+            self._apply_everywhere.stop()
         if self._search_panel is not None:
             self._search_panel.attach(db_path, self.database_identity, self.annotator)
         self._show_mode()
@@ -334,7 +335,7 @@ class MainWindow(QMainWindow):
         controller.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         controller.conflict.connect(self._on_conflict)
         controller.answers_changed.connect(self._count_answers)
-        controller.corrected.connect(self.apply_everywhere.corrected)
+        controller.corrected.connect(lambda edit: self.apply_everywhere.corrected(edit))
         controller.corrected.connect(lambda _edit: self._refresh_search())
         controller.failure.connect(
             lambda message: self.files.show_failure("Could not save the edit", message)
@@ -362,7 +363,7 @@ class MainWindow(QMainWindow):
         if on == self.reviewing:
             return
         shown = self.controller.document.id if self.controller.document else None
-        self.apply_everywhere.dismiss()  # its plan is of the other mode's versions
+        self._dismiss_offer()  # its plan is of the other mode's versions
         if on and self.review_controller is None:
             from annotations.review_session import ReviewSession  # review mode's modules: on first use
 
@@ -419,6 +420,10 @@ class MainWindow(QMainWindow):
     def _tell_same_texts(self) -> None:
         """Documents an upgrade found holding a text already in their dataset (kept, never merged) are named
         in the status bar until the next message (short, to fit beside the counts; `stats` says more)."""
+        if not store.holds_same_texts(self.db):
+            return  # as in nearly every database: the module listing them is not loaded
+        from annotations import identity
+
         same = identity.same_text_documents(self.db)
         if same:
             pairs = ", ".join(f"{s.document_id} = {s.same_as}" for s in same[:4])
@@ -599,14 +604,14 @@ class MainWindow(QMainWindow):
 
     def undo(self) -> None:
         """Undo the last edit or answer (of any document), and say what was undone."""
-        self.apply_everywhere.dismiss()
+        self._dismiss_offer()
         stack = self.controller.undo_stack
         nothing = "Nothing to undo." + ("" if stack.canUndo() else self.apply_everywhere.last_batch_note())
         self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undid", nothing)
 
     def redo(self) -> None:
         """Redo the last undone edit or answer, and say what was redone."""
-        self.apply_everywhere.dismiss()
+        self._dismiss_offer()
         stack = self.controller.undo_stack
         self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redid", "Nothing to redo.")
 
@@ -644,14 +649,14 @@ class MainWindow(QMainWindow):
         self.model_label.setHidden(offering)
         self.dataset_label.setHidden(offering)
         room = self.statusBar().width() - self.annotator_label.sizeHint().width() - 40
-        needed = self.apply_everywhere.bar.sizeHint().width() + self.counts_label.sizeHint().width()
+        needed = self.offer_bar.sizeHint().width() + self.counts_label.sizeHint().width()
         self.counts_label.setHidden(offering and needed > room)  # a narrow window: the counts come back after
 
     def _make_room_for_message(self, message: str) -> None:
         """A message too long for the room beside the names takes the model's and the dataset's (what an
         apply everywhere changed and skipped was cut off after "(bat")."""
         self.statusBar().setToolTip(tooltip(message) if message else "")  # the whole of it, even if cut
-        if self.apply_everywhere.offering:
+        if self._apply_everywhere is not None and self._apply_everywhere.offering:
             return  # the offer has taken their room already
         names = (self.model_label, self.dataset_label)
         beside = self.annotator_label.sizeHint().width() + self.counts_label.sizeHint().width()
@@ -664,17 +669,54 @@ class MainWindow(QMainWindow):
         self.counts_label.setHidden(needed > room)
 
     @property
+    def apply_everywhere(self) -> ApplyEverywhere:
+        """Apply everywhere (the offer, its preview, the batches and their undo), made right after the first
+        paint (``finish_building``) or at its first use if that comes sooner; its module loads then."""
+        if self._apply_everywhere is None:
+            self._apply_everywhere = self._make_apply_everywhere()
+        return self._apply_everywhere
+
+    def _make_apply_everywhere(self) -> ApplyEverywhere:
+        from gui.apply_everywhere import ApplyEverywhere
+
+        made = ApplyEverywhere(self, self.offer_bar)
+        made.showing.connect(self._make_room_for_offer)
+        if self._search_panel is not None:  # opened first: its hits follow the batches
+            made.batch_done.connect(self._search_panel.refresh)
+        return made
+
+    def _dismiss_offer(self) -> None:
+        """Take apply everywhere's offer away (nothing to do before it was made: it offered nothing)."""
+        if self._apply_everywhere is not None:
+            self._apply_everywhere.dismiss()
+
+    def finish_building(self) -> None:
+        """What the first paint does not show, made once it has painted (``gui.app.finish_opening``): apply
+        everywhere, so the first correction does not wait for its module. Each part is also made at its
+        first use, if that comes sooner."""
+        if self._apply_everywhere is None:
+            self._apply_everywhere = self._make_apply_everywhere()
+
+    @property
     def search_panel(self) -> SearchPanel:
-        """The panel finding a text in all documents, made at its first use (its module loads then)."""
+        """The panel finding a text in all documents, made at its first use (its module loads then) in the
+        dock below the document (``search_dock``)."""
         if self._search_panel is None:
+            from PySide6.QtWidgets import QDockWidget
+
             from gui.corpus_search import SearchPanel
 
+            self.search_dock = QDockWidget("Find in all documents", self, objectName="search")
+            self.search_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
+            self.search_dock.hide()
             panel = self._search_panel = SearchPanel()
             self.search_dock.setWidget(panel)
             panel.attach(self.db_path, self.database_identity, self.annotator)
             panel.hit_chosen.connect(self.open_hit)
             panel.left.connect(self.view.setFocus)
-            self.apply_everywhere.batch_done.connect(panel.refresh)
+            if self._apply_everywhere is not None:  # else connected when it is made
+                self._apply_everywhere.batch_done.connect(panel.refresh)
         return self._search_panel
 
     def _refresh_search(self) -> None:
@@ -712,9 +754,9 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def _on_document_opened(self, document: Document) -> None:
-        offered = self.apply_everywhere.correction
+        offered = self._apply_everywhere.correction if self._apply_everywhere is not None else None
         if offered is not None and offered.document_id != document.id:
-            self.apply_everywhere.dismiss()
+            self._dismiss_offer()
         self.confidence.document_opened(document)
         self.view.show_document(document, self._colours_for(document))
         self.keyboard.caret = 0
@@ -930,7 +972,8 @@ class MainWindow(QMainWindow):
         if self._search_panel is not None:
             self._search_panel.stop()
         self.queue_panel.stop_search()
-        self.apply_everywhere.stop()
+        if self._apply_everywhere is not None:
+            self._apply_everywhere.stop()
         self.files.cancel_all()
         super().closeEvent(event)
 

@@ -224,3 +224,30 @@ def test_undo_after_closing_and_reopening_the_window(qtbot, tmp_path):
     assert batch_store.last_undoable_batch(db, "tester") is None
     assert store.load_document(db, 2, Version.of("tester")).spans[0].label == "LOC"
     db.close()
+
+
+def test_a_correction_right_after_the_window_appears_is_offered_before_and_after_the_window_finishes(
+    qtbot, tmp_path
+):
+    """Apply everywhere is made once the window has painted (``finish_building``, from ``gui.app``); a
+    correction or Ctrl+Shift+A that comes sooner makes it then and works the same."""
+    path = database(tmp_path)
+    window = open_active(qtbot, path)
+    assert window._apply_everywhere is None  # not made for the first paint
+    assert (
+        window.offer_bar.isHidden()
+        and window.statusBar().minimumHeight() > window.offer_bar.sizeHint().height()
+    )
+    key(window.view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.statusBar().currentMessage().startswith("Nothing to apply everywhere: correct a span first")
+    relabel_first_span_as_org(qtbot, window)
+    assert window.apply_everywhere.label.text() == "Apply to the 3 other occurrences of “Kremlin”?"
+    window.finish_building()  # after the first paint: the offer already made stays as it is
+    assert window.apply_everywhere.offering and window.offer_bar.isVisible()
+
+    (tmp_path / "other").mkdir()
+    other = open_active(qtbot, database(tmp_path / "other"))
+    other.finish_building()
+    assert other._apply_everywhere is not None and not other.offer_bar.isVisible()
+    relabel_first_span_as_org(qtbot, other)
+    assert other.apply_everywhere.bar is other.offer_bar and other.offer_bar.isVisible()

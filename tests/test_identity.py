@@ -66,6 +66,7 @@ def test_the_two_tickets_whose_32_bit_input_hashes_collide_are_two_documents(db,
     assert (report.added, report.duplicates) == (2, 0)
     assert stored_texts(db) == [ticket(23240), ticket(63140)]
     assert [task["_input_hash"] for task in exported_prodigy(db)] == [hashing.input_hash(ticket(23240))] * 2
+    assert not store.holds_same_texts(db)  # two texts, each once: the window names nothing
 
 
 def test_distinct_texts_a_file_gives_one_input_hash_are_two_documents(db, tmp_path: Path) -> None:
@@ -304,6 +305,7 @@ def test_an_older_database_is_upgraded_with_nothing_lost_and_same_texts_reported
     db = store.open_store(path)
     try:
         assert identity.same_text_documents(db) == [identity.SameText("a", 3, 1)]
+        assert store.holds_same_texts(db)  # what the window looks at before loading identity
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         assert check_database(db) == []
     finally:

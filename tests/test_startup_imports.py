@@ -37,6 +37,8 @@ ON_DEMAND = (
     "annotations.store.new_documents",  # an import's documents, the first edit's version
     "annotations.store.versions_by_document",  # agreement, statistics
     "annotations.store.versions_by_text",  # an import's versions
+    "gui.apply_everywhere",  # the offer after a correction: made once the window has painted
+    "annotations.identity",  # documents kept twice by an old upgrade: only when the database holds some
 )
 
 # `spandesk gui --db DB` as its console script runs it (DB: the script's first argument; ``given``: all of
@@ -78,8 +80,9 @@ deferred = ("gui.agreement_dialog", "annotations.agreement", "dateutil.tz", "dat
     "annotations.output_file", "click", "annotations.cli", "annotations.cli_options")
 print(sorted(name for name in deferred if name in sys.modules))
 print(sorted(name for name in ON_DEMAND if name in sys.modules))
-from annotations import store
-store.finish_opening(window.db)  # what the window does once painted: sqlite-utils wraps the connection
+from gui.app import finish_opening
+finish_opening(window)  # what the window does once painted: sqlite-utils wraps the connection, apply
+assert "gui.apply_everywhere" in sys.modules  # everywhere is made, ready for the first correction
 assert "sqlite_utils" in sys.modules and "numpy" not in sys.modules
 assert window.db["documents"].count == 1
 window.show_agreement()  # the agreement dialog still opens (its module loaded on demand)

@@ -346,6 +346,15 @@ def model_names(db: Database) -> list[str]:
     return names
 
 
+def holds_same_texts(db: Database) -> bool:
+    """Whether a document repeats a text already in its dataset (kept by the upgrade that identified
+    documents by their text; ``identity.same_text_documents`` lists them): one look at a partial index."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
+    if "same_text_as" not in columns:  # a read-only look at a database not yet upgraded
+        return False
+    return _first(db, "SELECT 1 FROM documents WHERE same_text_as IS NOT NULL LIMIT 1") is not None
+
+
 _FIRST_VERSION = "SELECT model_version FROM predictions WHERE model = ? ORDER BY model_version LIMIT 1"
 
 
