@@ -762,7 +762,7 @@ class MainWindow(QMainWindow):
         self.keyboard.caret = 0
         self.span_list.show_spans(document, self.colours)
         self.queue_panel.mark(document.id)
-        self.queue_model.refresh(document.id)
+        self.queue_panel.refresh(document.id)
         if not self.reviewing:
             self.left_off.note(self.db_path, self.annotator, document.id)
         self._update_status()
@@ -779,7 +779,7 @@ class MainWindow(QMainWindow):
         self.span_list.update_spans(document, edit.unchanged)
         self.span_list.mark(self.view.selected)
         if edit.before.answer != edit.after.answer:  # the queue shows answers, not spans
-            self.queue_model.refresh(document.id)
+            self.queue_panel.refresh(document.id)
         if self.reviewing:
             self.review_keys.document_changed(reopened=False)
 

@@ -72,6 +72,10 @@ class QueueModel(QAbstractListModel):
         self.dimmed = False  # rows greyed: a new filter's rows are being read (``QueuePanel``)
         # documents whose answer changed while a query's rows were read elsewhere (None: none is read)
         self._changed_meanwhile: set[int] | None = None
+        # listed documents the chosen statuses do not hold now (answered or undone since they were read), and
+        # those of them already left out when the queue was last counted
+        self._out_now: set[int] = set()
+        self._out_at_count: set[int] = set()
         if filled:
             self.reload()
 
@@ -129,8 +133,10 @@ class QueueModel(QAbstractListModel):
             self.refresh(document_id)
 
     def set_total(self, total: int) -> None:
-        """The count of the query shown, counted after its first page was shown."""
+        """The count of the query shown, counted after its first page was shown (with the answers given
+        before it was counted: the rows they moved out of the filter are not taken off it again)."""
         self._total, self._counted = max(total, len(self._ids)), True
+        self._out_at_count = set(self._out_now)
 
     @property
     def counted(self) -> bool:
@@ -145,6 +151,7 @@ class QueueModel(QAbstractListModel):
     def _forget_rows(self) -> None:
         self._ids, self._answer_codes, self._ascending, self._last = array("q"), bytearray(), True, None
         self._previews.clear()
+        self._out_now, self._out_at_count = set(), set()
 
     def _count(self) -> int:
         """How many documents the queue holds with the current filters, counted in the store."""
@@ -308,21 +315,41 @@ class QueueModel(QAbstractListModel):
             self.fetchMore(QModelIndex())
         return row + 1 if row + 1 < len(self._ids) else None
 
-    def refresh(self, document_id: int) -> None:
-        """Show a document's current status (after an answer or its undo)."""
+    def refresh(self, document_id: int) -> bool:
+        """Show a document's current status (after an answer or its undo); True when ``moved_out`` changed
+        with it."""
         if self._changed_meanwhile is not None:
             self._changed_meanwhile.add(document_id)
         row = self.row_of(document_id)
         if row is None:
-            return
+            return False
         answer, text = self._rows_of([document_id]).get(document_id, (None, ""))
         if ANSWERS[self._answer_codes[row]] == answer and self._previews.get(document_id, text) == text:
-            return  # nothing to show anew (most opens)
+            return False  # nothing to show anew (most opens)
         self._answer_codes[row] = _answer_code(answer)
         if document_id in self._previews:
             self._previews[document_id] = text
         index = self.index(row)
         self.dataChanged.emit(index, index, CHANGED_ROLES)
+        return self._note_moved(document_id, answer)
+
+    def _note_moved(self, document_id: int, answer: str | None) -> bool:
+        """Keep whether a listed document's answer has taken it out of the chosen statuses (it stays listed,
+        so the list does not jump under the person's eyes, but is no longer counted)."""
+        if self.statuses is None:
+            return False
+        moved = self.moved_out
+        if STATUS_OF_ANSWER[answer] in self.statuses:
+            self._out_now.discard(document_id)
+        else:
+            self._out_now.add(document_id)
+        return self.moved_out != moved
+
+    @property
+    def moved_out(self) -> int:
+        """How many more listed documents the chosen statuses no longer hold than when the queue was counted
+        (answered, or their answer undone, since): ``total`` less this is what they hold now."""
+        return len(self._out_now - self._out_at_count) - len(self._out_at_count - self._out_now)
 
     def take_in_new_documents(self) -> bool:
         """Count the queue again and load documents added since it was read; True if any were.
@@ -341,6 +368,7 @@ class QueueModel(QAbstractListModel):
             return True
         all_loaded = len(self._ids) >= self._total
         self._total, self._counted = total, True
+        self._out_at_count = set(self._out_now)  # counted now: ``total`` leaves them out already
         if all_loaded:  # else the new rows come with the pages still to be fetched
             self.fetchMore(QModelIndex())
         return True

@@ -216,7 +216,14 @@ class QueuePanel(QWidget):
             return
         colour = "#57606a" if model.counted else "#0969da"  # blue: still at work
         self.count_text.setStyleSheet(f"color: {colour}; font-size: 11px;")
-        self.count_text.setText(total_text(model.query(), model.total, model.counted, model.rowCount()))
+        text = total_text(model.query(), model.total, model.counted, model.rowCount(), model.moved_out)
+        self.count_text.setText(text)
+
+    def refresh(self, document_id: int) -> None:
+        """Show a document's status in its row (after an answer or its undo), and in the count line: a
+        listed document whose answer left the filter stays listed but is no longer counted."""
+        if self.queue_model is not None and self.queue_model.refresh(document_id) and not self.searching:
+            self.show_total()
 
     def mark(self, document_id: int, max_pages: int = 50) -> None:
         """Highlight the row of the document on screen, fetching up to ``max_pages`` pages to reach it; when
@@ -268,13 +275,21 @@ def searching_text(query: QueueQuery) -> str:
     return "Reading the queue…"
 
 
-def total_text(query: QueueQuery, total: int, counted: bool, shown: int) -> str:
+def total_text(query: QueueQuery, total: int, counted: bool, shown: int, moved_out: int = 0) -> str:
     """What the count line says of a queue read: "836,385 documents hold “the”", or the rows shown while
-    they are counted ("200+ documents hold “the”; counting…")."""
+    they are counted ("200+ documents hold “the”; counting…"). ``moved_out`` listed documents the filter no
+    longer holds (answered since) are not counted: "24,984 pending documents (1 more listed, no longer
+    pending)"."""
+    if counted:
+        total = max(total - moved_out, 0)
     number = f"{shown:,}+" if not counted else ("No" if total == 0 else f"{total:,}")
     status = f" {query.statuses[0]}" if query.statuses and len(query.statuses) == 1 else ""
     one = counted and total in (0, 1)  # "1 document holds", "No document holds"
     text = f"{number}{status} document{'' if one else 's'}"
     if query.search:
         text += f" hold{'s' if one else ''} “{' '.join(query.search.split())[:40]}”"
-    return text if counted else text + "; counting…"
+    if not counted:
+        return text + "; counting…"
+    if moved_out > 0:
+        text += f" ({moved_out:,} more listed, no longer {status.strip() or 'in the filter'})"
+    return text

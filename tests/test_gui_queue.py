@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import berlin_paris_database, key, make_database, open_window, queue_read
+from gui_helpers import _new, berlin_paris_database, key, make_database, open_window, queue_read
 from PySide6.QtCore import QModelIndex, Qt
 
 from annotations import store
@@ -104,3 +104,30 @@ def test_the_search_box_finds_text_in_any_case_and_takes_characters_literally(qt
     window.queue_panel.search_box.setText(typed)
     qtbot.waitUntil(lambda: window.queue_model.total == len(found), timeout=3000)
     assert [window.queue_model.index(row).data() for row in range(len(found))] == found
+
+
+def test_an_answer_in_a_status_filter_keeps_the_row_but_takes_it_off_the_count(qtbot, path):
+    """Pending only: the accepted document stays listed (the list does not jump), the count line no longer
+    counts it and says so; its undo counts it again. Counted anew after other documents arrive, the count
+    holds them and leaves the answered one out still."""
+    window = open_window(qtbot, path)
+    window.queue_panel.status_filter.setCurrentIndex(1)  # pending
+    queue_read(qtbot, window)
+    count_line = window.queue_panel.count_text
+    assert count_line.text() == "1,240 pending documents"
+    first = window.controller.document.id
+    key(window.view, Qt.Key.Key_A)  # accept, then on to the next document
+    assert window.queue_model.row_of(first) is not None
+    assert count_line.text() == "1,239 pending documents (1 more listed, no longer pending)"
+    key(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert count_line.text() == "1,240 pending documents"
+    key(window.view, Qt.Key.Key_A)
+    make_more = store.open_store(path)  # another program imports two documents
+    with store.write_transaction(make_more):
+        dataset = store.ensure_dataset(make_more, "test")
+        store.insert_documents(make_more, dataset, [_new(f"Late document {i}", i, ()) for i in range(2)])
+    make_more.close()
+    assert window.take_in_new_documents()
+    assert count_line.text() == "1,241 pending documents"  # counted anew: the accepted one is not in it
+    key(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # pending again: counted again
+    assert count_line.text() == "1,242 pending documents"
