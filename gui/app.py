@@ -112,4 +112,9 @@ def main(db_path: Path | None = None, annotator: str | None = None) -> int:
     import_sample_if_empty(window)
     # the first document painted, sqlite-utils loads while the person reads it (not at their first edit)
     QTimer.singleShot(FINISH_OPENING_MS, lambda: finish_opening(window))
-    return app.exec()
+    code = app.exec()
+    # the window's connection is the last one: closing it folds the -wal into the database file and removes
+    # it, so a file closed cleanly is whole on its own (`spandesk assign --force` takes it, a copy has all)
+    with contextlib.suppress(sqlite3.Error):  # everything was committed as it was made: nothing to lose
+        window.db.close()
+    return code

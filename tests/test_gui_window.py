@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from gui_helpers import click, key, make_database, open_window, stored_keys
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotations import store
 from annotations.model import Span
 from annotations.session import Session
 from gui import app
+from gui.main_window import MainWindow
 from gui.shortcuts import shortcuts_markdown
 
 TEXT = "Angela Merkel visited Paris"
@@ -71,6 +72,28 @@ def test_a_database_that_cannot_be_opened_gets_a_message_not_a_traceback(qtbot, 
     broken.write_text("these are not the droids", encoding="utf-8")
     assert app.main(broken) == 1
     assert "not an SQLite database" in shown[0]
+
+
+def test_closing_the_window_leaves_the_database_whole_in_one_file(qtbot, path, tmp_path, monkeypatch):
+    """After the window closes, its correction is in the database file itself: no -wal is left beside it
+    (SQLite folds it in when the last connection closes), so the file alone holds everything."""
+    monkeypatch.setattr(app, "FINISH_OPENING_MS", 0)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "settings"))
+
+    def edit_then_close(_application) -> int:
+        shown = QApplication.topLevelWidgets()
+        window = next(w for w in shown if isinstance(w, MainWindow) and w.isVisible())
+        qtbot.waitUntil(lambda: window.controller.document is not None)
+        qtbot.wait(50)  # the step after the first paint runs
+        click(window.view, 3)
+        key(window.view, Qt.Key.Key_Delete)  # deletes PERSON 0-13
+        window.close()
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", edit_then_close)
+    assert app.main(path, "tester") == 0
+    assert not Path(f"{path}-wal").exists()
+    assert stored_keys(path, 1) == []
 
 
 def test_opening_another_database_switches_and_remembers_it(qtbot, path, tmp_path):

@@ -54,6 +54,8 @@ def until_painted(app):
     shown["window"] = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
     app.processEvents()
     shown["collecting"] = gc.isenabled()
+    if "AFTER_PAINT" in globals():  # checks of the open window (its database is closed once main returns)
+        exec(AFTER_PAINT, globals())
     return 0
 QApplication.exec = until_painted
 sys.argv = ["spandesk", "gui", "--db", given[0]]
@@ -65,7 +67,7 @@ except SystemExit:
 """
 
 CHECK = (
-    OPEN_WINDOW
+    'AFTER_PAINT = """'
     + """
 ON_DEMAND = given[1].split(",")  # the modules named below (ON_DEMAND)
 window = shown["window"]
@@ -111,6 +113,8 @@ assert window.keyboard.picker.isVisible()
 print(sorted(name for name in ("gui.corpus_search", "gui.find_in_document", "gui.label_picker")
     if name in sys.modules))
 """
+    + '"""\n'
+    + OPEN_WINDOW
 )
 
 
