@@ -12,12 +12,14 @@ from annotations.gc_pause import pause_for_start_up, resume_after_start_up
 from tests.test_startup_imports import OPEN_WINDOW, one_document_database
 
 CHECK = (
-    OPEN_WINDOW
+    'AFTER_PAINT = """'
     + """
 from gui.app import finish_opening
 finish_opening(shown["window"])  # what the window runs once its first document is painted
 print(shown["collecting"], gc.isenabled(), gc.get_freeze_count() > 0)  # the window froze what it made
 """
+    + '"""\n'
+    + OPEN_WINDOW
 )
 
 
