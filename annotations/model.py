@@ -186,10 +186,13 @@ def span_changes(
     prefix, suffix = ends if ends is not None else unchanged_ends(before, after)
     removed = tuple(before[prefix : len(before) - suffix])
     added = tuple(after[prefix : len(after) - suffix])
-    # each span as its range, label and maker, written out: 20,000 calls of ``key()`` cost ~10 ms more
-    removed_ids = {(span.start, span.end, span.label, span.source) for span in removed}
-    added_ids = {(span.start, span.end, span.label, span.source) for span in added}
+    removed_ids = set(map(_span_identity, removed))
+    added_ids = set(map(_span_identity, added))
     return (
-        tuple(span for span in removed if (span.start, span.end, span.label, span.source) not in added_ids),
-        tuple(span for span in added if (span.start, span.end, span.label, span.source) not in removed_ids),
+        tuple(span for span in removed if _span_identity(span) not in added_ids),
+        tuple(span for span in added if _span_identity(span) not in removed_ids),
     )
+
+
+# a span's range, label and maker: what ``span_changes`` compares (20,000 calls of ``key()`` cost ~10 ms more)
+_span_identity = operator.attrgetter("start", "end", "label", "source")

@@ -291,7 +291,11 @@ class QueueModel(QAbstractListModel):
         if self.statuses is None:
             return True
         answer, _text = self._rows_of([document_id]).get(document_id, (None, ""))
-        return STATUS_OF_ANSWER[answer] in self.statuses
+        return self._chosen(answer)
+
+    def _chosen(self, answer: str | None) -> bool:
+        """Whether a document with this answer has one of the statuses shown (always, with none chosen)."""
+        return self.statuses is None or STATUS_OF_ANSWER[answer] in self.statuses
 
     def left_out(self, document_id: int) -> bool:
         """Whether the rows read show that the filters leave a document out: every row was read, or (in id
@@ -339,7 +343,7 @@ class QueueModel(QAbstractListModel):
         if self.statuses is None:
             return False
         moved = self.moved_out
-        if STATUS_OF_ANSWER[answer] in self.statuses:
+        if self._chosen(answer):
             self._out_now.discard(document_id)
         else:
             self._out_now.add(document_id)
