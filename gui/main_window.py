@@ -694,8 +694,7 @@ class MainWindow(QMainWindow):
         """What the first paint does not show, made once it has painted (``gui.app.finish_opening``): apply
         everywhere, so the first correction does not wait for its module. Each part is also made at its
         first use, if that comes sooner."""
-        if self._apply_everywhere is None:
-            self._apply_everywhere = self._make_apply_everywhere()
+        _ = self.apply_everywhere  # made now, unless a first use made it already
 
     @property
     def search_panel(self) -> SearchPanel:
