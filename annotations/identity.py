@@ -95,8 +95,7 @@ def _marks(values: Sequence[object]) -> str:
 def same_text_documents(db: Database) -> list[SameText]:
     """Documents that repeat a text already stored in their dataset (an older database held the same
     text under two input hashes); the upgrade kept both, and nothing merges them silently."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(documents)")}
-    if "same_text_as" not in columns:  # a read-only look at a database not yet upgraded
+    if not store.holds_same_texts(db):  # none (or a read-only look at a database not yet upgraded)
         return []
     rows = db.execute(
         "SELECT ds.name, d.id, d.same_text_as FROM documents d JOIN datasets ds ON ds.id = d.dataset_id"
