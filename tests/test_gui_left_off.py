@@ -3,6 +3,7 @@ shows which document is on screen, or says why it is not in the list."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,16 @@ def test_with_the_pending_filter_the_current_document_is_marked_or_its_absence_s
     window.queue_panel.status_filter.setCurrentText("All documents")
     queue_read(qtbot, window)
     assert marked_id(window) == 2 and note.isHidden()
+
+
+def test_a_place_kept_by_an_earlier_version_is_still_found(qtbot, path):
+    """The place is kept under the SHA-1 of the database's path and the annotator's name; it is now made by
+    Qt instead of hashlib, and a settings file written before must still lead back to the same document."""
+    settings = QSettings(str(path.with_suffix(".ini")), QSettings.Format.IniFormat)
+    for annotator in ("tester", "Zoë ⟨quoted⟩ 名前"):
+        digest = hashlib.sha1(f"{path.resolve()}\0{annotator}".encode()).hexdigest()
+        settings.setValue(f"left_off/{digest}", 7)  # as the earlier version wrote it
+        settings.sync()
+        window = reopen(qtbot, path, annotator)
+        assert window.controller.session.document.id == 7
+        window.close()
