@@ -39,6 +39,7 @@ ON_DEMAND = (
     "annotations.store.versions_by_text",  # an import's versions
     "gui.apply_everywhere",  # the offer after a correction: made once the window has painted
     "annotations.identity",  # documents kept twice by an old upgrade: only when the database holds some
+    "hashlib",  # a pastel for a label spaCy's colours do not name
 )
 
 # `spandesk gui --db DB` as its console script runs it (DB: the script's first argument; ``given``: all of
