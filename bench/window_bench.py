@@ -2,7 +2,8 @@
 time from a key press to the end of the viewport's repaint (next document; relabel a span).
 
 Run by ``run.py`` in fresh subprocesses with ``QT_QPA_PLATFORM=offscreen``:
-``window_bench.py bare|startup|next|edit DB [COUNT]``. A key press is timed until the events it
+``window_bench.py bare|painting|startup|next|edit DB [COUNT]`` (``painting``: the bare window whose
+text view also paints one highlight in Python, ``run_painting``). A key press is timed until the events it
 caused have been processed and the document's viewport has painted. Start-up times are measured from the
 moment the parent launched the process (``BENCH_LAUNCH``, a ``time.time()``), so interpreter
 start, imports, opening the database and the first paint all count, on both sides.
@@ -68,13 +69,13 @@ def first_document_text(db_path: Path) -> str:
         connection.close()
 
 
-def run_bare(db_path: Path) -> dict:
+def run_bare(db_path: Path, editor_class: type | None = None) -> dict:
     """A bare PySide6 window: QApplication, QMainWindow, a QPlainTextEdit showing the same text."""
     from PySide6.QtWidgets import QApplication, QMainWindow, QPlainTextEdit
 
     app = QApplication(sys.argv)
     window = QMainWindow()
-    editor = QPlainTextEdit()
+    editor = (editor_class or QPlainTextEdit)()
     editor.setPlainText(first_document_text(db_path))
     window.setCentralWidget(editor)
     window.resize(1320, 840)
@@ -82,6 +83,27 @@ def run_bare(db_path: Path) -> dict:
     window.show()
     process_until_painted(app, counter)
     return {"first_paint": since_launch(), "peak_rss": peak_rss_mib()}
+
+
+def run_painting(db_path: Path) -> dict:
+    """The bare window whose text view paints one highlight behind its text in Python, as any view of spans
+    must: its first ``QPainter.setPen`` or ``setBrush`` makes PySide6 build the ``Qt`` namespace's 93
+    Python enums (~20 ms), which the bare window never touches (PySide6 6.11). What a PySide6 window that
+    draws anything itself starts from."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QPainter
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    class HighlightingEditor(QPlainTextEdit):
+        def paintEvent(self, event) -> None:  # noqa: ANN001, N802 (Qt's name)
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor("#1f2328"))
+            painter.setBrush(QColor("#ffe08a"))
+            painter.drawRoundedRect(QRectF(4, 4, 60, 18), 4, 4)
+            painter.end()
+            super().paintEvent(event)
+
+    return run_bare(db_path, HighlightingEditor)
 
 
 def open_window(db_path: Path):
@@ -232,6 +254,7 @@ def main(argv: list[str]) -> None:
     count = int(argv[2]) if len(argv) > 2 else 100
     runners = {
         "bare": lambda: run_bare(db_path),
+        "painting": lambda: run_painting(db_path),
         "startup": lambda: run_startup(db_path),
         "next": lambda: run_next(db_path, count),
         "edit": lambda: run_edit(db_path, count),
