@@ -528,8 +528,13 @@ class MainWindow(QMainWindow):
         self.colours = dict(labels)
         self.label_bar.set_labels(labels)
         self.model_label.setText(f"Model: {', '.join(store.model_names(self.db)) or '—'}")
-        self.queue_panel.apply_filter()
-        self._mark_current_row()
+        if self.controller.document is not None and self.queue_panel.filtered:
+            # a filter's first page and count can take seconds at a million documents (a common word):
+            # read off the GUI thread; the document on screen stays, the list greys until its rows come
+            self.queue_panel.filter_later()
+        else:  # the whole queue's first page is quick, and a document to open needs its rows now
+            self.queue_panel.apply_filter()
+            self._mark_current_row()
         self._update_status()
         self._count_answers()
         if self.controller.document is None and self.queue_model.rowCount():

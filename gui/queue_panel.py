@@ -147,9 +147,16 @@ class QueuePanel(QWidget):
         search = self.search_box.text().strip()
         return QueueQuery(model.viewer, model.dataset, model.review, statuses, search, self.queue_order())
 
+    @property
+    def filtered(self) -> bool:
+        """Whether a status or a search narrows the list (the queue's slow reads: see ``filter_later``)."""
+        query = self.chosen_query()
+        return query is not None and (query.statuses is not None or bool(query.search))
+
     def apply_filter(self) -> None:
         """Show only the documents with the chosen status and text, read now on this thread (opening a
-        database, an import: the window goes on with the queue filled); a search running is dropped."""
+        database, an import into an unfiltered queue: the window goes on with the queue filled); a search
+        running is dropped."""
         query = self.chosen_query()
         if query is None or self.queue_model is None:
             return

@@ -389,3 +389,28 @@ def test_documents_another_program_added_are_counted_in_the_count_line(qtbot, pa
     window._on_application_state(Qt.ApplicationState.ApplicationActive)  # back to the window
     assert window.queue_model.total == (2 if search else 1242)
     assert window.queue_panel.count_text.text() == after
+
+
+def test_after_an_import_a_filtered_queue_is_read_off_the_gui_thread(qtbot, path, monkeypatch):
+    """An import into the open window with a search typed reads the new list off the GUI thread (a common
+    word took ~2 s at a million documents, the window frozen): the document on screen stays, the list says
+    it is searching, and the imported documents that match are listed once it is done."""
+    window = open_window(qtbot, path)
+    type_search(qtbot, window, "paris")
+    queue_read(qtbot, window)
+    matching, on_screen = window.queue_model.total, window.current_document.id
+    db = store.open_store(path)
+    with store.write_transaction(db):
+        store.insert_documents(db, store.ensure_dataset(db, "test"), [_new("Paris, once more", 0, ())])
+    imported = store.newest_document_id(db)
+    db.close()
+    slow = SlowSearches(monkeypatch, held=frozenset({"paris"}))
+    window.refresh_contents()  # what File ▸ Import does once the import is stored
+    assert slow.entered.wait(5)
+    assert slow.threads == [True]  # the reader thread's, not the window's
+    assert window.queue_panel.searching and window.current_document.id == on_screen
+    slow.release.set()
+    queue_read(qtbot, window)
+    assert window.queue_model.total == matching + 1
+    assert window.queue_model.load_through(imported) is not None  # listed (past the first page)
+    assert window.current_document.id == on_screen
