@@ -7,6 +7,8 @@ page), the status filter and the search box, export and merge. Worker modes of t
 ``million_bench.py build N`` (print the cached database's path), ``million_bench.py queue DB``,
 ``million_bench.py typing DB [WORD]`` (the GUI thread's longest stall while WORD is typed letter by letter
 into the queue's search box, each letter after the search pause, until the last search is shown) and
+``million_bench.py refresh DB [WORD]`` (with WORD in the queue's search box, what an import into the open
+window does once stored: the GUI thread's longest stall and when the new list is shown) and
 ``million_bench.py merge DB FOLDER`` (the real ``spandesk merge`` of DB into a new team database in FOLDER,
 against sqlite3 ATTACH + INSERT ... SELECT of the same rows (``merge_bench.bare_copy``), then the same merge
 again, nothing to change).
@@ -147,6 +149,47 @@ def run_typing(db_path: Path, word: str = "the", gap_ms: int = 400, tick_ms: int
     }
 
 
+def run_refresh(db_path: Path, word: str = "the", tick_ms: int = 5) -> dict:
+    """The window with ``word`` in its queue's search box, then what an import into the open window does
+    once it is stored (``MainWindow.refresh_contents``): the GUI thread's longest stall (the gaps between
+    ticks of a ``tick_ms`` timer), the call itself, and when the new list and its count were shown."""
+    from PySide6.QtCore import Qt, QTimer
+    from window_bench import open_window
+
+    app, window = open_window(db_path)
+    panel = window.queue_panel
+
+    def settle() -> None:
+        while panel.searching:
+            app.processEvents()
+            time.sleep(0.001)
+
+    panel.search_box.setText(word)
+    panel.filter_later()
+    settle()
+    ticks: list[float] = []
+    timer = QTimer(interval=tick_ms, timerType=Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    app.processEvents()
+    started = time.perf_counter()
+    window.refresh_contents()
+    returned = time.perf_counter()
+    settle()
+    shown = time.perf_counter()
+    app.processEvents()
+    timer.stop()
+    gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False)] or [0.0]
+    panel.stop_search()
+    return {
+        "word": word,
+        "longest_stall_ms": max(max(gaps), returned - started) * 1000,
+        "refresh_call_ms": (returned - started) * 1000,
+        "list_shown_ms": (shown - started) * 1000,
+        "total": window.queue_model.total,
+    }
+
+
 def run_merge(db_path: Path, folder: Path) -> dict:
     """``spandesk merge --db TEAM.db DB`` into a new team database, the bare sqlite3 copy of the same rows,
     and the merge again (every document there already)."""
@@ -174,10 +217,13 @@ def main(argv: list[str]) -> None:
         report(run_queue(Path(argv[1])))
     elif mode == "typing":
         report(run_typing(Path(argv[1]), *argv[2:3]))
+    elif mode == "refresh":
+        report(run_refresh(Path(argv[1]), *argv[2:3]))
     elif mode == "merge":
         report(run_merge(Path(argv[1]), Path(argv[2])))
     else:
-        raise SystemExit(f"unknown mode {mode!r}: build N | queue DB | typing DB [WORD] | merge DB FOLDER")
+        modes = "build N | queue DB | typing DB [WORD] | refresh DB [WORD] | merge DB FOLDER"
+        raise SystemExit(f"unknown mode {mode!r}: {modes}")
 
 
 if __name__ == "__main__":
