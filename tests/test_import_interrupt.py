@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # ``^(a+)+$`` backtracks for 2**47 steps on this one token: far longer than any test runs.
 HANGING = {"label": "SLOW", "pattern": [{"TEXT": {"REGEX": "^(a+)+$"}}]}
 TOKEN = "a" * 47 + "b"
+FOREGROUND = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
 
 
 def write_inputs(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -52,7 +53,9 @@ def children(pid: int) -> list[int]:
 def test_ctrl_c_stops_an_import_stuck_in_a_pattern_regex(tmp_path: Path) -> None:
     patterns, source, first = write_inputs(tmp_path)
     db_path = tmp_path / "x.db"
-    command = [sys.executable, "-c", "from annotations.cli import main; main()"]
+    # Ctrl+C as a terminal's foreground job gets it: a test run started in the background (``cmd &``) has
+    # SIGINT ignored, and a child started so would never see it
+    command = [sys.executable, "-c", FOREGROUND + "from annotations.cli import main; main()"]
     subprocess.run([*command, "import", str(first), "--db", str(db_path)], cwd=ROOT, check=True)
     before = stored_texts(db_path)
     process = subprocess.Popen(
