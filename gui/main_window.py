@@ -376,11 +376,18 @@ class MainWindow(QMainWindow):
         self.keyboard.controller = self.controller
         self.queue_model = QueueModel(self.db, self.annotator, review=on, filled=False)
         self.queue_panel.set_model(self.queue_model)
-        self.queue_panel.apply_filter()  # fills it
+        filtered = self.queue_panel.filtered
+        if filtered:  # read off the GUI thread, as after an import (``refresh_contents``)
+            self.queue_panel.filter_later()
+        else:
+            self.queue_panel.apply_filter()  # fills it
         self._show_mode()
         self._update_undo_actions()
         self._count_answers()
         self._tell_mode()
+        if filtered:  # the same document if this mode's queue holds it, else its first
+            self._open_in_whole_queue(shown)
+            return
         row = self.queue_model.row_of(shown) if shown is not None else None
         self.open_row(row if row is not None else 0)
 
@@ -528,11 +535,13 @@ class MainWindow(QMainWindow):
         self.colours = dict(labels)
         self.label_bar.set_labels(labels)
         self.model_label.setText(f"Model: {', '.join(store.model_names(self.db)) or '—'}")
-        if self.controller.document is not None and self.queue_panel.filtered:
+        if self.queue_panel.filtered:
             # a filter's first page and count can take seconds at a million documents (a common word):
-            # read off the GUI thread; the document on screen stays, the list greys until its rows come
+            # read off the GUI thread; the list greys until its rows come, then marks the document on screen
             self.queue_panel.filter_later()
-        else:  # the whole queue's first page is quick, and a document to open needs its rows now
+            if self.controller.document is None:  # another database: open it without waiting for the list
+                self._open_in_whole_queue(self._left_off_here(), self.queue_model.first_pending())
+        else:  # the whole queue's first page is quick
             self.queue_panel.apply_filter()
             self._mark_current_row()
         self._update_status()
@@ -557,13 +566,24 @@ class MainWindow(QMainWindow):
     def open_where_left_off(self) -> None:
         """Open the document this person last had open in this database (kept in the settings), else the
         first one not answered yet, else the first row."""
-        self.left_off.flush()  # another database or person: the place on the last one is kept first
-        last = left_off(self.settings, self.db_path, self.annotator)
-        for document_id in (last, self.queue_model.first_pending()):
+        for document_id in (self._left_off_here(), self.queue_model.first_pending()):
             if document_id is not None and self.queue_model.load_through(document_id) is not None:
                 self.controller.open(document_id)
                 return
         self.open_row(0)
+
+    def _left_off_here(self) -> int | None:
+        """The document this person last had open in this database (kept in the settings), if any."""
+        self.left_off.flush()  # another database or person: the place on the last one is kept first
+        return left_off(self.settings, self.db_path, self.annotator)
+
+    def _open_in_whole_queue(self, *candidates: int | None) -> None:
+        """Open the first of these documents the queue holds whatever its filters, else its first document
+        (each looked up by its id, not in the list's rows: the list may still be being read)."""
+        for document_id in (*candidates, self.queue_model.first_in_whole_queue()):
+            if document_id is not None and self.queue_model.in_whole_queue(document_id):
+                self.controller.open(document_id)
+                return
 
     def _current_row(self) -> int | None:
         document = self.controller.document

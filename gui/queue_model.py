@@ -307,11 +307,23 @@ class QueueModel(QAbstractListModel):
 
     def first_pending(self) -> int | None:
         """The first document not answered yet (whatever the filters), if any."""
-        if self.review:
-            ids = store.review_ids(self.db, self.dataset, [None], "", None, 1)
-        else:
-            ids = store.document_ids(self.db, self.dataset, [None], "", None, 1, viewer=self.viewer)
+        ids = self._whole_queue_ids([None], None)
         return ids[0] if ids else None
+
+    def first_in_whole_queue(self) -> int | None:
+        """The queue's first document whatever the filters, if any."""
+        ids = self._whole_queue_ids(None, None)
+        return ids[0] if ids else None
+
+    def in_whole_queue(self, document_id: int) -> bool:
+        """Whether the queue holds a document whatever the filters (one look at the index by id)."""
+        return self._whole_queue_ids(None, document_id - 1) == [document_id]
+
+    def _whole_queue_ids(self, statuses: list[str | None] | None, after: int | None) -> list[int]:
+        """The first id of the queue without its search (in id order), of these statuses, after ``after``."""
+        if self.review:
+            return store.review_ids(self.db, self.dataset, statuses, "", after, 1)
+        return store.document_ids(self.db, self.dataset, statuses, "", after, 1, viewer=self.viewer)
 
     def row_after(self, row: int) -> int | None:
         """The next row, fetching another page if needed; None at the end of the queue."""

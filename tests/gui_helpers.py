@@ -14,7 +14,8 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 from annotations import store  # noqa: E402
 from annotations.hashing import input_hash  # noqa: E402
-from annotations.model import DocumentState, Span, SpanSource  # noqa: E402
+from annotations.model import Answer, DocumentState, Span, SpanSource  # noqa: E402
+from annotations.session import Session  # noqa: E402
 from annotations.store import NewDocument, Prediction  # noqa: E402
 from annotations.text import whitespace_tokens  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
@@ -45,6 +46,29 @@ def berlin_paris_database(path: Path, count: int = 1240) -> Path:
     """A database of ``count`` short documents, every third about Berlin, the rest about Paris."""
     texts = [f"Document number {i} about {'Berlin' if i % 3 == 0 else 'Paris'}" for i in range(count)]
     make_database(path, texts)
+    return path
+
+
+REVIEW_TEXT = "Angela Merkel met Emmanuel Macron in Paris on Monday"
+#              0      7      14  18       27     34 37    43 46
+REVIEW_MODEL = [Span(0, 13, "PERSON"), Span(18, 33, "PERSON"), Span(37, 42, "GPE")]
+
+
+def review_database(path: Path) -> Path:
+    """Document 1: alice and bob both keep Macron; Merkel is PERSON for alice and ORG for bob; alice keeps
+    Paris, bob deletes it; both accept. Document 2 has alice's version only; document 3 none."""
+    make_database(path, [REVIEW_TEXT, "Second document about Berlin", "Third one"], [REVIEW_MODEL])
+    db = store.open_store(path)
+    alice, bob = Session(db, "alice"), Session(db, "bob")
+    alice.open(1)
+    alice.apply(alice.set_answer(Answer.ACCEPT))
+    alice.open(2)
+    alice.apply(alice.set_answer(Answer.ACCEPT))
+    bob.open(1)
+    bob.apply(bob.relabel(bob.document.spans[0], "ORG"))
+    bob.apply(bob.remove_span(bob.document.spans[2]))
+    bob.apply(bob.set_answer(Answer.ACCEPT))
+    db.close()
     return path
 
 

@@ -8,11 +8,21 @@ import threading
 from pathlib import Path
 
 import pytest
-from gui_helpers import _new, berlin_paris_database, key, make_database, open_window, queue_read
+from gui_helpers import (
+    _new,
+    berlin_paris_database,
+    key,
+    make_database,
+    open_window,
+    queue_read,
+    review_database,
+)
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from annotations import store
+from annotations.model import REVIEW
+from gui.left_off import keep_left_off
 from gui.queue_model import PAGE_SIZE, QueueModel, StatusRole
 from gui.queue_panel import total_text
 from gui.queue_query import QueueQuery
@@ -414,3 +424,44 @@ def test_after_an_import_a_filtered_queue_is_read_off_the_gui_thread(qtbot, path
     assert window.queue_model.total == matching + 1
     assert window.queue_model.load_through(imported) is not None  # listed (past the first page)
     assert window.current_document.id == on_screen
+
+
+def test_opening_another_database_with_a_search_reads_its_list_off_the_gui_thread(
+    qtbot, path, tmp_path, monkeypatch
+):
+    """Another database opened while a search is typed: its list is read off the GUI thread, and the window
+    opens the document the person left off at there without waiting for it (then the list marks it)."""
+    window = open_window(qtbot, path)
+    type_search(qtbot, window, "paris")
+    queue_read(qtbot, window)
+    other = berlin_paris_database(tmp_path / "other.db", count=600)
+    keep_left_off(window.settings, other, window.annotator, 301)  # "Document number 300 about Berlin"
+    slow = SlowSearches(monkeypatch, held=frozenset({"paris"}))
+    window.switch_database(store.open_store(other), other)
+    assert slow.entered.wait(5)
+    assert slow.threads == [True]
+    assert window.queue_panel.searching and window.current_document.id == 301
+    slow.release.set()
+    queue_read(qtbot, window)
+    assert window.queue_model.total == 400  # the Paris documents of the other database
+    assert "Document 301, on screen, is not in this list" in window.queue_panel.absent_note.text()
+    window.open_row(0)  # the list is the other database's
+    assert window.current_document.text == "Document number 1 about Paris"
+
+
+def test_review_mode_with_a_search_reads_its_list_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
+    """Review mode entered while a search is typed: the review queue is read off the GUI thread and the
+    document on screen, which it holds, is shown reviewed at once."""
+    window = open_window(qtbot, review_database(tmp_path / "review.db"))
+    type_search(qtbot, window, "merkel")
+    queue_read(qtbot, window)
+    assert window.current_document.id == 1
+    slow = SlowSearches(monkeypatch, held=frozenset({"merkel"}))
+    window.set_review_mode(True)
+    assert slow.entered.wait(5)
+    assert slow.threads == [True]
+    assert window.reviewing and window.current_document.id == 1 and window.current_document.version == REVIEW
+    slow.release.set()
+    queue_read(qtbot, window)
+    assert shown_ids(window) == [1]
+    assert window.queue_panel.absent_note.isHidden()

@@ -6,39 +6,21 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from gui_helpers import click, key, make_database, open_window
+from gui_helpers import REVIEW_MODEL, REVIEW_TEXT, click, key, make_database, open_window, review_database
 from PySide6.QtCore import Qt
 
 from annotations import store
-from annotations.model import REVIEW, Answer, Span, Version
-from annotations.session import Session
+from annotations.model import REVIEW, Answer, Version
 
 Key = Qt.Key
 Shift = Qt.KeyboardModifier.ShiftModifier
 Ctrl = Qt.KeyboardModifier.ControlModifier
-TEXT = "Angela Merkel met Emmanuel Macron in Paris on Monday"
-#       0      7      14  18       27     34 37    43 46
-MODEL = [Span(0, 13, "PERSON"), Span(18, 33, "PERSON"), Span(37, 42, "GPE")]
+TEXT, MODEL = REVIEW_TEXT, REVIEW_MODEL  # offsets: 0 Angela, 7 Merkel, 18 Emmanuel, 27 Macron, 37 Paris
 
 
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
-    """Document 1: alice and bob both keep Macron; Merkel is PERSON for alice and ORG for bob; alice keeps
-    Paris, bob deletes it; both accept. Document 2 has alice's version only; document 3 none."""
-    database = tmp_path / "review.db"
-    make_database(database, [TEXT, "Second document about Berlin", "Third one"], [MODEL])
-    db = store.open_store(database)
-    alice, bob = Session(db, "alice"), Session(db, "bob")
-    alice.open(1)
-    alice.apply(alice.set_answer(Answer.ACCEPT))
-    alice.open(2)
-    alice.apply(alice.set_answer(Answer.ACCEPT))
-    bob.open(1)
-    bob.apply(bob.relabel(bob.document.spans[0], "ORG"))
-    bob.apply(bob.remove_span(bob.document.spans[2]))
-    bob.apply(bob.set_answer(Answer.ACCEPT))
-    db.close()
-    return database
+    return review_database(tmp_path / "review.db")
 
 
 def open_active(qtbot, path: Path):
