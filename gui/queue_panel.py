@@ -239,6 +239,10 @@ class QueuePanel(QWidget):
         self.current_id = document_id
         if self.queue_model is None:
             return
+        if not self.queue_model.read:  # its first page is being read: the row is marked when it comes
+            self.queue_view.setCurrentIndex(QModelIndex())
+            self.absent_note.hide()
+            return
         row = self.queue_model.load_through(document_id, max_pages)
         if row is not None:
             self.queue_view.setCurrentIndex(self.queue_model.index(row))

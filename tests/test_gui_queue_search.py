@@ -441,6 +441,7 @@ def test_opening_another_database_with_a_search_reads_its_list_off_the_gui_threa
     assert slow.entered.wait(5)
     assert slow.threads == [True]
     assert window.queue_panel.searching and window.current_document.id == 301
+    assert window.queue_panel.absent_note.isHidden()  # nothing said of the list before it is read
     slow.release.set()
     queue_read(qtbot, window)
     assert window.queue_model.total == 400  # the Paris documents of the other database
