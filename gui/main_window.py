@@ -376,20 +376,17 @@ class MainWindow(QMainWindow):
         self.keyboard.controller = self.controller
         self.queue_model = QueueModel(self.db, self.annotator, review=on, filled=False)
         self.queue_panel.set_model(self.queue_model)
-        filtered = self.queue_panel.filtered
-        if filtered:  # read off the GUI thread, as after an import (``refresh_contents``)
-            self.queue_panel.filter_later()
-        else:
-            self.queue_panel.apply_filter()  # fills it
         self._show_mode()
         self._update_undo_actions()
         self._count_answers()
         self._tell_mode()
-        if filtered:  # the same document if this mode's queue holds it, else its first
-            self._open_in_whole_queue(shown)
-            return
-        row = self.queue_model.row_of(shown) if shown is not None else None
-        self.open_row(row if row is not None else 0)
+        if self.queue_panel.filtered:  # read off the GUI thread, as after an import (``refresh_contents``)
+            self.queue_panel.filter_later()
+            self._open_in_whole_queue(shown)  # the same document if this queue holds it, else its first
+        else:
+            self.queue_panel.apply_filter()  # fills it
+            row = self.queue_model.row_of(shown) if shown is not None else None
+            self.open_row(row if row is not None else 0)
 
     def review_step(self, step: int) -> None:
         """The next (1) or previous (-1) disagreement, in review mode."""
