@@ -31,6 +31,11 @@ class EditTarget(Protocol):
         ...
 
 
+def sentence(description: str) -> str:
+    """An edit's description as the start of a sentence (``add ORG “Apple”`` -> ``Add ORG “Apple”``)."""
+    return description[:1].upper() + description[1:]
+
+
 class EditCommand(QUndoCommand):
     """One edit of one document: redo stores the edit, undo stores its reverse (Session.apply).
 
@@ -40,7 +45,7 @@ class EditCommand(QUndoCommand):
     """
 
     def __init__(self, target: EditTarget, edit: Edit) -> None:
-        super().__init__(edit.description[:1].upper() + edit.description[1:])
+        super().__init__(sentence(edit.description))
         self.target = target
         # The history keeps what changed, not the document's states (``Change``): its memory per edit
         # does not grow with the document. The edit itself serves only the first redo (the push).

@@ -12,10 +12,12 @@ from annotations import store
 from annotations.model import Answer, Document, InvalidSpan, Span, span_changes
 from annotations.session import Change, Edit, Session, index_of_range, overlapping
 from annotations.store import DamagedRow, EditConflict, StoreError
-from gui.commands import EditCommand
+from gui.commands import EditCommand, sentence
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
+
+    from gui.write_gate import WriteGate
 
 
 class AnnotationController(QObject):
@@ -31,12 +33,18 @@ class AnnotationController(QObject):
     corrected = Signal(object)  # a new Edit was made by a gesture (not an undo or redo): apply everywhere
 
     def __init__(
-        self, db: Database, annotator: str, dataset: str | None = None, session: Session | None = None
+        self,
+        db: Database,
+        annotator: str,
+        dataset: str | None = None,
+        session: Session | None = None,
+        gate: WriteGate | None = None,
     ) -> None:
         super().__init__()
         # the annotator's own versions, or (``session``) another kind of session: a reviewer's
         self.session = session if session is not None else Session(db, annotator, dataset)
         self.undo_stack = QUndoStack(self)
+        self.gate = gate  # the window's: an edit waits there while another program writes (None: never)
 
     @property
     def document(self) -> Document | None:
@@ -61,9 +69,15 @@ class AnnotationController(QObject):
     # -- the one way edits are made
 
     def push(self, edit: Edit | None) -> bool:
-        """Make an edit as an undoable command (stored at once); False when there was nothing to do."""
+        """Make an edit as an undoable command, stored at once; False when there was nothing to do, or
+        when it waits (the gate's dialog) for another program's write to end."""
         if edit is None or edit.before == edit.after:
             return False
+        if self.gate is None:
+            return self._push(edit)
+        return self.gate.run(sentence(edit.description), lambda: self._push(edit))
+
+    def _push(self, edit: Edit) -> bool:
         self.undo_stack.push(EditCommand(self, edit))
         self.corrected.emit(edit)
         return True

@@ -44,6 +44,7 @@ from gui.queue_panel import QueuePanel
 from gui.review_mode import OWN_LEGEND, REVIEW_LEGEND, ReviewKeys, ReviewPanel, banner_text, review_banner
 from gui.span_list import SpanList
 from gui.workers import file_identity
+from gui.write_gate import WriteGate
 
 if TYPE_CHECKING:  # imported when first used: not needed to show the first document
     from PySide6.QtWidgets import QDockWidget
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # imported when first used: not needed to show the first docu
     from gui.corpus_search import SearchPanel
 
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
+ANSWER_VERBS = {Answer.ACCEPT: "Accept", Answer.REJECT: "Reject", Answer.IGNORE: "Ignore"}
 STYLE_SHEET = """
 QMainWindow, QWidget#side { background: #f6f7f9; }
 QWidget#paper { background: white; border: 1px solid #e3e5e8; border-radius: 8px; }
@@ -295,7 +297,10 @@ class MainWindow(QMainWindow):
         """Work on this database: a controller, a queue, labels; show the first document (or ``reopen``)."""
         self.db, self.db_path = db, db_path
         self.reviewing = False
-        self.controller = self.own_controller = self._wired(AnnotationController(db, self.annotator))
+        self.write_gate = self._gate(WriteGate(db, self))
+        self.controller = self.own_controller = self._wired(
+            AnnotationController(db, self.annotator, gate=self.write_gate)
+        )
         self.review_controller: AnnotationController | None = None  # made on entering review mode
         self.database_identity, self._told_database_gone = file_identity(db_path), False
         self.queue_model = QueueModel(db, self.annotator, filled=False)  # filled by refresh_contents' filter
@@ -327,6 +332,14 @@ class MainWindow(QMainWindow):
         self.refresh_contents()
         self._tell_same_texts()
         self._tell_others()
+
+    def _gate(self, gate: WriteGate) -> WriteGate:
+        """The gate changes wait at while another program writes, its signals connected to the window."""
+        gate.given_up.connect(
+            lambda what: self.statusBar().showMessage(f"Not saved: {what}. Nothing of it was stored.", 15000)
+        )
+        gate.settled.connect(self.take_keys_back)
+        return gate
 
     def _wired(self, controller: AnnotationController) -> AnnotationController:
         """The controller, its signals connected to the window."""
@@ -369,7 +382,7 @@ class MainWindow(QMainWindow):
 
             session = ReviewSession(self.db, self.annotator)
             self.review_controller = self._wired(
-                AnnotationController(self.db, self.annotator, session=session)
+                AnnotationController(self.db, self.annotator, session=session, gate=self.write_gate)
             )
         self.reviewing = on
         self.controller = self.review_controller if on else self.own_controller
@@ -619,7 +632,11 @@ class MainWindow(QMainWindow):
             self.open_row(row - 1)
 
     def answer(self, answer: Answer) -> None:
-        """Store the answer (undoable) and go to the next document."""
+        """Store the answer (undoable) and go to the next document (once stored, if it has to wait)."""
+        if self.controller.document is not None:
+            self.write_gate.run(f"{ANSWER_VERBS[answer]} the document", lambda: self._answer_now(answer))
+
+    def _answer_now(self, answer: Answer) -> None:
         if self.controller.answer(answer):
             self.statusBar().showMessage(f"Document {PAST[answer]}.", 4000)
             self.next_document()
@@ -628,28 +645,31 @@ class MainWindow(QMainWindow):
         """Undo the last edit or answer (of any document), and say what was undone."""
         self._dismiss_offer()
         stack = self.controller.undo_stack
-        nothing = "Nothing to undo." + ("" if stack.canUndo() else self.apply_everywhere.last_batch_note())
-        self._step_history(stack.canUndo(), stack.undoText(), stack.undo, "Undid", nothing)
+        if not stack.canUndo():
+            self.statusBar().showMessage("Nothing to undo." + self.apply_everywhere.last_batch_note(), 4000)
+            return
+        self.write_gate.run(f"Undo {_lowered(stack.undoText())}", lambda: self._step_history(undoing=True))
 
     def redo(self) -> None:
         """Redo the last undone edit or answer, and say what was redone."""
         self._dismiss_offer()
         stack = self.controller.undo_stack
-        self._step_history(stack.canRedo(), stack.redoText(), stack.redo, "Redid", "Nothing to redo.")
-
-    def _step_history(self, possible: bool, text: str, step, done: str, nothing: str) -> None:
-        status = self.statusBar()
-        if not possible:
-            status.showMessage(nothing, 4000)
+        if not stack.canRedo():
+            self.statusBar().showMessage("Nothing to redo.", 4000)
             return
-        status.clearMessage()
+        self.write_gate.run(f"Redo {_lowered(stack.redoText())}", lambda: self._step_history(undoing=False))
+
+    def _step_history(self, undoing: bool) -> None:
         stack = self.controller.undo_stack
-        undoing = done == "Undid"
+        if not (stack.canUndo() if undoing else stack.canRedo()):
+            return
+        status = self.statusBar()
+        status.clearMessage()
+        text = stack.undoText() if undoing else stack.redoText()
         command = stack.command(stack.index() - 1 if undoing else stack.index())  # the one about to step
-        step()
+        stack.undo() if undoing else stack.redo()
         if not status.currentMessage():  # a conflict or failure has said what happened instead
-            said = " ".join(text.split())
-            status.showMessage(f"{done}: {said[:1].lower()}{said[1:]}", 4000)
+            status.showMessage(f"{'Undid' if undoing else 'Redid'}: {_lowered(' '.join(text.split()))}", 4000)
             self._select_changed(getattr(command, "change", None), undoing)
 
     def _select_changed(self, change: Change | None, undoing: bool) -> None:
@@ -946,6 +966,8 @@ class MainWindow(QMainWindow):
     def switch_database(self, db: Database, path: Path) -> None:
         """Work on another, already opened database (a fresh undo history)."""
         old = self.db
+        self.write_gate.give_up()  # a change waiting to be written to the other database
+        self.write_gate.deleteLater()
         self._close_agreement()
         for controller in (self.own_controller, self.review_controller):
             if controller is not None:
@@ -997,6 +1019,11 @@ class MainWindow(QMainWindow):
             self._apply_everywhere.stop()
         self.files.cancel_all()
         super().closeEvent(event)
+
+
+def _lowered(description: str) -> str:
+    """A command's text inside a sentence (``Add ORG “Apple”`` -> ``add ORG “Apple”``)."""
+    return description[:1].lower() + description[1:]
 
 
 _EMPTY = Document(id=0, dataset="", text="", tokens=(), state=DocumentState())

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Sequence
@@ -268,3 +269,39 @@ class BusyWindow:
             self.errors.append(error)
         finally:
             db.close()
+
+
+_HOLD = textwrap.dedent(
+    """
+    import sqlite3, sys, time
+    connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+    connection.execute("BEGIN IMMEDIATE")
+    print("held", flush=True)
+    seconds = float(sys.argv[2])
+    if seconds:
+        time.sleep(seconds)
+    else:
+        sys.stdin.readline()
+    connection.execute("COMMIT")
+    """
+)
+
+
+class OtherWriter:
+    """Another program holding the database's write lock until ``release`` (or for ``seconds``)."""
+
+    def __init__(self, path: Path, seconds: float = 0.0) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _HOLD, str(path), str(seconds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None and self.process.stdout.readline().strip() == "held"
+
+    def release(self) -> None:
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.write("done\n")
+            self.process.stdin.flush()
+        self.process.wait(timeout=10)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from reliability_helpers import (
     BusyWindow,
     Child,
+    OtherWriter,
     history_problems,
     integrity,
     run_spandesk,
@@ -165,3 +167,35 @@ def test_window_keeps_editing_while_the_cli_imports(tmp_path: Path) -> None:
     assert window.errors == [] and window.edits > 0
     assert "locked" not in result.stderr
     assert history_problems(db_path) == []
+
+
+def test_free_to_write_says_whether_another_program_holds_the_write_lock(tmp_path: Path) -> None:
+    """A window asks before an edit; the answer waits no longer than asked, and the connection's usual
+    busy wait is kept for every other write."""
+    db_path = tmp_path / "free.db"
+    seed_documents(db_path, 1)
+    db = store.open_store(db_path)
+    assert store.free_to_write(db, 0.0)
+    writer = OtherWriter(db_path)
+    try:
+        started = time.monotonic()
+        assert not store.free_to_write(db, 0.2)
+        assert time.monotonic() - started < 5
+        assert db.execute("PRAGMA busy_timeout").fetchone()[0] == int(store.BUSY_TIMEOUT_SECONDS * 1000)
+    finally:
+        writer.release()
+    assert store.free_to_write(db, 0.0)
+    assert not db.conn.in_transaction  # asking wrote nothing and left no transaction open
+    db.close()
+
+
+def test_free_to_write_waits_for_a_lock_released_within_the_wait(tmp_path: Path) -> None:
+    db_path = tmp_path / "free.db"
+    seed_documents(db_path, 1)
+    db = store.open_store(db_path)
+    writer = OtherWriter(db_path, seconds=0.2)
+    try:
+        assert store.free_to_write(db, 5.0)
+    finally:
+        writer.release()
+        db.close()

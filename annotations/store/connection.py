@@ -222,7 +222,7 @@ def describe_error(error: sqlite3.Error) -> str:
         return "is read-only; open a copy, or make the file writable"
     if "disk is full" in text or "disk I/O" in text:
         return "the disk is full or failing; nothing was written"
-    if "database is locked" in text or "database is busy" in text:
+    if _is_busy(error):
         return (
             f"another program (an import, a merge, a window saving) kept it locked for"
             f" {BUSY_TIMEOUT_SECONDS:g} s; nothing was written: try again once it has finished"
@@ -247,6 +247,35 @@ def write_transaction(db: Database) -> Iterator[Database]:
         except sqlite3.Error:
             db.rollback()
             raise
+
+
+def free_to_write(db: Database, wait_seconds: float) -> bool:
+    """Whether a write could begin now, waiting at most ``wait_seconds`` for another program's write to
+    end; nothing is written. False only when another connection holds the write lock that long.
+
+    A window asks before an edit, so that an import or a merge writing for a minute makes it wait with
+    the window alive instead of stalling in SQLite's busy wait (``BUSY_TIMEOUT_SECONDS``) and then
+    refusing. Any other error (a read-only file, a full disk) is left for the write itself to report.
+    """
+    if db.conn.in_transaction:  # the caller's own transaction holds (or will take) the lock
+        return True
+    connection = db.conn
+    connection.execute(f"PRAGMA busy_timeout={max(0, int(wait_seconds * 1000))}")
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        return not _is_busy(error)
+    else:
+        connection.rollback()
+        return True
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY or SQLITE_LOCKED)."""
+    text = str(error)
+    return "database is locked" in text or "database is busy" in text or "database table is locked" in text
 
 
 @contextmanager

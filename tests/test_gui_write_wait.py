@@ -1,0 +1,125 @@
+"""A change made while another program writes to the database waits, with the window alive, and is saved
+the moment that program is done; the person can give it up instead. Before, the window froze in SQLite's
+busy wait for up to 30 s and then refused the change (an import of a million documents writes for over a
+minute). The other program here is a real process holding SQLite's write lock, as an import does.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from gui_helpers import drag, key, make_database, open_window, stored, stored_keys
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QLabel
+from reliability_helpers import OtherWriter
+
+from annotations.model import Answer
+
+Key = Qt.Key
+TEXT = "Angela Merkel met Emmanuel Macron in Paris on Monday"
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    database = tmp_path / "wait.db"
+    make_database(database, [TEXT, "Second document about Berlin", "Third one"])
+    return database
+
+
+@pytest.fixture
+def writers():
+    started: list[OtherWriter] = []
+    yield started
+    for writer in started:
+        writer.release()
+
+
+def _wait_dialog(window) -> QDialog | None:
+    dialog = window.findChild(QDialog, "write_wait")
+    return dialog if dialog is not None and dialog.isVisible() else None
+
+
+def _ticks_while(qtbot, milliseconds: int) -> int:
+    """How often a 50 ms timer fired on the GUI thread meanwhile (the window is alive if it keeps firing)."""
+    ticks = []
+    timer = QTimer(interval=50)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    qtbot.wait(milliseconds)
+    timer.stop()
+    return len(ticks)
+
+
+def test_an_answer_waits_alive_while_another_program_writes_and_is_saved_once_it_is_done(qtbot, path, writers):
+    window = open_window(qtbot, path)
+    writers.append(writer := OtherWriter(path))
+    started = time.monotonic()
+    key(window.view, Key.Key_A)
+    assert time.monotonic() - started < 3  # not SQLite's 30 s busy wait
+    dialog = _wait_dialog(window)
+    assert dialog is not None, "no word of the wait"
+    said = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "Accept the document" in said and "Another program is writing" in said
+    assert _ticks_while(qtbot, 600) >= 6  # the window keeps running its event loop
+    assert stored(path, 1).answer is None and window.controller.document.id == 1
+    writer.release()
+    qtbot.waitUntil(lambda: _wait_dialog(window) is None, timeout=5000)
+    assert stored(path, 1).answer == Answer.ACCEPT
+    assert window.controller.document.id == 2  # and it moved on, as an answer does
+    assert window.queue_panel.isEnabled()
+
+
+def test_a_span_added_while_another_program_writes_is_shown_only_once_stored(qtbot, path, writers):
+    window = open_window(qtbot, path)
+    writers.append(writer := OtherWriter(path))
+    drag(window.view, 0, 13)
+    key(window.view, Key.Key_1)
+    assert _wait_dialog(window) is not None
+    assert stored_keys(path, 1) == [] and window.controller.document.spans == ()
+    writer.release()
+    qtbot.waitUntil(lambda: _wait_dialog(window) is None, timeout=5000)
+    [(start, end, _label)] = stored_keys(path, 1)
+    assert (start, end) == (0, 13)
+    assert [span.key() for span in window.controller.document.spans] == stored_keys(path, 1)
+    assert window.controller.undo_stack.canUndo()
+
+
+def test_a_waiting_change_given_up_stores_nothing_even_after_the_other_program_is_done(qtbot, path, writers):
+    window = open_window(qtbot, path)
+    writers.append(writer := OtherWriter(path))
+    key(window.view, Key.Key_A)
+    dialog = _wait_dialog(window)
+    assert dialog is not None
+    QTest.keyClick(dialog, Key.Key_Escape)
+    assert _wait_dialog(window) is None
+    assert "Not saved: Accept the document" in window.statusBar().currentMessage()
+    writer.release()
+    qtbot.wait(500)
+    assert stored(path, 1).answer is None and window.controller.document.id == 1
+    key(window.view, Key.Key_A)  # nothing holds the lock now: saved at once
+    assert stored(path, 1).answer == Answer.ACCEPT
+
+
+def test_an_undo_waits_too(qtbot, path, writers):
+    window = open_window(qtbot, path)
+    key(window.view, Key.Key_A)
+    assert stored(path, 1).answer == Answer.ACCEPT
+    writers.append(writer := OtherWriter(path))
+    window.undo()
+    assert _wait_dialog(window) is not None
+    assert stored(path, 1).answer == Answer.ACCEPT
+    writer.release()
+    qtbot.waitUntil(lambda: _wait_dialog(window) is None, timeout=5000)
+    assert stored(path, 1).answer is None
+    assert window.controller.undo_stack.canRedo()
+    assert window.statusBar().currentMessage().startswith("Undid")
+
+
+def test_a_lock_held_for_a_moment_is_waited_for_without_a_dialog(qtbot, path, writers):
+    window = open_window(qtbot, path)
+    writers.append(OtherWriter(path, seconds=0.1))  # another window saving an edit
+    key(window.view, Key.Key_A)
+    assert window.findChild(QDialog, "write_wait") is None
+    assert stored(path, 1).answer == Answer.ACCEPT
