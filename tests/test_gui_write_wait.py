@@ -21,6 +21,7 @@ from annotations.model import Answer
 Key = Qt.Key
 TEXT = "Angela Merkel met Emmanuel Macron in Paris on Monday"
 
+
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     database = tmp_path / "wait.db"
@@ -52,7 +53,7 @@ def _ticks_while(qtbot, milliseconds: int) -> int:
     return len(ticks)
 
 
-def test_an_answer_waits_alive_while_another_program_writes_and_is_saved_once_it_is_done(qtbot, path, writers):
+def test_an_answer_waits_alive_while_another_program_writes_and_is_saved_once_done(qtbot, path, writers):
     window = open_window(qtbot, path)
     writers.append(writer := OtherWriter(path))
     started = time.monotonic()
