@@ -633,7 +633,12 @@ class MainWindow(QMainWindow):
 
     def answer(self, answer: Answer) -> None:
         """Store the answer (undoable) and go to the next document (once stored, if it has to wait)."""
-        if self.controller.document is not None:
+        document = self.controller.document
+        if document is None:
+            return
+        if document.answer == answer:  # nothing to write: on to the next at once
+            self._answer_now(answer)
+        else:
             self.write_gate.run(f"{ANSWER_VERBS[answer]} the document", lambda: self._answer_now(answer))
 
     def _answer_now(self, answer: Answer) -> None:
