@@ -453,10 +453,11 @@ def _store(
     """
     skipped: list[int] = []
     digests, records = fresh
+    encoded = store.encode_documents(documents, digests)  # before the lock: other programs wait less
     try:
         with sigint_deferred(), store.write_transaction(db):
             dataset_key = store.ensure_dataset(db, dataset)
-            added = store.insert_documents(db, dataset_key, documents, skipped, digests)
+            added = store.insert_documents(db, dataset_key, encoded, skipped)
             late = [(digests[i], records[i]) for i in skipped]
             differing = _differing(db, dataset, _Sorted({}, late), answer) if late else ()
             versions = import_versions.apply_versions(db, dataset, plan.writes)

@@ -319,3 +319,34 @@ def test_the_garbage_collector_is_as_it_was_after_an_import(tmp_path: Path, enab
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def test_an_import_encodes_its_rows_before_it_takes_the_write_lock(tmp_path, monkeypatch):
+    """Other programs (a window saving an edit) wait for an import's transaction: it holds the lock for
+    SQL only, the rows' JSON already made; what is stored is the same."""
+    from annotations.store import new_documents
+
+    source = tmp_path / "posts.jsonl"
+    rows = [
+        {
+            "text": f"Post {i} about Berlin",
+            "spans": [{"start": 13, "end": 19, "label": "GPE"}],
+            "meta": {"i": i},
+        }
+        for i in range(5)
+    ]
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    db = store.open_store(tmp_path / "lock.db")
+    locked_while_encoding = []
+    encoded = new_documents._encoded
+
+    def watched(*args):
+        locked_while_encoding.append(db.conn.in_transaction)
+        return encoded(*args)
+
+    monkeypatch.setattr(new_documents, "_encoded", watched)
+    assert import_sources(db, [source], dataset="news").added == 5
+    assert locked_while_encoding == [False] * 5
+    stored = store.load_document(db, 3)
+    assert [span.key() for span in stored.spans] == [(13, 19, "GPE")] and stored.meta == {"i": 2}
+    db.close()

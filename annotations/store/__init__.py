@@ -109,7 +109,14 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "registered_model",
         "registered_models",
     ),
-    "new_documents": ("NewDocument", "Prediction", "insert_documents", "insert_version"),
+    "new_documents": (
+        "EncodedDocument",
+        "NewDocument",
+        "Prediction",
+        "encode_documents",
+        "insert_documents",
+        "insert_version",
+    ),
     "predictions": (
         "BY_DOUBT",
         "ProposedBy",
@@ -248,7 +255,14 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         registered_model,
         registered_models,
     )
-    from annotations.store.new_documents import NewDocument, Prediction, insert_documents, insert_version
+    from annotations.store.new_documents import (
+        EncodedDocument,
+        NewDocument,
+        Prediction,
+        encode_documents,
+        insert_documents,
+        insert_version,
+    )
     from annotations.store.predictions import (
         BY_DOUBT,
         REANNOTATE_EVENT,
@@ -377,6 +391,8 @@ __all__ = [
     "EditConflict",
     "HistoryMismatch",
     "NewDocument",
+    "EncodedDocument",
+    "encode_documents",
     "Versions",
     "Prediction",
     "StoreError",

@@ -45,37 +45,68 @@ class NewDocument:
     timestamp: float | None = None
 
 
-def insert_documents(
-    db: Database,
-    dataset: int,
-    documents: Iterable[NewDocument],
-    skipped: list[int] | None = None,
-    digests: Sequence[bytes] | None = None,
-) -> int:
-    """Store new documents (in the caller's transaction, else in one of their own); skip those whose text
-    is already in the dataset (their positions are added to ``skipped`` when given). ``digests``: the
-    documents' ``hashing.text_digest``, when the caller has them already."""
-    if not db.conn.in_transaction:
-        from annotations.store.connection import write_transaction
+@dataclass(frozen=True, slots=True)
+class EncodedDocument:
+    """A new document as the columns of its rows, encoded before the write transaction begins, so that an
+    import holds the write lock for SQL only (encoding was a third of its transaction)."""
 
-        with write_transaction(db):
-            return insert_documents(db, dataset, documents, skipped, digests)
+    digest: bytes  # ``hashing.text_digest`` of the text
+    document: tuple[Any, ...]  # the ``documents`` columns after id and dataset, ``created`` last
+    prediction: tuple[Any, ...] | None  # model, model version, spans
+    versions: tuple[tuple[Any, ...], ...]  # kind, owner, annotator, spans, answer, rev, updated
+
+
+def encode_documents(
+    documents: Iterable[NewDocument], digests: Sequence[bytes] | None = None
+) -> list[EncodedDocument]:
+    """New documents as the rows ``insert_documents`` stores (no database needed: run it before the lock)."""
     documents = list(documents)
     if digests is None:
         digests = [hashing.text_digest(document.text) for document in documents]
     now = time.time()
+    return [_encoded(document, digest, now) for document, digest in zip(documents, digests, strict=True)]
+
+
+def insert_documents(
+    db: Database,
+    dataset: int,
+    documents: Iterable[NewDocument] | Sequence[EncodedDocument],
+    skipped: list[int] | None = None,
+    digests: Sequence[bytes] | None = None,
+) -> int:
+    """Store new documents (in the caller's transaction, else in one of their own); skip those whose text
+    is already in the dataset (their positions are added to ``skipped`` when given). ``documents`` are
+    encoded here unless ``encode_documents`` made them already; ``digests``: the documents'
+    ``hashing.text_digest``, when the caller has them already."""
+    given = list(documents)
+    encoded = (
+        given
+        if all(isinstance(document, EncodedDocument) for document in given)
+        else encode_documents(given, digests)  # type: ignore[arg-type]
+    )
+    if not db.conn.in_transaction:
+        from annotations.store.connection import write_transaction
+
+        with write_transaction(db):
+            return _insert(db, dataset, encoded, skipped)  # type: ignore[arg-type]
+    return _insert(db, dataset, encoded, skipped)  # type: ignore[arg-type]
+
+
+def _insert(db: Database, dataset: int, encoded: list[EncodedDocument], skipped: list[int] | None) -> int:
     rows: list[tuple[Any, ...]] = []
-    predictions: list[list[Any]] = []
-    versions: list[list[Any]] = []
+    predictions: list[tuple[Any, ...]] = []
+    versions: list[tuple[Any, ...]] = []
     with search_index_batched(db) as stored:
-        ids = document_batch.new_ids(db, dataset, digests)
-        for position, (document, digest, document_id) in enumerate(zip(documents, digests, ids)):
+        ids = document_batch.new_ids(db, dataset, [document.digest for document in encoded])
+        for position, (document, document_id) in enumerate(zip(encoded, ids, strict=True)):
             if document_id is None:
                 if skipped is not None:
                     skipped.append(position)
                 continue
-            rows.append(_document_row(document_id, dataset, digest, document, now))
-            _annotation_rows(document_id, document, now, predictions, versions)
+            rows.append((document_id, dataset, *document.document))
+            if document.prediction is not None:
+                predictions.append((document_id, *document.prediction))
+            versions.extend((document_id, *version) for version in document.versions)
         db.conn.executemany(
             "INSERT INTO documents (id, dataset_id, text_digest, input_hash, task_hash, text, meta, extra,"
             " tokens, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -88,13 +119,10 @@ def insert_documents(
     return len(rows)
 
 
-def _document_row(
-    document_id: int, dataset: int, digest: bytes, document: NewDocument, now: float
-) -> tuple[Any, ...]:
-    """The ``documents`` row of a new document."""
-    return (
-        document_id,
-        dataset,
+def _encoded(document: NewDocument, digest: bytes, now: float) -> EncodedDocument:
+    """A new document's rows: its ``documents`` columns, its prediction (if any) and its first versions: the
+    base (what the file brought), and, when the file named its annotator, that person's (the same state)."""
+    columns = (
         digest,
         document.input_hash,
         document.task_hash,
@@ -104,6 +132,20 @@ def _document_row(
         encode_tokens(document.tokens),
         now,
     )
+    prediction = document.prediction
+    predicted = (
+        (prediction.model, prediction.model_version, encode_spans(prediction.spans), now)
+        if prediction is not None
+        else None
+    )
+    answer = document.state.answer.value if document.state.answer else None
+    spans = edited_spans_json.encode_known(document.state.spans)
+    owners = [BASE] + ([Version.of(document.annotator)] if document.annotator else [])
+    versions = tuple(
+        (version.kind, version.owner, document.annotator, spans, answer, 0, document.timestamp)
+        for version in owners
+    )
+    return EncodedDocument(digest, columns, predicted, versions)
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(..., ensure_ascii=False), built once
@@ -114,44 +156,10 @@ def _encode_object(value: dict[str, Any]) -> str:
     return _ENCODE(value) if value else "{}"
 
 
-def _annotation_rows(
-    document_id: int,
-    document: NewDocument,
-    now: float,
-    predictions: list[list[Any]],
-    versions: list[list[Any]],
+def _insert_annotation_rows(
+    db: Database, predictions: list[tuple[Any, ...]], versions: list[tuple[Any, ...]]
 ) -> None:
-    """The prediction (if any) and the first versions of a new document, added to the rows to store: the
-    base (what the file brought), and, when the file named its annotator, that person's version (the same
-    state)."""
-    if document.prediction is not None:
-        prediction = document.prediction
-        predictions.append(
-            [document_id, prediction.model, prediction.model_version, encode_spans(prediction.spans), now]
-        )
-    answer = document.state.answer.value if document.state.answer else None
-    spans = edited_spans_json.encode_known(document.state.spans)
-    versions.append(
-        [document_id, BASE.kind, BASE.owner, document.annotator, spans, answer, 0, document.timestamp]
-    )
-    if document.annotator:
-        version = Version.of(document.annotator)
-        versions.append(
-            [
-                document_id,
-                version.kind,
-                version.owner,
-                document.annotator,
-                spans,
-                answer,
-                0,
-                document.timestamp,
-            ]
-        )
-
-
-def _insert_annotation_rows(db: Database, predictions: list[list[Any]], versions: list[list[Any]]) -> None:
-    """Store the rows ``_annotation_rows`` made, in their order (the ids one INSERT per row would give)."""
+    """Store predictions and versions in their order (the ids one INSERT per row would give)."""
     db.conn.executemany(
         "INSERT INTO predictions (document_id, model, model_version, spans, created) VALUES (?, ?, ?, ?, ?)",
         predictions,
