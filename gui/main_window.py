@@ -1015,6 +1015,10 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.write_gate.waiting is not None:  # the person's change is not stored yet: ask first
+            event.ignore()
+            self._ask_to_close_without(self.write_gate.waiting)
+            return
         self.left_off.flush()
         self._close_agreement()
         if self._search_panel is not None:
@@ -1024,6 +1028,30 @@ class MainWindow(QMainWindow):
             self._apply_everywhere.stop()
         self.files.cancel_all()
         super().closeEvent(event)
+
+
+    def _ask_to_close_without(self, waiting: str) -> None:
+        """Closing while a change waits for another program's write: close without it, or keep waiting."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = message_box(
+            QMessageBox.Icon.Question,
+            "Close without saving the change?",
+            f"“{waiting}” is still waiting to be saved: another program is writing to this database."
+            " Close the window without it? Nothing of it will be stored.",
+            self,
+        )
+        keep = box.addButton("Keep waiting", QMessageBox.ButtonRole.RejectRole)
+        leave = box.addButton("Close without it", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.buttonClicked.connect(lambda button: button is leave and self._close_without_waiting_change())
+        box.open()
+        self.close_question = box
+
+    def _close_without_waiting_change(self) -> None:
+        self.write_gate.give_up()  # nothing, if the change was stored while the question was up
+        self.close()
 
 
 def _lowered(description: str) -> str:

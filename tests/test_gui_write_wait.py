@@ -124,3 +124,43 @@ def test_a_lock_held_for_a_moment_is_waited_for_without_a_dialog(qtbot, path, wr
     key(window.view, Key.Key_A)
     assert window.findChild(QDialog, "write_wait") is None
     assert stored(path, 1).answer == Answer.ACCEPT
+
+
+def _close_question(window):
+    from PySide6.QtWidgets import QMessageBox
+
+    box = getattr(window, "close_question", None)
+    assert isinstance(box, QMessageBox) and box.isVisible(), "closing did not ask"
+    return box
+
+
+def _button(box, text: str):
+    return next(button for button in box.buttons() if button.text() == text)
+
+
+def test_closing_while_a_change_waits_asks_and_can_close_without_it(qtbot, path, writers):
+    window = open_window(qtbot, path)
+    writers.append(writer := OtherWriter(path))
+    key(window.view, Key.Key_A)
+    window.close()
+    assert window.isVisible()
+    box = _close_question(window)
+    assert "Accept the document" in box.text()
+    _button(box, "Close without it").click()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
+    writer.release()
+    qtbot.wait(400)
+    assert stored(path, 1).answer is None
+
+
+def test_closing_while_a_change_waits_can_keep_waiting_and_the_change_is_saved(qtbot, path, writers):
+    window = open_window(qtbot, path)
+    writers.append(writer := OtherWriter(path))
+    key(window.view, Key.Key_A)
+    window.close()
+    _button(_close_question(window), "Keep waiting").click()
+    assert window.isVisible() and _wait_dialog(window) is not None
+    writer.release()
+    qtbot.waitUntil(lambda: stored(path, 1).answer == Answer.ACCEPT, timeout=5000)
+    window.close()
+    assert not window.isVisible()
