@@ -309,6 +309,7 @@ def import_command(
                 annotator=annotator,
                 existing=existing,
                 predict=predictor,
+                waiting=_waiting_note(db),
             )
         except ImportCancelled:
             _say("Import cancelled; the database is unchanged." + _kept_note(predictor), err=True)
@@ -597,6 +598,25 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
+
+
+def _waiting_note(db: Any) -> Callable[[float], None]:
+    """Says (on stderr) that the import waits for another program's write, at once and then each minute."""
+    said: list[float] = []
+
+    def note(seconds: float) -> None:
+        if said and seconds - said[-1] < 60:
+            return
+        said.append(seconds)
+        where = printable(str(store.database_file(db)))
+        _say(
+            f"Waiting for another program to finish writing to {where} (an import, a merge, a window's"
+            f" large change): {int(seconds)} s so far. The import is stored as soon as it has finished;"
+            " Ctrl+C stops it, storing nothing.",
+            err=True,
+        )
+
+    return note
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ held while the model works.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -133,13 +134,15 @@ def import_sources(
     annotator: str | None = None,
     existing: str | None = None,
     predict: Predict | None = None,
+    waiting: Callable[[float], None] | None = None,
 ) -> ImportReport:
     """Import files (or folders of them) into ``dataset``, all or nothing; ``fmt`` as ``sources.read``.
 
     ``annotator``: whose versions the file's annotated records are (else each record's own, if it names
     one); ``existing``: what to do with a record whose annotator has another version of its text already
     (``import_versions.EXISTING_CHOICES``); without it such records make VersionConflicts. ``predict``:
-    where the model runs instead of here (``jobs`` is then unused), e.g. on a Dask cluster.
+    where the model runs instead of here (``jobs`` is then unused), e.g. on a Dask cluster. ``waiting``:
+    told the seconds waited, about once a second, while another program's write keeps this one waiting.
 
     Ctrl+C (KeyboardInterrupt) before the write becomes ImportCancelled; once the write has begun it
     waits for the transaction's end, so a cancelled import has stored nothing and a finished one all.
@@ -172,8 +175,9 @@ def import_sources(
     model_labels = set(pipeline.labels) if pipeline else set()
     all_labels = sorted(model_labels) + sorted(file_labels - model_labels)
     try:
+        _wait_to_write(db, stop, waiting)
         stored = _store(db, dataset, (list(fresh), records), documents, all_labels, answer, plan)
-    except KeyboardInterrupt:  # only when the transaction failed and was rolled back (see _store)
+    except KeyboardInterrupt:  # before the write, or when it failed and was rolled back (see _store)
         raise ImportCancelled(CANCELLED) from None
     differing += stored.differing
     conflicts = tuple(c.where for c in plan.conflicts)
@@ -425,6 +429,24 @@ def _new_document(record: Record, tokens: tuple, state: DocumentState, predictio
 
 
 # ---------------------------------------------------------------- storing
+
+
+LOCK_POLL_SECONDS = 1.0
+
+
+def _wait_to_write(
+    db: Database, cancelled: Callable[[], bool], waiting: Callable[[float], None] | None
+) -> None:
+    """Wait, as long as it takes, until no other program holds the write lock (another import or a merge
+    writing a million documents holds it for minutes). SQLite's busy timeout would give up after
+    ``store.BUSY_TIMEOUT_SECONDS`` and throw the model's work away; a cancel or Ctrl+C stops the wait, and
+    nothing is stored."""
+    started = time.monotonic()
+    while not store.free_to_write(db, LOCK_POLL_SECONDS):
+        if cancelled():
+            raise ImportCancelled(CANCELLED)
+        if waiting is not None:
+            waiting(time.monotonic() - started)
 
 
 @dataclass(frozen=True, slots=True)

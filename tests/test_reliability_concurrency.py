@@ -199,3 +199,59 @@ def test_free_to_write_waits_for_a_lock_released_within_the_wait(tmp_path: Path)
     finally:
         writer.release()
         db.close()
+
+
+def test_an_import_waits_past_the_busy_timeout_for_another_programs_write(tmp_path, monkeypatch) -> None:
+    """Another import or a merge may hold the write lock for minutes; an import that has done its model's
+    work waits for it (saying so) instead of giving up after the busy timeout and throwing the work away."""
+    from annotations.importing import import_sources
+    from annotations.store import connection
+
+    monkeypatch.setattr(connection, "BUSY_TIMEOUT_SECONDS", 0.3)  # the lock below is held 5x as long
+    db_path = tmp_path / "wait.db"
+    seed_documents(db_path, 1)
+    corpus = write_annotated_corpus(tmp_path / "corpus.jsonl", 20)
+    db = store.open_store(db_path)
+    waited: list[float] = []
+    writer = OtherWriter(db_path, seconds=1.5)
+    try:
+        report = import_sources(db, [corpus], dataset="late", waiting=waited.append)
+    finally:
+        writer.release()
+    assert report.added == 20 and waited
+    assert store.count_documents(db, "late") == 20
+    db.close()
+
+
+def test_an_import_waiting_for_the_lock_can_be_cancelled_and_stores_nothing(tmp_path) -> None:
+    from annotations.importing import ImportCancelled, import_sources
+
+    db_path = tmp_path / "wait.db"
+    seed_documents(db_path, 1)
+    corpus = write_annotated_corpus(tmp_path / "corpus.jsonl", 20)
+    db = store.open_store(db_path)
+    waited: list[float] = []
+    writer = OtherWriter(db_path)
+    try:
+        with pytest.raises(ImportCancelled):
+            import_sources(
+                db, [corpus], dataset="late", waiting=waited.append, cancelled=lambda: bool(waited)
+            )
+    finally:
+        writer.release()
+    assert store.count_documents(db, "late") == 0
+    db.close()
+
+
+def test_spandesk_import_says_it_waits_for_another_programs_write(tmp_path: Path) -> None:
+    db_path = tmp_path / "wait.db"
+    seed_documents(db_path, 1)
+    corpus = write_annotated_corpus(tmp_path / "corpus.jsonl", 20)
+    writer = OtherWriter(db_path, seconds=2.5)
+    try:
+        result = run_spandesk("import", str(corpus), "--db", str(db_path), "--dataset", "late")
+    finally:
+        writer.release()
+    assert result.returncode == 0, result.stderr
+    assert "Waiting for another program to finish writing to" in result.stderr
+    assert "Imported 20 documents" in result.stdout
