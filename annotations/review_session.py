@@ -59,6 +59,10 @@ class ReviewSession(Session):
         self.review = review_of(self.db, document_id)
         return super().open(document_id)
 
+    def writes_on_open(self, document_id: int) -> bool:
+        """Whether opening the document makes its reviewed version (the first look at it)."""
+        return store.version_id(self.db, document_id, REVIEW) is None
+
     def annotators_changed(self) -> bool:
         """Whether the annotators' versions of the current document changed since it was opened (a merge
         brought another person's, or someone edited theirs): its disagreements are then out of date."""

@@ -152,6 +152,10 @@ class Session:
         store.prepare_to_edit(self.document)
         return self.document
 
+    def writes_on_open(self, document_id: int) -> bool:
+        """Whether opening the document writes to the database (a person's session never does)."""
+        return False
+
     def reload(self) -> Document | None:
         """Reload the current document from the store (after a conflict, or a change elsewhere)."""
         return self.open(self.document.id) if self.document else None

@@ -52,7 +52,23 @@ class AnnotationController(QObject):
         return self.session.document
 
     def open(self, document_id: int) -> Document | None:
-        """Show a document, fresh from the store; None (and a message) when it cannot be read."""
+        """Show a document, fresh from the store; None (and a message) when it cannot be read, or (the
+        gate's dialog) when opening it writes and waits for another program's write to end."""
+        if self.gate is not None and self._writes_on_open(document_id):
+            shown: list[Document | None] = []  # filled when opened at once
+            self.gate.run(
+                f"Start the review of document {document_id}", lambda: shown.append(self._open(document_id))
+            )
+            return shown[0] if shown else None
+        return self._open(document_id)
+
+    def _writes_on_open(self, document_id: int) -> bool:
+        try:
+            return self.session.writes_on_open(document_id)
+        except (StoreError, sqlite3.Error):  # opening it says what is wrong
+            return False
+
+    def _open(self, document_id: int) -> Document | None:
         try:
             document = self.session.open(document_id)
         except DamagedRow as error:

@@ -1029,7 +1029,6 @@ class MainWindow(QMainWindow):
         self.files.cancel_all()
         super().closeEvent(event)
 
-
     def _ask_to_close_without(self, waiting: str) -> None:
         """Closing while a change waits for another program's write: close without it, or keep waiting."""
         from PySide6.QtWidgets import QMessageBox

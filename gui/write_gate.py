@@ -3,7 +3,8 @@
 An import or a merge of many documents holds SQLite's write lock for the whole of one transaction (7 s for
 100,000 documents, over a minute at a million). A change made meanwhile used to wait in SQLite's busy
 handler on the GUI thread, the window frozen, and be refused after ``store.BUSY_TIMEOUT_SECONDS``. Now each
-change first asks whether the database can be written (``store.free_to_write``). When it cannot, a
+change (an edit, an answer, an undo or redo, the first look at a document in review mode) first asks
+whether the database can be written (``store.free_to_write``). When it cannot, a
 window-modal dialog says what waits and why, the change is made the moment the lock frees, and the person
 can give it up instead. Nothing is shown as made before it is stored.
 """

@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
-from gui_helpers import drag, key, make_database, open_window, stored, stored_keys
+from gui_helpers import drag, key, make_database, open_window, review_database, stored, stored_keys
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog, QLabel
 from reliability_helpers import OtherWriter
 
-from annotations.model import Answer
+from annotations import store
+from annotations.model import REVIEW, Answer
 
 Key = Qt.Key
 TEXT = "Angela Merkel met Emmanuel Macron in Paris on Monday"
@@ -164,3 +165,24 @@ def test_closing_while_a_change_waits_can_keep_waiting_and_the_change_is_saved(q
     qtbot.waitUntil(lambda: stored(path, 1).answer == Answer.ACCEPT, timeout=5000)
     window.close()
     assert not window.isVisible()
+
+
+def test_the_first_look_at_a_document_in_review_mode_waits_to_store_its_reviewed_version(
+    qtbot, tmp_path, writers
+):
+    """Review mode stores a document's reviewed version the first time the reviewer opens it: a write too."""
+    path = review_database(tmp_path / "review.db")
+    window = open_window(qtbot, path)
+    writers.append(writer := OtherWriter(path))
+    started = time.monotonic()
+    window.set_review_mode(True)
+    assert time.monotonic() - started < 3
+    dialog = _wait_dialog(window)
+    assert dialog is not None
+    assert "Start the review of document 1" in " ".join(label.text() for label in dialog.findChildren(QLabel))
+    writer.release()
+    qtbot.waitUntil(lambda: _wait_dialog(window) is None, timeout=5000)
+    assert window.controller.document.id == 1 and window.controller.document.version == REVIEW
+    db = store.open_store(path)
+    assert store.version_id(db, 1, REVIEW) is not None
+    db.close()
