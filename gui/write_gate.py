@@ -1,12 +1,12 @@
 """A change waits, with the window alive, while another program writes to the database.
 
-An import or a merge of many documents holds SQLite's write lock for the whole of one transaction (7 s for
-100,000 documents, over a minute at a million). A change made meanwhile used to wait in SQLite's busy
+An import or a merge of many documents holds SQLite's write lock for the whole of one transaction (~6 s
+for 100,000 documents, over a minute at a million). A change made meanwhile used to wait in SQLite's busy
 handler on the GUI thread, the window frozen, and be refused after ``store.BUSY_TIMEOUT_SECONDS``. Now each
 change (an edit, an answer, an undo or redo, the first look at a document in review mode) first asks
-whether the database can be written (``store.free_to_write``). When it cannot, a
-window-modal dialog says what waits and why, the change is made the moment the lock frees, and the person
-can give it up instead. Nothing is shown as made before it is stored.
+whether the database can be written (``store.free_to_write``). When it cannot, a window-modal dialog says
+what waits and why, the change is made the moment the lock frees, and the person can give it up instead.
+Nothing is shown as made before it is stored.
 """
 
 from __future__ import annotations
