@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # annotations.bulk and bulk_apply load at the first correctio
     from gui.apply_preview import PreviewDialog  # imported when the preview first opens
     from gui.controller import AnnotationController
     from gui.offer_bar import OfferBar
+    from gui.write_gate import WriteGate
 
 
 class ApplyWindow(Protocol):
@@ -47,6 +48,7 @@ class ApplyWindow(Protocol):
     reviewing: bool
     controller: AnnotationController
     own_controller: AnnotationController
+    write_gate: WriteGate
 
     def statusBar(self) -> QStatusBar:  # noqa: N802
         """The window's status bar."""
@@ -367,10 +369,19 @@ class ApplyEverywhere(QObject):
         self.window.take_keys_back()
 
     def apply(self, planned: Plan, chosen: list[bulk.OccurrencePlan]) -> BatchResult | None:
-        """Make the chosen changes as one batch and put one command for it on the undo stack."""
+        """Make the chosen changes as one batch and put one command for it on the undo stack (None when
+        nothing was applied, or not yet: it waits at the window's write gate for another program's write)."""
+        self.dismiss()
+        applied: list[BatchResult | None] = []
+        self.window.write_gate.run(
+            f"Apply everywhere: {described(planned)}",
+            lambda: applied.append(self._apply_now(planned, chosen)),
+        )
+        return applied[0] if applied else None
+
+    def _apply_now(self, planned: Plan, chosen: list[bulk.OccurrencePlan]) -> BatchResult | None:
         from annotations.bulk_apply import apply_plan
 
-        self.dismiss()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             result = apply_plan(self.db, planned, chosen)
@@ -400,7 +411,15 @@ class ApplyEverywhere(QObject):
         self.window.statusBar().showMessage(message, 20000)
 
     def undo_last_batch(self) -> BatchResult | None:
-        """Edit ▸ Undo last apply-everywhere: this person's newest batch not undone (after a restart too)."""
+        """Edit ▸ Undo last apply-everywhere: this person's newest batch not undone (after a restart too);
+        it waits at the window's write gate while another program writes (None meanwhile)."""
+        undone: list[BatchResult | None] = []
+        self.window.write_gate.run(
+            "Undo the last apply-everywhere", lambda: undone.append(self._undo_last_batch_now())
+        )
+        return undone[0] if undone else None
+
+    def _undo_last_batch_now(self) -> BatchResult | None:
         try:
             last = store.last_undoable_batch(self.db, self.window.annotator)
         except (StoreError, sqlite3.Error) as error:

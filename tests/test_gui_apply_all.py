@@ -251,3 +251,27 @@ def test_a_correction_right_after_the_window_appears_is_offered_before_and_after
     assert other._apply_everywhere is not None and not other.offer_bar.isVisible()
     relabel_first_span_as_org(qtbot, other)
     assert other.apply_everywhere.bar is other.offer_bar and other.offer_bar.isVisible()
+
+
+def test_applying_while_another_program_writes_waits_at_the_gate_then_applies(qtbot, tmp_path):
+    from PySide6.QtWidgets import QDialog
+
+    from tests.reliability_helpers import OtherWriter
+
+    path = database(tmp_path)
+    window = open_active(qtbot, path)
+    relabel_first_span_as_org(qtbot, window)
+    dialog = open_preview(qtbot, window)
+    writer = OtherWriter(path)  # an import writing, say
+    try:
+        QTest.keyClick(dialog.table, Qt.Key.Key_Return)
+        wait = window.findChild(QDialog, "write_wait")
+        assert wait is not None and wait.isVisible()
+        assert seen(path, 2) == [(4, 11, "LOC")]
+    finally:
+        writer.release()
+    qtbot.waitUntil(lambda: not wait.isVisible(), timeout=5000)
+    assert seen(path, 2) == [(4, 11, "ORG")]
+    assert "Applied to 2 occurrences in 2 documents" in window.statusBar().currentMessage()
+    key(window.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # one Ctrl+Z undoes it, as ever
+    assert seen(path, 2) == [(4, 11, "LOC")]
