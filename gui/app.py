@@ -17,6 +17,7 @@ from annotations.resources import sample_article
 from gui.main_window import MainWindow
 from gui.plain_text import message_box
 from gui.platform_check import check_platform
+from gui.write_gate import kept_if_free
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -41,8 +42,8 @@ def default_annotator(db) -> str:
         annotator = getpass.getuser()
     except (KeyError, OSError):
         annotator = "annotator"
-    with contextlib.suppress(sqlite3.Error):  # not kept this time; nothing else depends on it being stored
-        store.set_setting(db, "annotator", annotator)
+    # not kept this time if it cannot be written now: nothing else depends on it being stored
+    kept_if_free(db, lambda: store.set_setting(db, "annotator", annotator))
     return annotator
 
 
@@ -69,9 +70,8 @@ def build_window(
 
         message_box(QMessageBox.Icon.Critical, "spandesk cannot open the database", str(error)).exec()
         return None
-    if annotator:
-        with contextlib.suppress(sqlite3.Error, store.StoreError):  # used this time even if not kept
-            store.set_setting(db, "annotator", annotator)
+    if annotator:  # used this time even if not kept
+        kept_if_free(db, lambda: store.set_setting(db, "annotator", annotator))
     return MainWindow(db_path, db, annotator or default_annotator(db), settings)
 
 

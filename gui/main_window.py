@@ -44,7 +44,7 @@ from gui.queue_panel import QueuePanel
 from gui.review_mode import OWN_LEGEND, REVIEW_LEGEND, ReviewKeys, ReviewPanel, banner_text, review_banner
 from gui.span_list import SpanList
 from gui.workers import file_identity
-from gui.write_gate import WriteGate
+from gui.write_gate import WriteGate, kept_if_free
 
 if TYPE_CHECKING:  # imported when first used: not needed to show the first document
     from PySide6.QtWidgets import QDockWidget
@@ -488,17 +488,16 @@ class MainWindow(QMainWindow):
         self._attach(self.db, self.db_path, reopen=shown)
         self._update_undo_actions()
         if not kept:
-            self.statusBar().showMessage(f"Working as {name} (not kept: the database cannot be written).")
+            self.statusBar().showMessage(
+                f"Working as {name} (not kept for the next start: the database cannot be written now)."
+            )
         elif not self.statusBar().currentMessage():
             self.statusBar().showMessage(f"Working as {name}: you see and edit your own versions.", 8000)
         return True
 
     def _keep_annotator(self, name: str, db: Database | None = None) -> bool:
-        try:
-            store.set_setting(db or self.db, "annotator", name)
-        except (StoreError, sqlite3.Error):
-            return False
-        return True
+        database = db or self.db
+        return kept_if_free(database, lambda: store.set_setting(database, "annotator", name))
 
     def show_agreement(self) -> None:
         """Dataset ▸ Agreement: the agreement figures, computed off the GUI thread; documents open here."""

@@ -152,3 +152,18 @@ class WriteGate(QObject):
         self._dialog = dialog
         self._timer = QTimer(self, interval=self.RETRY_MS)
         self._timer.timeout.connect(self._retry)
+
+
+def kept_if_free(db: Database, write: Callable[[], object], wait_seconds: float = 0.25) -> bool:
+    """Make a write that may be left out (a name kept for the next start) if the database can be written
+    within ``wait_seconds``; False when it was not made (another program writing, a read-only file, a full
+    disk): the window goes on without it instead of freezing in SQLite's busy wait."""
+    import sqlite3
+
+    try:
+        if not store.free_to_write(db, wait_seconds):
+            return False
+        write()
+    except (sqlite3.Error, store.StoreError):
+        return False
+    return True

@@ -186,3 +186,23 @@ def test_the_first_look_at_a_document_in_review_mode_waits_to_store_its_reviewed
     db = store.open_store(path)
     assert store.version_id(db, 1, REVIEW) is not None
     db.close()
+
+
+def test_the_window_opens_at_once_while_another_program_writes(qtbot, path, writers, tmp_path):
+    """``spandesk gui --annotator NAME`` keeps the name for the next start; while an import writes it is
+    used without being kept, instead of the window waiting for the import to show."""
+    from PySide6.QtCore import QSettings
+
+    from gui.app import build_window
+
+    writers.append(writer := OtherWriter(path))
+    started = time.monotonic()
+    window = build_window(path, QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat), "bob")
+    qtbot.addWidget(window)
+    assert time.monotonic() - started < 3
+    assert window.annotator == "bob"
+    writer.release()
+    key(window.view, Key.Key_A)
+    db = store.open_store(path)
+    assert store.load_document(db, 1, viewer="bob").answer == Answer.ACCEPT
+    db.close()
