@@ -112,7 +112,8 @@ class WriteGate(QObject):
     def _show_elapsed(self) -> None:
         if self._elapsed is not None:
             seconds = int(time.monotonic() - self._since)
-            self._elapsed.setText(f"Waiting for {seconds} s. It is saved as soon as that program is done.")
+            waited = f"Waiting for {seconds} s." if seconds else "Waiting."
+            self._elapsed.setText(f"{waited} It is saved as soon as that program is done.")
 
     def _build(self) -> None:
         """The dialog and the retry timer, made at the first wait (most sessions never wait)."""
