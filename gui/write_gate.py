@@ -113,7 +113,7 @@ class WriteGate(QObject):
         if self._elapsed is not None:
             seconds = int(time.monotonic() - self._since)
             waited = f"Waiting for {seconds} s." if seconds else "Waiting."
-            self._elapsed.setText(f"{waited} It is saved as soon as that program is done.")
+            self._elapsed.setText(f"{waited} It is saved as soon as that write is done.")
 
     def _build(self) -> None:
         """The dialog and the retry timer, made at the first wait (most sessions never wait)."""
@@ -128,8 +128,8 @@ class WriteGate(QObject):
         layout = QVBoxLayout(dialog)
         layout.addWidget(
             plain_label(
-                "Another program is writing to this database (an import, a merge, or a large change made"
-                " in another window), so your change waits:"
+                "The database is busy: an import, a merge or a large change made in another window is"
+                " writing to it, so your change waits:"
             )
         )
         self._what = plain_label()

@@ -63,7 +63,7 @@ def test_an_answer_waits_alive_while_another_program_writes_and_is_saved_once_do
     dialog = _wait_dialog(window)
     assert dialog is not None, "no word of the wait"
     said = " ".join(label.text() for label in dialog.findChildren(QLabel))
-    assert "Accept the document" in said and "Another program is writing" in said
+    assert "Accept the document" in said and "The database is busy" in said
     assert _ticks_while(qtbot, 600) >= 6  # the window keeps running its event loop
     assert stored(path, 1).answer is None and window.controller.document.id == 1
     writer.release()
