@@ -31,8 +31,20 @@ def file_identity(path: Path) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
-# A job gets its own database, a progress callback and a "was cancelled" callable.
-Job = Callable[[Any, Callable[[int, int], None], Callable[[], bool]], Any]
+class Reporter:
+    """What a job tells its window: progress as ``reporter(done, total)``, and ``reporter.note(text)``, a
+    line of its own (an import waiting for another program's write) the progress dialog shows."""
+
+    def __init__(self, progress: Callable[[int, int], None], note: Callable[[str], None]) -> None:
+        self._progress = progress
+        self.note = note
+
+    def __call__(self, done: int, total: int) -> None:
+        self._progress(done, total)
+
+
+# A job gets its own database, a Reporter (called as a progress callback) and a "was cancelled" callable.
+Job = Callable[[Any, Reporter, Callable[[], bool]], Any]
 
 
 PROGRESS_STEPS = 16  # SQLite virtual machine steps between two looks at the cancel flag
@@ -59,6 +71,7 @@ class Worker(QObject):
     """Runs one job in a QThread and reports through signals (never touching widgets)."""
 
     progress = Signal(int, int)
+    note = Signal(str)
     finished = Signal(object)
     failed = Signal(str)
 
@@ -92,7 +105,7 @@ class Worker(QObject):
             self.thread().quit()
             return
         try:
-            result = self.job(db, self.progress.emit, self._cancel.is_set)
+            result = self.job(db, Reporter(self.progress.emit, self.note.emit), self._cancel.is_set)
         except Exception as error:  # every failure is reported as a message, never a traceback
             self.failed.emit(str(error) or type(error).__name__)
         else:
@@ -109,6 +122,7 @@ class WorkerRun(QObject):
     """A worker and its thread; its own signals re-emit the worker's on the GUI thread."""
 
     progress = Signal(int, int)
+    note = Signal(str)
     finished = Signal(object)
     failed = Signal(str)
     done = Signal()
@@ -120,6 +134,7 @@ class WorkerRun(QObject):
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.progress.connect(self._relay_progress)
+        self.worker.note.connect(self._relay_note)
         self.worker.finished.connect(self._relay_finished)
         self.worker.failed.connect(self._relay_failed)
         self.thread.finished.connect(self._relay_done)
@@ -132,6 +147,10 @@ class WorkerRun(QObject):
     @Slot(int, int)
     def _relay_progress(self, done: int, total: int) -> None:
         self.progress.emit(done, total)
+
+    @Slot(str)
+    def _relay_note(self, text: str) -> None:
+        self.note.emit(text)
 
     @Slot(object)
     def _relay_finished(self, result: object) -> None:
@@ -166,6 +185,7 @@ def progress_dialog(parent: QWidget, title: str, run: WorkerRun) -> QProgressDia
     dialog.setAutoReset(False)
     dialog.canceled.connect(run.cancel)
     run.progress.connect(lambda done, total: _show_progress(dialog, done, total))
+    run.note.connect(dialog.setLabelText)
     run.done.connect(dialog.close)
     return dialog
 
@@ -182,7 +202,13 @@ def import_job(
     the ImportReport, or the VersionConflicts that stopped it (the window then asks what to do)."""
     from annotations.importing import VersionConflicts, import_sources
 
-    def run(db: Any, progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
+    def run(db: Any, progress: Reporter, cancelled: Callable[[], bool]) -> Any:
+        def waiting(seconds: float) -> None:
+            progress.note(
+                f"Waiting {int(seconds)} s for another program's write to this database to end; the import"
+                " is stored as soon as it has (Cancel stores nothing)."
+            )
+
         try:
             return import_sources(
                 db,
@@ -192,6 +218,7 @@ def import_job(
                 progress=progress,
                 cancelled=cancelled,
                 existing=existing,
+                waiting=waiting,
             )
         except VersionConflicts as conflicts:
             return conflicts

@@ -206,3 +206,21 @@ def test_the_window_opens_at_once_while_another_program_writes(qtbot, path, writ
     db = store.open_store(path)
     assert store.load_document(db, 1, viewer="bob").answer == Answer.ACCEPT
     db.close()
+
+
+def test_an_import_from_the_window_says_it_waits_for_another_programs_write(qtbot, path, writers, tmp_path):
+    import json
+
+    window = open_window(qtbot, path)
+    source = tmp_path / "more.jsonl"
+    source.write_text(json.dumps({"text": "Olaf Scholz in Bonn", "spans": []}) + "\n", encoding="utf-8")
+    writers.append(writer := OtherWriter(path))
+    run = window.files.start_import([source], "more")
+    dialog = window.files.progress_dialog
+    qtbot.waitUntil(lambda: "Waiting" in dialog.labelText(), timeout=10_000)
+    assert "another program's write" in dialog.labelText()
+    with qtbot.waitSignal(run.done, timeout=60_000):
+        writer.release()
+    db = store.open_store(path)
+    assert store.count_documents(db, "more") == 1
+    db.close()
