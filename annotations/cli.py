@@ -309,7 +309,7 @@ def import_command(
                 annotator=annotator,
                 existing=existing,
                 predict=predictor,
-                waiting=_waiting_note(db),
+                waiting=_waiting_note(db, "The import"),
             )
         except ImportCancelled:
             _say("Import cancelled; the database is unchanged." + _kept_note(predictor), err=True)
@@ -600,23 +600,11 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
             state["bar"].__exit__(None, None, None)
 
 
-def _waiting_note(db: Any) -> Callable[[float], None]:
-    """Says (on stderr) that the import waits for another program's write, at once and then each minute."""
-    said: list[float] = []
+def _waiting_note(db: Any, what: str) -> Callable[[float], None]:
+    """Says on stderr, at once and then each minute, that ``what`` waits for another program's write."""
+    from annotations.waiting import each_minute, waiting_line
 
-    def note(seconds: float) -> None:
-        if said and seconds - said[-1] < 60:
-            return
-        said.append(seconds)
-        where = printable(str(store.database_file(db)))
-        _say(
-            f"Waiting for another program to finish writing to {where} (an import, a merge, a window's"
-            f" large change): {int(seconds)} s so far. The import is stored as soon as it has finished;"
-            " Ctrl+C stops it, storing nothing.",
-            err=True,
-        )
-
-    return note
+    return each_minute(lambda seconds: _say(waiting_line(db, seconds, what), err=True))
 
 
 def main() -> None:

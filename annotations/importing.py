@@ -8,7 +8,6 @@ held while the model works.
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -175,7 +174,8 @@ def import_sources(
     model_labels = set(pipeline.labels) if pipeline else set()
     all_labels = sorted(model_labels) + sorted(file_labels - model_labels)
     try:
-        _wait_to_write(db, stop, waiting)
+        if not store.wait_to_write(db, waiting, stop):  # another program's write may last minutes
+            raise ImportCancelled(CANCELLED)
         stored = _store(db, dataset, (list(fresh), records), documents, all_labels, answer, plan)
     except KeyboardInterrupt:  # before the write, or when it failed and was rolled back (see _store)
         raise ImportCancelled(CANCELLED) from None
@@ -429,24 +429,6 @@ def _new_document(record: Record, tokens: tuple, state: DocumentState, predictio
 
 
 # ---------------------------------------------------------------- storing
-
-
-LOCK_POLL_SECONDS = 1.0
-
-
-def _wait_to_write(
-    db: Database, cancelled: Callable[[], bool], waiting: Callable[[float], None] | None
-) -> None:
-    """Wait, as long as it takes, until no other program holds the write lock (another import or a merge
-    writing a million documents holds it for minutes). SQLite's busy timeout would give up after
-    ``store.BUSY_TIMEOUT_SECONDS`` and throw the model's work away; a cancel or Ctrl+C stops the wait, and
-    nothing is stored."""
-    started = time.monotonic()
-    while not store.free_to_write(db, LOCK_POLL_SECONDS):
-        if cancelled():
-            raise ImportCancelled(CANCELLED)
-        if waiting is not None:
-            waiting(time.monotonic() - started)
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,9 +74,11 @@ def reannotate(
     jobs: int = 1,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    waiting: Callable[[float], None] | None = None,
 ) -> ReannotateReport:
     """Run ``model`` over the documents (of ``dataset``) and store its predictions; with ``pending``, give
-    the pending documents its proposal as their base. All or nothing."""
+    the pending documents its proposal as their base. All or nothing. ``waiting``: told the seconds waited,
+    about once a second, while another program's write keeps the store waiting (as long as it takes)."""
     if dataset is not None and store.dataset_id(db, dataset) is None:
         have = ", ".join(store.dataset_names(db)) or "none"
         raise ReannotateFailure(f"there is no dataset called {dataset!r} (have: {have})")
@@ -91,8 +93,11 @@ def reannotate(
         name, version = model_identity(model, pipeline, store.database_path(db))
     except (ModelNotFound, ValueError, OSError) as error:
         raise ReannotateFailure(str(error)) from error
+    stop = cancelled or (lambda: False)
     try:
-        results = _predict(db, pipeline, dataset, total, jobs, progress, cancelled or (lambda: False))
+        results = _predict(db, pipeline, dataset, total, jobs, progress, stop)
+        if not store.wait_to_write(db, waiting, stop):  # the model's work is not thrown away after 30 s
+            raise AnnotationCancelled
     except (KeyboardInterrupt, AnnotationCancelled):
         raise ReannotateCancelled(CANCELLED) from None
     scored = scorable(pipeline)

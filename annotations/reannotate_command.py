@@ -27,12 +27,20 @@ def preannotate_command(
 ) -> None:
     """Run a model over the stored documents: its predictions and confidence are kept beside the older
     models' ones; with --pending the untouched documents get its proposals. All or nothing."""
-    from annotations.cli import EXIT_INTERRUPTED, _counted, _progress_bar, opened
+    from annotations.cli import EXIT_INTERRUPTED, _counted, _progress_bar, _waiting_note, opened
     from annotations.reannotate import ReannotateCancelled, ReannotateFailure, reannotate
 
     with opened(db_path, create=False) as db, _progress_bar("Pre-annotating") as progress:
         try:
-            report = reannotate(db, model, dataset=dataset, pending=pending, jobs=jobs, progress=progress)
+            report = reannotate(
+                db,
+                model,
+                dataset=dataset,
+                pending=pending,
+                jobs=jobs,
+                progress=progress,
+                waiting=_waiting_note(db, "The model's predictions"),
+            )
         except ReannotateCancelled:
             click.echo("Pre-annotation cancelled; the database is unchanged.", err=True)
             sys.exit(EXIT_INTERRUPTED)

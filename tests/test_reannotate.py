@@ -514,3 +514,22 @@ def test_a_dataset_that_does_not_exist_is_named_as_such(
     imported(db, tmp_path)
     with pytest.raises(ReannotateFailure, match=r"there is no dataset called 'nwes' \(have: news\)"):
         reannotate(db, str(ruler_model), dataset="nwes")
+
+
+def test_the_predictions_wait_for_another_programs_write_past_the_busy_timeout(
+    db: Database, tmp_path: Path, ruler_model: Path
+) -> None:
+    """The model's work (minutes on a big corpus) is not thrown away because an import writes for longer
+    than the busy timeout: the store waits, saying so, as long as it takes."""
+    from reliability_helpers import OtherWriter
+
+    imported(db, tmp_path)
+    db.execute("PRAGMA busy_timeout=300")  # the lock below is held 5x as long
+    waited: list[float] = []
+    writer = OtherWriter(store.database_path(db), seconds=1.5)
+    try:
+        report = reannotate(db, str(ruler_model), waiting=waited.append)
+    finally:
+        writer.release()
+    assert waited and report.documents == 4
+    assert db.execute("SELECT count(*) FROM predictions WHERE model = 'en_pipeline'").fetchone()[0] == 4

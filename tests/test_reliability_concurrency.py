@@ -255,3 +255,19 @@ def test_spandesk_import_says_it_waits_for_another_programs_write(tmp_path: Path
     assert result.returncode == 0, result.stderr
     assert "Waiting for another program to finish writing to" in result.stderr
     assert "Imported 20 documents" in result.stdout
+
+
+def test_wait_to_write_reports_the_wait_and_stops_when_cancelled(tmp_path: Path) -> None:
+    db_path = tmp_path / "wait.db"
+    seed_documents(db_path, 1)
+    db = store.open_store(db_path)
+    waited: list[float] = []
+    writer = OtherWriter(db_path)
+    try:
+        assert not store.wait_to_write(db, waited.append, lambda: len(waited) >= 2, poll_seconds=0.1)
+    finally:
+        writer.release()
+    assert len(waited) == 2 and waited[1] > waited[0] > 0
+    assert store.wait_to_write(db, waited.append)  # free now: at once, nothing more said
+    assert len(waited) == 2
+    db.close()

@@ -50,6 +50,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "free_to_write",
         "open_store",
         "read_snapshot",
+        "wait_to_write",
         "write_transaction",
     ),
     "documents": (
@@ -206,6 +207,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         free_to_write,
         open_store,
         read_snapshot,
+        wait_to_write,
         write_transaction,
     )
     from annotations.store.documents import (
@@ -445,6 +447,7 @@ __all__ = [
     "set_setting",
     "version_id",
     "write_state",
+    "wait_to_write",
     "write_transaction",
 ]
 

@@ -272,6 +272,28 @@ def free_to_write(db: Database, wait_seconds: float) -> bool:
         connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
 
 
+def wait_to_write(
+    db: Database,
+    waiting: Callable[[float], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    poll_seconds: float = 1.0,
+) -> bool:
+    """Wait, as long as it takes, until no other program holds the write lock; nothing is written.
+
+    A command that worked for minutes (a model over every document, a training, an import) must not lose
+    that work to ``BUSY_TIMEOUT_SECONDS`` when another program's write lasts longer (an import or a merge
+    of a million documents). ``waiting`` is told the seconds waited, about once every ``poll_seconds``;
+    False when ``cancelled`` stopped the wait. Ctrl+C raises KeyboardInterrupt within ``poll_seconds``.
+    """
+    started = time.monotonic()
+    while not free_to_write(db, poll_seconds):
+        if cancelled is not None and cancelled():
+            return False
+        if waiting is not None:
+            waiting(time.monotonic() - started)
+    return True
+
+
 def _is_busy(error: sqlite3.Error) -> bool:
     """Whether SQLite refused because another connection holds the lock (SQLITE_BUSY or SQLITE_LOCKED)."""
     text = str(error)
