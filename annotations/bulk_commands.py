@@ -153,7 +153,7 @@ def _run(
 ) -> None:
     """Plan the change, print it, and (unless a dry run) apply it as one batch."""
     from annotations.bulk_apply import apply_plan, plan_change
-    from annotations.cli import _say, opened
+    from annotations.cli import _say, _waiting_note, opened
     from annotations.search import Query, SearchError, find
 
     with opened(db_path, create=False, read_only=dry_run) as db:
@@ -165,6 +165,8 @@ def _run(
         except SearchError as error:
             raise click.BadParameter(str(error), param_hint="TEXT") from error
         plan = plan_change(db, change, text, found, annotator=name, include_answered=include_answered)
+        if not dry_run:  # another program's long write: wait for it, not refused after 30 s
+            store.wait_to_write(db, _waiting_note(db, "The change"))
         result = None if dry_run else apply_plan(db, plan)
     for line in report_lines(plan, result):
         _say(line)
@@ -280,11 +282,12 @@ def undo_batch_command(batch: int | None, db_path: Path | None, annotator: str |
     """Undo a batch (label-all, unlabel-all, the window's apply everywhere): every document it changed that
     has not changed since goes back, in one step. Default: your latest batch not undone yet."""
     from annotations.bulk_apply import undo_batch
-    from annotations.cli import _say, opened
+    from annotations.cli import _say, _waiting_note, opened
 
     with opened(db_path, create=False) as db:
         name = annotator or default_annotator(db)
         chosen = batch if batch is not None else _last_batch(db, name)
+        store.wait_to_write(db, _waiting_note(db, "The undo"))
         try:
             result = undo_batch(db, chosen, name)
         except BatchError as error:

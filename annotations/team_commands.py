@@ -74,10 +74,11 @@ def _dataset(db: Database, dataset: str | None) -> str:
 @db_option
 def merge_command(sources: tuple[Path, ...], db_path: Path | None) -> None:
     """Bring annotators' databases back into this one (--db): every version and its history, all or none."""
-    from annotations.cli import _counted, _say, opened
+    from annotations.cli import _counted, _say, _waiting_note, opened
     from annotations.merging import MergeError, merge
 
     with opened(db_path) as db:
+        store.wait_to_write(db, _waiting_note(db, "The merge"))  # not refused after the 30 s busy timeout
         try:
             reports = merge(db, sources)
         except MergeError as error:

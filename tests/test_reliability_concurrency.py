@@ -271,3 +271,21 @@ def test_wait_to_write_reports_the_wait_and_stops_when_cancelled(tmp_path: Path)
     assert store.wait_to_write(db, waited.append)  # free now: at once, nothing more said
     assert len(waited) == 2
     db.close()
+
+
+def test_label_all_waits_for_another_programs_write_and_says_so(tmp_path: Path) -> None:
+    db_path = tmp_path / "wait.db"
+    seed_documents(db_path, 3)
+    writer = OtherWriter(db_path, seconds=2.5)
+    try:
+        result = run_spandesk(
+            "label-all", "Document", "--label", "PERSON", "--include-answered", "--db", str(db_path)
+        )
+    finally:
+        writer.release()
+    assert result.returncode == 0, result.stderr
+    assert "Waiting for another program to finish writing to" in result.stderr
+    assert "The change is stored as soon as it has finished" in result.stderr
+    db = store.open_store(db_path)
+    assert db.execute("SELECT count(*) FROM batches").fetchone()[0] == 1
+    db.close()
