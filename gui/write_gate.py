@@ -144,6 +144,9 @@ class WriteGate(QObject):
         buttons = QDialogButtonBox()
         give_up = buttons.addButton("Give up this change", QDialogButtonBox.ButtonRole.RejectRole)
         give_up.setToolTip("Nothing of it is saved (Esc)")
+        # keys meant for the document (Space ignores it, Enter) must not give the change up: Esc or a click
+        give_up.setAutoDefault(False)
+        give_up.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         layout.addWidget(buttons)
         buttons.rejected.connect(dialog.reject)
         dialog.rejected.connect(self.give_up)

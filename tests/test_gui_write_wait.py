@@ -13,7 +13,7 @@ import pytest
 from gui_helpers import drag, key, make_database, open_window, review_database, stored, stored_keys
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QLabel
+from PySide6.QtWidgets import QApplication, QDialog, QLabel
 from reliability_helpers import OtherWriter
 
 from annotations import store
@@ -224,3 +224,19 @@ def test_an_import_from_the_window_says_it_waits_for_another_programs_write(qtbo
     db = store.open_store(path)
     assert store.count_documents(db, "more") == 1
     db.close()
+
+
+def test_keys_pressed_while_a_change_waits_do_not_give_it_up(qtbot, path, writers):
+    """A person goes on typing (Space ignores a document, Enter): only Esc or a click gives the change up."""
+    window = open_window(qtbot, path)
+    writers.append(writer := OtherWriter(path))
+    key(window.view, Key.Key_Space)
+    dialog = _wait_dialog(window)
+    assert dialog is not None
+    for pressed in (Key.Key_Space, Key.Key_Return, Key.Key_Enter, Key.Key_A, Key.Key_Tab, Key.Key_Space):
+        QTest.keyClick(QApplication.focusWidget() or dialog, pressed)
+    assert _wait_dialog(window) is not None
+    writer.release()
+    qtbot.waitUntil(lambda: _wait_dialog(window) is None, timeout=5000)
+    assert stored(path, 1).answer == Answer.IGNORE
+    assert stored(path, 2).answer is None  # the keys pressed meanwhile did nothing
