@@ -926,7 +926,11 @@ class MainWindow(QMainWindow):
         self.view.setFocus()
 
     def set_label_colour(self, label: str, colour: str) -> None:
-        """Store a label's new colour and repaint with it (a message if the database refuses it)."""
+        """Store a label's new colour and repaint with it (a message if the database refuses it); it waits
+        at the write gate while another program writes."""
+        self.write_gate.run(f"Give {label} a new colour", lambda: self._set_label_colour_now(label, colour))
+
+    def _set_label_colour_now(self, label: str, colour: str) -> None:
         try:
             store.set_label_colour(self.db, label, colour)
         except (StoreError, sqlite3.Error) as error:

@@ -240,3 +240,17 @@ def test_keys_pressed_while_a_change_waits_do_not_give_it_up(qtbot, path, writer
     qtbot.waitUntil(lambda: _wait_dialog(window) is None, timeout=5000)
     assert stored(path, 1).answer == Answer.IGNORE
     assert stored(path, 2).answer is None  # the keys pressed meanwhile did nothing
+
+
+def test_a_label_colour_chosen_while_another_program_writes_waits_too(qtbot, path, writers):
+    window = open_window(qtbot, path)
+    label = window.label_bar.active
+    writers.append(writer := OtherWriter(path))
+    window.set_label_colour(label, "#123456")
+    assert _wait_dialog(window) is not None
+    writer.release()
+    qtbot.waitUntil(lambda: _wait_dialog(window) is None, timeout=5000)
+    assert window.colours[label] == "#123456"
+    db = store.open_store(path)
+    assert dict(store.labels(db))[label] == "#123456"
+    db.close()
