@@ -11,6 +11,7 @@ Nothing is shown as made before it is stored.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -162,8 +163,6 @@ def kept_if_free(db: Database, write: Callable[[], object], wait_seconds: float 
     """Make a write that may be left out (a name kept for the next start) if the database can be written
     within ``wait_seconds``; False when it was not made (another program writing, a read-only file, a full
     disk): the window goes on without it instead of freezing in SQLite's busy wait."""
-    import sqlite3
-
     try:
         if not store.free_to_write(db, wait_seconds):
             return False
