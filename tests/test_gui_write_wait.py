@@ -43,6 +43,16 @@ def _wait_dialog(window) -> QDialog | None:
     return dialog if dialog is not None and dialog.isVisible() else None
 
 
+def _waiting_after(qtbot, path: Path, writers: list, pressed: Qt.Key) -> tuple:
+    """The window, another program holding the write lock, and the wait dialog ``pressed`` brought up."""
+    window = open_window(qtbot, path)
+    writers.append(writer := OtherWriter(path))
+    key(window.view, pressed)
+    dialog = _wait_dialog(window)
+    assert dialog is not None, "no word of the wait"
+    return window, writer, dialog
+
+
 def _ticks_while(qtbot, milliseconds: int) -> int:
     """How often a 50 ms timer fired on the GUI thread meanwhile (the window is alive if it keeps firing)."""
     ticks = []
@@ -89,11 +99,7 @@ def test_a_span_added_while_another_program_writes_is_shown_only_once_stored(qtb
 
 
 def test_a_waiting_change_given_up_stores_nothing_even_after_the_other_program_is_done(qtbot, path, writers):
-    window = open_window(qtbot, path)
-    writers.append(writer := OtherWriter(path))
-    key(window.view, Key.Key_A)
-    dialog = _wait_dialog(window)
-    assert dialog is not None
+    window, writer, dialog = _waiting_after(qtbot, path, writers, Key.Key_A)
     QTest.keyClick(dialog, Key.Key_Escape)
     assert _wait_dialog(window) is None
     assert "Not saved: Accept the document" in window.statusBar().currentMessage()
@@ -140,9 +146,7 @@ def _button(box, text: str):
 
 
 def test_closing_while_a_change_waits_asks_and_can_close_without_it(qtbot, path, writers):
-    window = open_window(qtbot, path)
-    writers.append(writer := OtherWriter(path))
-    key(window.view, Key.Key_A)
+    window, writer, _dialog = _waiting_after(qtbot, path, writers, Key.Key_A)
     window.close()
     assert window.isVisible()
     box = _close_question(window)
@@ -155,9 +159,7 @@ def test_closing_while_a_change_waits_asks_and_can_close_without_it(qtbot, path,
 
 
 def test_closing_while_a_change_waits_can_keep_waiting_and_the_change_is_saved(qtbot, path, writers):
-    window = open_window(qtbot, path)
-    writers.append(writer := OtherWriter(path))
-    key(window.view, Key.Key_A)
+    window, writer, _dialog = _waiting_after(qtbot, path, writers, Key.Key_A)
     window.close()
     _button(_close_question(window), "Keep waiting").click()
     assert window.isVisible() and _wait_dialog(window) is not None
@@ -228,11 +230,7 @@ def test_an_import_from_the_window_says_it_waits_for_another_programs_write(qtbo
 
 def test_keys_pressed_while_a_change_waits_do_not_give_it_up(qtbot, path, writers):
     """A person goes on typing (Space ignores a document, Enter): only Esc or a click gives the change up."""
-    window = open_window(qtbot, path)
-    writers.append(writer := OtherWriter(path))
-    key(window.view, Key.Key_Space)
-    dialog = _wait_dialog(window)
-    assert dialog is not None
+    window, writer, dialog = _waiting_after(qtbot, path, writers, Key.Key_Space)
     for pressed in (Key.Key_Space, Key.Key_Return, Key.Key_Enter, Key.Key_A, Key.Key_Tab, Key.Key_Space):
         QTest.keyClick(QApplication.focusWidget() or dialog, pressed)
     assert _wait_dialog(window) is not None
