@@ -45,6 +45,7 @@ class AnnotationController(QObject):
         self.session = session if session is not None else Session(db, annotator, dataset)
         self.undo_stack = QUndoStack(self)
         self.gate = gate  # the window's: an edit waits there while another program writes (None: never)
+        self.shown: int | None = None  # the id of the document last sent out to be shown
 
     @property
     def document(self) -> Document | None:
@@ -79,8 +80,13 @@ class AnnotationController(QObject):
                 f"{self._describe(error)}\nThe document was not opened; nothing was changed."
             )
             return None
-        self.document_opened.emit(document)
+        self._show(document)
         return document
+
+    def _show(self, document: Document) -> None:
+        """Send a document out to be shown in full (another one than before, or reloaded)."""
+        self.shown = document.id
+        self.document_opened.emit(document)
 
     # -- the one way edits are made
 
@@ -100,12 +106,13 @@ class AnnotationController(QObject):
 
     def apply(self, edit: Edit) -> Document:
         """Store an edit (called by commands) and announce the changed document."""
-        shown = self.session.document.id if self.session.document else None
         document = self.session.apply(edit)
-        if document.id == shown:
+        # by what the window shows, not by the session's current document: an undo of another document's
+        # edit made that one current before it came here (``edit_for``)
+        if document.id == self.shown:
             self.document_edited.emit(document, edit)
         else:
-            self.document_opened.emit(document)
+            self._show(document)
         if edit.before.answer != edit.after.answer:
             self.answers_changed.emit()
         return document
@@ -121,7 +128,7 @@ class AnnotationController(QObject):
             "your last action was not applied."
         )
         if self.session.document is not None:
-            self.document_opened.emit(self.session.document)
+            self._show(self.session.document)
         self.conflict.emit(message)
 
     def report_failure(self, error: Exception) -> None:
@@ -132,7 +139,7 @@ class AnnotationController(QObject):
                 self.session.reload()
             except (StoreError, sqlite3.Error, KeyError) as reload_error:  # keep showing what was loaded
                 reason += f"\nThe document could not be read again either: {self._describe(reload_error)}"
-            self.document_opened.emit(self.session.document)
+            self._show(self.session.document)
         self.failure.emit(f"{reason}\nThe edit was not applied; everything stored before it is safe.")
 
     def _describe(self, error: Exception) -> str:

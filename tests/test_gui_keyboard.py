@@ -130,6 +130,26 @@ def test_undo_and_redo_work_across_documents(qtbot, path):
     assert stored_keys(path, 1) == [(18, 33, "PERSON"), (37, 42, "GPE")]
 
 
+def test_an_undo_of_another_documents_edit_shows_that_document_whole(qtbot, path):
+    """Undo of an edit to the document before shows that document, its text and its spans, not its spans
+    over the text of the one on screen (they were painted over the wrong text)."""
+    window = open_window(qtbot, path)
+    key(window.view, Key.Key_Tab)
+    key(window.view, Key.Key_Delete)  # document 1 loses ORG "Angela Merkel"
+    key(window.view, Key.Key_Right)  # on to document 2, without answering
+    assert window.view.toPlainText() == "Second document about Berlin"
+    for undo, shown in (((Key.Key_Z, Ctrl), 1), ((Key.Key_Z, Ctrl | Shift), 1)):
+        key(window.view, *undo)
+        document = window.controller.document
+        assert document.id == shown
+        assert window.view.toPlainText() == TEXT
+        assert [s.key() for s in window.view.span_index.spans] == [s.key() for s in document.spans]
+    key(window.view, Key.Key_Right)
+    key(window.view, Key.Key_Z, Ctrl)  # the redo's undo: document 1 again, from document 2
+    assert window.view.toPlainText() == TEXT
+    assert [s.key() for s in window.view.span_index.spans] == [span.key() for span in MODEL]
+
+
 def test_every_edit_is_one_history_event_written_at_once(qtbot, path):
     window = open_window(qtbot, path)
     key(window.view, Key.Key_Tab)
