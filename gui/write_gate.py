@@ -91,8 +91,10 @@ class WriteGate(QObject):
             return
         _description, change = self._waiting
         self._end()
-        change()
-        self.settled.emit()
+        try:
+            change()
+        finally:  # the document takes the keys back whatever the change did
+            self.settled.emit()
 
     def _end(self) -> None:
         self._waiting = None
