@@ -372,12 +372,9 @@ class ApplyEverywhere(QObject):
         """Make the chosen changes as one batch and put one command for it on the undo stack (None when
         nothing was applied, or not yet: it waits at the window's write gate for another program's write)."""
         self.dismiss()
-        applied: list[BatchResult | None] = []
-        self.window.write_gate.run(
-            f"Apply everywhere: {described(planned)}",
-            lambda: applied.append(self._apply_now(planned, chosen)),
+        return self.window.write_gate.now_or_later(
+            f"Apply everywhere: {described(planned)}", lambda: self._apply_now(planned, chosen)
         )
-        return applied[0] if applied else None
 
     def _apply_now(self, planned: Plan, chosen: list[bulk.OccurrencePlan]) -> BatchResult | None:
         from annotations.bulk_apply import apply_plan
@@ -413,11 +410,9 @@ class ApplyEverywhere(QObject):
     def undo_last_batch(self) -> BatchResult | None:
         """Edit ▸ Undo last apply-everywhere: this person's newest batch not undone (after a restart too);
         it waits at the window's write gate while another program writes (None meanwhile)."""
-        undone: list[BatchResult | None] = []
-        self.window.write_gate.run(
-            "Undo the last apply-everywhere", lambda: undone.append(self._undo_last_batch_now())
+        return self.window.write_gate.now_or_later(
+            "Undo the last apply-everywhere", self._undo_last_batch_now
         )
-        return undone[0] if undone else None
 
     def _undo_last_batch_now(self) -> BatchResult | None:
         try:

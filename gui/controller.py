@@ -56,11 +56,9 @@ class AnnotationController(QObject):
         """Show a document, fresh from the store; None (and a message) when it cannot be read, or (the
         gate's dialog) when opening it writes and waits for another program's write to end."""
         if self.gate is not None and self._writes_on_open(document_id):
-            shown: list[Document | None] = []  # filled when opened at once
-            self.gate.run(
-                f"Start the review of document {document_id}", lambda: shown.append(self._open(document_id))
+            return self.gate.now_or_later(
+                f"Start the review of document {document_id}", lambda: self._open(document_id)
             )
-            return shown[0] if shown else None
         return self._open(document_id)
 
     def _writes_on_open(self, document_id: int) -> bool:

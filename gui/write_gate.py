@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -23,6 +23,8 @@ from annotations import store
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QLabel, QWidget
     from sqlite_utils import Database
+
+T = TypeVar("T")
 
 
 class WriteGate(QObject):
@@ -66,6 +68,13 @@ class WriteGate(QObject):
         self._since = time.monotonic()
         self._show(description)
         return False
+
+    def now_or_later(self, description: str, make: Callable[[], T]) -> T | None:
+        """``run`` for a change whose result the caller uses: what ``make`` returned when it was made at
+        once, None when it waits (it is made once the database can be written)."""
+        made: list[T] = []
+        self.run(description, lambda: made.append(make()))
+        return made[0] if made else None
 
     def give_up(self) -> None:
         """Drop the waiting change (nothing of it is stored) and say so."""
