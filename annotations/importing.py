@@ -461,7 +461,7 @@ def _store(
     try:
         with sigint_deferred(), store.write_transaction(db):
             dataset_key = store.ensure_dataset(db, dataset)
-            added = store.insert_documents(db, dataset_key, encoded, skipped)
+            added = store.insert_encoded(db, dataset_key, encoded, skipped)
             late = [(digests[i], records[i]) for i in skipped]
             differing = _differing(db, dataset, _Sorted({}, late), answer) if late else ()
             versions = import_versions.apply_versions(db, dataset, plan.writes)

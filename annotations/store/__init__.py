@@ -116,6 +116,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "Prediction",
         "encode_documents",
         "insert_documents",
+        "insert_encoded",
         "insert_version",
     ),
     "predictions": (
@@ -263,6 +264,7 @@ if TYPE_CHECKING:  # what type checkers and readers see: the names, from their m
         Prediction,
         encode_documents,
         insert_documents,
+        insert_encoded,
         insert_version,
     )
     from annotations.store.predictions import (
@@ -395,6 +397,7 @@ __all__ = [
     "NewDocument",
     "EncodedDocument",
     "encode_documents",
+    "insert_encoded",
     "Versions",
     "Prediction",
     "StoreError",

@@ -70,29 +70,26 @@ def encode_documents(
 def insert_documents(
     db: Database,
     dataset: int,
-    documents: Iterable[NewDocument] | Sequence[EncodedDocument],
+    documents: Iterable[NewDocument],
     skipped: list[int] | None = None,
     digests: Sequence[bytes] | None = None,
 ) -> int:
     """Store new documents (in the caller's transaction, else in one of their own); skip those whose text
-    is already in the dataset (their positions are added to ``skipped`` when given). ``documents`` are
-    encoded here unless ``encode_documents`` made them already; ``digests``: the documents'
-    ``hashing.text_digest``, when the caller has them already."""
-    given = list(documents)
-    encoded = (
-        given
-        if all(isinstance(document, EncodedDocument) for document in given)
-        else encode_documents(given, digests)  # type: ignore[arg-type]
-    )
+    is already in the dataset (their positions are added to ``skipped`` when given). ``digests``: the
+    documents' ``hashing.text_digest``, when the caller has them already."""
+    return insert_encoded(db, dataset, encode_documents(documents, digests), skipped)
+
+
+def insert_encoded(
+    db: Database, dataset: int, encoded: Sequence[EncodedDocument], skipped: list[int] | None = None
+) -> int:
+    """``insert_documents`` of documents ``encode_documents`` made already (an import encodes them before
+    it takes the write lock)."""
     if not db.conn.in_transaction:
         from annotations.store.connection import write_transaction
 
         with write_transaction(db):
-            return _insert(db, dataset, encoded, skipped)  # type: ignore[arg-type]
-    return _insert(db, dataset, encoded, skipped)  # type: ignore[arg-type]
-
-
-def _insert(db: Database, dataset: int, encoded: list[EncodedDocument], skipped: list[int] | None) -> int:
+            return insert_encoded(db, dataset, encoded, skipped)
     rows: list[tuple[Any, ...]] = []
     predictions: list[tuple[Any, ...]] = []
     versions: list[tuple[Any, ...]] = []
