@@ -165,9 +165,10 @@ def _run(
         except SearchError as error:
             raise click.BadParameter(str(error), param_hint="TEXT") from error
         plan = plan_change(db, change, text, found, annotator=name, include_answered=include_answered)
+        result = None
         if not dry_run:  # another program's long write: wait for it, not refused after 30 s
             store.wait_to_write(db, _waiting_note(db, "The change"))
-        result = None if dry_run else apply_plan(db, plan)
+            result = apply_plan(db, plan)
     for line in report_lines(plan, result):
         _say(line)
 

@@ -602,9 +602,9 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
 def _waiting_note(db: Any, what: str) -> Callable[[float], None]:
     """Says on stderr, at once and then each minute, that ``what`` waits for another program's write."""
-    from annotations.waiting import each_minute, waiting_line
+    from annotations.waiting import waiting_note
 
-    return each_minute(lambda seconds: _say(waiting_line(db, seconds, what), err=True))
+    return waiting_note(db, what, lambda line: _say(line, err=True))
 
 
 def main() -> None:

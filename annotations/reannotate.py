@@ -97,7 +97,7 @@ def reannotate(
     try:
         results = _predict(db, pipeline, dataset, total, jobs, progress, stop)
         if not store.wait_to_write(db, waiting, stop):  # the model's work is not thrown away after 30 s
-            raise AnnotationCancelled
+            raise ReannotateCancelled(CANCELLED)
     except (KeyboardInterrupt, AnnotationCancelled):
         raise ReannotateCancelled(CANCELLED) from None
     scored = scorable(pipeline)

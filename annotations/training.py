@@ -29,7 +29,7 @@ from annotations.counting import agreeing, counted
 from annotations.hashing import text_digest
 from annotations.model import Answer, Document
 from annotations.output_file import process_runs
-from annotations.waiting import each_minute, waiting_line
+from annotations.waiting import waiting_note
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -416,7 +416,7 @@ def train_model(db: Database, settings: TrainSettings, on_line: OnLine = print) 
         row = store.NewModel(
             str(output), name, version, started, len(split.train), split.train_spans, scores.to_json()
         )
-        store.wait_to_write(db, each_minute(lambda seconds: on_line(waiting_line(db, seconds, "The model"))))
+        store.wait_to_write(db, waiting_note(db, "The model", on_line))
         with store.write_transaction(db):
             model_id = store.register_model(db, row, in_transaction=True)
             _put_in_place(best, output, folder)

@@ -26,6 +26,11 @@ def each_minute(say: Callable[[float], None]) -> Callable[[float], None]:
     return maybe
 
 
+def waiting_note(db: Database, what: str, say: Callable[[str], None]) -> Callable[[float], None]:
+    """For ``store.wait_to_write``: ``say`` that ``what`` waits, at the first wait and each minute."""
+    return each_minute(lambda seconds: say(waiting_line(db, seconds, what)))
+
+
 def waiting_line(db: Database, seconds: float, what: str) -> str:
     """The line saying that ``what`` (``The import``) waits for another program's write to ``db``."""
     return (
