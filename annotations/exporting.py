@@ -401,12 +401,15 @@ def _write_file(
                     "the export; give the export another name. Nothing was written"
                 )
             if name:
-                beside.append((_piece_path(output.parent, name), data))
+                path = _piece_path(output.parent, name)
+                check_output(path, database)  # a target it cannot take refuses the export before it lands
+                beside.append((path, data))
             else:
                 handle.write(data)
-    for path, data in beside:
-        with replaced(path, database) as handle:
-            handle.write(data)
+        # the files beside it first: the export replaces the file it names only once they are written
+        for path, data in beside:
+            with replaced(path, database) as side:
+                side.write(data)
     return (output, *(path for path, _ in beside))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,29 @@ def test_an_hf_export_named_labels_json_is_refused_not_overwritten_by_its_label_
     assert result.exit_code != 0
     assert "also writes labels.json beside its file, which would replace the export" in result.output
     assert "Traceback" not in result.output and not target.exists()
+
+
+@pytest.mark.parametrize("labels_file", ["a folder", "an SQLite database"])
+def test_an_hf_export_whose_label_list_cannot_be_written_leaves_the_previous_export_as_it_was(
+    tmp_path: Path, labels_file: str
+) -> None:
+    """The rows and labels.json go together: when labels.json cannot be written, the old rows stay."""
+    corpus = tmp_path / "in.jsonl"
+    task = {"text": "Sony sued.", "answer": "accept", "spans": [{"start": 0, "end": 4, "label": "ORG"}]}
+    corpus.write_text(json.dumps(task) + "\n", encoding="utf-8")
+    db, rows, labels = str(tmp_path / "h.db"), tmp_path / "rows.jsonl", tmp_path / "labels.json"
+    rows.write_text("the previous export\n", encoding="utf-8")
+    if labels_file == "a folder":
+        labels.mkdir()
+    else:
+        sqlite3.connect(labels).execute("CREATE TABLE kept (x)").connection.close()
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(corpus), "--db", db, "--model", "blank:en"]).exit_code == 0
+    result = runner.invoke(cli, ["export", "--db", db, "--format", "hf", "-o", str(rows)])
+    assert result.exit_code != 0 and "labels.json" in result.output and "Traceback" not in result.output
+    assert rows.read_text(encoding="utf-8") == "the previous export\n"
+    left = sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith("h.db"))
+    assert left == ["in.jsonl", "labels.json", "rows.jsonl"]  # no temporary left behind
 
 
 def test_a_file_misread_by_its_content_says_how_to_read_it_otherwise(tmp_path: Path) -> None:
