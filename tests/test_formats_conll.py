@@ -184,6 +184,22 @@ def test_without_docstart_each_sentence_is_a_document(tmp_path: Path) -> None:
     assert [record.where.rsplit(":", 1)[1] for record in records] == ["1", "5"]
 
 
+def test_a_file_whose_lines_end_in_a_lone_cr_is_read_line_by_line(tmp_path: Path) -> None:
+    """A classic Mac file: each CR ends a line (it was one line of eight columns, read as "Sony" and O)."""
+    path = tmp_path / "mac.txt"
+    path.write_bytes(b"Sony B-ORG\rsued O\r\rApple B-ORG\rwins O\r")
+    assert conll.sniff(path, path.read_bytes())
+    records = list(conll.read(path))
+    assert [record.text for record in records] == ["Sony sued", "Apple wins"]
+    assert [entities(record) for record in records] == [[("Sony", "ORG")], [("Apple", "ORG")]]
+    assert [record.where.rsplit(":", 1)[1] for record in records] == ["1", "4"]
+
+
+def test_a_file_of_docstart_lines_and_no_token_is_empty(tmp_path: Path) -> None:
+    with pytest.raises(RecordError, match=r"in.conll: is empty \(it holds no CoNLL token lines\)"):
+        read_text(tmp_path, "-DOCSTART- -X- O O\n\n-DOCSTART- -X- O O\n")
+
+
 def test_a_byte_order_mark_is_not_part_of_the_first_token(tmp_path: Path) -> None:
     (record,) = read_text(tmp_path, "\ufeffEU B-ORG\nsays O\n")
     assert entities(record) == [("EU", "ORG")]

@@ -38,6 +38,8 @@ DOCSTART = "-DOCSTART-"
 DOCSTART_LINE = f"{DOCSTART} -X- O O"
 SUFFIXES = frozenset({".conll", ".iob", ".bio", ".conll03"})
 MAX_SNIFF_COLUMNS = 10
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_BYTE_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _TAG = re.compile(r"O|[BIEILSU]-\S+")
 _NON_SPACE = re.compile(r"\S+")  # what str.split() keeps: a CoNLL reader splits columns so
 _SPACE = re.compile(r"\s")
@@ -192,7 +194,7 @@ def read(path: Path) -> Iterator[Record]:
     """The documents of a CoNLL file (``-DOCSTART-`` blocks, or sentences when it has none)."""
     blocks = _blocks(_decoded_lines(path.read_bytes(), str(path)), str(path))
     by_document = len(blocks) > 1  # the file has -DOCSTART- lines
-    if len(blocks) == 1 and not blocks[0].sentences:  # (-DOCSTART- blocks of no tokens: blank documents)
+    if not any(block.sentences for block in blocks):
         raise RecordError(f"{path}: is empty (it holds no CoNLL token lines)")
     for block in blocks:
         documents = [block] if by_document else [_Block(s[0].number, [s]) for s in block.sentences]
@@ -210,15 +212,15 @@ class _Block:
 
 
 def _decoded_lines(data: bytes, name: str) -> list[str]:
-    """The file's lines (split at line feeds only, a CR before one dropped); UTF-8 with or without a BOM."""
+    """The file's lines, ended by LF, CRLF or a lone CR (a classic Mac file); UTF-8 with or without a BOM."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = len(_BYTE_LINE_BREAK.findall(data, 0, error.start)) + 1
         raise RecordError(
             f"{name}:{line}: is not UTF-8 text (byte 0x{data[error.start]:02x}); re-save it as UTF-8"
         ) from None
-    return [line.removesuffix("\r") for line in text.split("\n")]
+    return _LINE_BREAK.split(text)
 
 
 def _blocks(lines: list[str], name: str) -> list[_Block]:
@@ -349,8 +351,8 @@ def sniff(path: Path, head: bytes) -> bool:
         if error.start < len(head) - 3:  # not a character cut off at the end of the head
             return False
         text = head[: error.start].decode("utf-8-sig")
-    lines = text.split("\n")
-    if not text.endswith("\n"):
+    lines = _LINE_BREAK.split(text)
+    if not text.endswith(("\n", "\r")):
         lines = lines[:-1]  # perhaps cut off
     rows = [fields for fields in map(str.split, lines) if fields]
     if not rows:
