@@ -295,9 +295,14 @@ def documents(draw, number: int) -> Document:
 )
 def test_any_document_comes_back_with_its_words_and_entities(docs: tuple[Document, ...], scheme: str) -> None:
     """Emoji, CRLF, tabs, no-break spaces, sub-token spans, empty documents: every non-space character
-    comes back in order, every span with its label and its words, and a second export is the same file."""
-    records = _round_trip(list(docs), scheme)
+    comes back in order, every span with its label and its words, and a second export is the same file
+    (a file of blank documents only holds no token line: it is refused as empty)."""
     kept = [doc for doc in docs if doc.text.strip()]
+    if not kept:
+        with pytest.raises(RecordError, match="is empty"):
+            _round_trip(list(docs), scheme)
+        return
+    records = _round_trip(list(docs), scheme)
     assert len(records) == len(kept)
     for doc, record in zip(kept, records):
         assert record.text.split() == [word for sentence in conll.sentences(doc) for word, _ in sentence]
