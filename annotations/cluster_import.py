@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import signal
 import threading
 import time
@@ -289,16 +290,12 @@ class ClusterPredictor:
     def model(self, cancelled: Callable[[], bool]) -> ModelInfo:
         """The model the workers run, as the first of them to load it says; ImportFailure in a worker's own
         words when none can load it. Waits for the first worker (Ctrl+C or ``cancelled`` stop the wait)."""
-        from distributed import wait
-
         pending, problems = set(self._warming), []
         while self._model is None and pending:
             if self._stopped(cancelled):
                 raise KeyboardInterrupt
-            try:
-                finished, pending = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                continue
+            finished = self._finished(pending)
+            pending -= finished
             for future in finished:
                 said = _model_said(future)
                 if "error" in said:
@@ -414,8 +411,6 @@ class ClusterPredictor:
         """Wait for the shards, keeping each finished one and reporting progress, one step per shard;
         ``cancelled`` is looked at between any two waits (shards finishing all the time must not hide
         it)."""
-        from distributed import wait
-
         folder, offsets = kept
         started = time.monotonic()
         pending = set(futures)
@@ -427,12 +422,9 @@ class ClusterPredictor:
         while pending:
             if self._stopped(cancelled):
                 raise KeyboardInterrupt
-            try:
-                finished, _ = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                finished = set()
+            finished = self._finished(pending)
+            pending -= finished
             for future in finished:
-                pending.discard(future)
                 shard = futures[future]
                 result = _checked(future, shard, expected)
                 folder.keep(shard.index, shard.digest, result, total)
@@ -443,6 +435,24 @@ class ClusterPredictor:
                 done += 1
                 self._report(ShardProgress(done, total, documents, time.monotonic() - started, remaining))
                 yield
+
+    def _finished(self, pending: set[Any]) -> set[Any]:
+        """Those of ``pending`` that finish within ``POLL`` seconds (often none); ClusterFailure when the
+        scheduler is lost (Dask then cancels every future still out)."""
+        from concurrent.futures import CancelledError
+
+        from distributed import wait
+
+        try:
+            finished, _ = wait(list(pending), timeout=POLL, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return set()
+        except (CancelledError, OSError) as error:
+            raise ClusterFailure(
+                f"lost the Dask scheduler at {self.address} while it had work out ({type(error).__name__}); "
+                "start it again, or give another --cluster"
+            ) from None
+        return set(finished)
 
     def _report(self, progress: ShardProgress) -> None:
         if self.progress is not None:
@@ -496,6 +506,7 @@ class _connected:
         self.timeout = timeout
         self.cluster: Any = None
         self.client: Any = None
+        self._log_levels: dict[str, int] = {}  # Dask's loggers' own levels, ``_quiet_dask`` put back
         if isinstance(target, int):
             _fork_server_started(spec)  # it imports Dask and spaCy while this process imports Dask
 
@@ -517,6 +528,7 @@ class _connected:
             from distributed import Client, LocalCluster
         except ImportError as error:  # installed but broken
             raise ClusterFailure(f"{INSTALL_HINT} ({type(error).__name__}: {error})") from None
+        self._quiet_dask()  # once Dask, imported, has set its log up
         try:
             if isinstance(self.target, int):
                 import dask
@@ -554,6 +566,18 @@ class _connected:
             if part is not None:
                 with contextlib.suppress(Exception):  # closing a cluster that is already gone
                     part.close()
+        for name, level in self._log_levels.items():
+            logging.getLogger(name).setLevel(level)
+        self._log_levels = {}
+
+    def _quiet_dask(self) -> None:
+        """Keep Dask's own log (its tracebacks of a lost scheduler) off the terminal: every failure the
+        import meets comes back to it as an exception, and is said once, as a message. (Dask's config
+        gives some of its loggers a level of their own, ``distributed.client`` among them.)"""
+        names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] == "distributed"]
+        for name in ["distributed", *names]:
+            self._log_levels.setdefault(name, logging.getLogger(name).level)
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 # what a local worker needs, the import's pipeline last (``cluster_fork_server``)
@@ -617,8 +641,6 @@ def _forked_workers() -> None:
 
 def _local_cluster(local_cluster: Any, workers: int) -> Any:
     """A LocalCluster of ``workers`` one-thread processes, its dashboard on a free port."""
-    import logging
-
     return local_cluster(
         n_workers=workers,
         threads_per_worker=1,

@@ -201,6 +201,33 @@ def test_ctrl_c_then_a_killed_client_resume_and_redo_only_the_missing_shards(
     assert not folder.exists(), "the work folder is removed once stored"
 
 
+def test_a_scheduler_lost_while_shards_are_out_is_said_and_the_same_command_resumes_elsewhere(
+    scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    """The scheduler's machine dies mid-import: a message, not Dask's traceback; re-run on another."""
+    corpus, model, expected = slow_import
+    db_path = tmp_path / "cluster.db"
+    lost = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
+    try:
+        process, _ = _watch(
+            _slow_import_command(corpus, model, db_path, lost.scheduler_address), "shards 1/12"
+        )
+    finally:
+        lost.close()
+    _, err = process.communicate(timeout=60)
+
+    assert process.returncode == 1 and "Traceback" not in err, err
+    assert f"lost the Dask scheduler at {lost.scheduler_address} while it had work out" in err
+    assert "Nothing was imported; the database is unchanged. Finished shards are kept in" in err
+    again = subprocess.run(
+        _slow_import_command(corpus, model, db_path, scheduler), capture_output=True, text=True, env=_env()
+    )
+    assert again.returncode == 0 and "already done" in again.stderr, again.stderr
+    assert _rows(db_path) == expected
+
+
 def test_a_bad_record_is_named_by_file_and_line(scheduler: str, tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "news.jsonl", 5)
     corpus.write_text(corpus.read_text() + '{"text": "broken\n', encoding="utf-8")
@@ -300,11 +327,16 @@ def _keep_shards(scheduler: str, corpus: Path, db_path: Path, model: Path, size:
 def test_a_tampered_work_folder_is_done_again_never_stored(
     scheduler: str, rules: Path, tmp_path: Path
 ) -> None:
-    corpus = _corpus(tmp_path / "news.jsonl", 12)
+    corpus = _corpus(tmp_path / "news.jsonl", 16)
     expected = _plain_import(corpus, tmp_path / "plain.db", str(rules))
     db_path = tmp_path / "cluster.db"
     store.open_store(db_path).close()
     folder = _keep_shards(scheduler, corpus, db_path, rules, 2)
+    shard = json.loads((folder / "shard-000005.json").read_text())
+    shard["offsets"][0][2][0][2] = "BOGUS"  # right digest, right shape: an entity relabelled by hand
+    (folder / "shard-000005.json").write_text(json.dumps(shard))
+    (folder / "shard-000006.json").unlink()
+    (folder / "shard-000006.json").mkdir()  # a folder in its place: it cannot be kept again
     shard = json.loads((folder / "shard-000000.json").read_text())
     shard["offsets"][0][2].append([50, 9999, "PLACE"])  # right digest, a span past the text's end
     (folder / "shard-000000.json").write_text(json.dumps(shard))
@@ -325,7 +357,9 @@ def test_a_tampered_work_folder_is_done_again_never_stored(
     )  # fmt: skip
 
     assert result.returncode == 0, result.stderr
-    assert "1 already done" in result.stderr and "5 to do" in result.stderr
+    assert "1 already done" in result.stderr and "7 to do" in result.stderr
+    assert "shard-000005.json: not used (its offsets were changed after it was written)" in result.stderr
+    assert "shard-000006.json: cannot be written (Is a directory); the import goes on" in result.stderr
     for number, why in enumerate(
         ["(50-9999) is not a range", "results for 1 of the", "cannot be read", "database's files"]
     ):
