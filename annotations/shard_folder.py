@@ -3,14 +3,18 @@
 The folder is a cache beside the database, and anything may happen to it between two runs: a file cut
 short, edited, replaced by a folder, a pipe or a link (to the database itself), a second import writing
 into it at the same time. So a shard's file is used only when it is a regular file that is not one of the
-database's files, names the digest of this shard (its texts and model) and holds offsets that fit its
-texts; anything else is set aside with a note and the shard done again. Each write goes to a temporary
+database's files, names the digest of this shard (its texts and model), holds offsets that fit its texts
+and the check (SHA-256) of those offsets as they were written, so that an edit that keeps their shape is
+seen too; anything else is set aside with a note and the shard done again. Each write goes to a temporary
 file of its own, then replaces the shard's file whole. The manifest lists the finished shards (merged
 with what is there); it is for people and tools, the shard files themselves are what a re-run trusts.
+A shard that cannot be kept (a full disk, a folder in its file's place) is said once and the import goes
+on: the folder only saves a re-run work.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 import os
@@ -22,17 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from annotations.database_files import is_database_file
-from annotations.importing import ImportFailure
 from annotations.stored_json import span_list_problem
 
 MANIFEST = "manifest.json"
 FORMAT = 1  # of the folder's files
 
 ShardOffsets = list[tuple[list[int], list[int], list[tuple[int, int, str]]]]
-
-
-class ShardFolderFailure(ImportFailure):
-    """The work folder cannot be written; the message names it and says why."""
 
 
 def offsets_problem(offsets: Any, texts: Sequence[str]) -> str | None:
@@ -82,6 +81,7 @@ class ShardFolder:
         self.path = path
         self.database = database
         self.say = say
+        self._unkept = False  # a shard could not be kept (said once)
 
     def shard_path(self, index: int) -> Path:
         """Where shard ``index`` is kept."""
@@ -98,28 +98,37 @@ class ShardFolder:
             problem = "is of other texts or another model"
         if problem is None:
             problem = offsets_problem(stored.get("offsets"), texts)
+        if problem is None and "check" not in stored:
+            problem = "holds no check of its offsets: an older spandesk wrote it"
+        elif problem is None and stored["check"] != _check(_encoded(stored["offsets"])):
+            problem = "its offsets were changed after it was written"
         if problem is not None:
             self.say(f"{path}: not used ({problem}); its shard is done again")
             return None
         return stored["offsets"]
 
     def keep(self, index: int, digest: str, offsets: ShardOffsets, total: int) -> None:
-        """Write a finished shard's file, then the manifest naming it (each replaced whole)."""
+        """Write a finished shard's file, then the manifest naming it (each replaced whole); when it
+        cannot be written, say so (once) and go on."""
+        path = self.shard_path(index)
         try:
             self.path.mkdir(exist_ok=True)  # again: another import of the same files may have removed it
-            self._write(self.shard_path(index), {"digest": digest, "offsets": offsets})
-            manifest, _ = self._read(self.path / MANIFEST)
+            encoded = _encoded(offsets)
+            head = f'"digest":{json.dumps(digest)},"check":"{_check(encoded)}"'
+            self._write(path, f'{{{head},"offsets":{encoded}}}')
+            path = self.path / MANIFEST
+            manifest, _ = self._read(path)
             done = manifest.get("done") if isinstance(manifest, dict) else None
             listed = {i for i in done if type(i) is int} if isinstance(done, list) else set()
-            self._write(
-                self.path / MANIFEST, {"format": FORMAT, "shards": total, "done": sorted(listed | {index})}
-            )
+            done = sorted(listed | {index})
+            self._write(path, json.dumps({"format": FORMAT, "shards": total, "done": done}))
         except OSError as error:
-            reason = error.strerror or str(error)
-            raise ShardFolderFailure(
-                f"cannot keep finished shards in {self.path}: {reason} (free some space, or move away "
-                "what is in the way)"
-            ) from None
+            if not self._unkept:
+                self._unkept = True
+                self.say(
+                    f"{path}: cannot be written ({error.strerror or error}); the import goes on, but a "
+                    "re-run after a failure would pre-annotate the shards not kept again"
+                )
 
     def remove(self) -> None:
         """Remove the folder (once the import is stored)."""
@@ -142,16 +151,26 @@ class ShardFolder:
         except (OSError, ValueError) as error:
             return None, f"cannot be read: {type(error).__name__}"
 
-    def _write(self, path: Path, value: Any) -> None:
+    def _write(self, path: Path, text: str) -> None:
         """Replace ``path`` whole: written to a new temporary file of this writer's own, then renamed."""
         handle, partial = tempfile.mkstemp(prefix=path.name + ".", suffix=".partial", dir=self.path)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                # one C-encoded string: json.dump to a stream encodes in Python, ~5x slower
-                stream.write(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+                stream.write(text)
                 stream.flush()
                 os.fsync(stream.fileno())
             os.replace(partial, path)
         except BaseException:
             Path(partial).unlink(missing_ok=True)
             raise
+
+
+def _encoded(offsets: Any) -> str:
+    """Offsets as their file holds them: one C-encoded string (json.dump to a stream encodes in Python,
+    ~5x slower)."""
+    return json.dumps(offsets, ensure_ascii=False, separators=(",", ":"))
+
+
+def _check(encoded: str) -> str:
+    """The check of encoded offsets, kept beside them."""
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
