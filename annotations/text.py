@@ -16,10 +16,12 @@ from annotations.model import Span, Token
 
 _ASTRAL_OR_CRLF = re.compile(r"[\U00010000-\U0010FFFF]|\r(?=\n)")
 # The window gives lines their room for label tags through the spaces in them (gui/span_style.py); Chinese
-# and Japanese have none. So Han or kana characters are shown followed by a COMBINING GRAPHEME JOINER:
-# invisible, no width, part of the character's cluster (line breaks and caret stops stay where they were),
-# and given the tall spacing like a space. Not before a combining mark or variation selector, which must
-# follow the character itself.
+# and Japanese have none, nor has a line of one word or of words between tabs, nor the last line of a
+# paragraph when it holds one word (its space ends the line above). So Han or kana characters, and the last
+# character of every line that does not end in a space or tab, are shown followed by a COMBINING GRAPHEME
+# JOINER: invisible, no width, part of the character's cluster (line breaks and caret stops stay where they
+# were), and given the tall spacing like a space. Not before a combining mark or variation selector, which
+# must follow the character itself. Left out: a line the window cuts inside a word longer than the line.
 ROOM_MAKER = "\u034f"
 _HAN_OR_KANA = "\u3041-\u3096\u309d-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9d"
 _FIRST_HAN_OR_KANA = "\u3041"  # a text whose highest character is below it holds none
@@ -33,6 +35,9 @@ _MARKS = (  # the combining marks and variation selectors that may follow one
 # 0.28 s -> 0.09 s CPU)
 ROOM_EVERY = 8
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]* ")
+_LINE_END = re.compile("[\n\r\u2028\u2029]")  # what Qt shows as the end of a line
+_ENDS_ROOMY = " \t\n\r\u2028\u2029"  # a line ending in one of these has room (or is empty)
+_LONG_BLOCK_BREAK = "\u2028"  # a space shown as a line break (shown as "\n", like the separator itself)
 _NON_SPACE = re.compile(r"\S+")
 
 
@@ -92,14 +97,19 @@ class DisplayText:
             (match.start(), -1 if match.group() == "\r" else 1, False)
             for match in _ASTRAL_OR_CRLF.finditer(text)
         ]
-        roomy = _needing_room(text)
+        breaks = long_block_breaks(text)
+        roomy = _needing_room(text, breaks)
         if roomy:  # a character and its room maker: two units, like a surrogate pair
             events = sorted(events + [(cp, 1, True) for cp in roomy])  # two sorted runs: merged in one pass
         event_cps = [cp for cp, _, _ in events]
         cumulative = list(accumulate((delta for _, delta, _ in events), initial=0))
         passed_at = tuple(cp + 1 + cumulative[k + 1] for k, cp in enumerate(event_cps))
         shown = _with_room_makers(text, roomy) if roomy else text
-        display = break_long_blocks(shown.replace("\r\n", "\n").translate(_DISPLAY_REPLACEMENTS))
+        if breaks:  # where each break's space is in ``shown``: after the room makers before it
+            shown = _replaced_at(
+                shown, [cp + bisect.bisect_left(roomy, cp) for cp in breaks], _LONG_BLOCK_BREAK
+            )
+        display = shown.replace("\r\n", "\n").translate(_DISPLAY_REPLACEMENTS)
         room_events = tuple(room for _, _, room in events)
         return cls(text, display, tuple(event_cps), tuple(cumulative), passed_at, room_events)
 
@@ -110,8 +120,9 @@ class DisplayText:
         return offset + self._cumulative[bisect.bisect_left(self._event_cps, offset)]
 
     def to_qt_many(self, offsets: Sequence[int]) -> list[int]:
-        """Qt's positions for many offsets (identity, at C speed, for text without astral chars or CRLF)."""
-        if not self._event_cps:
+        """Qt's positions for many offsets (identity, at C speed, for offsets before the first character Qt
+        counts otherwise: an astral one, a CRLF, a room maker)."""
+        if not self._event_cps or max(offsets, default=0) <= self._event_cps[0]:
             return list(offsets)
         return [self.to_qt(offset) for offset in offsets]
 
@@ -130,10 +141,14 @@ class DisplayText:
         return self.to_qt(len(self.source))
 
 
-def _needing_room(text: str) -> list[int]:
-    """Where the Han and kana characters are that get a ``ROOM_MAKER`` after them: the first and the last of
-    each run of them, and every ``ROOM_EVERY``-th between."""
-    places: list[int] = []
+def _needing_room(text: str, breaks: Sequence[int] = ()) -> list[int]:
+    """The characters that get a ``ROOM_MAKER`` after them, in order: the last of each line that ends in
+    neither a space nor a tab (``breaks``: the spaces shown as line ends), and of the Han and kana
+    characters the first and the last of each run of them, and every ``ROOM_EVERY``-th between."""
+    ends = [match.start() for match in _LINE_END.finditer(text)]
+    places = sorted(
+        end - 1 for end in [*ends, *breaks, len(text)] if end and text[end - 1] not in _ENDS_ROOMY
+    )
     if text.isascii() or max(text) < _FIRST_HAN_OR_KANA:  # none there: the pattern is not even compiled
         return places
     for run in _room_runs().finditer(text):
@@ -142,7 +157,7 @@ def _needing_room(text: str) -> list[int]:
         places.extend(range(first + ROOM_EVERY, last, ROOM_EVERY))
         if last != first:
             places.append(last)
-    return places
+    return sorted(set(places))
 
 
 def _with_room_makers(text: str, after: list[int]) -> str:
@@ -152,21 +167,23 @@ def _with_room_makers(text: str, after: list[int]) -> str:
     return ROOM_MAKER.join([text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)])
 
 
-def break_long_blocks(
-    display: str, target: int = DISPLAY_BLOCK_TARGET, limit: int = DISPLAY_BLOCK_LIMIT
-) -> str:
-    """Turn a space into a break wherever a block would run past ``limit`` (same length, same offsets)."""
+def long_block_breaks(
+    text: str, target: int = DISPLAY_BLOCK_TARGET, limit: int = DISPLAY_BLOCK_LIMIT
+) -> list[int]:
+    """The spaces to show as line breaks, so that no block runs past ``limit`` characters, in order."""
     breaks: list[int] = []
     line_start = 0
-    while line_start < len(display):
-        line_end = display.find("\n", line_start)
-        line_end = len(display) if line_end < 0 else line_end
-        breaks.extend(_block_breaks(display, line_start, line_end, target, limit))
+    for line_end in [*(match.start() for match in _LINE_END.finditer(text)), len(text)]:
+        if line_end - line_start > limit:
+            breaks.extend(_block_breaks(text, line_start, line_end, target, limit))
         line_start = line_end + 1
-    if not breaks:
-        return display
-    pieces = [display[a:b] for a, b in zip([0, *(i + 1 for i in breaks)], [*breaks, len(display)])]
-    return "\n".join(pieces)
+    return breaks
+
+
+def _replaced_at(text: str, places: Sequence[int], by: str) -> str:
+    """``text`` with the character at each of ``places`` (in order) replaced by ``by``."""
+    pieces = [text[a:b] for a, b in zip([0, *(i + 1 for i in places)], [*places, len(text)], strict=True)]
+    return by.join(pieces)
 
 
 def _block_breaks(display: str, start: int, end: int, target: int, limit: int) -> list[int]:

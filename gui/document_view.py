@@ -41,7 +41,7 @@ DOUBT_COLOUR = "#e36209"  # the outline of a span the model proposed with low co
 DISAGREEMENT_COLOUR = "#d1242f"  # a review's disagreements: their underline and the current one's outline
 DISAGREEMENT_GAP_COLOUR = "#ffd8d3"  # the text of a disagreement the review has no span on
 SPACES = re.compile(" +")
-ROOM_MAKERS = re.compile(ROOM_MAKER)
+ROOMY = re.compile(f"[\t{ROOM_MAKER}]+")  # tabs and room makers: the tall font; no width of theirs to keep
 
 REVEAL_MARGIN_LINES = 3  # lines kept between a span scrolled to and the view's edge
 
@@ -85,20 +85,20 @@ def changed_range(
 
 
 class SpanHighlighter(QSyntaxHighlighter):
-    """Gives every space the tall line spacing; spans are painted over the text, never formatted into it
-    (so an edit of the spans never lays a paragraph out again)."""
+    """Gives every space, tab and room maker (annotations.text) the tall line spacing, so that every line
+    has room for the tags; spans are painted over the text, never formatted into it (so an edit of the
+    spans never lays a paragraph out again)."""
 
     def __init__(self, document: QTextDocument, view: DocumentView) -> None:
         super().__init__(document)
         self._view = view
 
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt's name)
-        style = self._view.style  # the room between lines: only spaces and room makers change
+        style = self._view.style  # the room between lines: only spaces, tabs and room makers change
         for start, length in _utf16_matches(SPACES, text):
             self.setFormat(start, length, style.spacing_format)
-        if ROOM_MAKER in text:
-            for start, length in _utf16_matches(ROOM_MAKERS, text):
-                self.setFormat(start, length, style.room_format)
+        for start, length in _utf16_matches(ROOMY, text):
+            self.setFormat(start, length, style.room_format)
 
 
 class DocumentView(QPlainTextEdit):

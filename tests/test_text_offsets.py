@@ -66,9 +66,20 @@ def may_get_room(text: str, index: int) -> bool:
     return han_or_kana and not any(low <= following <= high for low, high in MARKS)
 
 
+def ends_a_line_without_room(text: str, index: int) -> bool:
+    """Whether ``text[index]`` is the last character of a line (before a line break or the text's end) and
+    neither a space nor a tab (which have the tall spacing) nor a line break itself."""
+    line_ends = "\n\r\u2028\u2029"
+    last = index + 1 == len(text) or text[index + 1] in line_ends
+    return 0 <= index < len(text) and last and text[index] not in " \t" + line_ends
+
+
 def gets_room(text: str, index: int) -> bool:
-    """Whether the window shows a room maker after ``text[index]``: the first or the last of a run of such
-    characters, or every ROOM_EVERY-th of the run after its first."""
+    """Whether the window shows a room maker after ``text[index]``: the last character of a line that does
+    not end in a space or tab; of a run of Han or kana characters the first or the last, or every
+    ROOM_EVERY-th of the run after its first."""
+    if ends_a_line_without_room(text, index):
+        return True
     if not may_get_room(text, index):
         return False
     first = index
@@ -123,23 +134,23 @@ def test_every_short_text_of_edge_characters_maps_as_the_reference_says() -> Non
 
 
 def test_a_position_inside_a_surrogate_pair_maps_to_the_emoji_start() -> None:
-    display = DisplayText.of("a😀b")
-    assert [display.to_qt(i) for i in range(4)] == [0, 1, 3, 4]
+    display = DisplayText.of("a😀b ")
+    assert [display.to_qt(i) for i in range(5)] == [0, 1, 3, 4, 5]
     assert display.from_qt(2) == 1
 
 
 def test_crlf_counts_as_one_break_and_the_cr_has_no_width() -> None:
-    display = DisplayText.of("ab\r\ncd")
-    assert display.display == "ab\ncd"
-    assert [display.to_qt(i) for i in range(7)] == [0, 1, 2, 2, 3, 4, 5]
-    assert display.from_qt(3) == 4
+    display = DisplayText.of("ab \r\ncd ")
+    assert display.display == "ab \ncd "
+    assert [display.to_qt(i) for i in range(8)] == [0, 1, 2, 3, 3, 4, 5, 6]
+    assert display.from_qt(4) == 5
 
 
 def test_han_and_kana_get_an_invisible_room_maker_the_offsets_step_over() -> None:
-    text = "北京の\u845b\U000e0100城。A"  # an ideograph with a variation selector keeps it next to it
+    text = "北京の\u845b\U000e0100城。A "  # an ideograph with a variation selector keeps it next to it
     display = DisplayText.of(text)
-    assert display.display == "北\u034f京の\u034f\u845b\U000e0100城\u034f。A"  # a run's first and last
-    assert [display.to_qt(i) for i in range(len(text) + 1)] == [0, 2, 3, 5, 6, 8, 10, 11, 12]
+    assert display.display == "北\u034f京の\u034f\u845b\U000e0100城\u034f。A "  # a run's first and last
+    assert [display.to_qt(i) for i in range(len(text) + 1)] == [0, 2, 3, 5, 6, 8, 10, 11, 12, 13]
     assert display.from_qt(1) == 1 and display.from_qt(2) == 1  # before a room maker: after its character
     assert display.display.replace("\u034f", "") == text
     tone = DisplayText.of("北\u302a京")  # an ideographic tone mark stays next to its character too
@@ -147,7 +158,7 @@ def test_han_and_kana_get_an_invisible_room_maker_the_offsets_step_over() -> Non
 
 
 def test_characters_qt_rewrites_are_shown_one_for_one() -> None:
-    text = "\ufeffHi\u2028there\x00\u00a0!"
+    text = "\ufeffHi \u2028there\x00\u00a0! "
     display = DisplayText.of(text)
     assert len(display.display) == len(text)
     assert display.display.startswith("\u2060")
@@ -192,20 +203,34 @@ def test_splitting_tokens_keeps_every_character_they_covered(cuts: list[int]) ->
 
 def test_a_long_paragraph_is_shown_in_blocks_broken_at_sentence_ends() -> None:
     sentence = "Putin met Xi in Beijing on Wednesday to talk about the border. "
-    text = sentence * 5000 + "End"
+    text = sentence * 5000 + "End "
     display = DisplayText.of(text)
-    assert len(display.display) == len(text)
     blocks = display.display.split("\n")
     assert max(len(block) for block in blocks) <= 2_000 and len(blocks) > 100
-    changed = [i for i, (a, b) in enumerate(zip(text, display.display)) if a != b]
-    assert all(text[i] == " " and text[i - 1] == "." for i in changed)
-    assert [display.to_qt(i) for i in (0, 1000, len(text))] == [0, 1000, len(text)]
+    # each block's last character (the sentence's full stop) gets the room for tags a space would give
+    assert all(block.endswith(".\u034f") for block in blocks[:-1]) and blocks[-1].endswith("End ")
+    shown = display.display.replace("\u034f", "")
+    assert len(shown) == len(text)
+    changed = [i for i, (a, b) in enumerate(zip(text, shown)) if a != b]
+    assert len(changed) == len(blocks) - 1 and all(text[i] == " " and text[i - 1] == "." for i in changed)
+    assert [display.to_qt(i) for i in (0, 1000, len(text))] == [0, 1000, len(text) + len(blocks) - 1]
 
 
 def test_a_long_block_without_sentences_breaks_at_spaces_and_one_without_spaces_stays_whole() -> None:
     words = DisplayText.of("word " * 2000).display.split("\n")
     assert max(len(b) for b in words) <= 2_000 and len(words) > 1
-    assert DisplayText.of("x" * 5000).display == "x" * 5000
+    assert DisplayText.of("x" * 5000).display == "x" * 5000 + "\u034f"
+
+
+def test_the_last_character_of_a_line_without_a_space_or_tab_at_its_end_gets_room_for_tags() -> None:
+    """A line of one word, of words between tabs, or a paragraph's last line holding one word once the
+    window wraps it (its space ends the line above): each has no space of its own to make its room."""
+    text = "Angela Merkel visited Berlin.\nParis\r\nLondon\rWashington\tMoscow\u2028Tuesday.\n\nEnd \n"
+    display = DisplayText.of(text)
+    expected = "Angela Merkel visited Berlin.͏\nParis͏\nLondon͏\nWashington\tMoscow͏\nTuesday.͏\n\nEnd \n"
+    assert display.display == expected.replace("͏", "\u034f")
+    qt_ends = [display.to_qt(len("Angela Merkel visited Berlin.")), display.to_qt(len(text))]
+    assert qt_ends == [len("Angela Merkel visited Berlin.") + 1, display.qt_length]  # past the room maker
 
 
 def test_a_long_run_of_han_gets_a_room_maker_every_few_characters_not_after_each() -> None:
