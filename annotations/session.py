@@ -25,7 +25,7 @@ from annotations.model import (
     check_span,
     unchanged_ends,
 )
-from annotations.text import tokens_for_spans
+from annotations.text import tokens_for_spans, without_invisible_edges
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -169,8 +169,10 @@ class Session:
     # -- building edits (nothing is written until ``apply``)
 
     def add_span(self, start: int, end: int, label: str) -> Edit:
-        """Label ``text[start:end]``; spans it overlaps are replaced."""
+        """Label ``text[start:end]`` (without invisible characters at its edges); spans it overlaps are
+        replaced."""
         document = self._current()
+        start, end = without_invisible_edges(document.text, start, end)
         span = Span(start, end, label, SpanSource.HUMAN)
         check_span(span, len(document.text))
         after, replaced = with_span(document.state, span)
@@ -193,8 +195,9 @@ class Session:
         return self._edit("relabel", f"relabel {quoted} {span.label} → {label}", after)
 
     def resize(self, span: Span, start: int, end: int) -> Edit:
-        """Move a span's edges; spans the new range overlaps are replaced."""
+        """Move a span's edges (not onto invisible characters); spans the new range overlaps are replaced."""
         document = self._current()
+        start, end = without_invisible_edges(document.text, start, end)
         moved = span.with_range(start, end)
         check_span(moved, len(document.text))
         after, _ = with_span(without_span(document.state, span), moved)

@@ -251,6 +251,21 @@ def snap_to_tokens(tokens: Sequence[Token], start: int, end: int) -> tuple[int, 
     return min(touched[0].start, start), touched[-1].end
 
 
+# Characters with no glyph and no width: a person cannot see one at a span's edge to leave it out (spaCy
+# puts a leading BOM in the first token), and no entity starts or ends with one
+_INVISIBLE = frozenset("\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00ad")
+
+
+def without_invisible_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` shrunk past the invisible characters at its edges (a BOM, a zero-width space or
+    joiner, a direction mark, a word joiner, a soft hyphen)."""
+    while start < end and text[start : start + 1] in _INVISIBLE:  # (a range outside the text: as it is)
+        start += 1
+    while end > start and text[end - 1 : end] in _INVISIBLE:
+        end -= 1
+    return start, end
+
+
 def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink ``start:end`` so that it neither starts nor ends with white space."""
     while start < end and text[start].isspace():

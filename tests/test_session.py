@@ -47,6 +47,22 @@ def test_adding_a_span_is_stored_at_once_with_a_history_event(db: Database) -> N
     assert [e["kind"] for e in events] == ["add"] and events[0]["annotator"] == "ana"
 
 
+def test_a_span_over_a_token_with_a_byte_order_mark_leaves_the_invisible_mark_out(db: Database) -> None:
+    """spaCy's first token of a text starting with a BOM holds it; the person sees only the word."""
+    text = "\ufeffMicrosoft is in Redmond\u200b."
+    tokens = [Token(0, 10), Token(11, 13), Token(14, 16), Token(17, 25), Token(25, 26)]
+    session = Session(db, "ana")
+    session.open(add_document(db, text, tokens, []))
+    session.apply(session.add_span(0, 10, "ORG"))
+    session.apply(session.add_span(17, 25, "GPE"))  # "Redmond" and the zero-width space after it
+    assert stored(db, 1) == [(1, 10, "ORG"), (17, 24, "GPE")]
+    (org, _gpe) = session.document.spans
+    session.apply(session.resize(org, 0, 13))
+    assert stored(db, 1)[0] == (1, 13, "ORG")
+    with pytest.raises(InvalidSpan):
+        session.add_span(0, 1, "ORG")  # nothing visible is left
+
+
 def test_a_new_span_replaces_the_spans_it_overlaps_and_undo_brings_them_back(db: Database) -> None:
     session = Session(db, "ana")
     session.open(add_document(db))
