@@ -573,7 +573,10 @@ def _cluster(
 
 def _kept_note(predictor: Any) -> str:
     """What a cluster import kept for a re-run ('' when nothing)."""
-    if predictor is None or predictor.folder is None or not predictor.folder.is_dir():
+    try:
+        if predictor is None or predictor.folder is None or not predictor.folder.is_dir():
+            return ""
+    except OSError:  # a folder that cannot be looked at keeps nothing a re-run can use
         return ""
     return f" Finished shards are kept in {predictor.folder}; the same command resumes from them."
 

@@ -123,15 +123,31 @@ def require_dask() -> None:
         raise ClusterFailure(INSTALL_HINT)
 
 
+NAME_LIMIT = 255  # bytes in a file name (NAME_MAX of Linux and macOS file systems)
+_WORK_SUFFIX = len(".cluster-") + 20
+
+
 def work_folder(database: Path, identity: str) -> Path:
     """The folder beside the database that keeps one import's finished shards (never a SQLite side file's
     name: it ends in the identity's digest)."""
-    return database.parent / f"{database.name}.cluster-{identity[:20]}"
+    return database.parent / f"{_folder_stem(database)}.cluster-{identity[:20]}"
+
+
+def _folder_stem(database: Path) -> str:
+    """The start of the work folders' names: the database's name, or, when that would make them longer than
+    a file name may be, as much of it as fits and a digest of the whole name."""
+    name = database.name
+    if len(name.encode("utf-8", "surrogateescape")) + _WORK_SUFFIX <= NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    room = NAME_LIMIT - _WORK_SUFFIX - len(digest) - 1
+    kept = name.encode("utf-8", "surrogateescape")[:room].decode("utf-8", "ignore")
+    return f"{kept}~{digest}"
 
 
 def _work_folders(database: Path) -> list[Path]:
     """The work folders beside ``database`` (of any import into it)."""
-    prefix = f"{database.name}.cluster-"
+    prefix = f"{_folder_stem(database)}.cluster-"
     try:
         return [path for path in database.parent.iterdir() if path.name.startswith(prefix) and path.is_dir()]
     except OSError:

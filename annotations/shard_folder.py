@@ -14,6 +14,7 @@ on: the folder only saves a re-run work.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import operator
@@ -131,9 +132,10 @@ class ShardFolder:
                 )
 
     def remove(self) -> None:
-        """Remove the folder (once the import is stored)."""
-        if self.path.is_dir() and not self.path.is_symlink():
-            shutil.rmtree(self.path, ignore_errors=True)
+        """Remove the folder (once the import is stored: nothing here may fail it)."""
+        with contextlib.suppress(OSError):
+            if self.path.is_dir() and not self.path.is_symlink():
+                shutil.rmtree(self.path, ignore_errors=True)
 
     def _read(self, path: Path) -> tuple[Any, str | None]:
         """A file's JSON (None, None when there is none); (None, why) when it cannot be used. Only a

@@ -369,6 +369,26 @@ def test_a_tampered_work_folder_is_done_again_never_stored(
     assert run_spandesk("check", "--db", str(db_path)).returncode == 0
 
 
+def test_a_database_with_a_long_file_name_keeps_its_shards_in_a_folder_whose_name_fits(
+    scheduler: str, rules: Path, tmp_path: Path
+) -> None:
+    """The work folder's name is the database's plus 29 characters: past 255 bytes it could not be made."""
+    corpus = _corpus(tmp_path / "news.jsonl", 4)
+    expected = _plain_import(corpus, tmp_path / "plain.db", str(rules))
+    db_path = tmp_path / ("é" * 114 + ".db")  # 231 bytes: fine for SQLite and its side files (-journal)
+    store.open_store(db_path).close()
+    folder = _keep_shards(scheduler, corpus, db_path, rules, 2)
+    assert len(folder.name.encode()) <= 255 and folder.name.startswith("é" * 50)
+
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(db_path), "--model", str(rules), "--cluster", scheduler,
+        "--shard-size", "2",
+    )  # fmt: skip
+
+    assert result.returncode == 0 and "2 already done" in result.stderr, result.stderr
+    assert _rows(db_path) == expected and not folder.exists()
+
+
 def test_two_imports_of_the_same_files_at_once_both_finish(
     scheduler: str, rules: Path, tmp_path: Path
 ) -> None:
