@@ -134,10 +134,16 @@ def test_white_space_tokens_are_left_out_unless_a_span_holds_them() -> None:
 
 
 def test_a_row_keeps_the_id_it_came_with_else_its_position() -> None:
+    """An integer id (a doccano export's, a hand-made file's) is kept too, as a string like every row's."""
     rows, _ = written(
-        [document("a", extra={"id": "train-17"}), document("b", extra={"id": 4}), document("c")]
+        [
+            document("a", extra={"id": "train-17"}),
+            document("b", extra={"id": 41}),
+            document("c"),
+            document("d", extra={"id": True}),
+        ]
     )
-    assert [row["id"] for row in rows] == ["train-17", "1", "2"]
+    assert [row["id"] for row in rows] == ["train-17", "41", "2", "3"]
 
 
 # ---------------------------------------------------------------- reading

@@ -6,8 +6,8 @@ BILUO). The tags of the database's labels come first, in its order, so ids are t
 of it. Tokens are the stored ones laid out as for the other exports (a span inside a token splits it);
 white-space tokens outside every span are left out. ``text`` and ``offsets`` (each token's
 ``[start, end]`` in it) make the round trip exact; every row has the same keys and types, which is what
-``datasets.load_dataset("json", ...)`` needs. ``id`` is the one the row came with, else the document's
-position in the export.
+``datasets.load_dataset("json", ...)`` needs. ``id`` is the one the row came with (an integer one as a
+string), else the document's position in the export.
 
 Read: such rows, their tag names from ``labels.json`` (a list in id order, or an object of ids and names)
 or a ``dataset_infos.json``/``dataset_info.json`` beside the file; tags may be strings instead. The text
@@ -99,12 +99,22 @@ def document_row(document: Document, position: int, scheme: str = "iob2") -> dic
     kept = [i for i, tag in enumerate(tags) if tag != "O" or not text[starts[i] : ends[i]].isspace()]
     given = document.extra.get("id")
     return {
-        "id": given if isinstance(given, str) else str(position),
+        "id": _row_id(given, position),
         "tokens": [text[starts[i] : ends[i]] for i in kept],
         "ner_tags": [tags[i] for i in kept],
         "text": text,
         "offsets": [[starts[i], ends[i]] for i in kept],
     }
+
+
+def _row_id(given: object, position: int) -> str:
+    """The row's id: the one it came with (an integer one as a string, as every row's is), else its
+    position in the export."""
+    if isinstance(given, str):
+        return given
+    if isinstance(given, int) and not isinstance(given, bool):
+        return str(given)
+    return str(position)
 
 
 def span_tags(label: str, length: int, scheme: str = "iob2") -> list[str]:
