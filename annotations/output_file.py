@@ -215,9 +215,11 @@ def replaced_folder(folder: Path, database: Path | None = None) -> Iterator[Call
     """A function writing files by name into a temporary folder that becomes ``folder`` only once every
     file is written: a failed or killed export leaves no half-written folder (and the next export
     clears the temporary of a killed one). ``folder`` must be missing or empty (files left in it from
-    before would be read back with the export's on the next import)."""
+    before would be read back with the export's on the next import); a symbolic link is written through
+    (the folder it names, even one not there yet, becomes the export)."""
     check_output_folder(folder)
-    parent = _resolved(folder.absolute().parent)
+    folder = _resolved(folder.absolute())
+    parent = folder.parent
     clear_stale_temporaries(parent)
     temporary = _new_temporary(parent)
     temporary.unlink()
@@ -249,8 +251,9 @@ def check_output_folder(folder: Path) -> None:
     """Refuse an output folder that is a file, or a folder that already holds files."""
     status = _stat(folder)
     if status is None:
-        if not _resolved(folder.absolute().parent).is_dir():
-            raise OutputError(f"{folder}: the folder {folder.absolute().parent} does not exist")
+        parent = _resolved(folder.absolute()).parent  # a dangling link's target is made
+        if not parent.is_dir():
+            raise OutputError(f"{folder}: the folder {parent} does not exist")
         return
     if not stat.S_ISDIR(status.st_mode):
         raise OutputError(f"{folder}: exists and is not a folder; give the name of a new or empty folder")

@@ -431,3 +431,24 @@ def test_a_folder_export_appears_whole_or_not_at_all_and_never_mixes_with_old_fi
     )
     assert refused.exit_code == 1 and "is not empty" in refused.output
     assert sorted(p.name for p in (tmp_path / "full").iterdir()) == ["old.ann"]
+
+
+def test_a_folder_export_to_a_symbolic_link_is_written_through_it(tmp_path: Path) -> None:
+    """A link to an empty folder, or to one not made yet: the export lands where it points."""
+    from click.testing import CliRunner
+
+    from annotations.cli import cli
+
+    corpus = tmp_path / "in.jsonl"
+    task = {"text": "Sony sued Apple.", "spans": [{"start": 0, "end": 4, "label": "ORG"}], "answer": "accept"}
+    corpus.write_text(json.dumps(task) + "\n", encoding="utf-8")
+    db = str(tmp_path / "b.db")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["import", str(corpus), "--db", db]).exit_code == 0
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "to-empty").symlink_to("empty")
+    (tmp_path / "to-missing").symlink_to("missing")
+    for link, target in (("to-empty", "empty"), ("to-missing", "missing")):
+        result = runner.invoke(cli, ["export", "--db", db, "--format", "brat", "-o", str(tmp_path / link)])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / link).is_symlink() and len(list((tmp_path / target).glob("*.ann"))) == 1
