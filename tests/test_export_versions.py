@@ -128,6 +128,29 @@ def test_every_exported_file_imports_back_as_the_same_versions(team, tmp_path) -
         fresh.close()
 
 
+@pytest.mark.parametrize("fmt", ["prodigy", "doccano", "labelstudio"])
+def test_every_with_unanswered_versions_imports_back_as_the_same_versions(team, tmp_path, fmt) -> None:
+    """A person's version not answered yet says whose it is too (Label Studio: as their draft)."""
+    from annotations.session import Session
+
+    session = Session(team, "carla")
+    session.open(next(d.id for d in store.iter_documents(team) if d.text == PARIS))
+    session.apply(session.add_span(PARIS.index("Bob"), PARIS.index("Bob") + 3, "PERSON"))
+    session.apply(session.set_answer(None))  # her version, begun from the accepted base: not answered yet
+    output = tmp_path / f"every.{fmt}"
+    export(team, fmt, output, version="every", include_unanswered=True)
+    fresh = store.open_store(tmp_path / "again.db")
+    try:
+        import_sources(fresh, [output], fmt=fmt)
+        assert store.annotators(fresh) == ["alice", "bob", "carla"]
+        carla = Session(fresh, "carla")
+        carla.open(fresh.execute("SELECT id FROM documents WHERE text = ?", [PARIS]).fetchone()[0])
+        assert carla.document is not None and carla.document.answer is None
+        assert [PARIS[s.start : s.end] for s in carla.document.spans] == ["Alice", "Bob"]
+    finally:
+        fresh.close()
+
+
 @pytest.mark.parametrize("fmt", ["spacy", "conll", "hf", "brat"])
 def test_every_is_refused_by_formats_that_cannot_say_whose_a_record_is(team, tmp_path, fmt) -> None:
     output = tmp_path / f"out-{fmt}"

@@ -551,8 +551,8 @@ def test_any_documents_come_back_with_the_same_text_spans_and_answer(
     records = read_back(tmp_path, written(docs))
     assert [r.text for r in records] == [d.text for d in docs]
     for doc, record in zip(docs, records, strict=True):
-        assert record.answer == doc.answer and record.annotator == (doc.annotator if doc.answer else None)
-        if doc.answer is not None or doc.spans or doc.predicted_by:
+        assert record.answer == doc.answer and record.annotator == (doc.annotator or None)
+        if doc.answer is not None or doc.annotator or doc.spans or doc.predicted_by:
             assert keys(record.spans) == keys(doc.spans)
         else:
             assert record.spans is None

@@ -13,8 +13,10 @@ Export: one task per document, ``{"data": {"text", ...}, "annotations": [...], "
   goes in ``created_username``, which Label Studio ignores on import (it credits the importing user).
   ``ground_truth`` is false and ``updated_at`` the time of the answer.
 - The model's spans are a prediction whose ``model_version`` is the model's name and version; there is
-  no ``score`` (spandesk keeps none). A document not answered yet whose spans differ from the model's
-  has a last prediction, ``model_version`` ``"spandesk"``, holding its current spans.
+  no ``score`` (spandesk keeps none). A document not answered yet that someone worked on (a person's
+  version) has their spans as a draft (``drafts``, Label Studio's unfinished annotation), naming them as
+  an annotation does; another one not answered yet whose spans differ from the model's has a last
+  prediction, ``model_version`` ``"spandesk"``, holding its current spans.
 - ``meta`` is the task's ``meta``; the document's other keys are the task's other keys.
 
 Import reads such files (and Label Studio's own JSON export, and JSON Lines of tasks):
@@ -23,13 +25,14 @@ Import reads such files (and Label Studio's own JSON export, and JSON Lines of t
 - The spans are the ``labels`` results of the task's latest annotation (by ``updated_at``, else its
   place in the list) that was not cancelled, and the document is accepted; when every annotation was
   cancelled (skipped), the latest one gives the spans and the document is ignored. A task without
-  annotations takes its spans from its last prediction and stays to be answered; a task with
-  neither is annotated by the model, like a plain text.
+  annotations takes its spans and annotator from its latest draft (their version, not answered yet),
+  else its spans from its last prediction, and stays to be answered; a task with none of them is
+  annotated by the model, like a plain text.
 - A result of several labels, and spans in HTML or paragraphs (``hypertextlabels``,
   ``paragraphlabels``), are refused with a message: spandesk spans have one label over plain text.
   Other results of the chosen annotation (choices, text areas, relations between its spans...) are
   kept and written back into its annotation (a relation whose span was deleted is dropped then).
-  The task's other annotations and ``drafts`` are not kept (a document holds one annotation); its
+  The task's other annotations and drafts are not kept (a document holds one annotation); its
   predictions other than the one read are kept and written back unchanged.
 - The annotator is ``completed_by`` (its ``email`` when an object, the number of a user id as text),
   else ``created_username``.
@@ -250,15 +253,17 @@ def _annotation_fields(
     """Spans, answer, annotator and time from the task's latest annotation, else its last prediction."""
     annotations = _objects(task.get("annotations"), "annotations", where)
     predictions = _objects(task.get("predictions"), "predictions", where)
-    if annotations:
-        number, annotation = _latest(annotations)
-        at = f"{where}: annotation {number}"
+    drafts = _objects(task.get("drafts"), "drafts", where)
+    if annotations or drafts:
+        number, annotation = _latest(annotations) if annotations else _latest(drafts)
+        at = f"{where}: {'annotation' if annotations else 'draft'} {number}"
         spans, others = _results(annotation.get("result"), text, at)
         if others:
             kept["results"] = others
         if predictions:
             kept["predictions"] = predictions
-        return spans, _answer(annotation, at), _annotator(annotation), _time(annotation)
+        answer = _answer(annotation, at) if annotations else None
+        return spans, answer, _annotator(annotation), _time(annotation)
     if predictions:
         spans, _ = _results(predictions[-1].get("result"), text, f"{where}: prediction {len(predictions)}")
         if len(predictions) > 1:
@@ -464,6 +469,8 @@ def task_from_document(document: Document) -> dict[str, Any]:
         "annotations": _annotations(document, kept),
         "predictions": _predictions(document, kept),
     }
+    if _is_draft(document):
+        task["drafts"] = [_draft(document)]
     if document.meta:
         task["meta"] = document.meta
     for key, value in document.extra.items():
@@ -483,15 +490,33 @@ def _annotations(document: Document, kept: dict[str, Any]) -> list[dict[str, Any
     }
     if document.answer is Answer.REJECT:
         annotation[REJECT_MARK] = Answer.REJECT.value
+    annotation.update(_author(document))
+    return [annotation]
+
+
+def _is_draft(document: Document) -> bool:
+    """Whether the document is someone's work not answered yet (written as their draft)."""
+    return document.answer is None and bool(document.annotator)
+
+
+def _draft(document: Document) -> dict[str, Any]:
+    """An unanswered document's spans as its annotator's draft (Label Studio's unfinished annotation)."""
+    return {"result": _span_results(document.text, document.spans, "d"), **_author(document)}
+
+
+def _author(document: Document) -> dict[str, Any]:
+    """Who made an annotation or draft, and when: ``completed_by`` for an email address, else
+    ``created_username``; ``updated_at``."""
+    author: dict[str, Any] = {}
     if document.annotator:
         if "@" in document.annotator:
-            annotation["completed_by"] = {"email": document.annotator}
+            author["completed_by"] = {"email": document.annotator}
         else:
-            annotation["created_username"] = document.annotator
+            author["created_username"] = document.annotator
     stamp = _iso_time(document.updated)
     if stamp is not None:
-        annotation["updated_at"] = stamp
-    return [annotation]
+        author["updated_at"] = stamp
+    return author
 
 
 def _iso_time(seconds: float | None) -> str | None:
@@ -527,7 +552,7 @@ def _predictions(document: Document, kept: dict[str, Any]) -> list[dict[str, Any
     predictions = [p for p in kept.get("predictions", []) if isinstance(p, dict)]
     if document.predicted_by is not None:
         predictions.append(_prediction(document.text, document.predicted, document.predicted_by, "m"))
-    if document.answer is None:
+    if document.answer is None and not _is_draft(document):
         models_spans = document.predicted_by is not None and _keys(document.spans) == _keys(
             document.predicted
         )
