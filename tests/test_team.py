@@ -312,6 +312,39 @@ def test_a_version_changed_on_both_sides_is_refused_and_nothing_stored(team: Pat
     assert iterdump(team) == dumped  # bob's version was not stored either
 
 
+def test_a_version_changed_on_both_sides_merges_once_one_holds_the_others_and_later_edits_follow(
+    team: Path, tmp_path: Path
+) -> None:
+    """The refusal's advice works: make the team's version hold the file's, merge; the person's later
+    edits in that file are then brought forward, every time, though the two histories went apart."""
+    paths = assigned(team, tmp_path, ["alice"])
+    first = held(paths["alice"])[0]
+    edit(paths["alice"], "alice", first, "PERSON", Answer.ACCEPT)
+    merged(team, paths["alice"])
+    edit(paths["alice"], "alice", first, "GPE", Answer.REJECT)  # in her file ...
+    edit(team, "alice", first, "ORG", Answer.IGNORE)  # ... and in the team's
+    with pytest.raises(MergeError):
+        merged(team, paths["alice"])
+    edit(team, "alice", first, "GPE", Answer.REJECT)  # settled: the team's now holds what her file holds
+    (report,) = merged(team, paths["alice"])
+    assert report.counts == store.MergeCounts(0, 0, 0, 1)
+    edit(paths["alice"], "alice", first, "PERSON", None)  # she goes on in her file
+    (report,) = merged(team, paths["alice"])
+    assert report.counts == store.MergeCounts(0, 0, 1, 0)
+    db = store.open_store(team)
+    try:
+        alice = Version.of("alice")
+        states = store.replay_history(db, first, alice)
+        assert [s.key() for s in states[-1].spans] == [(0, 8, "PERSON")] and states[-1].answer is None
+        assert store.current_rev(db, first, alice) == len(store.history(db, first, alice))
+        assert check_database(db) == []
+    finally:
+        db.close()
+    dumped = iterdump(team)
+    merged(team, paths["alice"])
+    assert iterdump(team) == dumped
+
+
 def test_documents_the_team_lacks_are_added_with_base_tokens_and_predictions(tmp_path: Path) -> None:
     team = tmp_path / "TEAM.db"
     other = tmp_path / "other.db"

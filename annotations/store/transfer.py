@@ -177,6 +177,7 @@ def merge_source(db: Database, source: str, source_name: str, team_name: str) ->
             [],
         )
         _compare_histories(db, source)
+        _meet_where_states_met(db, source)
         _refuse_diverged(db, source, source_name, team_name)
         _refuse_damaged(db, source, source_name)
         _add_versions(db, source)
@@ -374,6 +375,40 @@ def _compare_states(db: Database, source: str) -> None:
         db.execute("UPDATE temp.transfer_versions SET action = 'diverged' WHERE source_id = ?", [source_id])
 
 
+def _meet_where_states_met(db: Database, source: str) -> None:
+    """A version 'diverged' whose team state is one the source's history passed through: the source's
+    events after the last such point are brought forward ('same' when that point is its state now). Both
+    histories lead to the team's state there, so nothing the team's version holds is lost; without this,
+    two histories that once went apart could never be merged again, even once made to hold the same."""
+    rows = db.execute(
+        "SELECT v.source_id, v.document_id, a.spans, a.answer, ta.spans, ta.answer"
+        f" FROM temp.transfer_versions v JOIN {source}.annotations a ON a.id = v.source_id"
+        " JOIN main.annotations ta ON ta.id = v.target_id WHERE v.action = 'diverged'"
+    ).fetchall()
+    for source_id, document_id, spans, answer, team_spans, team_answer in rows:
+        team_state = _key(_state(team_spans, team_answer, document_id))
+        states = _states(db, source, source_id, _state(spans, answer, document_id))
+        met = [done for done, state in enumerate(states) if _key(state) == team_state]
+        if met:
+            action = "same" if met[-1] == len(states) - 1 else "forward"
+            db.execute(
+                "UPDATE temp.transfer_versions SET action = ?, target_events = ? WHERE source_id = ?",
+                [action, met[-1], source_id],
+            )
+
+
+def _states(db: Database, source: str, version_id: int, state: DocumentState) -> list[DocumentState]:
+    """A source version's states: before its first event, then after each (``state``, its last)."""
+    events = _events(db, f"{source}.events", version_id)
+    if not events:
+        return [state]
+    try:
+        after = replay_events(state, events, events[0]["document_id"])
+        return [state_before(after[0], events[0], events[0]["document_id"]), *after]
+    except (HistoryMismatch, DamagedRow) as error:
+        raise MergeRefused(f"{error} (run `spandesk check` on it)") from error
+
+
 def _reached(
     db: Database, source: str, version_id: int, events_done: int, state: DocumentState
 ) -> DocumentState:
@@ -454,12 +489,8 @@ def _opening(text: str, limit: int = 40) -> str:
 
 
 def _fast_forward(db: Database, source: str) -> int:
-    """Append the events the team lacks to each 'forward' version and take the source's state."""
-    updated = db.execute(
-        "UPDATE main.annotations SET spans = a.spans, answer = a.answer, annotator = a.annotator,"
-        f" rev = a.rev, updated = a.updated FROM temp.transfer_versions v JOIN {source}.annotations a"
-        " ON a.id = v.source_id WHERE v.action = 'forward' AND annotations.id = v.target_id"
-    ).rowcount
+    """Append the source's events after the last one the team's version has (or met: ``target_events``) to
+    each 'forward' version, and take the source's state; its revision is its number of events."""
     source_events = _POSITIONED.format(events=f"{source}.events", side="source_id").replace(
         "v.source_id AS version", "v.source_id AS version, e.id, v.target_id, v.document_id, v.target_events"
     )
@@ -469,7 +500,12 @@ def _fast_forward(db: Database, source: str) -> int:
         " JOIN temp.transfer_versions v ON v.source_id = s.version"
         " WHERE v.action = 'forward' AND s.position > s.target_events ORDER BY s.id"
     )
-    return updated
+    return db.execute(
+        "UPDATE main.annotations SET spans = a.spans, answer = a.answer, annotator = a.annotator,"
+        " rev = (SELECT count(*) FROM main.events e WHERE e.version_id = annotations.id),"
+        f" updated = a.updated FROM temp.transfer_versions v JOIN {source}.annotations a"
+        " ON a.id = v.source_id WHERE v.action = 'forward' AND annotations.id = v.target_id"
+    ).rowcount
 
 
 def _merge_labels(db: Database, source: str) -> None:
