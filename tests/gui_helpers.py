@@ -17,10 +17,16 @@ from annotations.hashing import input_hash  # noqa: E402
 from annotations.model import Answer, DocumentState, Span, SpanSource  # noqa: E402
 from annotations.session import Session  # noqa: E402
 from annotations.store import NewDocument, Prediction  # noqa: E402
-from annotations.text import whitespace_tokens  # noqa: E402
+from annotations.text import ROOM_MAKER, whitespace_tokens  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 
 LABELS = ["PERSON", "ORG", "GPE", "LOC"]  # keys 1, 2, 3, 4 in the label bar
+
+
+def shown_text(view) -> str:  # noqa: ANN001 (a DocumentView)
+    """The text the document view shows, less the invisible room makers that give its lines the room for
+    tags (annotations.text)."""
+    return view.toPlainText().replace(ROOM_MAKER, "")
 
 
 def make_database(path: Path, texts: Sequence[str], model_spans: Sequence[Sequence[Span]] = ()) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import drag, key, make_database, open_window, stored, stored_keys
+from gui_helpers import drag, key, make_database, open_window, shown_text, stored, stored_keys
 from PySide6.QtCore import Qt
 
 from annotations import store
@@ -137,16 +137,16 @@ def test_an_undo_of_another_documents_edit_shows_that_document_whole(qtbot, path
     key(window.view, Key.Key_Tab)
     key(window.view, Key.Key_Delete)  # document 1 loses ORG "Angela Merkel"
     key(window.view, Key.Key_Right)  # on to document 2, without answering
-    assert window.view.toPlainText() == "Second document about Berlin"
+    assert shown_text(window.view) == "Second document about Berlin"
     for undo, shown in (((Key.Key_Z, Ctrl), 1), ((Key.Key_Z, Ctrl | Shift), 1)):
         key(window.view, *undo)
         document = window.controller.document
         assert document.id == shown
-        assert window.view.toPlainText() == TEXT
+        assert shown_text(window.view) == TEXT
         assert [s.key() for s in window.view.span_index.spans] == [s.key() for s in document.spans]
     key(window.view, Key.Key_Right)
     key(window.view, Key.Key_Z, Ctrl)  # the redo's undo: document 1 again, from document 2
-    assert window.view.toPlainText() == TEXT
+    assert shown_text(window.view) == TEXT
     assert [s.key() for s in window.view.span_index.spans] == [span.key() for span in MODEL]
 
 

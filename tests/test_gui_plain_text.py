@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from gui_helpers import shown_text
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import Qt as GuiQt
 from PySide6.QtGui import QTextDocument
@@ -113,7 +114,7 @@ def test_span_list_rows_and_tooltips_show_label_and_text_as_text(window):
 def test_queue_rows_and_the_document_show_the_text_as_text(window):
     assert type(window.queue_panel.queue_view.itemDelegate()) is QStyledItemDelegate
     assert window.queue_model.index(0).data() == TEXT
-    assert window.view.toPlainText() == TEXT
+    assert shown_text(window.view) == TEXT
 
 
 def test_window_title_and_recent_menu_show_the_file_name_as_text(window, path):
