@@ -71,6 +71,7 @@ _DISPLAY_REPLACEMENTS = {
     0x7F: "\u2421",
     **{c: "\ufffd" for c in range(0xD800, 0xE000)},  # lone surrogates cannot reach Qt
 }
+_REPLACED = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufeff\u2028\u2029\ud800-\udfff]")  # the keys above
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,9 @@ class DisplayText:
             (match.start(), -1 if match.group() == "\r" else 1, False)
             for match in _ASTRAL_OR_CRLF.finditer(text)
         ]
-        breaks = long_block_breaks(text)
-        roomy = _needing_room(text, breaks)
+        line_ends = [match.start() for match in _LINE_END.finditer(text)]
+        breaks = long_block_breaks(text, line_ends)
+        roomy = _needing_room(text, line_ends, breaks)
         if roomy:  # a character and its room maker: two units, like a surrogate pair
             events = sorted(events + [(cp, 1, True) for cp in roomy])  # two sorted runs: merged in one pass
         event_cps = [cp for cp, _, _ in events]
@@ -109,7 +111,9 @@ class DisplayText:
             shown = _replaced_at(
                 shown, [cp + bisect.bisect_left(roomy, cp) for cp in breaks], _LONG_BLOCK_BREAK
             )
-        display = shown.replace("\r\n", "\n").translate(_DISPLAY_REPLACEMENTS)
+        display = shown.replace("\r\n", "\n")
+        if breaks or _REPLACED.search(text):  # (translate is fast on ASCII only, which room makers are not)
+            display = display.translate(_DISPLAY_REPLACEMENTS)
         room_events = tuple(room for _, _, room in events)
         return cls(text, display, tuple(event_cps), tuple(cumulative), passed_at, room_events)
 
@@ -141,13 +145,13 @@ class DisplayText:
         return self.to_qt(len(self.source))
 
 
-def _needing_room(text: str, breaks: Sequence[int] = ()) -> list[int]:
+def _needing_room(text: str, line_ends: Sequence[int], breaks: Sequence[int]) -> list[int]:
     """The characters that get a ``ROOM_MAKER`` after them, in order: the last of each line that ends in
-    neither a space nor a tab (``breaks``: the spaces shown as line ends), and of the Han and kana
-    characters the first and the last of each run of them, and every ``ROOM_EVERY``-th between."""
-    ends = [match.start() for match in _LINE_END.finditer(text)]
+    neither a space nor a tab (``line_ends``: where its line breaks are; ``breaks``: the spaces shown as
+    line breaks), and of the Han and kana characters the first and the last of each run of them, and every
+    ``ROOM_EVERY``-th between."""
     places = sorted(
-        end - 1 for end in [*ends, *breaks, len(text)] if end and text[end - 1] not in _ENDS_ROOMY
+        end - 1 for end in [*line_ends, *breaks, len(text)] if end and text[end - 1] not in _ENDS_ROOMY
     )
     if text.isascii() or max(text) < _FIRST_HAN_OR_KANA:  # none there: the pattern is not even compiled
         return places
@@ -168,12 +172,13 @@ def _with_room_makers(text: str, after: list[int]) -> str:
 
 
 def long_block_breaks(
-    text: str, target: int = DISPLAY_BLOCK_TARGET, limit: int = DISPLAY_BLOCK_LIMIT
+    text: str, line_ends: Sequence[int], target: int = DISPLAY_BLOCK_TARGET, limit: int = DISPLAY_BLOCK_LIMIT
 ) -> list[int]:
-    """The spaces to show as line breaks, so that no block runs past ``limit`` characters, in order."""
+    """The spaces to show as line breaks, so that no block runs past ``limit`` characters, in order
+    (``line_ends``: where the text's own line breaks are)."""
     breaks: list[int] = []
     line_start = 0
-    for line_end in [*(match.start() for match in _LINE_END.finditer(text)), len(text)]:
+    for line_end in [*line_ends, len(text)]:
         if line_end - line_start > limit:
             breaks.extend(_block_breaks(text, line_start, line_end, target, limit))
         line_start = line_end + 1
