@@ -435,11 +435,16 @@ class ClusterPredictor:
         remaining = sum(len(shard.records) for shard in futures.values())
         if pending:
             self._report(ShardProgress(done, total, 0, 0.0, remaining))
+        stall = _Stall(started)
         while pending:
             if self._stopped(cancelled):
                 raise KeyboardInterrupt
             finished = self._finished(pending)
             pending -= finished
+            if finished:
+                stall.finished(len(finished))
+            elif stall.is_news():
+                self.say(stall.note(len(pending), self._holding(pending)))
             for future in finished:
                 shard = futures[future]
                 result = _checked(future, shard, expected)
@@ -451,6 +456,15 @@ class ClusterPredictor:
                 done += 1
                 self._report(ShardProgress(done, total, documents, time.monotonic() - started, remaining))
                 yield
+
+    def _holding(self, pending: set[Any]) -> list[str]:
+        """The workers the scheduler says are running ``pending`` shards (none when it cannot say)."""
+        keys = {future.key for future in pending}
+        try:
+            processing = self._client.processing()
+        except Exception:  # noqa: BLE001  (only a note's detail: the scheduler may be busy or gone)
+            return []
+        return sorted(str(worker) for worker, running in processing.items() if keys & set(running))
 
     def _finished(self, pending: set[Any]) -> set[Any]:
         """Those of ``pending`` that finish within ``POLL`` seconds (often none); ClusterFailure when the
@@ -485,6 +499,47 @@ def _model_said(future: Any) -> dict[str, Any]:
     if not isinstance(said, dict) or not ("error" in said or {"name", "version", "labels"} <= said.keys()):
         return {"error": f"a worker said {type(said).__name__} of its model, not its name and version"}
     return said
+
+
+STALL_AFTER = 120.0  # seconds without a finished shard (at least) before saying a worker may be stuck
+
+
+class _Stall:
+    """How long the shards out have gone without one finishing, and whether that is news: past
+    ``STALL_AFTER`` seconds or ten shards' time at the rate so far, whichever is longer, then each time
+    that long again. A worker that stops without dying (a paused machine, a process stuck on a dead
+    network mount) keeps its shards for ever: Dask retries dead workers only."""
+
+    def __init__(self, started: float) -> None:
+        self.started = started
+        self.last = started  # when a shard last finished (or the shards went out)
+        self.count = 0  # shards finished
+        self.said = 0  # how many times the stall was said since the last shard finished
+
+    def finished(self, count: int) -> None:
+        self.last, self.count, self.said = time.monotonic(), self.count + count, 0
+
+    def typical(self) -> float:
+        """Seconds a shard has taken on average so far (0 before the first)."""
+        return (self.last - self.started) / self.count if self.count else 0.0
+
+    def is_news(self) -> bool:
+        patience = max(STALL_AFTER, 10 * self.typical())
+        if time.monotonic() - self.last < patience * (self.said + 1):
+            return False
+        self.said += 1
+        return True
+
+    def note(self, out: int, workers: list[str]) -> str:
+        waited = time.monotonic() - self.last
+        waited_for = f"{waited / 60:.0f} min" if waited >= 120 else f"{waited:.0f} s"
+        rate = f"; a shard has taken ~{self.typical():.1f} s" if self.count else ""
+        held = f", on {', '.join(workers)}" if workers else ""
+        return (
+            f"No shard has finished for {waited_for}{rate}. {counted(out, 'shard')} still out{held}: a "
+            "worker may be stuck (paused, or waiting on a dead disk). Still waiting; Ctrl+C stops, keeping "
+            "the finished shards, and the same command resumes from them."
+        )
 
 
 def _checked(future: Any, shard: _Shard, model: str) -> ShardOffsets:

@@ -228,6 +228,53 @@ def test_a_scheduler_lost_while_shards_are_out_is_said_and_the_same_command_resu
     assert _rows(db_path) == expected
 
 
+def test_a_worker_that_stops_without_dying_is_said_and_the_import_goes_on_when_it_wakes(
+    slow_import: tuple[Path, Path, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A paused worker keeps its shards for ever (Dask retries dead workers only): the wait is said,
+    naming the worker, instead of a progress line stuck at "about 0 s left"."""
+    from annotations import cluster_import
+    from annotations.importing import read_sources
+    from annotations.preannotate import load_pipeline
+
+    corpus, model, _ = slow_import
+    monkeypatch.setattr(cluster_import, "STALL_AFTER", 2.0)
+    said: list[str] = []
+    db_path = tmp_path / "paused.db"
+    spec = cluster_import.pipeline_spec(str(model), None, None, db_path)
+    records = list(read_sources([corpus], db_path, "auto"))
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
+    paused: list[int] = []
+
+    def pause_one(progress: cluster_import.ShardProgress) -> None:
+        if progress.done == 1 and not paused:  # one shard in: pause the worker that has the most left
+            pids = client.run(os.getpid)
+            paused.append(pids[max(pids, key=lambda worker: len(client.processing()[worker]))])
+            os.kill(paused[0], signal.SIGSTOP)
+
+    def note(text: str) -> None:
+        said.append(text)
+        if text.startswith("No shard has finished") and paused:
+            os.kill(paused[0], signal.SIGCONT)  # it wakes once the wait is said
+
+    try:
+        client = distributed.Client(cluster)
+        with cluster_import.ClusterPredictor(
+            cluster.scheduler_address, db_path, spec, shard_size=2, progress=pause_one, say=note
+        ) as predictor:
+            results = list(predictor(load_pipeline(str(model)), records, lambda: False))
+    finally:
+        for pid in paused:
+            os.kill(pid, signal.SIGCONT)
+        cluster.close()
+    assert len(results) == len(records)
+    stalls = [text for text in said if text.startswith("No shard has finished")]
+    assert len(stalls) == 1, said
+    assert "still out, on tcp://" in stalls[0] and "Ctrl+C stops, keeping the finished shards" in stalls[0]
+
+
 def test_a_bad_record_is_named_by_file_and_line(scheduler: str, tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "news.jsonl", 5)
     corpus.write_text(corpus.read_text() + '{"text": "broken\n', encoding="utf-8")
