@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from annotations import store
-from annotations.cli_options import db_option
+from annotations.cli_options import Seconds, db_option
 from annotations.counting import counted
 from annotations.formats import FORMATS, IMPORT_FORMATS
 from annotations.launch import WINDOW_COMMAND, NoFrontEnd, default_db_path, open_window, window_option
@@ -265,7 +265,7 @@ def end_as_the_command_would(error: BaseException) -> NoReturn:
 )
 @click.option(
     "--cluster-timeout",
-    type=click.FloatRange(0.1, 3600),
+    type=Seconds(0.1, 3600),
     default=10.0,
     show_default=True,
     help="--cluster: seconds to wait for the scheduler.",

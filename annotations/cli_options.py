@@ -3,6 +3,7 @@ modules, so they cannot take these from it)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -15,3 +16,13 @@ db_option = click.option(
     default=None,
     help="The database file (default: $SPANDESK_DB, else spandesk.db in your data folder).",
 )
+
+
+class Seconds(click.FloatRange):
+    """A number of seconds in a range; NaN, which every comparison lets through, is refused too."""
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 (click's signature)
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds

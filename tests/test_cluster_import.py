@@ -842,3 +842,30 @@ def test_the_window_asks_for_the_shard_size_and_imports_in_shards_of_it(
         pass
     assert f"Pre-annotating on {scheduler}: shards 0/6" in labels  # 24 documents in shards of 4
     assert _rows(path) == expected
+
+
+@pytest.mark.parametrize("timeout", ["nan", "NaN", "inf", "0"])
+def test_a_cluster_timeout_that_is_no_number_of_seconds_is_refused_by_the_command_line(
+    timeout: str, tmp_path: Path
+) -> None:
+    """NaN passed click's range (every comparison with it is false) and reached Dask."""
+    from click.testing import CliRunner
+
+    from annotations.cli import cli
+
+    corpus = _corpus(tmp_path / "news.jsonl", 1)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            str(corpus),
+            "--db",
+            str(tmp_path / "x.db"),
+            "--cluster",
+            "local:1",
+            "--cluster-timeout",
+            timeout,
+        ],
+    )
+    assert result.exit_code == 2 and "Invalid value for '--cluster-timeout'" in result.output
+    assert not (tmp_path / "x.db").exists()
