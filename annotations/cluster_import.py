@@ -750,7 +750,7 @@ def _sigint_held() -> Iterator[list[int]]:
     """Ctrl+C (SIGINT) noted, not raised, while the body runs (in the main thread; elsewhere nothing):
     the list it gives holds the signals pressed."""
     pressed: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
+    if not _sigint_heard():
         yield pressed
         return
     previous = signal.signal(signal.SIGINT, lambda number, _frame: pressed.append(number))
@@ -760,11 +760,20 @@ def _sigint_held() -> Iterator[list[int]]:
         signal.signal(signal.SIGINT, previous)
 
 
+def _sigint_heard() -> bool:
+    """Whether this import may handle Ctrl+C: in the main thread, unless SIGINT is ignored (a command
+    started in the background by a script ignores it, so that the Ctrl+C meant for the script leaves
+    it running, as a plain import does)."""
+    return threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    )
+
+
 def _sigint_noted(pressed: list[int]) -> Callable[[], object]:
     """Note each Ctrl+C in ``pressed`` and raise KeyboardInterrupt as usual (in the main thread only): one
     raised in a finaliser or a callback (the garbage collector's, Dask's) is dropped by Python, and the
     import would go on; the waits look at ``pressed``. Returns what puts the earlier handler back."""
-    if threading.current_thread() is not threading.main_thread():
+    if not _sigint_heard():
         return lambda: None
 
     def noted(number: int, _frame: Any) -> None:

@@ -275,6 +275,31 @@ def test_a_worker_that_stops_without_dying_is_said_and_the_import_goes_on_when_i
     assert "still out, on tcp://" in stalls[0] and "Ctrl+C stops, keeping the finished shards" in stalls[0]
 
 
+def test_an_import_started_with_ctrl_c_ignored_goes_on_through_a_ctrl_c(
+    scheduler: str, slow_import: tuple[Path, Path, dict], tmp_path: Path
+) -> None:
+    """A script's background command ignores SIGINT (the Ctrl+C meant for the script): as a plain import
+    does, the cluster import keeps it ignored."""
+    corpus, model, expected = slow_import
+    db_path = tmp_path / "cluster.db"
+    process = subprocess.Popen(
+        _slow_import_command(corpus, model, db_path, scheduler),
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 (POSIX only)
+    )
+    assert process.stderr is not None
+    for line in process.stderr:
+        if "shards 2/12" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 0 and "cancelled" not in err, err
+    assert _rows(db_path) == expected
+
+
 def test_a_bad_record_is_named_by_file_and_line(scheduler: str, tmp_path: Path) -> None:
     corpus = _corpus(tmp_path / "news.jsonl", 5)
     corpus.write_text(corpus.read_text() + '{"text": "broken\n', encoding="utf-8")
