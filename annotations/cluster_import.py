@@ -625,6 +625,12 @@ class _connected:
             ) from None
         except Exception as error:  # noqa: BLE001  (something answered, not in Dask's protocol)
             self.__exit__(None, None, None)
+            if str(self.target).startswith("tls://") and "TLS" in str(error):
+                raise ClusterFailure(
+                    f"--cluster {self.target}: Dask has no TLS settings here ({error}); give it the "
+                    "certificates (DASK_DISTRIBUTED__COMM__TLS__CA_FILE, ..._TLS__CLIENT__CERT and "
+                    "..._TLS__CLIENT__KEY, or the same in Dask's configuration), or use tcp://"
+                ) from None
             raise ClusterFailure(
                 f"what answers at {self.target} is not a Dask scheduler ({type(error).__name__}); a "
                 "scheduler's address is the one `dask scheduler` prints (port 8786 by default; 8787 is its "

@@ -894,3 +894,16 @@ def test_a_cluster_timeout_that_is_no_number_of_seconds_is_refused_by_the_comman
     )
     assert result.exit_code == 2 and "Invalid value for '--cluster-timeout'" in result.output
     assert not (tmp_path / "x.db").exists()
+
+
+def test_a_tls_address_without_dask_tls_settings_says_so_not_that_no_scheduler_answers(
+    tmp_path: Path,
+) -> None:
+    corpus = _corpus(tmp_path / "news.jsonl", 1)
+    result = run_spandesk(
+        "import", str(corpus), "--db", str(tmp_path / "x.db"), "--cluster", "tls://127.0.0.1:1",
+        "--cluster-timeout", "2",
+    )  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "--cluster tls://127.0.0.1:1: Dask has no TLS settings here" in result.stderr
+    assert "is not a Dask scheduler" not in result.stderr
