@@ -370,8 +370,9 @@ class ClusterPredictor:
         older = sorted(str(path) for path in _work_folders(self.database) if path != self.folder)
         if older:
             self.say(
-                f"Work folders of other cluster imports are beside the database (other files, or these "
-                f"before they changed; remove them when no import is running): {', '.join(older)}"
+                f"Work folders of other cluster imports are beside the database (of other files, of these "
+                "before they changed, or of an import stopped after it stored its documents; remove them "
+                f"when no import is running): {', '.join(older)}"
             )
         model = f"{pipeline.name} {pipeline.version}"
         finishing = self._run(missing, (spec, model), cancelled, (folder, kept), len(shards))
