@@ -37,7 +37,6 @@ ROOM_EVERY = 8
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]* ")
 _LINE_END = re.compile("[\n\r\u2028\u2029]")  # what Qt shows as the end of a line
 _ENDS_ROOMY = " \t\n\r\u2028\u2029"  # a line ending in one of these has room (or is empty)
-_LONG_BLOCK_BREAK = "\u2028"  # a space shown as a line break (shown as "\n", like the separator itself)
 _NON_SPACE = re.compile(r"\S+")
 
 
@@ -66,12 +65,10 @@ _DISPLAY_REPLACEMENTS = {
     0xFEFF: "\u2060",  # a leading BOM is dropped by Qt: show a word joiner instead
     0x2028: "\n",  # line and paragraph separators become breaks anyway
     0x2029: "\n",
-    0x0D: "\n",  # a lone CR (CR before LF is removed, see DisplayText)
     **{c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)},
     0x7F: "\u2421",
     **{c: "\ufffd" for c in range(0xD800, 0xE000)},  # lone surrogates cannot reach Qt
 }
-_REPLACED = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufeff\u2028\u2029\ud800-\udfff]")  # the keys above
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +103,12 @@ class DisplayText:
         event_cps = [cp for cp, _, _ in events]
         cumulative = list(accumulate((delta for _, delta, _ in events), initial=0))
         passed_at = tuple(cp + 1 + cumulative[k + 1] for k, cp in enumerate(event_cps))
-        shown = _with_room_makers(text, roomy) if roomy else text
-        if breaks:  # where each break's space is in ``shown``: after the room makers before it
-            shown = _replaced_at(
-                shown, [cp + bisect.bisect_left(roomy, cp) for cp in breaks], _LONG_BLOCK_BREAK
-            )
-        display = shown.replace("\r\n", "\n")
-        if breaks or _REPLACED.search(text):  # (translate is fast on ASCII only, which room makers are not)
-            display = display.translate(_DISPLAY_REPLACEMENTS)
+        shown = text.translate(_DISPLAY_REPLACEMENTS)  # one for one, before the room makers: fast on ASCII
+        if breaks:  # spaces shown as line breaks (never right after a CR, which ends a line itself)
+            shown = _replaced_at(shown, breaks, "\n")
+        if roomy:
+            shown = _with_room_makers(shown, roomy)
+        display = shown.replace("\r\n", "\n").replace("\r", "\n")  # a CR before LF goes; a lone one breaks
         room_events = tuple(room for _, _, room in events)
         return cls(text, display, tuple(event_cps), tuple(cumulative), passed_at, room_events)
 
