@@ -99,6 +99,20 @@ def merged(team: Path, *sources: Path) -> list:
         db.close()
 
 
+def merged_version(path: Path, document_id: int, owner: str) -> tuple[DocumentState, int]:
+    """``owner``'s version in the team's file, as its history replays to it, and its number of events;
+    the revision is that number and the whole file checks clean."""
+    db = store.open_store(path)
+    try:
+        version = Version.of(owner)
+        events = len(store.history(db, document_id, version))
+        assert store.current_rev(db, document_id, version) == events
+        assert check_database(db) == []
+        return store.replay_history(db, document_id, version)[-1], events
+    finally:
+        db.close()
+
+
 def held(path: Path) -> list[int]:
     db = store.open_store(path, read_only=True)
     try:
@@ -260,16 +274,8 @@ def test_merging_twice_changes_nothing_and_more_edits_fast_forward(team: Path, t
     edit(paths["alice"], "alice", first, "GPE", None)  # more work after the first merge
     (report,) = merged(team, paths["alice"])
     assert report.counts == store.MergeCounts(0, 0, 1, 0)
-    db = store.open_store(team)
-    try:
-        alice = Version.of("alice")
-        assert len(store.history(db, first, alice)) == 4
-        states = store.replay_history(db, first, alice)
-        assert [s.key() for s in states[-1].spans] == [(0, 8, "GPE")] and states[-1].answer is None
-        assert store.current_rev(db, first, alice) == 4
-        assert check_database(db) == []
-    finally:
-        db.close()
+    state, events = merged_version(team, first, "alice")
+    assert [s.key() for s in state.spans] == [(0, 8, "GPE")] and state.answer is None and events == 4
     dumped = iterdump(team)
     merged(team, paths["alice"])
     assert iterdump(team) == dumped
@@ -331,15 +337,8 @@ def test_a_version_changed_on_both_sides_merges_once_one_holds_the_others_and_la
     edit(paths["alice"], "alice", first, "PERSON", None)  # she goes on in her file
     (report,) = merged(team, paths["alice"])
     assert report.counts == store.MergeCounts(0, 0, 1, 0)
-    db = store.open_store(team)
-    try:
-        alice = Version.of("alice")
-        states = store.replay_history(db, first, alice)
-        assert [s.key() for s in states[-1].spans] == [(0, 8, "PERSON")] and states[-1].answer is None
-        assert store.current_rev(db, first, alice) == len(store.history(db, first, alice))
-        assert check_database(db) == []
-    finally:
-        db.close()
+    state, _ = merged_version(team, first, "alice")
+    assert [s.key() for s in state.spans] == [(0, 8, "PERSON")] and state.answer is None
     dumped = iterdump(team)
     merged(team, paths["alice"])
     assert iterdump(team) == dumped
