@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from annotations import bulk, store
 from annotations.bulk import Change, Located, OccurrencePlan, Plan, Target
-from annotations.model import InvalidSpan, Version
+from annotations.model import Answer, DocumentState, InvalidSpan, Version
 from annotations.store import batches as batch_store
 from annotations.store.edits import state_before
 from annotations.store.errors import DECODE_ERRORS, HistoryMismatch
@@ -162,6 +162,22 @@ def _undoable(db: Database, batch_id: int, annotator: str) -> batch_store.Batch:
     return found
 
 
+def _came_back(db: Database, event: dict, current: batch_store.VersionState) -> bool:
+    """Whether a version's later events (after the batch's ``event``) led back to the state that event
+    left: a later batch and its undo, an answer given and undone. HistoryMismatch when they cannot be
+    replayed."""
+    document_id = event["document_id"]
+    later = [e for e in store.history(db, document_id, current.version) if e["id"] > event["id"]]
+    state = current.state
+    for later_event in reversed(later):
+        state = state_before(state, later_event, document_id)
+    return _key(state) == _key(current.state)
+
+
+def _key(state: DocumentState) -> tuple[tuple[tuple[int, int, str], ...], Answer | None]:
+    return tuple(span.key() for span in state.spans), state.answer
+
+
 def _undo_one(
     db: Database,
     event: dict,
@@ -171,13 +187,14 @@ def _undo_one(
     annotator: str,
     result: BatchResult,
 ) -> None:
-    """Reverse one event of the batch, unless its version changed since."""
+    """Reverse one event of the batch, unless its version changed since (came back to the state the batch
+    left, as when a later batch was undone, it has not)."""
     document_id = event["document_id"]
-    if latest.get(event["version_id"]) != event["id"]:
-        result.skipped.append(Skipped(document_id, "changed since the batch; left as it is"))
-        return
     current = states[event["version_id"]]
     try:
+        if latest.get(event["version_id"]) != event["id"] and not _came_back(db, event, current):
+            result.skipped.append(Skipped(document_id, "changed since the batch; left as it is"))
+            return
         before = state_before(current.state, event, document_id)
     except (HistoryMismatch, *DECODE_ERRORS) as error:
         result.skipped.append(Skipped(document_id, f"its history cannot be reversed ({error})"))

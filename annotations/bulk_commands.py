@@ -295,9 +295,10 @@ def undo_batch_command(batch: int | None, db_path: Path | None, annotator: str |
             raise click.ClickException(str(error)) from error
     for skipped in result.skipped:
         _say(f"  document {skipped.document_id}: skipped: {skipped.reason}")
+    written = f" (batch {result.batch_id})" if result.batch_id is not None else ""
     _say(
-        f"Undid batch {chosen}: {_count(len(result.changed), 'document')} back as they were"
-        f" (batch {result.batch_id})" + (f"; {len(result.skipped)} skipped" if result.skipped else "")
+        f"Undid batch {chosen}: {_count(len(result.changed), 'document')} back as they were{written}"
+        + (f"; {len(result.skipped)} skipped" if result.skipped else "")
     )
 
 

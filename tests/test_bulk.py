@@ -367,6 +367,30 @@ def test_undo_skips_a_document_edited_since_and_reverses_the_others(kremlin) -> 
     assert check_database(db) == []
 
 
+def test_batches_undone_newest_first_are_all_undone(kremlin) -> None:
+    """A later batch and its undo leave the documents as the earlier batch left them: that one is undone
+    too (every document was skipped as "changed since the batch"), and so is one whose answer was given
+    and taken back meanwhile."""
+    db, ids, _ = kremlin
+    before = [mine(db, i) for i in ids]
+    first = apply_plan(db, relabel_kremlin(db))
+    second = apply_plan(
+        db, plan_change(db, Relabel("PERSON", "NORP"), "Putin", occurrences(db, "Putin"), annotator=ME)
+    )
+    answered = store.load_document(db, ids[1], viewer=ME)
+    for state in (DocumentState(answered.spans, Answer.ACCEPT), answered.state):  # answered, taken back
+        now = store.load_document(db, ids[1], viewer=ME)
+        store.write_state(
+            db, ids[1], state, kind="edit", annotator=ME, expected_rev=now.rev, before=now.state,
+            version=Version.of(ME),
+        )  # fmt: skip
+    assert not undo_batch(db, second.batch_id, ME).skipped
+    undone = undo_batch(db, first.batch_id, ME)
+    assert not undone.skipped and sorted(undone.changed) == sorted(first.changed)
+    assert [mine(db, i).spans for i in ids] == [state.spans for state in before]
+    assert check_database(db) == []
+
+
 def test_undo_brings_every_table_back_but_the_history(kremlin) -> None:
     db, ids, path = kremlin
     apply_plan(
