@@ -442,13 +442,12 @@ class ClusterPredictor:
                 raise KeyboardInterrupt
             finished = self._finished(pending)
             pending -= finished
-            if finished:
-                stall.finished(len(finished))
-            elif stall.is_news():
+            if not finished and stall.is_news():
                 self.say(stall.note(len(pending), self._holding(pending)))
             for future in finished:
                 shard = futures[future]
-                result = _checked(future, shard, expected)
+                result = _checked(self._fetched(future, shard, cancelled, stall, pending), shard, expected)
+                stall.finished(1)
                 folder.keep(shard.index, shard.digest, result, total)
                 offsets[shard.index] = result
                 self.redone.append(shard.index)
@@ -458,14 +457,37 @@ class ClusterPredictor:
                 self._report(ShardProgress(done, total, documents, time.monotonic() - started, remaining))
                 yield
 
+    def _fetched(
+        self, future: Any, shard: _Shard, cancelled: Callable[[], bool], stall: _Stall, pending: set[Any]
+    ) -> Any:
+        """A finished shard's result, brought from the worker that holds it: waited for as a shard is (a
+        worker stuck after finishing keeps it); ClusterFailure when the cluster could not make it."""
+        while True:
+            if self._stopped(cancelled):
+                raise KeyboardInterrupt
+            try:
+                return future.result(timeout=POLL)
+            except TimeoutError:
+                if stall.is_news():
+                    self.say(stall.note(len(pending) + 1, self._holding({future, *pending})))
+            except Exception as error:  # noqa: BLE001  (a worker lost too often, a model missing on one...)
+                first = shard.records[0].where if shard.records else "?"
+                raise ClusterFailure(
+                    f"the cluster could not pre-annotate the shard starting at {first}: "
+                    f"{type(error).__name__}: {error}"
+                ) from None
+
     def _holding(self, pending: set[Any]) -> list[str]:
-        """The workers the scheduler says are running ``pending`` shards (none when it cannot say)."""
+        """The workers the scheduler says run ``pending`` shards or hold their results (none when it
+        cannot say)."""
         keys = {future.key for future in pending}
         try:
             processing = self._client.processing()
+            holders = self._client.who_has(list(pending))
         except Exception:  # noqa: BLE001  (only a note's detail: the scheduler may be busy or gone)
             return []
-        return sorted(str(worker) for worker, running in processing.items() if keys & set(running))
+        running = {worker for worker, tasks in processing.items() if keys & set(tasks)}
+        return sorted(str(worker) for worker in running | {w for ws in holders.values() for w in ws})
 
     def _finished(self, pending: set[Any]) -> set[Any]:
         """Those of ``pending`` that finish within ``POLL`` seconds (often none); ClusterFailure when the
@@ -543,16 +565,9 @@ class _Stall:
         )
 
 
-def _checked(future: Any, shard: _Shard, model: str) -> ShardOffsets:
+def _checked(result: Any, shard: _Shard, model: str) -> ShardOffsets:
     """A finished shard's offsets, made by ``model`` (name and version); ImportFailure naming the record the
     model failed on, or ClusterFailure."""
-    try:
-        result = future.result()
-    except Exception as error:  # noqa: BLE001  (a worker lost too often, a model missing on a worker, ...)
-        first = shard.records[0].where if shard.records else "?"
-        reason = f"{type(error).__name__}: {error}"
-        message = f"the cluster could not pre-annotate the shard starting at {first}: {reason}"
-        raise ClusterFailure(message) from None
     if not isinstance(result, dict):  # another client's task of the same name
         raise ClusterFailure(f"a worker sent back {type(result).__name__} for a shard, not its offsets")
     if "failed" in result:
