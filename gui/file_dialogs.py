@@ -81,7 +81,18 @@ def file_dialog(
 
 
 def ask_for_paths(dialog: QFileDialog) -> list[Path]:
-    """Run a dialog; the chosen paths (none if it was cancelled)."""
-    if dialog.exec() != QFileDialog.DialogCode.Accepted:
-        return []
-    return [Path(name) for name in dialog.selectedFiles()]
+    """Run a dialog; the chosen paths (none if it was cancelled). Its window is made the active one again
+    (with no window manager, X leaves the focus on the closed dialog: the window's shortcuts were dead,
+    and the keys typed for them went to the document, where a letter answers it)."""
+    try:
+        accepted = dialog.exec() == QFileDialog.DialogCode.Accepted
+    finally:
+        given_back(dialog)
+    return [Path(name) for name in dialog.selectedFiles()] if accepted else []
+
+
+def given_back(dialog: QWidget) -> None:
+    """After ``dialog`` closes, the window it belongs to is the active one again."""
+    owner = dialog.parentWidget()
+    if owner is not None:
+        owner.window().activateWindow()

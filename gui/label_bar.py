@@ -251,6 +251,7 @@ class LabelBar(QWidget):
         from PySide6.QtWidgets import QColorDialog  # loaded with the first colour chosen
 
         colour = QColorDialog.getColor(current, self, window_title(f"Colour of {label}"))
+        self.window().activateWindow()  # with no window manager X leaves the focus on the closed dialog
         if colour.isValid():
             self.colour_changed.emit(label, colour.name())
 

@@ -1010,6 +1010,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_box = ShortcutSheet(self)
         self.shortcuts_box.finished.connect(self.take_keys_back)
         self.shortcuts_box.show()
+        self.shortcuts_box.activateWindow()  # it has the keys (Esc, Page Down), not the documents behind it
 
     def take_keys_back(self) -> None:
         """After a dialog of this window closes, the document has the keys again: the window is made the

@@ -55,9 +55,11 @@ def show_train_dialog(window: QMainWindow) -> TrainDialog:
     dialog = getattr(window, "train_dialog", None)
     if dialog is None:
         dialog = TrainDialog(window.db_path, lambda: window.db, window)  # type: ignore[attr-defined]
+        dialog.finished.connect(window.take_keys_back)  # type: ignore[attr-defined]
         window.train_dialog = dialog  # type: ignore[attr-defined]
     dialog.show()
     dialog.raise_()
+    dialog.activateWindow()  # it has the keys, not the documents behind it
     return dialog
 
 
