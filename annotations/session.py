@@ -25,7 +25,7 @@ from annotations.model import (
     check_span,
     unchanged_ends,
 )
-from annotations.text import tokens_for_spans, without_invisible_edges
+from annotations.text import tokens_for_spans, visible_edges
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -169,10 +169,10 @@ class Session:
     # -- building edits (nothing is written until ``apply``)
 
     def add_span(self, start: int, end: int, label: str) -> Edit:
-        """Label ``text[start:end]`` (without invisible characters at its edges); spans it overlaps are
-        replaced."""
+        """Label ``text[start:end]`` (without white space or invisible characters at its edges); spans it
+        overlaps are replaced."""
         document = self._current()
-        start, end = without_invisible_edges(document.text, start, end)
+        start, end = visible_edges(document.text, start, end)
         span = Span(start, end, label, SpanSource.HUMAN)
         check_span(span, len(document.text))
         after, replaced = with_span(document.state, span)
@@ -195,21 +195,27 @@ class Session:
         return self._edit("relabel", f"relabel {quoted} {span.label} → {label}", after)
 
     def resize(self, span: Span, start: int, end: int) -> Edit:
-        """Move a span's edges (not onto invisible characters); spans the new range overlaps are replaced."""
+        """Move a span's edges (not onto white space or invisible characters); spans the new range overlaps
+        are replaced."""
         document = self._current()
-        start, end = without_invisible_edges(document.text, start, end)
+        start, end = visible_edges(document.text, start, end)
         moved = span.with_range(start, end)
         check_span(moved, len(document.text))
         after, _ = with_span(without_span(document.state, span), moved)
         return self._edit("resize", f"resize {span.label} to {_quote(document.text, start, end)}", after)
 
     def nudge(self, span: Span, edge: str, step: int) -> Edit | None:
-        """Move one edge of a span by ``step`` tokens; None when it cannot move that way."""
+        """Move one edge of a span by ``step`` tokens (past tokens of white space, such as spaCy's blank
+        lines); None when it cannot move that way."""
         document = self._current()
-        moved = moved_edge(token_edges(document), span, edge, step)
-        if moved is None:
-            return None
-        return self.resize(span, *moved)
+        tokens = token_edges(document)
+        for steps in range(step, step + len(tokens) * (1 if step > 0 else -1), 1 if step > 0 else -1):
+            moved = moved_edge(tokens, span, edge, steps)
+            if moved is None:
+                return None
+            if visible_edges(document.text, *moved) != (span.start, span.end):
+                return self.resize(span, *moved)
+        return None
 
     def set_answer(self, answer: Answer | None) -> Edit:
         """Accept, reject or ignore the document (None: back to pending)."""

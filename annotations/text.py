@@ -256,14 +256,18 @@ def snap_to_tokens(tokens: Sequence[Token], start: int, end: int) -> tuple[int, 
 _INVISIBLE = frozenset("\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00ad")
 
 
-def without_invisible_edges(text: str, start: int, end: int) -> tuple[int, int]:
-    """``start:end`` shrunk past the invisible characters at its edges (a BOM, a zero-width space or
-    joiner, a direction mark, a word joiner, a soft hyphen)."""
-    while start < end and text[start : start + 1] in _INVISIBLE:  # (a range outside the text: as it is)
+def visible_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` shrunk past the white space and the invisible characters at its edges (a BOM, a
+    zero-width space or joiner, a direction mark, a word joiner, a soft hyphen)."""
+    while start < end and _unseen(text[start : start + 1]):  # (a range outside the text: as it is)
         start += 1
-    while end > start and text[end - 1 : end] in _INVISIBLE:
+    while end > start and _unseen(text[end - 1 : end]):
         end -= 1
     return start, end
+
+
+def _unseen(character: str) -> bool:
+    return character.isspace() or character in _INVISIBLE
 
 
 def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:

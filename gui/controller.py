@@ -158,7 +158,27 @@ class AnnotationController(QObject):
         except InvalidSpan as error:
             self.notice.emit(str(error))
             return None
+        return self._pushed_over(edit, document, start, end)
+
+    def resize(self, span: Span, start: int, end: int) -> Span | None:
+        """Move a span's edges; spans it comes to overlap are replaced (and the status bar says so)."""
+        document = self.session.document
+        if document is None:
+            return None
+        try:
+            edit = self.session.resize(span, start, end)
+        except InvalidSpan as error:
+            self.notice.emit(str(error))
+            return None
+        return self._pushed_over(edit, document, start, end, moved=span)
+
+    def _pushed_over(
+        self, edit: Edit, document: Document, start: int, end: int, moved: Span | None = None
+    ) -> Span | None:
+        """Push an edit making a span over ``start:end``; say which spans it replaced (but ``moved``, the
+        span it resized); the span now stored there."""
         replaced, _added = span_changes(edit.before.spans, edit.after.spans, edit.unchanged)
+        replaced = [s for s in replaced if s != moved]
         self.push(edit)
         if replaced and self.session.document is not None and self.session.document.state is edit.after:
             names = ", ".join(f"{s.label} “{document.text[s.start : s.end]}”" for s in replaced)
@@ -190,14 +210,18 @@ class AnnotationController(QObject):
 
     def nudge(self, span: Span, edge: str, step: int) -> Span | None:
         """Move one edge of a span by a token; returns the moved span (None if it cannot move)."""
+        document = self.session.document
         try:
             edit = self.session.nudge(span, edge, step)
         except InvalidSpan:
             return None
-        if edit is None or not self.push(edit):
+        if edit is None or document is None:
             return None
         added = set(edit.after.spans) - set(edit.before.spans)
-        return next(iter(added), None)
+        now = next(iter(added), None)
+        if now is None:
+            return None
+        return self._pushed_over(edit, document, now.start, now.end, moved=span)
 
     def answer(self, answer: Answer) -> bool:
         """Store the document's answer (undoable)."""

@@ -262,9 +262,9 @@ class KeyboardEditor:
             end = _character_edge(self.view.text, end, edge, step)
         if not start < end or (start, end) == (span.start, span.end):
             return
-        edit = session.resize(span, start, end)
-        if self.controller.push(edit):
-            self.select(next((s for s in edit.after.spans if (s.start, s.end) == (start, end)), None))
+        resized = self.controller.resize(span, start, end)
+        if resized is not None:
+            self.select(resized)
 
     # -- getting there
 

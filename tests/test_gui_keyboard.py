@@ -172,3 +172,14 @@ def test_the_span_list_follows_the_span_selected_by_keyboard(qtbot, tmp_path):
     key(window.view, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     selected = window.view.selected
     assert selected is not None and window.span_list.currentIndex().data(SpanRole) == selected
+
+
+def test_stretching_a_span_over_its_neighbour_says_which_span_it_replaced(qtbot, path):
+    """Shift+Right onto "Emmanuel Macron" replaces it, as a new span over it does: the status bar says so."""
+    window = open_window(qtbot, path)
+    key(window.view, Key.Key_Tab)  # ORG "Angela Merkel"
+    key(window.view, Key.Key_Right, Shift)  # "met"
+    key(window.view, Key.Key_Right, Shift)  # "Emmanuel": PERSON "Emmanuel Macron" is replaced
+    assert stored_keys(path, 1)[:2] == [(0, 26, "ORG"), (37, 42, "GPE")]
+    assert window.statusBar().currentMessage().startswith("Replaced PERSON “Emmanuel Macron”")
+    assert window.view.selected.key() == (0, 26, "ORG")

@@ -63,6 +63,23 @@ def test_a_span_over_a_token_with_a_byte_order_mark_leaves_the_invisible_mark_ou
         session.add_span(0, 1, "ORG")  # nothing visible is left
 
 
+def test_resizing_never_stops_on_white_space_such_as_spacys_blank_line_tokens(db: Database) -> None:
+    """spaCy keeps a paragraph break as a token of its own: a span's edge steps past it, never onto it."""
+    text = "Xi Jinping.\n\nWith"
+    tokens = [Token(0, 2), Token(3, 10), Token(10, 11), Token(11, 13), Token(13, 17)]
+    session = Session(db, "ana")
+    session.open(add_document(db, text, tokens, []))
+    session.apply(session.add_span(0, 10, "PERSON"))
+    for expected in ((0, 11, "PERSON"), (0, 17, "PERSON")):
+        session.apply(session.nudge(session.document.spans[0], "end", 1))
+        assert stored(db, 1) == [expected]
+    session.apply(session.resize(session.document.spans[0], 0, 13))
+    assert stored(db, 1) == [(0, 11, "PERSON")]
+    session.apply(session.add_span(13, 17, "ORG"))
+    session.apply(session.nudge(session.document.spans[1], "start", -1))  # past the break, onto "."
+    assert stored(db, 1) == [(10, 17, "ORG")]  # the span it came to overlap is replaced, as always
+
+
 def test_a_new_span_replaces_the_spans_it_overlaps_and_undo_brings_them_back(db: Database) -> None:
     session = Session(db, "ana")
     session.open(add_document(db))
