@@ -55,6 +55,7 @@ class QueuePanel(QWidget):
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self._search_timer.timeout.connect(self.filter_later)
         self.queue_view.clicked.connect(self._on_clicked)
+        self.queue_view.activated.connect(self._on_clicked)  # Enter on a row (the keyboard's click)
         self.search.page_ready.connect(self._show_first_page)
         self.search.count_ready.connect(self._show_count)
         self.search.failed.connect(self._show_failure)

@@ -56,6 +56,17 @@ def test_clicking_a_queue_row_opens_that_document(qtbot, path):
     assert window.controller.document.text == "Document number 4 about Paris"
 
 
+def test_enter_on_a_queue_row_opens_that_document(qtbot, path):
+    """By keyboard alone: the row chosen with the arrows opens on Enter, as a click opens it."""
+    window = open_window(qtbot, path)
+    view = window.queue_panel.queue_view
+    view.setFocus()
+    view.setCurrentIndex(window.queue_model.index(3))
+    key(view, Qt.Key.Key_Down)
+    key(view, Qt.Key.Key_Return)
+    assert window.controller.document.id == window.queue_model.document_id(4)
+
+
 def test_moving_between_documents_does_not_recount_the_whole_database(qtbot, path, monkeypatch):
     window = open_window(qtbot, path)
     counted = []
