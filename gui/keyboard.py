@@ -84,6 +84,7 @@ class KeyboardEditor:
         self._picker: LabelPicker | None = None  # made at the first "L" (or menu)
         self._pick_action: Callable[[str], None] = self.label_key
         self._exact = False
+        self._found: tuple[int, int] | None = None  # where the last find found its text (F3 goes on from it)
         self._paragraphs: tuple[tuple[Token, ...] | None, list[int]] = (None, [])
 
     @property
@@ -276,13 +277,15 @@ class KeyboardEditor:
         self._exact = exact  # F3 finds the next place the same way
         here = self._here()
         anchored = self.view.selected is not None or self.view.pending is not None
+        last = self._found if anchored and self._found and self._still_on(self._found) else None
         from gui.find_in_document import find_next, find_previous
 
-        if step > 0:
-            found = find_next(self.view.text, needle, here + 1 if anchored else here)
+        if step > 0:  # on from the text found last (inside the span it selected, it is not that span's start)
+            found = find_next(self.view.text, needle, last[0] + 1 if last else here + 1 if anchored else here)
         else:
-            found = find_previous(self.view.text, needle, here)
+            found = find_previous(self.view.text, needle, last[0] if last else here)
         self.view.setFocus()
+        self._found = found
         if found is None:
             self.told(f"“{needle}” is not in this document.")
             return
@@ -299,6 +302,12 @@ class KeyboardEditor:
         else:
             token = self.view.token_at(start)
             self.view.set_pending((token.start, token.end) if token else (start, end))
+
+    def _still_on(self, found: tuple[int, int]) -> bool:
+        """Whether the selection is still the one a find made for text found at ``found``."""
+        selected = self.view.selected
+        start, end = (selected.start, selected.end) if selected else self.view.pending or (0, 0)
+        return start <= found[0] < end
 
     def _here(self) -> int:
         if self.view.selected is not None:

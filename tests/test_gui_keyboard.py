@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gui_helpers import drag, key, make_database, open_window, shown_text, stored, stored_keys
+from gui_helpers import drag, key, make_database, open_keyed, open_window, shown_text, stored, stored_keys
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from annotations import store
 from annotations.model import Answer, Span
@@ -183,3 +185,19 @@ def test_stretching_a_span_over_its_neighbour_says_which_span_it_replaced(qtbot,
     assert stored_keys(path, 1)[:2] == [(0, 26, "ORG"), (37, 42, "GPE")]
     assert window.statusBar().currentMessage().startswith("Replaced PERSON “Emmanuel Macron”")
     assert window.view.selected.key() == (0, 26, "ORG")
+
+
+def test_find_again_goes_past_a_span_the_text_was_found_inside(qtbot, tmp_path):
+    """ "putin" is found inside PERSON "Vladimir Putin", which is selected: F3 goes on to the next one."""
+    database = tmp_path / "again.db"
+    text = "Vladimir Putin met Xi. Later Putin left."
+    make_database(database, [text], [[Span(0, 14, "PERSON")]])
+    window = open_keyed(qtbot, database)
+    for press in ["/", *"putin", Key.Key_Return]:  # type-to-find
+        QTest.keyClick(QApplication.focusWidget(), press)
+    assert window.view.selected.key() == (0, 14, "PERSON")
+    key(window.view, Key.Key_F3)
+    later = text.index("Putin left")
+    assert window.view.pending == (later, later + len("Putin"))
+    key(window.view, Key.Key_F3, Shift)
+    assert window.view.selected.key() == (0, 14, "PERSON")
