@@ -335,8 +335,12 @@ class KeyboardEditor:
         text, starts, new_paragraph = self.view.text, [], True
         previous_end = 0
         for token in self.view.tokens:
-            new_paragraph = new_paragraph or "\n" in text[previous_end : token.start]
+            between = text[previous_end : token.start]
             previous_end = token.end
+            new_paragraph = new_paragraph or _breaks_line(between)
+            if text[token.start : token.end].isspace():  # spaCy keeps a blank line as a token of its own
+                new_paragraph = new_paragraph or _breaks_line(text[token.start : token.end])
+                continue
             if new_paragraph and not _punctuation(text, token):
                 starts.append(token.start)
                 new_paragraph = False
@@ -525,3 +529,8 @@ def _reconnect(signal, slot: Callable) -> None:  # noqa: ANN001 (a bound Qt sign
         warnings.simplefilter("ignore")
         signal.disconnect()
     signal.connect(slot)
+
+
+def _breaks_line(text: str) -> bool:
+    """Whether ``text`` holds a line break (LF, CR, or a line or paragraph separator)."""
+    return any(mark in text for mark in "\n\r\u2028\u2029")

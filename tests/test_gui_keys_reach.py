@@ -96,6 +96,30 @@ def test_ctrl_down_and_up_go_from_paragraph_to_paragraph(qtbot, path):
     assert window.view.pending == (0, 6)
 
 
+def test_paragraphs_are_found_past_spacys_blank_line_tokens(qtbot, tmp_path: Path):
+    """spaCy keeps "\n\n" (and "\r\n\r\n") as a token of its own: a paragraph starts after it too."""
+    from annotations.hashing import input_hash
+    from annotations.model import DocumentState, Token
+    from annotations.store import NewDocument
+
+    text = "First one.\n\nSecond one.\r\n\r\nThird."
+    tokens = (Token(0, 5), Token(6, 9), Token(9, 10), Token(10, 12), Token(12, 18), Token(19, 22))
+    tokens += (Token(22, 23), Token(23, 27), Token(27, 32), Token(32, 33))
+    database = tmp_path / "paragraphs.db"
+    db = store.open_store(database)
+    with store.write_transaction(db):
+        dataset = store.ensure_dataset(db, "test")
+        store.insert_documents(db, dataset, [NewDocument(text, tokens, input_hash(text), DocumentState(()))])
+    db.close()
+    window = open_keyed(qtbot, database)
+    press(window, Key.Key_Down, Ctrl)
+    assert window.view.pending == (12, 18)  # "Second"
+    press(window, Key.Key_Down, Ctrl)
+    assert window.view.pending == (27, 32)  # "Third"
+    press(window, Key.Key_Up, Ctrl)
+    assert window.view.pending == (12, 18)
+
+
 def test_brackets_walk_the_spans_of_one_label(qtbot, path):
     window = open_keyed(qtbot, path)
     press(window, Key.Key_Tab)
