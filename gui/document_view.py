@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from PySide6.QtCore import QMimeData, QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -344,11 +344,26 @@ class DocumentView(QPlainTextEdit):
 
     def span_at(self, point: QPoint) -> Span | None:
         """The span drawn under a viewport point (its text or its label tag)."""
+        tagged = self._tag_at(QPointF(point))
+        if tagged is not None:
+            return tagged
         position = self.cursorForPosition(point).position()
         for candidate in (position, position - 1):
             index = self.span_index.at(candidate) if candidate >= 0 else None
             if index is not None and self._point_inside(point, index):
                 return self.span_index.spans[index]
+        return None
+
+    def _tag_at(self, point: QPointF) -> Span | None:
+        """The span whose label tag, as painted, holds ``point`` (a tag may be wider than its span: a
+        click on the part past the span's text is a click on that span, not on the word below)."""
+        if not self.span_index.spans:
+            return None
+        reach = 3 * self.style.tag_metrics.height() + self._text_metrics.height()
+        near = QRectF(0, point.y() - reach, self.viewport().width(), 2 * reach)
+        for piece, _label, box in self._tags(self._mark_pieces(near)):
+            if box.contains(point):
+                return self.span_index.spans[piece.index]
         return None
 
     def _point_inside(self, point: QPoint, index: int) -> bool:

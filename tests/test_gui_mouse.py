@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from gui_helpers import click, drag, make_database, open_window, point_at, stored_keys
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtTest import QTest
 
 from annotations.model import Span
@@ -90,3 +90,20 @@ def test_character_selection_never_cuts_a_user_perceived_character(qtbot, tmp_pa
     assert stored_keys(database, 1) == [(3, flag, "PERSON")]
     # Offsets inside a ZWJ sequence (as another tool might give) widen to the whole sequence.
     assert window.view.snapped(family + 1, family + 3, characters=True) == (family, flag)
+
+
+def test_a_click_anywhere_on_a_tag_wider_than_its_span_is_a_click_on_that_span(qtbot, tmp_path):
+    """The tag "PER…" over "Xi" is wider than "Xi": its overhang selects Xi, and a double-click there
+    labels nothing (it labelled the word below the overhang)."""
+    database = tmp_path / "tags.db"
+    make_database(database, ["Putin met Xi in Beijing on Friday."], [[Span(10, 12, "PERSON")]])
+    window = open_window(qtbot, database)
+    view = window.view
+    qtbot.waitUntil(lambda: view.viewport().isVisible())
+    ((piece, _label, box),) = view._tags(view._mark_pieces(QRectF(view.viewport().rect())))
+    overhang = QPoint(int(box.right()) - 2, int(box.center().y()))
+    assert overhang.x() > point_at(view, 12).x()  # past the end of "Xi"
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, overhang)
+    assert view.selected is not None and view.selected.key() == (10, 12, "PERSON")
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, overhang)
+    assert stored_keys(database, 1) == [(10, 12, "PERSON")]
