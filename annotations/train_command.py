@@ -67,7 +67,13 @@ def _terminate_is_interrupt() -> Iterator[None]:
     show_default=True,
     help="The share of the accepted documents held out to score the model on.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split and of training.")
+@click.option(
+    "--seed",
+    type=click.IntRange(-(2**63), 2**64 - 1),  # what spaCy's config file (ujson) can hold
+    default=0,
+    show_default=True,
+    help="Seed of the split and of training.",
+)
 @click.option(
     "--max-steps",
     type=click.IntRange(1),

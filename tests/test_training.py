@@ -383,3 +383,12 @@ def test_the_default_base_is_the_model_that_proposed_last_even_run_from_its_fold
         store.store_prediction(db, store.ScoredPrediction(1, installed, "3.8.0", span, None, None), now=3.0)
     assert training.base_model(db, None) == installed
     db.close()
+
+
+def test_a_seed_too_big_for_spacys_config_is_refused_by_the_command_line(tmp_path: Path) -> None:
+    """A seed past 64 bits reached spaCy's config writer and ended in a traceback after the split."""
+    result = CliRunner().invoke(
+        cli, ["train", "--db", str(tmp_path / "t.db"), "-o", str(tmp_path / "m"), "--seed", str(2**64)]
+    )
+    assert result.exit_code == 2 and "Invalid value for '--seed'" in result.output
+    assert not (tmp_path / "m").exists()
