@@ -99,6 +99,22 @@ def test_pending_documents_take_the_new_proposals_and_answered_or_edited_stay_by
     assert "CITY" in dict(store.labels(db))  # the window offers the new model's labels
 
 
+def test_pending_leaves_the_spans_people_made_that_a_file_brought_without_an_answer(
+    db: Database, tmp_path: Path, ruler_model: Path
+) -> None:
+    """A doccano export carries people's spans and no answer: --pending replaced them with the model's."""
+    source = tmp_path / "doccano.jsonl"
+    people = {"text": "Sony sued Apple in Berlin.", "label": [[0, 4, "ORG"], [10, 15, "ORG"]]}
+    source.write_text(json.dumps(people) + "\n" + json.dumps({"text": TEXTS[2]}) + "\n", encoding="utf-8")
+    import_sources(db, [source], dataset="news")
+    first, second = [row[0] for row in db.execute("SELECT id FROM documents ORDER BY id")]
+    kept = rows_of(db, [first])
+    report = reannotate(db, str(ruler_model), pending=True)
+    assert rows_of(db, [first]) == kept and (report.replaced, report.kept) == (1, 1)
+    base = store.load_document(db, second, BASE)
+    assert [(base.text[s.start : s.end], s.label) for s in base.spans] == [("Berlin", "CITY")]
+
+
 def test_a_second_pending_run_still_finds_documents_only_reannotated_before(
     db: Database, tmp_path: Path, ruler_model: Path
 ) -> None:

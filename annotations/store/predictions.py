@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from annotations.model import Span
+from annotations.model import Span, SpanSource
 from annotations.store.encoding import decode_spans
 from annotations.store.errors import DECODE_ERRORS, DamagedRow
 from annotations.store.keyset import RankedOrder
@@ -76,14 +76,18 @@ _PENDING = f"""
 
 def pending_base(db: Database, document_id: int) -> tuple[int, tuple[Span, ...]] | None:
     """(rev, spans) of a document's base when nobody has answered or edited it: no version besides the
-    base, no answer, and no history but earlier re-annotations; None otherwise."""
+    base, no answer, no history but earlier re-annotations, and no span people made (a file's spans
+    without an answer: a doccano export's, say); None otherwise."""
     row = db.execute(_PENDING, [document_id]).fetchone()
     if row is None:
         return None
     try:
-        return int(row[1]), decode_spans(row[2])
+        spans = decode_spans(row[2])
     except DECODE_ERRORS as error:
         raise DamagedRow(f"documents {document_id}", "annotations.spans", "cannot be read") from error
+    if any(span.source is SpanSource.HUMAN for span in spans):
+        return None
+    return int(row[1]), spans
 
 
 def shows_base(db: Database, document_id: int, spans: tuple[Span, ...]) -> bool:
