@@ -213,4 +213,6 @@ def _undo_one(
         version=current.version,
         batch_id=result.batch_id,
     )
+    if current.rev == 1 and latest.get(event["version_id"]) == event["id"]:  # the batch made the version
+        batch_store.forget_change_time(db, event["version_id"])
     result.changed.append(document_id)

@@ -391,6 +391,29 @@ def test_batches_undone_newest_first_are_all_undone(kremlin) -> None:
     assert check_database(db) == []
 
 
+def test_a_batch_by_someone_else_undone_leaves_the_answered_work_the_current_version(kremlin) -> None:
+    """bob's batch made him versions; undone, they hold nothing of his own: alice's answered version stays
+    the one exported, trained on and counted (bob's, changed last, had hidden it)."""
+    db, ids, _ = kremlin
+    answered = store.load_document(db, ids[0], viewer=ME)
+    store.write_state(
+        db, ids[0], DocumentState(answered.spans, Answer.ACCEPT), kind="answer", annotator=ME,
+        expected_rev=None, before=answered.state, version=Version.of(ME),
+    )  # fmt: skip
+    applied = apply_plan(
+        db,
+        plan_change(
+            db, Relabel("FAC", "ORG"), "Kremlin", occurrences(db, "Kremlin"), annotator="bob",
+            include_answered=True,
+        ),
+    )  # fmt: skip
+    assert ids[0] in applied.changed
+    undo_batch(db, applied.batch_id, "bob")
+    current = store.load_document(db, ids[0])
+    assert current.version == Version.of(ME) and current.answer is Answer.ACCEPT
+    assert check_database(db) == []
+
+
 def test_undo_brings_every_table_back_but_the_history(kremlin) -> None:
     db, ids, path = kremlin
     apply_plan(

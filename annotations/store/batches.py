@@ -169,3 +169,10 @@ def version_states(db: Database, version_ids: Sequence[int]) -> dict[int, Versio
         )
         for row_id, document_id, kind, owner, spans, answer, rev in rows
     }
+
+
+def forget_change_time(db: Database, version_id: int) -> None:
+    """A version a batch made, the batch undone: it holds nothing of its person's own, so it no longer
+    counts as the one changed last (which makes it the document's current version, over another
+    person's answered work)."""
+    db.execute("UPDATE annotations SET updated = NULL WHERE id = ?", [version_id])
