@@ -36,6 +36,7 @@ _MARKS = (  # the combining marks and variation selectors that may follow one
 ROOM_EVERY = 8
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]* ")
 _LINE_END = re.compile("[\n\r\u2028\u2029]")  # what Qt shows as the end of a line
+_SHOWN_AS_BREAKS = ("\r", "\u2028", "\u2029")  # lone (after CRLF became LF): Qt breaks the line there anyway
 _ENDS_ROOMY = " \t\n\r\u2028\u2029"  # a line ending in one of these has room (or is empty)
 _NON_SPACE = re.compile(r"\S+")
 
@@ -63,8 +64,6 @@ DISPLAY_BLOCK_LIMIT = 2_000
 # Characters Qt's text document rewrites or mishandles, and what we show instead (same width).
 _DISPLAY_REPLACEMENTS = {
     0xFEFF: "\u2060",  # a leading BOM is dropped by Qt: show a word joiner instead
-    0x2028: "\n",  # line and paragraph separators become breaks anyway
-    0x2029: "\n",
     **{c: chr(0x2400 + c) for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)},
     0x7F: "\u2421",
     **{c: "\ufffd" for c in range(0xD800, 0xE000)},  # lone surrogates cannot reach Qt
@@ -108,7 +107,11 @@ class DisplayText:
             shown = _replaced_at(shown, breaks, "\n")
         if roomy:
             shown = _with_room_makers(shown, roomy)
-        display = shown.replace("\r\n", "\n").replace("\r", "\n")  # a CR before LF goes; a lone one breaks
+        # a CR before LF goes; then a lone CR and the line and paragraph separators are breaks (after: a CR
+        # before a separator is a break of its own, not half of a CRLF)
+        display = shown.replace("\r\n", "\n")
+        for mark in _SHOWN_AS_BREAKS:
+            display = display.replace(mark, "\n")
         room_events = tuple(room for _, _, room in events)
         return cls(text, display, tuple(event_cps), tuple(cumulative), passed_at, room_events)
 
