@@ -245,3 +245,10 @@ def test_a_long_run_of_han_gets_a_room_maker_every_few_characters_not_after_each
     assert max(gaps) <= ROOM_EVERY + 1  # at most ROOM_EVERY characters between two
     assert shown[makers[0] - 1] == "北" and display.display.endswith("。東\u034f京\u034f")
     assert display.display.replace("\u034f", "") == text
+
+
+def test_a_lone_cr_before_a_line_separator_is_a_break_of_its_own() -> None:
+    """Not half of a CRLF: two breaks, as Qt shows them, and the offsets after them stay right."""
+    display = DisplayText.of("a\r\u2028b ")
+    assert display.display == "a\u034f\n\nb " and display.qt_length == utf16_length(display.display)
+    assert display.to_qt(4) == 5
