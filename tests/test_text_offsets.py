@@ -118,7 +118,8 @@ def test_qt_positions_map_back_to_the_code_point_they_came_from(text: str) -> No
 # Characters at the edges of the Han and kana ranges and of the marks, and others: right-to-left, a BOM, an
 # emoji with its variation selector, an astral ideograph (not in the ranges), CR, LF and a line separator.
 EDGES = ["a", "é", "\u05d0", "\u200f", "\u3040", "\u3041", "\u3096", "\u3097", "\u4e00", "\uff9d", "\uff9e",
-         "\u302a", "\u0301", "\ufe0f", "\U000e0100", "\U00020000", "😀", "\ufeff", "\r", "\n", "\u2028"]  # fmt: skip
+         "\u302a", "\u0301", "\ufe0f", "\U000e0100", "\U00020000", "😀", "\ufeff", "\r", "\n",
+         "\u2028"]  # fmt: skip
 
 
 def test_every_short_text_of_edge_characters_maps_as_the_reference_says() -> None:
