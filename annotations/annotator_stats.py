@@ -71,7 +71,8 @@ def _count_versions(db: Database, person: AnnotatorStats) -> None:
     versions = store.Versions.exactly(Version.of(person.name))
     for document in store.iter_documents(db, include_unanswered=True, versions=versions):
         person.answers[document.answer.value if document.answer else "pending"] += 1
-        if document.answer is not None and document.predicted:
+        ran = document.predicted_by is not None  # a model ran over it, whether it found anything or not
+        if document.answer is not None and ran:
             outcomes, added = compare(document.predicted, document.spans)
             person.model_outcomes.update(outcomes)
             person.added += sum(added.values())

@@ -44,7 +44,8 @@ def _one_dataset(db: Database, name: str) -> DatasetStats:
     for document in store.iter_documents(db, name, include_unanswered=True):
         result.answers[document.answer.value if document.answer else "pending"] += 1
         result.span_labels.update(span.label for span in document.spans)
-        if document.answer is not None and document.predicted:
+        ran = document.predicted_by is not None  # a model ran over it, whether it found anything or not
+        if document.answer is not None and ran:
             outcomes, added = compare(document.predicted, document.spans)
             result.model_outcomes.update(outcomes)
             result.added_by_label.update(added)
