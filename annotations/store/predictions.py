@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
 REANNOTATE_EVENT = "preannotate"  # the history event of a pending base given a new model's proposal
+UNDONE_REANNOTATION = f"undo {REANNOTATE_EVENT}"  # one taken back (undo-batch): the base is still nobody's
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +71,14 @@ _PENDING = f"""
     AND a.answer IS NULL
     AND NOT EXISTS (SELECT 1 FROM annotations o WHERE o.document_id = a.document_id AND o.kind != 'base')
     AND NOT EXISTS (SELECT 1 FROM events e WHERE e.document_id = a.document_id
-                    AND e.kind != '{REANNOTATE_EVENT}')
+                    AND e.kind NOT IN ('{REANNOTATE_EVENT}', '{UNDONE_REANNOTATION}'))
 """
 
 
 def pending_base(db: Database, document_id: int) -> tuple[int, tuple[Span, ...]] | None:
     """(rev, spans) of a document's base when nobody has answered or edited it: no version besides the
-    base, no answer, no history but earlier re-annotations, and no span people made (a file's spans
-    without an answer: a doccano export's, say); None otherwise."""
+    base, no answer, no history but earlier re-annotations (or their undoing), and no span people made
+    (a file's spans without an answer: a doccano export's, say); None otherwise."""
     row = db.execute(_PENDING, [document_id]).fetchone()
     if row is None:
         return None
