@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
@@ -150,27 +151,27 @@ class AnnotationController(QObject):
 
     def add_span(self, start: int, end: int, label: str) -> Span | None:
         """Label a range; spans it overlaps are replaced (and the status bar says so)."""
-        document = self.session.document
-        if document is None or not label:
+        if not label:
             return None
-        try:
-            edit = self.session.add_span(start, end, label)
-        except InvalidSpan as error:
-            self.notice.emit(str(error))
-            return None
-        return self._pushed_over(edit, document, start, end)
+        return self._span_edit(lambda: self.session.add_span(start, end, label), start, end)
 
     def resize(self, span: Span, start: int, end: int) -> Span | None:
         """Move a span's edges; spans it comes to overlap are replaced (and the status bar says so)."""
+        return self._span_edit(lambda: self.session.resize(span, start, end), start, end, moved=span)
+
+    def _span_edit(
+        self, make: Callable[[], Edit], start: int, end: int, moved: Span | None = None
+    ) -> Span | None:
+        """Make and push an edit putting a span over ``start:end`` (an invalid one is said instead)."""
         document = self.session.document
         if document is None:
             return None
         try:
-            edit = self.session.resize(span, start, end)
+            edit = make()
         except InvalidSpan as error:
             self.notice.emit(str(error))
             return None
-        return self._pushed_over(edit, document, start, end, moved=span)
+        return self._pushed_over(edit, document, start, end, moved)
 
     def _pushed_over(
         self, edit: Edit, document: Document, start: int, end: int, moved: Span | None = None
