@@ -216,8 +216,15 @@ class ReviewKeys:
         if number >= len(review.disagreements[self.current].proposals):
             self.told(f"No annotator {number + 1} here: the proposals are numbered in the panel.")
             return
-        edit = controller.session.take(self.current, number)  # type: ignore[attr-defined]
-        controller.push(edit)
+        session = controller.session
+        if session.annotators_changed():  # type: ignore[attr-defined]  (a merge since: what was shown is old)
+            controller.open(session.document.id)
+            self.told(
+                "The annotators' versions of this document changed (a merge or another window): its "
+                "disagreements are shown as they are now; choose again."
+            )
+            return
+        controller.push(session.take(self.current, number))  # type: ignore[attr-defined]
 
     def document_changed(self, reopened: bool) -> None:
         """A document was opened (``reopened``: forget the current disagreement) or edited: show it."""

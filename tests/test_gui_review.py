@@ -162,3 +162,26 @@ def test_a_review_that_cannot_be_stored_is_explained_not_raised(qtbot, path, mon
         assert store.version_id(db, 1, REVIEW) is None  # nothing half-written
     finally:
         db.close()
+
+
+def test_a_take_after_a_merge_changed_the_proposals_shows_them_anew_and_takes_nothing(qtbot, path):
+    """alice's version changed since the document was opened (a merge): "1" would store a proposal she no
+    longer makes; the window shows the disagreements as they are now instead."""
+    from annotations.session import Session
+
+    window = open_active(qtbot, path)
+    window.set_review_mode(True)
+    key(window.view, Key.Key_Tab)  # Merkel: alice PERSON, bob ORG
+    db = store.open_store(path)  # meanwhile, another program
+    try:
+        alice = Session(db, "alice")
+        alice.open(1)
+        merkel = next(s for s in alice.document.spans if s.start == 0)
+        alice.apply(alice.relabel(merkel, "NORP"))
+    finally:
+        db.close()
+    key(window.view, Key.Key_1)
+    assert keys_of(reviewed(path)[0].spans) == [(18, 33, "PERSON")]  # nothing taken
+    assert "versions of this document changed" in window.statusBar().currentMessage()
+    key(window.view, Key.Key_Tab)
+    assert "NORP" in window.review_panel.text()  # alice's proposal as it is now
