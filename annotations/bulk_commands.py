@@ -160,6 +160,7 @@ def _run(
         _check_dataset(db, dataset)
         _check_label(db, change)
         name = annotator or default_annotator(db)
+        _check_spelling(db, name)
         try:
             found = find(db, Query(text), dataset=dataset)
         except SearchError as error:
@@ -179,6 +180,18 @@ def _check_dataset(db: Database, dataset: str | None) -> None:
     if dataset is not None and dataset not in names:
         have = ", ".join(repr(name) for name in names) or "none"
         raise click.ClickException(f"there is no dataset called {dataset!r} (have: {have})")
+
+
+def _check_spelling(db: Database, name: str) -> None:
+    """Refuse a name that differs only in case from a person's who has versions here (an import refuses
+    it too): spandesk would keep them as two people, each with part of the work."""
+    spelt = next((known for known in store.annotators(db) if known.casefold() == name.casefold()), name)
+    if spelt != name:
+        raise click.BadParameter(
+            f"{name!r} differs only in case from {spelt!r}, who has versions here: spandesk would keep "
+            f"them as two people. Use --annotator {spelt}",
+            param_hint="--annotator",
+        )
 
 
 def default_annotator(db: Database) -> str:

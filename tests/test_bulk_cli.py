@@ -96,6 +96,18 @@ def test_unlabel_all_with_a_label_and_the_annotator_named(db_path: Path) -> None
     assert seen(db_path, "alice")[1] == [("Kremlin", "FAC")]
 
 
+def test_a_name_differing_only_in_case_from_a_persons_is_refused(db_path: Path) -> None:
+    """As an import refuses it: "Alice" beside "alice" would be two people, each with part of the work."""
+    run("label-all", "Putin", "--label", "NORP", "--db", str(db_path), "--annotator", "alice")
+    code, output = run("label-all", "Kremlin", "--label", "ORG", "--db", str(db_path), "--annotator", "Alice")
+    assert code != 0 and "'Alice' differs only in case from 'alice'" in output and "Traceback" not in output
+    db = store.open_store(db_path)
+    try:
+        assert store.annotators(db) == ["alice"]
+    finally:
+        db.close()
+
+
 def test_undo_batch_in_another_process_brings_every_document_back(db_path: Path) -> None:
     before = seen(db_path)
     assert run("label-all", "Kremlin", "--label", "ORG", "--db", str(db_path))[0] == 0
