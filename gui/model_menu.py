@@ -222,6 +222,10 @@ class TrainDialog(QDialog):
         if self.training.running():
             return
         self.output = Path(self.output_edit.text()).expanduser()
+        taken = _taken(self.output)
+        if taken:  # said here in the dialog's words (the command's own name its -o and --force)
+            self.status.setText(f"{self.output}: {taken}; choose a new or empty folder to save the model in")
+            return
         try:
             self.output.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -308,3 +312,16 @@ def _reason(error: OSError) -> str:
     if isinstance(error, (FileExistsError, NotADirectoryError)):
         return "a file is in the way: it is not a folder"
     return error.strerror or str(error)
+
+
+def _taken(folder: Path) -> str:
+    """Why a model cannot be saved in ``folder`` ('' when it can): a file is there, or a folder holding
+    files (looked at, never opened: it may be the database)."""
+    try:
+        if folder.exists() and not folder.is_dir():
+            return "is a file, not a folder"
+        if folder.is_dir() and any(folder.iterdir()):
+            return "is a folder that is not empty"
+    except OSError as error:
+        return f"cannot be looked at ({_reason(error)})"
+    return ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from annotations import store, training
 from gui.model_menu import BLANK_MODEL, TrainDialog, train_arguments
 from tests.gui_helpers import open_window
@@ -100,3 +102,22 @@ def test_a_folder_that_cannot_be_made_is_a_message(qtbot, db_path: Path, tmp_pat
     dialog.train_button.click()  # raised NotADirectoryError out of the slot
     assert not dialog.training.running() and dialog.train_button.isEnabled()
     assert "a file" in dialog.status.text() and "not a folder" in dialog.status.text()
+
+
+@pytest.mark.parametrize("taken", ["a file", "a folder with a file"])
+def test_a_place_already_taken_is_said_in_the_dialogs_words(
+    qtbot, db_path: Path, tmp_path: Path, taken
+) -> None:
+    """Not the command's ("choose a new folder with -o", "or add --force"): the dialog has neither."""
+    window, dialog = train_dialog(qtbot, db_path, tmp_path, steps=5)
+    place = tmp_path / "model"
+    if taken == "a file":
+        place.write_text("x", encoding="utf-8")
+    else:
+        place.mkdir()
+        (place / "notes.txt").write_text("x", encoding="utf-8")
+    dialog.output_edit.setText(str(place))
+    dialog.train_button.click()
+    assert not dialog.training.running() and dialog.train_button.isEnabled()
+    assert "choose a new or empty folder" in dialog.status.text()
+    assert "with -o" not in dialog.status.text() and "--force" not in dialog.status.text()
