@@ -57,6 +57,8 @@ if TYPE_CHECKING:  # imported when first used: not needed to show the first docu
 
 PAST = {Answer.ACCEPT: "accepted", Answer.REJECT: "rejected", Answer.IGNORE: "ignored"}
 ANSWER_VERBS = {Answer.ACCEPT: "Accept", Answer.REJECT: "Reject", Answer.IGNORE: "Ignore"}
+ANSWER_KEYS = {Answer.ACCEPT: "(A)", Answer.REJECT: "(X)", Answer.IGNORE: "(Space)"}
+ANSWER_BUTTONS = {answer: f"{ANSWER_VERBS[answer]}  {ANSWER_KEYS[answer]}" for answer in Answer}
 STYLE_SHEET = """
 QMainWindow, QWidget#side { background: #f6f7f9; }
 QWidget#paper { background: white; border: 1px solid #e3e5e8; border-radius: 8px; }
@@ -158,17 +160,20 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(buttons)
         row.setContentsMargins(0, 0, 0, 0)
         row.addStretch(1)
-        for text, colour, answer in (
-            ("Accept  (A)", "#2da44e", Answer.ACCEPT),
-            ("Reject  (X)", "#cf222e", Answer.REJECT),
-            ("Ignore  (Space)", "#8c959f", Answer.IGNORE),
+        self.answer_buttons: dict[Answer, QPushButton] = {}
+        for colour, answer in (
+            ("#2da44e", Answer.ACCEPT),
+            ("#cf222e", Answer.REJECT),
+            ("#8c959f", Answer.IGNORE),
         ):
-            button = QPushButton(text, focusPolicy=Qt.FocusPolicy.NoFocus)
+            button = QPushButton(ANSWER_BUTTONS[answer], focusPolicy=Qt.FocusPolicy.NoFocus)
             button.setStyleSheet(
-                f"QPushButton {{ background: {colour}; color: white; border: none; border-radius: 6px;"
-                " padding: 6px 16px; font-weight: 600; }"
+                f"QPushButton {{ background: {colour}; color: white; border: 2px solid {colour};"
+                " border-radius: 6px; padding: 5px 15px; font-weight: 600; }"
+                " QPushButton[given='true'] { border-color: #1f2328; }"
             )
             button.clicked.connect(lambda _checked=False, chosen=answer: self.answer(chosen))
+            self.answer_buttons[answer] = button
             row.addWidget(button)
         self.legend = FittingLabel(OWN_LEGEND)  # one line: as much of it as fits
         return LegendBar(self.legend, buttons)
@@ -806,6 +811,7 @@ class MainWindow(QMainWindow):
         self.view.show_document(document, self._colours_for(document))
         self.keyboard.caret = 0
         self.span_list.show_spans(document, self.colours)
+        self._show_answer(document)
         self.queue_panel.mark(document.id)
         self.queue_panel.refresh(document.id)
         if not self.reviewing:
@@ -825,6 +831,7 @@ class MainWindow(QMainWindow):
         self.span_list.mark(self.view.selected)
         if edit.before.answer != edit.after.answer:  # the queue shows answers, not spans
             self.queue_panel.refresh(document.id)
+            self._show_answer(document)
         if self.reviewing:
             self.review_keys.document_changed(reopened=False)
 
@@ -951,6 +958,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Selections now snap to {mode}.", 4000)
 
     # ------------------------------------------------------------ queue and status
+
+    def _show_answer(self, document: Document | None) -> None:
+        """The answer the document on screen has (if any) on its button: "✓ Accepted (A)", outlined."""
+        given = document.answer if document is not None else None
+        for answer, button in self.answer_buttons.items():
+            chosen = answer is given
+            button.setText(
+                f"✓ {PAST[answer].capitalize()}  {ANSWER_KEYS[answer]}" if chosen else ANSWER_BUTTONS[answer]
+            )
+            if button.property("given") != chosen:
+                button.setProperty("given", chosen)
+                button.style().unpolish(button)
+                button.style().polish(button)
 
     def _update_status(self) -> None:
         document = self.controller.document

@@ -201,3 +201,15 @@ def test_find_again_goes_past_a_span_the_text_was_found_inside(qtbot, tmp_path):
     assert window.view.pending == (later, later + len("Putin"))
     key(window.view, Key.Key_F3, Shift)
     assert window.view.selected.key() == (0, 14, "PERSON")
+
+
+def test_the_answer_a_document_has_shows_on_its_button(qtbot, path):
+    """Back on an answered document, its button says so ("✓ Accepted"); one not answered shows none."""
+    window = open_window(qtbot, path)
+    assert window.answer_buttons[Answer.ACCEPT].text() == "Accept  (A)"
+    key(window.view, Key.Key_A)  # accepted, on to the next
+    assert not any(b.text().startswith("✓") for b in window.answer_buttons.values())
+    key(window.view, Key.Key_Left)
+    assert window.answer_buttons[Answer.ACCEPT].text() == "✓ Accepted  (A)"
+    assert window.answer_buttons[Answer.ACCEPT].property("given") is True
+    assert window.answer_buttons[Answer.REJECT].text() == "Reject  (X)"
