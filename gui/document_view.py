@@ -11,7 +11,7 @@ import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -353,6 +353,17 @@ class DocumentView(QPlainTextEdit):
             if index is not None and self._point_inside(point, index):
                 return self.span_index.spans[index]
         return None
+
+    def selection_rect(self) -> QRect | None:
+        """Where the selected span (or the pending selection) is, in this widget's coordinates (None when
+        nothing is selected): a popup acting on it goes beside it, not over it."""
+        chosen = (self.selected.start, self.selected.end) if self.selected is not None else self.pending
+        if chosen is None:
+            return None
+        first = self.cursorRect(self._cursor_at(self.display.to_qt(chosen[0])))
+        last = self.cursorRect(self._cursor_at(self.display.to_qt(chosen[1])))
+        shown = first.united(last).translated(self.viewport().pos())
+        return shown.adjusted(0, -round(self.style.tag_metrics.height()), 0, 0)  # its tag above it too
 
     def _tag_at(self, point: QPointF) -> Span | None:
         """The span whose label tag, as painted, holds ``point`` (a tag may be wider than its span: a

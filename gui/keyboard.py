@@ -370,7 +370,7 @@ class KeyboardEditor:
         """Open the label picker; the label chosen goes to ``action`` (default: like a label key)."""
         self._pick_action = action or self.label_key
         colours = {name: str(button.property("colour")) for name, button in self.label_bar.buttons.items()}
-        self.picker.open(self.label_bar.names, colours, title)
+        self.picker.open(self.label_bar.names, colours, title, self.view.selection_rect())
 
     def _picked(self, label: str) -> None:
         action, self._pick_action = self._pick_action, self.label_key

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtWidgets import QFrame, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 if TYPE_CHECKING:
@@ -53,6 +53,9 @@ class FilterBox(QLineEdit):
             self.left.emit()  # not for a switch to another window: the picker is still there on return
 
 
+TALLEST, SHORTEST, GAP = 300, 120, 6  # the picker's height, at most and at least beside a span; its gap
+
+
 class LabelPicker(QFrame):
     """A popup over the document listing the labels that match what is typed."""
 
@@ -79,20 +82,37 @@ class LabelPicker(QFrame):
         self.box.chosen.connect(self._choose)
         self.box.cancelled.connect(self.close_picker)
         self.box.left.connect(self.hide)  # a click elsewhere: the picker goes, the keys stay there
-        self.setFixedSize(240, 300)
+        self.setFixedSize(240, TALLEST)
         self.hide()
 
-    def open(self, names: list[str], colours: dict[str, str], title: str) -> None:
-        """Show every label, the filter box empty and holding the keys."""
+    def open(self, names: list[str], colours: dict[str, str], title: str, near: QRect | None = None) -> None:
+        """Show every label, the filter box empty and holding the keys; below ``near`` (the text it acts on,
+        in the parent's coordinates) when it fits there, else above it, else at the top."""
         self.names, self.colours = list(names), colours
         self.box.setPlaceholderText(title)
         self.box.clear()
         self._refill("")
-        parent = self.parentWidget()
-        self.move(max(0, (parent.width() - self.width()) // 2), 8)
+        self.move(self._place(near))
         self.show()
         self.raise_()
         self.box.setFocus()
+
+    def _place(self, near: QRect | None) -> QPoint:
+        """Where the picker goes: beside the text it acts on (below it, else above it, as tall as the room
+        there allows, down to ``SHORTEST``), inside its parent; at the top when nothing is selected."""
+        parent = self.parentWidget()
+        self.setFixedHeight(TALLEST)
+        if near is None:
+            return QPoint(max(0, (parent.width() - self.width()) // 2), 8)
+        left = min(max(0, near.left()), max(0, parent.width() - self.width()))
+        below, above = parent.height() - near.bottom() - 2 * GAP, near.top() - 2 * GAP
+        if below >= min(TALLEST, max(above, SHORTEST)):
+            self.setFixedHeight(min(TALLEST, below))
+            return QPoint(left, near.bottom() + GAP)
+        if above >= SHORTEST:
+            self.setFixedHeight(min(TALLEST, above))
+            return QPoint(left, near.top() - GAP - self.height())
+        return QPoint(left, 8)
 
     def shown_labels(self) -> list[str]:
         """The labels the list shows now, in order."""

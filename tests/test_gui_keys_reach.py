@@ -318,3 +318,18 @@ def test_find_and_the_picker_are_in_the_edit_menu_and_leave_the_keys_with_the_do
     assert window.keyboard.picker.box.hasFocus()
     press(window, Key.Key_Escape)
     assert window.view.hasFocus() and not window.keyboard.picker.isVisible()
+
+
+def test_the_label_picker_opens_beside_the_span_it_acts_on_not_over_it(qtbot, path):
+    window = open_keyed(qtbot, path)
+    window.resize(700, 600)  # a narrow view: the picker, centred at its top, covered the first line's words
+    press(window, Key.Key_Down, Ctrl)
+    press(window, Key.Key_Down, Ctrl)  # "Paris", the last line: the picker goes above it
+    for position in ("first line", "last line"):
+        press(window, "l")
+        picker = window.keyboard.picker
+        assert picker.isVisible()
+        assert not picker.geometry().intersects(window.view.selection_rect()), position
+        press(window, Key.Key_Escape)
+        press(window, Key.Key_Up, Ctrl)
+        press(window, Key.Key_Up, Ctrl)
