@@ -77,6 +77,7 @@ class SearchPanel(QWidget):
 
     hit_chosen = Signal(int, int, int)  # document id, start, end
     left = Signal()  # Escape: back to the document
+    closed = Signal()  # Escape with the box empty: the panel closes
     searched = Signal()  # a search's results (or its error) are shown
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -256,6 +257,8 @@ class SearchPanel(QWidget):
             return False
         key = event.key()
         if key == Qt.Key.Key_Escape:
+            if not self.box.text():  # nothing searched for: the panel goes too
+                self.closed.emit()
             self.left.emit()
             return True
         if watched is self.box and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -765,6 +765,7 @@ class MainWindow(QMainWindow):
             panel.attach(self.db_path, self.database_identity, self.annotator)
             panel.hit_chosen.connect(self.open_hit)
             panel.left.connect(self.view.setFocus)
+            panel.closed.connect(self.search_dock.hide)
             if self._apply_everywhere is not None:  # else connected when it is made
                 self._apply_everywhere.batch_done.connect(panel.refresh)
         return self._search_panel

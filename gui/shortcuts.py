@@ -24,7 +24,7 @@ SHORTCUTS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("Down, then Up / Down", "From the search box to the hits, and along them"),
             ("Enter / double-click a hit", "Open its document with the match selected"),
             ("Enter / click a queue row", "Open that document"),
-            ("Escape (in the search panel)", "Back to the document"),
+            ("Escape (in the search panel)", "Back to the document (with its box empty, the panel closes)"),
             ("Ctrl+Shift+A", "After a correction: preview it at the other occurrences of its text"),
             ("Space (in the preview)", "Check or uncheck the selected occurrence"),
             ("Enter / Escape (in the preview)", "Apply to the checked occurrences / cancel"),

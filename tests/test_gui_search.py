@@ -86,7 +86,12 @@ def test_enter_in_the_box_opens_the_first_hit_selecting_its_span_and_escape_retu
     qtbot.waitUntil(panel.box.hasFocus)
     assert panel.box.selectedText() == "kremlin"  # typing replaces the last search
     QTest.keyClick(panel.box, Qt.Key.Key_Escape)
-    assert window.view.hasFocus()
+    assert window.view.hasFocus() and window.search_dock.isVisible()  # back, the hits still there
+    key(window.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(panel.box.hasFocus)
+    panel.box.clear()
+    QTest.keyClick(panel.box, Qt.Key.Key_Escape)  # nothing to search for: the panel closes too
+    assert window.view.hasFocus() and not window.search_dock.isVisible()
 
 
 def test_whole_words_off_and_regular_expressions(qtbot, tmp_path):
