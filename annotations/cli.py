@@ -289,6 +289,11 @@ def import_command(
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
     from annotations.importing import ImportCancelled, ImportFailure, import_sources  # loaded when used
 
+    missing = next((source for source in sources if str(source) != "-" and not os.path.lexists(source)), None)
+    if missing is not None:  # said before the database is made (a mistyped --db is not left behind)
+        raise click.ClickException(
+            f"{missing}: no such file or folder\nNothing was imported; the database is unchanged."
+        )
     with (
         opened(db_path) as db,
         _progress_bar("Pre-annotating") as progress,

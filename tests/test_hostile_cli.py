@@ -321,3 +321,12 @@ def test_read_only_commands_read_a_database_whose_write_was_interrupted(
     assert result.exit_code == 0, result.output
     assert "half" not in result.output
     assert dump(copy) == committed and integrity(copy) == ["ok"]
+
+
+def test_an_import_of_a_file_that_is_not_there_leaves_no_database_behind(tmp_path: Path) -> None:
+    """A mistyped --db, or source, left an empty database (and its folders) while saying nothing was
+    imported; later commands then said it "holds none" instead of "no such database"."""
+    target = tmp_path / "typo" / "new.db"
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "missing.jsonl"), "--db", str(target)])
+    assert result.exit_code == 1 and "missing.jsonl: no such file or folder" in result.output
+    assert "Nothing was imported" in result.output and not (tmp_path / "typo").exists()
