@@ -462,6 +462,8 @@ class ClusterPredictor:
     ) -> Any:
         """A finished shard's result, brought from the worker that holds it: waited for as a shard is (a
         worker stuck after finishing keeps it); ClusterFailure when the cluster could not make it."""
+        from concurrent.futures import CancelledError
+
         while True:
             if self._stopped(cancelled):
                 raise KeyboardInterrupt
@@ -470,6 +472,8 @@ class ClusterPredictor:
             except TimeoutError:
                 if stall.is_news():
                     self.say(stall.note(len(pending) + 1, self._holding({future, *pending})))
+            except CancelledError as error:  # the scheduler lost while the result was fetched
+                raise self._lost(error) from None
             except Exception as error:  # noqa: BLE001  (a worker lost too often, a model missing on one...)
                 first = shard.records[0].where if shard.records else "?"
                 raise ClusterFailure(
@@ -501,11 +505,16 @@ class ClusterPredictor:
         except TimeoutError:
             return set()
         except (CancelledError, OSError) as error:
-            raise ClusterFailure(
-                f"lost the Dask scheduler at {self.address} while it had work out ({type(error).__name__}); "
-                "start it again, or give another --cluster"
-            ) from None
+            raise self._lost(error) from None
         return set(finished)
+
+    def _lost(self, error: BaseException) -> ClusterFailure:
+        """What to say when the scheduler is lost: Dask cancels the futures still out (or raises on the
+        connection)."""
+        return ClusterFailure(
+            f"lost the Dask scheduler at {self.address} while it had work out ({type(error).__name__}); "
+            "start it again, or give another --cluster"
+        )
 
     def _report(self, progress: ShardProgress) -> None:
         if self.progress is not None:
@@ -668,7 +677,7 @@ class _connected:
         import meets comes back to it as an exception, and is said once, as a message. (Dask's config
         gives some of its loggers a level of their own, ``distributed.client`` among them.)"""
         names = [name for name in logging.root.manager.loggerDict if name.split(".")[0] == "distributed"]
-        for name in ["distributed", *names]:
+        for name in ["distributed", *names, "asyncio"]:  # (asyncio: a fetch cut off, "never retrieved")
             self._log_levels.setdefault(name, logging.getLogger(name).level)
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
