@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from annotations import bulk, store
 from annotations.bulk import Change, Located, OccurrencePlan, Plan, Target
-from annotations.model import Answer, DocumentState, InvalidSpan, Version
+from annotations.model import InvalidSpan, Version
 from annotations.store import batches as batch_store
 from annotations.store.edits import state_before
 from annotations.store.errors import DECODE_ERRORS, HistoryMismatch
@@ -172,11 +172,7 @@ def _came_back(db: Database, event: dict, current: batch_store.VersionState) -> 
     state = current.state
     for later_event in reversed(later):
         state = state_before(state, later_event, document_id)
-    return _key(state) == _key(current.state)
-
-
-def _key(state: DocumentState) -> tuple[tuple[tuple[int, int, str], ...], Answer | None]:
-    return tuple(span.key() for span in state.spans), state.answer
+    return state.key() == current.state.key()
 
 
 def _undo_one(

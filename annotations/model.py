@@ -101,6 +101,11 @@ class DocumentState:
     spans: tuple[Span, ...] = ()
     answer: Answer | None = None
 
+    def key(self) -> tuple[tuple[tuple[int, int, str], ...], Answer | None]:
+        """What two states hold alike when their content is the same: the spans' offsets and labels (not
+        who made them) and the answer."""
+        return tuple(span.key() for span in self.spans), self.answer
+
 
 @dataclass(frozen=True, slots=True)
 class Document:

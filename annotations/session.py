@@ -235,7 +235,7 @@ class Session:
         Raises store.EditConflict, reloading the document, when it was changed elsewhere.
         """
         document = self._document_for(edit)
-        if document.state is not edit.before and _state_key(document.state) != _state_key(edit.before):
+        if document.state is not edit.before and document.state.key() != edit.before.key():
             self.open(document.id)
             raise store.EditConflict(
                 document.id, document.rev, store.current_rev(self.db, document.id, self.version)
@@ -285,11 +285,6 @@ class Session:
         if self.document is not None and self.document.id == edit.document_id:
             return self.document
         return self.open(edit.document_id)
-
-
-def _state_key(state: DocumentState) -> tuple[tuple[tuple[int, int, str], ...], Answer | None]:
-    """What must match for an edit's ``before`` to be the stored state."""
-    return tuple(s.key() for s in state.spans), state.answer
 
 
 def _quote(text: str, start: int, end: int, limit: int = 40) -> str:

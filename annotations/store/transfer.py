@@ -363,14 +363,14 @@ def _compare_states(db: Database, source: str) -> None:
         " AND NOT (a.spans IS ta.spans AND a.answer IS ta.answer))"
     ).fetchall()
     for source_id, action, target_events, document_id, spans, answer, team_spans, team_answer in rows:
-        team_state = _key(_state(team_spans, team_answer, document_id))
+        team_state = _state(team_spans, team_answer, document_id).key()
         if action == "forward":
             if (
-                _key(_reached(db, source, source_id, target_events, _state(spans, answer, document_id)))
+                _reached(db, source, source_id, target_events, _state(spans, answer, document_id)).key()
                 == team_state
             ):
                 continue
-        elif _key(_state(spans, answer, document_id)) == team_state:
+        elif _state(spans, answer, document_id).key() == team_state:
             continue
         db.execute("UPDATE temp.transfer_versions SET action = 'diverged' WHERE source_id = ?", [source_id])
 
@@ -386,9 +386,9 @@ def _meet_where_states_met(db: Database, source: str) -> None:
         " JOIN main.annotations ta ON ta.id = v.target_id WHERE v.action = 'diverged'"
     ).fetchall()
     for source_id, document_id, spans, answer, team_spans, team_answer in rows:
-        team_state = _key(_state(team_spans, team_answer, document_id))
+        team_state = _state(team_spans, team_answer, document_id).key()
         states = _states(db, source, source_id, _state(spans, answer, document_id))
-        met = [done for done, state in enumerate(states) if _key(state) == team_state]
+        met = [done for done, state in enumerate(states) if state.key() == team_state]
         if met:
             action = "same" if met[-1] == len(states) - 1 else "forward"
             db.execute(
@@ -430,10 +430,6 @@ def _state(spans: str, answer: str | None, document_id: int) -> DocumentState:
         return DocumentState(decode_spans(spans), Answer(answer) if answer else None)
     except DECODE_ERRORS as error:
         raise MergeRefused(f"document {document_id}: a version's spans cannot be read") from error
-
-
-def _key(state: DocumentState) -> tuple[tuple[tuple[int, int, str], ...], Answer | None]:
-    return tuple(span.key() for span in state.spans), state.answer
 
 
 def _events(db: Database, table: str, version_id: int) -> list[dict[str, Any]]:
