@@ -288,12 +288,15 @@ def import_command(
 ) -> None:
     """Import text files, folders of them, or JSONL (plain, Prodigy or doccano), all or nothing."""
     from annotations.importing import ImportCancelled, ImportFailure, import_sources  # loaded when used
+    from annotations.records import RecordError
+    from annotations.sources import check_source_exists
 
-    missing = next((source for source in sources if str(source) != "-" and _not_there(source)), None)
-    if missing is not None:  # said before the database is made (a mistyped --db is not left behind)
-        raise click.ClickException(
-            f"{missing}: no such file or folder\nNothing was imported; the database is unchanged."
-        )
+    try:  # said before the database is made (a mistyped name leaves no new database behind)
+        for source in sources:
+            if str(source) != "-":
+                check_source_exists(source)
+    except RecordError as error:
+        raise click.ClickException(f"{error}\nNothing was imported; the database is unchanged.") from None
     with (
         opened(db_path) as db,
         _progress_bar("Pre-annotating") as progress,
@@ -574,17 +577,6 @@ def _cluster(
         yield predictor
     finally:
         predictor.__exit__(None, None, None)
-
-
-def _not_there(path: Path) -> bool:
-    """Whether nothing is at ``path`` (any other trouble, a name too long, is the reader's to say)."""
-    try:
-        os.lstat(path)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return False
 
 
 def _kept_note(predictor: Any) -> str:

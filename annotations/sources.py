@@ -145,7 +145,7 @@ def expand(sources: Sequence[str | Path], database: Path | None = None, fmt: str
         elif source.is_dir() and not _is_collection(source, fmt):
             files.extend(_folder_files(source, database))
         else:
-            _check_source_exists(source)
+            check_source_exists(source)
             files.append(source)
     return files
 
@@ -157,7 +157,7 @@ def _is_collection(folder: Path, fmt: str) -> bool:
     return fmt == "auto" and _recognised(folder) is not None
 
 
-def _check_source_exists(source: Path) -> None:
+def check_source_exists(source: Path) -> None:
     """RecordError saying why a named source cannot be read: missing, a dangling link, a link loop."""
     try:
         os.stat(source)
