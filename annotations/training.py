@@ -352,21 +352,31 @@ def evaluate(model: Path, held_out: Path) -> Scores:
 
 
 def check_output(output: Path, force: bool, database: Path | None = None) -> None:
-    """Refuse an output that is a file, a folder holding something (unless ``force``), or one holding the
-    database at any depth (``force`` would delete it, and its -wal, with the model it replaces)."""
-    if database is not None and _holds(output, database):
-        raise TrainingFailure(
-            f"{output}: holds the database {database}; the model's folder must not contain it "
-            "(choose a new folder with -o)"
-        )
-    if output.is_symlink() or (output.exists() and not output.is_dir()):
-        raise TrainingFailure(f"{output}: exists and is not a folder; choose a new folder with -o")
-    if output.is_dir() and any(output.iterdir()) and not force:
-        raise TrainingFailure(
-            f"{output}: the folder is not empty; choose a new one, or add --force to replace what it holds"
-        )
+    """Refuse an output ``output_problem`` finds taken (in the command's words: -o, --force), or whose
+    parent folder is not there."""
+    problem = output_problem(output, force, database)
+    if problem is not None:
+        reason, advice = problem
+        raise TrainingFailure(f"{output}: {reason}{advice}")
     if not output.parent.is_dir():
         raise TrainingFailure(f"{output.parent}: no such folder (the model's folder goes inside it)")
+
+
+def output_problem(output: Path, force: bool, database: Path | None = None) -> tuple[str, str] | None:
+    """Why a model cannot be saved in ``output``, and what the command offers instead; None when it can.
+    Taken: a file (or a link), a folder holding something (unless ``force``), or one holding the database
+    at any depth (``force`` would delete it, and its -wal, with the model it replaces). The folders are
+    looked at, no file in them opened (one may be the database)."""
+    if database is not None and _holds(output, database):
+        return (
+            f"holds the database {database}; the model's folder must not contain it",
+            " (choose a new folder with -o)",
+        )
+    if output.is_symlink() or (output.exists() and not output.is_dir()):
+        return "exists and is not a folder", "; choose a new folder with -o"
+    if output.is_dir() and any(output.iterdir()) and not force:
+        return "the folder is not empty", "; choose a new one, or add --force to replace what it holds"
+    return None
 
 
 @contextmanager

@@ -222,9 +222,15 @@ class TrainDialog(QDialog):
         if self.training.running():
             return
         self.output = Path(self.output_edit.text()).expanduser()
-        taken = _taken(self.output)
-        if taken:  # said here in the dialog's words (the command's own name its -o and --force)
-            self.status.setText(f"{self.output}: {taken}; choose a new or empty folder to save the model in")
+        from annotations.training import output_problem
+
+        try:
+            problem = output_problem(self.output, force=False, database=self.db_path)
+        except OSError as error:
+            problem = (f"cannot be looked at ({_reason(error)})", "")
+        if problem is not None:  # said in the dialog's words (the command's advice names -o and --force)
+            reason, _command_advice = problem
+            self.status.setText(f"{self.output}: {reason}; choose a new or empty folder to save the model in")
             return
         try:
             self.output.parent.mkdir(parents=True, exist_ok=True)
@@ -312,16 +318,3 @@ def _reason(error: OSError) -> str:
     if isinstance(error, (FileExistsError, NotADirectoryError)):
         return "a file is in the way: it is not a folder"
     return error.strerror or str(error)
-
-
-def _taken(folder: Path) -> str:
-    """Why a model cannot be saved in ``folder`` ('' when it can): a file is there, or a folder holding
-    files (looked at, never opened: it may be the database)."""
-    try:
-        if folder.exists() and not folder.is_dir():
-            return "is a file, not a folder"
-        if folder.is_dir() and any(folder.iterdir()):
-            return "is a folder that is not empty"
-    except OSError as error:
-        return f"cannot be looked at ({_reason(error)})"
-    return ""
