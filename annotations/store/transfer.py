@@ -366,7 +366,7 @@ def _compare_states(db: Database, source: str) -> None:
         team_state = _state(team_spans, team_answer, document_id).key()
         if action == "forward":
             if (
-                _reached(db, source, source_id, target_events, _state(spans, answer, document_id)).key()
+                _states(db, source, source_id, _state(spans, answer, document_id))[target_events].key()
                 == team_state
             ):
                 continue
@@ -405,21 +405,6 @@ def _states(db: Database, source: str, version_id: int, state: DocumentState) ->
     try:
         after = replay_events(state, events, events[0]["document_id"])
         return [state_before(after[0], events[0], events[0]["document_id"]), *after]
-    except (HistoryMismatch, DamagedRow) as error:
-        raise MergeRefused(f"{error} (run `spandesk check` on it)") from error
-
-
-def _reached(
-    db: Database, source: str, version_id: int, events_done: int, state: DocumentState
-) -> DocumentState:
-    """The state a source version had after its first ``events_done`` events (replayed from ``state``)."""
-    events = _events(db, f"{source}.events", version_id)
-    document_id = events[0]["document_id"]
-    try:
-        states = replay_events(state, events, document_id)
-        if events_done:
-            return states[events_done - 1]
-        return state_before(states[0], events[0], document_id)
     except (HistoryMismatch, DamagedRow) as error:
         raise MergeRefused(f"{error} (run `spandesk check` on it)") from error
 
