@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -262,22 +262,20 @@ _INVISIBLE = frozenset("\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00ad")
 def visible_edges(text: str, start: int, end: int) -> tuple[int, int]:
     """``start:end`` shrunk past the white space and the invisible characters at its edges (a BOM, a
     zero-width space or joiner, a direction mark, a word joiner, a soft hyphen)."""
-    while start < end and _unseen(text[start : start + 1]):  # (a range outside the text: as it is)
-        start += 1
-    while end > start and _unseen(text[end - 1 : end]):
-        end -= 1
-    return start, end
-
-
-def _unseen(character: str) -> bool:
-    return character.isspace() or character in _INVISIBLE
+    return _shrunk(text, start, end, lambda character: character.isspace() or character in _INVISIBLE)
 
 
 def trim_whitespace(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink ``start:end`` so that it neither starts nor ends with white space."""
-    while start < end and text[start].isspace():
+    return _shrunk(text, start, end, str.isspace)
+
+
+def _shrunk(text: str, start: int, end: int, dropped: Callable[[str], bool]) -> tuple[int, int]:
+    """``start:end`` without the characters at its edges that ``dropped`` says go (a range outside the
+    text stays as it is)."""
+    while start < end and dropped(text[start : start + 1]):
         start += 1
-    while end > start and text[end - 1].isspace():
+    while end > start and dropped(text[end - 1 : end]):
         end -= 1
     return start, end
 
