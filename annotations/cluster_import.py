@@ -447,7 +447,7 @@ class ClusterPredictor:
             for future in finished:
                 shard = futures[future]
                 result = _checked(self._fetched(future, shard, cancelled, stall, pending), shard, expected)
-                stall.finished(1)
+                stall.finished()
                 folder.keep(shard.index, shard.digest, result, total)
                 offsets[shard.index] = result
                 self.redone.append(shard.index)
@@ -548,8 +548,9 @@ class _Stall:
         self.count = 0  # shards finished
         self.said = 0  # how many times the stall was said since the last shard finished
 
-    def finished(self, count: int) -> None:
-        self.last, self.count, self.said = time.monotonic(), self.count + count, 0
+    def finished(self) -> None:
+        """A shard came in: the wait starts again."""
+        self.last, self.count, self.said = time.monotonic(), self.count + 1, 0
 
     def typical(self) -> float:
         """Seconds a shard has taken on average so far (0 before the first)."""
